@@ -1,0 +1,183 @@
+//! CNNSpot-style layout: `<root>/<subset>/[<class>/]{0_real,1_fake}/*` (REFERENCE §1.10).
+//! A root that holds `0_real`/`1_fake` directly is one subset named after the dataset.
+
+use super::{AdapterError, Enumerated, is_image};
+use crate::sample::{Label, Sample};
+use std::path::{Path, PathBuf};
+
+const REAL_DIR: &str = "0_real";
+const FAKE_DIR: &str = "1_fake";
+
+pub fn enumerate(dataset: &str, root: &Path) -> Result<Enumerated, AdapterError> {
+    let mut files = Vec::new();
+    collect_label_dirs(dataset, root, root, 0, &mut files)?;
+    files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    if files.is_empty() {
+        return Err(AdapterError::Empty {
+            dataset: dataset.to_string(),
+            root: root.to_path_buf(),
+            expected: "<subset>/[<class>/]0_real|1_fake/*.png|jpg".to_string(),
+        });
+    }
+    let mut samples = Vec::with_capacity(files.len());
+    let mut sizes = Vec::with_capacity(files.len());
+    for file in files {
+        let subset = file
+            .rel_path
+            .split('/')
+            .next()
+            .filter(|first| *first != REAL_DIR && *first != FAKE_DIR)
+            .unwrap_or(dataset)
+            .to_string();
+        let method = match file.label {
+            Label::Real => "real".to_string(),
+            Label::Fake => subset.clone(),
+        };
+        let label_group = format!("{subset}/{}", file.label);
+        samples.push(Sample {
+            dataset: dataset.to_string(),
+            video_key: format!("{dataset}/{label_group}/{method}/raw/{}", file.rel_path),
+            subset,
+            rel_path: file.rel_path,
+            label: file.label,
+            label_group,
+            method,
+            split: "test".to_string(),
+            compression: "raw".to_string(),
+            frame_index: None,
+        });
+        sizes.push(file.size);
+    }
+    Ok(Enumerated {
+        root: root.to_path_buf(),
+        samples,
+        sizes,
+    })
+}
+
+struct FoundFile {
+    rel_path: String,
+    label: Label,
+    size: u64,
+}
+
+/// Walks at most three levels (subset, class, label dir) looking for `0_real` / `1_fake`.
+fn collect_label_dirs(
+    dataset: &str,
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<FoundFile>,
+) -> Result<(), AdapterError> {
+    for entry in read_dir_sorted(dataset, dir)? {
+        if !entry.is_dir() {
+            continue;
+        }
+        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let label = match name {
+            REAL_DIR => Some(Label::Real),
+            FAKE_DIR => Some(Label::Fake),
+            _ => None,
+        };
+        match label {
+            Some(label) => collect_images(dataset, root, &entry, label, out)?,
+            None if depth < 2 => collect_label_dirs(dataset, root, &entry, depth + 1, out)?,
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+fn collect_images(
+    dataset: &str,
+    root: &Path,
+    dir: &Path,
+    label: Label,
+    out: &mut Vec<FoundFile>,
+) -> Result<(), AdapterError> {
+    for path in read_dir_sorted(dataset, dir)? {
+        if !path.is_file() || !is_image(&path) {
+            continue;
+        }
+        let metadata = std::fs::metadata(&path).map_err(|source| AdapterError::Io {
+            dataset: dataset.to_string(),
+            path: path.clone(),
+            source,
+        })?;
+        let relative = path.strip_prefix(root).unwrap_or(&path);
+        let rel_path = relative
+            .to_str()
+            .ok_or_else(|| AdapterError::NonUtf8Path {
+                dataset: dataset.to_string(),
+                path: path.clone(),
+            })?
+            .replace('\\', "/");
+        out.push(FoundFile {
+            rel_path,
+            label,
+            size: metadata.len(),
+        });
+    }
+    Ok(())
+}
+
+fn read_dir_sorted(dataset: &str, dir: &Path) -> Result<Vec<PathBuf>, AdapterError> {
+    let io_error = |source| AdapterError::Io {
+        dataset: dataset.to_string(),
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io_error)? {
+        paths.push(entry.map_err(io_error)?.path());
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(path: &Path) {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, b"x").expect("write");
+    }
+
+    #[test]
+    fn finds_subsets_classes_and_labels() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        touch(&root.join("progan/car/0_real/a.png"));
+        touch(&root.join("progan/car/1_fake/b.PNG"));
+        touch(&root.join("adm/0_real/c.jpg"));
+        touch(&root.join("adm/1_fake/d.jpeg"));
+        touch(&root.join("adm/1_fake/notes.txt"));
+        let found = enumerate("demo", root).expect("enumerate");
+        let paths: Vec<_> = found.samples.iter().map(|s| s.rel_path.as_str()).collect();
+        assert_eq!(
+            paths,
+            vec!["adm/0_real/c.jpg", "adm/1_fake/d.jpeg", "progan/car/0_real/a.png", "progan/car/1_fake/b.PNG"]
+        );
+        assert_eq!(found.samples[1].method, "adm");
+        assert_eq!(found.samples[0].method, "real");
+        assert_eq!(found.samples[2].subset, "progan");
+        assert_eq!(found.samples[3].label, Label::Fake);
+    }
+
+    #[test]
+    fn flat_root_is_one_subset_named_after_the_dataset() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        touch(&dir.path().join("0_real/a.png"));
+        touch(&dir.path().join("1_fake/b.png"));
+        let found = enumerate("flat", dir.path()).expect("enumerate");
+        assert!(found.samples.iter().all(|s| s.subset == "flat"));
+    }
+
+    #[test]
+    fn empty_dataset_is_a_clear_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let error = enumerate("demo", dir.path()).expect_err("empty");
+        assert!(error.to_string().contains("no images found"), "{error}");
+    }
+}

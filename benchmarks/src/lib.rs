@@ -1,0 +1,16 @@
+//! dfbench-benchmarks: the domain model of a benchmark (samples, labels, suites, detector specs),
+//! the dataset adapters that turn an on-disk layout into samples, image decoding, and the
+//! deterministic demo-data generator (`synth`).
+//!
+//! Must not touch: the network, a database, or any model runtime. Everything here is pure data
+//! and file reading, so every other crate can depend on it.
+
+pub mod adapter;
+pub mod fingerprint;
+pub mod image_io;
+pub mod sample;
+pub mod suite;
+pub mod synth;
+
+pub use sample::{Label, Sample};
+pub use suite::{DatasetSpec, DetectorSpec, Suite, SuiteError};

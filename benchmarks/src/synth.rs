@@ -1,0 +1,1 @@
+//! Deterministic demo data: see `write_demo_dataset`.

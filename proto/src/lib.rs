@@ -1,0 +1,12 @@
+//! dfbench-proto: the `dfbench.v1` gRPC protocol between coordinator, workers and clients,
+//! generated from `proto/dfbench/v1/dfbench.proto` at build time.
+//!
+//! Must not contain logic: only the generated types and the protocol version constant.
+
+/// Bumped on every incompatible change; workers and coordinator must agree.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+pub mod v1 {
+    #![allow(clippy::all, clippy::pedantic)]
+    tonic::include_proto!("dfbench.v1");
+}

@@ -1,0 +1,1 @@
+//! Built-in weight-free detectors (placeholder until written).

@@ -1,0 +1,10 @@
+//! dfbench-worker: the pull loop that leases shards from the coordinator, decodes each sample
+//! once on CPU threads, runs every detector of the run on it, and streams the scores back.
+//! Also owns the detector runtimes (built-in weight-free detectors; TorchScript behind `torch`).
+//!
+//! Must not touch the database: a worker speaks only gRPC, so it needs no credentials.
+
+pub mod builtin;
+pub mod detector;
+
+pub use detector::{Detector, DetectorFailure};
