@@ -1,1 +1,19 @@
-//! placeholder
+//! dfbench-coordinator: the gRPC service workers and clients talk to. Plans runs (enumerate
+//! samples, cut shards), leases shards with an epoch, reaps expired leases, ingests predictions
+//! idempotently through the store, and marks runs done.
+//!
+//! Must not decode images or run models: that is the worker's job. All state lives in the
+//! store, so a restarted coordinator carries on where the previous one stopped.
+
+mod errors;
+pub mod planner;
+mod server;
+pub mod service;
+
+pub use planner::{PlanError, plan_run};
+pub use server::{CoordinatorConfig, RunningCoordinator, ServeError, serve, spawn};
+pub use service::ServiceTimings;
+pub use service::CoordinatorService;
+
+/// Version of this build, stored with every run and checked at worker registration.
+pub const DFBENCH_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,1 +1,116 @@
-//! placeholder
+//! dfbench-store: the `Store` trait and its SQLite (embedded default) and PostgreSQL
+//! implementations: runs, shards and their lease state machine, per-sample predictions, metrics.
+//!
+//! The lease state machine lives here in SQL: a grant bumps `lease_epoch`, and every write a
+//! worker makes is accepted only while its (shard, epoch, owner) lease is current (fencing).
+//! Must not know about gRPC or images: callers hand in plain values and a clock (`now_ms`).
+
+mod error;
+mod model;
+mod postgres;
+mod sql_impl;
+mod sqlite;
+
+pub use error::StoreError;
+pub use model::*;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use std::sync::Arc;
+
+/// Persistent state of dfbench. One coordinator process is the only writer.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync {
+    /// Which backend this is ("sqlite" or "postgres"), for logs.
+    fn backend(&self) -> &'static str;
+
+    /// Stores a planned run with its datasets, detectors, shards and samples in one transaction.
+    async fn create_run(&self, plan: &RunPlan) -> Result<(), StoreError>;
+
+    async fn register_worker(&self, worker: &WorkerRecord) -> Result<(), StoreError>;
+
+    /// Leases the oldest ready shard of a running run to `owner`, bumping its epoch.
+    async fn acquire_shard(
+        &self,
+        owner: &LeaseOwner,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<Option<ShardAssignment>, StoreError>;
+
+    /// Extends every listed lease `owner` still holds; returns the shards it no longer holds.
+    async fn heartbeat(
+        &self,
+        owner: &LeaseOwner,
+        leases: &[(ShardId, LeaseEpoch)],
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<Vec<ShardId>, StoreError>;
+
+    /// Stores predictions of one shard while the lease is current. Re-delivered rows are ignored.
+    /// Returns how many rows were new.
+    async fn ingest_predictions(
+        &self,
+        lease: &LeaseRef,
+        predictions: &[NewPrediction],
+    ) -> Result<u64, StoreError>;
+
+    /// Marks a shard done; every (sample, detector) pair must have a prediction.
+    async fn complete_shard(&self, lease: &LeaseRef, now_ms: i64) -> Result<(), StoreError>;
+
+    /// Gives a shard back: retried later when `retryable` and attempts remain, else failed, in
+    /// which case every missing prediction is recorded as a failure with this reason.
+    async fn fail_shard(
+        &self,
+        lease: &LeaseRef,
+        failure: &ShardFailure,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Returns expired leases to ready (or fails them at max attempts). Returns how many.
+    async fn reap_expired_leases(&self, now_ms: i64) -> Result<u64, StoreError>;
+
+    async fn run_progress(&self, run_id: &RunId) -> Result<RunProgress, StoreError>;
+
+    async fn cancel_run(&self, run_id: &RunId, now_ms: i64) -> Result<(), StoreError>;
+
+    async fn list_runs(&self, limit: i64) -> Result<Vec<RunRecord>, StoreError>;
+
+    async fn run(&self, run_id: &RunId) -> Result<RunDetails, StoreError>;
+
+    /// Every prediction of a run joined with its sample, sorted by detector, dataset, path.
+    async fn predictions(&self, run_id: &RunId) -> Result<Vec<PredictionRow>, StoreError>;
+
+    /// Replaces the stored metrics of a run.
+    async fn replace_metrics(&self, run_id: &RunId, rows: &[MetricRecord])
+    -> Result<(), StoreError>;
+
+    async fn metrics(&self, run_id: &RunId) -> Result<Vec<MetricRecord>, StoreError>;
+}
+
+/// Opens a store from a URL: `sqlite:PATH`, `sqlite://PATH`, `postgres://…`, `postgresql://…`.
+/// Runs the migrations before returning.
+pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::BadUrl {
+            url: url.to_string(),
+        })
+    }
+}
+
+/// Wall-clock time in unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Backoff before a shard given back after `attempt` attempts may be leased again.
+pub fn retry_backoff_ms(attempt: i64) -> i64 {
+    let exponent = attempt.clamp(0, 6) as u32;
+    500 * 2i64.pow(exponent)
+}

@@ -1,0 +1,197 @@
+//! Planning a run: parse the suite, enumerate every dataset from disk, fingerprint it, and cut
+//! shards of about `shard_size` samples per dataset × perturbation without splitting a video.
+
+use dfbench_benchmarks::adapter::{self, AdapterError};
+use dfbench_benchmarks::fingerprint::sha256_hex;
+use dfbench_benchmarks::{Sample, Suite, SuiteError};
+use dfbench_store::{
+    DatasetRecord, DetectorRecord, PlannedShard, RunId, RunPlan, RunRecord, RunStatus, StoreError,
+};
+use std::path::Path;
+
+/// How many times a shard is leased before its samples are recorded as failed.
+pub const DEFAULT_MAX_ATTEMPTS: i64 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Suite(#[from] SuiteError),
+    #[error(transparent)]
+    Dataset(#[from] AdapterError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Everything a submitted run needs, before it is stored.
+pub struct RunRequest<'a> {
+    pub suite_text: &'a str,
+    pub suite_origin: &'a str,
+    pub data_root: &'a Path,
+    pub name: &'a str,
+    pub dfbench_version: &'a str,
+    pub now_ms: i64,
+}
+
+pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
+    let suite = Suite::parse(request.suite_text, request.suite_origin)?;
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut datasets = Vec::new();
+    let mut shards = Vec::new();
+    for spec in &suite.datasets {
+        let enumerated = adapter::enumerate(spec, request.data_root)?;
+        let root = enumerated
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| enumerated.root.clone());
+        datasets.push(DatasetRecord {
+            name: spec.name.clone(),
+            format: spec.format.clone(),
+            root: root.display().to_string(),
+            fingerprint: enumerated.fingerprint(),
+            samples: enumerated.samples.len() as i64,
+        });
+        let first_index = samples.len();
+        let groups = video_groups(&enumerated.samples, suite.shard_size);
+        samples.extend(enumerated.samples);
+        for perturbation in &suite.perturbations {
+            for group in &groups {
+                shards.push(PlannedShard {
+                    dataset: spec.name.clone(),
+                    perturbation: perturbation.clone(),
+                    sample_indices: group.iter().map(|index| first_index + index).collect(),
+                });
+            }
+        }
+    }
+    let detectors = suite
+        .detectors
+        .iter()
+        .map(|detector| DetectorRecord {
+            name: detector.name.clone(),
+            kind: detector.kind.clone(),
+            builtin: detector.builtin_name().to_string(),
+            fingerprint: None,
+        })
+        .collect();
+    let name = if request.name.is_empty() {
+        suite.name.clone()
+    } else {
+        request.name.to_string()
+    };
+    Ok(RunPlan {
+        run: RunRecord {
+            id: RunId(new_run_id(request.now_ms)),
+            name,
+            suite_name: suite.name.clone(),
+            suite_toml: request.suite_text.to_string(),
+            suite_hash: sha256_hex(request.suite_text.as_bytes()),
+            data_root: request.data_root.display().to_string(),
+            dfbench_version: request.dfbench_version.to_string(),
+            status: RunStatus::Running,
+            error: None,
+            created_at_ms: request.now_ms,
+            finished_at_ms: None,
+        },
+        datasets,
+        detectors,
+        samples,
+        shards,
+        max_attempts: DEFAULT_MAX_ATTEMPTS,
+    })
+}
+
+/// Run ids sort by creation time and stay unique: `r<yyyymmdd-hhmmss>-<8 hex>`.
+fn new_run_id(now_ms: i64) -> String {
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("r{}-{}", format_utc(now_ms), &random[..8])
+}
+
+/// `yyyymmdd-hhmmss` in UTC from unix milliseconds (civil-from-days, Howard Hinnant).
+pub fn format_utc(now_ms: i64) -> String {
+    let seconds = now_ms.div_euclid(1000);
+    let days = seconds.div_euclid(86_400);
+    let second_of_day = seconds.rem_euclid(86_400);
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    )
+}
+
+/// Groups sample indices into shards of about `shard_size`, keeping each video whole.
+/// Samples of one video are kept together even when they are not adjacent on disk.
+fn video_groups(samples: &[Sample], shard_size: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    order.sort_by(|a, b| {
+        (&samples[*a].video_key, &samples[*a].rel_path)
+            .cmp(&(&samples[*b].video_key, &samples[*b].rel_path))
+    });
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    let mut previous_video: Option<&str> = None;
+    for index in order {
+        let video = samples[index].video_key.as_str();
+        let new_video = previous_video != Some(video);
+        if new_video && current.len() >= shard_size {
+            groups.push(std::mem::take(&mut current));
+        }
+        current.push(index);
+        previous_video = Some(video);
+    }
+    if !current.is_empty() {
+        groups.push(current);
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dfbench_benchmarks::Label;
+
+    fn sample(path: &str, video: &str) -> Sample {
+        Sample {
+            dataset: "d".into(),
+            subset: "s".into(),
+            rel_path: path.into(),
+            label: Label::Fake,
+            label_group: "g".into(),
+            method: "m".into(),
+            split: "test".into(),
+            compression: "raw".into(),
+            video_key: video.into(),
+            frame_index: None,
+        }
+    }
+
+    #[test]
+    fn shards_never_split_a_video() {
+        let samples = vec![
+            sample("a/1", "va"),
+            sample("b/1", "vb"),
+            sample("a/2", "va"),
+            sample("a/3", "va"),
+            sample("c/1", "vc"),
+        ];
+        let groups = video_groups(&samples, 2);
+        assert_eq!(groups, vec![vec![0, 2, 3], vec![1, 4]]);
+    }
+
+    #[test]
+    fn utc_formatting_matches_known_dates() {
+        assert_eq!(format_utc(0), "19700101-000000");
+        assert_eq!(format_utc(1_795_219_200_000), "20261121-000000");
+        assert_eq!(format_utc(951_782_400_000 + 3_723_000), "20000229-010203");
+    }
+}

@@ -1,0 +1,385 @@
+//! The `dfbench.v1.Coordinator` gRPC service: validates every request, then delegates to the
+//! store. Worker writes are fenced by (shard, epoch, worker, incarnation) inside the store.
+
+use crate::errors::{plan_status, store_status};
+use crate::planner::{RunRequest, plan_run};
+use dfbench_proto::PROTOCOL_VERSION;
+use dfbench_proto::v1::coordinator_server::Coordinator;
+use dfbench_proto::v1::{self as pb, prediction::Outcome as PbOutcome};
+use dfbench_store::{
+    LeaseEpoch, LeaseOwner, LeaseRef, NewPrediction, Outcome, RunId, SampleId, ShardFailure,
+    ShardId, Store, WorkerRecord, now_ms,
+};
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_stream::{Stream, StreamExt};
+use tonic::{Request, Response, Status, Streaming};
+
+/// Timing knobs the service hands to workers.
+#[derive(Debug, Clone)]
+pub struct ServiceTimings {
+    pub heartbeat_interval: Duration,
+    pub lease_ttl: Duration,
+    /// How long AcquireShard waits for work before answering "nothing".
+    pub acquire_wait: Duration,
+    /// How often WatchRun polls the store.
+    pub watch_interval: Duration,
+}
+
+pub struct CoordinatorService {
+    store: Arc<dyn Store>,
+    timings: ServiceTimings,
+    /// Woken when new work may be ready (a run submitted, a shard given back).
+    work_ready: Arc<Notify>,
+}
+
+impl CoordinatorService {
+    pub fn new(store: Arc<dyn Store>, timings: ServiceTimings, work_ready: Arc<Notify>) -> Self {
+        CoordinatorService {
+            store,
+            timings,
+            work_ready,
+        }
+    }
+}
+
+fn required<'a>(value: &'a str, field: &str) -> Result<&'a str, Status> {
+    if value.trim().is_empty() {
+        Err(Status::invalid_argument(format!("field `{field}` is required")))
+    } else {
+        Ok(value)
+    }
+}
+
+fn lease_ref(worker_id: &str, incarnation: u64, shard_id: i64, epoch: i64) -> Result<LeaseRef, Status> {
+    Ok(LeaseRef {
+        shard_id: ShardId(shard_id),
+        epoch: LeaseEpoch(epoch),
+        owner: LeaseOwner {
+            worker_id: required(worker_id, "worker_id")?.to_string(),
+            incarnation,
+        },
+    })
+}
+
+fn convert_prediction(prediction: pb::Prediction) -> Result<NewPrediction, Status> {
+    let outcome = match prediction.outcome {
+        Some(PbOutcome::Score(score)) => Outcome::Score(score),
+        Some(PbOutcome::Failure(failure)) => Outcome::Failure {
+            kind: failure.kind,
+            message: failure.message,
+        },
+        None => {
+            return Err(Status::invalid_argument(format!(
+                "prediction for sample {} detector `{}` has neither a score nor a failure",
+                prediction.sample_id, prediction.detector
+            )));
+        }
+    };
+    Ok(NewPrediction {
+        sample_id: SampleId(prediction.sample_id),
+        detector: required(&prediction.detector, "detector")?.to_string(),
+        detector_fingerprint: prediction.detector_fingerprint,
+        outcome,
+        latency_us: i64::from(prediction.latency_us),
+    })
+}
+
+type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::RunProgress, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Coordinator for CoordinatorService {
+    async fn register_worker(
+        &self,
+        request: Request<pb::RegisterWorkerRequest>,
+    ) -> Result<Response<pb::RegisterWorkerResponse>, Status> {
+        let request = request.into_inner();
+        let worker_id = required(&request.worker_id, "worker_id")?;
+        if request.protocol_version != PROTOCOL_VERSION {
+            return Err(Status::failed_precondition(format!(
+                "worker {worker_id} speaks protocol version {} (dfbench {}), this coordinator speaks {} (dfbench {}); run the same dfbench version on both",
+                request.protocol_version,
+                request.dfbench_version,
+                PROTOCOL_VERSION,
+                crate::DFBENCH_VERSION
+            )));
+        }
+        self.store
+            .register_worker(&WorkerRecord {
+                worker_id: worker_id.to_string(),
+                incarnation: request.incarnation,
+                hostname: request.hostname,
+                dfbench_version: request.dfbench_version,
+                capabilities: request.capabilities,
+                devices: request.devices,
+                now_ms: now_ms(),
+            })
+            .await
+            .map_err(store_status)?;
+        tracing::info!(worker_id, incarnation = request.incarnation, "worker registered");
+        Ok(Response::new(pb::RegisterWorkerResponse {
+            heartbeat_interval_ms: self.timings.heartbeat_interval.as_millis() as u32,
+            lease_ttl_ms: self.timings.lease_ttl.as_millis() as u32,
+        }))
+    }
+
+    async fn heartbeat(
+        &self,
+        request: Request<pb::HeartbeatRequest>,
+    ) -> Result<Response<pb::HeartbeatResponse>, Status> {
+        let request = request.into_inner();
+        let owner = LeaseOwner {
+            worker_id: required(&request.worker_id, "worker_id")?.to_string(),
+            incarnation: request.incarnation,
+        };
+        let leases: Vec<_> = request
+            .leases
+            .iter()
+            .map(|lease| (ShardId(lease.shard_id), LeaseEpoch(lease.epoch)))
+            .collect();
+        let revoked = self
+            .store
+            .heartbeat(&owner, &leases, now_ms(), self.timings.lease_ttl.as_millis() as i64)
+            .await
+            .map_err(store_status)?;
+        Ok(Response::new(pb::HeartbeatResponse {
+            revoked_shard_ids: revoked.into_iter().map(|shard| shard.0).collect(),
+            reregister: false,
+        }))
+    }
+
+    async fn acquire_shard(
+        &self,
+        request: Request<pb::AcquireShardRequest>,
+    ) -> Result<Response<pb::AcquireShardResponse>, Status> {
+        let request = request.into_inner();
+        let owner = LeaseOwner {
+            worker_id: required(&request.worker_id, "worker_id")?.to_string(),
+            incarnation: request.incarnation,
+        };
+        let deadline = tokio::time::Instant::now() + self.timings.acquire_wait;
+        loop {
+            let notified = self.work_ready.notified();
+            let assignment = self
+                .store
+                .acquire_shard(&owner, now_ms(), self.timings.lease_ttl.as_millis() as i64)
+                .await
+                .map_err(store_status)?;
+            if let Some(assignment) = assignment {
+                tracing::info!(
+                    worker_id = %owner.worker_id,
+                    shard_id = %assignment.shard_id,
+                    epoch = %assignment.epoch,
+                    run_id = %assignment.run_id,
+                    samples = assignment.samples.len(),
+                    "shard leased"
+                );
+                let lease = pb::ShardLease {
+                    shard_id: assignment.shard_id.0,
+                    epoch: assignment.epoch.0,
+                    run_id: assignment.run_id.0,
+                    detectors: assignment
+                        .detectors
+                        .into_iter()
+                        .map(|detector| pb::DetectorSpec {
+                            name: detector.name,
+                            kind: detector.kind,
+                            builtin: detector.builtin,
+                        })
+                        .collect(),
+                    perturbation: assignment.perturbation,
+                    dataset_name: assignment.dataset.name,
+                    dataset_root: assignment.dataset.root,
+                    dataset_version: assignment.dataset.fingerprint,
+                    samples: assignment
+                        .samples
+                        .into_iter()
+                        .map(|(sample_id, path)| pb::SampleRef {
+                            sample_id: sample_id.0,
+                            path,
+                        })
+                        .collect(),
+                    batch_size: 32,
+                };
+                return Ok(Response::new(pb::AcquireShardResponse { lease: Some(lease) }));
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Ok(Response::new(pb::AcquireShardResponse { lease: None }));
+            }
+            // Wake on new work, or re-check periodically for backoffs that have elapsed.
+            let wait = (deadline - now).min(Duration::from_millis(250));
+            let _ = tokio::time::timeout(wait, notified).await;
+        }
+    }
+
+    async fn report_predictions(
+        &self,
+        request: Request<Streaming<pb::PredictionBatch>>,
+    ) -> Result<Response<pb::ReportPredictionsResponse>, Status> {
+        let mut stream = request.into_inner();
+        let mut accepted = 0u64;
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            let lease = lease_ref(&batch.worker_id, batch.incarnation, batch.shard_id, batch.epoch)?;
+            let predictions = batch
+                .predictions
+                .into_iter()
+                .map(convert_prediction)
+                .collect::<Result<Vec<_>, _>>()?;
+            accepted += self
+                .store
+                .ingest_predictions(&lease, &predictions)
+                .await
+                .map_err(store_status)?;
+        }
+        Ok(Response::new(pb::ReportPredictionsResponse { accepted }))
+    }
+
+    async fn complete_shard(
+        &self,
+        request: Request<pb::CompleteShardRequest>,
+    ) -> Result<Response<pb::CompleteShardResponse>, Status> {
+        let request = request.into_inner();
+        let lease = lease_ref(&request.worker_id, request.incarnation, request.shard_id, request.epoch)?;
+        self.store
+            .complete_shard(&lease, now_ms())
+            .await
+            .map_err(store_status)?;
+        tracing::info!(shard_id = request.shard_id, worker_id = %request.worker_id, "shard done");
+        Ok(Response::new(pb::CompleteShardResponse {}))
+    }
+
+    async fn fail_shard(
+        &self,
+        request: Request<pb::FailShardRequest>,
+    ) -> Result<Response<pb::FailShardResponse>, Status> {
+        let request = request.into_inner();
+        let lease = lease_ref(&request.worker_id, request.incarnation, request.shard_id, request.epoch)?;
+        let reason = request.reason.unwrap_or_default();
+        let failure = ShardFailure {
+            retryable: request.retryable,
+            kind: if reason.kind.is_empty() { "worker_error".to_string() } else { reason.kind },
+            message: reason.message,
+        };
+        tracing::warn!(shard_id = request.shard_id, kind = %failure.kind, message = %failure.message, "shard given back");
+        self.store
+            .fail_shard(&lease, &failure, now_ms())
+            .await
+            .map_err(store_status)?;
+        self.work_ready.notify_waiters();
+        Ok(Response::new(pb::FailShardResponse {}))
+    }
+
+    async fn submit_run(
+        &self,
+        request: Request<pb::SubmitRunRequest>,
+    ) -> Result<Response<pb::SubmitRunResponse>, Status> {
+        let request = request.into_inner();
+        let data_root = PathBuf::from(required(&request.data_root, "data_root")?);
+        let run_request = RunRequest {
+            suite_text: &request.suite_toml,
+            suite_origin: if request.suite_origin.is_empty() { "submitted suite" } else { &request.suite_origin },
+            data_root: &data_root,
+            name: &request.name,
+            dfbench_version: crate::DFBENCH_VERSION,
+            now_ms: now_ms(),
+        };
+        // Enumerating datasets reads the file system: keep it off the async threads.
+        let plan = tokio::task::block_in_place(|| plan_run(&run_request)).map_err(plan_status)?;
+        self.store.create_run(&plan).await.map_err(store_status)?;
+        tracing::info!(run_id = %plan.run.id, samples = plan.samples.len(), shards = plan.shards.len(), "run submitted");
+        self.work_ready.notify_waiters();
+        Ok(Response::new(pb::SubmitRunResponse {
+            run_id: plan.run.id.0,
+            samples: plan.samples.len() as u64,
+            shards: plan.shards.len() as u64,
+        }))
+    }
+
+    type WatchRunStream = WatchStream;
+
+    async fn watch_run(
+        &self,
+        request: Request<pb::WatchRunRequest>,
+    ) -> Result<Response<Self::WatchRunStream>, Status> {
+        let run_id = RunId(required(&request.get_ref().run_id, "run_id")?.to_string());
+        // Fail fast on an unknown run.
+        self.store.run_progress(&run_id).await.map_err(store_status)?;
+        let store = Arc::clone(&self.store);
+        let interval = self.timings.watch_interval;
+        let (sender, receiver) = tokio::sync::mpsc::channel(4);
+        tokio::spawn(async move {
+            let mut last: Option<pb::RunProgress> = None;
+            loop {
+                let progress = match store.run_progress(&run_id).await {
+                    Ok(progress) => progress,
+                    Err(error) => {
+                        let _ = sender.send(Err(store_status(error))).await;
+                        return;
+                    }
+                };
+                let message = pb::RunProgress {
+                    run_id: run_id.0.clone(),
+                    status: progress.status.clone(),
+                    shards_total: progress.shards_total as u64,
+                    shards_done: progress.shards_done as u64,
+                    shards_failed: progress.shards_failed as u64,
+                    predictions: progress.predictions as u64,
+                    prediction_failures: progress.prediction_failures as u64,
+                    predictions_expected: progress.predictions_expected as u64,
+                    error: progress.error.unwrap_or_default(),
+                };
+                let finished = message.status != "running";
+                if last.as_ref() != Some(&message) {
+                    if sender.send(Ok(message.clone())).await.is_err() {
+                        return;
+                    }
+                    last = Some(message);
+                }
+                if finished {
+                    return;
+                }
+                tokio::time::sleep(interval).await;
+            }
+        });
+        let stream = tokio_stream::wrappers::ReceiverStream::new(receiver);
+        Ok(Response::new(Box::pin(stream) as WatchStream))
+    }
+
+    async fn cancel_run(
+        &self,
+        request: Request<pb::CancelRunRequest>,
+    ) -> Result<Response<pb::CancelRunResponse>, Status> {
+        let run_id = RunId(required(&request.get_ref().run_id, "run_id")?.to_string());
+        self.store.run_progress(&run_id).await.map_err(store_status)?;
+        self.store.cancel_run(&run_id, now_ms()).await.map_err(store_status)?;
+        Ok(Response::new(pb::CancelRunResponse {}))
+    }
+
+    async fn list_runs(
+        &self,
+        request: Request<pb::ListRunsRequest>,
+    ) -> Result<Response<pb::ListRunsResponse>, Status> {
+        let limit = match request.get_ref().limit {
+            0 => 20,
+            limit => i64::from(limit.min(1000)),
+        };
+        let runs = self.store.list_runs(limit).await.map_err(store_status)?;
+        Ok(Response::new(pb::ListRunsResponse {
+            runs: runs
+                .into_iter()
+                .map(|run| pb::RunSummary {
+                    run_id: run.id.0,
+                    name: run.name,
+                    suite_name: run.suite_name,
+                    status: run.status.as_str().to_string(),
+                    created_at_ms: run.created_at_ms,
+                })
+                .collect(),
+        }))
+    }
+}

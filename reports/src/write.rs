@@ -1,0 +1,165 @@
+//! Writes the report files into an output directory.
+//!
+//! Files: `metrics.csv`, `leaderboard.md`, `index.html`, `roc-<dataset>.svg/.png` per dataset and
+//! `roc.svg/.png` (the first dataset by name). No chart is written when there are no predictions.
+//! Output is deterministic: the same input gives byte-identical files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use image::ImageEncoder;
+use image::codecs::png::PngEncoder;
+
+use crate::chart;
+use crate::error::ReportError;
+use crate::model::{PredictionRecord, RunInfo};
+use crate::render;
+use crate::report::build_report;
+
+/// What [`write_report`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFiles {
+    pub metrics_csv: PathBuf,
+    pub leaderboard_md: PathBuf,
+    pub index_html: PathBuf,
+    /// ROC charts: `roc.svg`, `roc.png`, then `roc-<dataset>.svg` / `.png` per dataset.
+    pub charts: Vec<PathBuf>,
+    /// The text of `leaderboard.md`, e.g. for printing to the terminal.
+    pub leaderboard_markdown: String,
+}
+
+impl ReportFiles {
+    /// Every written path.
+    pub fn paths(&self) -> Vec<&Path> {
+        let mut out = vec![
+            self.metrics_csv.as_path(),
+            self.leaderboard_md.as_path(),
+            self.index_html.as_path(),
+        ];
+        out.extend(self.charts.iter().map(PathBuf::as_path));
+        out
+    }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    fs::write(path, bytes).map_err(|source| ReportError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    tracing::debug!(path = %path.display(), bytes = bytes.len(), "wrote report file");
+    Ok(())
+}
+
+/// A file-name-safe form of a dataset name, unique among `taken`.
+fn slug(name: &str, taken: &mut BTreeSet<String>) -> String {
+    let base: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let base = if base.is_empty() {
+        "dataset".to_string()
+    } else {
+        base
+    };
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+fn png_bytes(rgb: &[u8], path: &Path) -> Result<Vec<u8>, ReportError> {
+    let (w, h) = chart::CHART_SIZE;
+    let mut png = Vec::new();
+    PngEncoder::new(&mut png)
+        .write_image(rgb, w, h, image::ExtendedColorType::Rgb8)
+        .map_err(|source| ReportError::Png {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(png)
+}
+
+/// Computes the metrics and writes every report file into `out_dir` (created if missing).
+pub fn write_report(
+    run: &RunInfo,
+    predictions: &[PredictionRecord],
+    out_dir: &Path,
+) -> Result<ReportFiles, ReportError> {
+    fs::create_dir_all(out_dir).map_err(|source| ReportError::CreateDir {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let report = build_report(run, predictions);
+    let boards = render::boards(&report);
+
+    let metrics_csv = out_dir.join("metrics.csv");
+    write(
+        &metrics_csv,
+        &render::csv::render(&report.rows, &metrics_csv)?,
+    )?;
+
+    let mut charts = Vec::new();
+    let mut svgs = BTreeMap::new();
+    let mut taken = BTreeSet::new();
+    for (i, c) in report.charts.iter().enumerate() {
+        let stem = format!("roc-{}", slug(&c.dataset, &mut taken));
+        let svg_path = out_dir.join(format!("{stem}.svg"));
+        let png_path = out_dir.join(format!("{stem}.png"));
+        let chart_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |message| ReportError::Chart { path, message }
+        };
+        let svg = chart::roc_svg(c).map_err(chart_err(&svg_path))?;
+        let png = png_bytes(&chart::roc_rgb(c).map_err(chart_err(&png_path))?, &png_path)?;
+        let mut targets = vec![(svg_path, png_path)];
+        if i == 0 {
+            targets.insert(0, (out_dir.join("roc.svg"), out_dir.join("roc.png")));
+        }
+        for (s, p) in targets {
+            write(&s, svg.as_bytes())?;
+            write(&p, &png)?;
+            charts.extend([s, p]);
+        }
+        svgs.insert((c.dataset.clone(), c.perturbation.clone()), svg);
+    }
+
+    let leaderboard_markdown = render::markdown::render(run, &boards);
+    let leaderboard_md = out_dir.join("leaderboard.md");
+    write(&leaderboard_md, leaderboard_markdown.as_bytes())?;
+
+    let html = render::html::render(run, &boards, &report.failures, &svgs);
+    let index_html = out_dir.join("index.html");
+    write(&index_html, html.as_bytes())?;
+
+    tracing::info!(dir = %out_dir.display(), rows = report.rows.len(), "report written");
+    Ok(ReportFiles {
+        metrics_csv,
+        leaderboard_md,
+        index_html,
+        charts,
+        leaderboard_markdown,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_and_unique() {
+        let mut taken = BTreeSet::new();
+        assert_eq!(slug("FF++/c23", &mut taken), "FF___c23");
+        assert_eq!(slug("FF++ c23", &mut taken), "FF___c23-2");
+        assert_eq!(slug("", &mut taken), "dataset");
+    }
+}

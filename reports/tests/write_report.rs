@@ -1,0 +1,236 @@
+//! End-to-end check of `write_report` on a small synthetic run: files, CSV header, known
+//! values, undefined slices, self-contained HTML, a real PNG, and byte-identical rewrites.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::Path;
+
+use dfbench_reports::{
+    DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, compute_metrics, write_report,
+};
+
+fn run_info() -> RunInfo {
+    RunInfo {
+        run_id: "run-0001".into(),
+        name: "nightly <smoke>".into(),
+        suite_name: "smoke".into(),
+        suite_hash: "abc123".into(),
+        dfbench_version: "0.1.0".into(),
+        status: "completed".into(),
+        created_at: "2025-01-02T03:04:05Z".into(),
+        datasets: vec![
+            DatasetInfo {
+                name: "demo".into(),
+                fingerprint: "fp-demo".into(),
+                samples: 8,
+            },
+            DatasetInfo {
+                name: "other/set".into(),
+                fingerprint: "fp-other".into(),
+                samples: 2,
+            },
+        ],
+        detectors: vec![
+            DetectorInfo {
+                name: "alpha".into(),
+                fingerprint: "fp-alpha".into(),
+            },
+            DetectorInfo {
+                name: "beta".into(),
+                fingerprint: "fp-beta".into(),
+            },
+        ],
+    }
+}
+
+fn pred(
+    det: &str,
+    ds: &str,
+    subset: &str,
+    path: &str,
+    label: i64,
+    score: Option<f64>,
+) -> PredictionRecord {
+    PredictionRecord {
+        detector: det.into(),
+        dataset: ds.into(),
+        subset: subset.into(),
+        perturbation: "none".into(),
+        rel_path: path.into(),
+        video_key: path.into(),
+        label,
+        method: if label == 1 {
+            "faceswap".into()
+        } else {
+            "real".into()
+        },
+        score,
+        failure_kind: score.is_none().then(|| "decode_error".into()),
+        failure_message: score.is_none().then(|| "truncated <jpeg> & co".into()),
+    }
+}
+
+/// demo: subset `mixed` (4 real, 2 fake) and subset `fakes` (2 fake only); beta fails on f3.
+fn predictions() -> Vec<PredictionRecord> {
+    let samples = [
+        ("mixed", "r1.png", 0, 0.1, Some(0.5)),
+        ("mixed", "r2.png", 0, 0.2, Some(0.5)),
+        ("mixed", "r3.png", 0, 0.3, Some(0.2)),
+        ("mixed", "r4.png", 0, 0.6, Some(0.9)),
+        ("mixed", "f1.png", 1, 0.7, Some(0.5)),
+        ("mixed", "f2.png", 1, 0.4, Some(0.3)),
+        ("fakes", "f3.png", 1, 0.9, None),
+        ("fakes", "f4.png", 1, 0.8, Some(0.6)),
+    ];
+    let mut out = Vec::new();
+    for (subset, path, label, a, b) in samples {
+        out.push(pred("alpha", "demo", subset, path, label, Some(a)));
+        out.push(pred("beta", "demo", subset, path, label, b));
+    }
+    out.push(pred("alpha", "other/set", "x", "o1.png", 0, Some(0.25)));
+    out.push(pred("alpha", "other/set", "x", "o2.png", 1, Some(0.75)));
+    out
+}
+
+#[test]
+fn metrics_rows_have_known_values() {
+    let rows = compute_metrics(&run_info(), &predictions());
+    let find = |det: &str, slice: &str, metric: &str| {
+        rows.iter()
+            .find(|r| {
+                r.detector == det && r.dataset == "demo" && r.slice == slice && r.metric == metric
+            })
+            .unwrap_or_else(|| panic!("no row {det} {slice} {metric}"))
+    };
+    // alpha, all: 15 of 16 (real, fake) pairs ordered right.
+    assert_eq!(find("alpha", "all", "auc").value, Some(0.9375));
+    assert_eq!(find("alpha", "subset=mixed", "auc").value, Some(0.875));
+    // beta, all (f3 failed): 6 of 12 pairs with ties ½.
+    let b = find("beta", "all", "auc");
+    assert_eq!((b.value, b.n_real, b.n_fake), (Some(0.5), 4, 3));
+    let only = find("alpha", "subset=fakes", "auc");
+    assert_eq!(
+        (only.value, only.undefined_reason.as_deref()),
+        (None, Some("only fake"))
+    );
+    assert_eq!(find("alpha", "subset=fakes", "acc").value, Some(1.0));
+    let mut sorted = rows.clone();
+    sorted.sort_by(|a, b| {
+        (
+            &a.detector,
+            &a.dataset,
+            &a.perturbation,
+            &a.slice,
+            &a.metric,
+        )
+            .cmp(&(
+                &b.detector,
+                &b.dataset,
+                &b.perturbation,
+                &b.slice,
+                &b.metric,
+            ))
+    });
+    assert_eq!(rows, sorted);
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn writes_all_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("report");
+    let files = write_report(&run_info(), &predictions(), &dir).expect("write_report");
+    for name in [
+        "metrics.csv",
+        "leaderboard.md",
+        "index.html",
+        "roc.svg",
+        "roc.png",
+        "roc-demo.svg",
+        "roc-demo.png",
+        "roc-other_set.svg",
+        "roc-other_set.png",
+    ] {
+        assert!(dir.join(name).is_file(), "{name} missing");
+    }
+    assert_eq!(files.paths().len(), 9);
+
+    let csv = read(&dir, "metrics.csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("run,detector,dataset,perturbation,slice,level,metric,value,n_real,n_fake")
+    );
+    assert!(
+        csv.contains("run-0001,alpha,demo,none,all,frame,auc,0.9375,4,4\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("run-0001,alpha,demo,none,subset=fakes,frame,auc,,0,2\n"),
+        "{csv}"
+    );
+
+    let md = read(&dir, "leaderboard.md");
+    assert_eq!(md, files.leaderboard_markdown);
+    assert!(md.contains("n/a (only fake)"), "{md}");
+    assert!(md.contains("| 1 | alpha | 0.9375 |"), "{md}");
+    assert!(md.contains("run-0001") && md.contains("smoke") && md.contains("0.1.0"));
+
+    let html = read(&dir, "index.html");
+    assert!(html.contains("<svg"));
+    assert!(html.contains("truncated &lt;jpeg&gt; &amp; co"));
+    assert!(html.contains("nightly &lt;smoke&gt;"));
+    assert!(html.contains("fp-demo") && html.contains("fp-beta") && html.contains("abc123"));
+    assert!(!html.contains("<script"), "no scripts");
+    assert!(
+        !html.contains("src=") && !html.contains("href="),
+        "no external references"
+    );
+    let without_xmlns = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(!without_xmlns.contains("http://") && !without_xmlns.contains("https://"));
+
+    let svg = read(&dir, "roc.svg");
+    assert!(svg.contains("False positive rate") && svg.contains("True positive rate"));
+    assert!(svg.contains("alpha (AUC 0.9375)"));
+
+    let png = image::open(dir.join("roc.png"))
+        .expect("roc.png decodes")
+        .to_rgb8();
+    assert_eq!(png.dimensions(), (800, 600));
+    let colours: HashSet<[u8; 3]> = png.pixels().map(|p| p.0).collect();
+    assert!(
+        colours.len() > 20,
+        "chart looks blank: {} colours",
+        colours.len()
+    );
+}
+
+#[test]
+fn rewriting_is_byte_identical() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let fa = write_report(&run_info(), &predictions(), &a).expect("first write");
+    let mut shuffled = predictions();
+    shuffled.reverse();
+    let fb = write_report(&run_info(), &shuffled, &b).expect("second write");
+    assert_eq!(fa.paths().len(), fb.paths().len());
+    for p in fa.paths() {
+        let name = p.file_name().expect("file name");
+        let (x, y) = (
+            fs::read(p).expect("read a"),
+            fs::read(b.join(name)).expect("read b"),
+        );
+        assert!(x == y, "{} differs between writes", name.to_string_lossy());
+    }
+}
+
+#[test]
+fn no_predictions_still_writes_tables() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let files = write_report(&run_info(), &[], tmp.path()).expect("write_report");
+    assert!(files.charts.is_empty());
+    assert!(files.leaderboard_markdown.contains("No predictions"));
+}

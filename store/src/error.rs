@@ -1,0 +1,38 @@
+//! Store errors: database failures with context, and lease/fencing verdicts the coordinator maps
+//! to gRPC codes.
+
+use crate::model::{LeaseEpoch, RunId, ShardId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database url `{url}` is not supported: use sqlite:PATH or postgres://USER@HOST/DB")]
+    BadUrl { url: String },
+    #[error("cannot connect to the database: {source}; check --database-url and that the server is running")]
+    Connect { source: sqlx::Error },
+    #[error("cannot migrate the database schema: {source}")]
+    Migrate { source: sqlx::migrate::MigrateError },
+    #[error("database error while trying to {action}: {source}")]
+    Query {
+        action: &'static str,
+        source: sqlx::Error,
+    },
+    #[error("shard {shard_id} epoch {epoch} is not leased to this worker any more (stale lease)")]
+    StaleLease { shard_id: ShardId, epoch: LeaseEpoch },
+    #[error("run {0} does not exist; `dfbench runs` lists the stored runs")]
+    RunNotFound(RunId),
+    #[error("shard {shard_id} cannot complete: {missing} (sample, detector) predictions are missing")]
+    IncompleteShard { shard_id: ShardId, missing: i64 },
+    #[error("invalid prediction for shard {shard_id}: {message}")]
+    InvalidPrediction { shard_id: ShardId, message: String },
+}
+
+/// Attaches what the store was doing to a sqlx error.
+pub(crate) trait QueryContext<T> {
+    fn during(self, action: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> QueryContext<T> for Result<T, sqlx::Error> {
+    fn during(self, action: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Query { action, source })
+    }
+}

@@ -1,0 +1,229 @@
+//! Plain values the store reads and writes. Ids are newtypes so they cannot be swapped.
+
+use dfbench_benchmarks::Sample;
+use std::fmt;
+
+macro_rules! id_newtype {
+    ($name:ident, $inner:ty) => {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub $inner);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_newtype!(RunId, String);
+id_newtype!(ShardId, i64);
+id_newtype!(LeaseEpoch, i64);
+id_newtype!(SampleId, i64);
+
+/// Who holds a lease: a worker id plus the random incarnation of its process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseOwner {
+    pub worker_id: String,
+    pub incarnation: u64,
+}
+
+impl LeaseOwner {
+    pub(crate) fn incarnation_text(&self) -> String {
+        self.incarnation.to_string()
+    }
+}
+
+/// The (shard, epoch, owner) triple every worker write is fenced by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseRef {
+    pub shard_id: ShardId,
+    pub epoch: LeaseEpoch,
+    pub owner: LeaseOwner,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> RunStatus {
+        match text {
+            "done" => RunStatus::Done,
+            "failed" => RunStatus::Failed,
+            "cancelled" => RunStatus::Cancelled,
+            _ => RunStatus::Running,
+        }
+    }
+
+    pub fn is_finished(self) -> bool {
+        self != RunStatus::Running
+    }
+}
+
+/// A run as planned by the coordinator, ready to be stored in one transaction.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub run: RunRecord,
+    pub datasets: Vec<DatasetRecord>,
+    pub detectors: Vec<DetectorRecord>,
+    /// Every sample of every dataset, once.
+    pub samples: Vec<Sample>,
+    pub shards: Vec<PlannedShard>,
+    pub max_attempts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub id: RunId,
+    pub name: String,
+    pub suite_name: String,
+    pub suite_toml: String,
+    pub suite_hash: String,
+    pub data_root: String,
+    pub dfbench_version: String,
+    pub status: RunStatus,
+    pub error: Option<String>,
+    pub created_at_ms: i64,
+    pub finished_at_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetRecord {
+    pub name: String,
+    pub format: String,
+    /// Absolute root on the shared file system.
+    pub root: String,
+    pub fingerprint: String,
+    pub samples: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectorRecord {
+    pub name: String,
+    pub kind: String,
+    pub builtin: String,
+    /// Reported by the workers with their first predictions.
+    pub fingerprint: Option<String>,
+}
+
+/// One shard to create: its dataset, perturbation and samples (whole videos, never split).
+#[derive(Debug, Clone)]
+pub struct PlannedShard {
+    pub dataset: String,
+    pub perturbation: String,
+    /// Indices into [`RunPlan::samples`].
+    pub sample_indices: Vec<usize>,
+}
+
+/// What a worker needs to run a leased shard.
+#[derive(Debug, Clone)]
+pub struct ShardAssignment {
+    pub shard_id: ShardId,
+    pub epoch: LeaseEpoch,
+    pub run_id: RunId,
+    pub dataset: DatasetRecord,
+    pub perturbation: String,
+    pub detectors: Vec<DetectorRecord>,
+    /// (sample id, path relative to the dataset root).
+    pub samples: Vec<(SampleId, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerRecord {
+    pub worker_id: String,
+    pub incarnation: u64,
+    pub hostname: String,
+    pub dfbench_version: String,
+    pub capabilities: Vec<String>,
+    pub devices: Vec<String>,
+    pub now_ms: i64,
+}
+
+/// One outcome as reported by a worker: a score or a typed failure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPrediction {
+    pub sample_id: SampleId,
+    pub detector: String,
+    pub detector_fingerprint: String,
+    pub outcome: Outcome,
+    pub latency_us: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Score(f64),
+    Failure { kind: String, message: String },
+}
+
+/// Why a shard was given back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardFailure {
+    pub retryable: bool,
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunProgress {
+    pub status: String,
+    pub error: Option<String>,
+    pub shards_total: i64,
+    pub shards_done: i64,
+    pub shards_failed: i64,
+    pub predictions: i64,
+    pub prediction_failures: i64,
+    pub predictions_expected: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunDetails {
+    pub run: RunRecord,
+    pub datasets: Vec<DatasetRecord>,
+    pub detectors: Vec<DetectorRecord>,
+}
+
+/// A stored prediction joined with its sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictionRow {
+    pub detector: String,
+    pub detector_fingerprint: String,
+    pub dataset: String,
+    pub subset: String,
+    pub perturbation: String,
+    pub rel_path: String,
+    pub video_key: String,
+    pub label: i64,
+    pub method: String,
+    pub score: Option<f64>,
+    pub failure_kind: Option<String>,
+    pub failure_message: Option<String>,
+    pub worker_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRecord {
+    pub detector: String,
+    pub dataset: String,
+    pub perturbation: String,
+    pub slice: String,
+    pub level: String,
+    pub metric: String,
+    pub value: Option<f64>,
+    pub undefined_reason: Option<String>,
+    pub n_real: i64,
+    pub n_fake: i64,
+}

@@ -1,0 +1,925 @@
+//! The store implementation shared by both backends. The SQL is the same text for SQLite and
+//! PostgreSQL (both accept `$N` placeholders through sqlx); what differs is passed in as a
+//! [`Dialect`]: row-locking clauses that only PostgreSQL has. SQLite needs none of them because
+//! the coordinator is its only writer and its pool has a single connection.
+
+/// Backend-specific SQL fragments.
+use crate::error::QueryContext;
+use crate::model::{DatasetRecord, NewPrediction, Outcome, RunId, RunRecord, RunStatus, ShardId};
+use crate::StoreError;
+use sqlx::Row;
+use std::collections::HashSet;
+
+pub(crate) struct Dialect {
+    /// Appended to the ready-shard pick inside the acquire UPDATE.
+    pub acquire_lock: &'static str,
+    /// Appended to the lease check of worker writes.
+    pub lease_check_lock: &'static str,
+}
+
+pub(crate) const LEASE_CHECK: &str = "SELECT run_id, perturbation, attempt, max_attempts FROM shards \
+     WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 AND lease_incarnation = $4";
+
+pub(crate) const FINISH_RUN_IF_COMPLETE: &str = "UPDATE runs SET status = 'done', finished_at_ms = $2 \
+     WHERE id = $1 AND status = 'running' \
+     AND NOT EXISTS (SELECT 1 FROM shards WHERE run_id = $1 AND state IN ('ready', 'leased'))";
+
+/// Records a failure for every (sample, detector) pair of a shard that has no prediction yet.
+pub(crate) const FILL_MISSING_AS_FAILED: &str = "INSERT INTO predictions \
+     (run_id, detector, sample_id, perturbation, score, failure_kind, failure_message, \
+      detector_fingerprint, worker_id, shard_id, epoch, latency_us) \
+     SELECT sh.run_id, d.name, ss.sample_id, sh.perturbation, CAST(NULL AS DOUBLE PRECISION), $2, $3, \
+            COALESCE(d.fingerprint, ''), $4, sh.id, sh.lease_epoch, 0 \
+     FROM shards sh \
+     JOIN shard_samples ss ON ss.shard_id = sh.id \
+     JOIN run_detectors d ON d.run_id = sh.run_id \
+     WHERE sh.id = $1 \
+     ON CONFLICT DO NOTHING";
+
+pub(crate) const SELECT_RUN: &str = "SELECT id, name, suite_name, suite_toml, suite_hash, data_root, \
+     dfbench_version, status, error, created_at_ms, finished_at_ms FROM runs";
+
+/// Rejects a batch that names samples outside the shard, unknown detectors, or invalid scores.
+pub(crate) fn validate_predictions(
+    shard_id: &ShardId,
+    predictions: &[NewPrediction],
+    sample_ids: &HashSet<i64>,
+    detectors: &HashSet<String>,
+) -> Result<(), StoreError> {
+    let invalid = |message: String| StoreError::InvalidPrediction {
+        shard_id: shard_id.clone(),
+        message,
+    };
+    for prediction in predictions {
+        if !sample_ids.contains(&prediction.sample_id.0) {
+            return Err(invalid(format!(
+                "sample {} is not part of this shard",
+                prediction.sample_id
+            )));
+        }
+        if !detectors.contains(&prediction.detector) {
+            return Err(invalid(format!(
+                "detector `{}` is not part of this run",
+                prediction.detector
+            )));
+        }
+        match &prediction.outcome {
+            Outcome::Score(score) if !(0.0..=1.0).contains(score) => {
+                return Err(invalid(format!(
+                    "score {score} of detector `{}` for sample {} is not a probability in [0, 1]",
+                    prediction.detector, prediction.sample_id
+                )));
+            }
+            Outcome::Failure { kind, .. } if kind.is_empty() => {
+                return Err(invalid(format!(
+                    "failure of detector `{}` for sample {} has no kind",
+                    prediction.detector, prediction.sample_id
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn dataset_from_row<R>(row: &R) -> Result<DatasetRecord, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let action = "read dataset";
+    Ok(DatasetRecord {
+        name: row.try_get("name").during(action)?,
+        format: row.try_get("format").during(action)?,
+        root: row.try_get("root").during(action)?,
+        fingerprint: row.try_get("fingerprint").during(action)?,
+        samples: row.try_get("samples").during(action)?,
+    })
+}
+
+pub(crate) fn run_from_row<R>(row: &R) -> Result<RunRecord, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let action = "read run";
+    let status: String = row.try_get("status").during(action)?;
+    Ok(RunRecord {
+        id: RunId(row.try_get("id").during(action)?),
+        name: row.try_get("name").during(action)?,
+        suite_name: row.try_get("suite_name").during(action)?,
+        suite_toml: row.try_get("suite_toml").during(action)?,
+        suite_hash: row.try_get("suite_hash").during(action)?,
+        data_root: row.try_get("data_root").during(action)?,
+        dfbench_version: row.try_get("dfbench_version").during(action)?,
+        status: RunStatus::parse(&status),
+        error: row.try_get("error").during(action)?,
+        created_at_ms: row.try_get("created_at_ms").during(action)?,
+        finished_at_ms: row.try_get("finished_at_ms").during(action)?,
+    })
+}
+
+/// Fetches the lease row of `$lease` if it is still current, else returns `StaleLease`.
+macro_rules! check_lease {
+    ($self:ident, $executor:expr, $lease:expr) => {{
+        let sql = format!(
+            "{} {}",
+            $crate::sql_impl::LEASE_CHECK,
+            $self.dialect.lease_check_lock
+        );
+        match sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind($lease.shard_id.0)
+            .bind($lease.epoch.0)
+            .bind(&$lease.owner.worker_id)
+            .bind($lease.owner.incarnation_text())
+            .fetch_optional($executor)
+            .await
+            .during("check lease")?
+        {
+            Some(row) => row,
+            None => {
+                return Err($crate::StoreError::StaleLease {
+                    shard_id: $lease.shard_id.clone(),
+                    epoch: $lease.epoch.clone(),
+                });
+            }
+        }
+    }};
+}
+pub(crate) use check_lease;
+
+/// The detectors of a run, sorted by name.
+macro_rules! read_detectors {
+    ($executor:expr, $run_id:expr) => {{
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT name, kind, builtin, fingerprint FROM run_detectors WHERE run_id = $1 ORDER BY name",
+        )
+        .bind($run_id)
+        .fetch_all($executor)
+        .await
+        .during("read run detectors")?;
+        let mut detectors = Vec::with_capacity(rows.len());
+        for row in &rows {
+            detectors.push($crate::DetectorRecord {
+                name: row.try_get("name").during("read detector")?,
+                kind: row.try_get("kind").during("read detector")?,
+                builtin: row.try_get("builtin").during("read detector")?,
+                fingerprint: row.try_get("fingerprint").during("read detector")?,
+            });
+        }
+        detectors
+    }};
+}
+pub(crate) use read_detectors;
+
+/// Returns a leased shard to ready (retry, with backoff) or fails it for good, recording a
+/// failure for each of its missing predictions and finishing the run when nothing is left.
+macro_rules! give_back {
+    ($executor:expr, $shard_id:expr, $run_id:expr, $retry:expr, $attempt:expr, $kind:expr,
+     $message:expr, $worker_id:expr, $now_ms:expr) => {{
+        let last_error = format!("{}: {}", $kind, $message);
+        if $retry {
+            sqlx::query(
+                "UPDATE shards SET state = 'ready', lease_expires_at_ms = NULL, \
+                 not_before_ms = $2, last_error = $3 WHERE id = $1",
+            )
+            .bind($shard_id)
+            .bind($now_ms + $crate::retry_backoff_ms($attempt))
+            .bind(&last_error)
+            .execute(&mut *$executor)
+            .await
+            .during("return shard to ready")?;
+        } else {
+            sqlx::query(
+                "UPDATE shards SET state = 'failed', lease_expires_at_ms = NULL, last_error = $2 \
+                 WHERE id = $1",
+            )
+            .bind($shard_id)
+            .bind(&last_error)
+            .execute(&mut *$executor)
+            .await
+            .during("mark shard failed")?;
+            sqlx::query($crate::sql_impl::FILL_MISSING_AS_FAILED)
+                .bind($shard_id)
+                .bind($kind)
+                .bind($message)
+                .bind($worker_id)
+                .execute(&mut *$executor)
+                .await
+                .during("record the failed shard's predictions as failures")?;
+            sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
+                .bind($run_id)
+                .bind($now_ms)
+                .execute(&mut *$executor)
+                .await
+                .during("finish run")?;
+        }
+    }};
+}
+pub(crate) use give_back;
+
+/// Implements `Store` for `$store` (a struct with a `pool: sqlx::Pool<$db>` and a
+/// `dialect: Dialect`). A macro rather than generics because sqlx's per-backend executor bounds
+/// would otherwise dominate every signature.
+macro_rules! impl_sql_store {
+    ($store:ident, $backend:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn create_run(&self, plan: &$crate::RunPlan) -> Result<(), $crate::StoreError> {
+                use $crate::error::QueryContext;
+                let mut tx = self.pool.begin().await.during("begin run creation")?;
+                let run = &plan.run;
+                sqlx::query(
+                    "INSERT INTO runs (id, name, suite_name, suite_toml, suite_hash, data_root, \
+                     dfbench_version, status, error, created_at_ms, finished_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(&run.id.0)
+                .bind(&run.name)
+                .bind(&run.suite_name)
+                .bind(&run.suite_toml)
+                .bind(&run.suite_hash)
+                .bind(&run.data_root)
+                .bind(&run.dfbench_version)
+                .bind(run.status.as_str())
+                .bind(&run.error)
+                .bind(run.created_at_ms)
+                .bind(run.finished_at_ms)
+                .execute(&mut *tx)
+                .await
+                .during("insert run")?;
+                for dataset in &plan.datasets {
+                    sqlx::query(
+                        "INSERT INTO run_datasets (run_id, name, format, root, fingerprint, samples) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&run.id.0)
+                    .bind(&dataset.name)
+                    .bind(&dataset.format)
+                    .bind(&dataset.root)
+                    .bind(&dataset.fingerprint)
+                    .bind(dataset.samples)
+                    .execute(&mut *tx)
+                    .await
+                    .during("insert run dataset")?;
+                }
+                for detector in &plan.detectors {
+                    sqlx::query(
+                        "INSERT INTO run_detectors (run_id, name, kind, builtin, fingerprint) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&run.id.0)
+                    .bind(&detector.name)
+                    .bind(&detector.kind)
+                    .bind(&detector.builtin)
+                    .bind(&detector.fingerprint)
+                    .execute(&mut *tx)
+                    .await
+                    .during("insert run detector")?;
+                }
+                let mut sample_ids = Vec::with_capacity(plan.samples.len());
+                for sample in &plan.samples {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO samples (run_id, dataset, subset, rel_path, label, label_group, \
+                         method, split, compression, video_key, frame_index) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                    )
+                    .bind(&run.id.0)
+                    .bind(&sample.dataset)
+                    .bind(&sample.subset)
+                    .bind(&sample.rel_path)
+                    .bind(sample.label.as_i64())
+                    .bind(&sample.label_group)
+                    .bind(&sample.method)
+                    .bind(&sample.split)
+                    .bind(&sample.compression)
+                    .bind(&sample.video_key)
+                    .bind(sample.frame_index.map(i64::from))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .during("insert sample")?;
+                    sample_ids.push(id);
+                }
+                for shard in &plan.shards {
+                    let shard_id: i64 = sqlx::query_scalar(
+                        "INSERT INTO shards (run_id, dataset, perturbation, state, max_attempts, n_samples) \
+                         VALUES ($1, $2, $3, 'ready', $4, $5) RETURNING id",
+                    )
+                    .bind(&run.id.0)
+                    .bind(&shard.dataset)
+                    .bind(&shard.perturbation)
+                    .bind(plan.max_attempts)
+                    .bind(shard.sample_indices.len() as i64)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .during("insert shard")?;
+                    for index in &shard.sample_indices {
+                        let sample_id = sample_ids.get(*index).copied().ok_or_else(|| {
+                            $crate::StoreError::InvalidPrediction {
+                                shard_id: $crate::ShardId(shard_id),
+                                message: format!("planned sample index {index} is out of range"),
+                            }
+                        })?;
+                        sqlx::query("INSERT INTO shard_samples (shard_id, sample_id) VALUES ($1, $2)")
+                            .bind(shard_id)
+                            .bind(sample_id)
+                            .execute(&mut *tx)
+                            .await
+                            .during("insert shard sample")?;
+                    }
+                }
+                tx.commit().await.during("commit run creation")?;
+                Ok(())
+            }
+
+            async fn register_worker(
+                &self,
+                worker: &$crate::WorkerRecord,
+            ) -> Result<(), $crate::StoreError> {
+                use $crate::error::QueryContext;
+                sqlx::query(
+                    "INSERT INTO workers (id, incarnation, hostname, dfbench_version, capabilities, \
+                     devices, registered_at_ms, last_seen_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                     ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, \
+                     hostname = excluded.hostname, dfbench_version = excluded.dfbench_version, \
+                     capabilities = excluded.capabilities, devices = excluded.devices, \
+                     registered_at_ms = excluded.registered_at_ms, last_seen_ms = excluded.last_seen_ms",
+                )
+                .bind(&worker.worker_id)
+                .bind(worker.incarnation.to_string())
+                .bind(&worker.hostname)
+                .bind(&worker.dfbench_version)
+                .bind(worker.capabilities.join(","))
+                .bind(worker.devices.join(","))
+                .bind(worker.now_ms)
+                .execute(&self.pool)
+                .await
+                .during("register worker")?;
+                Ok(())
+            }
+
+            async fn acquire_shard(
+                &self,
+                owner: &$crate::LeaseOwner,
+                now_ms: i64,
+                ttl_ms: i64,
+            ) -> Result<Option<$crate::ShardAssignment>, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let mut tx = self.pool.begin().await.during("begin acquire")?;
+                let sql = format!(
+                    "UPDATE shards SET state = 'leased', lease_owner = $2, lease_incarnation = $3, \
+                     lease_epoch = lease_epoch + 1, lease_expires_at_ms = $4, attempt = attempt + 1 \
+                     WHERE id = (SELECT s.id FROM shards s JOIN runs r ON r.id = s.run_id \
+                       WHERE s.state = 'ready' AND s.not_before_ms <= $1 AND r.status = 'running' \
+                       ORDER BY r.created_at_ms, s.id LIMIT 1 {}) \
+                     RETURNING id, lease_epoch, run_id, dataset, perturbation",
+                    self.dialect.acquire_lock
+                );
+                let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(now_ms)
+                    .bind(&owner.worker_id)
+                    .bind(owner.incarnation_text())
+                    .bind(now_ms + ttl_ms)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .during("lease a ready shard")?
+                else {
+                    tx.rollback().await.during("end empty acquire")?;
+                    return Ok(None);
+                };
+                let shard_id: i64 = row.try_get("id").during("read leased shard")?;
+                let epoch: i64 = row.try_get("lease_epoch").during("read leased shard")?;
+                let run_id: String = row.try_get("run_id").during("read leased shard")?;
+                let dataset_name: String = row.try_get("dataset").during("read leased shard")?;
+                let perturbation: String = row.try_get("perturbation").during("read leased shard")?;
+                let dataset_row = sqlx::query(
+                    "SELECT name, format, root, fingerprint, samples FROM run_datasets \
+                     WHERE run_id = $1 AND name = $2",
+                )
+                .bind(&run_id)
+                .bind(&dataset_name)
+                .fetch_one(&mut *tx)
+                .await
+                .during("read the leased shard's dataset")?;
+                let dataset = $crate::sql_impl::dataset_from_row(&dataset_row)?;
+                let detectors = $crate::sql_impl::read_detectors!(&mut *tx, &run_id);
+                let sample_rows = sqlx::query(
+                    "SELECT s.id, s.rel_path FROM shard_samples ss JOIN samples s ON s.id = ss.sample_id \
+                     WHERE ss.shard_id = $1 ORDER BY s.id",
+                )
+                .bind(shard_id)
+                .fetch_all(&mut *tx)
+                .await
+                .during("read the leased shard's samples")?;
+                let mut samples = Vec::with_capacity(sample_rows.len());
+                for sample_row in &sample_rows {
+                    let id: i64 = sample_row.try_get("id").during("read sample")?;
+                    let path: String = sample_row.try_get("rel_path").during("read sample")?;
+                    samples.push(($crate::SampleId(id), path));
+                }
+                tx.commit().await.during("commit acquire")?;
+                Ok(Some($crate::ShardAssignment {
+                    shard_id: $crate::ShardId(shard_id),
+                    epoch: $crate::LeaseEpoch(epoch),
+                    run_id: $crate::RunId(run_id),
+                    dataset,
+                    perturbation,
+                    detectors,
+                    samples,
+                }))
+            }
+
+            async fn heartbeat(
+                &self,
+                owner: &$crate::LeaseOwner,
+                leases: &[($crate::ShardId, $crate::LeaseEpoch)],
+                now_ms: i64,
+                ttl_ms: i64,
+            ) -> Result<Vec<$crate::ShardId>, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                let mut tx = self.pool.begin().await.during("begin heartbeat")?;
+                sqlx::query("UPDATE workers SET last_seen_ms = $2 WHERE id = $1")
+                    .bind(&owner.worker_id)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await
+                    .during("record worker heartbeat")?;
+                let mut revoked = Vec::new();
+                for (shard_id, epoch) in leases {
+                    let extended = sqlx::query(
+                        "UPDATE shards SET lease_expires_at_ms = $5 WHERE id = $1 AND lease_epoch = $2 \
+                         AND state = 'leased' AND lease_owner = $3 AND lease_incarnation = $4",
+                    )
+                    .bind(shard_id.0)
+                    .bind(epoch.0)
+                    .bind(&owner.worker_id)
+                    .bind(owner.incarnation_text())
+                    .bind(now_ms + ttl_ms)
+                    .execute(&mut *tx)
+                    .await
+                    .during("extend a lease")?;
+                    if extended.rows_affected() == 0 {
+                        revoked.push(shard_id.clone());
+                    }
+                }
+                tx.commit().await.during("commit heartbeat")?;
+                Ok(revoked)
+            }
+
+            async fn ingest_predictions(
+                &self,
+                lease: &$crate::LeaseRef,
+                predictions: &[$crate::NewPrediction],
+            ) -> Result<u64, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let mut tx = self.pool.begin().await.during("begin ingest")?;
+                let current = $crate::sql_impl::check_lease!(self, &mut *tx, lease);
+                let run_id: String = current.try_get("run_id").during("read lease")?;
+                let perturbation: String = current.try_get("perturbation").during("read lease")?;
+                let sample_ids: std::collections::HashSet<i64> =
+                    sqlx::query_scalar("SELECT sample_id FROM shard_samples WHERE shard_id = $1")
+                        .bind(lease.shard_id.0)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .during("read shard samples")?
+                        .into_iter()
+                        .collect();
+                let detectors: std::collections::HashSet<String> =
+                    sqlx::query_scalar("SELECT name FROM run_detectors WHERE run_id = $1")
+                        .bind(&run_id)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .during("read run detectors")?
+                        .into_iter()
+                        .collect();
+                $crate::sql_impl::validate_predictions(
+                    &lease.shard_id,
+                    predictions,
+                    &sample_ids,
+                    &detectors,
+                )?;
+                let mut inserted = 0u64;
+                let mut fingerprinted = std::collections::BTreeSet::new();
+                for prediction in predictions {
+                    let (score, failure_kind, failure_message) = match &prediction.outcome {
+                        $crate::Outcome::Score(score) => (Some(*score), None, None),
+                        $crate::Outcome::Failure { kind, message } => {
+                            (None, Some(kind.as_str()), Some(message.as_str()))
+                        }
+                    };
+                    let result = sqlx::query(
+                        "INSERT INTO predictions (run_id, detector, sample_id, perturbation, score, \
+                         failure_kind, failure_message, detector_fingerprint, worker_id, shard_id, \
+                         epoch, latency_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&run_id)
+                    .bind(&prediction.detector)
+                    .bind(prediction.sample_id.0)
+                    .bind(&perturbation)
+                    .bind(score)
+                    .bind(failure_kind)
+                    .bind(failure_message)
+                    .bind(&prediction.detector_fingerprint)
+                    .bind(&lease.owner.worker_id)
+                    .bind(lease.shard_id.0)
+                    .bind(lease.epoch.0)
+                    .bind(prediction.latency_us)
+                    .execute(&mut *tx)
+                    .await
+                    .during("insert prediction")?;
+                    inserted += result.rows_affected();
+                    if fingerprinted.insert((&prediction.detector, &prediction.detector_fingerprint)) {
+                        sqlx::query(
+                            "UPDATE run_detectors SET fingerprint = $3 \
+                             WHERE run_id = $1 AND name = $2 AND fingerprint IS NULL",
+                        )
+                        .bind(&run_id)
+                        .bind(&prediction.detector)
+                        .bind(&prediction.detector_fingerprint)
+                        .execute(&mut *tx)
+                        .await
+                        .during("record detector fingerprint")?;
+                    }
+                }
+                tx.commit().await.during("commit ingest")?;
+                Ok(inserted)
+            }
+
+            async fn complete_shard(
+                &self,
+                lease: &$crate::LeaseRef,
+                now_ms: i64,
+            ) -> Result<(), $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let mut tx = self.pool.begin().await.during("begin shard completion")?;
+                let current = $crate::sql_impl::check_lease!(self, &mut *tx, lease);
+                let run_id: String = current.try_get("run_id").during("read lease")?;
+                let missing: i64 = sqlx::query_scalar(
+                    "SELECT (SELECT COUNT(*) FROM shard_samples WHERE shard_id = $1) \
+                          * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $2) \
+                          - (SELECT COUNT(*) FROM predictions p JOIN shard_samples ss \
+                               ON ss.sample_id = p.sample_id AND ss.shard_id = $1 \
+                             WHERE p.run_id = $2 AND p.perturbation = $3)",
+                )
+                .bind(lease.shard_id.0)
+                .bind(&run_id)
+                .bind(current.try_get::<String, _>("perturbation").during("read lease")?)
+                .fetch_one(&mut *tx)
+                .await
+                .during("count missing predictions")?;
+                if missing > 0 {
+                    return Err($crate::StoreError::IncompleteShard {
+                        shard_id: lease.shard_id.clone(),
+                        missing,
+                    });
+                }
+                sqlx::query(
+                    "UPDATE shards SET state = 'done', lease_expires_at_ms = NULL WHERE id = $1",
+                )
+                .bind(lease.shard_id.0)
+                .execute(&mut *tx)
+                .await
+                .during("mark shard done")?;
+                sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
+                    .bind(&run_id)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await
+                    .during("finish run")?;
+                tx.commit().await.during("commit shard completion")?;
+                Ok(())
+            }
+
+            async fn fail_shard(
+                &self,
+                lease: &$crate::LeaseRef,
+                failure: &$crate::ShardFailure,
+                now_ms: i64,
+            ) -> Result<(), $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let mut tx = self.pool.begin().await.during("begin shard failure")?;
+                let current = $crate::sql_impl::check_lease!(self, &mut *tx, lease);
+                let run_id: String = current.try_get("run_id").during("read lease")?;
+                let attempt: i64 = current.try_get("attempt").during("read lease")?;
+                let max_attempts: i64 = current.try_get("max_attempts").during("read lease")?;
+                let retry = failure.retryable && attempt < max_attempts;
+                $crate::sql_impl::give_back!(
+                    &mut *tx,
+                    lease.shard_id.0,
+                    &run_id,
+                    retry,
+                    attempt,
+                    &failure.kind,
+                    &failure.message,
+                    &lease.owner.worker_id,
+                    now_ms
+                );
+                tx.commit().await.during("commit shard failure")?;
+                Ok(())
+            }
+
+            async fn reap_expired_leases(&self, now_ms: i64) -> Result<u64, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let mut tx = self.pool.begin().await.during("begin reaping")?;
+                let expired = sqlx::query(
+                    "SELECT id, run_id, attempt, max_attempts, lease_owner FROM shards \
+                     WHERE state = 'leased' AND lease_expires_at_ms < $1",
+                )
+                .bind(now_ms)
+                .fetch_all(&mut *tx)
+                .await
+                .during("find expired leases")?;
+                for row in &expired {
+                    let shard_id: i64 = row.try_get("id").during("read expired lease")?;
+                    let run_id: String = row.try_get("run_id").during("read expired lease")?;
+                    let attempt: i64 = row.try_get("attempt").during("read expired lease")?;
+                    let max_attempts: i64 = row.try_get("max_attempts").during("read expired lease")?;
+                    let owner: Option<String> =
+                        row.try_get("lease_owner").during("read expired lease")?;
+                    let owner = owner.unwrap_or_default();
+                    let message = format!("worker {owner} stopped renewing its lease");
+                    tracing::warn!(shard_id, worker_id = %owner, attempt, "lease expired");
+                    $crate::sql_impl::give_back!(
+                        &mut *tx,
+                        shard_id,
+                        &run_id,
+                        attempt < max_attempts,
+                        attempt,
+                        "lease_expired",
+                        &message,
+                        &owner,
+                        now_ms
+                    );
+                }
+                tx.commit().await.during("commit reaping")?;
+                Ok(expired.len() as u64)
+            }
+
+            async fn run_progress(
+                &self,
+                run_id: &$crate::RunId,
+            ) -> Result<$crate::RunProgress, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let Some(run) = sqlx::query("SELECT status, error FROM runs WHERE id = $1")
+                    .bind(&run_id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .during("read run status")?
+                else {
+                    return Err($crate::StoreError::RunNotFound(run_id.clone()));
+                };
+                let counts = sqlx::query(
+                    "SELECT \
+                       (SELECT COUNT(*) FROM shards WHERE run_id = $1) AS shards_total, \
+                       (SELECT COUNT(*) FROM shards WHERE run_id = $1 AND state = 'done') AS shards_done, \
+                       (SELECT COUNT(*) FROM shards WHERE run_id = $1 AND state = 'failed') AS shards_failed, \
+                       (SELECT COUNT(*) FROM predictions WHERE run_id = $1) AS predictions, \
+                       (SELECT COUNT(*) FROM predictions WHERE run_id = $1 AND failure_kind IS NOT NULL) AS failures, \
+                       (SELECT CAST(COALESCE(SUM(n_samples), 0) AS BIGINT) FROM shards WHERE run_id = $1) \
+                         * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $1) AS expected",
+                )
+                .bind(&run_id.0)
+                .fetch_one(&self.pool)
+                .await
+                .during("count run progress")?;
+                Ok($crate::RunProgress {
+                    status: run.try_get("status").during("read run status")?,
+                    error: run.try_get("error").during("read run status")?,
+                    shards_total: counts.try_get("shards_total").during("read progress")?,
+                    shards_done: counts.try_get("shards_done").during("read progress")?,
+                    shards_failed: counts.try_get("shards_failed").during("read progress")?,
+                    predictions: counts.try_get("predictions").during("read progress")?,
+                    prediction_failures: counts.try_get("failures").during("read progress")?,
+                    predictions_expected: counts.try_get("expected").during("read progress")?,
+                })
+            }
+
+            async fn cancel_run(
+                &self,
+                run_id: &$crate::RunId,
+                now_ms: i64,
+            ) -> Result<(), $crate::StoreError> {
+                use $crate::error::QueryContext;
+                let mut tx = self.pool.begin().await.during("begin cancel")?;
+                let updated = sqlx::query(
+                    "UPDATE runs SET status = 'cancelled', finished_at_ms = $2 \
+                     WHERE id = $1 AND status = 'running'",
+                )
+                .bind(&run_id.0)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await
+                .during("cancel run")?;
+                if updated.rows_affected() > 0 {
+                    sqlx::query(
+                        "UPDATE shards SET state = 'cancelled' WHERE run_id = $1 \
+                         AND state IN ('ready', 'leased')",
+                    )
+                    .bind(&run_id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .during("cancel shards")?;
+                }
+                tx.commit().await.during("commit cancel")?;
+                Ok(())
+            }
+
+            async fn list_runs(
+                &self,
+                limit: i64,
+            ) -> Result<Vec<$crate::RunRecord>, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{} ORDER BY created_at_ms DESC, id LIMIT $1",
+                    $crate::sql_impl::SELECT_RUN
+                )))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .during("list runs")?;
+                rows.iter().map($crate::sql_impl::run_from_row).collect()
+            }
+
+            async fn run(
+                &self,
+                run_id: &$crate::RunId,
+            ) -> Result<$crate::RunDetails, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                let Some(row) =
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "{} WHERE id = $1",
+                        $crate::sql_impl::SELECT_RUN
+                    )))
+                        .bind(&run_id.0)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .during("read run")?
+                else {
+                    return Err($crate::StoreError::RunNotFound(run_id.clone()));
+                };
+                let run = $crate::sql_impl::run_from_row(&row)?;
+                let dataset_rows = sqlx::query(
+                    "SELECT name, format, root, fingerprint, samples FROM run_datasets \
+                     WHERE run_id = $1 ORDER BY name",
+                )
+                .bind(&run_id.0)
+                .fetch_all(&self.pool)
+                .await
+                .during("read run datasets")?;
+                let datasets = dataset_rows
+                    .iter()
+                    .map($crate::sql_impl::dataset_from_row)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let detectors = $crate::sql_impl::read_detectors!(&self.pool, &run_id.0);
+                Ok($crate::RunDetails {
+                    run,
+                    datasets,
+                    detectors,
+                })
+            }
+
+            async fn predictions(
+                &self,
+                run_id: &$crate::RunId,
+            ) -> Result<Vec<$crate::PredictionRow>, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT p.detector, p.detector_fingerprint, s.dataset, s.subset, p.perturbation, \
+                     s.rel_path, s.video_key, s.label, s.method, p.score, p.failure_kind, \
+                     p.failure_message, p.worker_id \
+                     FROM predictions p JOIN samples s ON s.id = p.sample_id WHERE p.run_id = $1",
+                )
+                .bind(&run_id.0)
+                .fetch_all(&self.pool)
+                .await
+                .during("read predictions")?;
+                let mut predictions = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    predictions.push($crate::PredictionRow {
+                        detector: row.try_get("detector").during("read prediction")?,
+                        detector_fingerprint: row
+                            .try_get("detector_fingerprint")
+                            .during("read prediction")?,
+                        dataset: row.try_get("dataset").during("read prediction")?,
+                        subset: row.try_get("subset").during("read prediction")?,
+                        perturbation: row.try_get("perturbation").during("read prediction")?,
+                        rel_path: row.try_get("rel_path").during("read prediction")?,
+                        video_key: row.try_get("video_key").during("read prediction")?,
+                        label: row.try_get("label").during("read prediction")?,
+                        method: row.try_get("method").during("read prediction")?,
+                        score: row.try_get("score").during("read prediction")?,
+                        failure_kind: row.try_get("failure_kind").during("read prediction")?,
+                        failure_message: row.try_get("failure_message").during("read prediction")?,
+                        worker_id: row.try_get("worker_id").during("read prediction")?,
+                    });
+                }
+                predictions.sort_by(|a, b| {
+                    (&a.detector, &a.dataset, &a.perturbation, &a.rel_path).cmp(&(
+                        &b.detector,
+                        &b.dataset,
+                        &b.perturbation,
+                        &b.rel_path,
+                    ))
+                });
+                Ok(predictions)
+            }
+
+            async fn replace_metrics(
+                &self,
+                run_id: &$crate::RunId,
+                rows: &[$crate::MetricRecord],
+            ) -> Result<(), $crate::StoreError> {
+                use $crate::error::QueryContext;
+                let mut tx = self.pool.begin().await.during("begin metrics")?;
+                sqlx::query("DELETE FROM metrics WHERE run_id = $1")
+                    .bind(&run_id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .during("delete old metrics")?;
+                for metric in rows {
+                    sqlx::query(
+                        "INSERT INTO metrics (run_id, detector, dataset, perturbation, slice, level, \
+                         metric, value, undefined_reason, n_real, n_fake) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    )
+                    .bind(&run_id.0)
+                    .bind(&metric.detector)
+                    .bind(&metric.dataset)
+                    .bind(&metric.perturbation)
+                    .bind(&metric.slice)
+                    .bind(&metric.level)
+                    .bind(&metric.metric)
+                    .bind(metric.value)
+                    .bind(&metric.undefined_reason)
+                    .bind(metric.n_real)
+                    .bind(metric.n_fake)
+                    .execute(&mut *tx)
+                    .await
+                    .during("insert metric")?;
+                }
+                tx.commit().await.during("commit metrics")?;
+                Ok(())
+            }
+
+            async fn metrics(
+                &self,
+                run_id: &$crate::RunId,
+            ) -> Result<Vec<$crate::MetricRecord>, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT detector, dataset, perturbation, slice, level, metric, value, \
+                     undefined_reason, n_real, n_fake FROM metrics WHERE run_id = $1",
+                )
+                .bind(&run_id.0)
+                .fetch_all(&self.pool)
+                .await
+                .during("read metrics")?;
+                let mut metrics = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    metrics.push($crate::MetricRecord {
+                        detector: row.try_get("detector").during("read metric")?,
+                        dataset: row.try_get("dataset").during("read metric")?,
+                        perturbation: row.try_get("perturbation").during("read metric")?,
+                        slice: row.try_get("slice").during("read metric")?,
+                        level: row.try_get("level").during("read metric")?,
+                        metric: row.try_get("metric").during("read metric")?,
+                        value: row.try_get("value").during("read metric")?,
+                        undefined_reason: row.try_get("undefined_reason").during("read metric")?,
+                        n_real: row.try_get("n_real").during("read metric")?,
+                        n_fake: row.try_get("n_fake").during("read metric")?,
+                    });
+                }
+                metrics.sort_by(|a, b| {
+                    (&a.detector, &a.dataset, &a.perturbation, &a.slice, &a.level, &a.metric).cmp(&(
+                        &b.detector,
+                        &b.dataset,
+                        &b.perturbation,
+                        &b.slice,
+                        &b.level,
+                        &b.metric,
+                    ))
+                });
+                Ok(metrics)
+            }
+        }
+    };
+}
+pub(crate) use impl_sql_store;
