@@ -46,8 +46,6 @@ struct Subset {
     odd_gain: f64,
     /// Weight of the nearer source pixel for the odd phase (1 = nearest neighbour, 0.5 = bilinear).
     near_weight: f64,
-    /// Amplitude (grey levels) of an added period-4 pattern (a spectral peak at 1/4 cycles/px).
-    periodic: f64,
     /// Std-dev range of the post-noise added to fakes at full resolution.
     post_noise: (f64, f64),
     /// JPEG quality for every image (real and fake) of the subset; `None` writes PNG.
@@ -57,10 +55,9 @@ struct Subset {
 const SUBSETS: [Subset; 3] = [
     Subset {
         name: "upconv-strong",
-        even_gain: 1.03,
-        odd_gain: 0.97,
+        even_gain: 1.015,
+        odd_gain: 0.985,
         near_weight: 0.75,
-        periodic: 0.0,
         post_noise: (0.8, 1.6),
         jpeg_quality: None,
     },
@@ -69,16 +66,14 @@ const SUBSETS: [Subset; 3] = [
         even_gain: 1.0,
         odd_gain: 1.0,
         near_weight: 1.0,
-        periodic: 0.0,
-        post_noise: (1.5, 3.0),
+        post_noise: (1.2, 2.6),
         jpeg_quality: None,
     },
     Subset {
         name: "diffusion-weak",
-        even_gain: 1.005,
-        odd_gain: 0.995,
-        near_weight: 0.5,
-        periodic: 0.8,
+        even_gain: 1.0015,
+        odd_gain: 0.9985,
+        near_weight: 0.6,
         post_noise: (2.5, 4.0),
         jpeg_quality: Some(92),
     },
@@ -141,12 +136,11 @@ fn readme_text(images: usize) -> String {
     );
     for s in &SUBSETS {
         text.push_str(&format!(
-            "  {}: phase gains {}/{}, near weight {}, period-4 amplitude {}, post-noise sigma {}-{}, {}\n",
+            "  {}: phase gains {}/{}, near weight {}, post-noise sigma {}-{}, {}\n",
             s.name,
             s.even_gain,
             s.odd_gain,
             s.near_weight,
-            s.periodic,
             s.post_noise.0,
             s.post_noise.1,
             s.jpeg_quality.map_or("PNG".to_string(), |q| format!("JPEG quality {q} (real and fake)")),
@@ -186,19 +180,11 @@ fn render_real(rng: &mut Rng, side: usize) -> Vec<u8> {
     quantize(&planes, sigma, rng)
 }
 
-/// Half-resolution content, ×2 transposed convolution, optional periodic pattern, post-noise.
+/// Half-resolution content, ×2 transposed convolution, post-noise.
 fn render_fake(rng: &mut Rng, side: usize, subset: &Subset) -> Vec<u8> {
     let scene = scene::Scene::new(rng, side as f64);
     let half = scene.render(side / 2, 2.0);
-    let mut planes: [Vec<f64>; 3] = half.map(|plane| upsample(&plane, side / 2, subset));
-    if subset.periodic > 0.0 {
-        let phase = rng.below(4) as f64;
-        for (index, value) in planes.iter_mut().flat_map(|p| p.iter_mut().enumerate()) {
-            let (x, y) = ((index % side) as f64, (index / side) as f64);
-            let arg = std::f64::consts::FRAC_PI_2 * (x + phase);
-            *value += subset.periodic * arg.cos() * (std::f64::consts::FRAC_PI_2 * y).cos();
-        }
-    }
+    let planes: [Vec<f64>; 3] = half.map(|plane| upsample(&plane, side / 2, subset));
     let sigma = rng.range(subset.post_noise);
     quantize(&planes, sigma, rng)
 }

@@ -1,1 +1,85 @@
-fn main() {}
+//! `dfbench`: the command line. Wires the crates together — planning and serving (coordinator),
+//! scoring (worker), storing (store) and reporting (reports) — and shows progress.
+//!
+//! Must not hold business logic: anything worth testing on its own lives in a library crate.
+
+mod commands;
+mod local;
+mod progress;
+mod reporting;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Benchmarks deepfake and AI-generated-image detectors across datasets, at scale.
+#[derive(Debug, Parser)]
+#[command(name = "dfbench", version, about)]
+struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, default_value = "pretty", value_parser = ["pretty", "json"], env = "DFBENCH_LOG_FORMAT")]
+    log_format: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate the demo data (if absent) and run the quickstart suite locally on SQLite.
+    Demo(commands::demo::DemoArgs),
+    /// Run a suite: submit it, follow progress, then write the report.
+    Run(commands::run::RunArgs),
+    /// Serve the coordinator (gRPC) over a database.
+    Coordinator(commands::coordinator::CoordinatorArgs),
+    /// Pull and score shards from a coordinator until stopped.
+    Worker(commands::worker::WorkerArgs),
+    /// Recompute metrics of a stored run and write its report folder.
+    Report(commands::report::ReportArgs),
+    /// Export every prediction of a run to CSV.
+    Export(commands::export::ExportArgs),
+    /// List stored runs.
+    Runs(commands::runs::RunsArgs),
+    /// Write the deterministic demo dataset.
+    Synth(commands::synth::SynthArgs),
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Demo(args) => commands::demo::execute(args).await,
+            Command::Run(args) => commands::run::execute(args).await,
+            Command::Coordinator(args) => commands::coordinator::execute(args).await,
+            Command::Worker(args) => commands::worker::execute(args).await,
+            Command::Report(args) => commands::report::execute(args).await,
+            Command::Export(args) => commands::export::execute(args).await,
+            Command::Runs(args) => commands::runs::execute(args).await,
+            Command::Synth(args) => commands::synth::execute(args),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

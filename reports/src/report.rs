@@ -5,6 +5,7 @@
 //! left out of the metrics and listed separately. Everything is kept in `BTreeMap`s and sorted,
 //! so the same input always gives the same report.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use crate::metrics::{self, MetricSet, MetricValue};
@@ -84,7 +85,7 @@ pub struct Report {
     pub failed_counts: BTreeMap<(String, String, String), u64>,
     /// All failed predictions, sorted.
     pub failures: Vec<FailureRecord>,
-    /// One chart per dataset, datasets sorted by name.
+    /// One chart per dataset, datasets sorted by name; series ranked like the leaderboard.
     pub charts: Vec<RocChart>,
 }
 
@@ -208,6 +209,15 @@ fn rows_of(run: &RunInfo, groups: &BTreeMap<Key, Group>) -> Vec<MetricRow> {
     rows
 }
 
+/// Leaderboard order of `(auc, detector)`: AUC descending, undefined last, then by name.
+pub fn rank_order(a: (&MetricValue, &str), b: (&MetricValue, &str)) -> Ordering {
+    match (a.0.value(), b.0.value()) {
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (x, y) => y.is_some().cmp(&x.is_some()),
+    }
+    .then_with(|| a.1.cmp(b.1))
+}
+
 /// The perturbation charted for a dataset: `none` when present, else the first by name.
 fn chart_perturbation<'a>(perturbations: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let mut first: Option<&str> = None;
@@ -230,7 +240,7 @@ fn roc_charts(groups: &BTreeMap<Key, Group>) -> Vec<RocChart> {
         let Some(pert) = chart_perturbation(entries.iter().map(|(k, _)| k.2.as_str())) else {
             continue;
         };
-        let series = entries
+        let mut series: Vec<RocSeries> = entries
             .iter()
             .filter(|(k, _)| k.2 == pert)
             .map(|(k, g)| RocSeries {
@@ -239,6 +249,8 @@ fn roc_charts(groups: &BTreeMap<Key, Group>) -> Vec<RocChart> {
                 points: metrics::roc_points(&g.all.scores, &g.all.labels),
             })
             .collect();
+        // Same order as the leaderboard: AUC descending, undefined last, then by name.
+        series.sort_by(|a, b| rank_order((&a.auc, &a.detector), (&b.auc, &b.detector)));
         charts.push(RocChart {
             dataset: dataset.to_string(),
             perturbation: pert.to_string(),

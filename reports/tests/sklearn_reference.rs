@@ -4,6 +4,7 @@
 //! Python: `$DFBENCH_PYTHON` if set, else `python3`. Without scikit-learn the test prints
 //! "SKIPPED: scikit-learn not found" and passes, unless `DFBENCH_REQUIRE_PYTHON_REFS=1`.
 
+use std::io::Write;
 use std::process::Command;
 
 use dfbench_reports::{MetricValue, frame_metrics};
@@ -120,7 +121,11 @@ fn metrics_match_scikit_learn() {
             !required,
             "DFBENCH_REQUIRE_PYTHON_REFS=1 but no python with scikit-learn: set DFBENCH_PYTHON"
         );
-        println!("SKIPPED: scikit-learn not found (set DFBENCH_PYTHON to a python that has it)");
+        // Straight to stderr: libtest captures print!/eprint! of passing tests.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: scikit-learn not found (set DFBENCH_PYTHON to a python that has it)"
+        );
         return;
     };
     let cases = make_cases();

@@ -6,5 +6,8 @@
 
 pub mod builtin;
 pub mod detector;
+pub mod pull;
+pub mod scoring;
 
 pub use detector::{Detector, DetectorFailure};
+pub use pull::{WorkerConfig, WorkerError, WorkerStats, run_worker};

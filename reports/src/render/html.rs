@@ -192,3 +192,28 @@ pub fn render(
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_capped_and_escaped() {
+        let list: Vec<FailureRecord> = (0..205)
+            .map(|i| FailureRecord {
+                detector: "d<1>".into(),
+                dataset: "ds".into(),
+                perturbation: "none".into(),
+                rel_path: format!("img/{i:03}.png"),
+                kind: "timeout".into(),
+                message: "took \"too\" long".into(),
+            })
+            .collect();
+        let html = render(&RunInfo::default(), &[], &list, &BTreeMap::new());
+        assert!(html.contains("<h2>Failures (205)</h2>"));
+        assert!(html.contains("img/199.png") && !html.contains("img/200.png"));
+        assert!(html.contains("… and 5 more"));
+        assert!(html.contains("d&lt;1&gt;") && html.contains("took &quot;too&quot; long"));
+        assert!(!html.contains("d<1>"));
+    }
+}

@@ -4,11 +4,10 @@ pub mod csv;
 pub mod html;
 pub mod markdown;
 
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::metrics::MetricValue;
-use crate::report::{Report, SLICE_ALL};
+use crate::report::{Report, SLICE_ALL, rank_order};
 
 /// One detector's line in a leaderboard.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +87,7 @@ pub fn boards(report: &Report) -> Vec<Board> {
                 let key = (e.detector.clone(), dataset.clone(), perturbation.clone());
                 e.failed = report.failed_counts.get(&key).copied().unwrap_or(0);
             }
-            entries.sort_by(rank_order);
+            entries.sort_by(|a, b| rank_order((&a.auc, &a.detector), (&b.auc, &b.detector)));
             let subsets: BTreeSet<String> = entries
                 .iter()
                 .flat_map(|e| e.subset_auc.keys().cloned())
@@ -101,17 +100,6 @@ pub fn boards(report: &Report) -> Vec<Board> {
             }
         })
         .collect()
-}
-
-/// Descending AUC, undefined last, then by detector name.
-fn rank_order(a: &BoardEntry, b: &BoardEntry) -> Ordering {
-    match (a.auc.value(), b.auc.value()) {
-        (Some(x), Some(y)) => y.total_cmp(&x),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
-    .then_with(|| a.detector.cmp(&b.detector))
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

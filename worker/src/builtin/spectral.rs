@@ -5,12 +5,16 @@
 //! Pipeline: BT.601 grey → centre crop to `CROP`×`CROP` (smaller images: their largest even
 //! square) → remove the mean, 2D Hann window → 2D FFT → log10 power → azimuthal average (the 1D
 //! profile of Durall et al.). Two features:
-//! - `hf_drop`: mean profile over `HIGH_BAND` minus mean profile over `MID_BAND` (log10 units).
-//!   Up-sampled content lacks high frequencies, so fakes have a lower value.
 //! - `peak`: the largest excess of one 2D coefficient above the profile at its radius, for
-//!   radii ≥ `PEAK_FROM` (log10 units). Checkerboard and periodic up-sampling traces are spikes.
+//!   radii ≥ `PEAK_FROM` (log10 units). Checkerboard gain patterns and the spectral replicas of
+//!   ×2 up-sampling are spikes; natural content stays within ≈ 1.1–2.5 of its profile.
+//! - `hf_drop`: mean profile over `HIGH_BAND` minus mean profile over `MID_BAND` (log10 units).
+//!   `HIGH_BAND` straddles 1/4 cycle per pixel, the Nyquist frequency of content generated at
+//!   half resolution, so up-sampled fakes lose energy there and have a lower value.
 //!
-//! P(fake) = logistic(`PEAK_WEIGHT`·max(peak − `PEAK_FLOOR`, 0) + `HF_WEIGHT`·(`HF_CENTRE` − hf_drop)).
+//! P(fake) = logistic(`PEAK_WEIGHT`·(peak − `PEAK_CENTRE`) + `HF_WEIGHT`·(`HF_CENTRE` − hf_drop)).
+//! The centres are typical values of natural images; the peak is the main evidence, the
+//! high-frequency drop a secondary one (its spread across natural images is large).
 
 use super::{check_size, probability};
 use crate::detector::{Detector, DetectorFailure};
@@ -23,26 +27,27 @@ use std::sync::{Mutex, PoisonError};
 pub const CROP: u32 = 128;
 /// Mid and high frequency bands of the profile, in cycles per pixel.
 pub const MID_BAND: (f64, f64) = (0.08, 0.20);
-pub const HIGH_BAND: (f64, f64) = (0.30, 0.48);
+pub const HIGH_BAND: (f64, f64) = (0.20, 0.28);
 /// Spikes are looked for from this radius (cycles per pixel) outwards, corners included.
 pub const PEAK_FROM: f64 = 0.2;
 /// Logistic constants (see the module documentation).
-pub const PEAK_FLOOR: f64 = 1.3;
+pub const PEAK_CENTRE: f64 = 2.0;
 pub const PEAK_WEIGHT: f64 = 4.0;
-pub const HF_CENTRE: f64 = -1.5;
-pub const HF_WEIGHT: f64 = 4.0;
+pub const HF_CENTRE: f64 = -0.55;
+pub const HF_WEIGHT: f64 = 1.0;
 
 /// The two spectral features of one image.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SpectralFeatures {
     pub hf_drop: f64,
     pub peak: f64,
+    pub profile: Vec<f64>,
 }
 
 impl SpectralFeatures {
     /// The logistic's argument; P(fake) = 1 / (1 + e^(−z)).
     pub fn logit(&self) -> f64 {
-        PEAK_WEIGHT * (self.peak - PEAK_FLOOR).max(0.0) + HF_WEIGHT * (HF_CENTRE - self.hf_drop)
+        PEAK_WEIGHT * (self.peak - PEAK_CENTRE) + HF_WEIGHT * (HF_CENTRE - self.hf_drop)
     }
 }
 
@@ -134,7 +139,7 @@ fn features_of_spectrum(spectrum: &[Complex<f32>], n: usize) -> SpectralFeatures
             (r >= from).then(|| value - profile[r.round() as usize])
         })
         .fold(0.0f64, f64::max);
-    SpectralFeatures { hf_drop, peak }
+    SpectralFeatures { hf_drop, peak, profile }
 }
 
 impl Detector for Spectral {
@@ -145,7 +150,7 @@ impl Detector for Spectral {
     fn fingerprint(&self) -> String {
         format!(
             "builtin:spectral:v1:crop={CROP},hann,mid={:?},high={:?},peak_from={PEAK_FROM},\
-             logit={PEAK_WEIGHT}*max(peak-{PEAK_FLOOR},0)+{HF_WEIGHT}*({HF_CENTRE}-hf)",
+             logit={PEAK_WEIGHT}*(peak-{PEAK_CENTRE})+{HF_WEIGHT}*({HF_CENTRE}-hf)",
             MID_BAND, HIGH_BAND
         )
     }

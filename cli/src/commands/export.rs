@@ -1,0 +1,52 @@
+//! `dfbench export --run ID --out FILE.csv`: one row per stored prediction.
+
+use super::{DEFAULT_DATABASE_URL, open_store};
+use anyhow::Context;
+use dfbench_store::RunId;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub run: String,
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DFBENCH_DATABASE_URL")]
+    pub database_url: String,
+}
+
+/// Column order of the export; `score` is empty for failures, `failure` empty for scores.
+pub const HEADER: [&str; 11] = [
+    "run", "detector", "dataset", "perturbation", "sample_path", "video_key", "label", "method", "score",
+    "failure", "failure_message",
+];
+
+pub async fn execute(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.database_url).await?;
+    let run_id = RunId(args.run.clone());
+    store.run(&run_id).await?;
+    let rows = store.predictions(&run_id).await?;
+    let mut writer = csv::Writer::from_path(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    writer.write_record(HEADER)?;
+    for row in &rows {
+        let score = row.score.map(|score| score.to_string()).unwrap_or_default();
+        writer.write_record([
+            args.run.as_str(),
+            &row.detector,
+            &row.dataset,
+            &row.perturbation,
+            &row.rel_path,
+            &row.video_key,
+            &row.label.to_string(),
+            &row.method,
+            &score,
+            row.failure_kind.as_deref().unwrap_or(""),
+            row.failure_message.as_deref().unwrap_or(""),
+        ])?;
+    }
+    writer.flush().with_context(|| format!("cannot write {}", args.out.display()))?;
+    eprintln!("exported {} predictions to {}", rows.len(), args.out.display());
+    Ok(ExitCode::SUCCESS)
+}

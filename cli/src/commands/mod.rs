@@ -1,0 +1,21 @@
+//! One module per subcommand.
+
+pub mod coordinator;
+pub mod demo;
+pub mod export;
+pub mod report;
+pub mod run;
+pub mod runs;
+pub mod synth;
+pub mod worker;
+
+/// Default embedded store: `./dfbench.db`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:dfbench.db";
+
+/// Opens the store and says which URL failed when it cannot.
+pub async fn open_store(url: &str) -> anyhow::Result<std::sync::Arc<dyn dfbench_store::Store>> {
+    use anyhow::Context;
+    dfbench_store::open_store(url)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))
+}

@@ -1,0 +1,153 @@
+//! `dfbench run SUITE`: submit a suite, follow it, write the report. Without `--coordinator` it
+//! starts a local coordinator and workers in this process (over real gRPC on loopback).
+
+use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::local::LocalCluster;
+use crate::{progress, reporting};
+use anyhow::Context;
+use dfbench_benchmarks::Suite;
+use dfbench_proto::v1::SubmitRunRequest;
+use dfbench_proto::v1::coordinator_client::CoordinatorClient;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Suite file (TOML), e.g. benchmarks/suites/quickstart.toml.
+    pub suite: PathBuf,
+    /// Submit to this coordinator instead of starting a local one.
+    #[arg(long, env = "DFBENCH_COORDINATOR")]
+    pub coordinator: Option<String>,
+    /// Local worker tasks (local mode only).
+    #[arg(long, default_value_t = 2)]
+    pub workers: usize,
+    /// Store: sqlite:PATH or postgres://… (local mode: where to store; remote: where to read
+    /// the report from). Default in local mode: sqlite:dfbench.db.
+    #[arg(long, env = "DFBENCH_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Folder relative dataset roots are resolved against (default: current folder).
+    #[arg(long)]
+    pub data_root: Option<PathBuf>,
+    /// Run name (default: the suite's name).
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// Reports go to OUT/<run-id>/.
+    #[arg(long, default_value = "reports-out")]
+    pub out: PathBuf,
+}
+
+pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let suite_text = std::fs::read_to_string(&args.suite).map_err(|error| {
+        anyhow::anyhow!(
+            "suite file {} cannot be read: {error}; check the path (suites live in benchmarks/suites/)",
+            args.suite.display()
+        )
+    })?;
+    let origin = args.suite.display().to_string();
+    Suite::parse(&suite_text, &origin)?;
+    let data_root = resolve_data_root(args.data_root.as_deref())?;
+    let request = SubmitRunRequest {
+        suite_toml: suite_text,
+        suite_origin: origin,
+        data_root: data_root.display().to_string(),
+        name: args.name.clone(),
+    };
+    match &args.coordinator {
+        Some(url) => run_remote(&args, url, request).await,
+        None => run_local(&args, request).await,
+    }
+}
+
+fn resolve_data_root(data_root: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let root = match data_root {
+        Some(root) => root.to_path_buf(),
+        None => std::env::current_dir().context("cannot read the current folder")?,
+    };
+    root.canonicalize()
+        .with_context(|| format!("data root {} does not exist; fix --data-root", root.display()))
+}
+
+pub async fn connect(url: &str) -> anyhow::Result<CoordinatorClient<Channel>> {
+    let endpoint = Channel::from_shared(url.to_string())
+        .with_context(|| format!("coordinator url `{url}` is invalid; use http://HOST:PORT"))?
+        .connect_timeout(Duration::from_secs(5));
+    let channel = endpoint.connect().await.with_context(|| {
+        format!("coordinator at {url} is not reachable; start it with `dfbench coordinator` or fix --coordinator")
+    })?;
+    Ok(CoordinatorClient::new(channel))
+}
+
+async fn submit(client: &mut CoordinatorClient<Channel>, request: SubmitRunRequest) -> anyhow::Result<String> {
+    let response = client
+        .submit_run(request)
+        .await
+        .map_err(|status| anyhow::anyhow!("the coordinator refused the run: {}", status.message()))?
+        .into_inner();
+    eprintln!(
+        "run {}: {} samples in {} shards",
+        response.run_id, response.samples, response.shards
+    );
+    Ok(response.run_id)
+}
+
+async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<ExitCode> {
+    let url = args.database_url.clone().unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+    let store = open_store(&url).await?;
+    let started = Instant::now();
+    let mut cluster = LocalCluster::start(std::sync::Arc::clone(&store), args.workers).await?;
+    let mut client = connect(&cluster.coordinator.url()).await?;
+    let run_id = submit(&mut client, request).await?;
+    let outcome = tokio::select! {
+        outcome = progress::follow(&mut client, &run_id) => outcome,
+        error = cluster.worker_failure() => Err(error),
+    };
+    cluster.stop().await?;
+    let last = outcome?;
+    eprintln!("run {run_id} {} in {:.1}s", last.status, started.elapsed().as_secs_f64());
+    finish(store.as_ref(), &run_id, &last, &args.out).await
+}
+
+async fn run_remote(args: &RunArgs, url: &str, request: SubmitRunRequest) -> anyhow::Result<ExitCode> {
+    let mut client = connect(url).await?;
+    let started = Instant::now();
+    let run_id = submit(&mut client, request).await?;
+    let last = progress::follow(&mut client, &run_id).await?;
+    eprintln!("run {run_id} {} in {:.1}s", last.status, started.elapsed().as_secs_f64());
+    match &args.database_url {
+        Some(database_url) => {
+            let store = open_store(database_url).await?;
+            finish(store.as_ref(), &run_id, &last, &args.out).await
+        }
+        None => {
+            println!("run {run_id}: {}", last.status);
+            eprintln!("for the report: dfbench report --run {run_id} --database-url <the coordinator's database>");
+            Ok(status_code(&last.status))
+        }
+    }
+}
+
+async fn finish(
+    store: &dyn dfbench_store::Store,
+    run_id: &str,
+    last: &dfbench_proto::v1::RunProgress,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
+    if last.status != "done" {
+        eprintln!("run {run_id} ended {}: {}", last.status, last.error);
+    }
+    let report = reporting::write(store, run_id, out).await?;
+    println!("{}", report.leaderboard);
+    println!(
+        "{} predictions, {} failed; report: {}",
+        last.predictions,
+        last.prediction_failures,
+        report.folder.join("index.html").display()
+    );
+    Ok(status_code(&last.status))
+}
+
+fn status_code(status: &str) -> ExitCode {
+    if status == "done" { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}

@@ -1,0 +1,55 @@
+//! `dfbench worker`: pull shards from a coordinator until Ctrl-C / SIGTERM.
+
+use dfbench_worker::{WorkerConfig, run_worker};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// Coordinator URL, e.g. http://10.0.0.5:50551.
+    #[arg(long, env = "DFBENCH_COORDINATOR")]
+    pub coordinator: String,
+    /// Stable name of this worker (default: host name and process id).
+    #[arg(long, env = "DFBENCH_WORKER_ID")]
+    pub worker_id: Option<String>,
+    /// CPU threads for decoding and built-in detectors (default: all cores).
+    #[arg(long, env = "DFBENCH_THREADS")]
+    pub threads: Option<usize>,
+    /// Seconds to keep retrying the first connection.
+    #[arg(long, default_value_t = 30.0)]
+    pub connect_timeout_secs: f64,
+}
+
+pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    if let Some(threads) = args.threads {
+        rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global()?;
+    }
+    let worker_id = args.worker_id.unwrap_or_else(default_worker_id);
+    let config = WorkerConfig {
+        coordinator_url: args.coordinator,
+        worker_id,
+        connect_timeout: Duration::from_secs_f64(args.connect_timeout_secs.max(0.0)),
+        chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
+    };
+    let (stop_sender, stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        super::coordinator::shutdown_signal().await;
+        let _ = stop_sender.send(true);
+    });
+    let stats = run_worker(config, stop).await?;
+    eprintln!(
+        "worker stopped: {} shards completed, {} dropped, {} predictions sent",
+        stats.shards_completed, stats.shards_dropped, stats.predictions_sent
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn default_worker_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "worker".to_string());
+    format!("{host}-{}", std::process::id())
+}
