@@ -1,9 +1,11 @@
 //! Deterministic demo data: `write_demo_dataset` writes a small CNNSpot-layout dataset whose
-//! fakes carry real generator-like traces (2× up-sampling from half-resolution content,
-//! checkerboard gain, periodic peaks) at a strength that differs per subset.
+//! fakes carry real generator-like traces (content made at half resolution and up-sampled ×2 by
+//! a transposed convolution: correlated 2×2 blocks, spectral replicas, checkerboard gain) at a
+//! strength that differs per subset. Real and fake content come from the same scene generator
+//! (`scene`), so brightness, colour, size and file format do not give the fakes away.
 //!
-//! Everything comes from a splitmix64 generator seeded per (subset, label, index), so the same
-//! bytes are written on every run and every machine (no `rand`, no clock, no threads).
+//! Everything comes from a splitmix64 generator seeded per (subset, label, index) and plain
+//! IEEE arithmetic, so the same bytes are written on every run (no `rand`, clock or threads).
 
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
@@ -23,11 +25,23 @@ pub struct SynthSummary {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
-    #[error("cannot create directory {path}: {source}; choose an output directory you can write to")]
-    CreateDir { path: PathBuf, source: std::io::Error },
-    #[error("cannot write {path}: {source}; check free space and permissions of the output directory")]
-    Write { path: PathBuf, source: std::io::Error },
-    #[error("cannot encode demo image {path}: {message}; this is a bug in the demo generator, please report it")]
+    #[error(
+        "cannot create directory {path}: {source}; choose an output directory you can write to"
+    )]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot write {path}: {source}; check free space and permissions of the output directory"
+    )]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot encode demo image {path}: {message}; this is a bug in the demo generator, please report it"
+    )]
     Encode { path: PathBuf, message: String },
 }
 
@@ -41,6 +55,8 @@ const SENSOR_NOISE: (f64, f64) = (2.0, 4.0);
 /// One subset: how its fakes are up-sampled and how much post-noise hides the trace.
 struct Subset {
     name: &'static str,
+    /// One line for README.txt.
+    trace: &'static str,
     /// Gains of the even / odd output phase of the ×2 transposed convolution (per axis).
     even_gain: f64,
     odd_gain: f64,
@@ -55,6 +71,7 @@ struct Subset {
 const SUBSETS: [Subset; 3] = [
     Subset {
         name: "upconv-strong",
+        trace: "transposed conv with a 3% phase-gain mismatch (checkerboard, Nyquist peaks), light noise",
         even_gain: 1.015,
         odd_gain: 0.985,
         near_weight: 0.75,
@@ -63,6 +80,7 @@ const SUBSETS: [Subset; 3] = [
     },
     Subset {
         name: "nearest-medium",
+        trace: "nearest-neighbour x2 (identical 2x2 blocks, replicas near Nyquist), moderate noise",
         even_gain: 1.0,
         odd_gain: 1.0,
         near_weight: 1.0,
@@ -71,6 +89,7 @@ const SUBSETS: [Subset; 3] = [
     },
     Subset {
         name: "diffusion-weak",
+        trace: "decoder-like near-bilinear up-conv, faint checkerboard, noise as strong as a camera's",
         even_gain: 1.0015,
         odd_gain: 0.9985,
         near_weight: 0.6,
@@ -100,7 +119,11 @@ pub fn write_demo_dataset(out: &Path) -> Result<SynthSummary, SynthError> {
                 } else {
                     render_fake(&mut rng, side, subset)
                 };
-                let extension = if subset.jpeg_quality.is_some() { "jpg" } else { "png" };
+                let extension = if subset.jpeg_quality.is_some() {
+                    "jpg"
+                } else {
+                    "png"
+                };
                 let path = dir.join(format!("{index:03}.{extension}"));
                 let bytes = encode(&pixels, side, subset.jpeg_quality, &path)?;
                 std::fs::write(&path, bytes).map_err(|source| SynthError::Write {
@@ -136,14 +159,17 @@ fn readme_text(images: usize) -> String {
     );
     for s in &SUBSETS {
         text.push_str(&format!(
-            "  {}: phase gains {}/{}, near weight {}, post-noise sigma {}-{}, {}\n",
+            "  {}: {};\n    phase gains {}/{}, near weight {}, post-noise sigma {}-{}, {}\n",
             s.name,
+            s.trace,
             s.even_gain,
             s.odd_gain,
             s.near_weight,
             s.post_noise.0,
             s.post_noise.1,
-            s.jpeg_quality.map_or("PNG".to_string(), |q| format!("JPEG quality {q} (real and fake)")),
+            s.jpeg_quality.map_or("PNG".to_string(), |q| format!(
+                "JPEG quality {q} (real and fake)"
+            )),
         ));
     }
     text.push_str(&format!(
@@ -152,7 +178,12 @@ fn readme_text(images: usize) -> String {
     text
 }
 
-fn encode(pixels: &[u8], side: usize, jpeg: Option<u8>, path: &Path) -> Result<Vec<u8>, SynthError> {
+fn encode(
+    pixels: &[u8],
+    side: usize,
+    jpeg: Option<u8>,
+    path: &Path,
+) -> Result<Vec<u8>, SynthError> {
     let mut bytes = Vec::new();
     let side = side as u32;
     let result = match jpeg {
@@ -232,14 +263,14 @@ fn quantize(planes: &[Vec<f64>; 3], sigma: f64, rng: &mut Rng) -> Vec<u8> {
 }
 
 /// splitmix64: tiny, fast, and fully specified, so the demo data never changes by accident.
-pub(crate) struct Rng(u64);
+struct Rng(u64);
 
 impl Rng {
-    pub(crate) fn new(seed: u64) -> Rng {
+    fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -248,21 +279,21 @@ impl Rng {
     }
 
     /// Uniform in [0, 1).
-    pub(crate) fn unit(&mut self) -> f64 {
+    fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    pub(crate) fn range(&mut self, (low, high): (f64, f64)) -> f64 {
+    fn range(&mut self, (low, high): (f64, f64)) -> f64 {
         low + (high - low) * self.unit()
     }
 
-    pub(crate) fn below(&mut self, n: usize) -> usize {
+    fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
 
     /// Approximately standard normal: Irwin–Hall sum of four 16-bit uniforms from one draw
     /// (tails end at ±3.46σ, plenty for sensor noise, and much cheaper than Box–Muller).
-    pub(crate) fn gaussian(&mut self) -> f64 {
+    fn gaussian(&mut self) -> f64 {
         let bits = self.next_u64();
         let sum = (bits & 0xFFFF) + (bits >> 16 & 0xFFFF) + (bits >> 32 & 0xFFFF) + (bits >> 48);
         (sum as f64 / 65536.0 - 2.0) * 3f64.sqrt()

@@ -11,7 +11,7 @@ mod server;
 pub mod service;
 
 pub use planner::{PlanError, plan_run};
-pub use server::{CoordinatorConfig, RunningCoordinator, ServeError, serve, spawn};
+pub use server::{CoordinatorConfig, RunningCoordinator, ServeError, spawn};
 pub use service::ServiceTimings;
 pub use service::CoordinatorService;
 

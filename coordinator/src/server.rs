@@ -98,19 +98,6 @@ pub async fn spawn(
     })
 }
 
-/// Serves until `shutdown` resolves (the `dfbench coordinator` command).
-pub async fn serve(
-    store: Arc<dyn Store>,
-    config: CoordinatorConfig,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServeError> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| ServeError::Bind { addr: config.listen, source })?;
-    tracing::info!(addr = %config.listen, backend = store.backend(), "coordinator listening");
-    serve_listener(store, config, listener, shutdown).await
-}
-
 async fn serve_listener(
     store: Arc<dyn Store>,
     config: CoordinatorConfig,

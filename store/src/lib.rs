@@ -10,6 +10,7 @@ mod model;
 mod postgres;
 mod sql_impl;
 mod sqlite;
+pub mod testing;
 
 pub use error::StoreError;
 pub use model::*;

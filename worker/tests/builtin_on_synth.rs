@@ -2,7 +2,7 @@
 //! both, the detectors differ per subset, and trace strength shows in the AUCs.
 
 use dfbench_benchmarks::adapter::cnnspot;
-use dfbench_benchmarks::image_io::decode_rgb;
+use dfbench_benchmarks::image_io::{decode_rgb, to_gray_f32};
 use dfbench_benchmarks::synth::write_demo_dataset;
 use dfbench_worker::builtin::builtin_detector;
 use std::collections::BTreeMap;
@@ -40,7 +40,11 @@ fn builtin_detectors_find_the_synthetic_traces() {
     let dir = tempfile::tempdir().expect("tempdir");
     let started = Instant::now();
     let summary = write_demo_dataset(dir.path()).expect("demo dataset");
-    println!("write_demo_dataset: {} images in {:?}", summary.images, started.elapsed());
+    println!(
+        "write_demo_dataset: {} images in {:?}",
+        summary.images,
+        started.elapsed()
+    );
     let enumerated = cnnspot::enumerate("demo", &summary.root).expect("enumerate");
     assert_eq!(enumerated.samples.len(), summary.images);
 
@@ -51,19 +55,38 @@ fn builtin_detectors_find_the_synthetic_traces() {
         .collect();
     let mut scores: Vec<Scores> = vec![Scores::new(); detectors.len()];
     let mut scoring = vec![Duration::ZERO; detectors.len()];
+    // Mean brightness as a "detector": must be useless, fakes differ only by their traces.
+    let mut brightness = Scores::new();
     for sample in &enumerated.samples {
         let image = decode_rgb(&summary.root.join(&sample.rel_path)).expect("decode");
+        let gray = to_gray_f32(&image);
+        let mean = gray.iter().map(|&v| f64::from(v)).sum::<f64>() / gray.len() as f64;
+        let entry = brightness.entry(sample.subset.clone()).or_default();
+        if sample.label.is_fake() {
+            &mut entry.1
+        } else {
+            &mut entry.0
+        }
+        .push(mean);
         for (d, detector) in detectors.iter().enumerate() {
             let started = Instant::now();
             let score = detector.score(&image).expect("score");
             scoring[d] += started.elapsed();
             assert!(score.is_finite() && (0.0..=1.0).contains(&score), "{score}");
             let entry = scores[d].entry(sample.subset.clone()).or_default();
-            if sample.label.is_fake() { &mut entry.1 } else { &mut entry.0 }.push(score);
+            if sample.label.is_fake() {
+                &mut entry.1
+            } else {
+                &mut entry.0
+            }
+            .push(score);
         }
     }
 
-    println!("{:<16} {:>9} {:>9}", "subset", names[0], names[1]);
+    println!(
+        "{:<16} {:>9} {:>9} {:>11}",
+        "subset", names[0], names[1], "brightness"
+    );
     let mut table: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for subset in &summary.subsets {
         let row: Vec<f64> = scores
@@ -74,7 +97,16 @@ fn builtin_detectors_find_the_synthetic_traces() {
                 auc(real, fake)
             })
             .collect();
-        println!("{subset:<16} {:>9.3} {:>9.3}", row[0], row[1]);
+        let (real, fake) = &brightness[subset];
+        let by_brightness = auc(real, fake);
+        println!(
+            "{subset:<16} {:>9.3} {:>9.3} {by_brightness:>11.3}",
+            row[0], row[1]
+        );
+        assert!(
+            (0.25..0.75).contains(&by_brightness),
+            "{subset}: mean brightness alone separates real from fake (AUC {by_brightness:.3})"
+        );
         table.insert(subset.clone(), row);
     }
     let overall: Vec<f64> = scores
@@ -87,19 +119,29 @@ fn builtin_detectors_find_the_synthetic_traces() {
         .collect();
     println!("{:<16} {:>9.3} {:>9.3}", "overall", overall[0], overall[1]);
     for (d, name) in names.iter().enumerate() {
-        println!("{name}: {:?} per image (debug build)", scoring[d] / summary.images as u32);
+        println!(
+            "{name}: {:?} per image (debug build)",
+            scoring[d] / summary.images as u32
+        );
     }
 
     for (subset, row) in &table {
         for (d, value) in row.iter().enumerate() {
-            assert!(*value > 0.6, "{} on {subset}: AUC {value:.3} ≤ 0.6", names[d]);
+            assert!(
+                *value > 0.6,
+                "{} on {subset}: AUC {value:.3} ≤ 0.6",
+                names[d]
+            );
         }
     }
     for (d, value) in overall.iter().enumerate() {
         assert!(*value > 0.7, "{} overall: AUC {value:.3} ≤ 0.7", names[d]);
     }
     let differs = table.values().any(|row| (row[0] - row[1]).abs() > 0.02);
-    assert!(differs, "the two detectors should not agree on every subset: {table:?}");
+    assert!(
+        differs,
+        "the two detectors should not agree on every subset: {table:?}"
+    );
     let strong = &table["upconv-strong"];
     let weak = &table["diffusion-weak"];
     assert!(

@@ -9,8 +9,9 @@ use super::Rng;
 
 /// Value-noise cell sizes in world pixels, coarse to fine.
 const CELLS: [f64; 6] = [96.0, 48.0, 24.0, 12.0, 6.0, 3.0];
-/// Octave amplitude ∝ cell^SLOPE (≈ 1/f amplitude spectrum, like natural images).
-const SLOPE: f64 = 0.9;
+/// Octave amplitudes: cell^0.9 (≈ 1/f amplitude spectrum, like natural images), written out
+/// so that no platform's `powf` can change a byte of the demo data.
+const AMPS: [f64; 6] = [60.8197, 32.5925, 17.4659, 9.3597, 5.0158, 2.6879];
 
 struct Octave {
     cell: f64,
@@ -19,7 +20,7 @@ struct Octave {
     grid: Vec<f64>,
 }
 
-/// Sum of value-noise octaves; `at` returns roughly [0, 1] with mean 0.5.
+/// Sum of value-noise octaves; `render` returns values in [0, 1] with mean ≈ 0.5.
 struct Noise {
     octaves: Vec<Octave>,
     total: f64,
@@ -28,13 +29,15 @@ struct Noise {
 impl Noise {
     /// Octaves from the coarsest down to `cells` of `CELLS`.
     fn new(rng: &mut Rng, extent: f64, cells: usize) -> Noise {
-        let octaves: Vec<Octave> = CELLS[..cells]
+        let octaves: Vec<Octave> = CELLS
             .iter()
-            .map(|&cell| {
+            .zip(AMPS)
+            .take(cells)
+            .map(|(&cell, amp)| {
                 let width = (extent / cell).ceil() as usize + 2;
                 Octave {
                     cell,
-                    amp: cell.powf(SLOPE),
+                    amp,
                     width,
                     grid: (0..width * width).map(|_| rng.unit()).collect(),
                 }
@@ -156,24 +159,23 @@ impl Scene {
                 let index = row * n + col;
                 let t = ((texture[index] - 0.5) * self.contrast + 0.5).clamp(0.0, 1.0);
                 let tint = tint[index];
-                let mut rgb = [0.0; 3];
-                for c in 0..3 {
+                let mut rgb: [f64; 3] = std::array::from_fn(|c| {
                     let base = c0[c] + (c1[c] - c0[c]) * t;
-                    rgb[c] = base + (c2[c] - base) * 0.6 * tint;
-                }
+                    base + (c2[c] - base) * 0.6 * tint
+                });
                 for blob in &self.blobs {
                     let cover = blob.alpha * blob.coverage(x, y, pixel);
                     if cover > 0.0 {
                         let shade = 0.85 + 0.3 * tint;
-                        for c in 0..3 {
-                            rgb[c] += (blob.colour[c] * shade - rgb[c]) * cover;
+                        for (value, colour) in rgb.iter_mut().zip(blob.colour) {
+                            *value += (colour * shade - *value) * cover;
                         }
                     }
                 }
                 let (u, v) = (2.0 * x / self.extent - 1.0, 2.0 * y / self.extent - 1.0);
                 let gain = 1.0 + 0.2 * (self.light.0 * u + self.light.1 * v) / 2.0;
-                for c in 0..3 {
-                    planes[c][index] = rgb[c] * gain;
+                for (plane, value) in planes.iter_mut().zip(rgb) {
+                    plane[index] = value * gain;
                 }
             }
         }

@@ -30,13 +30,19 @@ fn tree_hash(dir: &Path) -> (String, usize) {
 
 #[test]
 fn synth_is_deterministic_and_complete() {
-    let (a, b) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+    let (a, b) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
     let started = Instant::now();
     let first = write_demo_dataset(a.path()).expect("first run");
     println!("write_demo_dataset took {:?}", started.elapsed());
     let second = write_demo_dataset(b.path()).expect("second run");
     assert_eq!(first.images, 3 * 2 * PER_CLASS);
-    assert_eq!(first.subsets, ["upconv-strong", "nearest-medium", "diffusion-weak"]);
+    assert_eq!(
+        first.subsets,
+        ["upconv-strong", "nearest-medium", "diffusion-weak"]
+    );
     assert_eq!(first.root, a.path().join("cnnspot"));
     assert_eq!(first.images, second.images);
     let (hash_a, count_a) = tree_hash(a.path());
@@ -72,7 +78,12 @@ fn synth_scenes_differ_per_seed_and_fakes_match_real_brightness() {
 fn synth_nearest_upsampling_repeats_pixels() {
     let plane = vec![1.0, 2.0, 3.0, 4.0];
     let up = upsample(&plane, 2, &SUBSETS[1]);
-    assert_eq!(up, [1.0, 1.0, 2.0, 2.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 4.0, 4.0, 3.0, 3.0, 4.0, 4.0]);
+    assert_eq!(
+        up,
+        [
+            1.0, 1.0, 2.0, 2.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 4.0, 4.0, 3.0, 3.0, 4.0, 4.0
+        ]
+    );
 }
 
 #[test]
@@ -82,38 +93,4 @@ fn synth_unwritable_output_names_the_path() {
     std::fs::write(&blocker, b"x").expect("write");
     let error = write_demo_dataset(&blocker).expect_err("a file is not a directory");
     assert!(error.to_string().contains("file"), "{error}");
-}
-
-#[test]
-fn synth_zz_timing_scratch() {
-    let t = Instant::now();
-    let mut rng = Rng::new(1);
-    let scene = scene::Scene::new(&mut rng, 256.0);
-    println!("scene new {:?}", t.elapsed());
-    let t = Instant::now();
-    let planes = scene.render(256, 1.0);
-    println!("render {:?}", t.elapsed());
-    let t = Instant::now();
-    let px = quantize(&planes, 3.0, &mut rng);
-    println!("quantize {:?}", t.elapsed());
-    let t = Instant::now();
-    let _ = encode(&px, 256, None, Path::new("x")).unwrap();
-    println!("png {:?}", t.elapsed());
-    let t = Instant::now();
-    let _ = encode(&px, 256, Some(92), Path::new("x")).unwrap();
-    println!("jpeg {:?}", t.elapsed());
-}
-
-#[test]
-fn synth_zz_png_scratch() {
-    let mut rng = Rng::new(1);
-    let scene = scene::Scene::new(&mut rng, 256.0);
-    let planes = scene.render(256, 1.0);
-    let px = quantize(&planes, 3.0, &mut rng);
-    for (c, f) in [(CompressionType::Fast, FilterType::NoFilter), (CompressionType::Fast, FilterType::Sub), (CompressionType::Fast, FilterType::Paeth), (CompressionType::Uncompressed, FilterType::NoFilter), (CompressionType::Level(1), FilterType::Sub)] {
-        let t = Instant::now();
-        let mut bytes = Vec::new();
-        PngEncoder::new_with_quality(&mut bytes, c, f).write_image(&px, 256, 256, ExtendedColorType::Rgb8).unwrap();
-        println!("png {c:?} {f:?} {:?} {}", t.elapsed(), bytes.len());
-    }
 }

@@ -1,7 +1,7 @@
 //! `dfbench coordinator`: serve gRPC over a database until Ctrl-C / SIGTERM.
 
 use super::{DEFAULT_DATABASE_URL, open_store};
-use dfbench_coordinator::{CoordinatorConfig, serve};
+use dfbench_coordinator::CoordinatorConfig;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -24,8 +24,13 @@ pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
     let heartbeat = std::time::Duration::from_secs_f64(args.heartbeat_secs.max(0.1));
     config.timings.heartbeat_interval = heartbeat;
     config.timings.lease_ttl = heartbeat * 3;
-    eprintln!("coordinator listening on http://{} ({} store)", args.listen, store.backend());
-    serve(store, config, shutdown_signal()).await?;
+    let backend = store.backend();
+    let coordinator = dfbench_coordinator::spawn(store, config).await?;
+    // Tests and scripts read this line to learn the port when listening on port 0.
+    eprintln!("coordinator listening on {} ({backend} store)", coordinator.url());
+    shutdown_signal().await;
+    eprintln!("coordinator shutting down");
+    coordinator.shutdown().await?;
     Ok(ExitCode::SUCCESS)
 }
 

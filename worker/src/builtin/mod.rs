@@ -74,7 +74,11 @@ mod tests {
         for builtin in dfbench_benchmarks::suite::BUILTIN_DETECTORS {
             let detector = builtin_detector(builtin, "my-name").expect("known built-in");
             assert_eq!(detector.name(), "my-name");
-            assert!(detector.fingerprint().starts_with(&format!("builtin:{builtin}:v1:")));
+            assert!(
+                detector
+                    .fingerprint()
+                    .starts_with(&format!("builtin:{builtin}:v1:"))
+            );
             assert_eq!(detector.fingerprint(), detector.fingerprint());
         }
         assert!(builtin_detector("cnnspot", "x").is_none());
@@ -87,7 +91,10 @@ mod tests {
             let detector = builtin_detector(builtin, builtin).expect("known");
             for image in [flat.clone(), noise_image(301, 257), noise_image(64, 999)] {
                 let score = detector.score(&image).expect("scores");
-                assert!(score.is_finite() && (0.0..=1.0).contains(&score), "{builtin}: {score}");
+                assert!(
+                    score.is_finite() && (0.0..=1.0).contains(&score),
+                    "{builtin}: {score}"
+                );
             }
         }
     }
@@ -96,7 +103,9 @@ mod tests {
     fn tiny_images_are_a_typed_failure() {
         for builtin in BUILTIN_NAMES {
             let detector = builtin_detector(builtin, builtin).expect("known");
-            let failure = detector.score(&noise_image(31, 200)).expect_err("too small");
+            let failure = detector
+                .score(&noise_image(31, 200))
+                .expect_err("too small");
             assert_eq!(failure.kind, "detector_error");
             assert!(failure.message.contains("31x200"), "{}", failure.message);
         }

@@ -139,7 +139,11 @@ fn features_of_spectrum(spectrum: &[Complex<f32>], n: usize) -> SpectralFeatures
             (r >= from).then(|| value - profile[r.round() as usize])
         })
         .fold(0.0f64, f64::max);
-    SpectralFeatures { hf_drop, peak, profile }
+    SpectralFeatures {
+        hf_drop,
+        peak,
+        profile,
+    }
 }
 
 impl Detector for Spectral {

@@ -1,0 +1,167 @@
+//! Helpers for tests that drive the real `dfbench` binary as separate processes.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub fn dfbench() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dfbench"));
+    command.env("RUST_LOG", "warn").env_remove("DFBENCH_DATABASE_URL").env_remove("DFBENCH_COORDINATOR");
+    command
+}
+
+/// Runs `dfbench ARGS` to completion and fails the test with its output when it fails.
+pub fn run_ok(args: &[&str], cwd: &Path) -> Output {
+    let output = dfbench().args(args).current_dir(cwd).output().expect("spawn dfbench");
+    assert!(
+        output.status.success(),
+        "dfbench {args:?} failed with {}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// A child process killed with SIGKILL when dropped.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `dfbench coordinator` on a free loopback port; returns it and its URL.
+pub fn start_coordinator(database_url: &str, extra: &[&str]) -> (KillOnDrop, String) {
+    let mut child = dfbench()
+        .args(["coordinator", "--listen", "127.0.0.1:0", "--database-url", database_url])
+        .args(extra)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn coordinator");
+    let stderr = child.stderr.take().expect("stderr");
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.strip_prefix("coordinator listening on ") {
+                let url = rest.split_whitespace().next().unwrap_or_default().to_string();
+                let _ = sender.send(url);
+            } else {
+                eprintln!("[coordinator] {line}");
+            }
+        }
+    });
+    let child = KillOnDrop(child);
+    let url = receiver.recv_timeout(Duration::from_secs(60)).expect("coordinator did not start listening");
+    (child, url)
+}
+
+pub fn start_worker(url: &str, name: &str) -> KillOnDrop {
+    let child = dfbench()
+        .args(["worker", "--coordinator", url, "--worker-id", name, "--threads", "1"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn worker");
+    KillOnDrop(child)
+}
+
+/// The single run folder written under `reports`.
+pub fn single_run_folder(reports: &Path) -> PathBuf {
+    let folders: Vec<PathBuf> = std::fs::read_dir(reports)
+        .expect("reports folder")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    assert_eq!(folders.len(), 1, "expected one run folder in {}", reports.display());
+    folders[0].clone()
+}
+
+/// One exported prediction.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub detector: String,
+    pub dataset: String,
+    pub sample_path: String,
+    pub label: i64,
+    pub score: Option<f64>,
+    pub failure: String,
+}
+
+pub fn read_export(path: &Path) -> Vec<Exported> {
+    let mut reader = csv::Reader::from_path(path).expect("open export");
+    let headers = reader.headers().expect("headers").clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let (detector, dataset, path_col, label, score, failure) =
+        (column("detector"), column("dataset"), column("sample_path"), column("label"), column("score"), column("failure"));
+    reader
+        .records()
+        .map(|record| {
+            let record = record.expect("record");
+            Exported {
+                detector: record[detector].to_string(),
+                dataset: record[dataset].to_string(),
+                sample_path: record[path_col].to_string(),
+                label: record[label].parse().expect("label"),
+                score: (!record[score].is_empty()).then(|| record[score].parse().expect("score")),
+                failure: record[failure].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Image files under `root`, relative with '/' separators.
+pub fn image_files(root: &Path) -> BTreeSet<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("png" | "jpg" | "jpeg")) {
+                out.insert(path.strip_prefix(root).expect("prefix").to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// Independent reference metrics, written differently from the reports crate on purpose:
+/// AUC by counting all (real, fake) pairs, AP by walking tied groups, ACC by definition.
+pub fn reference_metrics(scored: &[(f64, bool)]) -> BTreeMap<&'static str, f64> {
+    let reals: Vec<f64> = scored.iter().filter(|(_, fake)| !fake).map(|(s, _)| *s).collect();
+    let fakes: Vec<f64> = scored.iter().filter(|(_, fake)| *fake).map(|(s, _)| *s).collect();
+    let mut wins = 0.0;
+    for fake in &fakes {
+        for real in &reals {
+            wins += if fake > real { 1.0 } else if fake == real { 0.5 } else { 0.0 };
+        }
+    }
+    let auc = wins / (fakes.len() as f64 * reals.len() as f64);
+    let mut sorted = scored.to_vec();
+    sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (mut true_positives, mut seen, mut ap, mut previous_recall) = (0.0, 0.0, 0.0, 0.0);
+    let mut index = 0;
+    while index < sorted.len() {
+        let threshold = sorted[index].0;
+        while index < sorted.len() && sorted[index].0 == threshold {
+            seen += 1.0;
+            if sorted[index].1 {
+                true_positives += 1.0;
+            }
+            index += 1;
+        }
+        let recall = true_positives / fakes.len() as f64;
+        ap += (recall - previous_recall) * (true_positives / seen);
+        previous_recall = recall;
+    }
+    let correct = scored.iter().filter(|(score, fake)| (*score > 0.5) == *fake).count();
+    BTreeMap::from([("auc", auc), ("ap", ap), ("acc", correct as f64 / scored.len() as f64)])
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, clippy, and the whole workspace's tests against a
+# throwaway PostgreSQL cluster (deleted afterwards, even on failure) and a Python venv with
+# scikit-learn for the metric reference checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cache=${DFBENCH_CACHE:-$HOME/.cache/dfbench}
+mkdir -p "$cache"
+
+# Python reference tools (scikit-learn), cached outside the clone.
+venv="$cache/venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c 'import sklearn' 2>/dev/null; then
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'scikit-learn==1.9.*' 'numpy<3'
+fi
+export DFBENCH_PYTHON="$venv/bin/python"
+export DFBENCH_REQUIRE_PYTHON_REFS=1
+
+# Throwaway PostgreSQL cluster.
+pg_dir=$(mktemp -d /tmp/dfbench-pg.XXXXXX)
+cleanup() { scripts/pg-throwaway.sh stop "$pg_dir"; }
+trap cleanup EXIT
+eval "$(scripts/pg-throwaway.sh start "$pg_dir")"
+export DFBENCH_REQUIRE_POSTGRES=1
+echo "PostgreSQL test cluster at $DATABASE_URL"
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace
