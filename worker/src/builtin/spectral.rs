@@ -7,14 +7,15 @@
 //! profile of Durall et al.). Two features:
 //! - `peak`: the largest excess of one 2D coefficient above the profile at its radius, for
 //!   radii ≥ `PEAK_FROM` (log10 units). Checkerboard gain patterns and the spectral replicas of
-//!   ×2 up-sampling are spikes; natural content stays within ≈ 1.1–2.5 of its profile.
+//!   ×2 up-sampling are spikes; natural images mostly stay within 1–2.5 of their profile.
 //! - `hf_drop`: mean profile over `HIGH_BAND` minus mean profile over `MID_BAND` (log10 units).
 //!   `HIGH_BAND` straddles 1/4 cycle per pixel, the Nyquist frequency of content generated at
 //!   half resolution, so up-sampled fakes lose energy there and have a lower value.
 //!
 //! P(fake) = logistic(`PEAK_WEIGHT`·(peak − `PEAK_CENTRE`) + `HF_WEIGHT`·(`HF_CENTRE` − hf_drop)).
-//! The centres are typical values of natural images; the peak is the main evidence, the
-//! high-frequency drop a secondary one (its spread across natural images is large).
+//! The centres are typical values of natural images (on the demo data's real images: peak
+//! 1.65 ± 0.45, hf_drop −0.53 ± 0.21); the peak is the main evidence, the high-frequency drop a
+//! secondary one because its spread across natural images is large.
 
 use super::{check_size, probability};
 use crate::detector::{Detector, DetectorFailure};
@@ -36,11 +37,13 @@ pub const PEAK_WEIGHT: f64 = 4.0;
 pub const HF_CENTRE: f64 = -0.55;
 pub const HF_WEIGHT: f64 = 1.0;
 
-/// The two spectral features of one image.
+/// The spectral features of one image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpectralFeatures {
     pub hf_drop: f64,
     pub peak: f64,
+    /// Azimuthally averaged log10 power, one entry per integer radius in frequency bins
+    /// (bin r = r / side cycles per pixel; entries past side/2 are the spectrum's corners).
     pub profile: Vec<f64>,
 }
 
