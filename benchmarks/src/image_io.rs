@@ -7,11 +7,18 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot decode {path}: {message}")]
     Format { path: PathBuf, message: String },
     #[error("image {path} is empty ({width}x{height})")]
-    Empty { path: PathBuf, width: u32, height: u32 },
+    Empty {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+    },
 }
 
 impl DecodeError {

@@ -6,6 +6,7 @@
 //! and file reading, so every other crate can depend on it.
 
 pub mod adapter;
+pub mod card;
 pub mod fingerprint;
 pub mod image_io;
 pub mod sample;

@@ -14,12 +14,20 @@ pub const DATASET_FORMATS: &[&str] = &["cnnspot"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
-    #[error("suite file {path} cannot be read: {source}; check the path (suites live in benchmarks/suites/)")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "suite file {path} cannot be read: {source}; check the path (suites live in benchmarks/suites/)"
+    )]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("suite {origin} is not valid TOML for a suite: {message}")]
     Parse { origin: String, message: String },
     #[error("suite {origin} has {} problem(s):\n  - {}", problems.len(), problems.join("\n  - "))]
-    Invalid { origin: String, problems: Vec<String> },
+    Invalid {
+        origin: String,
+        problems: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,11 +60,15 @@ pub struct DatasetSpec {
 #[serde(deny_unknown_fields)]
 pub struct DetectorSpec {
     pub name: String,
-    /// `builtin` (weight-free, pure Rust).
+    /// `builtin` (weight-free, pure Rust) or `torchscript` (needs `card`).
     pub kind: String,
     /// Which built-in detector; defaults to `name`.
     #[serde(default)]
     pub builtin: Option<String>,
+    /// Detector card (TOML) of a `torchscript` detector; relative paths resolve against the
+    /// data root, like dataset roots.
+    #[serde(default)]
+    pub card: Option<PathBuf>,
 }
 
 impl DetectorSpec {
@@ -108,7 +120,8 @@ impl Suite {
             problems.push("`name` is empty: give the suite a name".to_string());
         }
         if self.shard_size == 0 {
-            problems.push("`shard_size` is 0: use a positive number of samples per shard".to_string());
+            problems
+                .push("`shard_size` is 0: use a positive number of samples per shard".to_string());
         }
         if self.datasets.is_empty() {
             problems.push("no `[[datasets]]`: add at least one dataset".to_string());
@@ -126,8 +139,16 @@ impl Suite {
         if self.perturbations.is_empty() {
             problems.push("`perturbations` is empty: use [\"none\"] for clean images".to_string());
         }
-        push_duplicates(&mut problems, "dataset", self.datasets.iter().map(|d| &d.name));
-        push_duplicates(&mut problems, "detector", self.detectors.iter().map(|d| &d.name));
+        push_duplicates(
+            &mut problems,
+            "dataset",
+            self.datasets.iter().map(|d| &d.name),
+        );
+        push_duplicates(
+            &mut problems,
+            "detector",
+            self.detectors.iter().map(|d| &d.name),
+        );
         for dataset in &self.datasets {
             if !valid_name(&dataset.name) {
                 problems.push(format!(
@@ -151,9 +172,16 @@ impl Suite {
                     detector.name
                 ));
             }
-            if detector.kind != "builtin" {
+            if detector.kind == "torchscript" {
+                if detector.card.is_none() {
+                    problems.push(format!(
+                        "detector `{}` is a torchscript detector without `card`: name its detector card file",
+                        detector.name
+                    ));
+                }
+            } else if detector.kind != "builtin" {
                 problems.push(format!(
-                    "detector `{}` has unknown kind `{}`: use `builtin`",
+                    "detector `{}` has unknown kind `{}`: use `builtin` or `torchscript`",
                     detector.name, detector.kind
                 ));
             } else if !BUILTIN_DETECTORS.contains(&detector.builtin_name()) {
@@ -193,7 +221,9 @@ fn push_duplicates<'a>(
     let mut seen = std::collections::BTreeSet::new();
     for name in names {
         if !seen.insert(name) {
-            problems.push(format!("{what} name `{name}` appears twice: names must be unique"));
+            problems.push(format!(
+                "{what} name `{name}` appears twice: names must be unique"
+            ));
         }
     }
 }

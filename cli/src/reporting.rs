@@ -10,7 +10,10 @@ pub struct WrittenReport {
     pub leaderboard: String,
 }
 
-pub async fn load(store: &dyn Store, run_id: &str) -> anyhow::Result<(RunInfo, Vec<PredictionRecord>)> {
+pub async fn load(
+    store: &dyn Store,
+    run_id: &str,
+) -> anyhow::Result<(RunInfo, Vec<PredictionRecord>)> {
     let run_id = RunId(run_id.to_string());
     let details = store.run(&run_id).await?;
     let predictions = store.predictions(&run_id).await?;
@@ -60,7 +63,11 @@ pub async fn load(store: &dyn Store, run_id: &str) -> anyhow::Result<(RunInfo, V
 }
 
 /// Computes metrics, stores them with the run, and writes `<out_root>/<run-id>/`.
-pub async fn write(store: &dyn Store, run_id: &str, out_root: &Path) -> anyhow::Result<WrittenReport> {
+pub async fn write(
+    store: &dyn Store,
+    run_id: &str,
+    out_root: &Path,
+) -> anyhow::Result<WrittenReport> {
     let (run, predictions) = load(store, run_id).await?;
     let rows = dfbench_reports::compute_metrics(&run, &predictions);
     let records: Vec<MetricRecord> = rows

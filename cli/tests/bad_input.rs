@@ -6,7 +6,11 @@ use std::path::Path;
 use support::*;
 
 fn run_err(args: &[&str], cwd: &Path) -> String {
-    let output = dfbench().args(args).current_dir(cwd).output().expect("spawn dfbench");
+    let output = dfbench()
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("spawn dfbench");
     assert!(!output.status.success(), "dfbench {args:?} should fail");
     String::from_utf8_lossy(&output.stderr).to_string()
 }
@@ -43,44 +47,95 @@ fn corrupt_image_is_recorded_as_a_failure_and_the_run_finishes() {
         write_png(&work.join(format!("data/0_real/r{index}.png")), index);
         write_png(&work.join(format!("data/1_fake/f{index}.png")), index + 10);
     }
-    std::fs::write(work.join("data/1_fake/corrupt.png"), b"\x89PNG\r\n\x1a\nthis is not an image").expect("corrupt");
+    std::fs::write(
+        work.join("data/1_fake/corrupt.png"),
+        b"\x89PNG\r\n\x1a\nthis is not an image",
+    )
+    .expect("corrupt");
     let mut truncated = std::fs::read(work.join("data/0_real/r0.png")).expect("read");
     truncated.truncate(truncated.len() / 2);
     std::fs::write(work.join("data/0_real/truncated.png"), truncated).expect("truncated");
     std::fs::write(work.join("suite.toml"), SUITE).expect("suite");
 
-    let output = run_ok(&["run", "suite.toml", "--database-url", "sqlite:t.db", "--out", "reports"], work);
+    let output = run_ok(
+        &[
+            "run",
+            "suite.toml",
+            "--database-url",
+            "sqlite:t.db",
+            "--out",
+            "reports",
+        ],
+        work,
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("4 failed"), "failures counted in the summary:\n{stdout}");
+    assert!(
+        stdout.contains("4 failed"),
+        "failures counted in the summary:\n{stdout}"
+    );
     let run_folder = single_run_folder(&work.join("reports"));
-    let run_id = run_folder.file_name().expect("name").to_string_lossy().to_string();
-    run_ok(&["export", "--run", &run_id, "--out", "p.csv", "--database-url", "sqlite:t.db"], work);
+    let run_id = run_folder
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .to_string();
+    run_ok(
+        &[
+            "export",
+            "--run",
+            &run_id,
+            "--out",
+            "p.csv",
+            "--database-url",
+            "sqlite:t.db",
+        ],
+        work,
+    );
     let rows = read_export(&work.join("p.csv"));
-    assert_eq!(rows.len(), 2 * 10, "every sample of both detectors ends as a score or a failure");
+    assert_eq!(
+        rows.len(),
+        2 * 10,
+        "every sample of both detectors ends as a score or a failure"
+    );
     let failed: Vec<_> = rows.iter().filter(|row| !row.failure.is_empty()).collect();
     assert_eq!(failed.len(), 4);
     for row in &failed {
         assert!(row.score.is_none());
         assert_eq!(row.failure, "decode_error", "{row:?}");
-        assert!(row.sample_path.ends_with("corrupt.png") || row.sample_path.ends_with("truncated.png"));
+        assert!(
+            row.sample_path.ends_with("corrupt.png") || row.sample_path.ends_with("truncated.png")
+        );
     }
     let html = std::fs::read_to_string(run_folder.join("index.html")).expect("index.html");
-    assert!(html.contains("corrupt.png") && html.contains("decode_error"), "failures listed in the report");
+    assert!(
+        html.contains("corrupt.png") && html.contains("decode_error"),
+        "failures listed in the report"
+    );
 }
 
 #[test]
 fn missing_suite_names_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let stderr = run_err(&["run", "nope.toml"], dir.path());
-    assert!(stderr.contains("nope.toml") && stderr.contains("cannot be read"), "{stderr}");
+    assert!(
+        stderr.contains("nope.toml") && stderr.contains("cannot be read"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn unknown_suite_field_is_named() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("s.toml"), format!("{SUITE}\nshard_sise = 3\n")).expect("suite");
+    std::fs::write(
+        dir.path().join("s.toml"),
+        format!("{SUITE}\nshard_sise = 3\n"),
+    )
+    .expect("suite");
     let stderr = run_err(&["run", "s.toml"], dir.path());
-    assert!(stderr.contains("shard_sise") && stderr.contains("s.toml"), "{stderr}");
+    assert!(
+        stderr.contains("shard_sise") && stderr.contains("s.toml"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -88,8 +143,14 @@ fn empty_dataset_is_refused_before_anything_runs() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("data/0_real")).expect("mkdir");
     std::fs::write(dir.path().join("s.toml"), SUITE).expect("suite");
-    let stderr = run_err(&["run", "s.toml", "--database-url", "sqlite:e.db"], dir.path());
-    assert!(stderr.contains("no images found") && stderr.contains("small"), "{stderr}");
+    let stderr = run_err(
+        &["run", "s.toml", "--database-url", "sqlite:e.db"],
+        dir.path(),
+    );
+    assert!(
+        stderr.contains("no images found") && stderr.contains("small"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -97,10 +158,22 @@ fn unreachable_coordinator_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("s.toml"), SUITE).expect("suite");
     // Port 9 (discard) on loopback: nothing listens there.
-    let stderr = run_err(&["run", "s.toml", "--coordinator", "http://127.0.0.1:9"], dir.path());
-    assert!(stderr.contains("http://127.0.0.1:9") && stderr.contains("not reachable"), "{stderr}");
     let stderr = run_err(
-        &["worker", "--coordinator", "http://127.0.0.1:9", "--connect-timeout-secs", "0.5"],
+        &["run", "s.toml", "--coordinator", "http://127.0.0.1:9"],
+        dir.path(),
+    );
+    assert!(
+        stderr.contains("http://127.0.0.1:9") && stderr.contains("not reachable"),
+        "{stderr}"
+    );
+    let stderr = run_err(
+        &[
+            "worker",
+            "--coordinator",
+            "http://127.0.0.1:9",
+            "--connect-timeout-secs",
+            "0.5",
+        ],
         dir.path(),
     );
     assert!(stderr.contains("not reachable"), "{stderr}");

@@ -12,8 +12,8 @@ pub mod service;
 
 pub use planner::{PlanError, plan_run};
 pub use server::{CoordinatorConfig, RunningCoordinator, ServeError, spawn};
-pub use service::ServiceTimings;
 pub use service::CoordinatorService;
+pub use service::ServiceTimings;
 
 /// Version of this build, stored with every run and checked at worker registration.
 pub const DFBENCH_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -2,8 +2,9 @@
 //! shards of about `shard_size` samples per dataset × perturbation without splitting a video.
 
 use dfbench_benchmarks::adapter::{self, AdapterError};
+use dfbench_benchmarks::card::{CardError, ResolvedCard};
 use dfbench_benchmarks::fingerprint::sha256_hex;
-use dfbench_benchmarks::{Sample, Suite, SuiteError};
+use dfbench_benchmarks::{DetectorSpec, Sample, Suite, SuiteError};
 use dfbench_store::{
     DatasetRecord, DetectorRecord, PlannedShard, RunId, RunPlan, RunRecord, RunStatus, StoreError,
 };
@@ -19,6 +20,8 @@ pub enum PlanError {
     #[error(transparent)]
     Dataset(#[from] AdapterError),
     #[error(transparent)]
+    Card(#[from] CardError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -27,6 +30,10 @@ pub struct RunRequest<'a> {
     pub suite_text: &'a str,
     pub suite_origin: &'a str,
     pub data_root: &'a Path,
+    /// Named roots (`--data-root NAME=PATH`), by name.
+    pub data_roots: &'a std::collections::BTreeMap<String, std::path::PathBuf>,
+    /// Start even when listed files are missing (they become failed predictions).
+    pub allow_missing: bool,
     pub name: &'a str,
     pub dfbench_version: &'a str,
     pub now_ms: i64,
@@ -66,13 +73,8 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
     let detectors = suite
         .detectors
         .iter()
-        .map(|detector| DetectorRecord {
-            name: detector.name.clone(),
-            kind: detector.kind.clone(),
-            builtin: detector.builtin_name().to_string(),
-            fingerprint: None,
-        })
-        .collect();
+        .map(|detector| plan_detector(detector, request.data_root))
+        .collect::<Result<Vec<_>, _>>()?;
     let name = if request.name.is_empty() {
         suite.name.clone()
     } else {
@@ -100,6 +102,30 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
     })
 }
 
+/// A torchscript detector's card is read now: its weights are hashed into the fingerprint and
+/// its model path made absolute, so workers on other machines get everything in the lease.
+fn plan_detector(detector: &DetectorSpec, data_root: &Path) -> Result<DetectorRecord, PlanError> {
+    let (card, fingerprint) = match &detector.card {
+        Some(card_path) if detector.kind == "torchscript" => {
+            let path = if card_path.is_absolute() {
+                card_path.clone()
+            } else {
+                data_root.join(card_path)
+            };
+            let resolved = ResolvedCard::load(&path)?;
+            (Some(resolved.to_toml()), Some(resolved.fingerprint))
+        }
+        _ => (None, None),
+    };
+    Ok(DetectorRecord {
+        name: detector.name.clone(),
+        kind: detector.kind.clone(),
+        builtin: detector.builtin_name().to_string(),
+        card,
+        fingerprint,
+    })
+}
+
 /// Run ids sort by creation time and stay unique: `r<yyyymmdd-hhmmss>-<8 hex>`.
 fn new_run_id(now_ms: i64) -> String {
     let random = uuid::Uuid::new_v4().simple().to_string();
@@ -119,7 +145,11 @@ pub fn format_utc(now_ms: i64) -> String {
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     format!(
         "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",

@@ -48,13 +48,20 @@ impl CoordinatorService {
 
 fn required<'a>(value: &'a str, field: &str) -> Result<&'a str, Status> {
     if value.trim().is_empty() {
-        Err(Status::invalid_argument(format!("field `{field}` is required")))
+        Err(Status::invalid_argument(format!(
+            "field `{field}` is required"
+        )))
     } else {
         Ok(value)
     }
 }
 
-fn lease_ref(worker_id: &str, incarnation: u64, shard_id: i64, epoch: i64) -> Result<LeaseRef, Status> {
+fn lease_ref(
+    worker_id: &str,
+    incarnation: u64,
+    shard_id: i64,
+    epoch: i64,
+) -> Result<LeaseRef, Status> {
     Ok(LeaseRef {
         shard_id: ShardId(shard_id),
         epoch: LeaseEpoch(epoch),
@@ -119,7 +126,11 @@ impl Coordinator for CoordinatorService {
             })
             .await
             .map_err(store_status)?;
-        tracing::info!(worker_id, incarnation = request.incarnation, "worker registered");
+        tracing::info!(
+            worker_id,
+            incarnation = request.incarnation,
+            "worker registered"
+        );
         Ok(Response::new(pb::RegisterWorkerResponse {
             heartbeat_interval_ms: self.timings.heartbeat_interval.as_millis() as u32,
             lease_ttl_ms: self.timings.lease_ttl.as_millis() as u32,
@@ -142,7 +153,12 @@ impl Coordinator for CoordinatorService {
             .collect();
         let revoked = self
             .store
-            .heartbeat(&owner, &leases, now_ms(), self.timings.lease_ttl.as_millis() as i64)
+            .heartbeat(
+                &owner,
+                &leases,
+                now_ms(),
+                self.timings.lease_ttl.as_millis() as i64,
+            )
             .await
             .map_err(store_status)?;
         Ok(Response::new(pb::HeartbeatResponse {
@@ -188,6 +204,8 @@ impl Coordinator for CoordinatorService {
                             name: detector.name,
                             kind: detector.kind,
                             builtin: detector.builtin,
+                            card_toml: detector.card.unwrap_or_default(),
+                            fingerprint: detector.fingerprint.unwrap_or_default(),
                         })
                         .collect(),
                     perturbation: assignment.perturbation,
@@ -204,7 +222,9 @@ impl Coordinator for CoordinatorService {
                         .collect(),
                     batch_size: 32,
                 };
-                return Ok(Response::new(pb::AcquireShardResponse { lease: Some(lease) }));
+                return Ok(Response::new(pb::AcquireShardResponse {
+                    lease: Some(lease),
+                }));
             }
             let now = tokio::time::Instant::now();
             if now >= deadline {
@@ -224,7 +244,12 @@ impl Coordinator for CoordinatorService {
         let mut accepted = 0u64;
         while let Some(batch) = stream.next().await {
             let batch = batch?;
-            let lease = lease_ref(&batch.worker_id, batch.incarnation, batch.shard_id, batch.epoch)?;
+            let lease = lease_ref(
+                &batch.worker_id,
+                batch.incarnation,
+                batch.shard_id,
+                batch.epoch,
+            )?;
             let predictions = batch
                 .predictions
                 .into_iter()
@@ -244,7 +269,12 @@ impl Coordinator for CoordinatorService {
         request: Request<pb::CompleteShardRequest>,
     ) -> Result<Response<pb::CompleteShardResponse>, Status> {
         let request = request.into_inner();
-        let lease = lease_ref(&request.worker_id, request.incarnation, request.shard_id, request.epoch)?;
+        let lease = lease_ref(
+            &request.worker_id,
+            request.incarnation,
+            request.shard_id,
+            request.epoch,
+        )?;
         self.store
             .complete_shard(&lease, now_ms())
             .await
@@ -258,11 +288,20 @@ impl Coordinator for CoordinatorService {
         request: Request<pb::FailShardRequest>,
     ) -> Result<Response<pb::FailShardResponse>, Status> {
         let request = request.into_inner();
-        let lease = lease_ref(&request.worker_id, request.incarnation, request.shard_id, request.epoch)?;
+        let lease = lease_ref(
+            &request.worker_id,
+            request.incarnation,
+            request.shard_id,
+            request.epoch,
+        )?;
         let reason = request.reason.unwrap_or_default();
         let failure = ShardFailure {
             retryable: request.retryable,
-            kind: if reason.kind.is_empty() { "worker_error".to_string() } else { reason.kind },
+            kind: if reason.kind.is_empty() {
+                "worker_error".to_string()
+            } else {
+                reason.kind
+            },
             message: reason.message,
         };
         tracing::warn!(shard_id = request.shard_id, kind = %failure.kind, message = %failure.message, "shard given back");
@@ -280,9 +319,20 @@ impl Coordinator for CoordinatorService {
     ) -> Result<Response<pb::SubmitRunResponse>, Status> {
         let request = request.into_inner();
         let data_root = PathBuf::from(required(&request.data_root, "data_root")?);
+        let data_roots = request
+            .data_roots
+            .iter()
+            .map(|(name, root)| (name.clone(), PathBuf::from(root)))
+            .collect();
         let run_request = RunRequest {
+            data_roots: &data_roots,
+            allow_missing: request.allow_missing,
             suite_text: &request.suite_toml,
-            suite_origin: if request.suite_origin.is_empty() { "submitted suite" } else { &request.suite_origin },
+            suite_origin: if request.suite_origin.is_empty() {
+                "submitted suite"
+            } else {
+                &request.suite_origin
+            },
             data_root: &data_root,
             name: &request.name,
             dfbench_version: crate::DFBENCH_VERSION,
@@ -308,7 +358,10 @@ impl Coordinator for CoordinatorService {
     ) -> Result<Response<Self::WatchRunStream>, Status> {
         let run_id = RunId(required(&request.get_ref().run_id, "run_id")?.to_string());
         // Fail fast on an unknown run.
-        self.store.run_progress(&run_id).await.map_err(store_status)?;
+        self.store
+            .run_progress(&run_id)
+            .await
+            .map_err(store_status)?;
         let store = Arc::clone(&self.store);
         let interval = self.timings.watch_interval;
         let (sender, receiver) = tokio::sync::mpsc::channel(4);
@@ -355,8 +408,14 @@ impl Coordinator for CoordinatorService {
         request: Request<pb::CancelRunRequest>,
     ) -> Result<Response<pb::CancelRunResponse>, Status> {
         let run_id = RunId(required(&request.get_ref().run_id, "run_id")?.to_string());
-        self.store.run_progress(&run_id).await.map_err(store_status)?;
-        self.store.cancel_run(&run_id, now_ms()).await.map_err(store_status)?;
+        self.store
+            .run_progress(&run_id)
+            .await
+            .map_err(store_status)?;
+        self.store
+            .cancel_run(&run_id, now_ms())
+            .await
+            .map_err(store_status)?;
         Ok(Response::new(pb::CancelRunResponse {}))
     }
 

@@ -28,6 +28,8 @@ CREATE TABLE run_detectors (
     name TEXT NOT NULL,
     kind TEXT NOT NULL,
     builtin TEXT NOT NULL,
+    -- Resolved detector card (TOML) of a torchscript detector.
+    card TEXT,
     fingerprint TEXT,
     PRIMARY KEY (run_id, name)
 );

@@ -7,7 +7,9 @@ use crate::model::{LeaseEpoch, RunId, ShardId};
 pub enum StoreError {
     #[error("database url `{url}` is not supported: use sqlite:PATH or postgres://USER@HOST/DB")]
     BadUrl { url: String },
-    #[error("cannot connect to the database: {source}; check --database-url and that the server is running")]
+    #[error(
+        "cannot connect to the database: {source}; check --database-url and that the server is running"
+    )]
     Connect { source: sqlx::Error },
     #[error("cannot migrate the database schema: {source}")]
     Migrate { source: sqlx::migrate::MigrateError },
@@ -17,10 +19,15 @@ pub enum StoreError {
         source: sqlx::Error,
     },
     #[error("shard {shard_id} epoch {epoch} is not leased to this worker any more (stale lease)")]
-    StaleLease { shard_id: ShardId, epoch: LeaseEpoch },
+    StaleLease {
+        shard_id: ShardId,
+        epoch: LeaseEpoch,
+    },
     #[error("run {0} does not exist; `dfbench runs` lists the stored runs")]
     RunNotFound(RunId),
-    #[error("shard {shard_id} cannot complete: {missing} (sample, detector) predictions are missing")]
+    #[error(
+        "shard {shard_id} cannot complete: {missing} (sample, detector) predictions are missing"
+    )]
     IncompleteShard { shard_id: ShardId, missing: i64 },
     #[error("invalid prediction for shard {shard_id}: {message}")]
     InvalidPrediction { shard_id: ShardId, message: String },

@@ -82,8 +82,11 @@ pub trait Store: Send + Sync {
     async fn predictions(&self, run_id: &RunId) -> Result<Vec<PredictionRow>, StoreError>;
 
     /// Replaces the stored metrics of a run.
-    async fn replace_metrics(&self, run_id: &RunId, rows: &[MetricRecord])
-    -> Result<(), StoreError>;
+    async fn replace_metrics(
+        &self,
+        run_id: &RunId,
+        rows: &[MetricRecord],
+    ) -> Result<(), StoreError>;
 
     async fn metrics(&self, run_id: &RunId) -> Result<Vec<MetricRecord>, StoreError>;
 }

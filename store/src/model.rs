@@ -116,7 +116,9 @@ pub struct DetectorRecord {
     pub name: String,
     pub kind: String,
     pub builtin: String,
-    /// Reported by the workers with their first predictions.
+    /// Resolved detector card (TOML, absolute model path) of a torchscript detector.
+    pub card: Option<String>,
+    /// Known at planning for torchscript detectors; reported by workers for built-ins.
     pub fingerprint: Option<String>,
 }
 

@@ -3,10 +3,10 @@
 //! [`Dialect`]: row-locking clauses that only PostgreSQL has. SQLite needs none of them because
 //! the coordinator is its only writer and its pool has a single connection.
 
+use crate::StoreError;
 /// Backend-specific SQL fragments.
 use crate::error::QueryContext;
 use crate::model::{DatasetRecord, NewPrediction, Outcome, RunId, RunRecord, RunStatus, ShardId};
-use crate::StoreError;
 use sqlx::Row;
 use std::collections::HashSet;
 
@@ -157,7 +157,7 @@ macro_rules! read_detectors {
     ($executor:expr, $run_id:expr) => {{
         use sqlx::Row;
         let rows = sqlx::query(
-            "SELECT name, kind, builtin, fingerprint FROM run_detectors WHERE run_id = $1 ORDER BY name",
+            "SELECT name, kind, builtin, card, fingerprint FROM run_detectors WHERE run_id = $1 ORDER BY name",
         )
         .bind($run_id)
         .fetch_all($executor)
@@ -169,6 +169,7 @@ macro_rules! read_detectors {
                 name: row.try_get("name").during("read detector")?,
                 kind: row.try_get("kind").during("read detector")?,
                 builtin: row.try_get("builtin").during("read detector")?,
+                card: row.try_get("card").during("read detector")?,
                 fingerprint: row.try_get("fingerprint").during("read detector")?,
             });
         }
@@ -274,13 +275,14 @@ macro_rules! impl_sql_store {
                 }
                 for detector in &plan.detectors {
                     sqlx::query(
-                        "INSERT INTO run_detectors (run_id, name, kind, builtin, fingerprint) \
-                         VALUES ($1, $2, $3, $4, $5)",
+                        "INSERT INTO run_detectors (run_id, name, kind, builtin, card, fingerprint) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
                     )
                     .bind(&run.id.0)
                     .bind(&detector.name)
                     .bind(&detector.kind)
                     .bind(&detector.builtin)
+                    .bind(&detector.card)
                     .bind(&detector.fingerprint)
                     .execute(&mut *tx)
                     .await

@@ -9,7 +9,9 @@ use sqlx::Connection;
 /// Why a fresh test database could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum TestDatabaseError {
-    #[error("DFBENCH_REQUIRE_POSTGRES=1 but DATABASE_URL is not set; run the tests through scripts/test.sh")]
+    #[error(
+        "DFBENCH_REQUIRE_POSTGRES=1 but DATABASE_URL is not set; run the tests through scripts/test.sh"
+    )]
     Required,
     #[error("cannot create a test database on {url}: {source}")]
     Create { url: String, source: sqlx::Error },
@@ -21,15 +23,19 @@ pub async fn fresh_postgres_url(test_name: &str) -> Result<Option<String>, TestD
         if std::env::var("DFBENCH_REQUIRE_POSTGRES").as_deref() == Ok("1") {
             return Err(TestDatabaseError::Required);
         }
-        eprintln!("SKIPPED {test_name}: DATABASE_URL is not set (scripts/test.sh starts a PostgreSQL server)");
+        eprintln!(
+            "SKIPPED {test_name}: DATABASE_URL is not set (scripts/test.sh starts a PostgreSQL server)"
+        );
         return Ok(None);
     };
-    let name = format!(
-        "dfbench_test_{}",
-        uuid_like_suffix()
-    );
-    let create = |source| TestDatabaseError::Create { url: server_url.clone(), source };
-    let mut connection = sqlx::PgConnection::connect(&server_url).await.map_err(create)?;
+    let name = format!("dfbench_test_{}", uuid_like_suffix());
+    let create = |source| TestDatabaseError::Create {
+        url: server_url.clone(),
+        source,
+    };
+    let mut connection = sqlx::PgConnection::connect(&server_url)
+        .await
+        .map_err(create)?;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut connection)
         .await
@@ -72,6 +78,9 @@ mod tests {
             super::replace_database("postgres://u@h:1/db?sslmode=disable", "x"),
             "postgres://u@h:1/x?sslmode=disable"
         );
-        assert_eq!(super::replace_database("postgres://u@h:1", "x"), "postgres://u@h:1/x");
+        assert_eq!(
+            super::replace_database("postgres://u@h:1", "x"),
+            "postgres://u@h:1/x"
+        );
     }
 }

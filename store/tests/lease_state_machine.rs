@@ -49,6 +49,7 @@ fn plan(run_id: &str, now: i64) -> RunPlan {
                 name: (*name).into(),
                 kind: "builtin".into(),
                 builtin: (*name).into(),
+                card: None,
                 fingerprint: None,
             })
             .collect(),
@@ -58,15 +59,26 @@ fn plan(run_id: &str, now: i64) -> RunPlan {
             sample("1_fake/z.png", Label::Fake),
         ],
         shards: vec![
-            PlannedShard { dataset: "demo".into(), perturbation: "none".into(), sample_indices: vec![0, 1] },
-            PlannedShard { dataset: "demo".into(), perturbation: "none".into(), sample_indices: vec![2] },
+            PlannedShard {
+                dataset: "demo".into(),
+                perturbation: "none".into(),
+                sample_indices: vec![0, 1],
+            },
+            PlannedShard {
+                dataset: "demo".into(),
+                perturbation: "none".into(),
+                sample_indices: vec![2],
+            },
         ],
         max_attempts: 2,
     }
 }
 
 fn owner(name: &str, incarnation: u64) -> LeaseOwner {
-    LeaseOwner { worker_id: name.into(), incarnation }
+    LeaseOwner {
+        worker_id: name.into(),
+        incarnation,
+    }
 }
 
 fn scores(assignment: &ShardAssignment) -> Vec<NewPrediction> {
@@ -86,79 +98,185 @@ fn scores(assignment: &ShardAssignment) -> Vec<NewPrediction> {
 }
 
 fn lease_of(assignment: &ShardAssignment, owner: &LeaseOwner) -> LeaseRef {
-    LeaseRef { shard_id: assignment.shard_id.clone(), epoch: assignment.epoch.clone(), owner: owner.clone() }
+    LeaseRef {
+        shard_id: assignment.shard_id.clone(),
+        epoch: assignment.epoch.clone(),
+        owner: owner.clone(),
+    }
 }
 
 async fn exercise(store: Arc<dyn Store>) {
     let ttl = 1_000;
     let t0 = 1_000_000;
-    store.create_run(&plan("run-1", t0)).await.expect("create run");
+    store
+        .create_run(&plan("run-1", t0))
+        .await
+        .expect("create run");
     let alice = owner("alice", 1);
     let bob = owner("bob", 2);
 
     // Grant bumps the epoch; predictions are idempotent; completion needs every prediction.
-    let first = store.acquire_shard(&alice, t0, ttl).await.expect("acquire").expect("a shard");
+    let first = store
+        .acquire_shard(&alice, t0, ttl)
+        .await
+        .expect("acquire")
+        .expect("a shard");
     assert_eq!(first.epoch, LeaseEpoch(1));
     assert_eq!(first.samples.len(), 2);
     assert_eq!(first.detectors.len(), 2);
     let lease = lease_of(&first, &alice);
     let batch = scores(&first);
-    let incomplete = store.complete_shard(&lease, t0).await.expect_err("nothing reported yet");
-    assert!(matches!(incomplete, StoreError::IncompleteShard { missing: 4, .. }), "{incomplete}");
-    assert_eq!(store.ingest_predictions(&lease, &batch[..2]).await.expect("ingest"), 2);
-    assert_eq!(store.ingest_predictions(&lease, &batch).await.expect("re-deliver"), 2);
+    let incomplete = store
+        .complete_shard(&lease, t0)
+        .await
+        .expect_err("nothing reported yet");
+    assert!(
+        matches!(incomplete, StoreError::IncompleteShard { missing: 4, .. }),
+        "{incomplete}"
+    );
+    assert_eq!(
+        store
+            .ingest_predictions(&lease, &batch[..2])
+            .await
+            .expect("ingest"),
+        2
+    );
+    assert_eq!(
+        store
+            .ingest_predictions(&lease, &batch)
+            .await
+            .expect("re-deliver"),
+        2
+    );
 
     // A prediction for a sample outside the shard is rejected.
     let mut foreign = batch[0].clone();
     foreign.sample_id = SampleId(i64::MAX);
-    let invalid = store.ingest_predictions(&lease, &[foreign]).await.expect_err("foreign sample");
-    assert!(matches!(invalid, StoreError::InvalidPrediction { .. }), "{invalid}");
+    let invalid = store
+        .ingest_predictions(&lease, &[foreign])
+        .await
+        .expect_err("foreign sample");
+    assert!(
+        matches!(invalid, StoreError::InvalidPrediction { .. }),
+        "{invalid}"
+    );
 
     // The wrong incarnation (a restarted worker) is not the lease owner.
-    let reborn = LeaseRef { owner: owner("alice", 99), ..lease.clone() };
-    let stale = store.complete_shard(&reborn, t0).await.expect_err("other incarnation");
+    let reborn = LeaseRef {
+        owner: owner("alice", 99),
+        ..lease.clone()
+    };
+    let stale = store
+        .complete_shard(&reborn, t0)
+        .await
+        .expect_err("other incarnation");
     assert!(matches!(stale, StoreError::StaleLease { .. }), "{stale}");
     store.complete_shard(&lease, t0).await.expect("complete");
 
     // Second shard: the lease expires, the reaper re-queues it with backoff, bob takes it with
     // a higher epoch, and alice's late write is fenced off.
-    let second = store.acquire_shard(&alice, t0, ttl).await.expect("acquire").expect("shard 2");
+    let second = store
+        .acquire_shard(&alice, t0, ttl)
+        .await
+        .expect("acquire")
+        .expect("shard 2");
     let alice_lease = lease_of(&second, &alice);
-    assert!(store.acquire_shard(&bob, t0, ttl).await.expect("acquire").is_none(), "nothing ready");
+    assert!(
+        store
+            .acquire_shard(&bob, t0, ttl)
+            .await
+            .expect("acquire")
+            .is_none(),
+        "nothing ready"
+    );
     let revoked = store
-        .heartbeat(&alice, &[(second.shard_id.clone(), second.epoch.clone())], t0 + 500, ttl)
+        .heartbeat(
+            &alice,
+            &[(second.shard_id.clone(), second.epoch.clone())],
+            t0 + 500,
+            ttl,
+        )
         .await
         .expect("heartbeat");
     assert!(revoked.is_empty(), "lease still held");
-    assert_eq!(store.reap_expired_leases(t0 + 1_400).await.expect("reap"), 0, "extended by heartbeat");
-    assert_eq!(store.reap_expired_leases(t0 + 1_600).await.expect("reap"), 1);
-    assert!(store.acquire_shard(&bob, t0 + 1_600, ttl).await.expect("acquire").is_none(), "backoff");
+    assert_eq!(
+        store.reap_expired_leases(t0 + 1_400).await.expect("reap"),
+        0,
+        "extended by heartbeat"
+    );
+    assert_eq!(
+        store.reap_expired_leases(t0 + 1_600).await.expect("reap"),
+        1
+    );
+    assert!(
+        store
+            .acquire_shard(&bob, t0 + 1_600, ttl)
+            .await
+            .expect("acquire")
+            .is_none(),
+        "backoff"
+    );
     let later = t0 + 1_600 + retry_backoff_ms(1);
-    let retried = store.acquire_shard(&bob, later, ttl).await.expect("acquire").expect("retried");
+    let retried = store
+        .acquire_shard(&bob, later, ttl)
+        .await
+        .expect("acquire")
+        .expect("retried");
     assert_eq!(retried.shard_id, second.shard_id);
     assert_eq!(retried.epoch, LeaseEpoch(second.epoch.0 + 1));
-    let late_write = store.ingest_predictions(&alice_lease, &scores(&second)).await.expect_err("fenced");
-    assert!(matches!(late_write, StoreError::StaleLease { .. }), "{late_write}");
+    let late_write = store
+        .ingest_predictions(&alice_lease, &scores(&second))
+        .await
+        .expect_err("fenced");
+    assert!(
+        matches!(late_write, StoreError::StaleLease { .. }),
+        "{late_write}"
+    );
     let revoked = store
-        .heartbeat(&alice, &[(second.shard_id.clone(), second.epoch.clone())], later, ttl)
+        .heartbeat(
+            &alice,
+            &[(second.shard_id.clone(), second.epoch.clone())],
+            later,
+            ttl,
+        )
         .await
         .expect("heartbeat");
     assert_eq!(revoked, vec![second.shard_id.clone()]);
 
     // Bob's lease expires too: at max attempts the shard fails and its predictions are recorded
     // as typed failures, so the run still ends with every (sample, detector) accounted for.
-    assert_eq!(store.reap_expired_leases(later + ttl + 1).await.expect("reap"), 1);
-    let progress = store.run_progress(&RunId("run-1".into())).await.expect("progress");
+    assert_eq!(
+        store
+            .reap_expired_leases(later + ttl + 1)
+            .await
+            .expect("reap"),
+        1
+    );
+    let progress = store
+        .run_progress(&RunId("run-1".into()))
+        .await
+        .expect("progress");
     assert_eq!(progress.status, "done");
     assert_eq!(progress.shards_done, 1);
     assert_eq!(progress.shards_failed, 1);
     assert_eq!(progress.predictions, 6);
     assert_eq!(progress.predictions_expected, 6);
     assert_eq!(progress.prediction_failures, 2);
-    let rows = store.predictions(&RunId("run-1".into())).await.expect("predictions");
-    let failed: Vec<_> = rows.iter().filter(|row| row.failure_kind.is_some()).collect();
+    let rows = store
+        .predictions(&RunId("run-1".into()))
+        .await
+        .expect("predictions");
+    let failed: Vec<_> = rows
+        .iter()
+        .filter(|row| row.failure_kind.is_some())
+        .collect();
     assert_eq!(failed.len(), 2);
-    assert!(failed.iter().all(|row| row.failure_kind.as_deref() == Some("lease_expired") && row.rel_path == "1_fake/z.png"));
+    assert!(
+        failed
+            .iter()
+            .all(|row| row.failure_kind.as_deref() == Some("lease_expired")
+                && row.rel_path == "1_fake/z.png")
+    );
     let details = store.run(&RunId("run-1".into())).await.expect("run");
     assert_eq!(details.detectors[0].fingerprint.as_deref(), Some("fp-a"));
 
@@ -175,10 +293,22 @@ async fn exercise(store: Arc<dyn Store>) {
         n_real: 0,
         n_fake: 2,
     };
-    store.replace_metrics(&RunId("run-1".into()), std::slice::from_ref(&metric)).await.expect("metrics");
-    store.replace_metrics(&RunId("run-1".into()), std::slice::from_ref(&metric)).await.expect("replace");
-    assert_eq!(store.metrics(&RunId("run-1".into())).await.expect("read"), vec![metric]);
-    let missing = store.run_progress(&RunId("nope".into())).await.expect_err("unknown run");
+    store
+        .replace_metrics(&RunId("run-1".into()), std::slice::from_ref(&metric))
+        .await
+        .expect("metrics");
+    store
+        .replace_metrics(&RunId("run-1".into()), std::slice::from_ref(&metric))
+        .await
+        .expect("replace");
+    assert_eq!(
+        store.metrics(&RunId("run-1".into())).await.expect("read"),
+        vec![metric]
+    );
+    let missing = store
+        .run_progress(&RunId("nope".into()))
+        .await
+        .expect_err("unknown run");
     assert!(missing.to_string().contains("nope"));
 }
 
@@ -191,7 +321,10 @@ async fn sqlite_lease_state_machine() {
 
 #[tokio::test]
 async fn postgres_lease_state_machine() {
-    let Some(url) = fresh_postgres_url("postgres_lease_state_machine").await.expect("postgres") else {
+    let Some(url) = fresh_postgres_url("postgres_lease_state_machine")
+        .await
+        .expect("postgres")
+    else {
         return;
     };
     exercise(open_store(&url).await.expect("open postgres")).await;
@@ -200,9 +333,27 @@ async fn postgres_lease_state_machine() {
 #[tokio::test]
 async fn cancel_stops_leasing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = open_store(&format!("sqlite:{}", dir.path().join("c.db").display())).await.expect("open");
+    let store = open_store(&format!("sqlite:{}", dir.path().join("c.db").display()))
+        .await
+        .expect("open");
     store.create_run(&plan("run-c", 10)).await.expect("create");
-    store.cancel_run(&RunId("run-c".into()), 11).await.expect("cancel");
-    assert!(store.acquire_shard(&owner("w", 1), 12, 100).await.expect("acquire").is_none());
-    assert_eq!(store.run_progress(&RunId("run-c".into())).await.expect("progress").status, "cancelled");
+    store
+        .cancel_run(&RunId("run-c".into()), 11)
+        .await
+        .expect("cancel");
+    assert!(
+        store
+            .acquire_shard(&owner("w", 1), 12, 100)
+            .await
+            .expect("acquire")
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .run_progress(&RunId("run-c".into()))
+            .await
+            .expect("progress")
+            .status,
+        "cancelled"
+    );
 }

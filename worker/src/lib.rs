@@ -7,6 +7,7 @@
 pub mod builtin;
 pub mod detector;
 pub mod pull;
+pub mod runtime;
 pub mod scoring;
 
 pub use detector::{Detector, DetectorFailure};

@@ -1,7 +1,7 @@
 //! The worker's pull loop: register, then lease a shard, score it in chunks while a heartbeat
 //! task keeps the lease alive, stream predictions back, complete it, repeat until told to stop.
 
-use crate::builtin::builtin_detector;
+use crate::runtime::load_detector;
 use crate::scoring::{LoadedDetector, score_chunk};
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::coordinator_client::CoordinatorClient;
@@ -26,14 +26,26 @@ pub struct WorkerConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
-    #[error("coordinator at {url} is not reachable after {waited:?}: {message}; start it with `dfbench coordinator` or fix --coordinator")]
-    Unreachable { url: String, waited: Duration, message: String },
+    #[error(
+        "coordinator at {url} is not reachable after {waited:?}: {message}; start it with `dfbench coordinator` or fix --coordinator"
+    )]
+    Unreachable {
+        url: String,
+        waited: Duration,
+        message: String,
+    },
     #[error("coordinator url `{url}` is invalid: {message}; use http://HOST:PORT")]
     BadUrl { url: String, message: String },
     #[error("coordinator refused to register worker {worker_id}: {status}")]
-    Rejected { worker_id: String, status: tonic::Status },
+    Rejected {
+        worker_id: String,
+        status: tonic::Status,
+    },
     #[error("coordinator call {call} failed: {status}")]
-    Rpc { call: &'static str, status: tonic::Status },
+    Rpc {
+        call: &'static str,
+        status: tonic::Status,
+    },
 }
 
 /// What a worker did before it stopped.
@@ -54,7 +66,10 @@ pub fn new_incarnation() -> u64 {
 
 async fn connect(config: &WorkerConfig) -> Result<CoordinatorClient<Channel>, WorkerError> {
     let endpoint = Channel::from_shared(config.coordinator_url.clone()).map_err(|error| {
-        WorkerError::BadUrl { url: config.coordinator_url.clone(), message: error.to_string() }
+        WorkerError::BadUrl {
+            url: config.coordinator_url.clone(),
+            message: error.to_string(),
+        }
     })?;
     let started = tokio::time::Instant::now();
     let mut delay = Duration::from_millis(100);
@@ -84,7 +99,10 @@ async fn connect(config: &WorkerConfig) -> Result<CoordinatorClient<Channel>, Wo
 
 /// Runs until `stop` turns true. Returns an error only when the coordinator cannot be reached
 /// or refuses this worker; everything that goes wrong with one shard is handled here.
-pub async fn run_worker(config: WorkerConfig, mut stop: watch::Receiver<bool>) -> Result<WorkerStats, WorkerError> {
+pub async fn run_worker(
+    config: WorkerConfig,
+    mut stop: watch::Receiver<bool>,
+) -> Result<WorkerStats, WorkerError> {
     let mut client = connect(&config).await?;
     let incarnation = new_incarnation();
     let registration = client
@@ -94,14 +112,18 @@ pub async fn run_worker(config: WorkerConfig, mut stop: watch::Receiver<bool>) -
             protocol_version: PROTOCOL_VERSION,
             dfbench_version: env!("CARGO_PKG_VERSION").to_string(),
             devices: vec!["cpu".to_string()],
-            capabilities: vec!["builtin".to_string()],
+            capabilities: crate::runtime::capabilities(),
             resident_detectors: Vec::new(),
             hostname: hostname(),
         })
         .await
-        .map_err(|status| WorkerError::Rejected { worker_id: config.worker_id.clone(), status })?
+        .map_err(|status| WorkerError::Rejected {
+            worker_id: config.worker_id.clone(),
+            status,
+        })?
         .into_inner();
-    let heartbeat_interval = Duration::from_millis(u64::from(registration.heartbeat_interval_ms.max(100)));
+    let heartbeat_interval =
+        Duration::from_millis(u64::from(registration.heartbeat_interval_ms.max(100)));
     tracing::info!(worker_id = %config.worker_id, incarnation, ?heartbeat_interval, "worker registered");
 
     let current_lease: Arc<Mutex<Option<(i64, i64)>>> = Arc::new(Mutex::new(None));
@@ -117,7 +139,11 @@ pub async fn run_worker(config: WorkerConfig, mut stop: watch::Receiver<bool>) -
 
     let mut stats = WorkerStats::default();
     while !*stop.borrow() {
-        let request = pb::AcquireShardRequest { worker_id: config.worker_id.clone(), incarnation, free_slots: 1 };
+        let request = pb::AcquireShardRequest {
+            worker_id: config.worker_id.clone(),
+            incarnation,
+            free_slots: 1,
+        };
         let response = tokio::select! {
             response = client.acquire_shard(request) => response,
             _ = stop.changed() => break,
@@ -134,7 +160,14 @@ pub async fn run_worker(config: WorkerConfig, mut stop: watch::Receiver<bool>) -
             }
         };
         set_lease(&current_lease, Some((lease.shard_id, lease.epoch)));
-        let outcome = run_shard(&mut client, &config, incarnation, &lease, revoked_receiver.clone()).await;
+        let outcome = run_shard(
+            &mut client,
+            &config,
+            incarnation,
+            &lease,
+            revoked_receiver.clone(),
+        )
+        .await;
         set_lease(&current_lease, None);
         match outcome {
             Ok(sent) => {
@@ -183,9 +216,19 @@ async fn heartbeat_forever(
             Err(poisoned) => *poisoned.into_inner(),
         };
         let leases = lease
-            .map(|(shard_id, epoch)| vec![pb::LeaseState { shard_id, epoch, samples_done: 0 }])
+            .map(|(shard_id, epoch)| {
+                vec![pb::LeaseState {
+                    shard_id,
+                    epoch,
+                    samples_done: 0,
+                }]
+            })
             .unwrap_or_default();
-        let request = pb::HeartbeatRequest { worker_id: worker_id.clone(), incarnation, leases };
+        let request = pb::HeartbeatRequest {
+            worker_id: worker_id.clone(),
+            incarnation,
+            leases,
+        };
         match client.heartbeat(request).await {
             Ok(response) => {
                 for shard_id in response.into_inner().revoked_shard_ids {
@@ -218,24 +261,15 @@ async fn run_shard(
     lease: &pb::ShardLease,
     mut revoked: watch::Receiver<Option<i64>>,
 ) -> Result<u64, ShardError> {
-    let detectors: Arc<Vec<LoadedDetector>> = Arc::new(
-        lease
-            .detectors
-            .iter()
-            .map(|spec| match builtin_detector(&spec.builtin, &spec.name) {
-                Some(detector) if spec.kind == "builtin" => LoadedDetector::Ready(detector),
-                _ => LoadedDetector::Unavailable {
-                    name: spec.name.clone(),
-                    reason: format!("this worker cannot run a `{}` detector named `{}`", spec.kind, spec.builtin),
-                },
-            })
-            .collect(),
-    );
+    let detectors: Arc<Vec<LoadedDetector>> =
+        Arc::new(lease.detectors.iter().map(load_detector).collect());
     let root = PathBuf::from(&lease.dataset_root);
     let (sender, receiver) = tokio::sync::mpsc::channel::<pb::PredictionBatch>(2);
     let mut report_client = client.clone();
     let report = tokio::spawn(async move {
-        report_client.report_predictions(tokio_stream::wrappers::ReceiverStream::new(receiver)).await
+        report_client
+            .report_predictions(tokio_stream::wrappers::ReceiverStream::new(receiver))
+            .await
     });
     let mut sent = 0u64;
     for chunk in lease.samples.chunks(config.chunk_size.max(1)) {
@@ -245,9 +279,10 @@ async fn run_shard(
         let chunk = chunk.to_vec();
         let chunk_root = root.clone();
         let chunk_detectors = Arc::clone(&detectors);
-        let predictions = tokio::task::spawn_blocking(move || score_chunk(&chunk_root, &chunk, &chunk_detectors))
-            .await
-            .map_err(|error| ShardError::Scoring(error.to_string()))?;
+        let predictions =
+            tokio::task::spawn_blocking(move || score_chunk(&chunk_root, &chunk, &chunk_detectors))
+                .await
+                .map_err(|error| ShardError::Scoring(error.to_string()))?;
         sent += predictions.len() as u64;
         let batch = pb::PredictionBatch {
             worker_id: config.worker_id.clone(),
@@ -276,6 +311,10 @@ async fn run_shard(
         })
         .await
         .map_err(ShardError::Complete)?;
-    tracing::info!(shard_id = lease.shard_id, predictions = sent, "shard completed");
+    tracing::info!(
+        shard_id = lease.shard_id,
+        predictions = sent,
+        "shard completed"
+    );
     Ok(sent)
 }

@@ -31,7 +31,12 @@ impl LoadedDetector {
     }
 }
 
-fn failure(sample_id: i64, detector: &LoadedDetector, kind: &str, message: String) -> pb::Prediction {
+fn failure(
+    sample_id: i64,
+    detector: &LoadedDetector,
+    kind: &str,
+    message: String,
+) -> pb::Prediction {
     pb::Prediction {
         sample_id,
         detector: detector.name().to_string(),
@@ -57,7 +62,11 @@ pub fn score_chunk(
         .collect()
 }
 
-fn score_sample(root: &Path, sample: &pb::SampleRef, detectors: &[LoadedDetector]) -> Vec<pb::Prediction> {
+fn score_sample(
+    root: &Path,
+    sample: &pb::SampleRef,
+    detectors: &[LoadedDetector],
+) -> Vec<pb::Prediction> {
     let path = root.join(&sample.path);
     let image = match decode_rgb(&path) {
         Ok(image) => image,
@@ -65,7 +74,9 @@ fn score_sample(root: &Path, sample: &pb::SampleRef, detectors: &[LoadedDetector
             tracing::warn!(sample_id = sample.sample_id, path = %path.display(), %error, "sample cannot be decoded");
             return detectors
                 .iter()
-                .map(|detector| failure(sample.sample_id, detector, error.kind(), error.to_string()))
+                .map(|detector| {
+                    failure(sample.sample_id, detector, error.kind(), error.to_string())
+                })
                 .collect();
         }
     };
@@ -75,20 +86,27 @@ fn score_sample(root: &Path, sample: &pb::SampleRef, detectors: &[LoadedDetector
             let detector = match loaded {
                 LoadedDetector::Ready(detector) => detector,
                 LoadedDetector::Unavailable { reason, .. } => {
-                    return failure(sample.sample_id, loaded, "detector_unavailable", reason.clone());
+                    return failure(
+                        sample.sample_id,
+                        loaded,
+                        "detector_unavailable",
+                        reason.clone(),
+                    );
                 }
             };
             let started = Instant::now();
             let outcome = catch_unwind(AssertUnwindSafe(|| detector.score(&image)));
             let latency_us = started.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
             match outcome {
-                Ok(Ok(score)) if score.is_finite() && (0.0..=1.0).contains(&score) => pb::Prediction {
-                    sample_id: sample.sample_id,
-                    detector: detector.name().to_string(),
-                    outcome: Some(Outcome::Score(score)),
-                    latency_us,
-                    detector_fingerprint: detector.fingerprint(),
-                },
+                Ok(Ok(score)) if score.is_finite() && (0.0..=1.0).contains(&score) => {
+                    pb::Prediction {
+                        sample_id: sample.sample_id,
+                        detector: detector.name().to_string(),
+                        outcome: Some(Outcome::Score(score)),
+                        latency_us,
+                        detector_fingerprint: detector.fingerprint(),
+                    }
+                }
                 Ok(Ok(score)) => failure(
                     sample.sample_id,
                     loaded,

@@ -73,7 +73,10 @@ fn collect_label_dirs(
         if !entry.is_dir() {
             continue;
         }
-        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let label = match name {
             REAL_DIR => Some(Label::Real),
             FAKE_DIR => Some(Label::Fake),
@@ -157,7 +160,12 @@ mod tests {
         let paths: Vec<_> = found.samples.iter().map(|s| s.rel_path.as_str()).collect();
         assert_eq!(
             paths,
-            vec!["adm/0_real/c.jpg", "adm/1_fake/d.jpeg", "progan/car/0_real/a.png", "progan/car/1_fake/b.PNG"]
+            vec![
+                "adm/0_real/c.jpg",
+                "adm/1_fake/d.jpeg",
+                "progan/car/0_real/a.png",
+                "progan/car/1_fake/b.PNG"
+            ]
         );
         assert_eq!(found.samples[1].method, "adm");
         assert_eq!(found.samples[0].method, "real");

@@ -11,7 +11,9 @@ pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdapterError {
-    #[error("dataset `{dataset}`: root {root} does not exist or is not a folder; run `dfbench synth --out DIR` for demo data or fix `root` in the suite")]
+    #[error(
+        "dataset `{dataset}`: root {root} does not exist or is not a folder; run `dfbench synth --out DIR` for demo data or fix `root` in the suite"
+    )]
     MissingRoot { dataset: String, root: PathBuf },
     #[error("dataset `{dataset}`: cannot read {path}: {source}")]
     Io {
@@ -19,7 +21,9 @@ pub enum AdapterError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("dataset `{dataset}`: no images found under {root} (expected {expected}); check the root and the format")]
+    #[error(
+        "dataset `{dataset}`: no images found under {root} (expected {expected}); check the root and the format"
+    )]
     Empty {
         dataset: String,
         root: PathBuf,

@@ -27,7 +27,10 @@ pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
     let backend = store.backend();
     let coordinator = dfbench_coordinator::spawn(store, config).await?;
     // Tests and scripts read this line to learn the port when listening on port 0.
-    eprintln!("coordinator listening on {} ({backend} store)", coordinator.url());
+    eprintln!(
+        "coordinator listening on {} ({backend} store)",
+        coordinator.url()
+    );
     shutdown_signal().await;
     eprintln!("coordinator shutting down");
     coordinator.shutdown().await?;
@@ -39,14 +42,15 @@ pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                let _ = interrupt.await;
-                return;
-            }
-        };
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}

@@ -19,7 +19,11 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let data = PathBuf::from("demo-data");
     if !data.join("cnnspot").is_dir() {
         let summary = dfbench_benchmarks::synth::write_demo_dataset(&data)?;
-        eprintln!("wrote {} demo images under {}", summary.images, summary.root.display());
+        eprintln!(
+            "wrote {} demo images under {}",
+            summary.images,
+            summary.root.display()
+        );
     }
     let suite = data.join("quickstart.toml");
     std::fs::write(&suite, QUICKSTART)?;
@@ -28,7 +32,8 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
         coordinator: None,
         workers: args.workers,
         database_url: None,
-        data_root: None,
+        data_roots: Vec::new(),
+        allow_missing: false,
         name: "demo".to_string(),
         out: PathBuf::from("reports-out"),
     })

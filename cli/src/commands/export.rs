@@ -18,8 +18,17 @@ pub struct ExportArgs {
 
 /// Column order of the export; `score` is empty for failures, `failure` empty for scores.
 pub const HEADER: [&str; 11] = [
-    "run", "detector", "dataset", "perturbation", "sample_path", "video_key", "label", "method", "score",
-    "failure", "failure_message",
+    "run",
+    "detector",
+    "dataset",
+    "perturbation",
+    "sample_path",
+    "video_key",
+    "label",
+    "method",
+    "score",
+    "failure",
+    "failure_message",
 ];
 
 pub async fn execute(args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -46,7 +55,13 @@ pub async fn execute(args: ExportArgs) -> anyhow::Result<ExitCode> {
             row.failure_message.as_deref().unwrap_or(""),
         ])?;
     }
-    writer.flush().with_context(|| format!("cannot write {}", args.out.display()))?;
-    eprintln!("exported {} predictions to {}", rows.len(), args.out.display());
+    writer
+        .flush()
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    eprintln!(
+        "exported {} predictions to {}",
+        rows.len(),
+        args.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -27,9 +27,13 @@ pub struct RunArgs {
     /// the report from). Default in local mode: sqlite:dfbench.db.
     #[arg(long, env = "DFBENCH_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// Folder relative dataset roots are resolved against (default: current folder).
+    /// Folder relative dataset roots are resolved against (default: current folder), or
+    /// NAME=PATH for a named root; repeat for several.
+    #[arg(long = "data-root")]
+    pub data_roots: Vec<String>,
+    /// Start even when listed files are missing: they are recorded as failed predictions.
     #[arg(long)]
-    pub data_root: Option<PathBuf>,
+    pub allow_missing: bool,
     /// Run name (default: the suite's name).
     #[arg(long, default_value = "")]
     pub name: String,
@@ -47,12 +51,15 @@ pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
     })?;
     let origin = args.suite.display().to_string();
     Suite::parse(&suite_text, &origin)?;
-    let data_root = resolve_data_root(args.data_root.as_deref())?;
+    let (default_root, named_roots) = split_data_roots(&args.data_roots)?;
+    let data_root = resolve_data_root(default_root.as_deref())?;
     let request = SubmitRunRequest {
         suite_toml: suite_text,
         suite_origin: origin,
         data_root: data_root.display().to_string(),
         name: args.name.clone(),
+        data_roots: named_roots,
+        allow_missing: args.allow_missing,
     };
     match &args.coordinator {
         Some(url) => run_remote(&args, url, request).await,
@@ -60,13 +67,40 @@ pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Splits `--data-root` values into the default root (a bare PATH) and named roots (NAME=PATH),
+/// the named ones made absolute.
+fn split_data_roots(
+    values: &[String],
+) -> anyhow::Result<(Option<PathBuf>, std::collections::HashMap<String, String>)> {
+    let mut default_root = None;
+    let mut named = std::collections::HashMap::new();
+    for value in values {
+        match value.split_once('=') {
+            Some((name, path)) if !name.is_empty() && !name.contains('/') => {
+                let root = resolve_data_root(Some(Path::new(path)))?;
+                named.insert(name.to_string(), root.display().to_string());
+            }
+            _ => {
+                if default_root.replace(PathBuf::from(value)).is_some() {
+                    anyhow::bail!("--data-root PATH given twice; use NAME=PATH for named roots");
+                }
+            }
+        }
+    }
+    Ok((default_root, named))
+}
+
 fn resolve_data_root(data_root: Option<&Path>) -> anyhow::Result<PathBuf> {
     let root = match data_root {
         Some(root) => root.to_path_buf(),
         None => std::env::current_dir().context("cannot read the current folder")?,
     };
-    root.canonicalize()
-        .with_context(|| format!("data root {} does not exist; fix --data-root", root.display()))
+    root.canonicalize().with_context(|| {
+        format!(
+            "data root {} does not exist; fix --data-root",
+            root.display()
+        )
+    })
 }
 
 pub async fn connect(url: &str) -> anyhow::Result<CoordinatorClient<Channel>> {
@@ -79,7 +113,10 @@ pub async fn connect(url: &str) -> anyhow::Result<CoordinatorClient<Channel>> {
     Ok(CoordinatorClient::new(channel))
 }
 
-async fn submit(client: &mut CoordinatorClient<Channel>, request: SubmitRunRequest) -> anyhow::Result<String> {
+async fn submit(
+    client: &mut CoordinatorClient<Channel>,
+    request: SubmitRunRequest,
+) -> anyhow::Result<String> {
     let response = client
         .submit_run(request)
         .await
@@ -93,7 +130,10 @@ async fn submit(client: &mut CoordinatorClient<Channel>, request: SubmitRunReque
 }
 
 async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<ExitCode> {
-    let url = args.database_url.clone().unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+    let url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
     let store = open_store(&url).await?;
     let started = Instant::now();
     let mut cluster = LocalCluster::start(std::sync::Arc::clone(&store), args.workers).await?;
@@ -105,16 +145,28 @@ async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<
     };
     cluster.stop().await?;
     let last = outcome?;
-    eprintln!("run {run_id} {} in {:.1}s", last.status, started.elapsed().as_secs_f64());
+    eprintln!(
+        "run {run_id} {} in {:.1}s",
+        last.status,
+        started.elapsed().as_secs_f64()
+    );
     finish(store.as_ref(), &run_id, &last, &args.out).await
 }
 
-async fn run_remote(args: &RunArgs, url: &str, request: SubmitRunRequest) -> anyhow::Result<ExitCode> {
+async fn run_remote(
+    args: &RunArgs,
+    url: &str,
+    request: SubmitRunRequest,
+) -> anyhow::Result<ExitCode> {
     let mut client = connect(url).await?;
     let started = Instant::now();
     let run_id = submit(&mut client, request).await?;
     let last = progress::follow(&mut client, &run_id).await?;
-    eprintln!("run {run_id} {} in {:.1}s", last.status, started.elapsed().as_secs_f64());
+    eprintln!(
+        "run {run_id} {} in {:.1}s",
+        last.status,
+        started.elapsed().as_secs_f64()
+    );
     match &args.database_url {
         Some(database_url) => {
             let store = open_store(database_url).await?;
@@ -122,7 +174,9 @@ async fn run_remote(args: &RunArgs, url: &str, request: SubmitRunRequest) -> any
         }
         None => {
             println!("run {run_id}: {}", last.status);
-            eprintln!("for the report: dfbench report --run {run_id} --database-url <the coordinator's database>");
+            eprintln!(
+                "for the report: dfbench report --run {run_id} --database-url <the coordinator's database>"
+            );
             Ok(status_code(&last.status))
         }
     }
@@ -149,5 +203,9 @@ async fn finish(
 }
 
 fn status_code(status: &str) -> ExitCode {
-    if status == "done" { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if status == "done" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

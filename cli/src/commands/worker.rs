@@ -22,7 +22,9 @@ pub struct WorkerArgs {
 
 pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     if let Some(threads) = args.threads {
-        rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global()?;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global()?;
     }
     let worker_id = args.worker_id.unwrap_or_else(default_worker_id);
     let config = WorkerConfig {

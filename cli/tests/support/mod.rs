@@ -10,13 +10,20 @@ use std::time::Duration;
 
 pub fn dfbench() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dfbench"));
-    command.env("RUST_LOG", "warn").env_remove("DFBENCH_DATABASE_URL").env_remove("DFBENCH_COORDINATOR");
+    command
+        .env("RUST_LOG", "warn")
+        .env_remove("DFBENCH_DATABASE_URL")
+        .env_remove("DFBENCH_COORDINATOR");
     command
 }
 
 /// Runs `dfbench ARGS` to completion and fails the test with its output when it fails.
 pub fn run_ok(args: &[&str], cwd: &Path) -> Output {
-    let output = dfbench().args(args).current_dir(cwd).output().expect("spawn dfbench");
+    let output = dfbench()
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("spawn dfbench");
     assert!(
         output.status.success(),
         "dfbench {args:?} failed with {}\nstdout:\n{}\nstderr:\n{}",
@@ -40,7 +47,13 @@ impl Drop for KillOnDrop {
 /// Starts `dfbench coordinator` on a free loopback port; returns it and its URL.
 pub fn start_coordinator(database_url: &str, extra: &[&str]) -> (KillOnDrop, String) {
     let mut child = dfbench()
-        .args(["coordinator", "--listen", "127.0.0.1:0", "--database-url", database_url])
+        .args([
+            "coordinator",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
         .args(extra)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -52,7 +65,11 @@ pub fn start_coordinator(database_url: &str, extra: &[&str]) -> (KillOnDrop, Str
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
             if let Some(rest) = line.strip_prefix("coordinator listening on ") {
-                let url = rest.split_whitespace().next().unwrap_or_default().to_string();
+                let url = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
                 let _ = sender.send(url);
             } else {
                 eprintln!("[coordinator] {line}");
@@ -60,13 +77,23 @@ pub fn start_coordinator(database_url: &str, extra: &[&str]) -> (KillOnDrop, Str
         }
     });
     let child = KillOnDrop(child);
-    let url = receiver.recv_timeout(Duration::from_secs(60)).expect("coordinator did not start listening");
+    let url = receiver
+        .recv_timeout(Duration::from_secs(60))
+        .expect("coordinator did not start listening");
     (child, url)
 }
 
 pub fn start_worker(url: &str, name: &str) -> KillOnDrop {
     let child = dfbench()
-        .args(["worker", "--coordinator", url, "--worker-id", name, "--threads", "1"])
+        .args([
+            "worker",
+            "--coordinator",
+            url,
+            "--worker-id",
+            name,
+            "--threads",
+            "1",
+        ])
         .stdout(Stdio::null())
         .spawn()
         .expect("spawn worker");
@@ -79,7 +106,12 @@ pub fn single_run_folder(reports: &Path) -> PathBuf {
         .expect("reports folder")
         .map(|entry| entry.expect("entry").path())
         .collect();
-    assert_eq!(folders.len(), 1, "expected one run folder in {}", reports.display());
+    assert_eq!(
+        folders.len(),
+        1,
+        "expected one run folder in {}",
+        reports.display()
+    );
     folders[0].clone()
 }
 
@@ -97,9 +129,20 @@ pub struct Exported {
 pub fn read_export(path: &Path) -> Vec<Exported> {
     let mut reader = csv::Reader::from_path(path).expect("open export");
     let headers = reader.headers().expect("headers").clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
-    let (detector, dataset, path_col, label, score, failure) =
-        (column("detector"), column("dataset"), column("sample_path"), column("label"), column("score"), column("failure"));
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let (detector, dataset, path_col, label, score, failure) = (
+        column("detector"),
+        column("dataset"),
+        column("sample_path"),
+        column("label"),
+        column("score"),
+        column("failure"),
+    );
     reader
         .records()
         .map(|record| {
@@ -123,8 +166,16 @@ pub fn image_files(root: &Path) -> BTreeSet<String> {
             let path = entry.expect("entry").path();
             if path.is_dir() {
                 walk(&path, root, out);
-            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("png" | "jpg" | "jpeg")) {
-                out.insert(path.strip_prefix(root).expect("prefix").to_string_lossy().replace('\\', "/"));
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("png" | "jpg" | "jpeg")
+            ) {
+                out.insert(
+                    path.strip_prefix(root)
+                        .expect("prefix")
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
             }
         }
     }
@@ -136,12 +187,26 @@ pub fn image_files(root: &Path) -> BTreeSet<String> {
 /// Independent reference metrics, written differently from the reports crate on purpose:
 /// AUC by counting all (real, fake) pairs, AP by walking tied groups, ACC by definition.
 pub fn reference_metrics(scored: &[(f64, bool)]) -> BTreeMap<&'static str, f64> {
-    let reals: Vec<f64> = scored.iter().filter(|(_, fake)| !fake).map(|(s, _)| *s).collect();
-    let fakes: Vec<f64> = scored.iter().filter(|(_, fake)| *fake).map(|(s, _)| *s).collect();
+    let reals: Vec<f64> = scored
+        .iter()
+        .filter(|(_, fake)| !fake)
+        .map(|(s, _)| *s)
+        .collect();
+    let fakes: Vec<f64> = scored
+        .iter()
+        .filter(|(_, fake)| *fake)
+        .map(|(s, _)| *s)
+        .collect();
     let mut wins = 0.0;
     for fake in &fakes {
         for real in &reals {
-            wins += if fake > real { 1.0 } else if fake == real { 0.5 } else { 0.0 };
+            wins += if fake > real {
+                1.0
+            } else if fake == real {
+                0.5
+            } else {
+                0.0
+            };
         }
     }
     let auc = wins / (fakes.len() as f64 * reals.len() as f64);
@@ -162,6 +227,13 @@ pub fn reference_metrics(scored: &[(f64, bool)]) -> BTreeMap<&'static str, f64> 
         ap += (recall - previous_recall) * (true_positives / seen);
         previous_recall = recall;
     }
-    let correct = scored.iter().filter(|(score, fake)| (*score > 0.5) == *fake).count();
-    BTreeMap::from([("auc", auc), ("ap", ap), ("acc", correct as f64 / scored.len() as f64)])
+    let correct = scored
+        .iter()
+        .filter(|(score, fake)| (*score > 0.5) == *fake)
+        .count();
+    BTreeMap::from([
+        ("auc", auc),
+        ("ap", ap),
+        ("acc", correct as f64 / scored.len() as f64),
+    ])
 }
