@@ -28,6 +28,7 @@ impl LocalCluster {
             let config = WorkerConfig {
                 coordinator_url: coordinator.url(),
                 worker_id: format!("local-{}-{index}", std::process::id()),
+                device: "cpu".to_string(),
                 connect_timeout: Duration::from_secs(10),
                 chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
             };

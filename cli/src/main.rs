@@ -40,6 +40,9 @@ enum Command {
     Runs(commands::runs::RunsArgs),
     /// Write the deterministic demo dataset.
     Synth(commands::synth::SynthArgs),
+    /// Throughput benchmarks with same-run baselines.
+    #[command(subcommand)]
+    Bench(commands::bench::BenchCommand),
 }
 
 fn init_logging(format: &str) {
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
             Command::Export(args) => commands::export::execute(args).await,
             Command::Runs(args) => commands::runs::execute(args).await,
             Command::Synth(args) => commands::synth::execute(args),
+            Command::Bench(command) => commands::bench::execute(command).await,
         }
     });
     match result {

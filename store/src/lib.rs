@@ -89,6 +89,9 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn metrics(&self, run_id: &RunId) -> Result<Vec<MetricRecord>, StoreError>;
+
+    /// Registered workers, most recently seen first.
+    async fn workers(&self) -> Result<Vec<WorkerRecord>, StoreError>;
 }
 
 /// Opens a store from a URL: `sqlite:PATH`, `sqlite://PATH`, `postgres://…`, `postgresql://…`.

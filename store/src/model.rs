@@ -152,6 +152,7 @@ pub struct WorkerRecord {
     pub dfbench_version: String,
     pub capabilities: Vec<String>,
     pub devices: Vec<String>,
+    /// When registering: now. When read back: when the worker was last seen.
     pub now_ms: i64,
 }
 

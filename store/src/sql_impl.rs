@@ -921,6 +921,35 @@ macro_rules! impl_sql_store {
                 });
                 Ok(metrics)
             }
+
+            async fn workers(&self) -> Result<Vec<$crate::WorkerRecord>, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT id, incarnation, hostname, dfbench_version, capabilities, devices, \
+                     last_seen_ms FROM workers ORDER BY last_seen_ms DESC, id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .during("read workers")?;
+                let split = |text: String| -> Vec<String> {
+                    text.split(',').filter(|part| !part.is_empty()).map(str::to_string).collect()
+                };
+                let mut workers = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let incarnation: String = row.try_get("incarnation").during("read worker")?;
+                    workers.push($crate::WorkerRecord {
+                        worker_id: row.try_get("id").during("read worker")?,
+                        incarnation: incarnation.parse().unwrap_or_default(),
+                        hostname: row.try_get("hostname").during("read worker")?,
+                        dfbench_version: row.try_get("dfbench_version").during("read worker")?,
+                        capabilities: split(row.try_get("capabilities").during("read worker")?),
+                        devices: split(row.try_get("devices").during("read worker")?),
+                        now_ms: row.try_get("last_seen_ms").during("read worker")?,
+                    });
+                }
+                Ok(workers)
+            }
         }
     };
 }

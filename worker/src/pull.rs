@@ -19,6 +19,8 @@ pub const DEFAULT_CHUNK: usize = 32;
 pub struct WorkerConfig {
     pub coordinator_url: String,
     pub worker_id: String,
+    /// Device detectors run on: `cpu` or `cuda:N`.
+    pub device: String,
     /// How long to keep retrying the first connection before giving up.
     pub connect_timeout: Duration,
     pub chunk_size: usize,
@@ -111,7 +113,7 @@ pub async fn run_worker(
             incarnation,
             protocol_version: PROTOCOL_VERSION,
             dfbench_version: env!("CARGO_PKG_VERSION").to_string(),
-            devices: vec!["cpu".to_string()],
+            devices: vec![config.device.clone()],
             capabilities: crate::runtime::capabilities(),
             resident_detectors: Vec::new(),
             hostname: hostname(),
@@ -261,8 +263,13 @@ async fn run_shard(
     lease: &pb::ShardLease,
     mut revoked: watch::Receiver<Option<i64>>,
 ) -> Result<u64, ShardError> {
-    let detectors: Arc<Vec<LoadedDetector>> =
-        Arc::new(lease.detectors.iter().map(load_detector).collect());
+    let detectors: Arc<Vec<LoadedDetector>> = Arc::new(
+        lease
+            .detectors
+            .iter()
+            .map(|spec| load_detector(spec, &config.device))
+            .collect(),
+    );
     let root = PathBuf::from(&lease.dataset_root);
     let (sender, receiver) = tokio::sync::mpsc::channel::<pb::PredictionBatch>(2);
     let mut report_client = client.clone();

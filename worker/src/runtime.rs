@@ -10,7 +10,9 @@ pub fn capabilities() -> Vec<String> {
     vec!["builtin".to_string()]
 }
 
-pub fn load_detector(spec: &pb::DetectorSpec) -> LoadedDetector {
+/// `device` is `cpu` or `cuda:N`; built-ins always run on the CPU.
+pub fn load_detector(spec: &pb::DetectorSpec, device: &str) -> LoadedDetector {
+    let _ = device;
     match spec.kind.as_str() {
         "builtin" => match builtin_detector(&spec.builtin, &spec.name) {
             Some(detector) => LoadedDetector::Ready(detector),

@@ -12,6 +12,9 @@ pub struct WorkerArgs {
     /// Stable name of this worker (default: host name and process id).
     #[arg(long, env = "DFBENCH_WORKER_ID")]
     pub worker_id: Option<String>,
+    /// Device for model detectors: cpu or cuda:N.
+    #[arg(long, default_value = "cpu", env = "DFBENCH_DEVICE")]
+    pub device: String,
     /// CPU threads for decoding and built-in detectors (default: all cores).
     #[arg(long, env = "DFBENCH_THREADS")]
     pub threads: Option<usize>,
@@ -30,6 +33,7 @@ pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let config = WorkerConfig {
         coordinator_url: args.coordinator,
         worker_id,
+        device: args.device,
         connect_timeout: Duration::from_secs_f64(args.connect_timeout_secs.max(0.0)),
         chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
     };
