@@ -10,8 +10,11 @@ use dfbench_store::{
 };
 use std::path::Path;
 
-/// How many times a shard is leased before its samples are recorded as failed.
+/// Worker-reported failures of a shard before its samples are recorded as failed.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 3;
+
+/// Leases of a shard lost to dead or silent workers before it is failed (`lease_expired`).
+pub const DEFAULT_MAX_LOSSES: i64 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -93,12 +96,14 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
             error: None,
             created_at_ms: request.now_ms,
             finished_at_ms: None,
+            needs_torch: suite.detectors.iter().any(|detector| detector.kind == "torchscript"),
         },
         datasets,
         detectors,
         samples,
         shards,
         max_attempts: DEFAULT_MAX_ATTEMPTS,
+        max_losses: DEFAULT_MAX_LOSSES,
     })
 }
 

@@ -10,6 +10,8 @@ CREATE TABLE runs (
     status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
     error TEXT,
     created_at_ms INTEGER NOT NULL,
+    -- 1 when a detector of the run needs a worker with the `torch` capability.
+    needs_torch {big} NOT NULL DEFAULT 0,
     finished_at_ms INTEGER
 );
 
@@ -40,8 +42,15 @@ CREATE TABLE shards (
     dataset TEXT NOT NULL,
     perturbation TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('ready', 'leased', 'done', 'failed', 'cancelled')),
+    -- Grants so far (every lease counts).
     attempt INTEGER NOT NULL DEFAULT 0,
+    -- Failures reported by workers (deterministic errors), limited by max_attempts.
+    failures INTEGER NOT NULL DEFAULT 0,
     max_attempts INTEGER NOT NULL,
+    -- Leases lost to dead or silent workers, limited by max_losses: losing a worker is not
+    -- the shard's fault, so it is counted apart (Ballista's count_to_failures).
+    losses INTEGER NOT NULL DEFAULT 0,
+    max_losses INTEGER NOT NULL,
     lease_owner TEXT,
     lease_incarnation TEXT,
     lease_epoch INTEGER NOT NULL DEFAULT 0,

@@ -38,14 +38,14 @@ pub trait Store: Send + Sync {
         ttl_ms: i64,
     ) -> Result<Option<ShardAssignment>, StoreError>;
 
-    /// Extends every listed lease `owner` still holds; returns the shards it no longer holds.
+    /// Extends every listed lease `owner` still holds; reports the ones it lost.
     async fn heartbeat(
         &self,
         owner: &LeaseOwner,
         leases: &[(ShardId, LeaseEpoch)],
         now_ms: i64,
         ttl_ms: i64,
-    ) -> Result<Vec<ShardId>, StoreError>;
+    ) -> Result<HeartbeatOutcome, StoreError>;
 
     /// Stores predictions of one shard while the lease is current. Re-delivered rows are ignored.
     /// Returns how many rows were new.
@@ -67,8 +67,17 @@ pub trait Store: Send + Sync {
         now_ms: i64,
     ) -> Result<(), StoreError>;
 
-    /// Returns expired leases to ready (or fails them at max attempts). Returns how many.
+    /// Returns expired leases to ready (or fails them at max losses). Returns how many.
     async fn reap_expired_leases(&self, now_ms: i64) -> Result<u64, StoreError>;
+
+    /// Fails every running run created before `since_ms` when no worker has been seen since
+    /// `since_ms`; their missing predictions are recorded as failures. Returns the failed runs.
+    async fn fail_runs_without_workers(
+        &self,
+        since_ms: i64,
+        now_ms: i64,
+        message: &str,
+    ) -> Result<Vec<RunId>, StoreError>;
 
     async fn run_progress(&self, run_id: &RunId) -> Result<RunProgress, StoreError>;
 
@@ -118,6 +127,6 @@ pub fn now_ms() -> i64 {
 
 /// Backoff before a shard given back after `attempt` attempts may be leased again.
 pub fn retry_backoff_ms(attempt: i64) -> i64 {
-    let exponent = attempt.clamp(0, 6) as u32;
-    500 * 2i64.pow(exponent)
+    let exponent = (attempt - 1).clamp(0, 5) as u32;
+    250 * 2i64.pow(exponent)
 }

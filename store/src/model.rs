@@ -83,7 +83,10 @@ pub struct RunPlan {
     /// Every sample of every dataset, once.
     pub samples: Vec<Sample>,
     pub shards: Vec<PlannedShard>,
+    /// Worker-reported failures before a shard fails for good.
     pub max_attempts: i64,
+    /// Lost leases (dead or silent workers) before a shard fails for good.
+    pub max_losses: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +102,8 @@ pub struct RunRecord {
     pub error: Option<String>,
     pub created_at_ms: i64,
     pub finished_at_ms: Option<i64>,
+    /// A detector of the run needs a worker with the `torch` capability.
+    pub needs_torch: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -178,6 +183,15 @@ pub struct ShardFailure {
     pub retryable: bool,
     pub kind: String,
     pub message: String,
+}
+
+/// What a heartbeat found.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HeartbeatOutcome {
+    /// Leases the worker listed but no longer holds: it must stop working on them.
+    pub revoked: Vec<ShardId>,
+    /// The store does not know this worker incarnation: it must register again.
+    pub unknown_worker: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

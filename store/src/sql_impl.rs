@@ -17,7 +17,7 @@ pub(crate) struct Dialect {
     pub lease_check_lock: &'static str,
 }
 
-pub(crate) const LEASE_CHECK: &str = "SELECT run_id, perturbation, attempt, max_attempts FROM shards \
+pub(crate) const LEASE_CHECK: &str = "SELECT run_id, perturbation, failures, max_attempts FROM shards \
      WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 AND lease_incarnation = $4";
 
 pub(crate) const FINISH_RUN_IF_COMPLETE: &str = "UPDATE runs SET status = 'done', finished_at_ms = $2 \
@@ -37,7 +37,7 @@ pub(crate) const FILL_MISSING_AS_FAILED: &str = "INSERT INTO predictions \
      ON CONFLICT DO NOTHING";
 
 pub(crate) const SELECT_RUN: &str = "SELECT id, name, suite_name, suite_toml, suite_hash, data_root, \
-     dfbench_version, status, error, created_at_ms, finished_at_ms FROM runs";
+     dfbench_version, status, error, created_at_ms, finished_at_ms, needs_torch FROM runs";
 
 /// Rejects a batch that names samples outside the shard, unknown detectors, or invalid scores.
 pub(crate) fn validate_predictions(
@@ -120,6 +120,7 @@ where
         error: row.try_get("error").during(action)?,
         created_at_ms: row.try_get("created_at_ms").during(action)?,
         finished_at_ms: row.try_get("finished_at_ms").during(action)?,
+        needs_torch: row.try_get::<i64, _>("needs_torch").during(action)? != 0,
     })
 }
 
@@ -180,28 +181,35 @@ pub(crate) use read_detectors;
 
 /// Returns a leased shard to ready (retry, with backoff) or fails it for good, recording a
 /// failure for each of its missing predictions and finishing the run when nothing is left.
+/// `$counter` is the column the give-back counts against (`failures` or `losses`) and
+/// `$count` its new value.
 macro_rules! give_back {
-    ($executor:expr, $shard_id:expr, $run_id:expr, $retry:expr, $attempt:expr, $kind:expr,
-     $message:expr, $worker_id:expr, $now_ms:expr) => {{
+    ($executor:expr, $shard_id:expr, $run_id:expr, $retry:expr, $counter:literal, $count:expr,
+     $kind:expr, $message:expr, $worker_id:expr, $now_ms:expr) => {{
         let last_error = format!("{}: {}", $kind, $message);
         if $retry {
-            sqlx::query(
-                "UPDATE shards SET state = 'ready', lease_expires_at_ms = NULL, \
-                 not_before_ms = $2, last_error = $3 WHERE id = $1",
-            )
+            sqlx::query(concat!(
+                "UPDATE shards SET state = 'ready', lease_expires_at_ms = NULL, ",
+                "not_before_ms = $2, last_error = $3, ",
+                $counter,
+                " = $4 WHERE id = $1"
+            ))
             .bind($shard_id)
-            .bind($now_ms + $crate::retry_backoff_ms($attempt))
+            .bind($now_ms + $crate::retry_backoff_ms($count))
             .bind(&last_error)
+            .bind($count)
             .execute(&mut *$executor)
             .await
             .during("return shard to ready")?;
         } else {
-            sqlx::query(
-                "UPDATE shards SET state = 'failed', lease_expires_at_ms = NULL, last_error = $2 \
-                 WHERE id = $1",
-            )
+            sqlx::query(concat!(
+                "UPDATE shards SET state = 'failed', lease_expires_at_ms = NULL, last_error = $2, ",
+                $counter,
+                " = $3 WHERE id = $1"
+            ))
             .bind($shard_id)
             .bind(&last_error)
+            .bind($count)
             .execute(&mut *$executor)
             .await
             .during("mark shard failed")?;
@@ -241,8 +249,8 @@ macro_rules! impl_sql_store {
                 let run = &plan.run;
                 sqlx::query(
                     "INSERT INTO runs (id, name, suite_name, suite_toml, suite_hash, data_root, \
-                     dfbench_version, status, error, created_at_ms, finished_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     dfbench_version, status, error, created_at_ms, finished_at_ms, needs_torch) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(&run.id.0)
                 .bind(&run.name)
@@ -255,6 +263,7 @@ macro_rules! impl_sql_store {
                 .bind(&run.error)
                 .bind(run.created_at_ms)
                 .bind(run.finished_at_ms)
+                .bind(i64::from(run.needs_torch))
                 .execute(&mut *tx)
                 .await
                 .during("insert run")?;
@@ -313,13 +322,14 @@ macro_rules! impl_sql_store {
                 }
                 for shard in &plan.shards {
                     let shard_id: i64 = sqlx::query_scalar(
-                        "INSERT INTO shards (run_id, dataset, perturbation, state, max_attempts, n_samples) \
-                         VALUES ($1, $2, $3, 'ready', $4, $5) RETURNING id",
+                        "INSERT INTO shards (run_id, dataset, perturbation, state, max_attempts, max_losses, \
+                         n_samples) VALUES ($1, $2, $3, 'ready', $4, $5, $6) RETURNING id",
                     )
                     .bind(&run.id.0)
                     .bind(&shard.dataset)
                     .bind(&shard.perturbation)
                     .bind(plan.max_attempts)
+                    .bind(plan.max_losses)
                     .bind(shard.sample_indices.len() as i64)
                     .fetch_one(&mut *tx)
                     .await
@@ -383,6 +393,8 @@ macro_rules! impl_sql_store {
                      lease_epoch = lease_epoch + 1, lease_expires_at_ms = $4, attempt = attempt + 1 \
                      WHERE id = (SELECT s.id FROM shards s JOIN runs r ON r.id = s.run_id \
                        WHERE s.state = 'ready' AND s.not_before_ms <= $1 AND r.status = 'running' \
+                       AND (r.needs_torch = 0 OR EXISTS (SELECT 1 FROM workers w WHERE w.id = $2 \
+                         AND w.incarnation = $3 AND (',' || w.capabilities || ',') LIKE '%,torch,%')) \
                        ORDER BY r.created_at_ms, s.id LIMIT 1 {}) \
                      RETURNING id, lease_epoch, run_id, dataset, perturbation",
                     self.dialect.acquire_lock
@@ -447,15 +459,18 @@ macro_rules! impl_sql_store {
                 leases: &[($crate::ShardId, $crate::LeaseEpoch)],
                 now_ms: i64,
                 ttl_ms: i64,
-            ) -> Result<Vec<$crate::ShardId>, $crate::StoreError> {
+            ) -> Result<$crate::HeartbeatOutcome, $crate::StoreError> {
                 use $crate::error::QueryContext;
                 let mut tx = self.pool.begin().await.during("begin heartbeat")?;
-                sqlx::query("UPDATE workers SET last_seen_ms = $2 WHERE id = $1")
-                    .bind(&owner.worker_id)
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await
-                    .during("record worker heartbeat")?;
+                let seen = sqlx::query(
+                    "UPDATE workers SET last_seen_ms = $3 WHERE id = $1 AND incarnation = $2",
+                )
+                .bind(&owner.worker_id)
+                .bind(owner.incarnation_text())
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await
+                .during("record worker heartbeat")?;
                 let mut revoked = Vec::new();
                 for (shard_id, epoch) in leases {
                     let extended = sqlx::query(
@@ -475,7 +490,10 @@ macro_rules! impl_sql_store {
                     }
                 }
                 tx.commit().await.during("commit heartbeat")?;
-                Ok(revoked)
+                Ok($crate::HeartbeatOutcome {
+                    revoked,
+                    unknown_worker: seen.rows_affected() == 0,
+                })
             }
 
             async fn ingest_predictions(
@@ -616,15 +634,17 @@ macro_rules! impl_sql_store {
                 let mut tx = self.pool.begin().await.during("begin shard failure")?;
                 let current = $crate::sql_impl::check_lease!(self, &mut *tx, lease);
                 let run_id: String = current.try_get("run_id").during("read lease")?;
-                let attempt: i64 = current.try_get("attempt").during("read lease")?;
+                let failures: i64 = current.try_get("failures").during("read lease")?;
                 let max_attempts: i64 = current.try_get("max_attempts").during("read lease")?;
-                let retry = failure.retryable && attempt < max_attempts;
+                let failures = failures + 1;
+                let retry = failure.retryable && failures < max_attempts;
                 $crate::sql_impl::give_back!(
                     &mut *tx,
                     lease.shard_id.0,
                     &run_id,
                     retry,
-                    attempt,
+                    "failures",
+                    failures,
                     &failure.kind,
                     &failure.message,
                     &lease.owner.worker_id,
@@ -639,7 +659,7 @@ macro_rules! impl_sql_store {
                 use sqlx::Row;
                 let mut tx = self.pool.begin().await.during("begin reaping")?;
                 let expired = sqlx::query(
-                    "SELECT id, run_id, attempt, max_attempts, lease_owner FROM shards \
+                    "SELECT id, run_id, losses, max_losses, lease_owner FROM shards \
                      WHERE state = 'leased' AND lease_expires_at_ms < $1",
                 )
                 .bind(now_ms)
@@ -649,19 +669,21 @@ macro_rules! impl_sql_store {
                 for row in &expired {
                     let shard_id: i64 = row.try_get("id").during("read expired lease")?;
                     let run_id: String = row.try_get("run_id").during("read expired lease")?;
-                    let attempt: i64 = row.try_get("attempt").during("read expired lease")?;
-                    let max_attempts: i64 = row.try_get("max_attempts").during("read expired lease")?;
+                    let losses: i64 = row.try_get("losses").during("read expired lease")?;
+                    let max_losses: i64 = row.try_get("max_losses").during("read expired lease")?;
+                    let losses = losses + 1;
                     let owner: Option<String> =
                         row.try_get("lease_owner").during("read expired lease")?;
                     let owner = owner.unwrap_or_default();
                     let message = format!("worker {owner} stopped renewing its lease");
-                    tracing::warn!(shard_id, worker_id = %owner, attempt, "lease expired");
+                    tracing::warn!(shard_id, worker_id = %owner, losses, "lease expired");
                     $crate::sql_impl::give_back!(
                         &mut *tx,
                         shard_id,
                         &run_id,
-                        attempt < max_attempts,
-                        attempt,
+                        losses < max_losses,
+                        "losses",
+                        losses,
                         "lease_expired",
                         &message,
                         &owner,
@@ -670,6 +692,64 @@ macro_rules! impl_sql_store {
                 }
                 tx.commit().await.during("commit reaping")?;
                 Ok(expired.len() as u64)
+            }
+
+            async fn fail_runs_without_workers(
+                &self,
+                since_ms: i64,
+                now_ms: i64,
+                message: &str,
+            ) -> Result<Vec<$crate::RunId>, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                let mut tx = self.pool.begin().await.during("begin failing stalled runs")?;
+                let stalled: Vec<String> = sqlx::query_scalar(
+                    "SELECT id FROM runs WHERE status = 'running' AND created_at_ms < $1 \
+                     AND NOT EXISTS (SELECT 1 FROM workers WHERE last_seen_ms >= $1) ORDER BY id",
+                )
+                .bind(since_ms)
+                .fetch_all(&mut *tx)
+                .await
+                .during("find runs without workers")?;
+                for run_id in &stalled {
+                    let open: Vec<i64> = sqlx::query_scalar(
+                        "SELECT id FROM shards WHERE run_id = $1 AND state IN ('ready', 'leased')",
+                    )
+                    .bind(run_id)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .during("find the stalled run's open shards")?;
+                    for shard_id in open {
+                        sqlx::query(
+                            "UPDATE shards SET state = 'failed', lease_expires_at_ms = NULL, \
+                             last_error = $2 WHERE id = $1",
+                        )
+                        .bind(shard_id)
+                        .bind(format!("no_workers: {message}"))
+                        .execute(&mut *tx)
+                        .await
+                        .during("fail a stalled shard")?;
+                        sqlx::query($crate::sql_impl::FILL_MISSING_AS_FAILED)
+                            .bind(shard_id)
+                            .bind("no_workers")
+                            .bind(message)
+                            .bind("")
+                            .execute(&mut *tx)
+                            .await
+                            .during("record a stalled shard's predictions as failures")?;
+                    }
+                    sqlx::query(
+                        "UPDATE runs SET status = 'failed', error = $2, finished_at_ms = $3 \
+                         WHERE id = $1",
+                    )
+                    .bind(run_id)
+                    .bind(message)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await
+                    .during("fail a run without workers")?;
+                }
+                tx.commit().await.during("commit failing stalled runs")?;
+                Ok(stalled.into_iter().map($crate::RunId).collect())
             }
 
             async fn run_progress(
