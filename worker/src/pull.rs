@@ -2,7 +2,7 @@
 //! task keeps the lease alive, stream predictions back, complete it, repeat until told to stop.
 
 use crate::runtime::load_detector;
-use crate::scoring::{LoadedDetector, score_chunk};
+use crate::scoring::{LoadedDetector, ShardScoring};
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::coordinator_client::CoordinatorClient;
 use dfbench_proto::v1::{self as pb};
@@ -107,6 +107,8 @@ pub async fn run_worker(
 ) -> Result<WorkerStats, WorkerError> {
     let mut client = connect(&config).await?;
     let incarnation = new_incarnation();
+    let runtime = crate::runtime::describe(&config.device);
+    tracing::info!(worker_id = %config.worker_id, %runtime, "worker runtime");
     let registration = client
         .register_worker(pb::RegisterWorkerRequest {
             worker_id: config.worker_id.clone(),
@@ -279,17 +281,13 @@ async fn run_shard(
             .await
     });
     let mut sent = 0u64;
-    for chunk in lease.samples.chunks(config.chunk_size.max(1)) {
+    let mut scoring =
+        ShardScoring::start(root, lease.samples.clone(), detectors, config.chunk_size);
+    while let Some(scored) = scoring.next_chunk().await {
         if *revoked.borrow_and_update() == Some(lease.shard_id) {
             return Err(ShardError::Revoked);
         }
-        let chunk = chunk.to_vec();
-        let chunk_root = root.clone();
-        let chunk_detectors = Arc::clone(&detectors);
-        let predictions =
-            tokio::task::spawn_blocking(move || score_chunk(&chunk_root, &chunk, &chunk_detectors))
-                .await
-                .map_err(|error| ShardError::Scoring(error.to_string()))?;
+        let predictions = scored.map_err(|error| ShardError::Scoring(error.to_string()))?;
         sent += predictions.len() as u64;
         let batch = pb::PredictionBatch {
             worker_id: config.worker_id.clone(),
