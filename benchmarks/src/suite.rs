@@ -113,23 +113,6 @@ pub struct DatasetSpec {
     pub domain: Option<String>,
 }
 
-impl DatasetSpec {
-    /// The split to evaluate.
-    pub fn split_name(&self) -> &str {
-        self.split.as_deref().unwrap_or("test")
-    }
-
-    /// The FF++ compression to evaluate when a set name does not force one.
-    pub fn compression_name(&self) -> &str {
-        self.compression.as_deref().unwrap_or("c23")
-    }
-
-    /// The frame selection (`all` for still-image formats that do not name one).
-    pub fn frame_selection(&self) -> FrameSelection {
-        self.frames.clone().unwrap_or(FrameSelection::All)
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetectorSpec {

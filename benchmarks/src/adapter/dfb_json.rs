@@ -10,11 +10,12 @@
 //!   (`simswap_ff`, `FSAll_cdf`, `heygen`, …) have the same schema without compression.
 //! - Labels come from each video's `label` through the suite's `label_map` and the DFB rule.
 
+use super::json_shape::{At, key_list};
 use super::labels::{self, how_to_map};
 use super::{AdapterError, DatasetBuilder, SpecEnumeration, Video, set_dataset_name};
 use crate::roots::DataRoots;
 use crate::suite::DatasetSpec;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -29,68 +30,6 @@ const FF_FAMILY: &[&str] = &[
     "FaceShifter",
 ];
 const COMPRESSIONS: &[&str] = &["raw", "c23", "c40"];
-
-/// Where in which file a value sits, for error messages.
-struct At<'a> {
-    dataset: &'a str,
-    file: &'a Path,
-}
-
-impl At<'_> {
-    fn malformed(&self, json_path: &str, expected: &str, found: &Value) -> AdapterError {
-        AdapterError::MalformedJson {
-            dataset: self.dataset.to_string(),
-            file: self.file.to_path_buf(),
-            json_path: json_path.to_string(),
-            expected: expected.to_string(),
-            found: describe(found),
-        }
-    }
-
-    fn object<'v>(
-        &self,
-        value: &'v Value,
-        json_path: &str,
-        expected: &str,
-    ) -> Result<&'v Map<String, Value>, AdapterError> {
-        value
-            .as_object()
-            .ok_or_else(|| self.malformed(json_path, expected, value))
-    }
-
-    fn key<'v>(
-        &self,
-        object: &'v Map<String, Value>,
-        key: &str,
-        json_path: &str,
-        what: &str,
-    ) -> Result<&'v Value, AdapterError> {
-        object.get(key).ok_or_else(|| AdapterError::MalformedJson {
-            dataset: self.dataset.to_string(),
-            file: self.file.to_path_buf(),
-            json_path: json_path.to_string(),
-            expected: format!("key \"{key}\" ({what})"),
-            found: format!("keys {}", key_list(object)),
-        })
-    }
-}
-
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_string(),
-        Value::Bool(_) => "a boolean".to_string(),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string \"{s}\""),
-        Value::Array(items) => format!("a list of {} item(s)", items.len()),
-        Value::Object(map) => format!("an object with keys {}", key_list(map)),
-    }
-}
-
-fn key_list(map: &Map<String, Value>) -> String {
-    let keys: Vec<String> = map.keys().take(8).map(|k| format!("\"{k}\"")).collect();
-    let more = if map.len() > 8 { ", …" } else { "" };
-    format!("[{}{more}]", keys.join(", "))
-}
 
 pub fn enumerate(
     spec: &DatasetSpec,

@@ -18,6 +18,7 @@ pub mod dfb_json;
 pub mod dire;
 pub mod ffpp;
 pub mod frames;
+mod json_shape;
 pub mod labels;
 mod videos;
 mod walk;

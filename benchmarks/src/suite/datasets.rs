@@ -1,6 +1,9 @@
-//! Validation of one `[[datasets]]` entry: which options each format takes and which it needs.
+//! One `[[datasets]]` entry: its defaults, and which options each format takes and needs.
 
 use super::{DATASET_FORMATS, DatasetSpec};
+use crate::adapter::frames::FrameSelection;
+use std::collections::BTreeMap;
+use std::path::Path;
 
 /// Video formats: `frames` must be written in the suite so the stored suite text records it.
 const NEEDS_FRAMES: &[&str] = &["dfb-json", "ffpp", "df40"];
@@ -114,5 +117,41 @@ pub(super) fn push_problems(problems: &mut Vec<String>, spec: &DatasetSpec) {
         if !seen.insert(set) {
             problems.push(format!("dataset `{name}`: set `{set}` is listed twice"));
         }
+    }
+}
+
+impl DatasetSpec {
+    /// A dataset entry with every option at its default (what a suite gets by omitting them).
+    pub fn new(name: &str, format: &str, root: &Path) -> DatasetSpec {
+        DatasetSpec {
+            name: name.to_string(),
+            format: format.to_string(),
+            root: root.to_path_buf(),
+            sets: Vec::new(),
+            split: None,
+            compression: None,
+            frames: None,
+            legacy_video_key: false,
+            label_map: BTreeMap::new(),
+            json_dir: None,
+            manifest: None,
+            tree: None,
+            domain: None,
+        }
+    }
+
+    /// The split to evaluate.
+    pub fn split_name(&self) -> &str {
+        self.split.as_deref().unwrap_or("test")
+    }
+
+    /// The FF++ compression to evaluate when a set name does not force one.
+    pub fn compression_name(&self) -> &str {
+        self.compression.as_deref().unwrap_or("c23")
+    }
+
+    /// The frame selection (`all` for still-image formats that do not name one).
+    pub fn frame_selection(&self) -> FrameSelection {
+        self.frames.clone().unwrap_or(FrameSelection::All)
     }
 }

@@ -1,5 +1,6 @@
 //! Tests of suite parsing, validation and dataset options.
 use super::*;
+use crate::adapter::frames::FrameSelection;
 
 const GOOD: &str = r#"
 name = "t"
@@ -45,4 +46,62 @@ fn reports_every_problem_at_once() {
 fn missing_file_names_the_path() {
     let error = Suite::load(Path::new("/nonexistent/suite.toml")).expect_err("missing");
     assert!(error.to_string().contains("/nonexistent/suite.toml"));
+}
+
+const VIDEO: &str = r#"
+name = "v"
+[roots]
+rgb = "datasets/rgb"
+[[datasets]]
+name = "ff"
+format = "dfb-json"
+root = "rgb:"
+json_dir = "rgb:../json"
+sets = ["FF-DF", "FaceForensics++_c40"]
+frames = "first:32"
+[[detectors]]
+name = "npr"
+kind = "builtin"
+"#;
+
+#[test]
+fn video_dataset_options_parse_and_frames_are_explicit() {
+    let suite = Suite::parse(VIDEO, "v.toml").expect("valid");
+    let dataset = &suite.datasets[0];
+    assert_eq!(dataset.frame_selection(), FrameSelection::First(32));
+    assert_eq!(
+        (dataset.split_name(), dataset.compression_name()),
+        ("test", "c23")
+    );
+    assert_eq!(suite.roots["rgb"], "datasets/rgb");
+    let error = Suite::parse(&VIDEO.replace("frames = \"first:32\"\n", ""), "v.toml")
+        .expect_err("frames missing");
+    assert!(
+        error.to_string().contains("`frames` is required"),
+        "{error}"
+    );
+    let error =
+        Suite::parse(&VIDEO.replace("first:32", "first:0"), "v.toml").expect_err("bad frames");
+    assert!(error.to_string().contains("uniform:N"), "{error}");
+}
+
+#[test]
+fn dataset_option_problems_are_all_reported() {
+    let text = VIDEO
+        .replace(
+            "json_dir = \"rgb:../json\"\n",
+            "tree = \"maps\"\nlabel_map = { X = 2 }\n",
+        )
+        .replace("[roots]\n", "[roots]\nb = \"x\"\n");
+    let error = Suite::parse(&text, "v.toml").expect_err("problems");
+    let message = error.to_string();
+    for needle in [
+        "needs `json_dir`",
+        "option `tree` does not apply",
+        "not a DiffusionForensics tree",
+        "maps `X` to 2",
+        "root name `b`",
+    ] {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
 }
