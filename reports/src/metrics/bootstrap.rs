@@ -28,7 +28,7 @@ impl Default for BootstrapConfig {
     fn default() -> Self {
         BootstrapConfig {
             resamples: 1000,
-            seed: 0x00DF_BE4C_0000_0001,
+            seed: 20_240_601,
             confidence: 0.95,
         }
     }
