@@ -40,6 +40,9 @@ enum Command {
     Runs(commands::runs::RunsArgs),
     /// Write the deterministic demo dataset.
     Synth(commands::synth::SynthArgs),
+    /// Check datasets: counts, missing files, duplicates, label maps, undecodable images.
+    #[command(subcommand)]
+    Datasets(commands::datasets::DatasetsCommand),
     /// Throughput benchmarks with same-run baselines.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
             Command::Runs(args) => commands::runs::execute(args).await,
             Command::Synth(args) => commands::synth::execute(args),
             Command::Bench(command) => commands::bench::execute(command).await,
+            Command::Datasets(command) => commands::datasets::execute(command),
         }
     });
     match result {

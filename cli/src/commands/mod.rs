@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod coordinator;
+pub mod datasets;
 pub mod demo;
 pub mod export;
 pub mod report;
