@@ -253,3 +253,31 @@ fn non_numeric_frames_under_first_n_are_a_clear_error() {
         ("simswap", "X/v/cover.png")
     );
 }
+
+#[test]
+fn duplicate_paths_and_label_conflicts_are_reported() {
+    let dir = tempfile::tempdir().expect("tmp");
+    png(&dir.path().join("rgb"), "X/v/000.png");
+    text(
+        dir.path(),
+        "json/X.json",
+        r#"{"X": {
+            "X_real": {"test": {"v": {"label": "X_real", "frames": ["X\\v\\000.png"]}}},
+            "X_fake": {"test": {"w": {"label": "X_real", "frames": ["X/v/000.png"]}}}}}"#,
+    );
+    let found = enumerate_ok(&with(r#"sets = ["X"]"#), dir.path());
+    assert_eq!(found.label_problems.len(), 1, "{:?}", found.label_problems);
+    assert!(
+        found.label_problems[0].contains("`X_fake`") && found.label_problems[0].contains("[\"w\"]"),
+        "{:?}",
+        found.label_problems
+    );
+    let check = DatasetCheck::run(dataset(&found, "dfb/X"), false);
+    assert_eq!(check.duplicates, ["X/v/000.png"]);
+    let problems = check.blocking_problems(true);
+    assert!(
+        problems.len() == 1 && problems[0].contains("more than once"),
+        "{problems:?}"
+    );
+    assert!(check.has_errors());
+}
