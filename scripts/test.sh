@@ -19,6 +19,16 @@ fi
 export DFBENCH_PYTHON="$venv/bin/python"
 export DFBENCH_REQUIRE_PYTHON_REFS=1
 
+# Headless Chromium for the report page test (reports/tests/report_html_chromium.rs): Debian's
+# package, installed when missing; the test then fails instead of skipping without it.
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo_cmd=""
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium
+fi
+export DFBENCH_REQUIRE_CHROMIUM=1
+
 # Throwaway PostgreSQL cluster.
 pg_dir=$(mktemp -d /tmp/dfbench-pg.XXXXXX)
 cleanup() { scripts/pg-throwaway.sh stop "$pg_dir"; }

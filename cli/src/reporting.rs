@@ -1,9 +1,73 @@
 //! Turning a stored run into a report: load it, compute and store metrics, write the folder.
+//!
+//! Store rows map one to one onto `dfbench_reports` inputs. `PredictionRow` has no split and no
+//! label group yet, so those stay empty (no `split=` slices; categories come from the DF40
+//! method table). The workers that scored the run are the store's workers whose id appears in
+//! the run's predictions, with their prediction counts.
 
 use anyhow::Context;
-use dfbench_reports::model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo};
+use dfbench_reports::model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo};
+use dfbench_reports::{MetricRow, ReportOptions};
 use dfbench_store::{MetricRecord, RunId, Store};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// Which part of the run a report covers; empty lists mean everything.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    pub detectors: Vec<String>,
+    pub datasets: Vec<String>,
+    /// `frame` or `video`.
+    pub level: Option<String>,
+    pub metrics: Vec<String>,
+}
+
+impl ReportFilter {
+    /// True when nothing is filtered out (then the metrics are stored with the run).
+    pub fn is_empty(&self) -> bool {
+        self.detectors.is_empty()
+            && self.datasets.is_empty()
+            && self.level.is_none()
+            && self.metrics.is_empty()
+    }
+
+    fn keeps_prediction(&self, p: &PredictionRecord) -> bool {
+        (self.detectors.is_empty() || self.detectors.contains(&p.detector))
+            && (self.datasets.is_empty() || self.datasets.contains(&p.dataset))
+    }
+
+    fn keeps_row(&self, r: &MetricRow) -> bool {
+        self.level.as_ref().is_none_or(|l| *l == r.level)
+            && (self.metrics.is_empty() || self.metrics.contains(&r.metric))
+    }
+}
+
+/// The store's workers that delivered predictions of this run, with their counts.
+fn run_workers(
+    all: Vec<dfbench_store::WorkerRecord>,
+    predictions: &[PredictionRecord],
+) -> Vec<WorkerInfo> {
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for p in predictions.iter().filter(|p| !p.worker_id.is_empty()) {
+        *counts.entry(p.worker_id.as_str()).or_default() += 1;
+    }
+    let mut workers: Vec<WorkerInfo> = all
+        .into_iter()
+        .filter_map(|w| {
+            let predictions = *counts.get(w.worker_id.as_str())?;
+            Some(WorkerInfo {
+                worker_id: w.worker_id,
+                hostname: w.hostname,
+                dfbench_version: w.dfbench_version,
+                devices: w.devices,
+                capabilities: w.capabilities,
+                predictions,
+            })
+        })
+        .collect();
+    workers.sort_by(|a, b| a.worker_id.cmp(&b.worker_id));
+    workers
+}
 
 pub struct WrittenReport {
     pub folder: PathBuf,
@@ -42,8 +106,9 @@ pub async fn load(
                 fingerprint: detector.fingerprint.clone().unwrap_or_default(),
             })
             .collect(),
+        workers: Vec::new(),
     };
-    let predictions = predictions
+    let predictions: Vec<PredictionRecord> = predictions
         .into_iter()
         .map(|row| PredictionRecord {
             detector: row.detector,
@@ -54,11 +119,23 @@ pub async fn load(
             video_key: row.video_key,
             label: row.label,
             method: row.method,
+            label_group: String::new(),
+            split: String::new(),
+            category: String::new(),
+            worker_id: row.worker_id,
             score: row.score,
             failure_kind: row.failure_kind,
             failure_message: row.failure_message,
         })
         .collect();
+    let workers = store
+        .workers()
+        .await
+        .context("cannot list the workers that scored the run")?;
+    let run = RunInfo {
+        workers: run_workers(workers, &predictions),
+        ..run
+    };
     Ok((run, predictions))
 }
 
@@ -68,29 +145,49 @@ pub async fn write(
     run_id: &str,
     out_root: &Path,
 ) -> anyhow::Result<WrittenReport> {
-    let (run, predictions) = load(store, run_id).await?;
-    let rows = dfbench_reports::compute_metrics(&run, &predictions);
-    let records: Vec<MetricRecord> = rows
-        .iter()
-        .map(|row| MetricRecord {
-            detector: row.detector.clone(),
-            dataset: row.dataset.clone(),
-            perturbation: row.perturbation.clone(),
-            slice: row.slice.clone(),
-            level: row.level.clone(),
-            metric: row.metric.clone(),
-            value: row.value,
-            undefined_reason: row.undefined_reason.clone(),
-            n_real: row.n_real as i64,
-            n_fake: row.n_fake as i64,
-        })
-        .collect();
-    store
-        .replace_metrics(&RunId(run_id.to_string()), &records)
-        .await
-        .context("cannot store the run's metrics")?;
+    write_filtered(store, run_id, out_root, &ReportFilter::default()).await
+}
+
+/// As [`write`], restricted by `filter` (applied after loading; the store is not queried
+/// differently). A filtered report does not replace the run's stored metrics.
+pub async fn write_filtered(
+    store: &dyn Store,
+    run_id: &str,
+    out_root: &Path,
+    filter: &ReportFilter,
+) -> anyhow::Result<WrittenReport> {
+    let (run, mut predictions) = load(store, run_id).await?;
+    predictions.retain(|p| filter.keeps_prediction(p));
+    let mut report = dfbench_reports::build_report(&run, &predictions, &ReportOptions::default());
+    if filter.is_empty() {
+        let records: Vec<MetricRecord> = report
+            .rows
+            .iter()
+            .map(|row| MetricRecord {
+                detector: row.detector.clone(),
+                dataset: row.dataset.clone(),
+                perturbation: row.perturbation.clone(),
+                slice: row.slice.clone(),
+                level: row.level.clone(),
+                metric: row.metric.clone(),
+                value: row.value,
+                undefined_reason: row.undefined_reason.clone(),
+                n_real: row.n_real as i64,
+                n_fake: row.n_fake as i64,
+            })
+            .collect();
+        store
+            .replace_metrics(&RunId(run_id.to_string()), &records)
+            .await
+            .context("cannot store the run's metrics")?;
+    } else {
+        report.rows.retain(|r| filter.keeps_row(r));
+        report
+            .leaderboards
+            .retain(|b| filter.level.as_ref().is_none_or(|l| *l == b.level));
+    }
     let folder = out_root.join(run_id);
-    let files = dfbench_reports::write_report(&run, &predictions, &folder)
+    let files = dfbench_reports::write_built_report(&run, &predictions, &report, &folder)
         .with_context(|| format!("cannot write the report into {}", folder.display()))?;
     Ok(WrittenReport {
         folder,

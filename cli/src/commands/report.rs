@@ -1,7 +1,10 @@
 //! `dfbench report --run ID`: recompute metrics of a stored run and write its report folder.
+//!
+//! Filters (`--detectors`, `--datasets`, `--level`, `--metric`) apply after loading the run;
+//! a filtered report is written but does not replace the run's stored metrics.
 
 use super::{DEFAULT_DATABASE_URL, open_store};
-use crate::reporting;
+use crate::reporting::{self, ReportFilter};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,11 +18,32 @@ pub struct ReportArgs {
     /// Reports go to OUT/<run-id>/.
     #[arg(long, default_value = "reports-out")]
     pub out: PathBuf,
+    /// Only these detectors (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    pub detectors: Vec<String>,
+    /// Only these datasets (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    pub datasets: Vec<String>,
+    /// Only metric rows of this level.
+    #[arg(long, value_parser = ["frame", "video"])]
+    pub level: Option<String>,
+    /// Only these metrics (repeat or comma-separate), e.g. `auc,eer_interp,tpr@fpr=0.01`.
+    #[arg(long = "metric", value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(dfbench_reports::METRIC_NAMES))]
+    pub metrics: Vec<String>,
 }
 
 pub async fn execute(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(&args.database_url).await?;
-    let report = reporting::write(store.as_ref(), &args.run, &args.out).await?;
+    let filter = ReportFilter {
+        detectors: args.detectors,
+        datasets: args.datasets,
+        level: args.level,
+        metrics: args.metrics,
+    };
+    let report = reporting::write_filtered(store.as_ref(), &args.run, &args.out, &filter).await?;
+    if !filter.is_empty() {
+        println!("filtered report: the run's stored metrics were left unchanged");
+    }
     println!("{}", report.leaderboard);
     println!("report: {}", report.folder.join("index.html").display());
     Ok(ExitCode::SUCCESS)
