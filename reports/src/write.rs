@@ -107,11 +107,14 @@ pub fn write_report(
     write_built_report(run, predictions, &report, out_dir)
 }
 
+/// Inline SVG per (dataset, perturbation).
+type InlineCharts = BTreeMap<(String, String), String>;
+
 /// Writes the charts; returns the written paths and the inline SVG per (dataset, perturbation).
 fn write_charts(
     report: &Report,
     out_dir: &Path,
-) -> Result<(Vec<PathBuf>, BTreeMap<(String, String), String>), ReportError> {
+) -> Result<(Vec<PathBuf>, InlineCharts), ReportError> {
     let mut charts = Vec::new();
     let mut svgs = BTreeMap::new();
     let mut taken = BTreeSet::new();

@@ -109,3 +109,21 @@ fn all_failed_slice_says_so() {
     let v = find(&rows, "video", "all", "acc");
     assert_eq!(v.undefined_reason.as_deref(), Some("all 5 videos failed"));
 }
+
+#[test]
+fn a_subset_equal_to_all_reuses_its_rows_and_intervals() {
+    let rows = compute_metrics(&RunInfo::default(), &predictions());
+    for level in ["frame", "video"] {
+        for metric in dfbench_reports::METRIC_NAMES {
+            let (all, subset) = (
+                find(&rows, level, "all", metric),
+                find(&rows, level, "subset=c23", metric),
+            );
+            let renamed = dfbench_reports::MetricRow {
+                slice: "all".into(),
+                ..subset.clone()
+            };
+            assert_eq!(&renamed, all, "{level} {metric}");
+        }
+    }
+}

@@ -46,7 +46,7 @@ pub fn sort_keys(keys: &mut Vec<u64>) {
         for &k in keys.iter() {
             counts[((k >> shift) & 0xFFFF) as usize] += 1;
         }
-        if counts.iter().any(|&c| c == keys.len()) {
+        if counts.contains(&keys.len()) {
             continue; // every key has the same digit: this pass would not move anything
         }
         let mut offset = 0;

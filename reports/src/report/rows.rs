@@ -32,7 +32,13 @@ struct Item {
     key: LevelKey,
     slice: String,
     data: SliceData,
+    /// The slice holds exactly the units of `all` (e.g. the only subset): reuse its rows
+    /// instead of bootstrapping the same data twice.
+    same_as_all: bool,
 }
+
+/// A slice's metrics, per-metric intervals (in `METRIC_NAMES` order) and AUC replicates.
+type SliceResult = (MetricSet, Option<Vec<Option<(f64, f64)>>>, Vec<f64>);
 
 /// Groups the predictions per detector × dataset × perturbation.
 pub fn group(predictions: &[PredictionRecord]) -> BTreeMap<GroupKey, Vec<&PredictionRecord>> {
@@ -48,10 +54,7 @@ pub fn group(predictions: &[PredictionRecord]) -> BTreeMap<GroupKey, Vec<&Predic
     groups
 }
 
-fn metric_set(
-    item: &Item,
-    config: &BootstrapConfig,
-) -> (MetricSet, Option<Vec<Option<(f64, f64)>>>, Vec<f64>) {
+fn metric_set(item: &Item, config: &BootstrapConfig) -> SliceResult {
     let d = &item.data;
     let table = match ScoreTable::new(&d.scores, &d.labels) {
         Ok(table) => table,
@@ -169,11 +172,15 @@ pub fn compute(
                 perturbation.clone(),
                 level.to_string(),
             );
+            let all_units = sliced.slices.get("all").map(|a| (a.scores.len(), a.failed));
             for (slice, data) in sliced.slices {
+                let units = (data.scores.len(), data.failed);
+                let same_as_all = slice != "all" && all_units == Some(units);
                 items.push(Item {
                     key: key.clone(),
                     slice,
                     data,
+                    same_as_all,
                 });
             }
             if !sliced.method_category.is_empty() {
@@ -181,17 +188,34 @@ pub fn compute(
             }
         }
     }
-    let results: Vec<(Vec<MetricRow>, Vec<f64>)> = items
+    let results: Vec<Option<(Vec<MetricRow>, Vec<f64>)>> = items
         .par_iter()
-        .map(|item| rows_of(run, item, config))
+        .map(|item| (!item.same_as_all).then(|| rows_of(run, item, config)))
         .collect();
     let mut rows = Vec::new();
     let mut auc_replicates = BTreeMap::new();
-    for (item, (item_rows, replicates)) in items.iter().zip(results) {
-        if item.slice == "all" && !replicates.is_empty() {
-            auc_replicates.insert(item.key.clone(), replicates);
+    let mut all_rows: BTreeMap<&LevelKey, Vec<MetricRow>> = BTreeMap::new();
+    for (item, result) in items.iter().zip(&results) {
+        if let Some((item_rows, replicates)) = result
+            && item.slice == "all"
+        {
+            all_rows.insert(&item.key, item_rows.clone());
+            if !replicates.is_empty() {
+                auc_replicates.insert(item.key.clone(), replicates.clone());
+            }
         }
-        rows.extend(item_rows);
+    }
+    for (item, result) in items.iter().zip(results) {
+        match result {
+            Some((item_rows, _)) => rows.extend(item_rows),
+            None => {
+                let copies = all_rows.get(&item.key).cloned().unwrap_or_default();
+                rows.extend(copies.into_iter().map(|mut r| {
+                    r.slice = item.slice.clone();
+                    r
+                }));
+            }
+        }
     }
     let mut method_rows: BTreeMap<LevelKey, Vec<MetricRow>> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.slice.starts_with("method=")) {
