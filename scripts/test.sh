@@ -40,3 +40,14 @@ echo "PostgreSQL test cluster at $DATABASE_URL"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+
+# --- TorchScript detectors: the `torch` feature (worker + dfbench binary) ---------------------
+# CI builds both ways. libtorch 2.13.0 comes from the PyPI torch wheel in a venv cached outside
+# the clone (scripts/setup-torch.sh, about 4.7 GB once). The torch build has its own target dir,
+# so switching features never invalidates the default build above. The tests build reference
+# TorchScript models with that venv's python and compare dfbench's scores with PyTorch's.
+torch_env=$(scripts/setup-torch.sh)
+eval "$torch_env"
+torch_target="${CARGO_TARGET_DIR:-target}-torch"
+CARGO_TARGET_DIR="$torch_target" cargo clippy -p dfbench-worker -p dfbench --features torch --all-targets -- -D warnings
+CARGO_TARGET_DIR="$torch_target" cargo test -p dfbench-worker -p dfbench --features torch

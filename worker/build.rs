@@ -4,7 +4,7 @@
 //! libtorch version for the worker's start-up log. See shared/TCH.md, fix B.
 //!
 //! `cargo:rustc-link-arg` applies only to this package's own targets; the `dfbench` binary gets
-//! the same flags from cli/build.rs.
+//! the same flags from cli/build.rs, which reads the folder from this script's `libtorch_lib`.
 
 use std::path::Path;
 
@@ -19,6 +19,8 @@ fn main() {
         return;
     };
     let lib_dir = Path::new(&lib_dir);
+    // Metadata for dependents (cli/build.rs), thanks to `links = "dfbench_libtorch"`.
+    println!("cargo:libtorch_lib={}", lib_dir.display());
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib_dir.display());
     if lib_dir.join("libtorch_cuda.so").exists() {
         println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");

@@ -188,7 +188,8 @@ impl TorchModel {
                 Ok(match (self.output, row.as_slice()) {
                     (OutputKind::TwoClass, [real, fake]) => 1.0 / (1.0 + (real - fake).exp()),
                     (OutputKind::Logit, [logit]) => 1.0 / (1.0 + (-logit).exp()),
-                    (_, values) => values[0],
+                    (_, [value, ..]) => *value,
+                    (_, []) => f64::NAN,
                 })
             })
             .collect())

@@ -28,7 +28,8 @@ pub fn python() -> PathBuf {
 }
 
 fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/make_models.py")
+    // Also included by cli/tests/torch_run.rs, whose manifest dir is cli/: go through the root.
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../worker/tests/fixtures/make_models.py")
 }
 
 fn run_python(args: &[&std::ffi::OsStr]) {

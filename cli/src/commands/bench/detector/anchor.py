@@ -1,0 +1,93 @@
+"""PyTorch anchor of `dfbench bench detector`: the same TorchScript model in a plain PyTorch eval
+loop (torch DataLoader, PIL decode, torchvision transforms built from the detector card), timed
+end to end over the same files (FILE_LIST: one path per line). Prints one line on stdout:
+`img_per_s R1 R2 …`, one rate per timed round after a warm-up round.
+
+    python detector_anchor.py --model M --files FILE_LIST --input-size N --resize POLICY
+        --resize-shorter S --mean R,G,B --std R,G,B --channel-order rgb|bgr
+        --output logit|probability|two-class --batch-size B --threads T --loader-workers W --rounds R
+"""
+
+import argparse
+import time
+
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+from torchvision import transforms as T
+
+
+class Files(Dataset):
+    def __init__(self, files, transform):
+        self.files = files
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.files)
+
+    def __getitem__(self, index):
+        with Image.open(self.files[index]) as image:
+            return self.transform(image.convert("RGB"))
+
+
+def transform_for(settings):
+    size = settings["input_size"]
+    steps = {
+        "resize": [T.Resize((size, size))],
+        "shorter-crop": [T.Resize(settings["resize_shorter"]), T.CenterCrop(size)],
+        "crop": [T.CenterCrop(size)],
+    }[settings["resize"]]
+    steps += [T.ToTensor(), T.Normalize(settings["mean"], settings["std"])]
+    if settings["channel_order"] == "bgr":
+        steps.append(T.Lambda(lambda x: x[[2, 1, 0]]))
+    return T.Compose(steps)
+
+
+def probabilities(output, kind):
+    if kind == "logit":
+        return torch.sigmoid(output.reshape(-1))
+    if kind == "two-class":
+        return torch.softmax(output, dim=1)[:, 1]
+    return output.reshape(-1)
+
+
+def parse_settings():
+    parser = argparse.ArgumentParser()
+    for name in ("model", "files", "resize", "channel_order", "output"):
+        parser.add_argument("--" + name.replace("_", "-"), required=True)
+    for name in ("input_size", "resize_shorter", "batch_size", "threads", "loader_workers", "rounds"):
+        parser.add_argument("--" + name.replace("_", "-"), type=int, required=True)
+    for name in ("mean", "std"):
+        parser.add_argument("--" + name, type=lambda text: [float(v) for v in text.split(",")], required=True)
+    settings = vars(parser.parse_args())
+    with open(settings["files"]) as listing:
+        settings["files"] = [line.strip() for line in listing if line.strip()]
+    return settings
+
+
+def main():
+    settings = parse_settings()
+    torch.set_num_threads(settings["threads"])
+    model = torch.jit.load(settings["model"]).eval()
+    loader = DataLoader(
+        Files(settings["files"], transform_for(settings)),
+        batch_size=settings["batch_size"],
+        num_workers=settings["loader_workers"],
+        shuffle=False,
+        persistent_workers=settings["loader_workers"] > 0,
+    )
+    rates = []
+    with torch.no_grad():
+        for round_index in range(settings["rounds"] + 1):
+            started = time.perf_counter()
+            scored = 0
+            for batch in loader:
+                scored += probabilities(model(batch), settings["output"]).shape[0]
+            elapsed = time.perf_counter() - started
+            if round_index > 0:  # round 0 warms up the model and the loader workers
+                rates.append(scored / elapsed)
+    print("img_per_s", *(f"{rate:.3f}" for rate in rates))
+
+
+if __name__ == "__main__":
+    main()
