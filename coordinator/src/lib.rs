@@ -5,7 +5,9 @@
 //! Must not decode images or run models: that is the worker's job. All state lives in the
 //! store, so a restarted coordinator carries on where the previous one stopped.
 
+mod auth;
 mod errors;
+pub mod metrics;
 pub mod planner;
 mod server;
 pub mod service;

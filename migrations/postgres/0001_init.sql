@@ -11,7 +11,7 @@ CREATE TABLE runs (
     error TEXT,
     created_at_ms BIGINT NOT NULL,
     -- 1 when a detector of the run needs a worker with the `torch` capability.
-    needs_torch {big} NOT NULL DEFAULT 0,
+    needs_torch BIGINT NOT NULL DEFAULT 0,
     finished_at_ms BIGINT
 );
 

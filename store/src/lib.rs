@@ -99,6 +99,9 @@ pub trait Store: Send + Sync {
 
     async fn metrics(&self, run_id: &RunId) -> Result<Vec<MetricRecord>, StoreError>;
 
+    /// Counts for monitoring: workers seen since `alive_since_ms`, shards by state, running runs.
+    async fn cluster_stats(&self, alive_since_ms: i64) -> Result<ClusterStats, StoreError>;
+
     /// Registered workers, most recently seen first.
     async fn workers(&self) -> Result<Vec<WorkerRecord>, StoreError>;
 }

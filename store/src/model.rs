@@ -185,6 +185,15 @@ pub struct ShardFailure {
     pub message: String,
 }
 
+/// Monitoring counts across all runs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClusterStats {
+    pub workers_alive: i64,
+    pub runs_running: i64,
+    /// (state, count), sorted by state.
+    pub shards_by_state: Vec<(String, i64)>,
+}
+
 /// What a heartbeat found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HeartbeatOutcome {

@@ -1002,6 +1002,43 @@ macro_rules! impl_sql_store {
                 Ok(metrics)
             }
 
+            async fn cluster_stats(
+                &self,
+                alive_since_ms: i64,
+            ) -> Result<$crate::ClusterStats, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let workers_alive: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM workers WHERE last_seen_ms >= $1")
+                        .bind(alive_since_ms)
+                        .fetch_one(&self.pool)
+                        .await
+                        .during("count live workers")?;
+                let runs_running: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE status = 'running'")
+                        .fetch_one(&self.pool)
+                        .await
+                        .during("count running runs")?;
+                let rows = sqlx::query(
+                    "SELECT state, COUNT(*) AS n FROM shards GROUP BY state ORDER BY state",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .during("count shards by state")?;
+                let mut shards_by_state = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    shards_by_state.push((
+                        row.try_get("state").during("read shard counts")?,
+                        row.try_get("n").during("read shard counts")?,
+                    ));
+                }
+                Ok($crate::ClusterStats {
+                    workers_alive,
+                    runs_running,
+                    shards_by_state,
+                })
+            }
+
             async fn workers(&self) -> Result<Vec<$crate::WorkerRecord>, $crate::StoreError> {
                 use $crate::error::QueryContext;
                 use sqlx::Row;
