@@ -31,6 +31,7 @@ impl LocalCluster {
                 device: "cpu".to_string(),
                 connect_timeout: Duration::from_secs(10),
                 chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
+                token: None,
             };
             set.spawn(run_worker(config, stop_receiver.clone()));
         }

@@ -64,21 +64,37 @@ mod tests {
     #[test]
     fn requires_the_right_token() {
         let mut check = TokenCheck::new(Some("s3cret".into()));
-        assert_eq!(check.call(Request::new(())).expect_err("none").code(), tonic::Code::Unauthenticated);
+        assert_eq!(
+            check.call(Request::new(())).expect_err("none").code(),
+            tonic::Code::Unauthenticated
+        );
         let mut wrong = Request::new(());
-        wrong.metadata_mut().insert("authorization", "Bearer nope".parse().expect("header"));
+        wrong
+            .metadata_mut()
+            .insert("authorization", "Bearer nope".parse().expect("header"));
         assert!(check.call(wrong).is_err());
         let mut right = Request::new(());
-        right.metadata_mut().insert("authorization", "Bearer s3cret".parse().expect("header"));
+        right
+            .metadata_mut()
+            .insert("authorization", "Bearer s3cret".parse().expect("header"));
         assert!(check.call(right).is_ok());
     }
 
     #[test]
     fn remote_listen_needs_a_token() {
         let open = TokenCheck::new(None);
-        assert!(open.validate_listen("127.0.0.1:1".parse().expect("addr")).is_ok());
-        let error = open.validate_listen("0.0.0.0:1".parse().expect("addr")).expect_err("remote");
+        assert!(
+            open.validate_listen("127.0.0.1:1".parse().expect("addr"))
+                .is_ok()
+        );
+        let error = open
+            .validate_listen("0.0.0.0:1".parse().expect("addr"))
+            .expect_err("remote");
         assert!(error.contains("DFBENCH_TOKEN"));
-        assert!(TokenCheck::new(Some("t".into())).validate_listen("0.0.0.0:1".parse().expect("addr")).is_ok());
+        assert!(
+            TokenCheck::new(Some("t".into()))
+                .validate_listen("0.0.0.0:1".parse().expect("addr"))
+                .is_ok()
+        );
     }
 }

@@ -29,15 +29,31 @@ impl CoordinatorMetrics {
     async fn render(&self, store: &dyn Store) -> String {
         let mut text = String::new();
         let counters = [
-            ("dfbench_leases_granted_total", "Shard leases granted", &self.leases_granted),
-            ("dfbench_predictions_ingested_total", "New predictions stored", &self.predictions_ingested),
+            (
+                "dfbench_leases_granted_total",
+                "Shard leases granted",
+                &self.leases_granted,
+            ),
+            (
+                "dfbench_predictions_ingested_total",
+                "New predictions stored",
+                &self.predictions_ingested,
+            ),
             (
                 "dfbench_prediction_failures_reported_total",
                 "Failed predictions reported by workers (typed reasons in the store)",
                 &self.prediction_failures_reported,
             ),
-            ("dfbench_shards_completed_total", "Shards completed", &self.shards_completed),
-            ("dfbench_shards_given_back_total", "Shards given back by workers", &self.shards_given_back),
+            (
+                "dfbench_shards_completed_total",
+                "Shards completed",
+                &self.shards_completed,
+            ),
+            (
+                "dfbench_shards_given_back_total",
+                "Shards given back by workers",
+                &self.shards_given_back,
+            ),
             (
                 "dfbench_stale_writes_rejected_total",
                 "Worker writes refused because their lease was no longer current",
@@ -45,21 +61,42 @@ impl CoordinatorMetrics {
             ),
         ];
         for (name, help, counter) in counters {
-            let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", counter.load(Ordering::Relaxed));
+            let _ = writeln!(
+                text,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                counter.load(Ordering::Relaxed)
+            );
         }
         match store.cluster_stats(now_ms() - ALIVE_WINDOW_MS).await {
             Ok(stats) => {
-                let _ = writeln!(text, "# HELP dfbench_workers_alive Workers seen in the last 30 s\n# TYPE dfbench_workers_alive gauge\ndfbench_workers_alive {}", stats.workers_alive);
-                let _ = writeln!(text, "# HELP dfbench_runs_running Runs in progress\n# TYPE dfbench_runs_running gauge\ndfbench_runs_running {}", stats.runs_running);
-                let _ = writeln!(text, "# HELP dfbench_shards Shards by state\n# TYPE dfbench_shards gauge");
+                let _ = writeln!(
+                    text,
+                    "# HELP dfbench_workers_alive Workers seen in the last 30 s\n# TYPE dfbench_workers_alive gauge\ndfbench_workers_alive {}",
+                    stats.workers_alive
+                );
+                let _ = writeln!(
+                    text,
+                    "# HELP dfbench_runs_running Runs in progress\n# TYPE dfbench_runs_running gauge\ndfbench_runs_running {}",
+                    stats.runs_running
+                );
+                let _ = writeln!(
+                    text,
+                    "# HELP dfbench_shards Shards by state\n# TYPE dfbench_shards gauge"
+                );
                 for (state, count) in &stats.shards_by_state {
                     let _ = writeln!(text, "dfbench_shards{{state=\"{state}\"}} {count}");
                 }
-                let _ = writeln!(text, "# HELP dfbench_store_up Whether the store answered\n# TYPE dfbench_store_up gauge\ndfbench_store_up 1");
+                let _ = writeln!(
+                    text,
+                    "# HELP dfbench_store_up Whether the store answered\n# TYPE dfbench_store_up gauge\ndfbench_store_up 1"
+                );
             }
             Err(error) => {
                 tracing::warn!(%error, "metrics scrape could not read the store");
-                let _ = writeln!(text, "# HELP dfbench_store_up Whether the store answered\n# TYPE dfbench_store_up gauge\ndfbench_store_up 0");
+                let _ = writeln!(
+                    text,
+                    "# HELP dfbench_store_up Whether the store answered\n# TYPE dfbench_store_up gauge\ndfbench_store_up 0"
+                );
             }
         }
         text
@@ -67,7 +104,11 @@ impl CoordinatorMetrics {
 }
 
 /// Serves `GET /metrics` until the task is dropped.
-pub async fn serve_metrics(listener: tokio::net::TcpListener, store: Arc<dyn Store>, metrics: Arc<CoordinatorMetrics>) {
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+    metrics: Arc<CoordinatorMetrics>,
+) {
     loop {
         let (mut socket, _) = match listener.accept().await {
             Ok(connection) => connection,

@@ -96,7 +96,10 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
             error: None,
             created_at_ms: request.now_ms,
             finished_at_ms: None,
-            needs_torch: suite.detectors.iter().any(|detector| detector.kind == "torchscript"),
+            needs_torch: suite
+                .detectors
+                .iter()
+                .any(|detector| detector.kind == "torchscript"),
         },
         datasets,
         detectors,

@@ -53,7 +53,10 @@ impl CoordinatorConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("cannot listen on {addr}: {source}; pick a free port with --listen")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Insecure(String),
     #[error("gRPC server failed: {0}")]
@@ -96,18 +99,33 @@ pub async fn spawn(
     config: CoordinatorConfig,
 ) -> Result<RunningCoordinator, ServeError> {
     let token_check = TokenCheck::new(config.token.clone());
-    token_check.validate_listen(config.listen).map_err(ServeError::Insecure)?;
-    let bind_error = |source| ServeError::Bind { addr: config.listen, source };
-    let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(bind_error)?;
+    token_check
+        .validate_listen(config.listen)
+        .map_err(ServeError::Insecure)?;
+    let bind_error = |source| ServeError::Bind {
+        addr: config.listen,
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(bind_error)?;
     let addr = listener.local_addr().map_err(bind_error)?;
     let metrics = Arc::new(CoordinatorMetrics::default());
     let metrics_addr = match config.metrics_listen {
         Some(metrics_listen) => {
-            let metrics_error = |source| ServeError::Bind { addr: metrics_listen, source };
-            let metrics_listener =
-                tokio::net::TcpListener::bind(metrics_listen).await.map_err(metrics_error)?;
+            let metrics_error = |source| ServeError::Bind {
+                addr: metrics_listen,
+                source,
+            };
+            let metrics_listener = tokio::net::TcpListener::bind(metrics_listen)
+                .await
+                .map_err(metrics_error)?;
             let bound = metrics_listener.local_addr().map_err(metrics_error)?;
-            tokio::spawn(serve_metrics(metrics_listener, Arc::clone(&store), Arc::clone(&metrics)));
+            tokio::spawn(serve_metrics(
+                metrics_listener,
+                Arc::clone(&store),
+                Arc::clone(&metrics),
+            ));
             Some(bound)
         }
         None => None,
@@ -115,7 +133,11 @@ pub async fn spawn(
     let (sender, receiver) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         let work_ready = Arc::new(Notify::new());
-        let supervisor = tokio::spawn(supervise(Arc::clone(&store), config.clone(), Arc::clone(&work_ready)));
+        let supervisor = tokio::spawn(supervise(
+            Arc::clone(&store),
+            config.clone(),
+            Arc::clone(&work_ready),
+        ));
         let service = CoordinatorService::new(store, config.timings.clone(), work_ready, metrics);
         let server = CoordinatorServer::new(service)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
@@ -130,7 +152,12 @@ pub async fn spawn(
         supervisor.abort();
         result.map_err(ServeError::from)
     });
-    Ok(RunningCoordinator { addr, metrics_addr, shutdown: Some(sender), handle })
+    Ok(RunningCoordinator {
+        addr,
+        metrics_addr,
+        shutdown: Some(sender),
+        handle,
+    })
 }
 
 /// Returns expired leases to the queue and fails runs that have had no worker for the grace
@@ -160,7 +187,10 @@ async fn supervise(store: Arc<dyn Store>, config: CoordinatorConfig, work_ready:
             "no worker was seen for {:.0}s: start workers with `dfbench worker --coordinator URL`, then resubmit",
             config.no_worker_grace.as_secs_f64()
         );
-        match store.fail_runs_without_workers(now - grace_ms, now, &message).await {
+        match store
+            .fail_runs_without_workers(now - grace_ms, now, &message)
+            .await
+        {
             Ok(failed) => {
                 for run_id in failed {
                     tracing::error!(%run_id, %message, "run failed");

@@ -378,36 +378,99 @@ async fn exercise_failures_capabilities_and_stalls(store: Arc<dyn Store>) {
     // the second failure fails the shard and records typed failures.
     store.create_run(&plan("run-f", 100)).await.expect("create");
     let carol = owner("carol", 7);
-    store.register_worker(&worker("carol", 7, &["builtin"], 100)).await.expect("register");
-    let outcome = store.heartbeat(&carol, &[], 100, 1_000).await.expect("heartbeat");
+    store
+        .register_worker(&worker("carol", 7, &["builtin"], 100))
+        .await
+        .expect("register");
+    let outcome = store
+        .heartbeat(&carol, &[], 100, 1_000)
+        .await
+        .expect("heartbeat");
     assert!(!outcome.unknown_worker);
-    let failure = ShardFailure { retryable: true, kind: "oom".into(), message: "out of memory".into() };
-    let first = store.acquire_shard(&carol, 100, 1_000).await.expect("acquire").expect("shard");
-    store.fail_shard(&lease_of(&first, &carol), &failure, 100).await.expect("fail once");
+    let failure = ShardFailure {
+        retryable: true,
+        kind: "oom".into(),
+        message: "out of memory".into(),
+    };
+    let first = store
+        .acquire_shard(&carol, 100, 1_000)
+        .await
+        .expect("acquire")
+        .expect("shard");
+    store
+        .fail_shard(&lease_of(&first, &carol), &failure, 100)
+        .await
+        .expect("fail once");
     let again_at = 100 + retry_backoff_ms(1);
-    let retried = store.acquire_shard(&carol, again_at, 1_000).await.expect("acquire").expect("again");
+    let retried = store
+        .acquire_shard(&carol, again_at, 1_000)
+        .await
+        .expect("acquire")
+        .expect("again");
     assert_eq!(retried.shard_id, first.shard_id, "retried after backoff");
-    store.fail_shard(&lease_of(&retried, &carol), &failure, again_at).await.expect("fail twice");
-    let rows = store.predictions(&RunId("run-f".into())).await.expect("predictions");
-    assert_eq!(rows.iter().filter(|row| row.failure_kind.as_deref() == Some("oom")).count(), 4);
+    store
+        .fail_shard(&lease_of(&retried, &carol), &failure, again_at)
+        .await
+        .expect("fail twice");
+    let rows = store
+        .predictions(&RunId("run-f".into()))
+        .await
+        .expect("predictions");
+    assert_eq!(
+        rows.iter()
+            .filter(|row| row.failure_kind.as_deref() == Some("oom"))
+            .count(),
+        4
+    );
 
     // A run with a torchscript detector goes only to a worker declaring `torch`.
     let mut torch_plan = plan("run-t", 200);
     torch_plan.run.needs_torch = true;
-    store.create_run(&torch_plan).await.expect("create torch run");
-    let other = store.acquire_shard(&carol, again_at, 1_000).await.expect("acquire").expect("run-f shard 2");
-    assert_eq!(other.run_id, RunId("run-f".into()), "builtin worker gets only run-f work");
-    assert!(store.acquire_shard(&carol, again_at, 1_000).await.expect("acquire").is_none(), "not run-t");
+    store
+        .create_run(&torch_plan)
+        .await
+        .expect("create torch run");
+    let other = store
+        .acquire_shard(&carol, again_at, 1_000)
+        .await
+        .expect("acquire")
+        .expect("run-f shard 2");
+    assert_eq!(
+        other.run_id,
+        RunId("run-f".into()),
+        "builtin worker gets only run-f work"
+    );
+    assert!(
+        store
+            .acquire_shard(&carol, again_at, 1_000)
+            .await
+            .expect("acquire")
+            .is_none(),
+        "not run-t"
+    );
     let dave = owner("dave", 8);
-    store.register_worker(&worker("dave", 8, &["builtin", "torch"], 200)).await.expect("register");
-    let torch_shard = store.acquire_shard(&dave, 200, 1_000).await.expect("acquire").expect("torch work");
+    store
+        .register_worker(&worker("dave", 8, &["builtin", "torch"], 200))
+        .await
+        .expect("register");
+    let torch_shard = store
+        .acquire_shard(&dave, 200, 1_000)
+        .await
+        .expect("acquire")
+        .expect("torch work");
     assert_eq!(torch_shard.run_id, RunId("run-t".into()));
 
     // No worker seen since `since`: the running runs fail with the message, all predictions
     // accounted for as failures or scores.
-    let failed = store.fail_runs_without_workers(10_000, 10_001, "no worker for 5s").await.expect("stall");
+    let failed = store
+        .fail_runs_without_workers(10_000, 10_001, "no worker for 5s")
+        .await
+        .expect("stall");
     assert_eq!(failed, vec![RunId("run-f".into()), RunId("run-t".into())]);
-    let progress = store.run_progress(&RunId("run-t".into())).await.expect("progress");
+    let progress = store
+        .run_progress(&RunId("run-t".into()))
+        .await
+        .expect("progress");
     assert_eq!(progress.status, "failed");
     assert_eq!(progress.error.as_deref(), Some("no worker for 5s"));
     assert_eq!(progress.predictions, progress.predictions_expected);
@@ -426,7 +489,10 @@ async fn sqlite_failures_capabilities_and_stalls() {
 
 #[tokio::test]
 async fn postgres_failures_capabilities_and_stalls() {
-    let Some(url) = fresh_postgres_url("postgres_failures_capabilities_and_stalls").await.expect("postgres") else {
+    let Some(url) = fresh_postgres_url("postgres_failures_capabilities_and_stalls")
+        .await
+        .expect("postgres")
+    else {
         return;
     };
     exercise_failures_capabilities_and_stalls(open_store(&url).await.expect("open")).await;

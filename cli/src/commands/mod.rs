@@ -1,12 +1,14 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod cancel;
 pub mod coordinator;
 pub mod demo;
 pub mod export;
 pub mod report;
 pub mod run;
 pub mod runs;
+pub mod status;
 pub mod synth;
 pub mod worker;
 

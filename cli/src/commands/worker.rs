@@ -18,6 +18,9 @@ pub struct WorkerArgs {
     /// CPU threads for decoding and built-in detectors (default: all cores).
     #[arg(long, env = "DFBENCH_THREADS")]
     pub threads: Option<usize>,
+    /// Bearer token the coordinator requires.
+    #[arg(long, env = "DFBENCH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// Seconds to keep retrying the first connection.
     #[arg(long, default_value_t = 30.0)]
     pub connect_timeout_secs: f64,
@@ -36,6 +39,7 @@ pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         device: args.device,
         connect_timeout: Duration::from_secs_f64(args.connect_timeout_secs.max(0.0)),
         chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
+        token: args.token,
     };
     let (stop_sender, stop) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
