@@ -32,6 +32,7 @@ impl LocalCluster {
                 connect_timeout: Duration::from_secs(10),
                 chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
                 token: None,
+                chunk_delay: Duration::ZERO,
             };
             set.spawn(run_worker(config, stop_receiver.clone()));
         }

@@ -27,6 +27,8 @@ pub struct WorkerConfig {
     pub chunk_size: usize,
     /// Bearer token (`DFBENCH_TOKEN`), if the coordinator requires one.
     pub token: Option<String>,
+    /// Pause after each chunk: simulates a slow device in failure tests and demos.
+    pub chunk_delay: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -303,6 +305,9 @@ async fn run_shard(
             }
         };
         sent += predictions.len() as u64;
+        if !config.chunk_delay.is_zero() {
+            tokio::time::sleep(config.chunk_delay).await;
+        }
         let batch = pb::PredictionBatch {
             worker_id: identity.worker_id.clone(),
             incarnation: identity.incarnation,
