@@ -9,12 +9,11 @@ mod support;
 use dfbench_proto::v1 as pb;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use support::*;
 
 /// Chaos tests share one Postgres server and one of them stops it: run them one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const SUITE: &str = r#"
 name = "chaos"
@@ -140,9 +139,7 @@ fn wait_for_progress(setup: &Setup, at_least: i64) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn workers_killed_mid_shard_five_times() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _serial = SERIAL.lock().await;
     let Some(setup) = setup("workers_killed_mid_shard_five_times").await else {
         return;
     };
@@ -163,9 +160,7 @@ async fn workers_killed_mid_shard_five_times() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn coordinator_killed_and_restarted() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _serial = SERIAL.lock().await;
     let Some(setup) = setup("coordinator_killed_and_restarted").await else {
         return;
     };
@@ -187,9 +182,7 @@ async fn coordinator_killed_and_restarted() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_stopped_and_started() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _serial = SERIAL.lock().await;
     let Some(setup) = setup("postgres_stopped_and_started").await else {
         return;
     };
@@ -222,9 +215,7 @@ async fn postgres_stopped_and_started() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stale_epoch_write_is_rejected() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _serial = SERIAL.lock().await;
     let Some(setup) = setup("stale_epoch_write_is_rejected").await else {
         return;
     };
@@ -372,9 +363,7 @@ async fn stale_epoch_write_is_rejected() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn all_workers_lost_fails_the_run_within_the_grace_period() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _serial = SERIAL.lock().await;
     let Some(setup) = setup("all_workers_lost").await else {
         return;
     };
@@ -419,9 +408,7 @@ async fn all_workers_lost_fails_the_run_within_the_grace_period() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn requests_without_the_token_are_refused() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _serial = SERIAL.lock().await;
     let Some(setup) = setup("requests_without_the_token").await else {
         return;
     };
