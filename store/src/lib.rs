@@ -5,6 +5,8 @@
 //! worker makes is accepted only while its (shard, epoch, owner) lease is current (fencing).
 //! Must not know about gRPC or images: callers hand in plain values and a clock (`now_ms`).
 
+pub mod baseline;
+mod cache;
 mod error;
 mod model;
 mod postgres;

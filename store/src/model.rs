@@ -177,6 +177,18 @@ pub enum Outcome {
     Failure { kind: String, message: String },
 }
 
+impl Outcome {
+    /// (score, failure kind, failure message) as stored: exactly one side is set.
+    pub fn columns(&self) -> (Option<f64>, Option<&str>, Option<&str>) {
+        match self {
+            Outcome::Score(score) => (Some(*score), None, None),
+            Outcome::Failure { kind, message } => {
+                (None, Some(kind.as_str()), Some(message.as_str()))
+            }
+        }
+    }
+}
+
 /// Why a shard was given back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShardFailure {
