@@ -7,11 +7,14 @@
 
 pub mod adapter;
 pub mod card;
+pub mod check;
 pub mod fingerprint;
 pub mod image_io;
+pub mod roots;
 pub mod sample;
 pub mod suite;
 pub mod synth;
 
+pub use roots::DataRoots;
 pub use sample::{Label, Sample};
 pub use suite::{DatasetSpec, DetectorSpec, Suite, SuiteError};

@@ -2,15 +2,38 @@
 //!
 //! Parsing rejects unknown fields, and `validate` reports every problem at once so a user fixes
 //! a suite in one pass.
+//!
+//! Dataset options (see [`DatasetSpec`] and `benchmarks/suites/*.toml` for examples):
+//!
+//! - **Named roots.** A suite may declare `[roots]` (name = path; a relative path resolves against
+//!   the run's default data root). Any path field of a dataset (`root`, `json_dir`, `manifest`)
+//!   may start with `NAME:` to resolve against a named root, e.g. `root = "rgb:"` or
+//!   `json_dir = "dfb:preprocessing/dataset_json"`. `dfbench run --data-root NAME=PATH`
+//!   overrides the suite's entry; a name set by neither is an error that names the flag to pass.
+//! - **Test sets.** `sets` lists the test sets of a dataset (DFB names like `FF-DF`,
+//!   `FaceForensics++_c40`; DF40 names like `simswap_ff`, `FSAll_cdf`, `heygen`; DIRE generator
+//!   folders). Formats whose test sets share their real side (dfb-json, ffpp, df40, dire) become
+//!   one stored dataset per set, named `<name>/<set>`, each with its own copy of the reals, so
+//!   every set gets its own AUC exactly as the original protocols compute it.
+//! - **Labels.** `label_map = { "My_Real" = 0, "My_Fake" = 1 }` overrides the DeepfakeBench rule
+//!   (its `label_dict` names, then any `*_real` → 0 and `*_fake` → 1); any other label name is
+//!   an error that says how to map it.
+//! - **Frames.** `frames` is required for video formats (dfb-json, ffpp, df40) so the run's
+//!   stored suite text always records it: `"all"`, `"uniform:N"` (N evenly spaced frames) or
+//!   `"first:N"` (DeepfakeBench's loader: the first N frames in numeric order).
+//! - **Video keys.** `dataset/label_group/method/compression/video`; `legacy_video_key = true`
+//!   reproduces DeepfakeBench's parent-folder key (which merges FF++ videos across methods).
 
+use crate::adapter::frames::FrameSelection;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Built-in, weight-free detectors the worker implements (see `dfbench-worker::builtin`).
 pub const BUILTIN_DETECTORS: &[&str] = &["spectral", "npr"];
 
 /// Dataset layouts an adapter exists for.
-pub const DATASET_FORMATS: &[&str] = &["cnnspot"];
+pub const DATASET_FORMATS: &[&str] = &["cnnspot", "dfb-json", "ffpp", "df40", "dire", "csv"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
@@ -42,6 +65,9 @@ pub struct Suite {
     /// Test-time perturbations; only `none` until the robustness axis lands.
     #[serde(default = "default_perturbations")]
     pub perturbations: Vec<String>,
+    /// Named data roots (name → path); `--data-root NAME=PATH` overrides an entry.
+    #[serde(default)]
+    pub roots: BTreeMap<String, String>,
     pub datasets: Vec<DatasetSpec>,
     pub detectors: Vec<DetectorSpec>,
 }
@@ -52,8 +78,39 @@ pub struct DatasetSpec {
     pub name: String,
     /// On-disk layout; one of [`DATASET_FORMATS`].
     pub format: String,
-    /// Root folder; a relative root is resolved against the run's data root.
+    /// Root folder; a relative root is resolved against the run's data root, `NAME:rest`
+    /// against the named root `NAME`.
     pub root: PathBuf,
+    /// Test sets to evaluate (see the module docs); each format has its own default.
+    #[serde(default)]
+    pub sets: Vec<String>,
+    /// Split to evaluate (`test` by default).
+    #[serde(default)]
+    pub split: Option<String>,
+    /// Compression of FF++-family data (`c23` by default; a `_c40` set name selects `c40`).
+    #[serde(default)]
+    pub compression: Option<String>,
+    /// Frame selection per video: `all`, `uniform:N` or `first:N` (DFB legacy).
+    #[serde(default)]
+    pub frames: Option<FrameSelection>,
+    /// Key videos by their parent folder, as DeepfakeBench does.
+    #[serde(default)]
+    pub legacy_video_key: bool,
+    /// Label name → 0 (real) or 1 (fake), checked before the DeepfakeBench rule.
+    #[serde(default)]
+    pub label_map: BTreeMap<String, i64>,
+    /// dfb-json: folder holding `<DatasetName>.json` (DFB `dataset_json_folder`).
+    #[serde(default)]
+    pub json_dir: Option<String>,
+    /// csv: the manifest file (default `<root>/manifest.csv`).
+    #[serde(default)]
+    pub manifest: Option<String>,
+    /// dire: which tree, `images`, `recons` or `dire` (default `images`).
+    #[serde(default)]
+    pub tree: Option<String>,
+    /// dire: the domain folder, e.g. `lsun_bedroom` (the default), `imagenet`, `celebahq`.
+    #[serde(default)]
+    pub domain: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,12 +213,12 @@ impl Suite {
                     dataset.name
                 ));
             }
-            if !DATASET_FORMATS.contains(&dataset.format.as_str()) {
+            datasets::push_problems(&mut problems, dataset);
+        }
+        for name in self.roots.keys() {
+            if !crate::roots::valid_root_name(name) {
                 problems.push(format!(
-                    "dataset `{}` has unknown format `{}`: use one of {}",
-                    dataset.name,
-                    dataset.format,
-                    DATASET_FORMATS.join(", ")
+                    "root name `{name}` under [roots] must use only letters, digits, '-' and '_'"
                 ));
             }
         }
@@ -228,53 +285,7 @@ fn push_duplicates<'a>(
     }
 }
 
+mod datasets;
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const GOOD: &str = r#"
-name = "t"
-[[datasets]]
-name = "demo"
-format = "cnnspot"
-root = "demo-data/cnnspot"
-[[detectors]]
-name = "spectral"
-kind = "builtin"
-"#;
-
-    #[test]
-    fn parses_a_minimal_suite_with_defaults() {
-        let suite = Suite::parse(GOOD, "test").expect("valid suite");
-        assert_eq!(suite.shard_size, 64);
-        assert_eq!(suite.perturbations, vec!["none"]);
-        assert_eq!(suite.detectors[0].builtin_name(), "spectral");
-    }
-
-    #[test]
-    fn unknown_field_names_the_field() {
-        let text = format!("{GOOD}\nshard_sise = 3\n");
-        let error = Suite::parse(&text, "bad.toml").expect_err("unknown field");
-        let message = error.to_string();
-        assert!(message.contains("shard_sise"), "{message}");
-        assert!(message.contains("bad.toml"), "{message}");
-    }
-
-    #[test]
-    fn reports_every_problem_at_once() {
-        let text = GOOD
-            .replace("format = \"cnnspot\"", "format = \"lmdb\"")
-            .replace("name = \"spectral\"", "name = \"xception\"");
-        let error = Suite::parse(&text, "s").expect_err("two problems");
-        match error {
-            SuiteError::Invalid { problems, .. } => assert_eq!(problems.len(), 2, "{problems:?}"),
-            other => panic!("unexpected {other}"),
-        }
-    }
-
-    #[test]
-    fn missing_file_names_the_path() {
-        let error = Suite::load(Path::new("/nonexistent/suite.toml")).expect_err("missing");
-        assert!(error.to_string().contains("/nonexistent/suite.toml"));
-    }
-}
+mod tests;

@@ -4,6 +4,12 @@
 //! strength that differs per subset. Real and fake content come from the same scene generator
 //! (`scene`), so brightness, colour, size and file format do not give the fakes away.
 //!
+//! Besides `<out>/cnnspot`, it writes every benchmark layout the adapters read, at tiny scale
+//! (64 px, two frames per video), with per-method trace strengths (`layouts`): `<out>/rgb`
+//! (FF++ with c23/c40, Celeb-DF, DFD, DFDC(P), DeeperForensics, UADFV, DF40), `<out>/dataset_json`
+//! (DeepfakeBench JSONs with backslash paths), `<out>/DiffusionForensics` and `<out>/custom`
+//! (CSV manifest).
+//!
 //! Everything comes from a splitmix64 generator seeded per (subset, label, index) and plain
 //! IEEE arithmetic, so the same bytes are written on every run (no `rand`, clock or threads).
 
@@ -21,6 +27,8 @@ pub struct SynthSummary {
     pub images: usize,
     /// Subset directory names, in the order they were written.
     pub subsets: Vec<String>,
+    /// The benchmark layouts written beside `cnnspot` (see `layouts`).
+    pub layouts: Vec<layouts::LayoutSummary>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,8 +142,13 @@ pub fn write_demo_dataset(out: &Path) -> Result<SynthSummary, SynthError> {
             }
         }
     }
+    let layouts = layouts::write_all(out)?;
     let readme = out.join("README.txt");
-    std::fs::write(&readme, readme_text(images)).map_err(|source| SynthError::Write {
+    std::fs::write(
+        &readme,
+        readme_text(images) + &layouts::readme_text(out, &layouts),
+    )
+    .map_err(|source| SynthError::Write {
         path: readme.clone(),
         source,
     })?;
@@ -143,6 +156,7 @@ pub fn write_demo_dataset(out: &Path) -> Result<SynthSummary, SynthError> {
         root,
         images,
         subsets: SUBSETS.iter().map(|s| s.name.to_string()).collect(),
+        layouts,
     })
 }
 
@@ -300,6 +314,7 @@ impl Rng {
     }
 }
 
+pub mod layouts;
 mod scene;
 
 #[cfg(test)]

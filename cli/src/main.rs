@@ -44,6 +44,9 @@ enum Command {
     Cancel(commands::cancel::CancelArgs),
     /// Write the deterministic demo dataset.
     Synth(commands::synth::SynthArgs),
+    /// Check datasets: counts, missing files, duplicates, label maps, undecodable images.
+    #[command(subcommand)]
+    Datasets(commands::datasets::DatasetsCommand),
     /// Throughput benchmarks with same-run baselines.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
             Command::Cancel(args) => commands::cancel::execute(args).await,
             Command::Synth(args) => commands::synth::execute(args),
             Command::Bench(command) => commands::bench::execute(command).await,
+            Command::Datasets(command) => commands::datasets::execute(command),
         }
     });
     match result {

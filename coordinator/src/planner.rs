@@ -1,9 +1,19 @@
-//! Planning a run: parse the suite, enumerate every dataset from disk, fingerprint it, and cut
-//! shards of about `shard_size` samples per dataset × perturbation without splitting a video.
+//! Planning a run: parse the suite, enumerate every dataset from disk, check it, fingerprint
+//! it, and cut shards of about `shard_size` samples per dataset × perturbation without splitting
+//! a video.
+//!
+//! The check before a run is the cheap half of `dfbench datasets check`: every listed file must
+//! exist, no path may be listed twice, and labels must map cleanly. Images are not decoded here
+//! (decoding every image of a large benchmark at submit time would take longer than some runs);
+//! a file that exists but does not decode becomes a failed prediction (`decode_error`) instead.
+//! With `allow_missing`, missing files stay in the run as samples; the worker records each as a
+//! failed prediction (`file_unreadable`) and the planner logs how many there are per dataset.
 
 use dfbench_benchmarks::adapter::{self, AdapterError};
 use dfbench_benchmarks::card::{CardError, ResolvedCard};
+use dfbench_benchmarks::check::DatasetCheck;
 use dfbench_benchmarks::fingerprint::sha256_hex;
+use dfbench_benchmarks::roots::DataRoots;
 use dfbench_benchmarks::{DetectorSpec, Sample, Suite, SuiteError};
 use dfbench_store::{
     DatasetRecord, DetectorRecord, PlannedShard, RunId, RunPlan, RunRecord, RunStatus, StoreError,
@@ -26,6 +36,8 @@ pub enum PlanError {
     Card(#[from] CardError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the run was not started: {} dataset problem(s):\n  - {}", problems.len(), problems.join("\n  - "))]
+    DatasetProblems { problems: Vec<String> },
 }
 
 /// Everything a submitted run needs, before it is stored.
@@ -44,34 +56,52 @@ pub struct RunRequest<'a> {
 
 pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
     let suite = Suite::parse(request.suite_text, request.suite_origin)?;
+    let roots = DataRoots::for_suite(request.data_root, &suite.roots, request.data_roots);
     let mut samples: Vec<Sample> = Vec::new();
     let mut datasets = Vec::new();
     let mut shards = Vec::new();
+    let mut problems = Vec::new();
     for spec in &suite.datasets {
-        let enumerated = adapter::enumerate(spec, request.data_root)?;
-        let root = enumerated
-            .root
-            .canonicalize()
-            .unwrap_or_else(|_| enumerated.root.clone());
-        datasets.push(DatasetRecord {
-            name: spec.name.clone(),
-            format: spec.format.clone(),
-            root: root.display().to_string(),
-            fingerprint: enumerated.fingerprint(),
-            samples: enumerated.samples.len() as i64,
-        });
-        let first_index = samples.len();
-        let groups = video_groups(&enumerated.samples, suite.shard_size);
-        samples.extend(enumerated.samples);
-        for perturbation in &suite.perturbations {
-            for group in &groups {
-                shards.push(PlannedShard {
-                    dataset: spec.name.clone(),
-                    perturbation: perturbation.clone(),
-                    sample_indices: group.iter().map(|index| first_index + index).collect(),
-                });
+        let enumeration = adapter::enumerate(spec, &roots)?;
+        problems.extend(enumeration.label_problems);
+        for enumerated in enumeration.datasets {
+            let check = DatasetCheck::run(&enumerated, false);
+            problems.extend(check.blocking_problems(request.allow_missing));
+            if !check.missing.is_empty() {
+                tracing::warn!(
+                    dataset = %enumerated.name,
+                    missing = check.missing.len(),
+                    first = %check.missing[0],
+                    "listed files are missing; they stay in the run and become failed predictions (--allow-missing)"
+                );
+            }
+            let root = enumerated
+                .root
+                .canonicalize()
+                .unwrap_or_else(|_| enumerated.root.clone());
+            datasets.push(DatasetRecord {
+                name: enumerated.name.clone(),
+                format: spec.format.clone(),
+                root: root.display().to_string(),
+                fingerprint: enumerated.fingerprint(),
+                samples: enumerated.samples.len() as i64,
+            });
+            let first_index = samples.len();
+            let groups = video_groups(&enumerated.samples, suite.shard_size);
+            samples.extend(enumerated.samples);
+            for perturbation in &suite.perturbations {
+                for group in &groups {
+                    shards.push(PlannedShard {
+                        dataset: enumerated.name.clone(),
+                        perturbation: perturbation.clone(),
+                        sample_indices: group.iter().map(|index| first_index + index).collect(),
+                    });
+                }
             }
         }
+    }
+    if !problems.is_empty() {
+        return Err(PlanError::DatasetProblems { problems });
     }
     let detectors = suite
         .detectors
@@ -194,42 +224,4 @@ fn video_groups(samples: &[Sample], shard_size: usize) -> Vec<Vec<usize>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use dfbench_benchmarks::Label;
-
-    fn sample(path: &str, video: &str) -> Sample {
-        Sample {
-            dataset: "d".into(),
-            subset: "s".into(),
-            rel_path: path.into(),
-            label: Label::Fake,
-            label_group: "g".into(),
-            method: "m".into(),
-            split: "test".into(),
-            compression: "raw".into(),
-            video_key: video.into(),
-            frame_index: None,
-        }
-    }
-
-    #[test]
-    fn shards_never_split_a_video() {
-        let samples = vec![
-            sample("a/1", "va"),
-            sample("b/1", "vb"),
-            sample("a/2", "va"),
-            sample("a/3", "va"),
-            sample("c/1", "vc"),
-        ];
-        let groups = video_groups(&samples, 2);
-        assert_eq!(groups, vec![vec![0, 2, 3], vec![1, 4]]);
-    }
-
-    #[test]
-    fn utc_formatting_matches_known_dates() {
-        assert_eq!(format_utc(0), "19700101-000000");
-        assert_eq!(format_utc(1_795_219_200_000), "20261121-000000");
-        assert_eq!(format_utc(951_782_400_000 + 3_723_000), "20000229-010203");
-    }
-}
+mod tests;

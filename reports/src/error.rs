@@ -38,4 +38,19 @@ pub enum ReportError {
          restore it from version control and rebuild"
     )]
     Font,
+
+    #[error(
+        "cannot export {path}: {source}; check free disk space and permissions, or report a \
+         dfbench-reports bug with the run id if the data is the problem"
+    )]
+    Export {
+        path: PathBuf,
+        source: polars::error::PolarsError,
+    },
+
+    #[error("cannot serialize {path}: {source}; this is a dfbench-reports bug, please report it")]
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
 }

@@ -1,12 +1,14 @@
 //! dfbench-reports: turns a finished run's predictions into metrics and human-readable reports.
 //!
 //! This crate owns:
-//! - the metrics, as pure functions over `(scores, labels)` ([`metrics`]): AUC, AP, EER and ACC
-//!   with DeepfakeBench / scikit-learn definitions, and ROC points;
-//! - the report model ([`report`]): metric rows per detector × dataset × perturbation × slice,
-//!   failure lists, ROC curves;
-//! - charts ([`chart`], plotters with an embedded font) and the CSV / Markdown / HTML renderers
-//!   ([`render`]), written by [`write_report`].
+//! - the metrics, as pure functions over `(scores, labels)` ([`metrics`]): AUC, AP, EER
+//!   (DeepfakeBench and interpolated), ACC, real / fake accuracy, TPR@FPR, ROC points, with
+//!   DeepfakeBench / scikit-learn definitions; video aggregation; stratified bootstrap
+//!   intervals; DeLong variance and the paired DeLong test ([`metrics::delong`]);
+//! - the report model ([`report`]): metric rows per detector × dataset × perturbation × level ×
+//!   slice (all, subset, method, split, category), leaderboards, failure lists, ROC curves;
+//! - charts ([`chart`], plotters with an embedded font), the CSV / JSON / Markdown / HTML
+//!   renderers ([`render`]) and the polars exports ([`export`]), written by [`write_report`].
 //!
 //! It must not touch anything else: no model running, no network, no gRPC, no database. The
 //! caller maps store rows into [`RunInfo`] / [`PredictionRecord`] and hands them in; the only
@@ -14,6 +16,7 @@
 
 pub mod chart;
 pub mod error;
+pub mod export;
 pub mod metrics;
 pub mod model;
 pub mod render;
@@ -21,7 +24,9 @@ pub mod report;
 mod write;
 
 pub use error::ReportError;
-pub use metrics::{MetricSet, MetricValue, frame_metrics, roc_points};
-pub use model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo};
-pub use report::{MetricRow, Report, build_report, compute_metrics};
-pub use write::{ReportFiles, write_report};
+pub use metrics::bootstrap::BootstrapConfig;
+pub use metrics::delong::{AucVariance, PairedAucTest, delong_auc_variance, delong_paired_test};
+pub use metrics::{METRIC_NAMES, MetricSet, MetricValue, frame_metrics, roc_points};
+pub use model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo};
+pub use report::{MetricRow, Report, ReportOptions, build_report, compute_metrics};
+pub use write::{ReportFiles, write_built_report, write_report};

@@ -18,6 +18,22 @@ pub struct RunInfo {
     pub created_at: String,
     pub datasets: Vec<DatasetInfo>,
     pub detectors: Vec<DetectorInfo>,
+    /// The workers that scored the run's predictions (provenance: devices, capabilities).
+    pub workers: Vec<WorkerInfo>,
+}
+
+/// One worker that scored predictions of the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerInfo {
+    pub worker_id: String,
+    pub hostname: String,
+    pub dfbench_version: String,
+    /// e.g. `cuda:0`, `cpu`.
+    pub devices: Vec<String>,
+    /// e.g. `builtin`, `torch`, `cuda`.
+    pub capabilities: Vec<String>,
+    /// Predictions of this run the worker delivered.
+    pub predictions: u64,
 }
 
 /// One dataset of the run and its content fingerprint.
@@ -47,6 +63,15 @@ pub struct PredictionRecord {
     /// 0 = real, ≥ 1 = fake (as DeepfakeBench `get_test_metrics`).
     pub label: i64,
     pub method: String,
+    /// e.g. `FF-DF`; also the fallback source of [`PredictionRecord::category`].
+    pub label_group: String,
+    /// e.g. `test`; `split=<s>` slices exist when a dataset has two splits or more.
+    pub split: String,
+    /// Method category for category means (DF40: `FS`, `FR`, `EFS`, `FE`); empty = derive it
+    /// from `label_group` / `method` (see `report::category`).
+    pub category: String,
+    /// Worker that scored the sample (empty when unknown).
+    pub worker_id: String,
     /// Probability of "fake"; `None` when the prediction failed.
     pub score: Option<f64>,
     pub failure_kind: Option<String>,

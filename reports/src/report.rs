@@ -1,22 +1,35 @@
-//! Turns predictions into the report model: metric rows, failure lists and ROC curves.
+//! Turns predictions into the report model: metric rows (with intervals), leaderboards,
+//! failure lists and ROC curves.
 //!
-//! Grouping is detector × dataset × perturbation, with slices `all` and `subset=<name>` (always
-//! emitted, even for a single subset). Failed predictions (no score, or a non-finite score) are
-//! left out of the metrics and listed separately. Everything is kept in `BTreeMap`s and sorted,
-//! so the same input always gives the same report.
+//! Grouping is detector × dataset × perturbation × level × slice ([`slices`] names the slices,
+//! [`rows`] computes them in parallel). Failed predictions (no score, or a non-finite score)
+//! are left out of the metrics, counted in `n_failed` and listed separately. Everything is kept
+//! in `BTreeMap`s and sorted, so the same input always gives the same report.
+
+pub mod category;
+pub mod leaderboard;
+pub mod rows;
+pub mod slices;
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use crate::metrics::{self, MetricSet, MetricValue};
+use crate::metrics::bootstrap::BootstrapConfig;
+use crate::metrics::{self, MetricValue};
 use crate::model::{PredictionRecord, RunInfo};
+pub use leaderboard::{Leaderboard, LeaderboardEntry};
+pub use slices::{LEVEL_FRAME, LEVEL_VIDEO};
 
-/// Level of the metric rows: per frame / image (video-level aggregation is not done yet).
-pub const LEVEL_FRAME: &str = "frame";
 /// Slice name of the whole dataset.
 pub const SLICE_ALL: &str = "all";
 /// Perturbation charted when present (clean images).
 pub const BASELINE_PERTURBATION: &str = "none";
+
+/// How the report is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ReportOptions {
+    pub bootstrap: BootstrapConfig,
+}
 
 /// One metric of one slice; one line of `metrics.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,16 +39,21 @@ pub struct MetricRow {
     pub detector: String,
     pub dataset: String,
     pub perturbation: String,
-    /// `all` or `subset=<name>`.
+    /// `all`, `subset=<name>`, `method=<m>`, `split=<s>` or `category=<c>`.
     pub slice: String,
-    /// `frame`.
+    /// `frame` or `video`.
     pub level: String,
-    /// `acc`, `ap`, `auc` or `eer`.
+    /// One of [`metrics::METRIC_NAMES`].
     pub metric: String,
     pub value: Option<f64>,
     pub undefined_reason: Option<String>,
+    /// Bootstrap percentile interval (none for undefined metrics and category means).
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
     pub n_real: u64,
     pub n_fake: u64,
+    /// Failed units of the slice (predictions at frame level, videos at video level).
+    pub n_failed: u64,
 }
 
 impl MetricRow {
@@ -45,6 +63,11 @@ impl MetricRow {
             Some(v) => MetricValue::Value(v),
             None => MetricValue::Undefined(self.undefined_reason.clone().unwrap_or_default()),
         }
+    }
+
+    /// The interval, when both ends exist.
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        Some((self.ci_low?, self.ci_high?))
     }
 }
 
@@ -68,7 +91,7 @@ pub struct RocSeries {
     pub points: Vec<(f64, f64)>,
 }
 
-/// The ROC chart of one dataset (slice `all`, baseline perturbation).
+/// The ROC chart of one dataset (slice `all`, frame level, baseline perturbation).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RocChart {
     pub dataset: String,
@@ -79,7 +102,7 @@ pub struct RocChart {
 /// Everything the renderers need, computed once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    /// Sorted by detector, dataset, perturbation, slice, metric.
+    /// Sorted by detector, dataset, perturbation, level, slice, metric.
     pub rows: Vec<MetricRow>,
     /// Failed predictions per (detector, dataset, perturbation); only non-zero counts.
     pub failed_counts: BTreeMap<(String, String, String), u64>,
@@ -87,28 +110,10 @@ pub struct Report {
     pub failures: Vec<FailureRecord>,
     /// One chart per dataset, datasets sorted by name; series ranked like the leaderboard.
     pub charts: Vec<RocChart>,
+    /// Mean AUC across datasets per perturbation × level, detectors ranked.
+    pub leaderboards: Vec<Leaderboard>,
+    pub options: ReportOptions,
 }
-
-#[derive(Default)]
-struct Slice {
-    scores: Vec<f64>,
-    labels: Vec<bool>,
-}
-
-impl Slice {
-    fn push(&mut self, score: f64, fake: bool) {
-        self.scores.push(score);
-        self.labels.push(fake);
-    }
-}
-
-#[derive(Default)]
-struct Group {
-    all: Slice,
-    subsets: BTreeMap<String, Slice>,
-}
-
-type Key = (String, String, String);
 
 /// The failure of a prediction that has no usable score, if it has none.
 fn failure_of(p: &PredictionRecord) -> Option<FailureRecord> {
@@ -135,78 +140,10 @@ fn failure_of(p: &PredictionRecord) -> Option<FailureRecord> {
     })
 }
 
-/// Groups predictions; failed ones create their group and subset (so an all-failed slice shows
-/// up as "no samples") but add no score.
-fn group(predictions: &[PredictionRecord]) -> BTreeMap<Key, Group> {
-    let mut groups: BTreeMap<Key, Group> = BTreeMap::new();
-    for p in predictions {
-        let key = (
-            p.detector.clone(),
-            p.dataset.clone(),
-            p.perturbation.clone(),
-        );
-        let g = groups.entry(key).or_default();
-        let subset = g.subsets.entry(p.subset.clone()).or_default();
-        if let Some(score) = p.score.filter(|s| s.is_finite()) {
-            let fake = p.is_fake();
-            subset.push(score, fake);
-            g.all.push(score, fake);
-        }
-    }
-    groups
-}
-
-fn push_rows(rows: &mut Vec<MetricRow>, run: &RunInfo, key: &Key, slice: String, m: MetricSet) {
-    let metrics = [("acc", m.acc), ("ap", m.ap), ("auc", m.auc), ("eer", m.eer)];
-    for (name, value) in metrics {
-        rows.push(MetricRow {
-            run: run.run_id.clone(),
-            detector: key.0.clone(),
-            dataset: key.1.clone(),
-            perturbation: key.2.clone(),
-            slice: slice.clone(),
-            level: LEVEL_FRAME.to_string(),
-            metric: name.to_string(),
-            value: value.value(),
-            undefined_reason: value.undefined_reason().map(str::to_string),
-            n_real: m.n_real,
-            n_fake: m.n_fake,
-        });
-    }
-}
-
-/// Frame-level metric rows for every detector × dataset × perturbation × slice, sorted.
+/// Metric rows for every detector × dataset × perturbation × level × slice, sorted, with
+/// default options (1000 bootstrap resamples, fixed seed).
 pub fn compute_metrics(run: &RunInfo, predictions: &[PredictionRecord]) -> Vec<MetricRow> {
-    rows_of(run, &group(predictions))
-}
-
-fn rows_of(run: &RunInfo, groups: &BTreeMap<Key, Group>) -> Vec<MetricRow> {
-    let mut rows = Vec::new();
-    for (key, g) in groups {
-        let all = metrics::frame_metrics(&g.all.scores, &g.all.labels);
-        push_rows(&mut rows, run, key, SLICE_ALL.to_string(), all);
-        for (name, s) in &g.subsets {
-            let m = metrics::frame_metrics(&s.scores, &s.labels);
-            push_rows(&mut rows, run, key, format!("subset={name}"), m);
-        }
-    }
-    rows.sort_by(|a, b| {
-        (
-            &a.detector,
-            &a.dataset,
-            &a.perturbation,
-            &a.slice,
-            &a.metric,
-        )
-            .cmp(&(
-                &b.detector,
-                &b.dataset,
-                &b.perturbation,
-                &b.slice,
-                &b.metric,
-            ))
-    });
-    rows
+    rows::compute(run, predictions, &BootstrapConfig::default()).rows
 }
 
 /// Leaderboard order of `(auc, detector)`: AUC descending, undefined last, then by name.
@@ -230,10 +167,15 @@ fn chart_perturbation<'a>(perturbations: impl Iterator<Item = &'a str>) -> Optio
     first
 }
 
-fn roc_charts(groups: &BTreeMap<Key, Group>) -> Vec<RocChart> {
-    let mut by_dataset: BTreeMap<&str, Vec<(&Key, &Group)>> = BTreeMap::new();
-    for (key, g) in groups {
-        by_dataset.entry(key.1.as_str()).or_default().push((key, g));
+fn roc_charts(predictions: &[PredictionRecord]) -> Vec<RocChart> {
+    let groups = rows::group(predictions);
+    let mut by_dataset: BTreeMap<&str, Vec<(&rows::GroupKey, &Vec<&PredictionRecord>)>> =
+        BTreeMap::new();
+    for (key, records) in &groups {
+        by_dataset
+            .entry(key.1.as_str())
+            .or_default()
+            .push((key, records));
     }
     let mut charts = Vec::new();
     for (dataset, entries) in by_dataset {
@@ -243,10 +185,16 @@ fn roc_charts(groups: &BTreeMap<Key, Group>) -> Vec<RocChart> {
         let mut series: Vec<RocSeries> = entries
             .iter()
             .filter(|(k, _)| k.2 == pert)
-            .map(|(k, g)| RocSeries {
-                detector: k.0.clone(),
-                auc: metrics::auc(&g.all.scores, &g.all.labels),
-                points: metrics::roc_points(&g.all.scores, &g.all.labels),
+            .map(|(k, records)| {
+                let (scores, labels): (Vec<f64>, Vec<bool>) = records
+                    .iter()
+                    .filter_map(|r| r.score.filter(|s| s.is_finite()).map(|s| (s, r.is_fake())))
+                    .unzip();
+                RocSeries {
+                    detector: k.0.clone(),
+                    auc: metrics::auc(&scores, &labels),
+                    points: metrics::roc_points(&scores, &labels),
+                }
             })
             .collect();
         // Same order as the leaderboard: AUC descending, undefined last, then by name.
@@ -261,7 +209,11 @@ fn roc_charts(groups: &BTreeMap<Key, Group>) -> Vec<RocChart> {
 }
 
 /// Computes the whole report model.
-pub fn build_report(run: &RunInfo, predictions: &[PredictionRecord]) -> Report {
+pub fn build_report(
+    run: &RunInfo,
+    predictions: &[PredictionRecord],
+    options: &ReportOptions,
+) -> Report {
     let mut failures: Vec<FailureRecord> = predictions.iter().filter_map(failure_of).collect();
     failures.sort();
     let mut failed_counts = BTreeMap::new();
@@ -273,11 +225,14 @@ pub fn build_report(run: &RunInfo, predictions: &[PredictionRecord]) -> Report {
         );
         *failed_counts.entry(key).or_insert(0) += 1;
     }
-    let groups = group(predictions);
+    let computed = rows::compute(run, predictions, &options.bootstrap);
+    let leaderboards = leaderboard::leaderboards(&computed, options.bootstrap.confidence);
     Report {
-        rows: rows_of(run, &groups),
+        rows: computed.rows,
         failed_counts,
         failures,
-        charts: roc_charts(&groups),
+        charts: roc_charts(predictions),
+        leaderboards,
+        options: *options,
     }
 }

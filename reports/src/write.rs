@@ -1,8 +1,9 @@
 //! Writes the report files into an output directory.
 //!
-//! Files: `metrics.csv`, `leaderboard.md`, `index.html`, `roc-<dataset>.svg/.png` per dataset and
-//! `roc.svg/.png` (the first dataset by name). No chart is written when there are no predictions.
-//! Output is deterministic: the same input gives byte-identical files.
+//! Files: `metrics.csv`, `metrics.json`, `leaderboard.md`, `index.html`, `roc-<dataset>.svg/.png`
+//! per dataset and `roc.svg/.png` (the first dataset by name), plus the polars exports
+//! ([`crate::export`]). No chart is written when there are no predictions. Output is
+//! deterministic: the same input gives byte-identical files.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -13,18 +14,22 @@ use image::codecs::png::PngEncoder;
 
 use crate::chart;
 use crate::error::ReportError;
+use crate::export;
 use crate::model::{PredictionRecord, RunInfo};
 use crate::render;
-use crate::report::build_report;
+use crate::report::{Report, ReportOptions, build_report};
 
 /// What [`write_report`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportFiles {
     pub metrics_csv: PathBuf,
+    pub metrics_json: PathBuf,
     pub leaderboard_md: PathBuf,
     pub index_html: PathBuf,
     /// ROC charts: `roc.svg`, `roc.png`, then `roc-<dataset>.svg` / `.png` per dataset.
     pub charts: Vec<PathBuf>,
+    /// `predictions.csv`, `predictions.parquet`, `metrics.parquet`, `summary.csv`.
+    pub exports: Vec<PathBuf>,
     /// The text of `leaderboard.md`, e.g. for printing to the terminal.
     pub leaderboard_markdown: String,
 }
@@ -34,10 +39,12 @@ impl ReportFiles {
     pub fn paths(&self) -> Vec<&Path> {
         let mut out = vec![
             self.metrics_csv.as_path(),
+            self.metrics_json.as_path(),
             self.leaderboard_md.as_path(),
             self.index_html.as_path(),
         ];
         out.extend(self.charts.iter().map(PathBuf::as_path));
+        out.extend(self.exports.iter().map(PathBuf::as_path));
         out
     }
 }
@@ -89,25 +96,22 @@ fn png_bytes(rgb: &[u8], path: &Path) -> Result<Vec<u8>, ReportError> {
     Ok(png)
 }
 
-/// Computes the metrics and writes every report file into `out_dir` (created if missing).
+/// Computes the report with default options (1000 bootstrap resamples, fixed seed) and writes
+/// every report file into `out_dir` (created if missing).
 pub fn write_report(
     run: &RunInfo,
     predictions: &[PredictionRecord],
     out_dir: &Path,
 ) -> Result<ReportFiles, ReportError> {
-    fs::create_dir_all(out_dir).map_err(|source| ReportError::CreateDir {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
-    let report = build_report(run, predictions);
-    let boards = render::boards(&report);
+    let report = build_report(run, predictions, &ReportOptions::default());
+    write_built_report(run, predictions, &report, out_dir)
+}
 
-    let metrics_csv = out_dir.join("metrics.csv");
-    write(
-        &metrics_csv,
-        &render::csv::render(&report.rows, &metrics_csv)?,
-    )?;
-
+/// Writes the charts; returns the written paths and the inline SVG per (dataset, perturbation).
+fn write_charts(
+    report: &Report,
+    out_dir: &Path,
+) -> Result<(Vec<PathBuf>, BTreeMap<(String, String), String>), ReportError> {
     let mut charts = Vec::new();
     let mut svgs = BTreeMap::new();
     let mut taken = BTreeSet::new();
@@ -132,21 +136,54 @@ pub fn write_report(
         }
         svgs.insert((c.dataset.clone(), c.perturbation.clone()), svg);
     }
+    Ok((charts, svgs))
+}
 
-    let leaderboard_markdown = render::markdown::render(run, &boards);
+/// Writes every report file of an already computed report into `out_dir`.
+pub fn write_built_report(
+    run: &RunInfo,
+    predictions: &[PredictionRecord],
+    report: &Report,
+    out_dir: &Path,
+) -> Result<ReportFiles, ReportError> {
+    fs::create_dir_all(out_dir).map_err(|source| ReportError::CreateDir {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let boards = render::boards(report);
+
+    let metrics_csv = out_dir.join("metrics.csv");
+    write(
+        &metrics_csv,
+        &render::csv::render(&report.rows, &metrics_csv)?,
+    )?;
+    let metrics_json = out_dir.join("metrics.json");
+    let json = render::json::render(run, report).map_err(|source| ReportError::Json {
+        path: metrics_json.clone(),
+        source,
+    })?;
+    write(&metrics_json, json.as_bytes())?;
+
+    let (charts, svgs) = write_charts(report, out_dir)?;
+
+    let leaderboard_markdown = render::markdown::render(run, &report.leaderboards, &boards);
     let leaderboard_md = out_dir.join("leaderboard.md");
     write(&leaderboard_md, leaderboard_markdown.as_bytes())?;
 
-    let html = render::html::render(run, &boards, &report.failures, &svgs);
+    let html = render::html::render(run, report, &boards, &svgs);
     let index_html = out_dir.join("index.html");
     write(&index_html, html.as_bytes())?;
+
+    let exports = export::write_exports(out_dir, &run.run_id, predictions, &report.rows)?;
 
     tracing::info!(dir = %out_dir.display(), rows = report.rows.len(), "report written");
     Ok(ReportFiles {
         metrics_csv,
+        metrics_json,
         leaderboard_md,
         index_html,
         charts,
+        exports,
         leaderboard_markdown,
     })
 }

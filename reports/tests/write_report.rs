@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use dfbench_reports::{
-    DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, compute_metrics, write_report,
+    DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo, compute_metrics, write_report,
 };
 
 fn run_info() -> RunInfo {
@@ -40,6 +40,14 @@ fn run_info() -> RunInfo {
                 fingerprint: "fp-beta".into(),
             },
         ],
+        workers: vec![WorkerInfo {
+            worker_id: "w-gpu0".into(),
+            hostname: "node-7".into(),
+            dfbench_version: "0.1.0".into(),
+            devices: vec!["cuda:0".into()],
+            capabilities: vec!["builtin".into(), "torch".into()],
+            predictions: 19,
+        }],
     }
 }
 
@@ -59,14 +67,17 @@ fn pred(
         rel_path: path.into(),
         video_key: path.into(),
         label,
-        method: if label == 1 {
-            "faceswap".into()
-        } else {
-            "real".into()
+        // Two fake methods in `demo`: f1, f3 → faceswap (FS), f2, f4 → fomm (FR).
+        method: match (label, path) {
+            (0, _) => "real".into(),
+            (_, "f2.png" | "f4.png") => "fomm".into(),
+            _ => "faceswap".into(),
         },
         score,
         failure_kind: score.is_none().then(|| "decode_error".into()),
         failure_message: score.is_none().then(|| "truncated <jpeg> & co".into()),
+        worker_id: "w-gpu0".into(),
+        ..Default::default()
     }
 }
 
@@ -153,30 +164,76 @@ fn writes_all_files() {
         "roc-demo.png",
         "roc-other_set.svg",
         "roc-other_set.png",
+        "metrics.json",
+        "predictions.csv",
+        "predictions.parquet",
+        "metrics.parquet",
+        "summary.csv",
     ] {
         assert!(dir.join(name).is_file(), "{name} missing");
     }
-    assert_eq!(files.paths().len(), 9);
+    assert_eq!(files.paths().len(), 14);
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&dir, "metrics.json")).expect("metrics.json parses");
+    assert_eq!(json["schema"], "dfbench-metrics/1");
+    assert_eq!(json["leaderboards"][0]["entries"][0]["detector"], "alpha");
+    for name in ["predictions.parquet", "metrics.parquet"] {
+        let bytes = fs::read(dir.join(name)).expect("parquet");
+        assert!(
+            bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"),
+            "{name}"
+        );
+    }
+    let summary = read(&dir, "summary.csv");
+    assert!(
+        summary.starts_with(
+            "run,detector,dataset,perturbation,subset,predictions,scored,failed,fakes,mean_score\n"
+        ),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("run-0001,beta,demo,none,fakes,2,1,1,2,0.6\n"),
+        "{summary}"
+    );
 
     let csv = read(&dir, "metrics.csv");
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("run,detector,dataset,perturbation,slice,level,metric,value,n_real,n_fake")
+        Some(
+            "run,detector,dataset,perturbation,slice,level,metric,value,n_real,n_fake,ci_low,ci_high"
+        )
+    );
+    let auc_line = csv
+        .lines()
+        .find(|l| l.starts_with("run-0001,alpha,demo,none,all,frame,auc,0.9375,4,4,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    let ci: Vec<f64> = auc_line
+        .split(',')
+        .skip(10)
+        .map(|v| v.parse().expect("ci"))
+        .collect();
+    assert!(
+        ci.len() == 2 && ci[0] <= 0.9375 && 0.9375 <= ci[1],
+        "{auc_line}"
     );
     assert!(
-        csv.contains("run-0001,alpha,demo,none,all,frame,auc,0.9375,4,4\n"),
-        "{csv}"
-    );
-    assert!(
-        csv.contains("run-0001,alpha,demo,none,subset=fakes,frame,auc,,0,2\n"),
+        csv.contains("run-0001,alpha,demo,none,subset=fakes,frame,auc,,0,2,,\n"),
         "{csv}"
     );
 
     let md = read(&dir, "leaderboard.md");
     assert_eq!(md, files.leaderboard_markdown);
     assert!(md.contains("n/a (only fake)"), "{md}");
-    assert!(md.contains("| 1 | alpha | 0.9375 |"), "{md}");
+    assert!(md.contains("| 1 | alpha | 0.9375 ["), "{md}");
+    assert!(
+        md.contains("## Leaderboard: frame level (perturbation: none)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("method=fomm") && md.contains("category=FS"),
+        "{md}"
+    );
     assert!(md.contains("run-0001") && md.contains("smoke") && md.contains("0.1.0"));
 
     let html = read(&dir, "index.html");
@@ -184,6 +241,11 @@ fn writes_all_files() {
     assert!(html.contains("truncated &lt;jpeg&gt; &amp; co"));
     assert!(html.contains("nightly &lt;smoke&gt;"));
     assert!(html.contains("fp-demo") && html.contains("fp-beta") && html.contains("abc123"));
+    assert!(html.contains("id=\"leaderboard\"") && html.contains("id=\"heatmap\""));
+    assert!(
+        html.contains("w-gpu0") && html.contains("cuda:0"),
+        "workers in provenance"
+    );
     assert!(!html.contains("<script"), "no scripts");
     assert!(
         !html.contains("src=") && !html.contains("href="),

@@ -10,6 +10,8 @@ pub mod detector;
 pub mod pull;
 pub mod runtime;
 pub mod scoring;
+#[cfg(feature = "torch")]
+pub mod torch;
 
 pub use detector::{Detector, DetectorFailure};
 pub use pull::{WorkerConfig, WorkerError, WorkerStats, run_worker};

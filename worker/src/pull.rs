@@ -5,7 +5,7 @@
 
 use crate::client::{Client, ConnectError, connect, is_transient};
 use crate::runtime::load_detector;
-use crate::scoring::{LoadedDetector, score_chunk};
+use crate::scoring::{LoadedDetector, ShardScoring};
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::{self as pb};
 use std::path::PathBuf;
@@ -123,6 +123,8 @@ pub async fn run_worker(
         incarnation: new_incarnation(),
         device: config.device.clone(),
     };
+    let runtime = crate::runtime::describe(&config.device);
+    tracing::info!(worker_id = %config.worker_id, %runtime, "worker runtime");
     let registration = register(&mut client, &identity).await?;
     let heartbeat_interval =
         Duration::from_millis(u64::from(registration.heartbeat_interval_ms.max(100)));
@@ -286,20 +288,16 @@ async fn run_shard(
             .await
     });
     let mut sent = 0u64;
-    for chunk in lease.samples.chunks(config.chunk_size.max(1)) {
+    let mut scoring =
+        ShardScoring::start(root, lease.samples.clone(), detectors, config.chunk_size);
+    while let Some(scored) = scoring.next_chunk().await {
         if *revoked.borrow_and_update() == Some(lease.shard_id) {
             return Err(ShardError::Revoked);
         }
-        let chunk = chunk.to_vec();
-        let chunk_root = root.clone();
-        let chunk_detectors = Arc::clone(&detectors);
-        let scored =
-            tokio::task::spawn_blocking(move || score_chunk(&chunk_root, &chunk, &chunk_detectors))
-                .await;
         let predictions = match scored {
             Ok(predictions) => predictions,
-            Err(join_error) => {
-                let message = join_error.to_string();
+            Err(error) => {
+                let message = error.to_string();
                 give_back(client, identity, lease, "worker_crash", &message).await;
                 return Err(ShardError::Scoring(message));
             }

@@ -1,31 +1,97 @@
-//! Turning a detector spec from a lease into something that scores images: a built-in, or the
-//! reason this worker cannot run it (recorded as a typed failure for each of its predictions).
+//! Turning a detector spec from a lease into something that scores images: a built-in, a
+//! TorchScript model (with the `torch` feature), or the reason this worker cannot run it
+//! (recorded as a typed failure for each of its predictions).
 
 use crate::builtin::builtin_detector;
 use crate::scoring::LoadedDetector;
 use dfbench_proto::v1 as pb;
+use std::sync::Arc;
 
-/// Capabilities this worker declares at registration.
+/// Failure kind of every prediction of a detector this build cannot run.
+pub const UNSUPPORTED_KIND: &str = "detector_unavailable";
+
+/// Capabilities this worker declares at registration: `builtin`, plus `torch` and `cuda` when
+/// this build has TorchScript support and CUDA is usable.
 pub fn capabilities() -> Vec<String> {
-    vec!["builtin".to_string()]
+    let builtin = std::iter::once("builtin".to_string());
+    #[cfg(feature = "torch")]
+    {
+        let cuda = crate::torch::cuda_available().then(|| "cuda".to_string());
+        builtin
+            .chain(Some("torch".to_string()))
+            .chain(cuda)
+            .collect()
+    }
+    #[cfg(not(feature = "torch"))]
+    {
+        builtin.collect()
+    }
+}
+
+/// One line for the start-up log: device, libtorch version, CUDA availability.
+pub fn describe(device: &str) -> String {
+    #[cfg(feature = "torch")]
+    {
+        crate::torch::describe(device)
+    }
+    #[cfg(not(feature = "torch"))]
+    {
+        format!("device {device}; no torch support in this build (built-in detectors only)")
+    }
 }
 
 /// `device` is `cpu` or `cuda:N`; built-ins always run on the CPU.
 pub fn load_detector(spec: &pb::DetectorSpec, device: &str) -> LoadedDetector {
-    let _ = device;
     match spec.kind.as_str() {
         "builtin" => match builtin_detector(&spec.builtin, &spec.name) {
-            Some(detector) => LoadedDetector::Ready(detector),
+            Some(detector) => LoadedDetector::Ready(Arc::from(detector)),
             None => LoadedDetector::Unavailable {
                 name: spec.name.clone(),
+                kind: UNSUPPORTED_KIND,
                 reason: format!("this worker has no built-in detector `{}`", spec.builtin),
             },
         },
-        other => LoadedDetector::Unavailable {
-            name: spec.name.clone(),
-            reason: format!(
-                "this worker cannot run `{other}` detectors (built without the `torch` feature)"
-            ),
-        },
+        #[cfg(feature = "torch")]
+        "torchscript" => crate::torch::load_cached(spec, device),
+        other => {
+            let _ = device;
+            LoadedDetector::Unavailable {
+                name: spec.name.clone(),
+                kind: UNSUPPORTED_KIND,
+                reason: format!(
+                    "this worker cannot run `{other}` detectors (built without the `torch` feature); \
+                     run a worker built with `--features torch`"
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_builtin_and_kind_are_typed_unavailable() {
+        let spec = pb::DetectorSpec {
+            name: "x".to_string(),
+            kind: "builtin".to_string(),
+            builtin: "nope".to_string(),
+            ..Default::default()
+        };
+        let LoadedDetector::Unavailable { kind, reason, .. } = load_detector(&spec, "cpu") else {
+            panic!("an unknown built-in must be unavailable");
+        };
+        assert_eq!(kind, UNSUPPORTED_KIND);
+        assert!(reason.contains("nope"), "{reason}");
+        let spec = pb::DetectorSpec {
+            kind: "onnx".to_string(),
+            ..spec
+        };
+        assert!(matches!(
+            load_detector(&spec, "cpu"),
+            LoadedDetector::Unavailable { .. }
+        ));
+        assert!(capabilities().contains(&"builtin".to_string()));
     }
 }

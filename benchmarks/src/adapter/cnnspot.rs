@@ -1,9 +1,9 @@
 //! CNNSpot-style layout: `<root>/<subset>/[<class>/]{0_real,1_fake}/*` (REFERENCE §1.10).
 //! A root that holds `0_real`/`1_fake` directly is one subset named after the dataset.
 
-use super::{AdapterError, Enumerated, is_image};
+use super::{AdapterError, Enumerated, is_image, read_dir_sorted};
 use crate::sample::{Label, Sample};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const REAL_DIR: &str = "0_real";
 const FAKE_DIR: &str = "1_fake";
@@ -49,9 +49,11 @@ pub fn enumerate(dataset: &str, root: &Path) -> Result<Enumerated, AdapterError>
         sizes.push(file.size);
     }
     Ok(Enumerated {
+        name: dataset.to_string(),
         root: root.to_path_buf(),
         samples,
         sizes,
+        missing: Vec::new(),
     })
 }
 
@@ -122,20 +124,6 @@ fn collect_images(
         });
     }
     Ok(())
-}
-
-fn read_dir_sorted(dataset: &str, dir: &Path) -> Result<Vec<PathBuf>, AdapterError> {
-    let io_error = |source| AdapterError::Io {
-        dataset: dataset.to_string(),
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io_error)? {
-        paths.push(entry.map_err(io_error)?.path());
-    }
-    paths.sort();
-    Ok(paths)
 }
 
 #[cfg(test)]

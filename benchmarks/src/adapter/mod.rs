@@ -1,9 +1,34 @@
-//! Dataset adapters: each turns an on-disk layout into a sorted list of samples.
+//! Dataset adapters: each turns an on-disk layout into sorted samples (REFERENCE §1, §8).
+//!
+//! | format | layout | module |
+//! |---|---|---|
+//! | `cnnspot` | `<subset>/[<class>/]{0_real,1_fake}/*` | [`cnnspot`] |
+//! | `dfb-json` | DeepfakeBench dataset JSONs + the rgb folder they point into | [`dfb_json`] |
+//! | `ffpp` | FaceForensics++ preprocessed folders + official split pair lists | [`ffpp`] |
+//! | `df40` | `DF40/<method>/{ff,cdf}`, `DF40/<set>/{fake,real}` + FF++ / Celeb-DF reals | [`df40`] |
+//! | `dire` | DiffusionForensics `<tree>/<split>/<domain>/<generator>/` | [`dire`] |
+//! | `csv` | a manifest: path, label[, video, method, split, subset] | [`csv_manifest`] |
+//!
+//! Formats whose test sets share a real side expand into one dataset per set (`<name>/<set>`).
 
 pub mod cnnspot;
+pub mod csv_manifest;
+pub mod df40;
+pub mod dfb_json;
+pub mod dire;
+pub mod ffpp;
+pub mod frames;
+mod json_shape;
+pub mod labels;
+mod videos;
+mod walk;
 
+pub(crate) use videos::{DatasetBuilder, Video};
+pub(crate) use walk::{is_image, read_dir_sorted};
+
+use crate::roots::{DataRoots, RootError};
 use crate::sample::Sample;
-use crate::suite::{DatasetSpec, Suite};
+use crate::suite::DatasetSpec;
 use std::path::{Path, PathBuf};
 
 /// File extensions the decoder reads.
@@ -33,14 +58,72 @@ pub enum AdapterError {
     UnknownFormat { dataset: String, format: String },
     #[error("dataset `{dataset}`: path {path} is not valid UTF-8; rename it")]
     NonUtf8Path { dataset: String, path: PathBuf },
+    #[error(transparent)]
+    Root(#[from] RootError),
+    #[error("dataset `{dataset}`: {file} is not valid JSON: {message}; fix or regenerate the file")]
+    JsonSyntax {
+        dataset: String,
+        file: PathBuf,
+        message: String,
+    },
+    #[error(
+        "dataset `{dataset}`: {file} at {json_path}: expected {expected}, found {found}; the DeepfakeBench schema is dataset → label → split → [compression →] video → {{label, frames}}"
+    )]
+    MalformedJson {
+        dataset: String,
+        file: PathBuf,
+        json_path: String,
+        expected: String,
+        found: String,
+    },
+    #[error("dataset `{dataset}`: unknown label name `{label}` in {location}; {hint}")]
+    UnknownLabel {
+        dataset: String,
+        location: String,
+        label: String,
+        hint: String,
+    },
+    #[error(
+        "dataset `{dataset}`: video `{video}` has frame {frame} whose name is not a number, but `frames = \"first:N\"` (DeepfakeBench order) sorts frames by their numeric names; rename the frames or use \"uniform:N\" / \"all\""
+    )]
+    NonNumericFrame {
+        dataset: String,
+        video: String,
+        frame: String,
+    },
+    #[error("dataset `{dataset}`: unknown set `{set}`; known sets: {known}")]
+    UnknownSet {
+        dataset: String,
+        set: String,
+        known: String,
+    },
+    #[error("dataset `{dataset}`: {what} {path} does not exist; {hint}")]
+    MissingLayout {
+        dataset: String,
+        what: String,
+        path: PathBuf,
+        hint: String,
+    },
+    #[error("dataset `{dataset}`: {file}, {location}: {message}")]
+    Manifest {
+        dataset: String,
+        file: PathBuf,
+        location: String,
+        message: String,
+    },
 }
 
-/// A dataset enumerated from disk: its samples (sorted by path) and each file's size.
+/// One dataset enumerated from disk: its samples (sorted by path), each file's size (0 when
+/// missing) and which listed files are missing.
 #[derive(Debug, Clone)]
 pub struct Enumerated {
+    /// Name of the stored dataset: the suite name, or `<name>/<set>` for an expanded set.
+    pub name: String,
     pub root: PathBuf,
     pub samples: Vec<Sample>,
     pub sizes: Vec<u64>,
+    /// Indices into `samples` of files listed by a manifest but absent on disk.
+    pub missing: Vec<usize>,
 }
 
 impl Enumerated {
@@ -49,17 +132,35 @@ impl Enumerated {
     }
 }
 
-/// Enumerates one dataset of a suite with the adapter its `format` names.
-pub fn enumerate(spec: &DatasetSpec, data_root: &Path) -> Result<Enumerated, AdapterError> {
-    let root = Suite::resolve_root(spec, data_root);
+/// Everything one `[[datasets]]` entry produced.
+#[derive(Debug, Clone)]
+pub struct SpecEnumeration {
+    pub datasets: Vec<Enumerated>,
+    /// Label-map problems found while reading (e.g. a `label_map` entry no label uses).
+    pub label_problems: Vec<String>,
+}
+
+/// Enumerates one dataset entry of a suite with the adapter its `format` names.
+pub fn enumerate(spec: &DatasetSpec, roots: &DataRoots) -> Result<SpecEnumeration, AdapterError> {
+    let root_text = spec.root.to_string_lossy();
+    let root = roots.resolve(&spec.name, "root", &root_text)?;
     if !root.is_dir() {
         return Err(AdapterError::MissingRoot {
             dataset: spec.name.clone(),
             root,
         });
     }
+    let single = |enumerated: Enumerated| SpecEnumeration {
+        datasets: vec![enumerated],
+        label_problems: Vec::new(),
+    };
     match spec.format.as_str() {
-        "cnnspot" => cnnspot::enumerate(&spec.name, &root),
+        "cnnspot" => cnnspot::enumerate(&spec.name, &root).map(single),
+        "dfb-json" => dfb_json::enumerate(spec, &root, roots),
+        "ffpp" => ffpp::enumerate(spec, &root).map(no_problems),
+        "df40" => df40::enumerate(spec, &root).map(no_problems),
+        "dire" => dire::enumerate(spec, &root).map(no_problems),
+        "csv" => csv_manifest::enumerate(spec, &root, roots),
         other => Err(AdapterError::UnknownFormat {
             dataset: spec.name.clone(),
             format: other.to_string(),
@@ -67,9 +168,47 @@ pub fn enumerate(spec: &DatasetSpec, data_root: &Path) -> Result<Enumerated, Ada
     }
 }
 
-pub(crate) fn is_image(path: &Path) -> bool {
-    path.extension()
-        .and_then(|ext| ext.to_str())
-        .map(|ext| IMAGE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
-        .unwrap_or(false)
+fn no_problems(datasets: Vec<Enumerated>) -> SpecEnumeration {
+    SpecEnumeration {
+        datasets,
+        label_problems: Vec::new(),
+    }
+}
+
+/// `label_map` entries no label of the data used: most likely a typo in the suite.
+pub(crate) fn unused_label_map_entries(
+    spec: &DatasetSpec,
+    used: &std::collections::BTreeSet<String>,
+) -> Vec<String> {
+    spec.label_map
+        .keys()
+        .filter(|name| !used.contains(*name))
+        .map(|name| {
+            format!(
+                "dataset `{}`: label_map entry `{name}` matches no label in the data; check its spelling",
+                spec.name
+            )
+        })
+        .collect()
+}
+
+/// The stored name of set `set` of dataset entry `name`.
+pub(crate) fn set_dataset_name(name: &str, set: &str) -> String {
+    format!("{name}/{set}")
+}
+
+/// A path relative to `root` with `/` separators, or the error that names it.
+pub(crate) fn relative_path(
+    dataset: &str,
+    root: &Path,
+    path: &Path,
+) -> Result<String, AdapterError> {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    relative
+        .to_str()
+        .map(|text| text.replace('\\', "/"))
+        .ok_or_else(|| AdapterError::NonUtf8Path {
+            dataset: dataset.to_string(),
+            path: path.to_path_buf(),
+        })
 }

@@ -54,11 +54,30 @@ fn synth_is_deterministic_and_complete() {
     assert_eq!(first.images, second.images);
     let (hash_a, count_a) = tree_hash(a.path());
     let (hash_b, count_b) = tree_hash(b.path());
-    assert_eq!(count_a, first.images + 1, "images plus README.txt");
+    let (_, cnnspot_files) = tree_hash(&first.root);
+    assert_eq!(
+        cnnspot_files, first.images,
+        "cnnspot/ holds exactly the demo images"
+    );
+    let layout_images: usize = first.layouts.iter().map(|layout| layout.images).sum();
+    assert!(
+        count_a > first.images + layout_images,
+        "images, layout images, JSONs, README: {count_a} files"
+    );
     assert_eq!(count_a, count_b);
     assert_eq!(hash_a, hash_b, "two runs must write byte-identical files");
     let readme = std::fs::read_to_string(a.path().join("README.txt")).expect("readme");
     assert!(readme.contains("diffusion-weak"));
+    let names: Vec<&str> = first
+        .layouts
+        .iter()
+        .map(|layout| layout.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["ffpp", "dfb-cross", "df40", "diffusionforensics", "custom"]
+    );
+    assert!(readme.contains("format csv"), "{readme}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod cancel;
 pub mod coordinator;
+pub mod datasets;
 pub mod demo;
 pub mod export;
 pub mod report;

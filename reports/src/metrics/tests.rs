@@ -121,3 +121,33 @@ fn display_shows_four_decimals() {
     assert_eq!(MetricValue::Value(1.0).to_string(), "1.0000");
     assert_eq!(MetricValue::Value(0.5).value(), Some(0.5));
 }
+
+#[test]
+fn interpolated_eer_and_tpr_at_fpr() {
+    // ROC (0,0) (0,.5) (.5,.5) (.5,1) (1,1): 1 − tpr − fpr is 1, .5, 0 → crossing at fpr .5.
+    let s = [0.1, 0.4, 0.35, 0.8];
+    let y = [false, false, true, true];
+    close(v(&eer_interpolated(&s, &y)), 0.5);
+    // 4 reals at 0.1..0.4, fakes at 0.35 and 0.8: at FPR 0 the best TPR is 0.5.
+    let m = frame_metrics(&s, &y);
+    close(v(&m.tpr_at_fpr[0]), 0.5);
+    close(v(&tpr_at_fpr(&s, &y, 0.5)), 1.0);
+    // Constant scores: the only segment (0,0)→(1,1) crosses at 0.5.
+    close(
+        v(&eer_interpolated(&[0.3; 4], &[true, false, true, false])),
+        0.5,
+    );
+}
+
+#[test]
+fn real_and_fake_accuracy_split_by_label() {
+    let s = [0.2, 0.7, 0.6, 0.4, 0.5];
+    let y = [false, false, true, true, true];
+    let m = frame_metrics(&s, &y);
+    close(v(&m.real_acc), 0.5);
+    close(v(&m.fake_acc), 1.0 / 3.0);
+    close(v(&m.acc), 0.4);
+    let only_fake = frame_metrics(&[0.9], &[true]);
+    assert_eq!(only_fake.real_acc.undefined_reason(), Some("only fake"));
+    close(v(&only_fake.fake_acc), 1.0);
+}

@@ -1,13 +1,17 @@
 //! `index.html`: one self-contained page (inline CSS, inline SVG charts, no scripts, no links,
-//! no web fonts). Every string from the input is HTML-escaped.
+//! no web fonts). Every string from the input is HTML-escaped. Sections: leaderboard (with
+//! intervals and rank), heatmap detector × dataset (AUC), robustness per perturbation, one
+//! section per dataset (ranked table, per-subset and per-method AUC, ROC chart), failures with
+//! reasons, provenance (versions, fingerprints, workers and their devices).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::metrics::MetricValue;
 use crate::model::RunInfo;
+use crate::render::html_sections as sections;
 use crate::render::{Board, escape_html as esc};
-use crate::report::FailureRecord;
+use crate::report::{FailureRecord, Report};
 
 /// Failures listed in the page; the rest are counted in a "… and N more" line.
 pub const MAX_FAILURE_ROWS: usize = 200;
@@ -21,9 +25,11 @@ th,td{border:1px solid #d8d8d8;padding:.3rem .6rem;text-align:left;vertical-alig
 th{background:#f3f4f6}td.num{text-align:right;font-variant-numeric:tabular-nums}\
 td.na{color:#888;text-align:right}code{font-size:.85rem;word-break:break-all}\
 .chart svg{max-width:100%;height:auto;border:1px solid #eee}\
-p.note{color:#555;font-size:.9rem}";
+p.note{color:#555;font-size:.9rem}\
+table.heat td.num{min-width:4.5rem;text-align:center}small.ci{color:#555}";
 
-fn metric_cell(v: &MetricValue) -> String {
+/// A table cell for a metric: right-aligned number, or grey `n/a (reason)`.
+pub fn metric_cell(v: &MetricValue) -> String {
     match v {
         MetricValue::Value(_) => format!("<td class=\"num\">{v}</td>"),
         MetricValue::Undefined(_) => format!("<td class=\"na\">{}</td>", esc(&v.to_string())),
@@ -31,7 +37,7 @@ fn metric_cell(v: &MetricValue) -> String {
 }
 
 fn provenance(out: &mut String, run: &RunInfo) {
-    out.push_str("<section><h2>Provenance</h2><table>\n");
+    out.push_str("<section id=\"provenance\"><h2>Provenance</h2><table>\n");
     let rows = [
         ("Run id", &run.run_id),
         ("Run name", &run.name),
@@ -65,69 +71,52 @@ fn provenance(out: &mut String, run: &RunInfo) {
             esc(&d.fingerprint)
         );
     }
+    out.push_str("</table>\n<h3>Workers</h3><table>\n");
+    out.push_str("<tr><th>Worker</th><th>Host</th><th>Devices</th><th>Capabilities</th>");
+    out.push_str("<th>dfbench</th><th>Predictions</th></tr>\n");
+    for w in &run.workers {
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"num\">{}</td></tr>",
+            esc(&w.worker_id),
+            esc(&w.hostname),
+            esc(&w.devices.join(", ")),
+            esc(&w.capabilities.join(", ")),
+            esc(&w.dfbench_version),
+            w.predictions
+        );
+    }
+    if run.workers.is_empty() {
+        out.push_str("<tr><td colspan=\"6\" class=\"na\">no worker recorded</td></tr>\n");
+    }
     out.push_str("</table></section>\n");
 }
 
-fn board(out: &mut String, b: &Board, svg: Option<&String>) {
+pub fn failures(out: &mut String, failures: &[FailureRecord]) {
     let _ = writeln!(
         out,
-        "<section><h2>{} <small>(perturbation: {})</small></h2>",
-        esc(&b.dataset),
-        esc(&b.perturbation)
+        "<section id=\"failures\"><h2>Failures ({})</h2>",
+        failures.len()
     );
-    out.push_str("<table>\n<tr><th>Rank</th><th>Detector</th><th>AUC</th><th>AP</th>");
-    out.push_str("<th>EER</th><th>ACC</th><th>n_real</th><th>n_fake</th><th>failed</th></tr>\n");
-    for (i, e) in b.entries.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "<tr><td class=\"num\">{}</td><td>{}</td>{}{}{}{}<td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            i + 1,
-            esc(&e.detector),
-            metric_cell(&e.auc),
-            metric_cell(&e.ap),
-            metric_cell(&e.eer),
-            metric_cell(&e.acc),
-            e.n_real,
-            e.n_fake,
-            e.failed
-        );
-    }
-    out.push_str("</table>\n");
-    if !b.subsets.is_empty() {
-        out.push_str("<h3>AUC per subset</h3><table>\n<tr><th>Detector</th>");
-        for s in &b.subsets {
-            let _ = write!(out, "<th>{}</th>", esc(s));
-        }
-        out.push_str("</tr>\n");
-        for e in &b.entries {
-            let _ = write!(out, "<tr><td>{}</td>", esc(&e.detector));
-            for s in &b.subsets {
-                match e.subset_auc.get(s) {
-                    Some(v) => out.push_str(&metric_cell(v)),
-                    None => out.push_str("<td class=\"na\">–</td>"),
-                }
-            }
-            out.push_str("</tr>\n");
-        }
-        out.push_str("</table>\n");
-    }
-    if let Some(svg) = svg {
-        // Plotters escapes the text it writes into the SVG.
-        out.push_str("<h3>ROC curve (slice: all)</h3>\n<div class=\"chart\">\n");
-        out.push_str(svg.trim());
-        out.push_str("\n</div>\n");
-    }
-    out.push_str("</section>\n");
-}
-
-fn failures(out: &mut String, failures: &[FailureRecord]) {
-    let _ = writeln!(out, "<section><h2>Failures ({})</h2>", failures.len());
     if failures.is_empty() {
         out.push_str("<p class=\"note\">No failed predictions.</p></section>\n");
         return;
     }
     out.push_str("<p class=\"note\">Failed predictions are excluded from all metrics.</p>\n");
+    let mut by_kind: BTreeMap<&str, u64> = BTreeMap::new();
+    for f in failures {
+        *by_kind.entry(f.kind.as_str()).or_default() += 1;
+    }
+    out.push_str("<table>\n<tr><th>Reason</th><th>Count</th></tr>\n");
+    for (kind, count) in by_kind {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{count}</td></tr>",
+            esc(kind)
+        );
+    }
+    out.push_str("</table>\n");
     out.push_str("<table>\n<tr><th>Detector</th><th>Dataset</th><th>Sample path</th>");
     out.push_str("<th>Kind</th><th>Message</th></tr>\n");
     for f in failures.iter().take(MAX_FAILURE_ROWS) {
@@ -155,8 +144,8 @@ fn failures(out: &mut String, failures: &[FailureRecord]) {
 /// The whole page. `charts` maps (dataset, perturbation) to the inline SVG of its ROC chart.
 pub fn render(
     run: &RunInfo,
+    report: &Report,
     boards: &[Board],
-    failure_list: &[FailureRecord],
     charts: &BTreeMap<(String, String), String>,
 ) -> String {
     let title = if run.name.is_empty() {
@@ -170,20 +159,28 @@ pub fn render(
     let _ = writeln!(out, "<title>dfbench report: {}</title>", esc(title));
     let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
     let _ = writeln!(out, "<h1>dfbench report: {}</h1>", esc(title));
-    out.push_str(
-        "<p class=\"note\">Frame-level metrics. AUC, AP and EER follow DeepfakeBench \
-         (scikit-learn definitions); ACC counts score &gt; 0.5 as fake. \
-         <em>n/a</em> marks a metric that is undefined for that slice, with the reason.</p>\n",
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">AUC, AP and EER follow DeepfakeBench (scikit-learn definitions); ACC \
+         counts score &gt; 0.5 as fake. Brackets are {:.0}% stratified bootstrap intervals \
+         ({} resamples, seed {}). <em>n/a</em> marks a metric that is undefined for that \
+         slice, with the reason.</p>",
+        report.options.bootstrap.confidence * 100.0,
+        report.options.bootstrap.resamples,
+        report.options.bootstrap.seed
     );
-    provenance(&mut out, run);
+    sections::leaderboards(&mut out, &report.leaderboards);
+    sections::heatmap(&mut out, &report.leaderboards);
+    sections::robustness(&mut out, &report.leaderboards);
     if boards.is_empty() {
         out.push_str("<section><h2>Results</h2><p class=\"note\">No predictions.</p></section>\n");
     }
-    for b in boards {
+    for (i, b) in boards.iter().enumerate() {
         let key = (b.dataset.clone(), b.perturbation.clone());
-        board(&mut out, b, charts.get(&key));
+        sections::board(&mut out, i, b, charts.get(&key));
     }
-    failures(&mut out, failure_list);
+    failures(&mut out, &report.failures);
+    provenance(&mut out, run);
     let _ = writeln!(
         out,
         "<footer><p class=\"note\">dfbench {}; run {}</p></footer>\n</body>\n</html>",
@@ -209,8 +206,10 @@ mod tests {
                 message: "took \"too\" long".into(),
             })
             .collect();
-        let html = render(&RunInfo::default(), &[], &list, &BTreeMap::new());
+        let mut html = String::new();
+        failures(&mut html, &list);
         assert!(html.contains("<h2>Failures (205)</h2>"));
+        assert!(html.contains("<td>timeout</td><td class=\"num\">205</td>"));
         assert!(html.contains("img/199.png") && !html.contains("img/200.png"));
         assert!(html.contains("… and 5 more"));
         assert!(html.contains("d&lt;1&gt;") && html.contains("took &quot;too&quot; long"));

@@ -1,30 +1,42 @@
-//! Renderers of the report model (CSV, Markdown, HTML) and the leaderboard view they share.
+//! Renderers of the report model (CSV, JSON, Markdown, HTML) and the per-dataset board view
+//! they share.
 
 pub mod csv;
 pub mod html;
+mod html_sections;
+pub mod json;
 pub mod markdown;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::metrics::MetricValue;
-use crate::report::{Report, SLICE_ALL, rank_order};
+use crate::report::{LEVEL_FRAME, LEVEL_VIDEO, MetricRow, Report, SLICE_ALL, rank_order};
 
-/// One detector's line in a leaderboard.
+/// One detector's line in a dataset's board (frame level).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoardEntry {
     pub detector: String,
     pub auc: MetricValue,
+    pub auc_interval: Option<(f64, f64)>,
     pub ap: MetricValue,
     pub eer: MetricValue,
     pub acc: MetricValue,
+    pub real_acc: MetricValue,
+    pub fake_acc: MetricValue,
+    pub tpr_at_fpr_1: MetricValue,
+    pub tpr_at_fpr_5: MetricValue,
+    /// Video-level AUC, when the dataset has a video level.
+    pub video_auc: Option<MetricValue>,
     pub n_real: u64,
     pub n_fake: u64,
     pub failed: u64,
     /// AUC per subset name.
     pub subset_auc: BTreeMap<String, MetricValue>,
+    /// AUC per `method=<m>` and `category=<c>` slice (keys are the slice names).
+    pub method_auc: BTreeMap<String, MetricValue>,
 }
 
-/// The leaderboard of one dataset × perturbation, detectors ranked by AUC (descending;
+/// The board of one dataset × perturbation, detectors ranked by AUC (descending;
 /// undefined last; ties by detector name).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Board {
@@ -33,10 +45,75 @@ pub struct Board {
     pub entries: Vec<BoardEntry>,
     /// All subset names seen in this dataset × perturbation, sorted.
     pub subsets: Vec<String>,
+    /// `method=<m>` then `category=<c>` slice names seen, sorted within each kind.
+    pub methods: Vec<String>,
+    pub has_video: bool,
 }
 
 fn undefined() -> MetricValue {
     MetricValue::Undefined("no samples".to_string())
+}
+
+fn new_entry(detector: &str) -> BoardEntry {
+    BoardEntry {
+        detector: detector.to_string(),
+        auc: undefined(),
+        auc_interval: None,
+        ap: undefined(),
+        eer: undefined(),
+        acc: undefined(),
+        real_acc: undefined(),
+        fake_acc: undefined(),
+        tpr_at_fpr_1: undefined(),
+        tpr_at_fpr_5: undefined(),
+        video_auc: None,
+        n_real: 0,
+        n_fake: 0,
+        failed: 0,
+        subset_auc: BTreeMap::new(),
+        method_auc: BTreeMap::new(),
+    }
+}
+
+fn absorb(entry: &mut BoardEntry, row: &MetricRow) {
+    if row.level == LEVEL_VIDEO {
+        if row.slice == SLICE_ALL && row.metric == "auc" {
+            entry.video_auc = Some(row.metric_value());
+        }
+        return;
+    }
+    if row.level != LEVEL_FRAME {
+        return;
+    }
+    if row.slice == SLICE_ALL {
+        entry.n_real = row.n_real;
+        entry.n_fake = row.n_fake;
+        let slot = match row.metric.as_str() {
+            "auc" => {
+                entry.auc_interval = row.interval();
+                &mut entry.auc
+            }
+            "ap" => &mut entry.ap,
+            "eer" => &mut entry.eer,
+            "acc" => &mut entry.acc,
+            "real_acc" => &mut entry.real_acc,
+            "fake_acc" => &mut entry.fake_acc,
+            "tpr@fpr=0.01" => &mut entry.tpr_at_fpr_1,
+            "tpr@fpr=0.05" => &mut entry.tpr_at_fpr_5,
+            _ => return,
+        };
+        *slot = row.metric_value();
+    } else if row.metric == "auc" {
+        if let Some(subset) = row.slice.strip_prefix("subset=") {
+            entry
+                .subset_auc
+                .insert(subset.to_string(), row.metric_value());
+        } else if row.slice.starts_with("method=") || row.slice.starts_with("category=") {
+            entry
+                .method_auc
+                .insert(row.slice.clone(), row.metric_value());
+        }
+    }
 }
 
 /// Builds one board per dataset × perturbation from the metric rows.
@@ -49,35 +126,8 @@ pub fn boards(report: &Report) -> Vec<Board> {
             .entry(key)
             .or_default()
             .entry(row.detector.clone())
-            .or_insert_with(|| BoardEntry {
-                detector: row.detector.clone(),
-                auc: undefined(),
-                ap: undefined(),
-                eer: undefined(),
-                acc: undefined(),
-                n_real: 0,
-                n_fake: 0,
-                failed: 0,
-                subset_auc: BTreeMap::new(),
-            });
-        if row.slice == SLICE_ALL {
-            entry.n_real = row.n_real;
-            entry.n_fake = row.n_fake;
-            let slot = match row.metric.as_str() {
-                "auc" => &mut entry.auc,
-                "ap" => &mut entry.ap,
-                "eer" => &mut entry.eer,
-                "acc" => &mut entry.acc,
-                _ => continue,
-            };
-            *slot = row.metric_value();
-        } else if let Some(subset) = row.slice.strip_prefix("subset=")
-            && row.metric == "auc"
-        {
-            entry
-                .subset_auc
-                .insert(subset.to_string(), row.metric_value());
-        }
+            .or_insert_with(|| new_entry(&row.detector));
+        absorb(entry, row);
     }
     by_key
         .into_iter()
@@ -92,14 +142,32 @@ pub fn boards(report: &Report) -> Vec<Board> {
                 .iter()
                 .flat_map(|e| e.subset_auc.keys().cloned())
                 .collect();
+            let methods: BTreeSet<String> = entries
+                .iter()
+                .flat_map(|e| e.method_auc.keys().cloned())
+                .collect();
+            // `method=` before `category=`: reverse the natural order of the two prefixes.
+            let (mut methods, categories): (Vec<String>, Vec<String>) =
+                methods.into_iter().partition(|m| m.starts_with("method="));
+            methods.extend(categories);
             Board {
                 dataset,
                 perturbation,
+                has_video: entries.iter().any(|e| e.video_auc.is_some()),
                 entries,
                 subsets: subsets.into_iter().collect(),
+                methods,
             }
         })
         .collect()
+}
+
+/// `0.9375 [0.8125, 1.0000]` or the bare value when there is no interval.
+pub fn with_interval(value: &MetricValue, interval: Option<(f64, f64)>) -> String {
+    match (value, interval) {
+        (MetricValue::Value(_), Some((low, high))) => format!("{value} [{low:.4}, {high:.4}]"),
+        _ => value.to_string(),
+    }
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

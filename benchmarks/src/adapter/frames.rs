@@ -1,0 +1,158 @@
+//! Frame selection inside a video: all frames, N evenly spaced, or DeepfakeBench's legacy
+//! "first N of the frames sorted by their numeric name" (REFERENCE §1.6).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How many frames of each video a run scores. Written in the suite as `"all"`,
+/// `"uniform:N"` or `"first:N"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum FrameSelection {
+    /// Every listed frame.
+    All,
+    /// N frames evenly spaced over the sorted frames (indices linspace(0, n−1, N), truncated).
+    Uniform(usize),
+    /// DeepfakeBench's loader: the first N frames in numeric order (needs numeric frame names).
+    First(usize),
+}
+
+impl TryFrom<String> for FrameSelection {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let bad = || {
+            format!(
+                "frames = \"{text}\" is not a frame selection: use \"all\", \"uniform:N\" or \"first:N\" with N ≥ 1"
+            )
+        };
+        if text == "all" {
+            return Ok(FrameSelection::All);
+        }
+        let (kind, count) = text.split_once(':').ok_or_else(bad)?;
+        let count: usize = count.trim().parse().map_err(|_| bad())?;
+        if count == 0 {
+            return Err(bad());
+        }
+        match kind {
+            "uniform" => Ok(FrameSelection::Uniform(count)),
+            "first" => Ok(FrameSelection::First(count)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl From<FrameSelection> for String {
+    fn from(selection: FrameSelection) -> String {
+        selection.to_string()
+    }
+}
+
+impl fmt::Display for FrameSelection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FrameSelection::All => write!(f, "all"),
+            FrameSelection::Uniform(n) => write!(f, "uniform:{n}"),
+            FrameSelection::First(n) => write!(f, "first:{n}"),
+        }
+    }
+}
+
+/// The numeric frame index in a frame file name (`015.png` → 15), if the stem is a number.
+pub fn frame_index(rel_path: &str) -> Option<u32> {
+    let file = rel_path.rsplit('/').next()?;
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    stem.parse().ok()
+}
+
+/// A frame name that is not a number, under a selection that needs numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NonNumericFrame {
+    pub frame: String,
+}
+
+/// Sorts `frames` (numerically when every name is a number, else by path) and keeps the
+/// selected ones. `First` needs numeric names, as DeepfakeBench's sort does.
+pub fn select(
+    frames: Vec<String>,
+    selection: &FrameSelection,
+) -> Result<Vec<String>, NonNumericFrame> {
+    let mut keyed: Vec<(Option<u32>, String)> = frames
+        .into_iter()
+        .map(|frame| (frame_index(&frame), frame))
+        .collect();
+    let all_numeric = keyed.iter().all(|(index, _)| index.is_some());
+    if let FrameSelection::First(_) = selection
+        && let Some((_, frame)) = keyed.iter().find(|(index, _)| index.is_none())
+    {
+        return Err(NonNumericFrame {
+            frame: frame.clone(),
+        });
+    }
+    if all_numeric {
+        keyed.sort();
+    } else {
+        keyed.sort_by(|a, b| a.1.cmp(&b.1));
+    }
+    let sorted: Vec<String> = keyed.into_iter().map(|(_, frame)| frame).collect();
+    let total = sorted.len();
+    Ok(match *selection {
+        FrameSelection::All => sorted,
+        FrameSelection::First(n) => sorted.into_iter().take(n).collect(),
+        FrameSelection::Uniform(n) if n >= total => sorted,
+        FrameSelection::Uniform(n) => {
+            let picks: Vec<usize> = if n == 1 {
+                vec![0]
+            } else {
+                (0..n).map(|i| i * (total - 1) / (n - 1)).collect()
+            };
+            picks.into_iter().map(|i| sorted[i].clone()).collect()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_and_prints_every_selection() {
+        for text in ["all", "uniform:8", "first:32"] {
+            let parsed = FrameSelection::try_from(text.to_string()).expect("valid");
+            assert_eq!(parsed.to_string(), text);
+        }
+        for bad in ["some", "uniform:0", "first:x", "last:3"] {
+            let error = FrameSelection::try_from(bad.to_string()).expect_err("invalid");
+            assert!(error.contains("uniform:N"), "{error}");
+        }
+    }
+
+    #[test]
+    fn first_takes_the_lowest_numbers_not_the_listing_order() {
+        let frames = names(&["v/30.png", "v/0.png", "v/120.png", "v/15.png", "v/60.png"]);
+        let picked = select(frames, &FrameSelection::First(3)).expect("numeric");
+        assert_eq!(picked, names(&["v/0.png", "v/15.png", "v/30.png"]));
+    }
+
+    #[test]
+    fn uniform_spreads_over_the_whole_video() {
+        let frames: Vec<String> = (0..10).map(|i| format!("v/{i:03}.png")).collect();
+        let picked = select(frames, &FrameSelection::Uniform(4)).expect("select");
+        assert_eq!(
+            picked,
+            names(&["v/000.png", "v/003.png", "v/006.png", "v/009.png"])
+        );
+    }
+
+    #[test]
+    fn first_needs_numeric_names_and_says_which_is_not() {
+        let frames = names(&["v/001.png", "v/cover.png"]);
+        let error = select(frames.clone(), &FrameSelection::First(1)).expect_err("not numeric");
+        assert_eq!(error.frame, "v/cover.png");
+        assert_eq!(select(frames, &FrameSelection::All).expect("all").len(), 2);
+    }
+}

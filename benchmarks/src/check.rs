@@ -1,0 +1,163 @@
+//! Dataset checks: what `dfbench datasets check` prints and what the planner enforces before a
+//! run starts. Counts per split × label × method, listed files that are missing, duplicate
+//! paths, and (optionally, it reads every file) images that do not decode.
+
+use crate::adapter::Enumerated;
+use crate::image_io::decode_rgb;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// How many paths of each problem list are printed.
+const SHOWN: usize = 20;
+
+/// The result of checking one enumerated dataset.
+#[derive(Debug, Clone)]
+pub struct DatasetCheck {
+    pub dataset: String,
+    pub root: PathBuf,
+    pub fingerprint: String,
+    pub samples: usize,
+    pub videos: usize,
+    /// (split, label, method) → samples.
+    pub counts: BTreeMap<(String, String, String), usize>,
+    /// Listed paths absent on disk.
+    pub missing: Vec<String>,
+    /// Paths listed more than once.
+    pub duplicates: Vec<String>,
+    /// (path, reason) of present files that do not decode; empty unless decoding was asked for.
+    pub unreadable: Vec<(String, String)>,
+    /// Whether images were decoded.
+    pub decoded: bool,
+}
+
+impl DatasetCheck {
+    /// Checks `enumerated`; with `decode`, every present image is decoded (in parallel).
+    pub fn run(enumerated: &Enumerated, decode: bool) -> DatasetCheck {
+        let mut counts = BTreeMap::new();
+        let mut videos = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut duplicates = BTreeSet::new();
+        for sample in &enumerated.samples {
+            let key = (
+                sample.split.clone(),
+                sample.label.to_string(),
+                sample.method.clone(),
+            );
+            *counts.entry(key).or_insert(0) += 1;
+            videos.insert(sample.video_key.as_str());
+            if !seen.insert(sample.rel_path.as_str()) {
+                duplicates.insert(sample.rel_path.clone());
+            }
+        }
+        let missing_set: BTreeSet<usize> = enumerated.missing.iter().copied().collect();
+        let missing = enumerated
+            .missing
+            .iter()
+            .map(|&index| enumerated.samples[index].rel_path.clone())
+            .collect();
+        let mut unreadable = Vec::new();
+        if decode {
+            unreadable = enumerated
+                .samples
+                .par_iter()
+                .enumerate()
+                .filter(|(index, _)| !missing_set.contains(index))
+                .filter_map(|(_, sample)| {
+                    decode_rgb(&enumerated.root.join(&sample.rel_path))
+                        .err()
+                        .map(|error| (sample.rel_path.clone(), error.to_string()))
+                })
+                .collect();
+            unreadable.sort();
+            unreadable.dedup();
+        }
+        DatasetCheck {
+            dataset: enumerated.name.clone(),
+            root: enumerated.root.clone(),
+            fingerprint: enumerated.fingerprint(),
+            samples: enumerated.samples.len(),
+            videos: videos.len(),
+            counts,
+            missing,
+            duplicates: duplicates.into_iter().collect(),
+            unreadable,
+            decoded: decode,
+        }
+    }
+
+    /// Problems that stop a run: duplicates always, missing files unless `allow_missing`.
+    pub fn blocking_problems(&self, allow_missing: bool) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !self.duplicates.is_empty() {
+            problems.push(format!(
+                "dataset `{}`: {} path(s) listed more than once (first: {}); remove the duplicates from the manifest or select one split",
+                self.dataset,
+                self.duplicates.len(),
+                self.duplicates[0]
+            ));
+        }
+        if !allow_missing && !self.missing.is_empty() {
+            problems.push(format!(
+                "dataset `{}`: {} listed file(s) missing under {} (first: {}); run `dfbench datasets check` for the list, fix the data, or pass --allow-missing to score the rest (missing files become failed predictions)",
+                self.dataset,
+                self.missing.len(),
+                self.root.display(),
+                self.missing[0]
+            ));
+        }
+        problems
+    }
+
+    /// Whether `datasets check` must exit non-zero.
+    pub fn has_errors(&self) -> bool {
+        !self.missing.is_empty() || !self.duplicates.is_empty() || !self.unreadable.is_empty()
+    }
+
+    /// Human-readable report.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "dataset {}: {} samples, {} videos, root {}\n  fingerprint {}",
+            self.dataset,
+            self.samples,
+            self.videos,
+            self.root.display(),
+            self.fingerprint
+        );
+        let _ = writeln!(
+            out,
+            "  {:<10} {:<6} {:<24} {:>8}",
+            "split", "label", "method", "samples"
+        );
+        for ((split, label, method), count) in &self.counts {
+            let _ = writeln!(out, "  {split:<10} {label:<6} {method:<24} {count:>8}");
+        }
+        let lists: [(&str, Vec<String>); 3] = [
+            ("missing files", self.missing.clone()),
+            ("duplicate paths", self.duplicates.clone()),
+            (
+                "unreadable images",
+                self.unreadable
+                    .iter()
+                    .map(|(path, why)| format!("{path}: {why}"))
+                    .collect(),
+            ),
+        ];
+        for (what, items) in lists {
+            let _ = writeln!(out, "  {what}: {}", items.len());
+            for item in items.iter().take(SHOWN) {
+                let _ = writeln!(out, "    {item}");
+            }
+            if items.len() > SHOWN {
+                let _ = writeln!(out, "    … and {} more", items.len() - SHOWN);
+            }
+        }
+        if !self.decoded {
+            let _ = writeln!(out, "  images not decoded (existence checked only)");
+        }
+        out
+    }
+}

@@ -1,0 +1,157 @@
+//! One `[[datasets]]` entry: its defaults, and which options each format takes and needs.
+
+use super::{DATASET_FORMATS, DatasetSpec};
+use crate::adapter::frames::FrameSelection;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Video formats: `frames` must be written in the suite so the stored suite text records it.
+const NEEDS_FRAMES: &[&str] = &["dfb-json", "ffpp", "df40"];
+
+/// Options a format accepts besides `name`, `format` and `root`.
+fn accepted_options(format: &str) -> &'static [&'static str] {
+    match format {
+        "dfb-json" => &[
+            "sets",
+            "split",
+            "compression",
+            "frames",
+            "legacy_video_key",
+            "label_map",
+            "json_dir",
+        ],
+        "ffpp" => &["sets", "split", "compression", "frames", "legacy_video_key"],
+        "df40" => &["sets", "split", "frames", "legacy_video_key"],
+        "dire" => &["sets", "split", "tree", "domain"],
+        "csv" => &["frames", "legacy_video_key", "label_map", "manifest"],
+        _ => &[],
+    }
+}
+
+/// The options this entry sets, by suite field name.
+fn options_set(spec: &DatasetSpec) -> Vec<&'static str> {
+    let mut set = Vec::new();
+    let flags = [
+        ("sets", !spec.sets.is_empty()),
+        ("split", spec.split.is_some()),
+        ("compression", spec.compression.is_some()),
+        ("frames", spec.frames.is_some()),
+        ("legacy_video_key", spec.legacy_video_key),
+        ("label_map", !spec.label_map.is_empty()),
+        ("json_dir", spec.json_dir.is_some()),
+        ("manifest", spec.manifest.is_some()),
+        ("tree", spec.tree.is_some()),
+        ("domain", spec.domain.is_some()),
+    ];
+    for (name, present) in flags {
+        if present {
+            set.push(name);
+        }
+    }
+    set
+}
+
+/// Appends every problem of `spec` to `problems`.
+pub(super) fn push_problems(problems: &mut Vec<String>, spec: &DatasetSpec) {
+    let name = &spec.name;
+    let format = spec.format.as_str();
+    if !DATASET_FORMATS.contains(&format) {
+        problems.push(format!(
+            "dataset `{name}` has unknown format `{format}`: use one of {}",
+            DATASET_FORMATS.join(", ")
+        ));
+        return;
+    }
+    let accepted = accepted_options(format);
+    for option in options_set(spec) {
+        if !accepted.contains(&option) {
+            problems.push(format!(
+                "dataset `{name}`: option `{option}` does not apply to format `{format}`; remove it (it takes: {})",
+                if accepted.is_empty() { "none".to_string() } else { accepted.join(", ") }
+            ));
+        }
+    }
+    if NEEDS_FRAMES.contains(&format) && spec.frames.is_none() {
+        problems.push(format!(
+            "dataset `{name}`: `frames` is required for format `{format}` so the run records it: \
+             use \"all\", \"uniform:N\" (N evenly spaced frames) or \"first:N\" (DeepfakeBench's first N)"
+        ));
+    }
+    if matches!(format, "dfb-json" | "df40") && spec.sets.is_empty() {
+        problems.push(format!(
+            "dataset `{name}`: format `{format}` needs `sets`, the test sets to evaluate, e.g. {}",
+            if format == "df40" {
+                "[\"FSAll_ff\", \"simswap_cdf\", \"heygen\"]"
+            } else {
+                "[\"FaceForensics++\", \"FF-DF\", \"Celeb-DF-v2\"]"
+            }
+        ));
+    }
+    if format == "dfb-json" && spec.json_dir.is_none() {
+        problems.push(format!(
+            "dataset `{name}`: format `dfb-json` needs `json_dir`, the folder with `<DatasetName>.json` \
+             (DeepfakeBench's preprocessing/dataset_json)"
+        ));
+    }
+    if let Some(tree) = &spec.tree
+        && !matches!(tree.as_str(), "images" | "recons" | "dire")
+    {
+        problems.push(format!(
+            "dataset `{name}`: `tree = \"{tree}\"` is not a DiffusionForensics tree: use images, recons or dire"
+        ));
+    }
+    for (label, value) in &spec.label_map {
+        if !matches!(value, 0 | 1) {
+            problems.push(format!(
+                "dataset `{name}`: label_map maps `{label}` to {value}: use 0 (real) or 1 (fake)"
+            ));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for set in &spec.sets {
+        if set.trim().is_empty() || set.contains('/') {
+            problems.push(format!(
+                "dataset `{name}`: set name `{set}` must be non-empty and contain no '/'"
+            ));
+        }
+        if !seen.insert(set) {
+            problems.push(format!("dataset `{name}`: set `{set}` is listed twice"));
+        }
+    }
+}
+
+impl DatasetSpec {
+    /// A dataset entry with every option at its default (what a suite gets by omitting them).
+    pub fn new(name: &str, format: &str, root: &Path) -> DatasetSpec {
+        DatasetSpec {
+            name: name.to_string(),
+            format: format.to_string(),
+            root: root.to_path_buf(),
+            sets: Vec::new(),
+            split: None,
+            compression: None,
+            frames: None,
+            legacy_video_key: false,
+            label_map: BTreeMap::new(),
+            json_dir: None,
+            manifest: None,
+            tree: None,
+            domain: None,
+        }
+    }
+
+    /// The split to evaluate.
+    pub fn split_name(&self) -> &str {
+        self.split.as_deref().unwrap_or("test")
+    }
+
+    /// The FF++ compression to evaluate when a set name does not force one.
+    pub fn compression_name(&self) -> &str {
+        self.compression.as_deref().unwrap_or("c23")
+    }
+
+    /// The frame selection (`all` for still-image formats that do not name one).
+    pub fn frame_selection(&self) -> FrameSelection {
+        self.frames.clone().unwrap_or(FrameSelection::All)
+    }
+}

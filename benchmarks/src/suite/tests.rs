@@ -1,0 +1,107 @@
+//! Tests of suite parsing, validation and dataset options.
+use super::*;
+use crate::adapter::frames::FrameSelection;
+
+const GOOD: &str = r#"
+name = "t"
+[[datasets]]
+name = "demo"
+format = "cnnspot"
+root = "demo-data/cnnspot"
+[[detectors]]
+name = "spectral"
+kind = "builtin"
+"#;
+
+#[test]
+fn parses_a_minimal_suite_with_defaults() {
+    let suite = Suite::parse(GOOD, "test").expect("valid suite");
+    assert_eq!(suite.shard_size, 64);
+    assert_eq!(suite.perturbations, vec!["none"]);
+    assert_eq!(suite.detectors[0].builtin_name(), "spectral");
+}
+
+#[test]
+fn unknown_field_names_the_field() {
+    let text = format!("{GOOD}\nshard_sise = 3\n");
+    let error = Suite::parse(&text, "bad.toml").expect_err("unknown field");
+    let message = error.to_string();
+    assert!(message.contains("shard_sise"), "{message}");
+    assert!(message.contains("bad.toml"), "{message}");
+}
+
+#[test]
+fn reports_every_problem_at_once() {
+    let text = GOOD
+        .replace("format = \"cnnspot\"", "format = \"lmdb\"")
+        .replace("name = \"spectral\"", "name = \"xception\"");
+    let error = Suite::parse(&text, "s").expect_err("two problems");
+    match error {
+        SuiteError::Invalid { problems, .. } => assert_eq!(problems.len(), 2, "{problems:?}"),
+        other => panic!("unexpected {other}"),
+    }
+}
+
+#[test]
+fn missing_file_names_the_path() {
+    let error = Suite::load(Path::new("/nonexistent/suite.toml")).expect_err("missing");
+    assert!(error.to_string().contains("/nonexistent/suite.toml"));
+}
+
+const VIDEO: &str = r#"
+name = "v"
+[roots]
+rgb = "datasets/rgb"
+[[datasets]]
+name = "ff"
+format = "dfb-json"
+root = "rgb:"
+json_dir = "rgb:../json"
+sets = ["FF-DF", "FaceForensics++_c40"]
+frames = "first:32"
+[[detectors]]
+name = "npr"
+kind = "builtin"
+"#;
+
+#[test]
+fn video_dataset_options_parse_and_frames_are_explicit() {
+    let suite = Suite::parse(VIDEO, "v.toml").expect("valid");
+    let dataset = &suite.datasets[0];
+    assert_eq!(dataset.frame_selection(), FrameSelection::First(32));
+    assert_eq!(
+        (dataset.split_name(), dataset.compression_name()),
+        ("test", "c23")
+    );
+    assert_eq!(suite.roots["rgb"], "datasets/rgb");
+    let error = Suite::parse(&VIDEO.replace("frames = \"first:32\"\n", ""), "v.toml")
+        .expect_err("frames missing");
+    assert!(
+        error.to_string().contains("`frames` is required"),
+        "{error}"
+    );
+    let error =
+        Suite::parse(&VIDEO.replace("first:32", "first:0"), "v.toml").expect_err("bad frames");
+    assert!(error.to_string().contains("uniform:N"), "{error}");
+}
+
+#[test]
+fn dataset_option_problems_are_all_reported() {
+    let text = VIDEO
+        .replace(
+            "json_dir = \"rgb:../json\"\n",
+            "tree = \"maps\"\nlabel_map = { X = 2 }\n",
+        )
+        .replace("[roots]\n", "[roots]\nb = \"x\"\n");
+    let error = Suite::parse(&text, "v.toml").expect_err("problems");
+    let message = error.to_string();
+    for needle in [
+        "needs `json_dir`",
+        "option `tree` does not apply",
+        "not a DiffusionForensics tree",
+        "maps `X` to 2",
+        "root name `b`",
+    ] {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+}

@@ -1,0 +1,147 @@
+//! `dfbench datasets check` on the synth trees and on broken copies, and the same checks in the
+//! planner before a run: refusal on missing files, `--allow-missing`, unset root names.
+
+mod support;
+
+use std::path::Path;
+use support::*;
+
+fn output_of(args: &[&str], cwd: &Path) -> (bool, String, String) {
+    let output = dfbench()
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("spawn dfbench");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).to_string(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
+
+const SUITE: &str = r#"
+name = "ff"
+shard_size = 8
+[[datasets]]
+name = "ff"
+format = "dfb-json"
+root = "lab:"
+json_dir = "json:"
+sets = ["FF-DF"]
+frames = "all"
+[[detectors]]
+name = "npr"
+kind = "builtin"
+"#;
+
+const ROOTS: [&str; 4] = [
+    "--data-root",
+    "lab=data/rgb",
+    "--data-root",
+    "json=data/dataset_json",
+];
+
+#[test]
+fn check_reports_counts_missing_and_unreadable_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    run_ok(&["synth", "--out", "data"], work);
+    let output = run_ok(&["datasets", "check", "data/rgb/FaceForensics++"], work);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        stdout.contains("FaceForensics++/FaceForensics++"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Deepfakes") && stdout.contains("missing files: 0"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("all good"), "{stdout}");
+
+    let frame =
+        "data/rgb/FaceForensics++/manipulated_sequences/Deepfakes/c23/frames/000_003/015.png";
+    std::fs::remove_file(work.join(frame)).expect("remove");
+    let corrupt = "data/rgb/FaceForensics++/original_sequences/youtube/c23/frames/000/000.png";
+    std::fs::write(work.join(corrupt), b"\x89PNG\r\n\x1a\nbroken").expect("corrupt");
+    std::fs::write(work.join("s.toml"), SUITE).expect("suite");
+    let mut args = vec!["datasets", "check", "s.toml"];
+    args.extend(ROOTS);
+    let (ok, stdout, _) = output_of(&args, work);
+    assert!(!ok, "problems exit non-zero:\n{stdout}");
+    assert!(
+        stdout.contains("missing files: 1") && stdout.contains("000_003/015.png"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("unreadable images: 1") && stdout.contains("000/000.png"),
+        "{stdout}"
+    );
+
+    // The planner refuses the run on the missing frame and names the way out.
+    let mut run = vec![
+        "run",
+        "s.toml",
+        "--database-url",
+        "sqlite:r.db",
+        "--out",
+        "reports",
+    ];
+    run.extend(ROOTS);
+    let (ok, _, stderr) = output_of(&run, work);
+    assert!(
+        !ok && stderr.contains("000_003/015.png") && stderr.contains("--allow-missing"),
+        "{stderr}"
+    );
+
+    // With --allow-missing it runs; the missing and corrupt files end as failed predictions.
+    run.push("--allow-missing");
+    let output = run_ok(&run, work);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("2 failed"), "{stdout}");
+    let folder = single_run_folder(&work.join("reports"));
+    let run_id = folder
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .to_string();
+    run_ok(
+        &[
+            "export",
+            "--run",
+            &run_id,
+            "--out",
+            "p.csv",
+            "--database-url",
+            "sqlite:r.db",
+        ],
+        work,
+    );
+    let failures: Vec<(String, String)> = read_export(&work.join("p.csv"))
+        .into_iter()
+        .filter(|row| !row.failure.is_empty())
+        .map(|row| (row.sample_path, row.failure))
+        .collect();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert!(
+        failures
+            .iter()
+            .any(|(path, kind)| path.ends_with("000_003/015.png") && kind == "file_unreadable")
+    );
+}
+
+#[test]
+fn an_unset_root_name_says_which_flag_to_pass() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("s.toml"), SUITE).expect("suite");
+    let (ok, _, stderr) = output_of(
+        &["run", "s.toml", "--database-url", "sqlite:u.db"],
+        dir.path(),
+    );
+    assert!(
+        !ok && stderr.contains("--data-root lab=/path/to/it"),
+        "{stderr}"
+    );
+    let (ok, stdout, _) = output_of(&["datasets", "check", "s.toml"], dir.path());
+    assert!(!ok && stdout.contains("--data-root lab="), "{stdout}");
+}

@@ -1,0 +1,145 @@
+//! Tests of run planning: shards keep videos whole, dataset checks gate the run, named roots.
+use super::*;
+use dfbench_benchmarks::Label;
+
+fn sample(path: &str, video: &str) -> Sample {
+    Sample {
+        dataset: "d".into(),
+        subset: "s".into(),
+        rel_path: path.into(),
+        label: Label::Fake,
+        label_group: "g".into(),
+        method: "m".into(),
+        split: "test".into(),
+        compression: "raw".into(),
+        video_key: video.into(),
+        frame_index: None,
+    }
+}
+
+#[test]
+fn shards_never_split_a_video() {
+    let samples = vec![
+        sample("a/1", "va"),
+        sample("b/1", "vb"),
+        sample("a/2", "va"),
+        sample("a/3", "va"),
+        sample("c/1", "vc"),
+    ];
+    let groups = video_groups(&samples, 2);
+    assert_eq!(groups, vec![vec![0, 2, 3], vec![1, 4]]);
+}
+
+#[test]
+fn utc_formatting_matches_known_dates() {
+    assert_eq!(format_utc(0), "19700101-000000");
+    assert_eq!(format_utc(1_795_219_200_000), "20261121-000000");
+    assert_eq!(format_utc(951_782_400_000 + 3_723_000), "20000229-010203");
+}
+
+const FIXTURE_SUITE: &str = r#"
+name = "p"
+shard_size = 1
+[roots]
+lab = "nowhere"
+[[datasets]]
+name = "ff"
+format = "dfb-json"
+root = "lab:rgb"
+json_dir = "lab:json"
+sets = ["FF-DF"]
+frames = "all"
+[[detectors]]
+name = "npr"
+kind = "builtin"
+"#;
+
+/// An FF-DF JSON with one real and one fake video of two frames each; one frame is absent.
+fn fixture(dir: &Path) {
+    let json = r#"{"FF-DF": {
+        "FF-real": {"test": {"c23": {"000": {"label": "FF-real", "frames": [
+            "FaceForensics++\\original_sequences\\youtube\\c23\\frames\\000\\000.png",
+            "FaceForensics++\\original_sequences\\youtube\\c23\\frames\\000\\015.png"]}}}},
+        "FF-DF": {"test": {"c23": {"000_003": {"label": "FF-DF", "frames": [
+            "FaceForensics++\\manipulated_sequences\\Deepfakes\\c23\\frames\\000_003\\000.png",
+            "FaceForensics++\\manipulated_sequences\\Deepfakes\\c23\\frames\\000_003\\015.png"]}}}}}}"#;
+    std::fs::create_dir_all(dir.join("json")).expect("mkdir");
+    std::fs::write(dir.join("json/FF-DF.json"), json).expect("json");
+    for rel in [
+        "original_sequences/youtube/c23/frames/000/000.png",
+        "original_sequences/youtube/c23/frames/000/015.png",
+        "manipulated_sequences/Deepfakes/c23/frames/000_003/000.png",
+    ] {
+        let path = dir.join("rgb/FaceForensics++").join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, b"not decoded at plan time").expect("write");
+    }
+}
+
+fn request<'a>(
+    data_root: &'a Path,
+    roots: &'a std::collections::BTreeMap<String, std::path::PathBuf>,
+    allow_missing: bool,
+) -> RunRequest<'a> {
+    RunRequest {
+        suite_text: FIXTURE_SUITE,
+        suite_origin: "p.toml",
+        data_root,
+        data_roots: roots,
+        allow_missing,
+        name: "",
+        dfbench_version: "test",
+        now_ms: 0,
+    }
+}
+
+#[test]
+fn a_missing_listed_frame_stops_the_run_unless_allowed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    fixture(dir.path());
+    let roots = std::collections::BTreeMap::from([("lab".to_string(), dir.path().to_path_buf())]);
+    let error = expect_refused(plan_run(&request(dir.path(), &roots, false)), "refused");
+    let message = error.to_string();
+    assert!(
+        message.contains("000_003/015.png") && message.contains("--allow-missing"),
+        "{message}"
+    );
+
+    let plan = plan_run(&request(dir.path(), &roots, true)).expect("allowed");
+    assert_eq!(plan.datasets[0].name, "ff/FF-DF");
+    assert_eq!(plan.samples.len(), 4, "the missing frame stays a sample");
+    // Shards of size 1 still keep both frames of each video together.
+    assert_eq!(plan.shards.len(), 2);
+    for shard in &plan.shards {
+        let videos: std::collections::BTreeSet<_> = shard
+            .sample_indices
+            .iter()
+            .map(|&i| &plan.samples[i].video_key)
+            .collect();
+        assert_eq!((videos.len(), shard.sample_indices.len()), (1, 2));
+    }
+}
+
+#[test]
+fn the_suite_root_name_is_overridden_by_the_command_line_and_unset_names_are_named() {
+    let dir = tempfile::tempdir().expect("tmp");
+    fixture(dir.path());
+    let none = std::collections::BTreeMap::new();
+    let error = expect_refused(
+        plan_run(&request(dir.path(), &none, true)),
+        "suite root is wrong",
+    );
+    assert!(error.to_string().contains("nowhere"), "{error}");
+    let unset = FIXTURE_SUITE.replace("lab = \"nowhere\"\n", "");
+    let mut bare = request(dir.path(), &none, true);
+    bare.suite_text = &unset;
+    let message = expect_refused(plan_run(&bare), "unset").to_string();
+    assert!(message.contains("--data-root lab=/path/to/it"), "{message}");
+}
+
+fn expect_refused(result: Result<RunPlan, PlanError>, why: &str) -> PlanError {
+    match result {
+        Ok(plan) => panic!("{why}: planned {} samples", plan.samples.len()),
+        Err(error) => error,
+    }
+}

@@ -1,0 +1,280 @@
+//! Opens a generated `index.html` in headless Chromium (Debian's `chromium`): the rendered DOM
+//! must contain the leaderboard, the heatmap and an inline ROC chart, a screenshot must come
+//! out non-blank, and the page must make no network request.
+//!
+//! Network check: Chromium runs with `--proxy-server` pointing at a local TCP listener, so any
+//! http(s) fetch would connect to it and the listener records the request line. Chromium itself
+//! still phones home (network time, component updates, accounts) whatever the flags, so a run on
+//! a blank local page gives the browser's own hosts; the report may reach no other host. A
+//! canary page with a remote image proves the listener does see page fetches (otherwise the
+//! check could not fail).
+//!
+//! Skipped (with a message on stderr) when `chromium` is missing, unless
+//! `DFBENCH_REQUIRE_CHROMIUM=1`. The screenshot is kept at
+//! `$CARGO_TARGET_TMPDIR/report-screenshot.png` for inspection.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use dfbench_reports::{
+    DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo, write_report,
+};
+
+fn chromium() -> Option<String> {
+    let bin = std::env::var("DFBENCH_CHROMIUM").unwrap_or_else(|_| "chromium".to_string());
+    let ok = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then_some(bin)
+}
+
+/// Records the request line of every connection (proxied fetch) on a loopback port.
+fn proxy_listener() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        // Read the request line, then close: Chromium sees an empty response and gives up.
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+            let mut buf = [0u8; 512];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let text = String::from_utf8_lossy(&buf[..n]);
+            let line = text
+                .lines()
+                .next()
+                .unwrap_or("<no request line>")
+                .to_string();
+            if let Ok(mut seen) = log.lock() {
+                seen.push(line);
+            }
+        }
+    });
+    (port, seen)
+}
+
+fn requests(seen: &Mutex<Vec<String>>) -> Vec<String> {
+    seen.lock().map(|s| s.clone()).unwrap_or_default()
+}
+
+/// The host of a proxied request line: `CONNECT host:443 …` or `GET http://host/path …`.
+fn host_of(line: &str) -> String {
+    let target = line.split_whitespace().nth(1).unwrap_or_default();
+    let target = target.strip_prefix("http://").unwrap_or(target);
+    let authority = target.split('/').next().unwrap_or_default();
+    authority.split(':').next().unwrap_or_default().to_string()
+}
+
+/// Hosts requested since index `from`, once the listener has caught up.
+fn hosts_since(seen: &Mutex<Vec<String>>, from: usize) -> (BTreeSet<String>, usize) {
+    std::thread::sleep(Duration::from_millis(600));
+    let all = requests(seen);
+    let hosts = all.iter().skip(from).map(|l| host_of(l)).collect();
+    (hosts, all.len())
+}
+
+fn run_chromium(bin: &str, port: u16, extra: &[String], page: &Path) -> String {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let mut args: Vec<String> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--disable-default-apps",
+        "--no-pings",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
+    args.push(format!("--proxy-server=http://127.0.0.1:{port}"));
+    args.extend(extra.iter().cloned());
+    args.push(format!("file://{}", page.display()));
+    // Output goes to files: a full pipe would block Chromium while we wait for it to exit.
+    let out_dir = tempfile::tempdir().expect("output dir");
+    let (stdout_path, stderr_path) = (out_dir.path().join("out"), out_dir.path().join("err"));
+    let mut child = Command::new(bin)
+        .args(&args)
+        .stdout(File::create(&stdout_path).expect("stdout file"))
+        .stderr(File::create(&stderr_path).expect("stderr file"))
+        .spawn()
+        .expect("start chromium");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let stdout = std::fs::read_to_string(&stdout_path).expect("stdout");
+            let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+            assert!(status.success(), "chromium failed: {stderr}");
+            return stdout;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium did not finish within 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn pred(
+    det: &str,
+    ds: &str,
+    method: &str,
+    video: &str,
+    i: u32,
+    label: i64,
+    score: f64,
+) -> PredictionRecord {
+    PredictionRecord {
+        detector: det.into(),
+        dataset: ds.into(),
+        subset: "test".into(),
+        perturbation: "none".into(),
+        rel_path: format!("{method}/{video}/{i:03}.png"),
+        video_key: format!("{ds}/{method}/{method}/c23/{video}"),
+        label,
+        method: method.into(),
+        score: Some(score),
+        worker_id: "w0".into(),
+        ..Default::default()
+    }
+}
+
+fn sample_run() -> (RunInfo, Vec<PredictionRecord>) {
+    let mut preds = Vec::new();
+    for (d, det) in ["alpha", "beta", "gamma"].iter().enumerate() {
+        for ds in ["FF++", "CelebDF"] {
+            for v in 0..12u32 {
+                for f in 0..3u32 {
+                    let x = f64::from((v * 7 + f * 3 + d as u32 * 5) % 17) / 17.0;
+                    let method = ["real", "Deepfakes", "FaceSwap"][(v % 3) as usize];
+                    let label = i64::from(method != "real");
+                    let score = (0.3 * x
+                        + if label == 1 {
+                            0.35 + 0.1 * d as f64
+                        } else {
+                            0.2
+                        })
+                    .min(1.0);
+                    preds.push(pred(det, ds, method, &format!("v{v:02}"), f, label, score));
+                }
+            }
+        }
+    }
+    let run = RunInfo {
+        run_id: "run-chromium".into(),
+        name: "chromium check".into(),
+        suite_hash: "suitehash".into(),
+        dfbench_version: "0.1.0".into(),
+        datasets: vec![DatasetInfo {
+            name: "FF++".into(),
+            fingerprint: "fp-ff".into(),
+            samples: 36,
+        }],
+        detectors: vec![DetectorInfo {
+            name: "alpha".into(),
+            fingerprint: "fp-a".into(),
+        }],
+        workers: vec![WorkerInfo {
+            worker_id: "w0".into(),
+            devices: vec!["cpu".into()],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    (run, preds)
+}
+
+fn screenshot_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png")
+}
+
+#[test]
+fn index_html_renders_offline_in_chromium() {
+    let Some(bin) = chromium() else {
+        let required = std::env::var("DFBENCH_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "DFBENCH_REQUIRE_CHROMIUM=1 but `chromium` is not installed"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: chromium not found (apt-get install chromium)"
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (run, preds) = sample_run();
+    let files = write_report(&run, &preds, tmp.path()).expect("write_report");
+    let (port, hits) = proxy_listener();
+
+    // Baseline: the browser's own requests, on a blank local page.
+    let blank = tmp.path().join("blank.html");
+    std::fs::write(&blank, "<html><body>blank</body></html>").expect("blank page");
+    run_chromium(&bin, port, &["--dump-dom".into()], &blank);
+    let (browser_hosts, seen) = hosts_since(&hits, 0);
+
+    // Canary: a page with a remote image must reach the proxy, proving the check can fail.
+    let canary = tmp.path().join("canary.html");
+    std::fs::write(
+        &canary,
+        "<html><body><img src=\"http://example.com/x.png\"></body></html>",
+    )
+    .expect("canary");
+    run_chromium(&bin, port, &["--dump-dom".into()], &canary);
+    let (canary_hosts, seen) = hosts_since(&hits, seen);
+    assert!(
+        canary_hosts.contains("example.com"),
+        "the canary's remote image never reached the proxy: {canary_hosts:?}"
+    );
+
+    let dom = run_chromium(&bin, port, &["--dump-dom".into()], &files.index_html);
+    for needle in [
+        "id=\"leaderboard\"",
+        "id=\"heatmap\"",
+        "class=\"chart\"",
+        "<svg",
+        "polyline",
+        "hsl(",
+    ] {
+        assert!(dom.contains(needle), "rendered DOM lacks {needle}");
+    }
+    assert!(
+        dom.contains("method=Deepfakes") && dom.contains("Workers"),
+        "per-method and provenance"
+    );
+
+    let shot = screenshot_path();
+    let _ = std::fs::remove_file(&shot);
+    let extra = [
+        format!("--screenshot={}", shot.display()),
+        "--window-size=1400,2000".to_string(),
+    ];
+    run_chromium(&bin, port, &extra, &files.index_html);
+    let image = image::open(&shot).expect("screenshot decodes").to_rgb8();
+    assert_eq!(image.dimensions(), (1400, 2000));
+    let colours: std::collections::HashSet<[u8; 3]> = image.pixels().map(|p| p.0).collect();
+    assert!(
+        colours.len() > 50,
+        "screenshot looks blank: {} colours",
+        colours.len()
+    );
+    let (report_hosts, _) = hosts_since(&hits, seen);
+    let page_hosts: Vec<&String> = report_hosts.difference(&browser_hosts).collect();
+    assert!(
+        page_hosts.is_empty(),
+        "the report fetched from {page_hosts:?}"
+    );
+    let _ = writeln!(std::io::stderr(), "screenshot: {}", shot.display());
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Creates (or reuses) the Python venv that provides libtorch for the worker's `torch` feature,
+# and prints the environment to build with on stdout, so a caller can do:
+#
+#   eval "$(scripts/setup-torch.sh)"
+#   cargo build --release -p dfbench --features torch
+#
+# Why a venv: tch 0.26 needs libtorch 2.13.0 exactly, and the only place it can come from on
+# our machines is the PyPI `torch==2.13.0` wheel (see shared/TCH.md). The same venv runs the
+# Python side of the torch tests (tracing the reference models, PyTorch reference scores) and
+# the PyTorch anchor of `dfbench bench detector` (hence torchvision, whose 0.28.0 pins 2.13.0).
+#
+# The venv lives outside the clone (default $HOME/.cache/dfbench/torch-venv, override with
+# DFBENCH_TORCH_VENV) because the install is about 4.7 GB; a second call only checks it.
+# Progress goes to stderr; stdout carries only `export` lines.
+set -euo pipefail
+
+torch_version=2.13.0
+torchvision_version=0.28.0
+venv=${DFBENCH_TORCH_VENV:-${DFBENCH_CACHE:-$HOME/.cache/dfbench}/torch-venv}
+marker="$venv/.dfbench-torch-$torch_version-torchvision-$torchvision_version"
+
+if [ ! -f "$marker" ]; then
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "setup-torch: creating venv at $venv" >&2
+    mkdir -p "$(dirname "$venv")"
+    python3 -m venv "$venv"
+  fi
+  echo "setup-torch: installing torch==$torch_version torchvision==$torchvision_version (about 4.7 GB, once)" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    "torch==$torch_version" "torchvision==$torchvision_version" >&2
+  # Checks the install really imports before marking it done.
+  "$venv/bin/python" -c "import torch, torchvision; assert torch.__version__.startswith('$torch_version'), torch.__version__" >&2
+  touch "$marker"
+fi
+
+# The library folder is found from the install, without importing torch (which takes seconds).
+torch_dir=$(echo "$venv"/lib/python3*/site-packages/torch)
+if [ ! -f "$torch_dir/lib/libtorch_cpu.so" ]; then
+  echo "setup-torch: $torch_dir/lib/libtorch_cpu.so is missing; delete $venv and run this script again" >&2
+  exit 1
+fi
+
+# LIBTORCH (rather than LIBTORCH_USE_PYTORCH=1) keeps torch-sys's build independent of which
+# `python` is first on PATH, so the torch build is not redone when PATH changes. The binaries
+# get an rpath to "$torch_dir/lib" from worker/build.rs and cli/build.rs, so LD_LIBRARY_PATH is
+# needed only to run them against another libtorch.
+cat <<EOF
+export LIBTORCH="$torch_dir"
+export DFBENCH_TORCH_PYTHON="$venv/bin/python"
+export DFBENCH_TORCH_VENV="$venv"
+EOF

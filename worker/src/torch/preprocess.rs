@@ -1,0 +1,170 @@
+//! A detector card's preprocessing (REFERENCE §4): bring a decoded RGB image to
+//! `input_size`×`input_size` by its resize policy, normalise with the card's mean/std, and lay
+//! the result out as a CHW float tensor in the card's channel order.
+//!
+//! Resize is the bilinear (triangle-filter) resize of `image_io`; crops are centred with the
+//! offset rounded down. An image smaller than the crop is padded with black first, as
+//! torchvision's `CenterCrop` does, so every tensor of a batch has the same size.
+
+use dfbench_benchmarks::card::{ChannelOrder, DetectorCard, ResizePolicy};
+use dfbench_benchmarks::image_io::{RgbImage, center_crop, normalize_chw, resize};
+use rayon::prelude::*;
+
+/// Everything needed to turn an image into the model's input, copied out of the card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preprocessing {
+    pub input_size: u32,
+    pub resize: ResizePolicy,
+    pub resize_shorter: u32,
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+    pub channel_order: ChannelOrder,
+}
+
+impl Preprocessing {
+    pub fn from_card(card: &DetectorCard) -> Preprocessing {
+        let (mean, std) = card.mean_std();
+        Preprocessing {
+            input_size: card.input_size,
+            resize: card.resize,
+            resize_shorter: card.resize_shorter,
+            mean,
+            std,
+            channel_order: card.channel_order,
+        }
+    }
+
+    /// Floats per image: 3 × input_size².
+    pub fn tensor_len(&self) -> usize {
+        let side = self.input_size as usize;
+        3 * side * side
+    }
+
+    /// The image as the card's `input_size`² pixels, before normalisation.
+    pub fn geometry(&self, image: &RgbImage) -> RgbImage {
+        let size = self.input_size;
+        match self.resize {
+            ResizePolicy::Resize => resize(image, size, size),
+            ResizePolicy::ShorterCrop => {
+                let (width, height) = scaled_to_shorter(image.dimensions(), self.resize_shorter);
+                pad_and_crop(&resize(image, width, height), size)
+            }
+            ResizePolicy::Crop => pad_and_crop(image, size),
+        }
+    }
+
+    /// One image as a normalised CHW tensor of `tensor_len()` floats.
+    pub fn prepare(&self, image: &RgbImage) -> Vec<f32> {
+        // Mean and std are given per channel in RGB order; BGR only reorders the planes after.
+        let mut chw = normalize_chw(&self.geometry(image), self.mean, self.std);
+        if self.channel_order == ChannelOrder::Bgr {
+            let plane = chw.len() / 3;
+            let (red, rest) = chw.split_at_mut(plane);
+            red.swap_with_slice(&mut rest[plane..]);
+        }
+        chw
+    }
+
+    /// A batch as one contiguous NCHW buffer, images prepared in parallel on the rayon pool.
+    pub fn prepare_batch(&self, images: &[&RgbImage]) -> Vec<f32> {
+        let per_image: Vec<Vec<f32>> = images.par_iter().map(|i| self.prepare(i)).collect();
+        per_image.concat()
+    }
+}
+
+/// (width, height) scaled so the shorter side is `shorter`, the other side rounded, at least 1.
+fn scaled_to_shorter((width, height): (u32, u32), shorter: u32) -> (u32, u32) {
+    let scale = |long: u32, short: u32| {
+        let scaled = (f64::from(long) * f64::from(shorter) / f64::from(short)).round();
+        (scaled as u32).max(1)
+    };
+    if width <= height {
+        (shorter, scale(height, width))
+    } else {
+        (scale(width, height), shorter)
+    }
+}
+
+/// Centre crop to `size`×`size`, padding with black (centred) where the image is smaller.
+fn pad_and_crop(image: &RgbImage, size: u32) -> RgbImage {
+    let cropped = center_crop(image, size);
+    if cropped.dimensions() == (size, size) {
+        return cropped;
+    }
+    let mut padded = RgbImage::new(size, size);
+    let left = (size - cropped.width()) / 2;
+    let top = (size - cropped.height()) / 2;
+    image::imageops::replace(&mut padded, &cropped, i64::from(left), i64::from(top));
+    padded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgb;
+
+    fn preprocessing(resize: ResizePolicy, order: ChannelOrder) -> Preprocessing {
+        Preprocessing {
+            input_size: 4,
+            resize,
+            resize_shorter: 6,
+            mean: [0.5, 0.25, 0.0],
+            std: [0.5, 0.25, 1.0],
+            channel_order: order,
+        }
+    }
+
+    #[test]
+    fn shorter_side_scaling_keeps_the_aspect_ratio() {
+        assert_eq!(scaled_to_shorter((300, 200), 256), (384, 256));
+        assert_eq!(scaled_to_shorter((100, 333), 256), (256, 852));
+        assert_eq!(scaled_to_shorter((50, 50), 256), (256, 256));
+    }
+
+    #[test]
+    fn every_policy_gives_the_input_size() {
+        let image = RgbImage::from_pixel(9, 3, Rgb([10, 20, 30]));
+        for policy in [
+            ResizePolicy::Resize,
+            ResizePolicy::ShorterCrop,
+            ResizePolicy::Crop,
+        ] {
+            let prepared = preprocessing(policy, ChannelOrder::Rgb);
+            assert_eq!(prepared.geometry(&image).dimensions(), (4, 4), "{policy:?}");
+            assert_eq!(prepared.prepare(&image).len(), prepared.tensor_len());
+        }
+    }
+
+    #[test]
+    fn crop_pads_small_images_with_black_centred() {
+        let image = RgbImage::from_pixel(2, 6, Rgb([255, 255, 255]));
+        let cropped = preprocessing(ResizePolicy::Crop, ChannelOrder::Rgb).geometry(&image);
+        let white_columns: Vec<u32> = (0..4)
+            .filter(|&x| cropped.get_pixel(x, 0)[0] == 255)
+            .collect();
+        assert_eq!(white_columns, vec![1, 2]);
+        assert!((0..4).all(|y| cropped.get_pixel(0, y)[0] == 0));
+    }
+
+    #[test]
+    fn normalises_per_channel_and_swaps_planes_for_bgr() {
+        let image = RgbImage::from_pixel(4, 4, Rgb([255, 0, 51]));
+        let rgb = preprocessing(ResizePolicy::Crop, ChannelOrder::Rgb).prepare(&image);
+        // (1 − 0.5)/0.5, (0 − 0.25)/0.25, (0.2 − 0)/1
+        let expected = [1.0f32, -1.0, 0.2];
+        for (channel, value) in expected.iter().enumerate() {
+            assert!(
+                (rgb[channel * 16] - value).abs() < 1e-6,
+                "{channel}: {rgb:?}"
+            );
+        }
+        let bgr = preprocessing(ResizePolicy::Crop, ChannelOrder::Bgr).prepare(&image);
+        assert_eq!(bgr[..16], rgb[32..]);
+        assert_eq!(bgr[16..32], rgb[16..32]);
+        assert_eq!(bgr[32..], rgb[..16]);
+        let batch =
+            preprocessing(ResizePolicy::Crop, ChannelOrder::Rgb).prepare_batch(&[&image, &image]);
+        assert_eq!(batch[..48], rgb[..]);
+        assert_eq!(batch[48..], rgb[..]);
+    }
+}
