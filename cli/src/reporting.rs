@@ -1,7 +1,7 @@
 //! Turning a stored run into a report: load it, compute and store metrics, write the folder.
 
 use anyhow::Context;
-use dfbench_reports::model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo};
+use dfbench_reports::model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo};
 use dfbench_store::{MetricRecord, RunId, Store};
 use std::path::{Path, PathBuf};
 
@@ -42,6 +42,7 @@ pub async fn load(
                 fingerprint: detector.fingerprint.clone().unwrap_or_default(),
             })
             .collect(),
+        workers: workers_of(store, &predictions).await?,
     };
     let predictions = predictions
         .into_iter()
@@ -54,12 +55,44 @@ pub async fn load(
             video_key: row.video_key,
             label: row.label,
             method: row.method,
+            label_group: row.label_group,
+            split: row.split,
+            category: String::new(),
+            worker_id: row.worker_id,
             score: row.score,
             failure_kind: row.failure_kind,
             failure_message: row.failure_message,
         })
         .collect();
     Ok((run, predictions))
+}
+
+/// The workers that delivered this run's predictions, with how many each.
+async fn workers_of(
+    store: &dyn Store,
+    predictions: &[dfbench_store::PredictionRow],
+) -> anyhow::Result<Vec<WorkerInfo>> {
+    let mut counts: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for row in predictions {
+        *counts.entry(row.worker_id.as_str()).or_default() += 1;
+    }
+    let known = store.workers().await?;
+    Ok(counts
+        .into_iter()
+        .map(|(worker_id, predictions)| {
+            let record = known.iter().find(|worker| worker.worker_id == worker_id);
+            WorkerInfo {
+                worker_id: worker_id.to_string(),
+                hostname: record.map(|r| r.hostname.clone()).unwrap_or_default(),
+                dfbench_version: record
+                    .map(|r| r.dfbench_version.clone())
+                    .unwrap_or_default(),
+                devices: record.map(|r| r.devices.clone()).unwrap_or_default(),
+                capabilities: record.map(|r| r.capabilities.clone()).unwrap_or_default(),
+                predictions,
+            }
+        })
+        .collect())
 }
 
 /// Computes metrics, stores them with the run, and writes `<out_root>/<run-id>/`.

@@ -908,7 +908,8 @@ macro_rules! impl_sql_store {
                 use sqlx::Row;
                 let rows = sqlx::query(
                     "SELECT p.detector, p.detector_fingerprint, s.dataset, s.subset, p.perturbation, \
-                     s.rel_path, s.video_key, s.label, s.method, p.score, p.failure_kind, \
+                     s.rel_path, s.video_key, s.label, s.method, s.label_group, s.split, \
+                     s.compression, p.score, p.failure_kind, \
                      p.failure_message, p.worker_id \
                      FROM predictions p JOIN samples s ON s.id = p.sample_id WHERE p.run_id = $1",
                 )
@@ -930,6 +931,9 @@ macro_rules! impl_sql_store {
                         video_key: row.try_get("video_key").during("read prediction")?,
                         label: row.try_get("label").during("read prediction")?,
                         method: row.try_get("method").during("read prediction")?,
+                        label_group: row.try_get("label_group").during("read prediction")?,
+                        split: row.try_get("split").during("read prediction")?,
+                        compression: row.try_get("compression").during("read prediction")?,
                         score: row.try_get("score").during("read prediction")?,
                         failure_kind: row.try_get("failure_kind").during("read prediction")?,
                         failure_message: row.try_get("failure_message").during("read prediction")?,
