@@ -22,15 +22,24 @@ kind = "builtin"
 
 fn http_get(address: &str, path: &str) -> String {
     let mut stream = std::net::TcpStream::connect(address).expect("connect to metrics");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("send");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
     response
 }
 
 fn prediction_count(database_url: &str) -> i64 {
-    let output = dfbench().args(["status", "--database-url", database_url, "--runs", "1"]).output().expect("status");
+    let output = dfbench()
+        .args(["status", "--database-url", database_url, "--runs", "1"])
+        .output()
+        .expect("status");
     let text = String::from_utf8_lossy(&output.stdout);
     text.lines()
         .find_map(|line| line.split("predictions ").nth(1))
@@ -48,7 +57,13 @@ fn metrics_status_and_cancel() {
     let database_url = format!("sqlite:{}", work.join("ops.db").display());
 
     let mut coordinator = dfbench()
-        .args(["coordinator", "--listen", "127.0.0.1:0", "--database-url", &database_url])
+        .args([
+            "coordinator",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &database_url,
+        ])
         .args(["--heartbeat-secs", "0.3", "--metrics-listen", "127.0.0.1:0"])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -61,7 +76,11 @@ fn metrics_status_and_cancel() {
     while url.is_empty() || metrics.is_empty() {
         let line = lines.next().expect("coordinator output").expect("line");
         if let Some(rest) = line.strip_prefix("coordinator listening on ") {
-            url = rest.split_whitespace().next().unwrap_or_default().to_string();
+            url = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
         }
         if let Some(rest) = line.strip_prefix("metrics at http://") {
             metrics = rest.trim_end_matches("/metrics").to_string();
@@ -70,10 +89,29 @@ fn metrics_status_and_cancel() {
     std::thread::spawn(move || for _ in lines {});
 
     let _workers = [
-        start_worker_with(&url, "w1", &["--chunk-size", "2", "--chunk-delay-ms", "200"]),
-        start_worker_with(&url, "w2", &["--chunk-size", "2", "--chunk-delay-ms", "200"]),
+        start_worker_with(
+            &url,
+            "w1",
+            &["--chunk-size", "2", "--chunk-delay-ms", "200"],
+        ),
+        start_worker_with(
+            &url,
+            "w2",
+            &["--chunk-size", "2", "--chunk-delay-ms", "200"],
+        ),
     ];
-    let run = spawn_in_background(&["run", "suite.toml", "--coordinator", &url, "--database-url", &database_url], work, "run");
+    let run = spawn_in_background(
+        &[
+            "run",
+            "suite.toml",
+            "--coordinator",
+            &url,
+            "--database-url",
+            &database_url,
+        ],
+        work,
+        "run",
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     while prediction_count(&database_url) < 20 {
         assert!(Instant::now() < deadline, "no progress");
@@ -83,7 +121,10 @@ fn metrics_status_and_cancel() {
     let scrape = http_get(&metrics, "/metrics");
     assert!(scrape.starts_with("HTTP/1.1 200"), "{scrape}");
     assert!(scrape.contains("dfbench_workers_alive 2"), "{scrape}");
-    assert!(scrape.contains("dfbench_shards{state=\"leased\"}"), "{scrape}");
+    assert!(
+        scrape.contains("dfbench_shards{state=\"leased\"}"),
+        "{scrape}"
+    );
     assert!(scrape.contains("dfbench_runs_running 1"), "{scrape}");
     let ingested: u64 = scrape
         .lines()
@@ -93,20 +134,158 @@ fn metrics_status_and_cancel() {
     assert!(ingested >= 20, "{scrape}");
     assert!(http_get(&metrics, "/other").starts_with("HTTP/1.1 404"));
 
-    let status = dfbench().args(["status", "--database-url", &database_url]).output().expect("status");
+    let status = dfbench()
+        .args(["status", "--database-url", &database_url])
+        .output()
+        .expect("status");
     let status = String::from_utf8_lossy(&status.stdout);
-    assert!(status.contains("workers: 2 alive") && status.contains("w1") && status.contains("running"), "{status}");
+    assert!(
+        status.contains("workers: 2 alive") && status.contains("w1") && status.contains("running"),
+        "{status}"
+    );
 
     let stderr = std::fs::read_to_string(work.join("run.err")).expect("run log");
     let run_id = run_id_from(&stderr);
     run_ok(&["cancel", "--run", &run_id, "--coordinator", &url], work);
     let (ok, _, stderr) = wait_background(run, work, "run", Duration::from_secs(30));
-    assert!(!ok && stderr.contains("cancelled"), "the client reports the cancel:\n{stderr}");
+    assert!(
+        !ok && stderr.contains("cancelled"),
+        "the client reports the cancel:\n{stderr}"
+    );
     // Workers stop within a heartbeat (0.3 s) plus the chunk in flight (0.2 s).
     std::thread::sleep(Duration::from_millis(1000));
     let after_cancel = prediction_count(&database_url);
     std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(prediction_count(&database_url), after_cancel, "no predictions land after the cancel");
+    assert_eq!(
+        prediction_count(&database_url),
+        after_cancel,
+        "no predictions land after the cancel"
+    );
     let total = 2 * 120; // not reached: the run was stopped midway
-    assert!(after_cancel < total, "cancelled before the end ({after_cancel} of {total})");
+    assert!(
+        after_cancel < total,
+        "cancelled before the end ({after_cancel} of {total})"
+    );
+}
+
+#[test]
+fn tls_end_to_end_with_a_private_ca() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    // A private CA and a server certificate it signed, as a lab would set up.
+    std::fs::write(
+        work.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .expect("ext");
+    let steps: [&[&str]; 3] = [
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=dfbench test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ],
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "server.csr",
+        ],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "cert.pem",
+        ],
+    ];
+    for step in steps {
+        let openssl = std::process::Command::new("openssl")
+            .args(step)
+            .current_dir(work)
+            .output()
+            .expect("openssl (Debian's openssl package) makes the test certificates");
+        assert!(
+            openssl.status.success(),
+            "{}",
+            String::from_utf8_lossy(&openssl.stderr)
+        );
+    }
+    run_ok(&["synth", "--out", "data"], work);
+    std::fs::write(work.join("suite.toml"), SUITE).expect("suite");
+    let database_url = format!("sqlite:{}", work.join("tls.db").display());
+    let cert = work.join("cert.pem").display().to_string();
+    let key = work.join("key.pem").display().to_string();
+    let ca = work.join("ca.pem").display().to_string();
+    let (_coordinator, url) =
+        start_coordinator(&database_url, &["--tls-cert", &cert, "--tls-key", &key]);
+    assert!(url.starts_with("https://"), "{url}");
+    let url = url.replace("127.0.0.1", "localhost");
+
+    // Without the CA the certificate is not trusted; plain http to a TLS port fails too.
+    let untrusted = dfbench()
+        .args(["run", "suite.toml", "--coordinator", &url])
+        .current_dir(work)
+        .output()
+        .expect("run");
+    assert!(!untrusted.status.success());
+    let plain = url.replace("https://", "http://");
+    let refused = dfbench()
+        .args(["run", "suite.toml", "--coordinator", &plain])
+        .current_dir(work)
+        .output()
+        .expect("run");
+    assert!(!refused.status.success());
+
+    let worker = dfbench()
+        .args(["worker", "--coordinator", &url, "--worker-id", "tls-worker"])
+        .env("DFBENCH_TLS_CA", &ca)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("worker");
+    let _worker = KillOnDrop(worker);
+    let output = dfbench()
+        .args([
+            "run",
+            "suite.toml",
+            "--coordinator",
+            &url,
+            "--database-url",
+            &database_url,
+        ])
+        .env("DFBENCH_TLS_CA", &ca)
+        .current_dir(work)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("240 predictions, 0 failed"));
 }

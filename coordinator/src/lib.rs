@@ -13,7 +13,7 @@ mod server;
 pub mod service;
 
 pub use planner::{PlanError, plan_run};
-pub use server::{CoordinatorConfig, RunningCoordinator, ServeError, spawn};
+pub use server::{CoordinatorConfig, RunningCoordinator, ServeError, TlsFiles, spawn};
 pub use service::CoordinatorService;
 pub use service::ServiceTimings;
 

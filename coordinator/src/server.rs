@@ -28,6 +28,21 @@ pub struct CoordinatorConfig {
     pub token: Option<String>,
     /// Where to serve Prometheus metrics over plain HTTP (`GET /metrics`), if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve gRPC over TLS with this PEM certificate chain and private key.
+    pub tls: Option<TlsFiles>,
+}
+
+/// PEM certificate chain and private key for serving TLS.
+#[derive(Clone)]
+pub struct TlsFiles {
+    pub certificate_pem: Vec<u8>,
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsFiles { .. }")
+    }
 }
 
 impl CoordinatorConfig {
@@ -46,6 +61,7 @@ impl CoordinatorConfig {
             no_worker_grace: Duration::from_secs(120),
             token: None,
             metrics_listen: None,
+            tls: None,
         }
     }
 }
@@ -61,11 +77,16 @@ pub enum ServeError {
     Insecure(String),
     #[error("gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
+    #[error(
+        "TLS certificate or key is not usable: {0}; give a PEM certificate chain and its PEM private key"
+    )]
+    Tls(tonic::transport::Error),
 }
 
 /// A coordinator serving in a background task.
 pub struct RunningCoordinator {
     pub addr: SocketAddr,
+    tls: bool,
     /// Where Prometheus metrics are served, when enabled.
     pub metrics_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -75,7 +96,8 @@ pub struct RunningCoordinator {
 impl RunningCoordinator {
     /// `http://addr`, for workers and clients.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops serving and waits for the server to finish.
@@ -130,6 +152,14 @@ pub async fn spawn(
         }
         None => None,
     };
+    let mut builder = tonic::transport::Server::builder();
+    let tls = config.tls.is_some();
+    if let Some(files) = &config.tls {
+        let identity = tonic::transport::Identity::from_pem(&files.certificate_pem, &files.key_pem);
+        builder = builder
+            .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+            .map_err(ServeError::Tls)?;
+    }
     let (sender, receiver) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         let work_ready = Arc::new(Notify::new());
@@ -143,7 +173,7 @@ pub async fn spawn(
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-        let result = tonic::transport::Server::builder()
+        let result = builder
             .add_service(InterceptedService::new(server, token_check))
             .serve_with_incoming_shutdown(incoming, async {
                 let _ = receiver.await;
@@ -154,6 +184,7 @@ pub async fn spawn(
     });
     Ok(RunningCoordinator {
         addr,
+        tls,
         metrics_addr,
         shutdown: Some(sender),
         handle,

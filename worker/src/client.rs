@@ -28,6 +28,13 @@ pub enum ConnectError {
     BadUrl { url: String, message: String },
     #[error("the token cannot be sent as a header: {0}; use printable ASCII in DFBENCH_TOKEN")]
     BadToken(String),
+    #[error("cannot read the CA bundle {path} named by DFBENCH_TLS_CA: {source}")]
+    CaBundle {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot set up TLS for {url}: {message}")]
+    Tls { url: String, message: String },
 }
 
 /// Adds `authorization: Bearer <token>` to every request when a token is set.
@@ -62,19 +69,37 @@ impl BearerToken {
 
 /// Dials `url`, retrying with exponential backoff (100 ms … 2 s) for up to `patience`.
 /// The returned client reconnects by itself if the coordinator restarts later.
+/// An `https://` URL is dialled over TLS, trusting the system roots plus the PEM bundle named
+/// by `DFBENCH_TLS_CA` (for a lab's own certificate authority or a self-signed certificate).
 pub async fn connect(
     url: &str,
     token: Option<&str>,
     patience: Duration,
 ) -> Result<Client, ConnectError> {
     let bearer = BearerToken::new(token)?;
-    let endpoint = Channel::from_shared(url.to_string())
+    let mut endpoint = Channel::from_shared(url.to_string())
         .map_err(|error| ConnectError::BadUrl {
             url: url.to_string(),
             message: error.to_string(),
         })?
         .connect_timeout(Duration::from_secs(5))
         .tcp_keepalive(Some(Duration::from_secs(20)));
+    if url.starts_with("https://") {
+        let mut tls = tonic::transport::ClientTlsConfig::new().with_native_roots();
+        if let Ok(path) = std::env::var("DFBENCH_TLS_CA") {
+            let pem = std::fs::read(&path).map_err(|source| ConnectError::CaBundle {
+                path: path.clone(),
+                source,
+            })?;
+            tls = tls.ca_certificate(tonic::transport::Certificate::from_pem(pem));
+        }
+        endpoint = endpoint
+            .tls_config(tls)
+            .map_err(|error| ConnectError::Tls {
+                url: url.to_string(),
+                message: error.to_string(),
+            })?;
+    }
     let started = tokio::time::Instant::now();
     let mut delay = Duration::from_millis(100);
     loop {

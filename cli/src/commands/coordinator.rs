@@ -22,6 +22,12 @@ pub struct CoordinatorArgs {
     /// Bearer token every request must carry (required beyond loopback).
     #[arg(long, env = "DFBENCH_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Serve gRPC over TLS with this PEM certificate chain (clients then use https://).
+    #[arg(long, env = "DFBENCH_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "DFBENCH_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     /// Serve Prometheus metrics at http://ADDR/metrics.
     #[arg(long, env = "DFBENCH_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
@@ -36,6 +42,16 @@ pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
     config.no_worker_grace = std::time::Duration::from_secs_f64(args.no_worker_grace_secs.max(1.0));
     config.token = args.token;
     config.metrics_listen = args.metrics_listen;
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        let read = |path: &std::path::Path| {
+            std::fs::read(path)
+                .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", path.display()))
+        };
+        config.tls = Some(dfbench_coordinator::TlsFiles {
+            certificate_pem: read(cert)?,
+            key_pem: read(key)?,
+        });
+    }
     let backend = store.backend();
     let coordinator = dfbench_coordinator::spawn(store, config).await?;
     // Tests and scripts read this line to learn the port when listening on port 0.
