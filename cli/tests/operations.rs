@@ -289,3 +289,80 @@ fn tls_end_to_end_with_a_private_ca() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("240 predictions, 0 failed"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_and_mismatched_requests_are_refused_clearly() {
+    use dfbench_proto::v1 as pb;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database_url = format!("sqlite:{}", dir.path().join("v.db").display());
+    let (_coordinator, url) = start_coordinator(&database_url, &[]);
+    let mut client = dfbench_worker::client::connect(&url, None, Duration::from_secs(10))
+        .await
+        .expect("connect");
+    let registration = pb::RegisterWorkerRequest {
+        worker_id: "w".into(),
+        incarnation: 1,
+        protocol_version: 999,
+        dfbench_version: "9.9.9".into(),
+        ..Default::default()
+    };
+    let mismatch = client
+        .register_worker(registration.clone())
+        .await
+        .expect_err("protocol mismatch");
+    assert_eq!(mismatch.code(), tonic::Code::FailedPrecondition);
+    let message = mismatch.message();
+    assert!(
+        message.contains("999")
+            && message.contains("9.9.9")
+            && message.contains(&format!("speaks {}", dfbench_proto::PROTOCOL_VERSION)),
+        "{message}"
+    );
+    let nameless = pb::RegisterWorkerRequest {
+        worker_id: String::new(),
+        protocol_version: dfbench_proto::PROTOCOL_VERSION,
+        ..registration
+    };
+    assert_eq!(
+        client
+            .register_worker(nameless)
+            .await
+            .expect_err("no id")
+            .code(),
+        tonic::Code::InvalidArgument
+    );
+    let empty_batch = pb::PredictionBatch {
+        worker_id: "w".into(),
+        incarnation: 1,
+        shard_id: 1,
+        epoch: 1,
+        predictions: vec![pb::Prediction {
+            sample_id: 1,
+            detector: "npr".into(),
+            outcome: None,
+            latency_us: 0,
+            detector_fingerprint: String::new(),
+        }],
+    };
+    let refused = client
+        .report_predictions(tokio_stream::iter(vec![empty_batch]))
+        .await
+        .expect_err("no outcome");
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    let unknown = client
+        .watch_run(pb::WatchRunRequest {
+            run_id: "nope".into(),
+        })
+        .await
+        .expect_err("unknown run");
+    assert_eq!(unknown.code(), tonic::Code::NotFound);
+    let bad_suite = client
+        .submit_run(pb::SubmitRunRequest {
+            suite_toml: "name = 3".into(),
+            data_root: "/".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("bad suite");
+    assert_eq!(bad_suite.code(), tonic::Code::InvalidArgument);
+}
