@@ -31,6 +31,8 @@ impl LocalCluster {
                 device: "cpu".to_string(),
                 connect_timeout: Duration::from_secs(10),
                 chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
+                token: None,
+                chunk_delay: Duration::ZERO,
             };
             set.spawn(run_worker(config, stop_receiver.clone()));
         }

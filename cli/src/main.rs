@@ -38,6 +38,10 @@ enum Command {
     Export(commands::export::ExportArgs),
     /// List stored runs.
     Runs(commands::runs::RunsArgs),
+    /// Workers, shards and throughput of the stored runs.
+    Status(commands::status::StatusArgs),
+    /// Cancel a run; workers drop its shards within one heartbeat.
+    Cancel(commands::cancel::CancelArgs),
     /// Write the deterministic demo dataset.
     Synth(commands::synth::SynthArgs),
     /// Check datasets: counts, missing files, duplicates, label maps, undecodable images.
@@ -83,6 +87,8 @@ fn main() -> ExitCode {
             Command::Report(args) => commands::report::execute(args).await,
             Command::Export(args) => commands::export::execute(args).await,
             Command::Runs(args) => commands::runs::execute(args).await,
+            Command::Status(args) => commands::status::execute(args).await,
+            Command::Cancel(args) => commands::cancel::execute(args).await,
             Command::Synth(args) => commands::synth::execute(args),
             Command::Bench(command) => commands::bench::execute(command).await,
             Command::Datasets(command) => commands::datasets::execute(command),

@@ -1,23 +1,17 @@
 //! Following a run: consume `WatchRun` and draw a progress bar (hidden when not a terminal).
+//! When the coordinator restarts mid-run, the watch reconnects with backoff and carries on.
 
 use anyhow::Context;
-use dfbench_proto::v1::coordinator_client::CoordinatorClient;
 use dfbench_proto::v1::{RunProgress, WatchRunRequest};
+use dfbench_worker::client::{Client, is_transient};
 use indicatif::{ProgressBar, ProgressStyle};
-use tonic::transport::Channel;
+use std::time::Duration;
+
+/// How long to keep trying to reach a coordinator that went away mid-run.
+const RECONNECT_PATIENCE: Duration = Duration::from_secs(180);
 
 /// Follows `run_id` until it finishes and returns the last progress message.
-pub async fn follow(
-    client: &mut CoordinatorClient<Channel>,
-    run_id: &str,
-) -> anyhow::Result<RunProgress> {
-    let mut stream = client
-        .watch_run(WatchRunRequest {
-            run_id: run_id.to_string(),
-        })
-        .await
-        .context("cannot watch the run")?
-        .into_inner();
+pub async fn follow(client: &mut Client, run_id: &str) -> anyhow::Result<RunProgress> {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template(
@@ -25,12 +19,51 @@ pub async fn follow(
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut last = None;
-    while let Some(message) = stream
-        .message()
-        .await
-        .context("lost the coordinator while watching the run")?
-    {
+    let mut last: Option<RunProgress> = None;
+    let mut lost_since: Option<tokio::time::Instant> = None;
+    loop {
+        match watch_once(client, run_id, &bar, &mut last).await {
+            Ok(()) => break,
+            Err(status) if is_transient(&status) => {
+                let since = *lost_since.get_or_insert_with(tokio::time::Instant::now);
+                if since.elapsed() > RECONNECT_PATIENCE {
+                    bar.finish_and_clear();
+                    anyhow::bail!(
+                        "lost the coordinator while watching run {run_id} and could not reconnect for {}s: {}",
+                        RECONNECT_PATIENCE.as_secs(),
+                        status.message()
+                    );
+                }
+                tracing::warn!(%status, "lost the coordinator, reconnecting");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(status) => {
+                bar.finish_and_clear();
+                anyhow::bail!("cannot watch run {run_id}: {}", status.message());
+            }
+        }
+        if last.is_some() {
+            lost_since = None;
+        }
+    }
+    bar.finish_and_clear();
+    last.context("the coordinator closed the progress stream without a status")
+}
+
+/// One watch stream until it ends (Ok) or fails (Err with the status).
+async fn watch_once(
+    client: &mut Client,
+    run_id: &str,
+    bar: &ProgressBar,
+    last: &mut Option<RunProgress>,
+) -> Result<(), tonic::Status> {
+    let mut stream = client
+        .watch_run(WatchRunRequest {
+            run_id: run_id.to_string(),
+        })
+        .await?
+        .into_inner();
+    while let Some(message) = stream.message().await? {
         bar.set_length(message.predictions_expected);
         bar.set_position(message.predictions);
         bar.set_message(format!(
@@ -39,8 +72,14 @@ pub async fn follow(
             message.shards_total,
             message.prediction_failures
         ));
-        last = Some(message);
+        let finished = message.status != "running";
+        *last = Some(message);
+        if finished {
+            return Ok(());
+        }
     }
-    bar.finish_and_clear();
-    last.context("the coordinator closed the progress stream without a status")
+    // A stream that ends without a finished status means the coordinator went away.
+    Err(tonic::Status::unavailable(
+        "progress stream ended before the run finished",
+    ))
 }

@@ -1,8 +1,7 @@
 //! Turning a stored run into a report: load it, compute and store metrics, write the folder.
 //!
-//! Store rows map one to one onto `dfbench_reports` inputs. `PredictionRow` has no split and no
-//! label group yet, so those stay empty (no `split=` slices; categories come from the DF40
-//! method table). The workers that scored the run are the store's workers whose id appears in
+//! Store rows map one to one onto `dfbench_reports` inputs (the category is derived by the
+//! reports crate from the label group and method). The workers that scored the run are the store's workers whose id appears in
 //! the run's predictions, with their prediction counts.
 
 use anyhow::Context;
@@ -119,8 +118,8 @@ pub async fn load(
             video_key: row.video_key,
             label: row.label,
             method: row.method,
-            label_group: String::new(),
-            split: String::new(),
+            label_group: row.label_group,
+            split: row.split,
             category: String::new(),
             worker_id: row.worker_id,
             score: row.score,

@@ -5,13 +5,15 @@
 //! Must not decode images or run models: that is the worker's job. All state lives in the
 //! store, so a restarted coordinator carries on where the previous one stopped.
 
+mod auth;
 mod errors;
+pub mod metrics;
 pub mod planner;
 mod server;
 pub mod service;
 
 pub use planner::{PlanError, plan_run};
-pub use server::{CoordinatorConfig, RunningCoordinator, ServeError, spawn};
+pub use server::{CoordinatorConfig, RunningCoordinator, ServeError, TlsFiles, spawn};
 pub use service::CoordinatorService;
 pub use service::ServiceTimings;
 

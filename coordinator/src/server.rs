@@ -1,14 +1,17 @@
-//! Starting the coordinator: bind, serve gRPC, and run the lease reaper beside it.
+//! Starting the coordinator: bind, serve gRPC behind the token check, and run the supervisor
+//! beside it (expired leases back to the queue, runs without workers failed with a reason).
 
+use crate::auth::TokenCheck;
+use crate::metrics::{CoordinatorMetrics, serve_metrics};
 use crate::service::{CoordinatorService, ServiceTimings};
 use dfbench_proto::v1::coordinator_server::CoordinatorServer;
 use dfbench_store::{Store, now_ms};
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
+use tonic::service::interceptor::InterceptedService;
 
 /// Largest gRPC message accepted (a prediction batch or a shard lease).
 const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
@@ -17,12 +20,34 @@ const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
 pub struct CoordinatorConfig {
     pub listen: SocketAddr,
     pub timings: ServiceTimings,
-    /// How often expired leases are looked for.
+    /// How often expired leases and worker-less runs are looked for.
     pub reap_interval: Duration,
+    /// A running run fails when no worker has been seen for this long.
+    pub no_worker_grace: Duration,
+    /// Bearer token every RPC must carry; required when `listen` is not loopback.
+    pub token: Option<String>,
+    /// Where to serve Prometheus metrics over plain HTTP (`GET /metrics`), if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Serve gRPC over TLS with this PEM certificate chain and private key.
+    pub tls: Option<TlsFiles>,
+}
+
+/// PEM certificate chain and private key for serving TLS.
+#[derive(Clone)]
+pub struct TlsFiles {
+    pub certificate_pem: Vec<u8>,
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsFiles { .. }")
+    }
 }
 
 impl CoordinatorConfig {
-    /// Defaults: heartbeat 2 s, lease TTL 3 heartbeats, reaper every second.
+    /// Defaults: heartbeat 2 s, lease TTL 3 heartbeats, supervisor every second, runs fail
+    /// after 2 minutes without any worker.
     pub fn new(listen: SocketAddr) -> Self {
         CoordinatorConfig {
             listen,
@@ -33,6 +58,10 @@ impl CoordinatorConfig {
                 watch_interval: Duration::from_millis(300),
             },
             reap_interval: Duration::from_secs(1),
+            no_worker_grace: Duration::from_secs(120),
+            token: None,
+            metrics_listen: None,
+            tls: None,
         }
     }
 }
@@ -44,13 +73,22 @@ pub enum ServeError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Insecure(String),
     #[error("gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
+    #[error(
+        "TLS certificate or key is not usable: {0}; give a PEM certificate chain and its PEM private key"
+    )]
+    Tls(tonic::transport::Error),
 }
 
-/// A coordinator running in this process (local mode and tests).
+/// A coordinator serving in a background task.
 pub struct RunningCoordinator {
     pub addr: SocketAddr,
+    tls: bool,
+    /// Where Prometheus metrics are served, when enabled.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: JoinHandle<Result<(), ServeError>>,
 }
@@ -58,7 +96,8 @@ pub struct RunningCoordinator {
 impl RunningCoordinator {
     /// `http://addr`, for workers and clients.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops serving and waits for the server to finish.
@@ -81,68 +120,114 @@ pub async fn spawn(
     store: Arc<dyn Store>,
     config: CoordinatorConfig,
 ) -> Result<RunningCoordinator, ServeError> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+    let token_check = TokenCheck::new(config.token.clone());
+    token_check
+        .validate_listen(config.listen)
+        .map_err(ServeError::Insecure)?;
+    let bind_error = |source| ServeError::Bind {
         addr: config.listen,
         source,
-    })?;
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(bind_error)?;
+    let addr = listener.local_addr().map_err(bind_error)?;
+    let metrics = Arc::new(CoordinatorMetrics::default());
+    let metrics_addr = match config.metrics_listen {
+        Some(metrics_listen) => {
+            let metrics_error = |source| ServeError::Bind {
+                addr: metrics_listen,
+                source,
+            };
+            let metrics_listener = tokio::net::TcpListener::bind(metrics_listen)
+                .await
+                .map_err(metrics_error)?;
+            let bound = metrics_listener.local_addr().map_err(metrics_error)?;
+            tokio::spawn(serve_metrics(
+                metrics_listener,
+                Arc::clone(&store),
+                Arc::clone(&metrics),
+            ));
+            Some(bound)
+        }
+        None => None,
+    };
+    let mut builder = tonic::transport::Server::builder();
+    let tls = config.tls.is_some();
+    if let Some(files) = &config.tls {
+        let identity = tonic::transport::Identity::from_pem(&files.certificate_pem, &files.key_pem);
+        builder = builder
+            .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+            .map_err(ServeError::Tls)?;
+    }
     let (sender, receiver) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
-        serve_listener(store, config, listener, async {
-            let _ = receiver.await;
-        })
-        .await
+        let work_ready = Arc::new(Notify::new());
+        let supervisor = tokio::spawn(supervise(
+            Arc::clone(&store),
+            config.clone(),
+            Arc::clone(&work_ready),
+        ));
+        let service = CoordinatorService::new(store, config.timings.clone(), work_ready, metrics);
+        let server = CoordinatorServer::new(service)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        let result = builder
+            .add_service(InterceptedService::new(server, token_check))
+            .serve_with_incoming_shutdown(incoming, async {
+                let _ = receiver.await;
+            })
+            .await;
+        supervisor.abort();
+        result.map_err(ServeError::from)
     });
     Ok(RunningCoordinator {
         addr,
+        tls,
+        metrics_addr,
         shutdown: Some(sender),
         handle,
     })
 }
 
-async fn serve_listener(
-    store: Arc<dyn Store>,
-    config: CoordinatorConfig,
-    listener: tokio::net::TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServeError> {
-    let work_ready = Arc::new(Notify::new());
-    let reaper = tokio::spawn(reap_forever(
-        Arc::clone(&store),
-        config.reap_interval,
-        Arc::clone(&work_ready),
-    ));
-    let service = CoordinatorService::new(store, config.timings.clone(), work_ready);
-    let server = CoordinatorServer::new(service)
-        .max_decoding_message_size(MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-    let result = tonic::transport::Server::builder()
-        .add_service(server)
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await;
-    reaper.abort();
-    result.map_err(ServeError::from)
-}
-
-/// Returns expired leases to the queue; a store error is logged and retried next tick.
-async fn reap_forever(store: Arc<dyn Store>, interval: Duration, work_ready: Arc<Notify>) {
-    let mut ticker = tokio::time::interval(interval);
+/// Returns expired leases to the queue and fails runs that have had no worker for the grace
+/// period. A store error is logged and retried next tick (e.g. while Postgres restarts).
+async fn supervise(store: Arc<dyn Store>, config: CoordinatorConfig, work_ready: Arc<Notify>) {
+    let started = now_ms();
+    let grace_ms = config.no_worker_grace.as_millis() as i64;
+    let mut ticker = tokio::time::interval(config.reap_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match store.reap_expired_leases(now_ms()).await {
+        let now = now_ms();
+        match store.reap_expired_leases(now).await {
             Ok(0) => {}
             Ok(reaped) => {
                 tracing::warn!(reaped, "expired leases returned to the queue");
                 work_ready.notify_waiters();
             }
-            Err(error) => tracing::error!(%error, "reaper could not reach the store"),
+            Err(error) => tracing::error!(%error, "supervisor could not reap leases"),
+        }
+        // Only judge after this coordinator itself has been up for the grace period, so a
+        // restart does not fail runs whose workers are still reconnecting.
+        if now - started < grace_ms {
+            continue;
+        }
+        let message = format!(
+            "no worker was seen for {:.0}s: start workers with `dfbench worker --coordinator URL`, then resubmit",
+            config.no_worker_grace.as_secs_f64()
+        );
+        match store
+            .fail_runs_without_workers(now - grace_ms, now, &message)
+            .await
+        {
+            Ok(failed) => {
+                for run_id in failed {
+                    tracing::error!(%run_id, %message, "run failed");
+                }
+            }
+            Err(error) => tracing::error!(%error, "supervisor could not check for workers"),
         }
     }
 }

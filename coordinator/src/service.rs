@@ -2,13 +2,14 @@
 //! store. Worker writes are fenced by (shard, epoch, worker, incarnation) inside the store.
 
 use crate::errors::{plan_status, store_status};
+use crate::metrics::CoordinatorMetrics;
 use crate::planner::{RunRequest, plan_run};
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::coordinator_server::Coordinator;
 use dfbench_proto::v1::{self as pb, prediction::Outcome as PbOutcome};
 use dfbench_store::{
     LeaseEpoch, LeaseOwner, LeaseRef, NewPrediction, Outcome, RunId, SampleId, ShardFailure,
-    ShardId, Store, WorkerRecord, now_ms,
+    ShardId, Store, StoreError, WorkerRecord, now_ms,
 };
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -34,15 +35,30 @@ pub struct CoordinatorService {
     timings: ServiceTimings,
     /// Woken when new work may be ready (a run submitted, a shard given back).
     work_ready: Arc<Notify>,
+    metrics: Arc<CoordinatorMetrics>,
 }
 
 impl CoordinatorService {
-    pub fn new(store: Arc<dyn Store>, timings: ServiceTimings, work_ready: Arc<Notify>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        timings: ServiceTimings,
+        work_ready: Arc<Notify>,
+        metrics: Arc<CoordinatorMetrics>,
+    ) -> Self {
         CoordinatorService {
             store,
             timings,
             work_ready,
+            metrics,
         }
+    }
+
+    /// Maps a store error to a status, counting fencing rejections.
+    fn worker_write_status(&self, error: StoreError) -> Status {
+        if matches!(error, StoreError::StaleLease { .. }) {
+            CoordinatorMetrics::add(&self.metrics.stale_writes_rejected, 1);
+        }
+        store_status(error)
     }
 }
 
@@ -151,7 +167,7 @@ impl Coordinator for CoordinatorService {
             .iter()
             .map(|lease| (ShardId(lease.shard_id), LeaseEpoch(lease.epoch)))
             .collect();
-        let revoked = self
+        let outcome = self
             .store
             .heartbeat(
                 &owner,
@@ -162,8 +178,8 @@ impl Coordinator for CoordinatorService {
             .await
             .map_err(store_status)?;
         Ok(Response::new(pb::HeartbeatResponse {
-            revoked_shard_ids: revoked.into_iter().map(|shard| shard.0).collect(),
-            reregister: false,
+            revoked_shard_ids: outcome.revoked.into_iter().map(|shard| shard.0).collect(),
+            reregister: outcome.unknown_worker,
         }))
     }
 
@@ -185,6 +201,7 @@ impl Coordinator for CoordinatorService {
                 .await
                 .map_err(store_status)?;
             if let Some(assignment) = assignment {
+                CoordinatorMetrics::add(&self.metrics.leases_granted, 1);
                 tracing::info!(
                     worker_id = %owner.worker_id,
                     shard_id = %assignment.shard_id,
@@ -255,11 +272,18 @@ impl Coordinator for CoordinatorService {
                 .into_iter()
                 .map(convert_prediction)
                 .collect::<Result<Vec<_>, _>>()?;
-            accepted += self
+            let failures = predictions
+                .iter()
+                .filter(|prediction| matches!(prediction.outcome, Outcome::Failure { .. }))
+                .count() as u64;
+            let inserted = self
                 .store
                 .ingest_predictions(&lease, &predictions)
                 .await
-                .map_err(store_status)?;
+                .map_err(|error| self.worker_write_status(error))?;
+            CoordinatorMetrics::add(&self.metrics.predictions_ingested, inserted);
+            CoordinatorMetrics::add(&self.metrics.prediction_failures_reported, failures);
+            accepted += inserted;
         }
         Ok(Response::new(pb::ReportPredictionsResponse { accepted }))
     }
@@ -278,7 +302,8 @@ impl Coordinator for CoordinatorService {
         self.store
             .complete_shard(&lease, now_ms())
             .await
-            .map_err(store_status)?;
+            .map_err(|error| self.worker_write_status(error))?;
+        CoordinatorMetrics::add(&self.metrics.shards_completed, 1);
         tracing::info!(shard_id = request.shard_id, worker_id = %request.worker_id, "shard done");
         Ok(Response::new(pb::CompleteShardResponse {}))
     }
@@ -308,7 +333,8 @@ impl Coordinator for CoordinatorService {
         self.store
             .fail_shard(&lease, &failure, now_ms())
             .await
-            .map_err(store_status)?;
+            .map_err(|error| self.worker_write_status(error))?;
+        CoordinatorMetrics::add(&self.metrics.shards_given_back, 1);
         self.work_ready.notify_waiters();
         Ok(Response::new(pb::FailShardResponse {}))
     }
@@ -370,9 +396,15 @@ impl Coordinator for CoordinatorService {
             loop {
                 let progress = match store.run_progress(&run_id).await {
                     Ok(progress) => progress,
-                    Err(error) => {
+                    Err(error @ StoreError::RunNotFound(_)) => {
                         let _ = sender.send(Err(store_status(error))).await;
                         return;
+                    }
+                    Err(error) => {
+                        // The database may be restarting: keep the watcher and try again.
+                        tracing::warn!(%run_id, %error, "progress unavailable, retrying");
+                        tokio::time::sleep(interval).await;
+                        continue;
                     }
                 };
                 let message = pb::RunProgress {

@@ -59,7 +59,7 @@ CREATE TABLE shards (
     last_error TEXT,
     n_samples INTEGER NOT NULL
 );
-CREATE INDEX shards_ready ON shards (state, not_before_ms);
+CREATE INDEX shards_ready ON shards (state, id);
 CREATE INDEX shards_run ON shards (run_id, state);
 
 CREATE TABLE samples (

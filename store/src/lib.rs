@@ -5,6 +5,8 @@
 //! worker makes is accepted only while its (shard, epoch, owner) lease is current (fencing).
 //! Must not know about gRPC or images: callers hand in plain values and a clock (`now_ms`).
 
+pub mod baseline;
+mod cache;
 mod error;
 mod model;
 mod postgres;
@@ -98,6 +100,9 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn metrics(&self, run_id: &RunId) -> Result<Vec<MetricRecord>, StoreError>;
+
+    /// Counts for monitoring: workers seen since `alive_since_ms`, shards by state, running runs.
+    async fn cluster_stats(&self, alive_since_ms: i64) -> Result<ClusterStats, StoreError>;
 
     /// Registered workers, most recently seen first.
     async fn workers(&self) -> Result<Vec<WorkerRecord>, StoreError>;

@@ -177,12 +177,33 @@ pub enum Outcome {
     Failure { kind: String, message: String },
 }
 
+impl Outcome {
+    /// (score, failure kind, failure message) as stored: exactly one side is set.
+    pub fn columns(&self) -> (Option<f64>, Option<&str>, Option<&str>) {
+        match self {
+            Outcome::Score(score) => (Some(*score), None, None),
+            Outcome::Failure { kind, message } => {
+                (None, Some(kind.as_str()), Some(message.as_str()))
+            }
+        }
+    }
+}
+
 /// Why a shard was given back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShardFailure {
     pub retryable: bool,
     pub kind: String,
     pub message: String,
+}
+
+/// Monitoring counts across all runs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClusterStats {
+    pub workers_alive: i64,
+    pub runs_running: i64,
+    /// (state, count), sorted by state.
+    pub shards_by_state: Vec<(String, i64)>,
 }
 
 /// What a heartbeat found.
@@ -225,6 +246,9 @@ pub struct PredictionRow {
     pub video_key: String,
     pub label: i64,
     pub method: String,
+    pub label_group: String,
+    pub split: String,
+    pub compression: String,
     pub score: Option<f64>,
     pub failure_kind: Option<String>,
     pub failure_message: Option<String>,

@@ -40,6 +40,69 @@ pub(crate) const SELECT_RUN: &str = "SELECT id, name, suite_name, suite_toml, su
      dfbench_version, status, error, created_at_ms, finished_at_ms, needs_torch FROM runs";
 
 /// Rejects a batch that names samples outside the shard, unknown detectors, or invalid scores.
+/// Where a batch of predictions goes; shared by both backends' bulk inserts.
+pub(crate) struct IngestContext<'a> {
+    pub run_id: &'a str,
+    pub perturbation: &'a str,
+    pub worker_id: &'a str,
+    pub shard_id: i64,
+    pub epoch: i64,
+}
+
+/// The run's datasets and detectors, from the cache or read once.
+macro_rules! run_meta {
+    ($self:ident, $executor:expr, $run_id:expr) => {{
+        match $self.cache.run($run_id) {
+            Some(meta) => meta,
+            None => {
+                let dataset_rows = sqlx::query(
+                    "SELECT name, format, root, fingerprint, samples FROM run_datasets \
+                     WHERE run_id = $1 ORDER BY name",
+                )
+                .bind($run_id)
+                .fetch_all(&mut *$executor)
+                .await
+                .during("read run datasets")?;
+                let datasets = dataset_rows
+                    .iter()
+                    .map($crate::sql_impl::dataset_from_row)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let detectors = $crate::sql_impl::read_detectors!(&mut *$executor, $run_id);
+                $self.cache.put_run($run_id, datasets, detectors)
+            }
+        }
+    }};
+}
+pub(crate) use run_meta;
+
+/// A shard's samples, from the cache or read once.
+macro_rules! shard_samples {
+    ($self:ident, $executor:expr, $shard_id:expr) => {{
+        match $self.cache.shard($shard_id) {
+            Some(samples) => samples,
+            None => {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT s.id, s.rel_path FROM shard_samples ss JOIN samples s ON s.id = ss.sample_id \
+                     WHERE ss.shard_id = $1 ORDER BY s.id",
+                )
+                .bind($shard_id)
+                .fetch_all(&mut *$executor)
+                .await
+                .during("read the shard's samples")?;
+                let mut refs = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let id: i64 = row.try_get("id").during("read sample")?;
+                    let path: String = row.try_get("rel_path").during("read sample")?;
+                    refs.push(($crate::SampleId(id), path));
+                }
+                $self.cache.put_shard($shard_id, refs)
+            }
+        }
+    }};
+}
+pub(crate) use shard_samples;
+
 pub(crate) fn validate_predictions(
     shard_id: &ShardId,
     predictions: &[NewPrediction],
@@ -395,7 +458,7 @@ macro_rules! impl_sql_store {
                        WHERE s.state = 'ready' AND s.not_before_ms <= $1 AND r.status = 'running' \
                        AND (r.needs_torch = 0 OR EXISTS (SELECT 1 FROM workers w WHERE w.id = $2 \
                          AND w.incarnation = $3 AND (',' || w.capabilities || ',') LIKE '%,torch,%')) \
-                       ORDER BY r.created_at_ms, s.id LIMIT 1 {}) \
+                       ORDER BY s.id LIMIT 1 {}) \
                      RETURNING id, lease_epoch, run_id, dataset, perturbation",
                     self.dialect.acquire_lock
                 );
@@ -416,31 +479,18 @@ macro_rules! impl_sql_store {
                 let run_id: String = row.try_get("run_id").during("read leased shard")?;
                 let dataset_name: String = row.try_get("dataset").during("read leased shard")?;
                 let perturbation: String = row.try_get("perturbation").during("read leased shard")?;
-                let dataset_row = sqlx::query(
-                    "SELECT name, format, root, fingerprint, samples FROM run_datasets \
-                     WHERE run_id = $1 AND name = $2",
-                )
-                .bind(&run_id)
-                .bind(&dataset_name)
-                .fetch_one(&mut *tx)
-                .await
-                .during("read the leased shard's dataset")?;
-                let dataset = $crate::sql_impl::dataset_from_row(&dataset_row)?;
-                let detectors = $crate::sql_impl::read_detectors!(&mut *tx, &run_id);
-                let sample_rows = sqlx::query(
-                    "SELECT s.id, s.rel_path FROM shard_samples ss JOIN samples s ON s.id = ss.sample_id \
-                     WHERE ss.shard_id = $1 ORDER BY s.id",
-                )
-                .bind(shard_id)
-                .fetch_all(&mut *tx)
-                .await
-                .during("read the leased shard's samples")?;
-                let mut samples = Vec::with_capacity(sample_rows.len());
-                for sample_row in &sample_rows {
-                    let id: i64 = sample_row.try_get("id").during("read sample")?;
-                    let path: String = sample_row.try_get("rel_path").during("read sample")?;
-                    samples.push(($crate::SampleId(id), path));
-                }
+                let meta = $crate::sql_impl::run_meta!(self, &mut *tx, &run_id);
+                let dataset = meta
+                    .datasets
+                    .iter()
+                    .find(|dataset| dataset.name == dataset_name)
+                    .cloned()
+                    .ok_or_else(|| $crate::StoreError::InvalidPrediction {
+                        shard_id: $crate::ShardId(shard_id),
+                        message: format!("dataset `{dataset_name}` of this shard is not part of run {run_id}"),
+                    })?;
+                let detectors = meta.detectors.clone();
+                let samples = $crate::sql_impl::shard_samples!(self, &mut *tx, shard_id).refs.clone();
                 tx.commit().await.during("commit acquire")?;
                 Ok(Some($crate::ShardAssignment {
                     shard_id: $crate::ShardId(shard_id),
@@ -507,60 +557,27 @@ macro_rules! impl_sql_store {
                 let current = $crate::sql_impl::check_lease!(self, &mut *tx, lease);
                 let run_id: String = current.try_get("run_id").during("read lease")?;
                 let perturbation: String = current.try_get("perturbation").during("read lease")?;
-                let sample_ids: std::collections::HashSet<i64> =
-                    sqlx::query_scalar("SELECT sample_id FROM shard_samples WHERE shard_id = $1")
-                        .bind(lease.shard_id.0)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .during("read shard samples")?
-                        .into_iter()
-                        .collect();
-                let detectors: std::collections::HashSet<String> =
-                    sqlx::query_scalar("SELECT name FROM run_detectors WHERE run_id = $1")
-                        .bind(&run_id)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .during("read run detectors")?
-                        .into_iter()
-                        .collect();
+                let meta = $crate::sql_impl::run_meta!(self, &mut *tx, &run_id);
+                let shard = $crate::sql_impl::shard_samples!(self, &mut *tx, lease.shard_id.0);
                 $crate::sql_impl::validate_predictions(
                     &lease.shard_id,
                     predictions,
-                    &sample_ids,
-                    &detectors,
+                    &shard.ids,
+                    &meta.detector_names,
                 )?;
-                let mut inserted = 0u64;
+                let context = $crate::sql_impl::IngestContext {
+                    run_id: &run_id,
+                    perturbation: &perturbation,
+                    worker_id: &lease.owner.worker_id,
+                    shard_id: lease.shard_id.0,
+                    epoch: lease.epoch.0,
+                };
+                let inserted = Self::insert_predictions(&mut tx, &context, predictions).await?;
                 let mut fingerprinted = std::collections::BTreeSet::new();
                 for prediction in predictions {
-                    let (score, failure_kind, failure_message) = match &prediction.outcome {
-                        $crate::Outcome::Score(score) => (Some(*score), None, None),
-                        $crate::Outcome::Failure { kind, message } => {
-                            (None, Some(kind.as_str()), Some(message.as_str()))
-                        }
-                    };
-                    let result = sqlx::query(
-                        "INSERT INTO predictions (run_id, detector, sample_id, perturbation, score, \
-                         failure_kind, failure_message, detector_fingerprint, worker_id, shard_id, \
-                         epoch, latency_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(&run_id)
-                    .bind(&prediction.detector)
-                    .bind(prediction.sample_id.0)
-                    .bind(&perturbation)
-                    .bind(score)
-                    .bind(failure_kind)
-                    .bind(failure_message)
-                    .bind(&prediction.detector_fingerprint)
-                    .bind(&lease.owner.worker_id)
-                    .bind(lease.shard_id.0)
-                    .bind(lease.epoch.0)
-                    .bind(prediction.latency_us)
-                    .execute(&mut *tx)
-                    .await
-                    .during("insert prediction")?;
-                    inserted += result.rows_affected();
-                    if fingerprinted.insert((&prediction.detector, &prediction.detector_fingerprint)) {
+                    if fingerprinted.insert(&prediction.detector)
+                        && self.cache.first_fingerprint(&run_id, &prediction.detector)
+                    {
                         sqlx::query(
                             "UPDATE run_detectors SET fingerprint = $3 \
                              WHERE run_id = $1 AND name = $2 AND fingerprint IS NULL",
@@ -606,6 +623,7 @@ macro_rules! impl_sql_store {
                         missing,
                     });
                 }
+                self.cache.forget_shard(lease.shard_id.0);
                 sqlx::query(
                     "UPDATE shards SET state = 'done', lease_expires_at_ms = NULL WHERE id = $1",
                 )
@@ -638,6 +656,9 @@ macro_rules! impl_sql_store {
                 let max_attempts: i64 = current.try_get("max_attempts").during("read lease")?;
                 let failures = failures + 1;
                 let retry = failure.retryable && failures < max_attempts;
+                if !retry {
+                    self.cache.forget_shard(lease.shard_id.0);
+                }
                 $crate::sql_impl::give_back!(
                     &mut *tx,
                     lease.shard_id.0,
@@ -677,6 +698,9 @@ macro_rules! impl_sql_store {
                     let owner = owner.unwrap_or_default();
                     let message = format!("worker {owner} stopped renewing its lease");
                     tracing::warn!(shard_id, worker_id = %owner, losses, "lease expired");
+                    if losses >= max_losses {
+                        self.cache.forget_shard(shard_id);
+                    }
                     $crate::sql_impl::give_back!(
                         &mut *tx,
                         shard_id,
@@ -884,7 +908,8 @@ macro_rules! impl_sql_store {
                 use sqlx::Row;
                 let rows = sqlx::query(
                     "SELECT p.detector, p.detector_fingerprint, s.dataset, s.subset, p.perturbation, \
-                     s.rel_path, s.video_key, s.label, s.method, p.score, p.failure_kind, \
+                     s.rel_path, s.video_key, s.label, s.method, s.label_group, s.split, \
+                     s.compression, p.score, p.failure_kind, \
                      p.failure_message, p.worker_id \
                      FROM predictions p JOIN samples s ON s.id = p.sample_id WHERE p.run_id = $1",
                 )
@@ -906,6 +931,9 @@ macro_rules! impl_sql_store {
                         video_key: row.try_get("video_key").during("read prediction")?,
                         label: row.try_get("label").during("read prediction")?,
                         method: row.try_get("method").during("read prediction")?,
+                        label_group: row.try_get("label_group").during("read prediction")?,
+                        split: row.try_get("split").during("read prediction")?,
+                        compression: row.try_get("compression").during("read prediction")?,
                         score: row.try_get("score").during("read prediction")?,
                         failure_kind: row.try_get("failure_kind").during("read prediction")?,
                         failure_message: row.try_get("failure_message").during("read prediction")?,
@@ -1000,6 +1028,43 @@ macro_rules! impl_sql_store {
                     ))
                 });
                 Ok(metrics)
+            }
+
+            async fn cluster_stats(
+                &self,
+                alive_since_ms: i64,
+            ) -> Result<$crate::ClusterStats, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let workers_alive: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM workers WHERE last_seen_ms >= $1")
+                        .bind(alive_since_ms)
+                        .fetch_one(&self.pool)
+                        .await
+                        .during("count live workers")?;
+                let runs_running: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE status = 'running'")
+                        .fetch_one(&self.pool)
+                        .await
+                        .during("count running runs")?;
+                let rows = sqlx::query(
+                    "SELECT state, COUNT(*) AS n FROM shards GROUP BY state ORDER BY state",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .during("count shards by state")?;
+                let mut shards_by_state = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    shards_by_state.push((
+                        row.try_get("state").during("read shard counts")?,
+                        row.try_get("n").during("read shard counts")?,
+                    ));
+                }
+                Ok($crate::ClusterStats {
+                    workers_alive,
+                    runs_running,
+                    shards_by_state,
+                })
             }
 
             async fn workers(&self) -> Result<Vec<$crate::WorkerRecord>, $crate::StoreError> {

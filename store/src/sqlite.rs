@@ -2,7 +2,10 @@
 //! connection so the coordinator is the only writer and transactions never contend.
 
 use crate::StoreError;
-use crate::sql_impl::{Dialect, impl_sql_store};
+use crate::cache::StoreCache;
+use crate::error::QueryContext;
+use crate::model::NewPrediction;
+use crate::sql_impl::{Dialect, IngestContext, impl_sql_store};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
@@ -10,6 +13,7 @@ use std::time::Duration;
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
     dialect: Dialect,
+    cache: StoreCache,
 }
 
 impl SqliteStore {
@@ -37,8 +41,47 @@ impl SqliteStore {
                 acquire_lock: "",
                 lease_check_lock: "",
             },
+            cache: StoreCache::default(),
         })
     }
 }
 
 impl_sql_store!(SqliteStore, "sqlite");
+
+impl SqliteStore {
+    /// Inserts one batch row by row through one prepared statement (SQLite's fastest path);
+    /// re-delivered rows are ignored. Returns how many were new.
+    async fn insert_predictions(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        context: &IngestContext<'_>,
+        predictions: &[NewPrediction],
+    ) -> Result<u64, StoreError> {
+        let mut inserted = 0;
+        for prediction in predictions {
+            let (score, failure_kind, failure_message) = prediction.outcome.columns();
+            let result = sqlx::query(
+                "INSERT INTO predictions (run_id, detector, sample_id, perturbation, score, \
+                 failure_kind, failure_message, detector_fingerprint, worker_id, shard_id, epoch, \
+                 latency_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(context.run_id)
+            .bind(&prediction.detector)
+            .bind(prediction.sample_id.0)
+            .bind(context.perturbation)
+            .bind(score)
+            .bind(failure_kind)
+            .bind(failure_message)
+            .bind(&prediction.detector_fingerprint)
+            .bind(context.worker_id)
+            .bind(context.shard_id)
+            .bind(context.epoch)
+            .bind(prediction.latency_us)
+            .execute(&mut **tx)
+            .await
+            .during("insert prediction")?;
+            inserted += result.rows_affected();
+        }
+        Ok(inserted)
+    }
+}

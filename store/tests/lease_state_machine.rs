@@ -35,6 +35,7 @@ fn plan(run_id: &str, now: i64) -> RunPlan {
             error: None,
             created_at_ms: now,
             finished_at_ms: None,
+            needs_torch: false,
         },
         datasets: vec![DatasetRecord {
             name: "demo".into(),
@@ -71,6 +72,7 @@ fn plan(run_id: &str, now: i64) -> RunPlan {
             },
         ],
         max_attempts: 2,
+        max_losses: 2,
     }
 }
 
@@ -198,7 +200,8 @@ async fn exercise(store: Arc<dyn Store>) {
         )
         .await
         .expect("heartbeat");
-    assert!(revoked.is_empty(), "lease still held");
+    assert!(revoked.revoked.is_empty(), "lease still held");
+    assert!(revoked.unknown_worker, "alice never registered");
     assert_eq!(
         store.reap_expired_leases(t0 + 1_400).await.expect("reap"),
         0,
@@ -241,7 +244,7 @@ async fn exercise(store: Arc<dyn Store>) {
         )
         .await
         .expect("heartbeat");
-    assert_eq!(revoked, vec![second.shard_id.clone()]);
+    assert_eq!(revoked.revoked, vec![second.shard_id.clone()]);
 
     // Bob's lease expires too: at max attempts the shard fails and its predictions are recorded
     // as typed failures, so the run still ends with every (sample, detector) accounted for.
@@ -356,4 +359,141 @@ async fn cancel_stops_leasing() {
             .status,
         "cancelled"
     );
+}
+
+fn worker(name: &str, incarnation: u64, capabilities: &[&str], now_ms: i64) -> WorkerRecord {
+    WorkerRecord {
+        worker_id: name.into(),
+        incarnation,
+        hostname: "h".into(),
+        dfbench_version: "0".into(),
+        capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
+        devices: vec!["cpu".into()],
+        now_ms,
+    }
+}
+
+async fn exercise_failures_capabilities_and_stalls(store: Arc<dyn Store>) {
+    // A worker-reported retryable failure counts against max_attempts (2): once it is retried,
+    // the second failure fails the shard and records typed failures.
+    store.create_run(&plan("run-f", 100)).await.expect("create");
+    let carol = owner("carol", 7);
+    store
+        .register_worker(&worker("carol", 7, &["builtin"], 100))
+        .await
+        .expect("register");
+    let outcome = store
+        .heartbeat(&carol, &[], 100, 1_000)
+        .await
+        .expect("heartbeat");
+    assert!(!outcome.unknown_worker);
+    let failure = ShardFailure {
+        retryable: true,
+        kind: "oom".into(),
+        message: "out of memory".into(),
+    };
+    let first = store
+        .acquire_shard(&carol, 100, 1_000)
+        .await
+        .expect("acquire")
+        .expect("shard");
+    store
+        .fail_shard(&lease_of(&first, &carol), &failure, 100)
+        .await
+        .expect("fail once");
+    let again_at = 100 + retry_backoff_ms(1);
+    let retried = store
+        .acquire_shard(&carol, again_at, 1_000)
+        .await
+        .expect("acquire")
+        .expect("again");
+    assert_eq!(retried.shard_id, first.shard_id, "retried after backoff");
+    store
+        .fail_shard(&lease_of(&retried, &carol), &failure, again_at)
+        .await
+        .expect("fail twice");
+    let rows = store
+        .predictions(&RunId("run-f".into()))
+        .await
+        .expect("predictions");
+    assert_eq!(
+        rows.iter()
+            .filter(|row| row.failure_kind.as_deref() == Some("oom"))
+            .count(),
+        4
+    );
+
+    // A run with a torchscript detector goes only to a worker declaring `torch`.
+    let mut torch_plan = plan("run-t", 200);
+    torch_plan.run.needs_torch = true;
+    store
+        .create_run(&torch_plan)
+        .await
+        .expect("create torch run");
+    let other = store
+        .acquire_shard(&carol, again_at, 1_000)
+        .await
+        .expect("acquire")
+        .expect("run-f shard 2");
+    assert_eq!(
+        other.run_id,
+        RunId("run-f".into()),
+        "builtin worker gets only run-f work"
+    );
+    assert!(
+        store
+            .acquire_shard(&carol, again_at, 1_000)
+            .await
+            .expect("acquire")
+            .is_none(),
+        "not run-t"
+    );
+    let dave = owner("dave", 8);
+    store
+        .register_worker(&worker("dave", 8, &["builtin", "torch"], 200))
+        .await
+        .expect("register");
+    let torch_shard = store
+        .acquire_shard(&dave, 200, 1_000)
+        .await
+        .expect("acquire")
+        .expect("torch work");
+    assert_eq!(torch_shard.run_id, RunId("run-t".into()));
+
+    // No worker seen since `since`: the running runs fail with the message, all predictions
+    // accounted for as failures or scores.
+    let failed = store
+        .fail_runs_without_workers(10_000, 10_001, "no worker for 5s")
+        .await
+        .expect("stall");
+    assert_eq!(failed, vec![RunId("run-f".into()), RunId("run-t".into())]);
+    let progress = store
+        .run_progress(&RunId("run-t".into()))
+        .await
+        .expect("progress");
+    assert_eq!(progress.status, "failed");
+    assert_eq!(progress.error.as_deref(), Some("no worker for 5s"));
+    assert_eq!(progress.predictions, progress.predictions_expected);
+    let stats = store.cluster_stats(0).await.expect("stats");
+    assert_eq!(stats.workers_alive, 2);
+    assert_eq!(stats.runs_running, 0);
+    assert_eq!(store.workers().await.expect("workers")[0].worker_id, "dave");
+}
+
+#[tokio::test]
+async fn sqlite_failures_capabilities_and_stalls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("f.db").display());
+    exercise_failures_capabilities_and_stalls(open_store(&url).await.expect("open")).await;
+}
+
+#[tokio::test]
+async fn postgres_failures_capabilities_and_stalls() {
+    let Some(url) = fresh_postgres_url("postgres_failures_capabilities_and_stalls")
+        .await
+        .expect("postgres")
+    else {
+        return;
+    };
+    exercise_failures_capabilities_and_stalls(open_store(&url).await.expect("open")).await;
 }

@@ -5,6 +5,7 @@
 //! Must not touch the database: a worker speaks only gRPC, so it needs no credentials.
 
 pub mod builtin;
+pub mod client;
 pub mod detector;
 pub mod pull;
 pub mod runtime;

@@ -1,16 +1,17 @@
 //! The worker's pull loop: register, then lease a shard, score it in chunks while a heartbeat
 //! task keeps the lease alive, stream predictions back, complete it, repeat until told to stop.
+//! A coordinator that restarts is waited for with backoff; a lease the coordinator revokes
+//! (expired, re-granted, cancelled) is dropped at the next chunk boundary.
 
+use crate::client::{Client, ConnectError, connect, is_transient};
 use crate::runtime::load_detector;
 use crate::scoring::{LoadedDetector, ShardScoring};
 use dfbench_proto::PROTOCOL_VERSION;
-use dfbench_proto::v1::coordinator_client::CoordinatorClient;
 use dfbench_proto::v1::{self as pb};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
-use tonic::transport::Channel;
 
 /// Samples scored per chunk; each chunk becomes one prediction batch on the wire.
 pub const DEFAULT_CHUNK: usize = 32;
@@ -24,28 +25,19 @@ pub struct WorkerConfig {
     /// How long to keep retrying the first connection before giving up.
     pub connect_timeout: Duration,
     pub chunk_size: usize,
+    /// Bearer token (`DFBENCH_TOKEN`), if the coordinator requires one.
+    pub token: Option<String>,
+    /// Pause after each chunk: simulates a slow device in failure tests and demos.
+    pub chunk_delay: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
-    #[error(
-        "coordinator at {url} is not reachable after {waited:?}: {message}; start it with `dfbench coordinator` or fix --coordinator"
-    )]
-    Unreachable {
-        url: String,
-        waited: Duration,
-        message: String,
-    },
-    #[error("coordinator url `{url}` is invalid: {message}; use http://HOST:PORT")]
-    BadUrl { url: String, message: String },
-    #[error("coordinator refused to register worker {worker_id}: {status}")]
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("coordinator refused to register worker {worker_id}: {}", status.message())]
     Rejected {
         worker_id: String,
-        status: tonic::Status,
-    },
-    #[error("coordinator call {call} failed: {status}")]
-    Rpc {
-        call: &'static str,
         status: tonic::Status,
     },
 }
@@ -66,76 +58,83 @@ pub fn new_incarnation() -> u64 {
     u64::from_le_bytes(value)
 }
 
-async fn connect(config: &WorkerConfig) -> Result<CoordinatorClient<Channel>, WorkerError> {
-    let endpoint = Channel::from_shared(config.coordinator_url.clone()).map_err(|error| {
-        WorkerError::BadUrl {
-            url: config.coordinator_url.clone(),
-            message: error.to_string(),
+/// Identity of this worker process, shared by the loop and its heartbeat task.
+#[derive(Clone)]
+struct Identity {
+    worker_id: String,
+    incarnation: u64,
+    device: String,
+}
+
+impl Identity {
+    fn registration(&self) -> pb::RegisterWorkerRequest {
+        pb::RegisterWorkerRequest {
+            worker_id: self.worker_id.clone(),
+            incarnation: self.incarnation,
+            protocol_version: PROTOCOL_VERSION,
+            dfbench_version: env!("CARGO_PKG_VERSION").to_string(),
+            devices: vec![self.device.clone()],
+            capabilities: crate::runtime::capabilities(),
+            resident_detectors: Vec::new(),
+            hostname: hostname(),
         }
-    })?;
-    let started = tokio::time::Instant::now();
-    let mut delay = Duration::from_millis(100);
+    }
+}
+
+/// Registers, retrying transient errors (a coordinator that is restarting) with backoff.
+/// A refusal (e.g. protocol mismatch) is final.
+async fn register(
+    client: &mut Client,
+    identity: &Identity,
+) -> Result<pb::RegisterWorkerResponse, WorkerError> {
+    let mut delay = Duration::from_millis(200);
     loop {
-        match endpoint.connect().await {
-            Ok(channel) => {
-                return Ok(CoordinatorClient::new(channel)
-                    .max_decoding_message_size(32 * 1024 * 1024)
-                    .max_encoding_message_size(32 * 1024 * 1024));
-            }
-            Err(error) => {
-                let waited = started.elapsed();
-                if waited >= config.connect_timeout {
-                    return Err(WorkerError::Unreachable {
-                        url: config.coordinator_url.clone(),
-                        waited,
-                        message: format!("{error:?}"),
-                    });
-                }
-                tracing::info!(url = %config.coordinator_url, ?delay, "coordinator not reachable yet, retrying");
+        match client.register_worker(identity.registration()).await {
+            Ok(response) => return Ok(response.into_inner()),
+            Err(status) if is_transient(&status) => {
+                tracing::warn!(%status, ?delay, "registration failed, retrying");
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(2));
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(status) => {
+                return Err(WorkerError::Rejected {
+                    worker_id: identity.worker_id.clone(),
+                    status,
+                });
             }
         }
     }
 }
 
 /// Runs until `stop` turns true. Returns an error only when the coordinator cannot be reached
-/// or refuses this worker; everything that goes wrong with one shard is handled here.
+/// at start or refuses this worker; everything that goes wrong with one shard is handled here.
 pub async fn run_worker(
     config: WorkerConfig,
     mut stop: watch::Receiver<bool>,
 ) -> Result<WorkerStats, WorkerError> {
-    let mut client = connect(&config).await?;
-    let incarnation = new_incarnation();
+    let mut client = connect(
+        &config.coordinator_url,
+        config.token.as_deref(),
+        config.connect_timeout,
+    )
+    .await?;
+    let identity = Identity {
+        worker_id: config.worker_id.clone(),
+        incarnation: new_incarnation(),
+        device: config.device.clone(),
+    };
     let runtime = crate::runtime::describe(&config.device);
     tracing::info!(worker_id = %config.worker_id, %runtime, "worker runtime");
-    let registration = client
-        .register_worker(pb::RegisterWorkerRequest {
-            worker_id: config.worker_id.clone(),
-            incarnation,
-            protocol_version: PROTOCOL_VERSION,
-            dfbench_version: env!("CARGO_PKG_VERSION").to_string(),
-            devices: vec![config.device.clone()],
-            capabilities: crate::runtime::capabilities(),
-            resident_detectors: Vec::new(),
-            hostname: hostname(),
-        })
-        .await
-        .map_err(|status| WorkerError::Rejected {
-            worker_id: config.worker_id.clone(),
-            status,
-        })?
-        .into_inner();
+    let registration = register(&mut client, &identity).await?;
     let heartbeat_interval =
         Duration::from_millis(u64::from(registration.heartbeat_interval_ms.max(100)));
-    tracing::info!(worker_id = %config.worker_id, incarnation, ?heartbeat_interval, "worker registered");
+    tracing::info!(worker_id = %identity.worker_id, incarnation = identity.incarnation, ?heartbeat_interval, "worker registered");
 
     let current_lease: Arc<Mutex<Option<(i64, i64)>>> = Arc::new(Mutex::new(None));
     let (revoked_sender, revoked_receiver) = watch::channel(None::<i64>);
     let heartbeat = tokio::spawn(heartbeat_forever(
         client.clone(),
-        config.worker_id.clone(),
-        incarnation,
+        identity.clone(),
         heartbeat_interval,
         Arc::clone(&current_lease),
         revoked_sender,
@@ -144,8 +143,8 @@ pub async fn run_worker(
     let mut stats = WorkerStats::default();
     while !*stop.borrow() {
         let request = pb::AcquireShardRequest {
-            worker_id: config.worker_id.clone(),
-            incarnation,
+            worker_id: identity.worker_id.clone(),
+            incarnation: identity.incarnation,
             free_slots: 1,
         };
         let response = tokio::select! {
@@ -167,7 +166,7 @@ pub async fn run_worker(
         let outcome = run_shard(
             &mut client,
             &config,
-            incarnation,
+            &identity,
             &lease,
             revoked_receiver.clone(),
         )
@@ -185,7 +184,7 @@ pub async fn run_worker(
         }
     }
     heartbeat.abort();
-    tracing::info!(worker_id = %config.worker_id, ?stats, "worker stopped");
+    tracing::info!(worker_id = %identity.worker_id, ?stats, "worker stopped");
     Ok(stats)
 }
 
@@ -204,10 +203,11 @@ fn hostname() -> String {
         .unwrap_or_default()
 }
 
+/// Heartbeats for the life of the worker, busy or idle; registers again when the coordinator
+/// no longer knows this incarnation (e.g. it was pointed at a fresh database).
 async fn heartbeat_forever(
-    mut client: CoordinatorClient<Channel>,
-    worker_id: String,
-    incarnation: u64,
+    mut client: Client,
+    identity: Identity,
     interval: Duration,
     current_lease: Arc<Mutex<Option<(i64, i64)>>>,
     revoked: watch::Sender<Option<i64>>,
@@ -229,15 +229,22 @@ async fn heartbeat_forever(
             })
             .unwrap_or_default();
         let request = pb::HeartbeatRequest {
-            worker_id: worker_id.clone(),
-            incarnation,
+            worker_id: identity.worker_id.clone(),
+            incarnation: identity.incarnation,
             leases,
         };
         match client.heartbeat(request).await {
             Ok(response) => {
-                for shard_id in response.into_inner().revoked_shard_ids {
+                let response = response.into_inner();
+                for shard_id in response.revoked_shard_ids {
                     tracing::warn!(shard_id, "lease revoked by the coordinator");
                     let _ = revoked.send(Some(shard_id));
+                }
+                if response.reregister {
+                    tracing::warn!("coordinator does not know this worker, registering again");
+                    if let Err(status) = client.register_worker(identity.registration()).await {
+                        tracing::warn!(%status, "registering again failed");
+                    }
                 }
             }
             Err(status) => tracing::warn!(%status, "heartbeat failed"),
@@ -253,15 +260,15 @@ enum ShardError {
     Report(tonic::Status),
     #[error("completing the shard failed: {0}")]
     Complete(tonic::Status),
-    #[error("scoring task failed: {0}")]
+    #[error("scoring crashed: {0}")]
     Scoring(String),
 }
 
 /// Scores one leased shard and reports it. Returns the number of predictions sent.
 async fn run_shard(
-    client: &mut CoordinatorClient<Channel>,
+    client: &mut Client,
     config: &WorkerConfig,
-    incarnation: u64,
+    identity: &Identity,
     lease: &pb::ShardLease,
     mut revoked: watch::Receiver<Option<i64>>,
 ) -> Result<u64, ShardError> {
@@ -287,11 +294,21 @@ async fn run_shard(
         if *revoked.borrow_and_update() == Some(lease.shard_id) {
             return Err(ShardError::Revoked);
         }
-        let predictions = scored.map_err(|error| ShardError::Scoring(error.to_string()))?;
+        let predictions = match scored {
+            Ok(predictions) => predictions,
+            Err(error) => {
+                let message = error.to_string();
+                give_back(client, identity, lease, "worker_crash", &message).await;
+                return Err(ShardError::Scoring(message));
+            }
+        };
         sent += predictions.len() as u64;
+        if !config.chunk_delay.is_zero() {
+            tokio::time::sleep(config.chunk_delay).await;
+        }
         let batch = pb::PredictionBatch {
-            worker_id: config.worker_id.clone(),
-            incarnation,
+            worker_id: identity.worker_id.clone(),
+            incarnation: identity.incarnation,
             shard_id: lease.shard_id,
             epoch: lease.epoch,
             predictions,
@@ -307,19 +324,65 @@ async fn run_shard(
         Ok(Err(status)) => return Err(ShardError::Report(status)),
         Err(join_error) => return Err(ShardError::Scoring(join_error.to_string())),
     }
-    client
-        .complete_shard(pb::CompleteShardRequest {
-            worker_id: config.worker_id.clone(),
-            incarnation,
-            shard_id: lease.shard_id,
-            epoch: lease.epoch,
-        })
-        .await
-        .map_err(ShardError::Complete)?;
+    complete(client, identity, lease).await?;
     tracing::info!(
         shard_id = lease.shard_id,
         predictions = sent,
         "shard completed"
     );
     Ok(sent)
+}
+
+/// Completes a shard, retrying while the coordinator or its database is briefly away. The
+/// predictions are already stored, so retrying is safe; a stale lease is final.
+async fn complete(
+    client: &mut Client,
+    identity: &Identity,
+    lease: &pb::ShardLease,
+) -> Result<(), ShardError> {
+    let mut delay = Duration::from_millis(200);
+    for _ in 0..8 {
+        let request = pb::CompleteShardRequest {
+            worker_id: identity.worker_id.clone(),
+            incarnation: identity.incarnation,
+            shard_id: lease.shard_id,
+            epoch: lease.epoch,
+        };
+        match client.complete_shard(request).await {
+            Ok(_) => return Ok(()),
+            Err(status) if is_transient(&status) => {
+                tracing::warn!(shard_id = lease.shard_id, %status, ?delay, "complete failed, retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(3));
+            }
+            Err(status) => return Err(ShardError::Complete(status)),
+        }
+    }
+    Err(ShardError::Complete(tonic::Status::unavailable(
+        "coordinator kept failing; the lease will expire and the shard be retried",
+    )))
+}
+
+/// Tells the coordinator this worker cannot finish the shard (retryable).
+async fn give_back(
+    client: &mut Client,
+    identity: &Identity,
+    lease: &pb::ShardLease,
+    kind: &str,
+    message: &str,
+) {
+    let request = pb::FailShardRequest {
+        worker_id: identity.worker_id.clone(),
+        incarnation: identity.incarnation,
+        shard_id: lease.shard_id,
+        epoch: lease.epoch,
+        retryable: true,
+        reason: Some(pb::Failure {
+            kind: kind.to_string(),
+            message: message.to_string(),
+        }),
+    };
+    if let Err(status) = client.fail_shard(request).await {
+        tracing::warn!(shard_id = lease.shard_id, %status, "could not give the shard back; its lease will expire");
+    }
 }

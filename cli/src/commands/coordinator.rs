@@ -16,6 +16,21 @@ pub struct CoordinatorArgs {
     /// Seconds between worker heartbeats; a lease lives three of them.
     #[arg(long, default_value_t = 2.0)]
     pub heartbeat_secs: f64,
+    /// A running run fails when no worker has been seen for this many seconds.
+    #[arg(long, default_value_t = 120.0)]
+    pub no_worker_grace_secs: f64,
+    /// Bearer token every request must carry (required beyond loopback).
+    #[arg(long, env = "DFBENCH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Serve gRPC over TLS with this PEM certificate chain (clients then use https://).
+    #[arg(long, env = "DFBENCH_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "DFBENCH_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics.
+    #[arg(long, env = "DFBENCH_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
@@ -24,6 +39,19 @@ pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
     let heartbeat = std::time::Duration::from_secs_f64(args.heartbeat_secs.max(0.1));
     config.timings.heartbeat_interval = heartbeat;
     config.timings.lease_ttl = heartbeat * 3;
+    config.no_worker_grace = std::time::Duration::from_secs_f64(args.no_worker_grace_secs.max(1.0));
+    config.token = args.token;
+    config.metrics_listen = args.metrics_listen;
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        let read = |path: &std::path::Path| {
+            std::fs::read(path)
+                .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", path.display()))
+        };
+        config.tls = Some(dfbench_coordinator::TlsFiles {
+            certificate_pem: read(cert)?,
+            key_pem: read(key)?,
+        });
+    }
     let backend = store.backend();
     let coordinator = dfbench_coordinator::spawn(store, config).await?;
     // Tests and scripts read this line to learn the port when listening on port 0.
@@ -31,6 +59,9 @@ pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
         "coordinator listening on {} ({backend} store)",
         coordinator.url()
     );
+    if let Some(metrics) = coordinator.metrics_addr {
+        eprintln!("metrics at http://{metrics}/metrics");
+    }
     shutdown_signal().await;
     eprintln!("coordinator shutting down");
     coordinator.shutdown().await?;

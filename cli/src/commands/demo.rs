@@ -36,6 +36,7 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
         allow_missing: false,
         name: "demo".to_string(),
         out: PathBuf::from("reports-out"),
+        token: None,
     })
     .await
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod cancel;
 pub mod coordinator;
 pub mod datasets;
 pub mod demo;
@@ -8,6 +9,7 @@ pub mod export;
 pub mod report;
 pub mod run;
 pub mod runs;
+pub mod status;
 pub mod synth;
 pub mod worker;
 

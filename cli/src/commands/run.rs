@@ -7,11 +7,10 @@ use crate::{progress, reporting};
 use anyhow::Context;
 use dfbench_benchmarks::Suite;
 use dfbench_proto::v1::SubmitRunRequest;
-use dfbench_proto::v1::coordinator_client::CoordinatorClient;
+use dfbench_worker::client::Client;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
-use tonic::transport::Channel;
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -40,6 +39,9 @@ pub struct RunArgs {
     /// Reports go to OUT/<run-id>/.
     #[arg(long, default_value = "reports-out")]
     pub out: PathBuf,
+    /// Bearer token the coordinator requires.
+    #[arg(long, env = "DFBENCH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -103,20 +105,11 @@ fn resolve_data_root(data_root: Option<&Path>) -> anyhow::Result<PathBuf> {
     })
 }
 
-pub async fn connect(url: &str) -> anyhow::Result<CoordinatorClient<Channel>> {
-    let endpoint = Channel::from_shared(url.to_string())
-        .with_context(|| format!("coordinator url `{url}` is invalid; use http://HOST:PORT"))?
-        .connect_timeout(Duration::from_secs(5));
-    let channel = endpoint.connect().await.with_context(|| {
-        format!("coordinator at {url} is not reachable; start it with `dfbench coordinator` or fix --coordinator")
-    })?;
-    Ok(CoordinatorClient::new(channel))
+pub async fn connect(url: &str, token: Option<&str>) -> anyhow::Result<Client> {
+    Ok(dfbench_worker::client::connect(url, token, Duration::from_secs(10)).await?)
 }
 
-async fn submit(
-    client: &mut CoordinatorClient<Channel>,
-    request: SubmitRunRequest,
-) -> anyhow::Result<String> {
+async fn submit(client: &mut Client, request: SubmitRunRequest) -> anyhow::Result<String> {
     let response = client
         .submit_run(request)
         .await
@@ -137,7 +130,7 @@ async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<
     let store = open_store(&url).await?;
     let started = Instant::now();
     let mut cluster = LocalCluster::start(std::sync::Arc::clone(&store), args.workers).await?;
-    let mut client = connect(&cluster.coordinator.url()).await?;
+    let mut client = connect(&cluster.coordinator.url(), None).await?;
     let run_id = submit(&mut client, request).await?;
     let outcome = tokio::select! {
         outcome = progress::follow(&mut client, &run_id) => outcome,
@@ -158,7 +151,7 @@ async fn run_remote(
     url: &str,
     request: SubmitRunRequest,
 ) -> anyhow::Result<ExitCode> {
-    let mut client = connect(url).await?;
+    let mut client = connect(url, args.token.as_deref()).await?;
     let started = Instant::now();
     let run_id = submit(&mut client, request).await?;
     let last = progress::follow(&mut client, &run_id).await?;

@@ -18,6 +18,15 @@ pub struct WorkerArgs {
     /// CPU threads for decoding and built-in detectors (default: all cores).
     #[arg(long, env = "DFBENCH_THREADS")]
     pub threads: Option<usize>,
+    /// Bearer token the coordinator requires.
+    #[arg(long, env = "DFBENCH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Samples scored per chunk (one prediction batch each).
+    #[arg(long, default_value_t = dfbench_worker::pull::DEFAULT_CHUNK)]
+    pub chunk_size: usize,
+    /// Pause after each chunk, in milliseconds (simulates a slow device; for tests and demos).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub chunk_delay_ms: u64,
     /// Seconds to keep retrying the first connection.
     #[arg(long, default_value_t = 30.0)]
     pub connect_timeout_secs: f64,
@@ -35,7 +44,9 @@ pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         worker_id,
         device: args.device,
         connect_timeout: Duration::from_secs_f64(args.connect_timeout_secs.max(0.0)),
-        chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
+        chunk_size: args.chunk_size.max(1),
+        token: args.token,
+        chunk_delay: Duration::from_millis(args.chunk_delay_ms),
     };
     let (stop_sender, stop) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {

@@ -237,3 +237,152 @@ pub fn reference_metrics(scored: &[(f64, bool)]) -> BTreeMap<&'static str, f64> 
         ("acc", correct as f64 / scored.len() as f64),
     ])
 }
+
+/// Starts `dfbench coordinator` on a given listen address (for restarts on the same port).
+pub fn start_coordinator_at(
+    listen: &str,
+    database_url: &str,
+    extra: &[&str],
+) -> (KillOnDrop, String) {
+    let mut child = dfbench()
+        .args([
+            "coordinator",
+            "--listen",
+            listen,
+            "--database-url",
+            database_url,
+        ])
+        .args(extra)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn coordinator");
+    let stderr = child.stderr.take().expect("stderr");
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.strip_prefix("coordinator listening on ") {
+                let url = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                let _ = sender.send(url);
+            } else {
+                eprintln!("[coordinator] {line}");
+            }
+        }
+    });
+    let child = KillOnDrop(child);
+    let url = receiver
+        .recv_timeout(Duration::from_secs(60))
+        .expect("coordinator did not start listening");
+    (child, url)
+}
+
+/// Starts a worker with extra flags (chunking, throttling, token).
+pub fn start_worker_with(url: &str, name: &str, extra: &[&str]) -> KillOnDrop {
+    let child = dfbench()
+        .args([
+            "worker",
+            "--coordinator",
+            url,
+            "--worker-id",
+            name,
+            "--threads",
+            "1",
+        ])
+        .args(extra)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn worker");
+    KillOnDrop(child)
+}
+
+/// Starts `dfbench ARGS` in the background with stdout and stderr captured to files in `cwd`.
+pub fn spawn_in_background(args: &[&str], cwd: &Path, log_name: &str) -> KillOnDrop {
+    let stdout = std::fs::File::create(cwd.join(format!("{log_name}.out"))).expect("stdout file");
+    let stderr = std::fs::File::create(cwd.join(format!("{log_name}.err"))).expect("stderr file");
+    let child = dfbench()
+        .args(args)
+        .current_dir(cwd)
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .expect("spawn");
+    KillOnDrop(child)
+}
+
+/// Waits for a background process; returns (success, stdout, stderr).
+pub fn wait_background(
+    mut process: KillOnDrop,
+    cwd: &Path,
+    log_name: &str,
+    limit: Duration,
+) -> (bool, String, String) {
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = process.0.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let out = std::fs::read_to_string(cwd.join(format!("{log_name}.out"))).unwrap_or_default();
+    let err = std::fs::read_to_string(cwd.join(format!("{log_name}.err"))).unwrap_or_default();
+    match status {
+        Some(status) => (status.success(), out, err),
+        None => panic!("dfbench did not finish within {limit:?}\nstdout:\n{out}\nstderr:\n{err}"),
+    }
+}
+
+/// (detector, sample path) → score or failure kind, from `dfbench export`; panics on duplicates.
+pub fn export_outcomes(
+    work: &Path,
+    run_id: &str,
+    database_url: &str,
+) -> BTreeMap<(String, String), String> {
+    let file = format!("export-{run_id}.csv");
+    run_ok(
+        &[
+            "export",
+            "--run",
+            run_id,
+            "--out",
+            &file,
+            "--database-url",
+            database_url,
+        ],
+        work,
+    );
+    let mut outcomes = BTreeMap::new();
+    for row in read_export(&work.join(&file)) {
+        let outcome = match row.score {
+            Some(score) => format!("{score}"),
+            None => format!("failed:{}", row.failure),
+        };
+        let key = (row.detector.clone(), row.sample_path.clone());
+        assert!(
+            outcomes.insert(key, outcome).is_none(),
+            "duplicate prediction for {} {}",
+            row.detector,
+            row.sample_path
+        );
+    }
+    outcomes
+}
+
+/// The run id printed by `dfbench run` ("run <id>: N samples in M shards").
+pub fn run_id_from(stderr: &str) -> String {
+    stderr
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("run ")
+                .and_then(|rest| rest.split(':').next())
+        })
+        .map(|id| id.trim().to_string())
+        .unwrap_or_else(|| panic!("no run id in:\n{stderr}"))
+}

@@ -1,10 +1,11 @@
 //! `dfbench bench …`: end-to-end throughput benchmarks. Each prints its figure next to a
 //! baseline measured in the same run, as a ratio; none of them is a pass/fail test.
 
-use std::process::ExitCode;
-
 pub mod detector;
 pub mod report;
+mod scheduler;
+
+use std::process::ExitCode;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
@@ -12,11 +13,14 @@ pub enum BenchCommand {
     Detector(detector::DetectorArgs),
     /// Metrics over 10M scores vs scikit-learn, and a 20 × 50 × 200k-prediction report.
     Report(report::ReportBenchArgs),
+    /// Coordinator cycles/s and ingest/s with simulated workers vs the database's own rates.
+    Scheduler(scheduler::SchedulerArgs),
 }
 
 pub async fn execute(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Detector(args) => detector::execute(args).await,
         BenchCommand::Report(args) => report::execute(args).await,
+        BenchCommand::Scheduler(args) => scheduler::execute(args).await,
     }
 }

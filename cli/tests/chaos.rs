@@ -1,0 +1,438 @@
+//! Failure tests with real processes on PostgreSQL: workers SIGKILLed mid-shard, the
+//! coordinator SIGKILLed and restarted, Postgres stopped and started, a stale-epoch write, all
+//! workers lost, a request without the token. Each run's final predictions must equal an
+//! undisturbed run's: every (detector, sample) exactly once, none missing, none duplicated.
+//! Skipped visibly without `DATABASE_URL` (scripts/test.sh provides it).
+
+mod support;
+
+use dfbench_proto::v1 as pb;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use support::*;
+
+/// Chaos tests share one Postgres server and one of them stops it: run them one at a time.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const SUITE: &str = r#"
+name = "chaos"
+shard_size = 12
+[[datasets]]
+name = "demo"
+format = "cnnspot"
+root = "data/cnnspot"
+[[detectors]]
+name = "spectral"
+kind = "builtin"
+[[detectors]]
+name = "npr"
+kind = "builtin"
+"#;
+
+/// Heartbeat 0.3 s → lease TTL 0.9 s.
+const FAST: &[&str] = &["--heartbeat-secs", "0.3"];
+/// Small throttled chunks so a shard takes about a second and kills land mid-shard.
+const SLOW_WORKER: &[&str] = &["--chunk-size", "3", "--chunk-delay-ms", "250"];
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    work: std::path::PathBuf,
+    database_url: String,
+    baseline: BTreeMap<(String, String), String>,
+}
+
+/// A work folder with the demo data, a fresh Postgres database, and the outcomes of an
+/// undisturbed local run over the same data (on SQLite) to compare against.
+async fn setup(test: &str) -> Option<Setup> {
+    let database_url = dfbench_store::testing::fresh_postgres_url(test)
+        .await
+        .expect("postgres")?;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path().to_path_buf();
+    run_ok(&["synth", "--out", "data"], &work);
+    std::fs::write(work.join("suite.toml"), SUITE).expect("suite");
+    let output = run_ok(
+        &[
+            "run",
+            "suite.toml",
+            "--database-url",
+            "sqlite:baseline.db",
+            "--out",
+            "baseline",
+        ],
+        &work,
+    );
+    let run_id = run_id_from(&String::from_utf8_lossy(&output.stderr));
+    let baseline = export_outcomes(&work, &run_id, "sqlite:baseline.db");
+    assert_eq!(
+        baseline.len(),
+        2 * image_files(&work.join("data/cnnspot")).len()
+    );
+    Some(Setup {
+        _dir: dir,
+        work,
+        database_url,
+        baseline,
+    })
+}
+
+fn start_run(setup: &Setup, url: &str, extra: &[&str]) -> KillOnDrop {
+    let mut args = vec![
+        "run",
+        "suite.toml",
+        "--coordinator",
+        url,
+        "--database-url",
+        &setup.database_url,
+        "--out",
+        "reports",
+    ];
+    args.extend_from_slice(extra);
+    spawn_in_background(&args, &setup.work, "run")
+}
+
+fn assert_equals_baseline(setup: &Setup, stderr: &str) {
+    let run_id = run_id_from(stderr);
+    let outcomes = export_outcomes(&setup.work, &run_id, &setup.database_url);
+    assert_eq!(
+        outcomes.len(),
+        setup.baseline.len(),
+        "no prediction missing or extra"
+    );
+    for (key, expected) in &setup.baseline {
+        assert_eq!(
+            outcomes.get(key),
+            Some(expected),
+            "{key:?} differs from the undisturbed run"
+        );
+    }
+}
+
+fn wait_for_progress(setup: &Setup, at_least: i64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let output = dfbench()
+            .args([
+                "status",
+                "--database-url",
+                &setup.database_url,
+                "--runs",
+                "1",
+            ])
+            .output()
+            .expect("status");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let done = text
+            .lines()
+            .find_map(|line| line.split("predictions ").nth(1))
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|n| n.trim().parse::<i64>().ok())
+            .unwrap_or(0);
+        if done >= at_least {
+            return;
+        }
+        assert!(Instant::now() < deadline, "run made no progress:\n{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workers_killed_mid_shard_five_times() {
+    let _serial = SERIAL.lock().await;
+    let Some(setup) = setup("workers_killed_mid_shard_five_times").await else {
+        return;
+    };
+    let (_coordinator, url) = start_coordinator(&setup.database_url, FAST);
+    let mut victim = start_worker_with(&url, "victim-0", SLOW_WORKER);
+    let _steady = start_worker_with(&url, "steady", SLOW_WORKER);
+    let run = start_run(&setup, &url, &[]);
+    for kill in 1..=5 {
+        wait_for_progress(&setup, kill * 40);
+        // SIGKILL (KillOnDrop), then a new process with a new incarnation takes its place.
+        drop(victim);
+        victim = start_worker_with(&url, &format!("victim-{kill}"), SLOW_WORKER);
+    }
+    let (ok, _, stderr) = wait_background(run, &setup.work, "run", Duration::from_secs(240));
+    assert!(ok, "run failed:\n{stderr}");
+    assert_equals_baseline(&setup, &stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn coordinator_killed_and_restarted() {
+    let _serial = SERIAL.lock().await;
+    let Some(setup) = setup("coordinator_killed_and_restarted").await else {
+        return;
+    };
+    let (coordinator, url) = start_coordinator(&setup.database_url, FAST);
+    let listen = url.trim_start_matches("http://").to_string();
+    let _workers = [
+        start_worker_with(&url, "w1", SLOW_WORKER),
+        start_worker_with(&url, "w2", SLOW_WORKER),
+    ];
+    let run = start_run(&setup, &url, &[]);
+    wait_for_progress(&setup, 100);
+    drop(coordinator);
+    std::thread::sleep(Duration::from_millis(1500));
+    let (_restarted, _) = start_coordinator_at(&listen, &setup.database_url, FAST);
+    let (ok, _, stderr) = wait_background(run, &setup.work, "run", Duration::from_secs(240));
+    assert!(ok, "run failed:\n{stderr}");
+    assert_equals_baseline(&setup, &stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_stopped_and_started() {
+    let _serial = SERIAL.lock().await;
+    let Some(setup) = setup("postgres_stopped_and_started").await else {
+        return;
+    };
+    let Ok(pg_dir) = std::env::var("DFBENCH_PG_DIR") else {
+        panic!("DFBENCH_PG_DIR is not set: run through scripts/test.sh, which starts the cluster");
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-throwaway.sh");
+    let (_coordinator, url) = start_coordinator(&setup.database_url, FAST);
+    let _workers = [
+        start_worker_with(&url, "w1", SLOW_WORKER),
+        start_worker_with(&url, "w2", SLOW_WORKER),
+    ];
+    let run = start_run(&setup, &url, &[]);
+    wait_for_progress(&setup, 100);
+    let paused = std::process::Command::new(&script)
+        .args(["pause", &pg_dir])
+        .status()
+        .expect("pause");
+    assert!(paused.success());
+    std::thread::sleep(Duration::from_secs(2));
+    let resumed = std::process::Command::new(&script)
+        .args(["resume", &pg_dir])
+        .status()
+        .expect("resume");
+    assert!(resumed.success());
+    let (ok, _, stderr) = wait_background(run, &setup.work, "run", Duration::from_secs(240));
+    assert!(ok, "run failed:\n{stderr}");
+    assert_equals_baseline(&setup, &stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stale_epoch_write_is_rejected() {
+    let _serial = SERIAL.lock().await;
+    let Some(setup) = setup("stale_epoch_write_is_rejected").await else {
+        return;
+    };
+    let (_coordinator, url) = start_coordinator(&setup.database_url, FAST);
+    let mut client = dfbench_worker::client::connect(&url, None, Duration::from_secs(10))
+        .await
+        .expect("connect");
+    let register = |worker_id: &str, incarnation: u64| pb::RegisterWorkerRequest {
+        worker_id: worker_id.into(),
+        incarnation,
+        protocol_version: dfbench_proto::PROTOCOL_VERSION,
+        dfbench_version: "test".into(),
+        devices: vec!["cpu".into()],
+        capabilities: vec!["builtin".into()],
+        resident_detectors: vec![],
+        hostname: "test".into(),
+    };
+    let submitted = client
+        .submit_run(pb::SubmitRunRequest {
+            // One shard, so the re-granted lease is the one "old" held.
+            suite_toml: SUITE.replace("shard_size = 12", "shard_size = 100000"),
+            suite_origin: "chaos".into(),
+            data_root: setup.work.display().to_string(),
+            ..Default::default()
+        })
+        .await
+        .expect("submit")
+        .into_inner();
+    client
+        .register_worker(register("old", 1))
+        .await
+        .expect("register old");
+    let acquire = |worker_id: &str, incarnation: u64| pb::AcquireShardRequest {
+        worker_id: worker_id.into(),
+        incarnation,
+        free_slots: 1,
+    };
+    let old_lease = client
+        .acquire_shard(acquire("old", 1))
+        .await
+        .expect("acquire")
+        .into_inner()
+        .lease
+        .expect("a shard");
+    // "old" goes silent: its lease expires and is re-granted to "new" with a higher epoch.
+    client
+        .register_worker(register("new", 2))
+        .await
+        .expect("register new");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let new_lease = loop {
+        if let Some(lease) = client
+            .acquire_shard(acquire("new", 2))
+            .await
+            .expect("acquire")
+            .into_inner()
+            .lease
+        {
+            break lease;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the expired lease was never re-granted"
+        );
+    };
+    assert_eq!(
+        new_lease.shard_id, old_lease.shard_id,
+        "the run has a single shard"
+    );
+    assert!(new_lease.epoch > old_lease.epoch);
+    let sample = &old_lease.samples[0];
+    let stale_batch = pb::PredictionBatch {
+        worker_id: "old".into(),
+        incarnation: 1,
+        shard_id: old_lease.shard_id,
+        epoch: old_lease.epoch,
+        predictions: vec![pb::Prediction {
+            sample_id: sample.sample_id,
+            detector: "npr".into(),
+            outcome: Some(pb::prediction::Outcome::Score(0.123)),
+            latency_us: 1,
+            detector_fingerprint: "stale".into(),
+        }],
+    };
+    let refused = client
+        .report_predictions(tokio_stream::iter(vec![stale_batch]))
+        .await
+        .expect_err("stale write must be refused");
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition, "{refused}");
+    let refused = client
+        .complete_shard(pb::CompleteShardRequest {
+            worker_id: "old".into(),
+            incarnation: 1,
+            shard_id: old_lease.shard_id,
+            epoch: old_lease.epoch,
+        })
+        .await
+        .expect_err("stale completion must be refused");
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    let heartbeat = client
+        .heartbeat(pb::HeartbeatRequest {
+            worker_id: "old".into(),
+            incarnation: 1,
+            leases: vec![pb::LeaseState {
+                shard_id: old_lease.shard_id,
+                epoch: old_lease.epoch,
+                samples_done: 0,
+            }],
+        })
+        .await
+        .expect("heartbeat")
+        .into_inner();
+    assert_eq!(heartbeat.revoked_shard_ids, vec![old_lease.shard_id]);
+    // "new" gives its lease back; real workers finish the run; nothing of the stale write stays.
+    client
+        .fail_shard(pb::FailShardRequest {
+            worker_id: "new".into(),
+            incarnation: 2,
+            shard_id: new_lease.shard_id,
+            epoch: new_lease.epoch,
+            retryable: true,
+            reason: Some(pb::Failure {
+                kind: "test".into(),
+                message: "handing over".into(),
+            }),
+        })
+        .await
+        .expect("give back");
+    let _workers = [start_worker(&url, "w1"), start_worker(&url, "w2")];
+    let mut progress = client
+        .watch_run(pb::WatchRunRequest {
+            run_id: submitted.run_id.clone(),
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    let mut status = String::new();
+    while let Some(message) = progress.message().await.expect("progress") {
+        status = message.status;
+    }
+    assert_eq!(status, "done");
+    let stderr = format!("run {}: submitted", submitted.run_id);
+    assert_equals_baseline(&setup, &stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_workers_lost_fails_the_run_within_the_grace_period() {
+    let _serial = SERIAL.lock().await;
+    let Some(setup) = setup("all_workers_lost").await else {
+        return;
+    };
+    let (_coordinator, url) = start_coordinator(
+        &setup.database_url,
+        &["--heartbeat-secs", "0.3", "--no-worker-grace-secs", "3"],
+    );
+    let workers = [
+        start_worker_with(&url, "w1", SLOW_WORKER),
+        start_worker_with(&url, "w2", SLOW_WORKER),
+    ];
+    let run = start_run(&setup, &url, &[]);
+    wait_for_progress(&setup, 30);
+    let killed_at = Instant::now();
+    drop(workers);
+    let (ok, stdout, stderr) = wait_background(run, &setup.work, "run", Duration::from_secs(60));
+    let waited = killed_at.elapsed();
+    assert!(!ok, "the run must fail:\n{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("no worker was seen for 3s"),
+        "clear message:\n{stderr}"
+    );
+    assert!(
+        waited < Duration::from_secs(15),
+        "failed after {waited:?}, grace is 3 s"
+    );
+    // Every (detector, sample) still ends as a score or a recorded failure, exactly once.
+    let outcomes = export_outcomes(&setup.work, &run_id_from(&stderr), &setup.database_url);
+    assert_eq!(outcomes.len(), setup.baseline.len());
+    assert!(
+        outcomes
+            .values()
+            .any(|outcome| outcome == "failed:no_workers")
+    );
+    for (key, outcome) in &outcomes {
+        assert!(
+            outcome == "failed:no_workers" || Some(outcome) == setup.baseline.get(key),
+            "{key:?}: {outcome}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_without_the_token_are_refused() {
+    let _serial = SERIAL.lock().await;
+    let Some(setup) = setup("requests_without_the_token").await else {
+        return;
+    };
+    let (_coordinator, url) = start_coordinator(&setup.database_url, &["--token", "s3cret"]);
+    let refused = dfbench()
+        .args(["run", "suite.toml", "--coordinator", &url])
+        .current_dir(&setup.work)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(stderr.contains("requires a token"), "{stderr}");
+    let wrong = dfbench()
+        .args(["worker", "--coordinator", &url, "--token", "guess"])
+        .output()
+        .expect("worker");
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong token"));
+    let _workers = [
+        start_worker_with(&url, "w1", &["--token", "s3cret"]),
+        start_worker_with(&url, "w2", &["--token", "s3cret"]),
+    ];
+    let run = start_run(&setup, &url, &["--token", "s3cret"]);
+    let (ok, _, stderr) = wait_background(run, &setup.work, "run", Duration::from_secs(120));
+    assert!(ok, "{stderr}");
+    assert_equals_baseline(&setup, &stderr);
+}

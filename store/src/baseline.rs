@@ -1,0 +1,148 @@
+//! What the database itself can do, measured in the same run as dfbench's own figures so the
+//! scheduler benchmark can print ratios: a simple-transaction loop (pgbench -N's shape) for
+//! SQLite, and the bulk-load rate of rows shaped like predictions into a table with the same
+//! unique key (`COPY` for PostgreSQL, one prepared-insert transaction for SQLite).
+
+use crate::StoreError;
+use crate::error::QueryContext;
+use sqlx::Connection;
+use std::time::Instant;
+
+/// Transactions per second of `BEGIN; UPDATE; SELECT; INSERT; COMMIT` on one connection.
+pub async fn sqlite_transaction_rate(url: &str, transactions: u32) -> Result<f64, StoreError> {
+    let mut connection = sqlx::SqliteConnection::connect(url)
+        .await
+        .map_err(|source| StoreError::Connect { source })?;
+    sqlx::query("PRAGMA journal_mode=WAL")
+        .execute(&mut connection)
+        .await
+        .during("set wal")?;
+    sqlx::query("PRAGMA synchronous=NORMAL")
+        .execute(&mut connection)
+        .await
+        .during("set sync")?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)")
+        .execute(&mut connection)
+        .await
+        .during("create accounts")?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_history (id INTEGER, delta INTEGER, at INTEGER)")
+        .execute(&mut connection)
+        .await
+        .during("create history")?;
+    sqlx::query(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10000) \
+         INSERT OR IGNORE INTO bench_accounts SELECT x, 0 FROM n",
+    )
+    .execute(&mut connection)
+    .await
+    .during("fill accounts")?;
+    let started = Instant::now();
+    for index in 0..i64::from(transactions) {
+        let account = index % 10_000 + 1;
+        let mut tx = connection.begin().await.during("begin")?;
+        sqlx::query("UPDATE bench_accounts SET balance = balance + 1 WHERE id = $1")
+            .bind(account)
+            .execute(&mut *tx)
+            .await
+            .during("update")?;
+        let _: Option<i64> = sqlx::query_scalar("SELECT balance FROM bench_accounts WHERE id = $1")
+            .bind(account)
+            .fetch_optional(&mut *tx)
+            .await
+            .during("select")?;
+        sqlx::query("INSERT INTO bench_history (id, delta, at) VALUES ($1, 1, $2)")
+            .bind(account)
+            .bind(index)
+            .execute(&mut *tx)
+            .await
+            .during("insert")?;
+        tx.commit().await.during("commit")?;
+    }
+    Ok(f64::from(transactions) / started.elapsed().as_secs_f64())
+}
+
+const BULK_TABLE: &str = "CREATE TABLE bench_predictions (run_id TEXT NOT NULL, detector TEXT NOT NULL, \
+     sample_id BIGINT NOT NULL, perturbation TEXT NOT NULL, score DOUBLE PRECISION, failure_kind TEXT, \
+     failure_message TEXT, detector_fingerprint TEXT NOT NULL, worker_id TEXT NOT NULL, shard_id BIGINT NOT NULL, \
+     epoch BIGINT NOT NULL, latency_us BIGINT NOT NULL, PRIMARY KEY (run_id, detector, sample_id, perturbation))";
+
+/// Rows per second of the fastest SQLite bulk path: one transaction, one prepared insert.
+pub async fn sqlite_bulk_insert_rate(url: &str, rows: u32) -> Result<f64, StoreError> {
+    let mut connection = sqlx::SqliteConnection::connect(url)
+        .await
+        .map_err(|source| StoreError::Connect { source })?;
+    sqlx::query("PRAGMA journal_mode=WAL")
+        .execute(&mut connection)
+        .await
+        .during("set wal")?;
+    sqlx::query("PRAGMA synchronous=NORMAL")
+        .execute(&mut connection)
+        .await
+        .during("set sync")?;
+    sqlx::query("DROP TABLE IF EXISTS bench_predictions")
+        .execute(&mut connection)
+        .await
+        .during("drop")?;
+    sqlx::query(BULK_TABLE)
+        .execute(&mut connection)
+        .await
+        .during("create bulk table")?;
+    let started = Instant::now();
+    let mut tx = connection.begin().await.during("begin")?;
+    for sample in 0..i64::from(rows) {
+        sqlx::query(
+            "INSERT INTO bench_predictions VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7, $8, $9, $10)",
+        )
+        .bind("bench")
+        .bind("noop")
+        .bind(sample)
+        .bind("none")
+        .bind(0.5f64)
+        .bind("fp")
+        .bind("w")
+        .bind(sample / 1000)
+        .bind(1i64)
+        .bind(10i64)
+        .execute(&mut *tx)
+        .await
+        .during("bulk insert")?;
+    }
+    tx.commit().await.during("commit")?;
+    Ok(f64::from(rows) / started.elapsed().as_secs_f64())
+}
+
+/// Rows per second of a server-side `COPY … FROM STDIN` into a table with the predictions'
+/// unique key: the ingest limit of this PostgreSQL server.
+pub async fn postgres_copy_rate(url: &str, rows: u32) -> Result<f64, StoreError> {
+    let mut connection = sqlx::PgConnection::connect(url)
+        .await
+        .map_err(|source| StoreError::Connect { source })?;
+    sqlx::query("DROP TABLE IF EXISTS bench_predictions")
+        .execute(&mut connection)
+        .await
+        .during("drop")?;
+    sqlx::query(BULK_TABLE)
+        .execute(&mut connection)
+        .await
+        .during("create bulk table")?;
+    let mut text = String::with_capacity(rows as usize * 48);
+    for sample in 0..rows {
+        text.push_str(&format!(
+            "bench\tnoop\t{sample}\tnone\t0.5\t\\N\t\\N\tfp\tw\t{}\t1\t10\n",
+            sample / 1000
+        ));
+    }
+    let started = Instant::now();
+    let mut copy = connection
+        .copy_in_raw("COPY bench_predictions FROM STDIN")
+        .await
+        .during("start copy")?;
+    copy.send(text.as_bytes()).await.during("copy rows")?;
+    copy.finish().await.during("finish copy")?;
+    let rate = f64::from(rows) / started.elapsed().as_secs_f64();
+    sqlx::query("DROP TABLE bench_predictions")
+        .execute(&mut connection)
+        .await
+        .during("drop")?;
+    Ok(rate)
+}

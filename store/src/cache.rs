@@ -1,0 +1,78 @@
+//! In-memory copies of what never changes once a run is created — its datasets and detectors,
+//! and each shard's samples — so the hot path (acquire, ingest) does not re-read them on every
+//! call. The coordinator is the only writer, so these can never be stale; they are dropped when
+//! a shard is finished.
+
+use crate::model::{DatasetRecord, DetectorRecord, SampleId};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub(crate) struct RunMeta {
+    pub datasets: Vec<DatasetRecord>,
+    pub detectors: Vec<DetectorRecord>,
+    pub detector_names: HashSet<String>,
+}
+
+pub(crate) struct ShardSamples {
+    /// (sample id, path relative to the dataset root), by id.
+    pub refs: Vec<(SampleId, String)>,
+    pub ids: HashSet<i64>,
+}
+
+#[derive(Default)]
+pub(crate) struct StoreCache {
+    runs: Mutex<HashMap<String, Arc<RunMeta>>>,
+    shards: Mutex<HashMap<i64, Arc<ShardSamples>>>,
+    fingerprinted: Mutex<HashSet<(String, String)>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl StoreCache {
+    pub fn run(&self, run_id: &str) -> Option<Arc<RunMeta>> {
+        lock(&self.runs).get(run_id).cloned()
+    }
+
+    pub fn put_run(
+        &self,
+        run_id: &str,
+        datasets: Vec<DatasetRecord>,
+        detectors: Vec<DetectorRecord>,
+    ) -> Arc<RunMeta> {
+        let detector_names = detectors
+            .iter()
+            .map(|detector| detector.name.clone())
+            .collect();
+        let meta = Arc::new(RunMeta {
+            datasets,
+            detectors,
+            detector_names,
+        });
+        lock(&self.runs).insert(run_id.to_string(), Arc::clone(&meta));
+        meta
+    }
+
+    pub fn shard(&self, shard_id: i64) -> Option<Arc<ShardSamples>> {
+        lock(&self.shards).get(&shard_id).cloned()
+    }
+
+    pub fn put_shard(&self, shard_id: i64, refs: Vec<(SampleId, String)>) -> Arc<ShardSamples> {
+        let ids = refs.iter().map(|(id, _)| id.0).collect();
+        let samples = Arc::new(ShardSamples { refs, ids });
+        lock(&self.shards).insert(shard_id, Arc::clone(&samples));
+        samples
+    }
+
+    pub fn forget_shard(&self, shard_id: i64) {
+        lock(&self.shards).remove(&shard_id);
+    }
+
+    /// True the first time (run, detector) is seen: its fingerprint should be recorded.
+    pub fn first_fingerprint(&self, run_id: &str, detector: &str) -> bool {
+        lock(&self.fingerprinted).insert((run_id.to_string(), detector.to_string()))
+    }
+}

@@ -1,0 +1,140 @@
+//! Connecting to the coordinator: one place that dials, retries with backoff, and attaches
+//! the bearer token (`DFBENCH_TOKEN`) to every call. Used by workers and by client commands.
+
+use dfbench_proto::v1::coordinator_client::CoordinatorClient;
+use std::time::Duration;
+use tonic::metadata::AsciiMetadataValue;
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+/// Largest message either side sends (a lease of a big shard, a batch of predictions).
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A coordinator client whose calls carry the token.
+pub type Client = CoordinatorClient<InterceptedService<Channel, BearerToken>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "coordinator at {url} is not reachable after {waited:.1?}: {message}; start it with `dfbench coordinator` or fix --coordinator"
+    )]
+    Unreachable {
+        url: String,
+        waited: Duration,
+        message: String,
+    },
+    #[error("coordinator url `{url}` is invalid: {message}; use http://HOST:PORT")]
+    BadUrl { url: String, message: String },
+    #[error("the token cannot be sent as a header: {0}; use printable ASCII in DFBENCH_TOKEN")]
+    BadToken(String),
+    #[error("cannot read the CA bundle {path} named by DFBENCH_TLS_CA: {source}")]
+    CaBundle {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot set up TLS for {url}: {message}")]
+    Tls { url: String, message: String },
+}
+
+/// Adds `authorization: Bearer <token>` to every request when a token is set.
+#[derive(Clone)]
+pub struct BearerToken(Option<AsciiMetadataValue>);
+
+impl Interceptor for BearerToken {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+impl BearerToken {
+    pub fn new(token: Option<&str>) -> Result<Self, ConnectError> {
+        match token.filter(|token| !token.is_empty()) {
+            None => Ok(BearerToken(None)),
+            Some(token) => format!("Bearer {token}")
+                .parse::<AsciiMetadataValue>()
+                .map(|value| BearerToken(Some(value)))
+                .map_err(|error| ConnectError::BadToken(error.to_string())),
+        }
+    }
+}
+
+/// Dials `url`, retrying with exponential backoff (100 ms … 2 s) for up to `patience`.
+/// The returned client reconnects by itself if the coordinator restarts later.
+/// An `https://` URL is dialled over TLS, trusting the system roots plus the PEM bundle named
+/// by `DFBENCH_TLS_CA` (for a lab's own certificate authority or a self-signed certificate).
+pub async fn connect(
+    url: &str,
+    token: Option<&str>,
+    patience: Duration,
+) -> Result<Client, ConnectError> {
+    let bearer = BearerToken::new(token)?;
+    let mut endpoint = Channel::from_shared(url.to_string())
+        .map_err(|error| ConnectError::BadUrl {
+            url: url.to_string(),
+            message: error.to_string(),
+        })?
+        .connect_timeout(Duration::from_secs(5))
+        .tcp_keepalive(Some(Duration::from_secs(20)));
+    if url.starts_with("https://") {
+        let mut tls = tonic::transport::ClientTlsConfig::new().with_native_roots();
+        if let Ok(path) = std::env::var("DFBENCH_TLS_CA") {
+            let pem = std::fs::read(&path).map_err(|source| ConnectError::CaBundle {
+                path: path.clone(),
+                source,
+            })?;
+            tls = tls.ca_certificate(tonic::transport::Certificate::from_pem(pem));
+        }
+        endpoint = endpoint
+            .tls_config(tls)
+            .map_err(|error| ConnectError::Tls {
+                url: url.to_string(),
+                message: error.to_string(),
+            })?;
+    }
+    let started = tokio::time::Instant::now();
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match endpoint.connect().await {
+            Ok(channel) => {
+                return Ok(CoordinatorClient::with_interceptor(channel, bearer)
+                    .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                    .max_encoding_message_size(MAX_MESSAGE_BYTES));
+            }
+            Err(error) => {
+                let waited = started.elapsed();
+                if waited >= patience {
+                    return Err(ConnectError::Unreachable {
+                        url: url.to_string(),
+                        waited,
+                        message: std::error::Error::source(&error)
+                            .map(|source| source.to_string())
+                            .unwrap_or_else(|| error.to_string()),
+                    });
+                }
+                tracing::info!(%url, ?delay, "coordinator not reachable yet, retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+/// Whether a failed call may succeed if repeated (coordinator or database restarting).
+pub fn is_transient(status: &tonic::Status) -> bool {
+    matches!(
+        status.code(),
+        tonic::Code::Unavailable
+            | tonic::Code::Unknown
+            | tonic::Code::DeadlineExceeded
+            | tonic::Code::Cancelled
+    )
+}
