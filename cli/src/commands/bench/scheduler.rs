@@ -152,7 +152,7 @@ async fn drive(
         if progress.status != "running" {
             break;
         }
-        while let Some(finished) = tasks.try_join_next() {
+        if let Some(finished) = tasks.try_join_next() {
             match finished {
                 Ok(Err(error)) => anyhow::bail!("a simulated worker failed: {error:#}"),
                 Ok(Ok(())) => anyhow::bail!("a simulated worker stopped early"),
