@@ -50,4 +50,7 @@ torch_env=$(scripts/setup-torch.sh)
 eval "$torch_env"
 torch_target="${CARGO_TARGET_DIR:-target}-torch"
 CARGO_TARGET_DIR="$torch_target" cargo clippy -p dfbench-worker -p dfbench --features torch --all-targets -- -D warnings
-CARGO_TARGET_DIR="$torch_target" cargo test -p dfbench-worker -p dfbench --features torch
+# The feature-independent tests already ran above; here the worker's own tests (reference
+# scores, typed model failures) and the local run with TorchScript cards, in the torch build.
+CARGO_TARGET_DIR="$torch_target" cargo test -p dfbench-worker --features torch
+CARGO_TARGET_DIR="$torch_target" cargo test -p dfbench --features torch --test torch_run
