@@ -8,8 +8,8 @@ use crate::error::QueryContext;
 use sqlx::Connection;
 use std::time::Instant;
 
-/// Transactions per second of `BEGIN; UPDATE; SELECT; INSERT; COMMIT` on one connection.
-pub async fn sqlite_transaction_rate(url: &str, transactions: u32) -> Result<f64, StoreError> {
+/// One SQLite connection with the store's own settings (WAL, synchronous=NORMAL).
+async fn sqlite_connection(url: &str) -> Result<sqlx::SqliteConnection, StoreError> {
     let mut connection = sqlx::SqliteConnection::connect(url)
         .await
         .map_err(|source| StoreError::Connect { source })?;
@@ -21,6 +21,12 @@ pub async fn sqlite_transaction_rate(url: &str, transactions: u32) -> Result<f64
         .execute(&mut connection)
         .await
         .during("set sync")?;
+    Ok(connection)
+}
+
+/// Transactions per second of `BEGIN; UPDATE; SELECT; INSERT; COMMIT` on one connection.
+pub async fn sqlite_transaction_rate(url: &str, transactions: u32) -> Result<f64, StoreError> {
+    let mut connection = sqlite_connection(url).await?;
     sqlx::query("CREATE TABLE IF NOT EXISTS bench_accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)")
         .execute(&mut connection)
         .await
@@ -68,17 +74,7 @@ const BULK_TABLE: &str = "CREATE TABLE bench_predictions (run_id TEXT NOT NULL, 
 
 /// Rows per second of the fastest SQLite bulk path: one transaction, one prepared insert.
 pub async fn sqlite_bulk_insert_rate(url: &str, rows: u32) -> Result<f64, StoreError> {
-    let mut connection = sqlx::SqliteConnection::connect(url)
-        .await
-        .map_err(|source| StoreError::Connect { source })?;
-    sqlx::query("PRAGMA journal_mode=WAL")
-        .execute(&mut connection)
-        .await
-        .during("set wal")?;
-    sqlx::query("PRAGMA synchronous=NORMAL")
-        .execute(&mut connection)
-        .await
-        .during("set sync")?;
+    let mut connection = sqlite_connection(url).await?;
     sqlx::query("DROP TABLE IF EXISTS bench_predictions")
         .execute(&mut connection)
         .await

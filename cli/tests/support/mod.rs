@@ -46,41 +46,7 @@ impl Drop for KillOnDrop {
 
 /// Starts `dfbench coordinator` on a free loopback port; returns it and its URL.
 pub fn start_coordinator(database_url: &str, extra: &[&str]) -> (KillOnDrop, String) {
-    let mut child = dfbench()
-        .args([
-            "coordinator",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            database_url,
-        ])
-        .args(extra)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn coordinator");
-    let stderr = child.stderr.take().expect("stderr");
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if let Some(rest) = line.strip_prefix("coordinator listening on ") {
-                let url = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
-                let _ = sender.send(url);
-            } else {
-                eprintln!("[coordinator] {line}");
-            }
-        }
-    });
-    let child = KillOnDrop(child);
-    let url = receiver
-        .recv_timeout(Duration::from_secs(60))
-        .expect("coordinator did not start listening");
-    (child, url)
+    start_coordinator_at("127.0.0.1:0", database_url, extra)
 }
 
 pub fn start_worker(url: &str, name: &str) -> KillOnDrop {
