@@ -48,6 +48,12 @@ pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         token: args.token,
         chunk_delay: Duration::from_millis(args.chunk_delay_ms),
     };
+    // Always shown: which device, libtorch version and CUDA availability this worker runs with.
+    eprintln!(
+        "worker {}: {}",
+        config.worker_id,
+        dfbench_worker::runtime::describe(&config.device)
+    );
     let (stop_sender, stop) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         super::coordinator::shutdown_signal().await;
