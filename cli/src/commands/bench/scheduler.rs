@@ -107,6 +107,9 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
 async fn measure(store: &Arc<dyn Store>, args: &SchedulerArgs) -> anyhow::Result<(f64, f64)> {
     let mut config = CoordinatorConfig::new("127.0.0.1:0".parse()?);
     config.timings.acquire_wait = Duration::from_millis(200);
+    // Simulated workers never die, and their heartbeats list no leases: keep leases for the
+    // whole measurement so the reaper does not take shards away mid-ingest.
+    config.timings.lease_ttl = Duration::from_secs(3600);
     let coordinator = dfbench_coordinator::spawn(Arc::clone(store), config).await?;
     let url = coordinator.url();
     let cycle_run = plan(&format!("bench-cycles-{}", now_ms()), args.shards, 1);
@@ -148,8 +151,9 @@ async fn drive(
         ));
     }
     loop {
-        let progress = store.run_progress(&run_id).await?;
-        if progress.status != "running" {
+        // The run's status alone: counting its predictions on every poll would compete with
+        // the workers for the database.
+        if store.run(&run_id).await?.run.status.is_finished() {
             break;
         }
         if let Some(finished) = tasks.try_join_next() {
@@ -159,7 +163,7 @@ async fn drive(
                 Err(join_error) => anyhow::bail!("a simulated worker crashed: {join_error}"),
             }
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = started.elapsed().as_secs_f64();
     tasks.abort_all();
