@@ -74,11 +74,7 @@ fn corrupt_image_is_recorded_as_a_failure_and_the_run_finishes() {
         "failures counted in the summary:\n{stdout}"
     );
     let run_folder = single_run_folder(&work.join("reports"));
-    let run_id = run_folder
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .to_string();
+    let run_id = run_id_of(&run_folder);
     run_ok(
         &[
             "export",

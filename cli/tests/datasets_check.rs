@@ -100,11 +100,7 @@ fn check_reports_counts_missing_and_unreadable_files() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("2 failed"), "{stdout}");
     let folder = single_run_folder(&work.join("reports"));
-    let run_id = folder
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .to_string();
+    let run_id = run_id_of(&folder);
     run_ok(
         &[
             "export",

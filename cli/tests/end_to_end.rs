@@ -51,11 +51,7 @@ async fn run_distributed(database_url: &str) {
         "leaderboard printed:\n{stdout}"
     );
     let run_folder = single_run_folder(&work.join("reports"));
-    let run_id = run_folder
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .to_string();
+    let run_id = run_id_of(&run_folder);
     assert!(run_folder.join("index.html").is_file() && run_folder.join("roc.png").is_file());
 
     run_ok(

@@ -72,11 +72,7 @@ fn local_run_with_torchscript_cards_scores_like_pytorch_and_records_failures() {
     let output = run_ok(&args, work);
     println!("{}", String::from_utf8_lossy(&output.stdout));
     let run_folder = single_run_folder(&work.join("reports"));
-    let run_id = run_folder
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .to_string();
+    let run_id = run_id_of(&run_folder);
     let export = [
         "export",
         "--run",

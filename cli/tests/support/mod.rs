@@ -81,6 +81,15 @@ pub fn single_run_folder(reports: &Path) -> PathBuf {
     folders[0].clone()
 }
 
+/// The run id a report folder is named after.
+pub fn run_id_of(folder: &Path) -> String {
+    folder
+        .file_name()
+        .expect("run folder name")
+        .to_string_lossy()
+        .to_string()
+}
+
 /// One exported prediction.
 #[derive(Debug, Clone)]
 pub struct Exported {
