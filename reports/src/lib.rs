@@ -15,6 +15,7 @@
 //! side effect is writing files into the given output directory.
 
 pub mod chart;
+pub mod compare;
 pub mod error;
 pub mod export;
 pub mod metrics;
@@ -23,6 +24,9 @@ pub mod render;
 pub mod report;
 mod write;
 
+pub use compare::{
+    CompareOptions, CompareOutcome, Comparison, RunSide, compare_runs, write_comparison,
+};
 pub use error::ReportError;
 pub use metrics::bootstrap::BootstrapConfig;
 pub use metrics::delong::{AucVariance, PairedAucTest, delong_auc_variance, delong_paired_test};

@@ -49,7 +49,7 @@ impl ReportFiles {
     }
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     fs::write(path, bytes).map_err(|source| ReportError::Write {
         path: path.to_path_buf(),
         source,
@@ -59,7 +59,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 }
 
 /// A file-name-safe form of a dataset name, unique among `taken`.
-fn slug(name: &str, taken: &mut BTreeSet<String>) -> String {
+pub(crate) fn slug(name: &str, taken: &mut BTreeSet<String>) -> String {
     let base: String = name
         .chars()
         .map(|c| {
@@ -84,7 +84,7 @@ fn slug(name: &str, taken: &mut BTreeSet<String>) -> String {
     candidate
 }
 
-fn png_bytes(rgb: &[u8], path: &Path) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn png_bytes(rgb: &[u8], path: &Path) -> Result<Vec<u8>, ReportError> {
     let (w, h) = chart::CHART_SIZE;
     let mut png = Vec::new();
     PngEncoder::new(&mut png)

@@ -1,0 +1,151 @@
+//! The comparison as Markdown for a CI comment: verdict line first, then why the runs are not
+//! comparable (if so), the regressed and improved cells, and every cell inside `<details>`.
+
+use std::fmt::Write;
+
+use super::{CellComparison, CompareOutcome, Comparison, Verdict};
+use crate::model::RunInfo;
+use crate::render::escape_md as esc;
+
+/// `+0.0123`, or `n/a`.
+pub fn fmt_delta(delta: Option<f64>) -> String {
+    delta.map_or_else(|| "n/a".to_string(), |d| format!("{d:+.4}"))
+}
+
+/// `+0.0123 [+0.0010, +0.0236]`, or `n/a (reason)`.
+pub fn fmt_delta_interval(cell: &CellComparison) -> String {
+    match (cell.delta_auc, cell.delta_interval, &cell.verdict) {
+        (Some(d), Some((low, high)), _) => format!("{d:+.4} [{low:+.4}, {high:+.4}]"),
+        (_, _, Verdict::Undefined(reason)) => format!("n/a ({reason})"),
+        _ => fmt_delta(cell.delta_auc),
+    }
+}
+
+/// `0.0123`, `<1e-4`, or `n/a`.
+pub fn fmt_p(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 1e-4 => "<1e-4".to_string(),
+        Some(p) => format!("{p:.4}"),
+        None => "n/a".to_string(),
+    }
+}
+
+/// `REGRESSION: 1 of 12 cells regressed, 0 improved` and the like.
+pub fn verdict_line(comparison: &Comparison) -> String {
+    let total = comparison.cells.len();
+    let regressed = comparison.regressed().count();
+    let improved = comparison.improved().count();
+    match comparison.outcome() {
+        CompareOutcome::NotComparable => format!(
+            "NOT COMPARABLE: {} problem(s), see below",
+            comparison.problems.len()
+        ),
+        CompareOutcome::Regression => {
+            format!("REGRESSION: {regressed} of {total} cells regressed, {improved} improved")
+        }
+        CompareOutcome::NoRegression => {
+            format!("NO REGRESSION: 0 of {total} cells regressed, {improved} improved")
+        }
+    }
+}
+
+/// One-line description of the tolerances and of how intervals and p-values are computed.
+pub fn method_line(comparison: &Comparison) -> String {
+    let tested = comparison.cells.iter().filter(|c| c.p_value.is_some()).count();
+    format!(
+        "Verdict per cell: regressed / improved when |ΔAUC| > {} and the Holm-adjusted paired \
+         DeLong p < {} (Holm over {tested} tested cells). ΔAUC = candidate − baseline on the \
+         samples scored in both runs; interval = 95% normal interval from the DeLong variance of \
+         the paired difference.",
+        comparison.options.max_drop, comparison.options.alpha
+    )
+}
+
+fn run_line(side: &str, run: &RunInfo) -> String {
+    format!(
+        "- {side}: `{}` ({}, {}, dfbench {})",
+        esc(&run.run_id),
+        esc(&run.name),
+        esc(&run.created_at),
+        esc(&run.dfbench_version)
+    )
+}
+
+const HEADER: &str = "| verdict | detector | dataset | perturbation | slice | AUC base | AUC cand \
+                      | ΔAUC [95% CI] | p | p Holm | real / fake | failed base / cand |\n\
+                      |---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+
+fn table(out: &mut String, cells: &[&CellComparison]) {
+    out.push_str(HEADER);
+    for c in cells {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {} / {} |",
+            c.verdict.as_str(),
+            esc(&c.key.detector),
+            esc(&c.key.dataset),
+            esc(&c.key.perturbation),
+            esc(&c.key.slice),
+            esc(&c.baseline.auc.to_string()),
+            esc(&c.candidate.auc.to_string()),
+            esc(&fmt_delta_interval(c)),
+            fmt_p(c.p_value),
+            fmt_p(c.p_adjusted),
+            c.n_real,
+            c.n_fake,
+            c.failed_baseline,
+            c.failed_candidate
+        );
+    }
+}
+
+pub fn render(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "**dfbench compare — {}**\n", verdict_line(comparison));
+    let _ = writeln!(out, "{}", run_line("baseline", &comparison.baseline));
+    let _ = writeln!(out, "{}\n", run_line("candidate", &comparison.candidate));
+    if !comparison.problems.is_empty() {
+        out.push_str("Not comparable:\n\n");
+        for problem in &comparison.problems {
+            let _ = writeln!(out, "- {}", esc(&problem.to_string()));
+        }
+        out.push('\n');
+    }
+    let changed: Vec<&CellComparison> = comparison
+        .regressed()
+        .chain(comparison.improved())
+        .collect();
+    if !changed.is_empty() {
+        table(&mut out, &changed);
+        out.push('\n');
+    }
+    for u in &comparison.unpaired {
+        let _ = writeln!(
+            out,
+            "- {} / {} / {}: {} sample(s) only in the baseline, {} only in the candidate \
+             (left out)",
+            esc(&u.detector),
+            esc(&u.dataset),
+            esc(&u.perturbation),
+            u.only_baseline,
+            u.only_candidate
+        );
+    }
+    if !comparison.new_cells.is_empty() {
+        let _ = writeln!(
+            out,
+            "- {} cell(s) only in the candidate (not compared)",
+            comparison.new_cells.len()
+        );
+    }
+    let _ = writeln!(out, "\n{}\n", method_line(comparison));
+    let all: Vec<&CellComparison> = comparison.cells.iter().collect();
+    let _ = writeln!(
+        out,
+        "<details><summary>All {} cells</summary>\n",
+        all.len()
+    );
+    table(&mut out, &all);
+    out.push_str("\n</details>\n");
+    out
+}
