@@ -216,9 +216,16 @@ fn compare_cell(key: CellKey, paired: pairing::PairedCell) -> (CellComparison, O
     let test = delong_paired_test(&paired.candidate, &paired.baseline, &paired.labels);
     let (delta_auc, delta_interval, p_value, verdict) = match test {
         Ok(t) => {
-            let sd = (t.variance_a + t.variance_b - 2.0 * t.covariance).max(0.0).sqrt();
+            let sd = (t.variance_a + t.variance_b - 2.0 * t.covariance)
+                .max(0.0)
+                .sqrt();
             let interval = (t.difference - Z_95 * sd, t.difference + Z_95 * sd);
-            (Some(t.difference), Some(interval), Some(t.p_value), Verdict::Unchanged)
+            (
+                Some(t.difference),
+                Some(interval),
+                Some(t.p_value),
+                Verdict::Unchanged,
+            )
         }
         Err(reason) => (None, None, None, Verdict::Undefined(reason)),
     };
@@ -246,7 +253,8 @@ pub fn compare_runs(
     options: &CompareOptions,
 ) -> Comparison {
     let mut problems = checks::run_problems(&baseline, &candidate, options);
-    let (missing, new_cells) = checks::cell_differences(baseline.predictions, candidate.predictions);
+    let (missing, new_cells) =
+        checks::cell_differences(baseline.predictions, candidate.predictions);
     problems.extend(missing.into_iter().map(NotComparable::MissingCell));
 
     let paired = pairing::pair(baseline.predictions, candidate.predictions);

@@ -53,10 +53,9 @@ impl fmt::Display for NotComparable {
                 "dataset {dataset} changed: fingerprint {baseline} in the baseline, {candidate} \
                  in the candidate; compare runs over the same dataset version"
             ),
-            NotComparable::MissingCell(key) => write!(
-                f,
-                "cell {key} of the baseline is missing in the candidate"
-            ),
+            NotComparable::MissingCell(key) => {
+                write!(f, "cell {key} of the baseline is missing in the candidate")
+            }
         }
     }
 }

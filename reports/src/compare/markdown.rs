@@ -51,7 +51,11 @@ pub fn verdict_line(comparison: &Comparison) -> String {
 
 /// One-line description of the tolerances and of how intervals and p-values are computed.
 pub fn method_line(comparison: &Comparison) -> String {
-    let tested = comparison.cells.iter().filter(|c| c.p_value.is_some()).count();
+    let tested = comparison
+        .cells
+        .iter()
+        .filter(|c| c.p_value.is_some())
+        .count();
     format!(
         "Verdict per cell: regressed / improved when |ΔAUC| > {} and the Holm-adjusted paired \
          DeLong p < {} (Holm over {tested} tested cells). ΔAUC = candidate − baseline on the \
@@ -140,11 +144,7 @@ pub fn render(comparison: &Comparison) -> String {
     }
     let _ = writeln!(out, "\n{}\n", method_line(comparison));
     let all: Vec<&CellComparison> = comparison.cells.iter().collect();
-    let _ = writeln!(
-        out,
-        "<details><summary>All {} cells</summary>\n",
-        all.len()
-    );
+    let _ = writeln!(out, "<details><summary>All {} cells</summary>\n", all.len());
     table(&mut out, &all);
     out.push_str("\n</details>\n");
     out
