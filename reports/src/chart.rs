@@ -21,7 +21,7 @@ static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 static FONT_READY: OnceLock<bool> = OnceLock::new();
 
 /// Tableau 10: distinct, colour-blind-friendly line colours.
-const PALETTE: [RGBColor; 10] = [
+pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -35,7 +35,7 @@ const PALETTE: [RGBColor; 10] = [
 ];
 
 /// Registers the embedded font once per process.
-fn ensure_font() -> Result<(), ReportError> {
+pub(crate) fn ensure_font() -> Result<(), ReportError> {
     let ok = *FONT_READY
         .get_or_init(|| register_font(FONT_FAMILY, FontStyle::Normal, FONT_BYTES).is_ok());
     if ok { Ok(()) } else { Err(ReportError::Font) }

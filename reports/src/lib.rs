@@ -18,6 +18,7 @@ pub mod chart;
 pub mod compare;
 pub mod error;
 pub mod export;
+pub mod history;
 pub mod metrics;
 pub mod model;
 pub mod render;
@@ -28,6 +29,7 @@ pub use compare::{
     CompareOptions, CompareOutcome, Comparison, RunSide, compare_runs, write_comparison,
 };
 pub use error::ReportError;
+pub use history::{History, HistoryRun, build_history, write_history};
 pub use metrics::bootstrap::BootstrapConfig;
 pub use metrics::delong::{AucVariance, PairedAucTest, delong_auc_variance, delong_paired_test};
 pub use metrics::{METRIC_NAMES, MetricSet, MetricValue, frame_metrics, roc_points};

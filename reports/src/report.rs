@@ -156,7 +156,9 @@ pub fn rank_order(a: (&MetricValue, &str), b: (&MetricValue, &str)) -> Ordering 
 }
 
 /// The perturbation charted for a dataset: `none` when present, else the first by name.
-fn chart_perturbation<'a>(perturbations: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn chart_perturbation<'a>(
+    perturbations: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut first: Option<&str> = None;
     for p in perturbations {
         if p == BASELINE_PERTURBATION {

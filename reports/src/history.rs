@@ -1,0 +1,127 @@
+//! History of a named run series (e.g. the nightly job): the frame-level AUC of every detector ×
+//! dataset × perturbation (slice `all`) across runs, as trend charts and tables.
+//!
+//! The caller hands in the runs oldest first, each with its AUCs: read from the run's stored
+//! metrics, or recomputed from its predictions with [`aucs_from_predictions`].
+
+mod chart;
+mod html;
+mod write;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::metrics;
+use crate::model::{PredictionRecord, RunInfo};
+pub use write::{HistoryFiles, write_history};
+
+/// The frame-level AUC of one detector × dataset × perturbation (slice `all`) in one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellAuc {
+    pub detector: String,
+    pub dataset: String,
+    pub perturbation: String,
+    /// `None` when undefined (e.g. one class only).
+    pub auc: Option<f64>,
+}
+
+/// One run of the series with its AUCs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRun {
+    pub run: RunInfo,
+    pub aucs: Vec<CellAuc>,
+}
+
+/// One detector's AUC over the runs of one dataset × perturbation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub detector: String,
+    /// One entry per run of [`History::runs`]; `None` where the run lacks the cell.
+    pub points: Vec<Option<f64>>,
+}
+
+/// The trend of one dataset × perturbation: one series per detector, sorted by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trend {
+    pub dataset: String,
+    pub perturbation: String,
+    /// The perturbation charted for this dataset (`none` when present, else the first).
+    pub charted: bool,
+    pub series: Vec<Series>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub name: String,
+    /// Oldest first.
+    pub runs: Vec<RunInfo>,
+    /// Sorted by dataset, perturbation.
+    pub trends: Vec<Trend>,
+}
+
+/// Frame-level AUC (slice `all`) per detector × dataset × perturbation of one run's predictions;
+/// failed predictions are left out as in the report.
+pub fn aucs_from_predictions(predictions: &[PredictionRecord]) -> Vec<CellAuc> {
+    crate::report::rows::group(predictions)
+        .into_iter()
+        .map(|((detector, dataset, perturbation), records)| {
+            let (scores, labels): (Vec<f64>, Vec<bool>) = records
+                .iter()
+                .filter_map(|r| r.score.filter(|s| s.is_finite()).map(|s| (s, r.is_fake())))
+                .unzip();
+            CellAuc {
+                detector,
+                dataset,
+                perturbation,
+                auc: metrics::auc(&scores, &labels).value(),
+            }
+        })
+        .collect()
+}
+
+/// Arranges the runs' AUCs into one trend per dataset × perturbation.
+pub fn build_history(name: &str, runs: Vec<HistoryRun>) -> History {
+    type TrendKey = (String, String);
+    let mut trends: BTreeMap<TrendKey, BTreeMap<String, Vec<Option<f64>>>> = BTreeMap::new();
+    for (index, run) in runs.iter().enumerate() {
+        for cell in &run.aucs {
+            let key = (cell.dataset.clone(), cell.perturbation.clone());
+            let points = trends
+                .entry(key)
+                .or_default()
+                .entry(cell.detector.clone())
+                .or_insert_with(|| vec![None; runs.len()]);
+            points[index] = cell.auc;
+        }
+    }
+    let mut perturbations: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (dataset, perturbation) in trends.keys() {
+        perturbations
+            .entry(dataset)
+            .or_default()
+            .insert(perturbation);
+    }
+    let charted: BTreeSet<(String, String)> = perturbations
+        .iter()
+        .filter_map(|(dataset, perts)| {
+            let pert = crate::report::chart_perturbation(perts.iter().copied())?;
+            Some((dataset.to_string(), pert.to_string()))
+        })
+        .collect();
+    let trends = trends
+        .into_iter()
+        .map(|((dataset, perturbation), by_detector)| Trend {
+            charted: charted.contains(&(dataset.clone(), perturbation.clone())),
+            series: by_detector
+                .into_iter()
+                .map(|(detector, points)| Series { detector, points })
+                .collect(),
+            dataset,
+            perturbation,
+        })
+        .collect();
+    History {
+        name: name.to_string(),
+        runs: runs.into_iter().map(|r| r.run).collect(),
+        trends,
+    }
+}

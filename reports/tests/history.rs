@@ -1,0 +1,128 @@
+//! History of a run series: AUCs recomputed from predictions, one trend per dataset, charts and
+//! `index.html` written to disk.
+
+use dfbench_reports::history::{CellAuc, aucs_from_predictions};
+use dfbench_reports::model::{PredictionRecord, RunInfo};
+use dfbench_reports::{HistoryRun, build_history, write_history};
+
+fn prediction(
+    detector: &str,
+    dataset: &str,
+    path: &str,
+    label: i64,
+    score: f64,
+) -> PredictionRecord {
+    PredictionRecord {
+        detector: detector.to_string(),
+        dataset: dataset.to_string(),
+        perturbation: "none".to_string(),
+        rel_path: path.to_string(),
+        video_key: path.to_string(),
+        label,
+        score: Some(score),
+        ..PredictionRecord::default()
+    }
+}
+
+/// Two reals (scores 0.3, 0.5) and two fakes with the given scores.
+fn predictions(detector: &str, dataset: &str, fake_scores: [f64; 2]) -> Vec<PredictionRecord> {
+    vec![
+        prediction(detector, dataset, "r1.png", 0, 0.3),
+        prediction(detector, dataset, "r2.png", 0, 0.5),
+        prediction(detector, dataset, "f1.png", 1, fake_scores[0]),
+        prediction(detector, dataset, "f2.png", 1, fake_scores[1]),
+    ]
+}
+
+fn run(id: &str) -> RunInfo {
+    RunInfo {
+        run_id: id.to_string(),
+        name: "nightly".to_string(),
+        status: "done".to_string(),
+        ..RunInfo::default()
+    }
+}
+
+#[test]
+fn history_charts_every_dataset_and_tables_every_run() {
+    // AUC of "good" on demo: 1.0, then 0.75 (one fake below a real); "other" only in run 1.
+    let run1 = [
+        predictions("good", "demo", [0.9, 0.8]),
+        predictions("other", "demo", [0.1, 0.2]),
+        predictions("good", "faces", [0.9, 0.4]),
+    ]
+    .concat();
+    let run2 = [
+        predictions("good", "demo", [0.9, 0.4]),
+        predictions("good", "faces", [0.9, 0.4]),
+    ]
+    .concat();
+    let aucs = aucs_from_predictions(&run2);
+    assert_eq!(
+        aucs[0],
+        CellAuc {
+            detector: "good".into(),
+            dataset: "demo".into(),
+            perturbation: "none".into(),
+            auc: Some(0.75)
+        }
+    );
+    let history = build_history(
+        "nightly",
+        vec![
+            HistoryRun {
+                run: run("run-1"),
+                aucs: aucs_from_predictions(&run1),
+            },
+            HistoryRun {
+                run: run("run-2"),
+                aucs,
+            },
+        ],
+    );
+    assert_eq!(history.trends.len(), 2);
+    let demo = &history.trends[0];
+    assert_eq!((demo.dataset.as_str(), demo.charted), ("demo", true));
+    assert_eq!(demo.series[0].points, vec![Some(1.0), Some(0.75)]);
+    assert_eq!(demo.series[1].detector, "other");
+    assert_eq!(demo.series[1].points, vec![Some(0.0), None]);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = write_history(&history, dir.path()).expect("write history");
+    let names: Vec<String> = files
+        .charts
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "auc-demo.svg",
+            "auc-demo.png",
+            "auc-faces.svg",
+            "auc-faces.png"
+        ]
+    );
+    let png = image::open(dir.path().join("auc-demo.png")).expect("decodable png");
+    assert_eq!(
+        (png.width(), png.height()),
+        dfbench_reports::chart::CHART_SIZE
+    );
+    let svg = std::fs::read_to_string(dir.path().join("auc-demo.svg")).expect("svg");
+    assert!(svg.contains("other") && svg.contains("AUC over runs: demo"));
+    let html = std::fs::read_to_string(&files.index_html).expect("index.html");
+    assert!(html.contains("<code>run-2</code>") && html.contains("0.7500"));
+    assert!(
+        html.contains("<td class=\"na\">n/a</td>"),
+        "missing cell shown as n/a"
+    );
+    assert_eq!(
+        html.matches("<svg").count(),
+        2,
+        "one inline chart per dataset"
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("href="),
+        "self-contained"
+    );
+}
