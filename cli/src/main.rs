@@ -6,6 +6,7 @@
 mod commands;
 mod local;
 mod progress;
+mod refs;
 mod reporting;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +35,10 @@ enum Command {
     Worker(commands::worker::WorkerArgs),
     /// Recompute metrics of a stored run and write its report folder.
     Report(commands::report::ReportArgs),
+    /// Compare a candidate run against a baseline: per-cell deltas, verdicts, CI exit code.
+    Compare(commands::compare::CompareArgs),
+    /// AUC trends of the done runs with one name (e.g. nightly).
+    History(commands::history::HistoryArgs),
     /// Export every prediction of a run to CSV.
     Export(commands::export::ExportArgs),
     /// List stored runs.
@@ -85,6 +90,8 @@ fn main() -> ExitCode {
             Command::Coordinator(args) => commands::coordinator::execute(args).await,
             Command::Worker(args) => commands::worker::execute(args).await,
             Command::Report(args) => commands::report::execute(args).await,
+            Command::Compare(args) => commands::compare::execute(args).await,
+            Command::History(args) => commands::history::execute(args).await,
             Command::Export(args) => commands::export::execute(args).await,
             Command::Runs(args) => commands::runs::execute(args).await,
             Command::Status(args) => commands::status::execute(args).await,

@@ -7,7 +7,7 @@
 use anyhow::Context;
 use dfbench_reports::model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo};
 use dfbench_reports::{MetricRow, ReportOptions};
-use dfbench_store::{MetricRecord, RunId, Store};
+use dfbench_store::{MetricRecord, RunDetails, RunId, Store};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -73,14 +73,9 @@ pub struct WrittenReport {
     pub leaderboard: String,
 }
 
-pub async fn load(
-    store: &dyn Store,
-    run_id: &str,
-) -> anyhow::Result<(RunInfo, Vec<PredictionRecord>)> {
-    let run_id = RunId(run_id.to_string());
-    let details = store.run(&run_id).await?;
-    let predictions = store.predictions(&run_id).await?;
-    let run = RunInfo {
+/// The report's view of a stored run (without workers: they come from its predictions).
+pub fn run_info(details: &RunDetails) -> RunInfo {
+    RunInfo {
         run_id: details.run.id.0.clone(),
         name: details.run.name.clone(),
         suite_name: details.run.suite_name.clone(),
@@ -106,7 +101,17 @@ pub async fn load(
             })
             .collect(),
         workers: Vec::new(),
-    };
+    }
+}
+
+pub async fn load(
+    store: &dyn Store,
+    run_id: &str,
+) -> anyhow::Result<(RunInfo, Vec<PredictionRecord>)> {
+    let run_id = RunId(run_id.to_string());
+    let details = store.run(&run_id).await?;
+    let predictions = store.predictions(&run_id).await?;
+    let run = run_info(&details);
     let predictions: Vec<PredictionRecord> = predictions
         .into_iter()
         .map(|row| PredictionRecord {

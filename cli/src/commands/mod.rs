@@ -2,10 +2,12 @@
 
 pub mod bench;
 pub mod cancel;
+pub mod compare;
 pub mod coordinator;
 pub mod datasets;
 pub mod demo;
 pub mod export;
+pub mod history;
 pub mod report;
 pub mod run;
 pub mod runs;

@@ -1,0 +1,88 @@
+//! `dfbench compare --baseline REF --candidate REF`: per detector × dataset × perturbation ×
+//! slice AUC deltas with intervals and paired DeLong p-values (Holm-corrected), a verdict per
+//! cell, and an exit code for CI: 0 = no regression, 1 = regression, 2 = not comparable (or an
+//! error). Writes `compare.md`, `compare.html`, `compare.json` and prints the Markdown.
+
+use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::refs::resolve_run_ref;
+use crate::reporting;
+use anyhow::{Context, bail};
+use dfbench_reports::{CompareOptions, RunSide, compare_runs, write_comparison};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Baseline run: id, unique id prefix, `latest` or `latest:NAME`.
+    #[arg(long)]
+    pub baseline: String,
+    /// Candidate run, same forms as --baseline.
+    #[arg(long)]
+    pub candidate: String,
+    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DFBENCH_DATABASE_URL")]
+    pub database_url: String,
+    /// Output folder; default reports-out/compare-<baseline>-vs-<candidate>/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Smallest AUC drop that counts as a regression (and gain as an improvement).
+    #[arg(long, default_value_t = 0.005)]
+    pub max_drop: f64,
+    /// Significance level of the Holm-corrected paired DeLong test.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Compare runs stamped partial (`--limit`) instead of refusing them. Runs are not stamped
+    /// partial in the store yet, so today every run counts as complete.
+    #[arg(long)]
+    pub allow_partial: bool,
+}
+
+impl CompareArgs {
+    fn options(&self) -> anyhow::Result<CompareOptions> {
+        if !(self.max_drop.is_finite() && self.max_drop >= 0.0) {
+            bail!("--max-drop must be a number ≥ 0, got {}", self.max_drop);
+        }
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            bail!("--alpha must be between 0 and 1, got {}", self.alpha);
+        }
+        Ok(CompareOptions {
+            max_drop: self.max_drop,
+            alpha: self.alpha,
+            allow_partial: self.allow_partial,
+        })
+    }
+}
+
+pub async fn execute(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let options = args.options()?;
+    let store = open_store(&args.database_url).await?;
+    let baseline_id = resolve_run_ref(store.as_ref(), &args.baseline)
+        .await
+        .context("--baseline")?;
+    let candidate_id = resolve_run_ref(store.as_ref(), &args.candidate)
+        .await
+        .context("--candidate")?;
+    let (baseline, baseline_predictions) = reporting::load(store.as_ref(), &baseline_id.0).await?;
+    let (candidate, candidate_predictions) =
+        reporting::load(store.as_ref(), &candidate_id.0).await?;
+    let comparison = compare_runs(
+        RunSide {
+            run: &baseline,
+            predictions: &baseline_predictions,
+            partial: false,
+        },
+        RunSide {
+            run: &candidate,
+            predictions: &candidate_predictions,
+            partial: false,
+        },
+        &options,
+    );
+    let out = args.out.unwrap_or_else(|| {
+        PathBuf::from("reports-out").join(format!("compare-{baseline_id}-vs-{candidate_id}"))
+    });
+    let files = write_comparison(&comparison, &out)
+        .with_context(|| format!("cannot write the comparison into {}", out.display()))?;
+    println!("{}", files.markdown_text);
+    eprintln!("comparison: {}", files.html.display());
+    Ok(ExitCode::from(comparison.outcome().exit_code()))
+}

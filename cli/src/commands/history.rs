@@ -1,0 +1,89 @@
+//! `dfbench history --name NAME`: the AUC of every detector × dataset over the done runs named
+//! NAME (oldest first), as trend charts and tables in OUT/index.html.
+//!
+//! AUCs come from each run's stored metrics (frame level, slice `all`); a run without stored
+//! metrics has them recomputed from its predictions.
+
+use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::reporting;
+use anyhow::{Context, bail};
+use dfbench_reports::history::{CellAuc, aucs_from_predictions};
+use dfbench_reports::{HistoryRun, build_history, write_history};
+use dfbench_store::{RunRecord, RunStatus, Store};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// Run name of the series (`dfbench run --name`), e.g. `nightly`.
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DFBENCH_DATABASE_URL")]
+    pub database_url: String,
+    /// Output folder; default reports-out/history-<name>/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Only the newest N done runs.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+}
+
+async fn run_aucs(store: &dyn Store, run: &RunRecord) -> anyhow::Result<Vec<CellAuc>> {
+    let stored = store
+        .metrics(&run.id)
+        .await
+        .with_context(|| format!("cannot read the metrics of run {}", run.id))?;
+    let aucs: Vec<CellAuc> = stored
+        .into_iter()
+        .filter(|m| m.slice == "all" && m.level == "frame" && m.metric == "auc")
+        .map(|m| CellAuc {
+            detector: m.detector,
+            dataset: m.dataset,
+            perturbation: m.perturbation,
+            auc: m.value,
+        })
+        .collect();
+    if !aucs.is_empty() {
+        return Ok(aucs);
+    }
+    tracing::info!(run_id = %run.id, "no stored metrics, recomputing AUCs from predictions");
+    let (_, predictions) = reporting::load(store, &run.id.0).await?;
+    Ok(aucs_from_predictions(&predictions))
+}
+
+pub async fn execute(args: HistoryArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.database_url).await?;
+    let mut runs: Vec<RunRecord> = store
+        .list_runs(i64::MAX)
+        .await
+        .context("cannot list the stored runs")?
+        .into_iter()
+        .filter(|r| r.name == args.name && r.status == RunStatus::Done)
+        .take(args.limit)
+        .collect();
+    if runs.is_empty() {
+        bail!("no done run named {}; see `dfbench runs`", args.name);
+    }
+    runs.reverse(); // oldest first
+    let mut history_runs = Vec::with_capacity(runs.len());
+    for run in &runs {
+        let details = store.run(&run.id).await?;
+        history_runs.push(HistoryRun {
+            run: reporting::run_info(&details),
+            aucs: run_aucs(store.as_ref(), run).await?,
+        });
+    }
+    let history = build_history(&args.name, history_runs);
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("reports-out").join(format!("history-{}", args.name)));
+    let files = write_history(&history, &out)
+        .with_context(|| format!("cannot write the history into {}", out.display()))?;
+    println!(
+        "history of {} ({} runs): {}",
+        args.name,
+        history.runs.len(),
+        files.index_html.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
