@@ -8,7 +8,8 @@
 //! - the report model ([`report`]): metric rows per detector × dataset × perturbation × level ×
 //!   slice (all, subset, method, split, category), leaderboards, failure lists, ROC curves;
 //! - charts ([`chart`], plotters with an embedded font), the CSV / JSON / Markdown / HTML
-//!   renderers ([`render`]) and the polars exports ([`export`]), written by [`write_report`].
+//!   renderers ([`render`]) and the polars exports ([`export`]), written by [`write_report`];
+//! - run comparison with per-cell verdicts ([`compare`]) and run-series trends ([`history`]).
 //!
 //! It must not touch anything else: no model running, no network, no gRPC, no database. The
 //! caller maps store rows into [`RunInfo`] / [`PredictionRecord`] and hands them in; the only

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::markdown::{fmt_delta_interval, fmt_p, method_line, verdict_line};
+use super::markdown::{key_columns, method_line, stat_columns, verdict_line};
 use super::{CellComparison, Comparison, SideMetrics};
 use crate::model::RunInfo;
 use crate::render::escape_html as esc;
@@ -37,28 +37,16 @@ fn side_cells(out: &mut String, metrics: &SideMetrics) {
 
 fn cell_row(out: &mut String, c: &CellComparison) {
     let verdict = c.verdict.as_str();
-    let _ = write!(
-        out,
-        "<tr class=\"{verdict}\"><td>{verdict}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
-        esc(&c.key.detector),
-        esc(&c.key.dataset),
-        esc(&c.key.perturbation),
-        esc(&c.key.slice)
-    );
+    let _ = write!(out, "<tr class=\"{verdict}\"><td>{verdict}</td>");
+    for text in key_columns(c) {
+        let _ = write!(out, "<td>{}</td>", esc(text));
+    }
     side_cells(out, &c.baseline);
     side_cells(out, &c.candidate);
-    let _ = writeln!(
-        out,
-        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-         <td class=\"num\">{} / {}</td><td class=\"num\">{} / {}</td></tr>",
-        esc(&fmt_delta_interval(c)),
-        fmt_p(c.p_value),
-        fmt_p(c.p_adjusted),
-        c.n_real,
-        c.n_fake,
-        c.failed_baseline,
-        c.failed_candidate
-    );
+    for text in stat_columns(c) {
+        let _ = write!(out, "<td class=\"num\">{}</td>", esc(&text));
+    }
+    out.push_str("</tr>\n");
 }
 
 pub fn render(comparison: &Comparison) -> String {

@@ -75,6 +75,23 @@ fn run_line(side: &str, run: &RunInfo) -> String {
     )
 }
 
+/// Detector, dataset, perturbation, slice of a cell (raw text, to be escaped).
+pub fn key_columns(c: &CellComparison) -> [&str; 4] {
+    let k = &c.key;
+    [&k.detector, &k.dataset, &k.perturbation, &k.slice]
+}
+
+/// ΔAUC with interval, p, Holm p, `real / fake`, `failed base / cand` of a cell.
+pub fn stat_columns(c: &CellComparison) -> [String; 5] {
+    [
+        fmt_delta_interval(c),
+        fmt_p(c.p_value),
+        fmt_p(c.p_adjusted),
+        format!("{} / {}", c.n_real, c.n_fake),
+        format!("{} / {}", c.failed_baseline, c.failed_candidate),
+    ]
+}
+
 const HEADER: &str = "| verdict | detector | dataset | perturbation | slice | AUC base | AUC cand \
                       | ΔAUC [95% CI] | p | p Holm | real / fake | failed base / cand |\n\
                       |---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
@@ -82,24 +99,17 @@ const HEADER: &str = "| verdict | detector | dataset | perturbation | slice | AU
 fn table(out: &mut String, cells: &[&CellComparison]) {
     out.push_str(HEADER);
     for c in cells {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {} / {} |",
-            c.verdict.as_str(),
-            esc(&c.key.detector),
-            esc(&c.key.dataset),
-            esc(&c.key.perturbation),
-            esc(&c.key.slice),
-            esc(&c.baseline.auc.to_string()),
-            esc(&c.candidate.auc.to_string()),
-            esc(&fmt_delta_interval(c)),
-            fmt_p(c.p_value),
-            fmt_p(c.p_adjusted),
-            c.n_real,
-            c.n_fake,
-            c.failed_baseline,
-            c.failed_candidate
-        );
+        let _ = write!(out, "| {} |", c.verdict.as_str());
+        for text in key_columns(c) {
+            let _ = write!(out, " {} |", esc(text));
+        }
+        for auc in [&c.baseline.auc, &c.candidate.auc] {
+            let _ = write!(out, " {} |", esc(&auc.to_string()));
+        }
+        for text in stat_columns(c) {
+            let _ = write!(out, " {} |", esc(&text));
+        }
+        out.push('\n');
     }
 }
 
