@@ -271,6 +271,25 @@ async fn compare_exit_codes_and_history_charts() {
     );
     assert!(!markdown.contains("| regressed | d2 |"), "{markdown}");
 
+    // A closed stdout (`| head`) does not change the verdict.
+    let mut closed = dfbench()
+        .args([
+            "compare",
+            "--baseline",
+            "base-0001",
+            "--candidate",
+            "bad",
+            "--database-url",
+            &url,
+        ])
+        .arg("--out")
+        .arg(dir.path().join("closed"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn dfbench compare");
+    drop(closed.stdout.take());
+    assert_eq!(closed.wait().expect("wait").code(), Some(1));
+
     // Another dataset version: exit 2 with the reason.
     let other_data = compare(&url, &dir.path().join("fp"), "base-0001", "latest:nightly");
     assert_eq!(

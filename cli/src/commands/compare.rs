@@ -8,6 +8,7 @@ use crate::refs::resolve_run_ref;
 use crate::reporting;
 use anyhow::{Context, bail};
 use dfbench_reports::{CompareOptions, RunSide, compare_runs, write_comparison};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -82,7 +83,11 @@ pub async fn execute(args: CompareArgs) -> anyhow::Result<ExitCode> {
     });
     let files = write_comparison(&comparison, &out)
         .with_context(|| format!("cannot write the comparison into {}", out.display()))?;
-    println!("{}", files.markdown_text);
+    // A closed pipe (`dfbench compare … | head`) must not turn the verdict into a panic.
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = writeln!(stdout, "{}", files.markdown_text) {
+        tracing::warn!(%error, "cannot print the comparison to stdout; it is in compare.md");
+    }
     eprintln!("comparison: {}", files.html.display());
     Ok(ExitCode::from(comparison.outcome().exit_code()))
 }

@@ -106,8 +106,9 @@ fn table(out: &mut String, cells: &[&CellComparison]) {
         for auc in [&c.baseline.auc, &c.candidate.auc] {
             let _ = write!(out, " {} |", esc(&auc.to_string()));
         }
+        // Our own numbers and reasons: nothing to escape (and `<1e-4` must stay readable).
         for text in stat_columns(c) {
-            let _ = write!(out, " {} |", esc(&text));
+            let _ = write!(out, " {text} |");
         }
         out.push('\n');
     }
@@ -131,7 +132,6 @@ pub fn render(comparison: &Comparison) -> String {
         .collect();
     if !changed.is_empty() {
         table(&mut out, &changed);
-        out.push('\n');
     }
     for u in &comparison.unpaired {
         let _ = writeln!(
