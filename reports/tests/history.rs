@@ -2,7 +2,7 @@
 //! `index.html` written to disk.
 
 use dfbench_reports::history::{CellAuc, aucs_from_predictions};
-use dfbench_reports::model::{PredictionRecord, RunInfo};
+use dfbench_reports::model::{DatasetInfo, PredictionRecord, RunInfo};
 use dfbench_reports::{HistoryRun, build_history, write_history};
 
 fn prediction(
@@ -34,9 +34,15 @@ fn predictions(detector: &str, dataset: &str, fake_scores: [f64; 2]) -> Vec<Pred
     ]
 }
 
-fn run(id: &str) -> RunInfo {
+fn run(id: &str, fingerprint: &str) -> RunInfo {
+    let dataset = |name: &str| DatasetInfo {
+        name: name.to_string(),
+        fingerprint: fingerprint.to_string(),
+        samples: 4,
+    };
     RunInfo {
         run_id: id.to_string(),
+        datasets: vec![dataset("demo"), dataset("faces")],
         name: "nightly".to_string(),
         status: "done".to_string(),
         ..RunInfo::default()
@@ -71,11 +77,11 @@ fn history_charts_every_dataset_and_tables_every_run() {
         "nightly",
         vec![
             HistoryRun {
-                run: run("run-1"),
+                run: run("run-1", "v1"),
                 aucs: aucs_from_predictions(&run1),
             },
             HistoryRun {
-                run: run("run-2"),
+                run: run("run-2", "v2"),
                 aucs,
             },
         ],

@@ -7,6 +7,9 @@ use super::{CellComparison, CompareOutcome, Comparison, Verdict};
 use crate::model::RunInfo;
 use crate::render::escape_md as esc;
 
+/// Problems listed in the Markdown (a CI comment stays readable); the HTML and JSON list all.
+pub const MAX_PROBLEM_LINES: usize = 50;
+
 /// `+0.0123`, or `n/a`.
 pub fn fmt_delta(delta: Option<f64>) -> String {
     delta.map_or_else(|| "n/a".to_string(), |d| format!("{d:+.4}"))
@@ -121,8 +124,15 @@ pub fn render(comparison: &Comparison) -> String {
     let _ = writeln!(out, "{}\n", run_line("candidate", &comparison.candidate));
     if !comparison.problems.is_empty() {
         out.push_str("Not comparable:\n\n");
-        for problem in &comparison.problems {
+        for problem in comparison.problems.iter().take(MAX_PROBLEM_LINES) {
             let _ = writeln!(out, "- {}", esc(&problem.to_string()));
+        }
+        let hidden = comparison.problems.len().saturating_sub(MAX_PROBLEM_LINES);
+        if hidden > 0 {
+            let _ = writeln!(
+                out,
+                "- … and {hidden} more (all in compare.html / compare.json)"
+            );
         }
         out.push('\n');
     }
@@ -158,4 +168,38 @@ pub fn render(comparison: &Comparison) -> String {
     table(&mut out, &all);
     out.push_str("\n</details>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::{CellKey, CompareOptions, NotComparable};
+
+    #[test]
+    fn long_problem_lists_are_cut_with_a_count() {
+        let missing = (0..MAX_PROBLEM_LINES + 7).map(|i| {
+            NotComparable::MissingCell(CellKey {
+                detector: format!("d{i}"),
+                dataset: "ff".into(),
+                perturbation: "none".into(),
+                slice: "all".into(),
+            })
+        });
+        let comparison = Comparison {
+            baseline: RunInfo::default(),
+            candidate: RunInfo::default(),
+            options: CompareOptions::default(),
+            problems: missing.collect(),
+            cells: Vec::new(),
+            unpaired: Vec::new(),
+            new_cells: Vec::new(),
+        };
+        let text = render(&comparison);
+        assert!(text.starts_with("**dfbench compare — NOT COMPARABLE: 57 problem(s)"));
+        assert_eq!(
+            text.matches("of the baseline is missing").count(),
+            MAX_PROBLEM_LINES
+        );
+        assert!(text.contains("- … and 7 more (all in compare.html / compare.json)"));
+    }
 }

@@ -12,7 +12,8 @@ body{font-family:system-ui,'DejaVu Sans',sans-serif;margin:2rem auto;max-width:1
 padding:0 1rem;color:#1d1d1f}table{border-collapse:collapse;font-size:.9rem;margin:.8rem 0}\
 th,td{border:1px solid #d8d8d8;padding:.25rem .5rem;text-align:left}th{background:#f3f4f6}\
 td.num{text-align:right;font-variant-numeric:tabular-nums}td.na{color:#888;text-align:right}\
-.chart svg{max-width:100%;height:auto;border:1px solid #eee}code{font-size:.85rem}";
+.chart svg{max-width:100%;height:auto;border:1px solid #eee}code{font-size:.85rem}\
+p.warn{background:#fff4d6;border-left:4px solid #e0a800;padding:.4rem .6rem}";
 
 fn runs_table(out: &mut String, history: &History) {
     out.push_str("<h2>Runs</h2><table><tr><th>#</th><th>Run</th><th>Created</th>");
@@ -35,6 +36,27 @@ fn runs_table(out: &mut String, history: &History) {
         );
     }
     out.push_str("</table>\n");
+}
+
+/// "dataset version changed at run #3 (fp-a → fp-b)" lines for `dataset`.
+fn version_changes(history: &History, dataset: &str) -> Vec<String> {
+    let mut changes = Vec::new();
+    let mut previous: Option<&str> = None;
+    for (index, run) in history.runs.iter().enumerate() {
+        let Some(info) = run.datasets.iter().find(|d| d.name == dataset) else {
+            continue;
+        };
+        if let Some(before) = previous.filter(|before| *before != info.fingerprint) {
+            changes.push(format!(
+                "dataset version changed at run #{} ({before} → {}): AUCs before and after \
+                 are not on the same samples",
+                index + 1,
+                info.fingerprint
+            ));
+        }
+        previous = Some(&info.fingerprint);
+    }
+    changes
 }
 
 fn trend_table(out: &mut String, history: &History, trend: &Trend) {
@@ -84,6 +106,9 @@ pub fn render(history: &History, svgs: &BTreeMap<(String, String), String>) -> S
             esc(&trend.dataset),
             esc(&trend.perturbation)
         );
+        for change in version_changes(history, &trend.dataset) {
+            let _ = writeln!(out, "<p class=\"warn\">{}</p>", esc(&change));
+        }
         let key = (trend.dataset.clone(), trend.perturbation.clone());
         if let Some(svg) = svgs.get(&key) {
             let _ = writeln!(out, "<div class=\"chart\">{svg}</div>");
