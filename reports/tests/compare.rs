@@ -6,6 +6,7 @@ mod synthetic;
 use dfbench_reports::model::PredictionRecord;
 use dfbench_reports::{CompareOptions, CompareOutcome, delong_paired_test};
 use synthetic::*;
+
 #[test]
 fn rerun_noise_is_never_a_regression_in_20_seeds() {
     let options = CompareOptions::default();
