@@ -49,6 +49,14 @@ fn different_fingerprints_missing_cells_and_unfinished_runs_are_not_comparable()
         .collect();
     assert_eq!(missing.len(), 5, "{missing:?}");
     assert!(missing.contains(&"d2 / ff / none / method=A".to_string()));
+    assert!(
+        comparison.cells.iter().all(|c| c.key.detector == "d1"),
+        "d2 is not compared"
+    );
+    assert!(
+        comparison.unpaired.is_empty(),
+        "missing cells are not unpaired samples"
+    );
 
     let running = RunInfo {
         status: "running".to_string(),

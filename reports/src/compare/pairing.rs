@@ -78,10 +78,14 @@ pub(super) fn pair(baseline: &[PredictionRecord], candidate: &[PredictionRecord]
     let mut cells = BTreeMap::new();
     let mut unpaired = Vec::new();
     for (group_key, base_records) in group(baseline) {
-        let candidate_by_path: BTreeMap<&str, &PredictionRecord> = candidate_groups
-            .get(&group_key)
-            .map(|records| records.iter().map(|r| (r.rel_path.as_str(), *r)).collect())
-            .unwrap_or_default();
+        // A group the candidate lacks is reported as missing cells, not compared.
+        let Some(candidate_records) = candidate_groups.get(&group_key) else {
+            continue;
+        };
+        let candidate_by_path: BTreeMap<&str, &PredictionRecord> = candidate_records
+            .iter()
+            .map(|r| (r.rel_path.as_str(), *r))
+            .collect();
         let mut pairs: Vec<(&PredictionRecord, &PredictionRecord)> = Vec::new();
         for base in &base_records {
             if let Some(cand) = candidate_by_path.get(base.rel_path.as_str()) {
