@@ -10,9 +10,9 @@ use std::process::Output;
 use stored_runs::{RunSpec, d1_worse_on_b, no_shift, store_run};
 use support::dfbench;
 
-async fn build_database(dir: &Path) -> String {
-    let url = format!("sqlite:{}", dir.join("runs.db").display());
-    let store = open_store(&url).await.expect("open store");
+/// Stores the five runs of the scenario into the (empty) database at `url`.
+async fn build_database(url: &str) {
+    let store = open_store(url).await.expect("open store");
     let both: &[&str] = &["d1", "d2"];
     let runs = [
         (
@@ -42,7 +42,6 @@ async fn build_database(dir: &Path) -> String {
         };
         store_run(store.as_ref(), &spec).await;
     }
-    url
 }
 
 fn compare(url: &str, out: &Path, baseline: &str, candidate: &str) -> Output {
@@ -68,13 +67,30 @@ fn describe(output: &Output) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn compare_exit_codes_and_history_charts() {
+async fn compare_and_history_on_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let url = build_database(dir.path()).await;
+    let url = format!("sqlite:{}", dir.path().join("runs.db").display());
+    compare_exit_codes_and_history_charts(&url, dir.path()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compare_and_history_on_postgres() {
+    let Some(url) = dfbench_store::testing::fresh_postgres_url("compare_and_history_on_postgres")
+        .await
+        .expect("postgres")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    compare_exit_codes_and_history_charts(&url, dir.path()).await;
+}
+
+async fn compare_exit_codes_and_history_charts(url: &str, dir: &Path) {
+    build_database(url).await;
 
     // Rerun noise only: exit 0. Refs by unique prefix and by exact id.
-    let out = dir.path().join("same");
-    let same = compare(&url, &out, "base", "good-0002");
+    let out = dir.join("same");
+    let same = compare(url, &out, "base", "good-0002");
     assert_eq!(same.status.code(), Some(0), "{}", describe(&same));
     assert!(
         stdout(&same).starts_with("**dfbench compare — NO REGRESSION"),
@@ -90,7 +106,7 @@ async fn compare_exit_codes_and_history_charts() {
     );
 
     // d1 made worse on method B: exit 1 and the cell named.
-    let worse = compare(&url, &dir.path().join("worse"), "base-0001", "bad");
+    let worse = compare(url, &dir.join("worse"), "base-0001", "bad");
     assert_eq!(worse.status.code(), Some(1), "{}", describe(&worse));
     let markdown = stdout(&worse);
     assert!(
@@ -108,10 +124,10 @@ async fn compare_exit_codes_and_history_charts() {
             "--candidate",
             "bad",
             "--database-url",
-            &url,
+            url,
         ])
         .arg("--out")
-        .arg(dir.path().join("closed"))
+        .arg(dir.join("closed"))
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("spawn dfbench compare");
@@ -119,7 +135,7 @@ async fn compare_exit_codes_and_history_charts() {
     assert_eq!(closed.wait().expect("wait").code(), Some(1));
 
     // Another dataset version: exit 2 with the reason.
-    let other_data = compare(&url, &dir.path().join("fp"), "base-0001", "latest:nightly");
+    let other_data = compare(url, &dir.join("fp"), "base-0001", "latest:nightly");
     assert_eq!(
         other_data.status.code(),
         Some(2),
@@ -135,7 +151,7 @@ async fn compare_exit_codes_and_history_charts() {
     );
 
     // A detector missing in the candidate (`latest` is the newest done run): exit 2, listed.
-    let missing = compare(&url, &dir.path().join("missing"), "base-0001", "latest");
+    let missing = compare(url, &dir.join("missing"), "base-0001", "latest");
     assert_eq!(missing.status.code(), Some(2), "{}", describe(&missing));
     assert!(
         stdout(&missing).contains("cell d2 / ff / none / method=B of the baseline is missing"),
@@ -144,7 +160,7 @@ async fn compare_exit_codes_and_history_charts() {
     );
 
     // An unknown reference is an error naming it.
-    let unknown = compare(&url, &dir.path().join("unknown"), "nope", "latest");
+    let unknown = compare(url, &dir.join("unknown"), "nope", "latest");
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no run matches nope"));
 
@@ -156,20 +172,20 @@ async fn compare_exit_codes_and_history_charts() {
             "--run",
             "base-0001",
             "--database-url",
-            &url,
+            url,
             "--out",
             "reports",
         ],
-        dir.path(),
+        dir,
     );
-    let history_dir = dir.path().join("history");
+    let history_dir = dir.join("history");
     let history = dfbench()
         .args([
             "history",
             "--name",
             "nightly",
             "--database-url",
-            &url,
+            url,
             "--out",
         ])
         .arg(&history_dir)
