@@ -163,6 +163,14 @@ async fn compare_exit_codes_and_history_charts(url: &str, dir: &Path) {
     let unknown = compare(url, &dir.join("unknown"), "nope", "latest");
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no run matches nope"));
+    let ambiguous = compare(url, &dir.join("ambiguous"), "b", "latest");
+    assert_eq!(ambiguous.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&ambiguous.stderr)
+            .contains("run prefix b is ambiguous: it matches bad-0003, base-0001"),
+        "{}",
+        describe(&ambiguous)
+    );
 
     // History: the four nightly runs, one chart for dataset ff; base-0001 has stored metrics
     // (from `dfbench report`), the others are recomputed.
