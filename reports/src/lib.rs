@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod model;
 pub mod render;
 pub mod report;
+pub mod robustness;
 mod write;
 
 pub use error::ReportError;
