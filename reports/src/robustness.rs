@@ -95,7 +95,8 @@ pub struct RobustnessRow {
     pub worst: Option<(f64, String)>,
 }
 
-/// One detector's curve: `(position, level label, AUC)`; position 0 is the clean point.
+/// One detector's curve: `(position, AUC)` where position 0 is the clean point and position `i`
+/// is the tick `ticks[i]` of its [`RobustnessCurve`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurveSeries {
     pub detector: String,
@@ -185,9 +186,12 @@ fn table(aucs: &Aucs<'_>, ids: &BTreeMap<&str, PerturbationId>) -> Vec<Robustnes
         .collect()
 }
 
+/// A family's parameter name and its `(level, perturbation id)` steps.
+type Steps<'a> = (Option<&'a str>, Vec<(f64, &'a str)>);
+
 fn curves(aucs: &Aucs<'_>, ids: &BTreeMap<&str, PerturbationId>) -> Vec<RobustnessCurve> {
     // family → (param, levels ordered clean → harsh, with their ids).
-    let mut families: BTreeMap<&str, (Option<&str>, Vec<(f64, &str)>)> = BTreeMap::new();
+    let mut families: BTreeMap<&str, Steps<'_>> = BTreeMap::new();
     for (id, p) in ids {
         if let Some(level) = p.level {
             let entry = families.entry(&p.family).or_default();

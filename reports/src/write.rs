@@ -12,15 +12,16 @@ use std::path::{Path, PathBuf};
 
 use image::ImageEncoder;
 use image::codecs::png::PngEncoder;
+use rayon::prelude::*;
 
 use crate::chart::{self, Chart};
 use crate::error::ReportError;
 use crate::export;
 use crate::model::{PredictionRecord, RunInfo};
 use crate::render;
-use crate::report::{Report, ReportOptions, build_report};
+use crate::report::{Report, ReportOptions, RocChart, build_report};
 use crate::robustness::render::{CurveFile, RobustnessSection};
-use crate::robustness::robustness;
+use crate::robustness::{RobustnessCurve, robustness};
 
 /// What [`write_report`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +115,17 @@ pub fn write_report(
 /// Inline SVG per (dataset, perturbation).
 type InlineCharts = BTreeMap<(String, String), String>;
 
-/// Renders one chart as SVG + PNG; `(svg text, png bytes)`, errors naming `<stem>.svg/.png`.
+/// Renders charts as SVG + PNG in parallel, in input order; errors name `<stem>.svg/.png`.
+fn render_charts<C: Chart + Sync>(
+    charts: &[(&C, String)],
+    out_dir: &Path,
+) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
+    charts
+        .par_iter()
+        .map(|(chart, stem)| render_chart(*chart, out_dir, stem))
+        .collect()
+}
+
 fn render_chart(
     chart: &impl Chart,
     out_dir: &Path,
@@ -164,9 +175,11 @@ fn write_charts(
     let mut charts = Vec::new();
     let mut svgs = BTreeMap::new();
     let mut taken = BTreeSet::new();
-    for (i, c) in report.charts.iter().enumerate() {
-        let stem = format!("roc-{}", slug(&c.dataset, &mut taken));
-        let rendered = render_chart(c, out_dir, &stem)?;
+    let stems: Vec<(&RocChart, String)> = (report.charts.iter())
+        .map(|c| (c, format!("roc-{}", slug(&c.dataset, &mut taken))))
+        .collect();
+    let rendered = render_charts(&stems, out_dir)?;
+    for (i, ((c, stem), rendered)) in stems.into_iter().zip(rendered).enumerate() {
         let mut stems = vec![stem];
         if i == 0 {
             stems.insert(0, "roc".to_string());
@@ -188,19 +201,18 @@ fn write_robustness(
     };
     let mut files = BTreeMap::new();
     let mut taken = BTreeSet::new();
-    for curve in &view.curves {
-        let name = format!("robustness-{}-{}", curve.dataset, curve.family);
-        let stem = slug(&name, &mut taken);
-        let rendered = render_chart(curve, out_dir, &stem)?;
+    let stems: Vec<(&RobustnessCurve, String)> = (view.curves.iter())
+        .map(|c| {
+            let name = format!("robustness-{}-{}", c.dataset, c.family);
+            (c, slug(&name, &mut taken))
+        })
+        .collect();
+    let rendered = render_charts(&stems, out_dir)?;
+    for ((curve, stem), rendered) in stems.into_iter().zip(rendered) {
         write_pair(out_dir, std::slice::from_ref(&stem), &rendered, written)?;
         let key = (curve.dataset.clone(), curve.family.clone());
-        files.insert(
-            key,
-            CurveFile {
-                stem,
-                svg: rendered.0,
-            },
-        );
+        let svg = rendered.0;
+        files.insert(key, CurveFile { stem, svg });
     }
     Ok(Some(RobustnessSection { view, files }))
 }

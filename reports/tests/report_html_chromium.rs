@@ -172,6 +172,17 @@ fn sample_run() -> (RunInfo, Vec<PredictionRecord>) {
             }
         }
     }
+    // A JPEG grid: the robustness section (table + inline curves) must render offline too.
+    let clean = preds.clone();
+    for (k, perturbation) in ["jpeg:q=90", "jpeg:q=50"].iter().enumerate() {
+        for p in &clean {
+            let mut p = p.clone();
+            p.perturbation = perturbation.to_string();
+            let blend = 0.25 * (k + 1) as f64; // scores drift towards 0.5 as quality drops
+            p.score = p.score.map(|s| s * (1.0 - blend) + 0.5 * blend);
+            preds.push(p);
+        }
+    }
     let run = RunInfo {
         run_id: "run-chromium".into(),
         name: "chromium check".into(),
@@ -243,6 +254,8 @@ fn index_html_renders_offline_in_chromium() {
     for needle in [
         "id=\"leaderboard\"",
         "id=\"heatmap\"",
+        "id=\"robustness-table\"",
+        "id=\"robustness-0\"",
         "class=\"chart\"",
         "<svg",
         "polyline",
