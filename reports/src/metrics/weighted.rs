@@ -101,14 +101,13 @@ impl Resampler {
     /// value for value. Counts whose class sizes differ from [`Resampler::new`]'s get fresh
     /// rate tables (slower, same result).
     pub fn metrics(&mut self, thresholds: &[f64], real: &[u64], fake: &[u64]) -> Values {
-        let n_real: u64 = real.iter().sum();
-        let n_fake: u64 = fake.iter().sum();
+        let above = thresholds.partition_point(|&s| s > ACC_THRESHOLD);
+        let totals = self.compact(real, fake, above);
+        let (n_real, n_fake) = totals.all;
         if (n_real, n_fake) != (self.real.n, self.fake.n) {
             return weighted_metrics(thresholds, real, fake);
         }
-        let above = thresholds.partition_point(|&s| s > ACC_THRESHOLD);
-        let true_real: u64 = real.get(above..).unwrap_or_default().iter().sum();
-        let true_fake: u64 = fake.get(..above).unwrap_or_default().iter().sum();
+        let (true_real, true_fake) = (n_real - totals.above.0, totals.above.1);
         let mut out: Values = [None; 9];
         out[0] = ratio(true_fake + true_real, n_real + n_fake);
         out[5] = ratio(true_fake, n_fake);
@@ -116,7 +115,6 @@ impl Resampler {
         if n_real == 0 || n_fake == 0 {
             return out;
         }
-        self.compact(real, fake);
         let curve = self.curve.as_slice();
         let (fpr_of, tpr_of) = (&self.real, &self.fake);
         let (mut fp, mut tp) = (0u64, 0u64);
@@ -173,13 +171,19 @@ impl Resampler {
     }
 
     /// Cumulative `(fp, tp)` of the non-empty groups, without a data-dependent branch: every
-    /// group writes its point, and only a non-empty one advances the end.
-    fn compact(&mut self, real: &[u64], fake: &[u64]) {
+    /// group writes its point, and only a non-empty one advances the end. Also returns the
+    /// class totals and the cumulative counts of the groups scored above the ACC threshold
+    /// (the first `above` groups).
+    fn compact(&mut self, real: &[u64], fake: &[u64], above: usize) -> Totals {
         let groups = real.len().min(fake.len());
         self.curve.clear();
         self.curve.resize(groups + 1, (0, 0));
         let (mut fp, mut tp, mut len) = (0u64, 0u64, 0usize);
-        for (&r, &f) in real[..groups].iter().zip(&fake[..groups]) {
+        let mut at_above = (0, 0);
+        for (g, (&r, &f)) in real[..groups].iter().zip(&fake[..groups]).enumerate() {
+            if g == above {
+                at_above = (fp, tp);
+            }
             fp += r;
             tp += f;
             if let Some(slot) = self.curve.get_mut(len) {
@@ -187,8 +191,21 @@ impl Resampler {
             }
             len += usize::from(r | f != 0);
         }
+        if above >= groups {
+            at_above = (fp, tp);
+        }
         self.curve.truncate(len);
+        Totals {
+            all: (fp, tp),
+            above: at_above,
+        }
     }
+}
+
+/// Class totals of a resample and the cumulative `(reals, fakes)` above the ACC threshold.
+struct Totals {
+    all: (u64, u64),
+    above: (u64, u64),
 }
 
 /// [`Resampler::metrics`] for one sample (builds the rate tables of its class sizes).
