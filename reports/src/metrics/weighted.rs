@@ -5,18 +5,17 @@
 //! ("weights") per tie group: how many times the resample drew a real / a fake of that score.
 //! The metrics of the resample are functions of the already sorted groups and those weights,
 //! exactly as [`super::table::evaluate`] computes them from per-threshold counts, so nothing is
-//! sorted again. [`Resampler::metrics`] does in one pass (plus a branch-free compaction of the
-//! cumulative counts) what `evaluate` does in several: AUC, AP, EER with sklearn's
-//! `drop_intermediate`, interpolated EER, TPR@FPR and the accuracies, with the same
-//! floating-point expressions in the same order. Each value is therefore bit-identical to
-//! `evaluate` on the same counts, and so to the unweighted metrics of the materialised resample
-//! (`tests` checks both). Groups of weight zero are not thresholds of the resample and drop out.
-//!
-//! The pass stops evaluating the threshold metrics once they are settled: `1 − tpr − fpr` never
-//! increases along the curve (rounded divisions and subtractions are monotone too), so after
-//! the first kept point with `1 − tpr − fpr ≤ 0` no later point has a strictly smaller
-//! `|1 − tpr − fpr|` (the EER, first minimum, is final and so is the interpolated crossing),
-//! and TPR@FPR is final once FPR exceeds the largest level. The rest only feeds AUC and AP.
+//! sorted again. [`Resampler::metrics`] computes what `evaluate` computes, with the same
+//! floating-point expressions in the same order, so each value is bit-identical to `evaluate`
+//! on the same counts, and so to the unweighted metrics of the materialised resample (`tests`
+//! checks both): one branch-free pass compacts the cumulative counts of the non-empty groups
+//! (groups of weight zero are not thresholds of the resample), one pass sums AUC (exact
+//! integers) and AP, and the threshold metrics are found by binary search, because they only
+//! depend on where the curve crosses a level. `1 − tpr − fpr` never increases along the curve
+//! (rounded divisions and subtractions are monotone too), so the EER (first minimum of
+//! `|1 − tpr − fpr|` over the points sklearn's `drop_intermediate` keeps) and the interpolated
+//! EER sit at the first point with `1 − tpr − fpr ≤ 0` or just before it, and TPR@FPR is the
+//! TPR just before the first point whose FPR exceeds the level.
 
 use super::table::{ACC_THRESHOLD, TPR_FPR_LEVELS};
 
@@ -86,6 +85,35 @@ fn roc_keeps(curve: &[(u64, u64)], i: usize) -> bool {
     second(a.0, b.0, c.0) != 0 || second(a.1, b.1, c.1) != 0
 }
 
+/// The DeepfakeBench EER (`fpr` at the first minimum of `|1 − tpr − fpr|` over the kept
+/// points and the leading (0, 0), whose value is 1), found around `cross`, the first point with
+/// `1 − tpr − fpr ≤ 0`. That value never increases along the curve, so before `cross` the
+/// minimum is at the last kept point (the first of its run of equal values), and from `cross`
+/// on at the first kept point; of the two, the earlier wins ties.
+fn eer_at(curve: &[(u64, u64)], cross: usize, point: &impl Fn(usize) -> (f64, f64, f64)) -> f64 {
+    let mut best = (1.0, 0.0);
+    if let Some(mut last) = (0..cross).rev().find(|&i| roc_keeps(curve, i)) {
+        let value = point(last).2;
+        while let Some(earlier) = (0..last).rev().find(|&i| roc_keeps(curve, i)) {
+            if point(earlier).2 != value {
+                break;
+            }
+            last = earlier;
+        }
+        let (fpr, _, gap) = point(last);
+        if gap.abs() < best.0 {
+            best = (gap.abs(), fpr);
+        }
+    }
+    if let Some(first) = (cross..curve.len()).find(|&i| roc_keeps(curve, i)) {
+        let (fpr, _, gap) = point(first);
+        if gap.abs() < best.0 {
+            best = (gap.abs(), fpr);
+        }
+    }
+    best.1
+}
+
 impl Resampler {
     /// For resamples with `n_real` reals and `n_fake` fakes.
     pub fn new(n_real: u64, n_fake: u64) -> Resampler {
@@ -121,52 +149,33 @@ impl Resampler {
         // 2·U ≤ 2·n_real·n_fake < 2⁶³ because n_real + n_fake < 2³² (ScoreTable's limit).
         let mut twice_u: u64 = 0;
         let (mut ap, mut prev_recall) = (0.0, 0.0);
-        let (mut fpr0, mut gap0, mut eer_interp) = (0.0, 1.0, None);
-        let mut eer = (1.0, 0.0, false); // (gap, fpr) of the best kept point, settled
-        let mut tpr_at = [0.0f64; 2];
-        let mut tpr_open = true;
-        let mut i = 0;
-        while i < curve.len() && (tpr_open || !eer.2) {
-            let (f, t) = curve[i];
+        for &(f, t) in curve {
             twice_u += (f - fp) * (tp + t); // reals of the group × (2·tp_before + fakes)
-            let (fpr, tpr) = (fpr_of.of(f), tpr_of.of(t));
-            ap += (tpr - prev_recall) * (float(t) / float(t + f));
-            (fp, tp, prev_recall) = (f, t, tpr);
-            let signed = (1.0 - tpr) - fpr;
-            if eer_interp.is_none() {
-                let gap1 = 1.0 - tpr - fpr;
-                if gap1 <= 0.0 {
-                    eer_interp = Some(fpr0 + gap0 / (gap0 - gap1) * (fpr - fpr0));
-                } else {
-                    (fpr0, gap0) = (fpr, gap1);
-                }
-            }
-            if !eer.2 && roc_keeps(curve, i) {
-                if signed.abs() < eer.0 {
-                    (eer.0, eer.1) = (signed.abs(), fpr);
-                }
-                eer.2 = signed <= 0.0;
-            }
-            tpr_open &= fpr <= TPR_FPR_LEVELS[1];
-            for (best, level) in tpr_at.iter_mut().zip(TPR_FPR_LEVELS) {
-                if fpr <= level && tpr_open {
-                    *best = tpr;
-                }
-            }
-            i += 1;
-        }
-        for &(f, t) in &curve[i..] {
-            twice_u += (f - fp) * (tp + t);
             let tpr = tpr_of.of(t);
             ap += (tpr - prev_recall) * (float(t) / float(t + f));
             (fp, tp, prev_recall) = (f, t, tpr);
         }
+        let point = |i: usize| {
+            let (f, t) = curve[i];
+            let (fpr, tpr) = (fpr_of.of(f), tpr_of.of(t));
+            (fpr, tpr, (1.0 - tpr) - fpr)
+        };
         out[1] = Some(ap.max(0.0));
         out[2] = Some(float(twice_u) / (2.0 * float(n_fake) * float(n_real)));
-        out[3] = Some(eer.1);
-        out[4] = Some(eer_interp.unwrap_or(fpr0));
-        out[7] = Some(tpr_at[0]);
-        out[8] = Some(tpr_at[1]);
+        // The first point with 1 − tpr − fpr ≤ 0 (the last point, (1, 1), always qualifies).
+        let cross = curve.partition_point(|&(f, t)| (1.0 - tpr_of.of(t)) - fpr_of.of(f) > 0.0);
+        out[3] = Some(eer_at(curve, cross, &point));
+        let (fpr0, gap0) = cross.checked_sub(1).map_or((0.0, 1.0), |i| {
+            let (fpr, _, gap) = point(i);
+            (fpr, gap)
+        });
+        let (fpr1, _, gap1) = point(cross);
+        out[4] = Some(fpr0 + gap0 / (gap0 - gap1) * (fpr1 - fpr0));
+        for (slot, level) in out[7..].iter_mut().zip(TPR_FPR_LEVELS) {
+            // The largest TPR before the first point whose FPR exceeds the level.
+            let end = curve.partition_point(|&(f, _)| fpr_of.of(f) <= level);
+            *slot = Some(end.checked_sub(1).map_or(0.0, |i| point(i).1));
+        }
         out
     }
 
