@@ -1,4 +1,5 @@
-//! ROC charts drawn with plotters, as SVG text and as PNG bytes.
+//! ROC charts drawn with plotters, as SVG text and as PNG bytes, and the [`Chart`] plumbing
+//! every chart of the report shares (size, palette, font, SVG / RGB backends).
 //!
 //! No system fonts exist at run time, so the embedded DejaVu Sans (`assets/DejaVuSans.ttf`,
 //! licence beside it) is registered once as `sans-serif` and used for all text.
@@ -21,7 +22,7 @@ static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 static FONT_READY: OnceLock<bool> = OnceLock::new();
 
 /// Tableau 10: distinct, colour-blind-friendly line colours.
-pub(crate) const PALETTE: [RGBColor; 10] = [
+pub const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -57,6 +58,56 @@ fn thin(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     out
 }
 
+/// A chart drawable on any plotters backend, at [`CHART_SIZE`].
+pub trait Chart {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
+}
+
+/// A chart as a standalone SVG document (`<svg …>…</svg>`, no XML prolog), for inlining.
+pub fn to_svg(chart: &impl Chart) -> Result<String, String> {
+    ensure_font().map_err(|e| e.to_string())?;
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
+        chart.draw(&area).map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// A chart rendered to an RGB8 pixel buffer of [`CHART_SIZE`].
+pub fn to_rgb(chart: &impl Chart) -> Result<Vec<u8>, String> {
+    ensure_font().map_err(|e| e.to_string())?;
+    let (w, h) = CHART_SIZE;
+    let mut buf = vec![255u8; (w as usize) * (h as usize) * 3];
+    {
+        let area = BitMapBackend::with_buffer(&mut buf, CHART_SIZE).into_drawing_area();
+        chart.draw(&area).map_err(|e| e.to_string())?;
+    }
+    Ok(buf)
+}
+
+/// Mesh style shared by every chart: light grid, embedded font.
+pub fn mesh_style<X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &mut plotters::chart::MeshStyle<'_, '_, X, Y, DB>,
+) {
+    mesh.label_style((FONT_FAMILY, 15))
+        .axis_desc_style((FONT_FAMILY, 18))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .light_line_style(RGBColor(245, 245, 245));
+}
+
+impl Chart for RocChart {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        draw(area, self)
+    }
+}
+
 fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     chart: &RocChart,
@@ -72,17 +123,14 @@ fn draw<DB: DrawingBackend>(
         .x_label_area_size(52)
         .y_label_area_size(64)
         .build_cartesian_2d(0f64..1f64, 0f64..1f64)?;
-    ctx.configure_mesh()
-        .x_desc("False positive rate")
+    let mut mesh = ctx.configure_mesh();
+    mesh_style(&mut mesh);
+    mesh.x_desc("False positive rate")
         .y_desc("True positive rate")
         .x_labels(11)
         .y_labels(11)
         .x_label_formatter(&|v| format!("{v:.1}"))
         .y_label_formatter(&|v| format!("{v:.1}"))
-        .label_style((FONT_FAMILY, 15))
-        .axis_desc_style((FONT_FAMILY, 18))
-        .bold_line_style(RGBColor(225, 225, 225))
-        .light_line_style(RGBColor(245, 245, 245))
         .draw()?;
     let grey = ShapeStyle {
         color: RGBColor(150, 150, 150).to_rgba(),
@@ -102,38 +150,33 @@ fn draw<DB: DrawingBackend>(
         labelled += 1;
     }
     if labelled > 0 {
-        ctx.configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(12)
-            .label_font((FONT_FAMILY, 16))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(160, 160, 160))
-            .draw()?;
+        legend(&mut ctx, SeriesLabelPosition::LowerRight)?;
     }
     area.present()
 }
 
-/// The chart as a standalone SVG document (`<svg …>…</svg>`, no XML prolog), for inlining.
-pub fn roc_svg(chart: &RocChart) -> Result<String, String> {
-    ensure_font().map_err(|e| e.to_string())?;
-    let mut svg = String::new();
-    {
-        let area = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
-        draw(&area, chart).map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+/// The legend box shared by every chart.
+pub fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    ctx: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    ctx.configure_series_labels()
+        .position(position)
+        .margin(12)
+        .label_font((FONT_FAMILY, 16))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(160, 160, 160))
+        .draw()
 }
 
-/// The chart rendered to an RGB8 pixel buffer of [`CHART_SIZE`].
+/// The ROC chart as a standalone SVG document (`<svg …>…</svg>`, no XML prolog), for inlining.
+pub fn roc_svg(chart: &RocChart) -> Result<String, String> {
+    to_svg(chart)
+}
+
+/// The ROC chart rendered to an RGB8 pixel buffer of [`CHART_SIZE`].
 pub fn roc_rgb(chart: &RocChart) -> Result<Vec<u8>, String> {
-    ensure_font().map_err(|e| e.to_string())?;
-    let (w, h) = CHART_SIZE;
-    let mut buf = vec![255u8; (w as usize) * (h as usize) * 3];
-    {
-        let area = BitMapBackend::with_buffer(&mut buf, CHART_SIZE).into_drawing_area();
-        draw(&area, chart).map_err(|e| e.to_string())?;
-    }
-    Ok(buf)
+    to_rgb(chart)
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod model;
 pub mod render;
 pub mod report;
+pub mod robustness;
 mod write;
 
 pub use compare::{

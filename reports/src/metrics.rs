@@ -17,6 +17,7 @@ pub mod delong;
 mod sort;
 pub mod table;
 pub mod video;
+pub mod weighted;
 
 use std::fmt;
 

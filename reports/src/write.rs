@@ -1,8 +1,9 @@
 //! Writes the report files into an output directory.
 //!
 //! Files: `metrics.csv`, `metrics.json`, `leaderboard.md`, `index.html`, `roc-<dataset>.svg/.png`
-//! per dataset and `roc.svg/.png` (the first dataset by name), plus the polars exports
-//! ([`crate::export`]). No chart is written when there are no predictions. Output is
+//! per dataset and `roc.svg/.png` (the first dataset by name), with perturbations
+//! `robustness-<dataset>-<family>.svg/.png` per dataset × family with levels, plus the polars
+//! exports ([`crate::export`]). No chart is written when there are no predictions. Output is
 //! deterministic: the same input gives byte-identical files.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,13 +12,16 @@ use std::path::{Path, PathBuf};
 
 use image::ImageEncoder;
 use image::codecs::png::PngEncoder;
+use rayon::prelude::*;
 
-use crate::chart;
+use crate::chart::{self, Chart};
 use crate::error::ReportError;
 use crate::export;
 use crate::model::{PredictionRecord, RunInfo};
 use crate::render;
-use crate::report::{Report, ReportOptions, build_report};
+use crate::report::{Report, ReportOptions, RocChart, build_report};
+use crate::robustness::render::{CurveFile, RobustnessSection};
+use crate::robustness::{RobustnessCurve, robustness};
 
 /// What [`write_report`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +30,8 @@ pub struct ReportFiles {
     pub metrics_json: PathBuf,
     pub leaderboard_md: PathBuf,
     pub index_html: PathBuf,
-    /// ROC charts: `roc.svg`, `roc.png`, then `roc-<dataset>.svg` / `.png` per dataset.
+    /// ROC charts: `roc.svg`, `roc.png`, then `roc-<dataset>.svg` / `.png` per dataset; then
+    /// the robustness curves `robustness-<dataset>-<family>.svg` / `.png`.
     pub charts: Vec<PathBuf>,
     /// `predictions.csv`, `predictions.parquet`, `metrics.parquet`, `summary.csv`.
     pub exports: Vec<PathBuf>,
@@ -110,7 +115,59 @@ pub fn write_report(
 /// Inline SVG per (dataset, perturbation).
 type InlineCharts = BTreeMap<(String, String), String>;
 
-/// Writes the charts; returns the written paths and the inline SVG per (dataset, perturbation).
+/// Renders charts as SVG + PNG in parallel, in input order; errors name `<stem>.svg/.png`.
+fn render_charts<C: Chart + Sync>(
+    charts: &[(&C, String)],
+    out_dir: &Path,
+) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
+    charts
+        .par_iter()
+        .map(|(chart, stem)| render_chart(*chart, out_dir, stem))
+        .collect()
+}
+
+fn render_chart(
+    chart: &impl Chart,
+    out_dir: &Path,
+    stem: &str,
+) -> Result<(String, Vec<u8>), ReportError> {
+    let (svg_path, png_path) = (
+        out_dir.join(format!("{stem}.svg")),
+        out_dir.join(format!("{stem}.png")),
+    );
+    let chart_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |message| ReportError::Chart { path, message }
+    };
+    let svg = chart::to_svg(chart).map_err(chart_err(&svg_path))?;
+    let png = png_bytes(
+        &chart::to_rgb(chart).map_err(chart_err(&png_path))?,
+        &png_path,
+    )?;
+    Ok((svg, png))
+}
+
+/// Writes `<stem>.svg` and `<stem>.png` for each stem; appends the paths to `written`.
+fn write_pair(
+    out_dir: &Path,
+    stems: &[String],
+    (svg, png): &(String, Vec<u8>),
+    written: &mut Vec<PathBuf>,
+) -> Result<(), ReportError> {
+    for stem in stems {
+        let (s, p) = (
+            out_dir.join(format!("{stem}.svg")),
+            out_dir.join(format!("{stem}.png")),
+        );
+        write(&s, svg.as_bytes())?;
+        write(&p, png)?;
+        written.extend([s, p]);
+    }
+    Ok(())
+}
+
+/// Writes the ROC charts; returns the written paths and the inline SVG per (dataset,
+/// perturbation).
 fn write_charts(
     report: &Report,
     out_dir: &Path,
@@ -118,28 +175,46 @@ fn write_charts(
     let mut charts = Vec::new();
     let mut svgs = BTreeMap::new();
     let mut taken = BTreeSet::new();
-    for (i, c) in report.charts.iter().enumerate() {
-        let stem = format!("roc-{}", slug(&c.dataset, &mut taken));
-        let svg_path = out_dir.join(format!("{stem}.svg"));
-        let png_path = out_dir.join(format!("{stem}.png"));
-        let chart_err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |message| ReportError::Chart { path, message }
-        };
-        let svg = chart::roc_svg(c).map_err(chart_err(&svg_path))?;
-        let png = png_bytes(&chart::roc_rgb(c).map_err(chart_err(&png_path))?, &png_path)?;
-        let mut targets = vec![(svg_path, png_path)];
+    let stems: Vec<(&RocChart, String)> = (report.charts.iter())
+        .map(|c| (c, format!("roc-{}", slug(&c.dataset, &mut taken))))
+        .collect();
+    let rendered = render_charts(&stems, out_dir)?;
+    for (i, ((c, stem), rendered)) in stems.into_iter().zip(rendered).enumerate() {
+        let mut stems = vec![stem];
         if i == 0 {
-            targets.insert(0, (out_dir.join("roc.svg"), out_dir.join("roc.png")));
+            stems.insert(0, "roc".to_string());
         }
-        for (s, p) in targets {
-            write(&s, svg.as_bytes())?;
-            write(&p, &png)?;
-            charts.extend([s, p]);
-        }
-        svgs.insert((c.dataset.clone(), c.perturbation.clone()), svg);
+        write_pair(out_dir, &stems, &rendered, &mut charts)?;
+        svgs.insert((c.dataset.clone(), c.perturbation.clone()), rendered.0);
     }
     Ok((charts, svgs))
+}
+
+/// Writes the robustness curves; `None` when the run has no perturbation besides `none`.
+fn write_robustness(
+    report: &Report,
+    out_dir: &Path,
+    written: &mut Vec<PathBuf>,
+) -> Result<Option<RobustnessSection>, ReportError> {
+    let Some(view) = robustness(&report.rows) else {
+        return Ok(None);
+    };
+    let mut files = BTreeMap::new();
+    let mut taken = BTreeSet::new();
+    let stems: Vec<(&RobustnessCurve, String)> = (view.curves.iter())
+        .map(|c| {
+            let name = format!("robustness-{}-{}", c.dataset, c.family);
+            (c, slug(&name, &mut taken))
+        })
+        .collect();
+    let rendered = render_charts(&stems, out_dir)?;
+    for ((curve, stem), rendered) in stems.into_iter().zip(rendered) {
+        write_pair(out_dir, std::slice::from_ref(&stem), &rendered, written)?;
+        let key = (curve.dataset.clone(), curve.family.clone());
+        let svg = rendered.0;
+        files.insert(key, CurveFile { stem, svg });
+    }
+    Ok(Some(RobustnessSection { view, files }))
 }
 
 /// Writes every report file of an already computed report into `out_dir`.
@@ -167,13 +242,15 @@ pub fn write_built_report(
     })?;
     write(&metrics_json, json.as_bytes())?;
 
-    let (charts, svgs) = write_charts(report, out_dir)?;
+    let (mut charts, svgs) = write_charts(report, out_dir)?;
+    let robustness = write_robustness(report, out_dir, &mut charts)?;
 
-    let leaderboard_markdown = render::markdown::render(run, &report.leaderboards, &boards);
+    let leaderboard_markdown =
+        render::markdown::render(run, &report.leaderboards, &boards, robustness.as_ref());
     let leaderboard_md = out_dir.join("leaderboard.md");
     write(&leaderboard_md, leaderboard_markdown.as_bytes())?;
 
-    let html = render::html::render(run, report, &boards, &svgs);
+    let html = render::html::render(run, report, &boards, &svgs, robustness.as_ref());
     let index_html = out_dir.join("index.html");
     write(&index_html, html.as_bytes())?;
 

@@ -172,6 +172,19 @@ fn sample_run() -> (RunInfo, Vec<PredictionRecord>) {
             }
         }
     }
+    // A JPEG grid: the robustness section (table + inline curves) must render offline too.
+    let clean = preds.clone();
+    for (k, perturbation) in ["jpeg:q=90", "jpeg:q=50"].iter().enumerate() {
+        for (i, p) in clean.iter().enumerate() {
+            let mut p = p.clone();
+            p.perturbation = perturbation.to_string();
+            // Scores blend with a fixed jitter as quality drops, so AUC falls.
+            let blend = 0.3 * (k + 1) as f64;
+            let jitter = ((i * 37) % 11) as f64 / 10.0;
+            p.score = p.score.map(|s| s * (1.0 - blend) + jitter * blend);
+            preds.push(p);
+        }
+    }
     let run = RunInfo {
         run_id: "run-chromium".into(),
         name: "chromium check".into(),
@@ -243,6 +256,8 @@ fn index_html_renders_offline_in_chromium() {
     for needle in [
         "id=\"leaderboard\"",
         "id=\"heatmap\"",
+        "id=\"robustness-table\"",
+        "id=\"robustness-0\"",
         "class=\"chart\"",
         "<svg",
         "polyline",

@@ -4,15 +4,21 @@
 //! fixed, so AUC stays defined) from the units given: frames at frame level, videos at video
 //! level (the caller passes video scores, so whole videos are resampled). The interval is the
 //! `(1 − confidence)/2` and `(1 + confidence)/2` percentiles of the resampled values, with
-//! numpy's default linear interpolation. Resamples reuse the slice's single sort
-//! ([`ScoreTable`]): a resample only redraws per-threshold counts, O(n) each.
+//! numpy's default linear interpolation.
+//!
+//! Cost: the slice is sorted once ([`ScoreTable`]). A resample is multinomial counts per tie
+//! group (each of the `n_real` + `n_fake` draws picks a sample uniformly and adds one to the
+//! count of its score group; not Poisson weights, so class sizes stay exact), then all nine
+//! metrics come out of one allocation-free linear pass over the sorted groups with those counts
+//! ([`Resampler`]): O(n) per resample, no sort. The percentiles are order statistics
+//! found by selection, O(resamples).
 //!
 //! Randomness: xoshiro256** seeded with SplitMix64 from `config.seed` mixed with a caller
 //! `stream` (e.g. a hash of the slice key), so every slice has its own reproducible draws no
 //! matter the order or thread it is computed on.
 
-use super::MetricSet;
-use super::table::{ScoreTable, evaluate};
+use super::table::ScoreTable;
+use super::weighted::Resampler;
 
 /// How intervals are computed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -103,11 +109,22 @@ pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
     Some(sorted[lo] + (sorted[hi] - sorted[lo]) * frac)
 }
 
+/// Percentile `q` ∈ [0, 1] of unsorted values, numpy `linear` method: the same value as
+/// [`percentile`] of the sorted values, by selection (O(n)); reorders `values`.
+fn select_percentile(values: &mut [f64], q: f64) -> Option<f64> {
+    let last = values.len().checked_sub(1)?;
+    let pos = q.clamp(0.0, 1.0) * last as f64;
+    let lo = pos.floor() as usize;
+    let (_, &mut low, above) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    let high = above.iter().copied().min_by(f64::total_cmp).unwrap_or(low);
+    Some(low + (high - low) * (pos - lo as f64))
+}
+
 /// The percentile interval of a set of replicate values (NaN-free).
 pub fn interval_of(mut values: Vec<f64>, confidence: f64) -> Option<(f64, f64)> {
-    values.sort_by(f64::total_cmp);
     let tail = (1.0 - confidence) / 2.0;
-    Some((percentile(&values, tail)?, percentile(&values, 1.0 - tail)?))
+    let low = select_percentile(&mut values, tail)?;
+    Some((low, select_percentile(&mut values, 1.0 - tail)?))
 }
 
 /// Intervals of every metric of `table`; `None` when `config.resamples` is 0.
@@ -118,20 +135,24 @@ pub fn bootstrap(table: &ScoreTable, config: &BootstrapConfig, stream: u64) -> O
     let mut rng = Rng::new(config.seed ^ stream.rotate_left(17));
     let groups = table.thresholds.len();
     let (mut real, mut fake) = (vec![0u64; groups], vec![0u64; groups]);
-    let mut curve = Vec::with_capacity(groups);
-    let mut replicates: [Vec<f64>; 9] = Default::default();
+    let mut resampler = Resampler::new(
+        table.real_groups.len() as u64,
+        table.fake_groups.len() as u64,
+    );
+    let mut replicates: [Vec<f64>; 9] =
+        std::array::from_fn(|_| Vec::with_capacity(config.resamples as usize));
     for _ in 0..config.resamples {
-        real.iter_mut().for_each(|c| *c = 0);
-        fake.iter_mut().for_each(|c| *c = 0);
+        real.fill(0);
+        fake.fill(0);
         for _ in 0..table.real_groups.len() {
             real[table.real_groups[rng.below(table.real_groups.len())] as usize] += 1;
         }
         for _ in 0..table.fake_groups.len() {
             fake[table.fake_groups[rng.below(table.fake_groups.len())] as usize] += 1;
         }
-        let set: MetricSet = evaluate(&table.thresholds, &real, &fake, &mut curve);
-        for (slot, (_, value)) in replicates.iter_mut().zip(set.named()) {
-            if let Some(v) = value.value() {
+        let values = resampler.metrics(&table.thresholds, &real, &fake);
+        for (slot, value) in replicates.iter_mut().zip(values) {
+            if let Some(v) = value {
                 slot.push(v);
             }
         }
@@ -173,6 +194,28 @@ mod tests {
         assert_eq!(percentile(&v, 0.025), Some(1.075));
         assert_eq!(percentile(&[7.0], 0.9), Some(7.0));
         assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn selection_interval_equals_sorted_percentiles() {
+        let mut rng = Rng::new(3);
+        for len in [1usize, 2, 3, 10, 39, 40, 41, 1000] {
+            // Few distinct values: ties at the percentile positions.
+            let values: Vec<f64> = (0..len).map(|_| rng.below(7) as f64 / 7.0).collect();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            for confidence in [0.95, 0.5, 0.9] {
+                let tail = (1.0 - confidence) / 2.0;
+                let expected = (percentile(&sorted, tail), percentile(&sorted, 1.0 - tail));
+                let got = interval_of(values.clone(), confidence);
+                assert_eq!(
+                    got,
+                    expected.0.zip(expected.1),
+                    "len {len} conf {confidence}"
+                );
+            }
+        }
+        assert_eq!(interval_of(Vec::new(), 0.95), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `index.html`: one self-contained page (inline CSS, inline SVG charts, no scripts, no links,
 //! no web fonts). Every string from the input is HTML-escaped. Sections: leaderboard (with
-//! intervals and rank), heatmap detector × dataset (AUC), robustness per perturbation, one
+//! intervals and rank), heatmap detector × dataset (AUC), robustness (table and curves, only
+//! with perturbations besides `none`), one
 //! section per dataset (ranked table, per-subset and per-method AUC, ROC chart), failures with
 //! reasons, provenance (versions, fingerprints, workers and their devices).
 
@@ -12,6 +13,7 @@ use crate::model::RunInfo;
 use crate::render::html_sections as sections;
 use crate::render::{Board, escape_html as esc};
 use crate::report::{FailureRecord, Report};
+use crate::robustness::render::{RobustnessSection, html as robustness};
 
 /// Failures listed in the page; the rest are counted in a "… and N more" line.
 pub const MAX_FAILURE_ROWS: usize = 200;
@@ -147,6 +149,7 @@ pub fn render(
     report: &Report,
     boards: &[Board],
     charts: &BTreeMap<(String, String), String>,
+    robustness_section: Option<&RobustnessSection>,
 ) -> String {
     let title = if run.name.is_empty() {
         &run.run_id
@@ -171,7 +174,9 @@ pub fn render(
     );
     sections::leaderboards(&mut out, &report.leaderboards);
     sections::heatmap(&mut out, &report.leaderboards);
-    sections::robustness(&mut out, &report.leaderboards);
+    if let Some(section) = robustness_section {
+        robustness(&mut out, section);
+    }
     if boards.is_empty() {
         out.push_str("<section><h2>Results</h2><p class=\"note\">No predictions.</p></section>\n");
     }

@@ -126,40 +126,6 @@ pub fn heatmap(out: &mut String, boards: &[Leaderboard]) {
     out.push_str("</table></section>\n");
 }
 
-/// Mean AUC per perturbation (frame level), when the run has several perturbations.
-pub fn robustness(out: &mut String, boards: &[Leaderboard]) {
-    let frame: Vec<&Leaderboard> = boards.iter().filter(|b| b.level == LEVEL_FRAME).collect();
-    if frame.len() < 2 {
-        return;
-    }
-    let mut by_detector: BTreeMap<&str, BTreeMap<&str, &MetricValue>> = BTreeMap::new();
-    for b in &frame {
-        for e in &b.entries {
-            by_detector
-                .entry(&e.detector)
-                .or_default()
-                .insert(&b.perturbation, &e.mean_auc);
-        }
-    }
-    out.push_str("<section id=\"robustness\"><h2>Robustness: mean AUC per perturbation</h2>\n");
-    out.push_str("<table>\n<tr><th>Detector</th>");
-    for b in &frame {
-        let _ = write!(out, "<th>{}</th>", esc(&b.perturbation));
-    }
-    out.push_str("</tr>\n");
-    for (detector, values) in by_detector {
-        let _ = write!(out, "<tr><td>{}</td>", esc(detector));
-        for b in &frame {
-            match values.get(b.perturbation.as_str()) {
-                Some(v) => out.push_str(&metric_cell(v)),
-                None => out.push_str("<td class=\"na\">–</td>"),
-            }
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</table></section>\n");
-}
-
 fn breakdown(
     out: &mut String,
     title: &str,

@@ -1,12 +1,14 @@
 //! `leaderboard.md`, ready to paste into a paper or a PR: run header, the overall leaderboard
-//! (mean AUC over datasets with its 95% interval, per level), then per dataset × perturbation a
-//! ranked table, a per-subset and a per-method AUC table. Undefined metrics read `n/a (reason)`.
+//! (mean AUC over datasets with its 95% interval, per level), the robustness table when the run
+//! has perturbations, then per dataset × perturbation a ranked table, a per-subset and a
+//! per-method AUC table. Undefined metrics read `n/a (reason)`.
 
 use std::fmt::Write;
 
 use crate::model::RunInfo;
 use crate::render::{Board, escape_md, with_interval};
 use crate::report::Leaderboard;
+use crate::robustness::render::{RobustnessSection, markdown as robustness};
 
 fn table_row(out: &mut String, cells: &[String]) {
     out.push('|');
@@ -190,12 +192,21 @@ fn board(out: &mut String, b: &Board) {
     );
 }
 
-/// The whole leaderboard document.
-pub fn render(run: &RunInfo, leaderboards: &[Leaderboard], boards: &[Board]) -> String {
+/// The whole leaderboard document; the robustness section only when the run has
+/// perturbations.
+pub fn render(
+    run: &RunInfo,
+    leaderboards: &[Leaderboard],
+    boards: &[Board],
+    robustness_section: Option<&RobustnessSection>,
+) -> String {
     let mut out = String::new();
     header(&mut out, run);
     for b in leaderboards {
         overall(&mut out, b);
+    }
+    if let Some(section) = robustness_section {
+        robustness(&mut out, section);
     }
     if boards.is_empty() {
         out.push_str("_No predictions._\n");

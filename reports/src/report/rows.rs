@@ -164,8 +164,17 @@ pub fn compute(
 ) -> Computed {
     let mut items = Vec::new();
     let mut categories: BTreeMap<LevelKey, BTreeMap<String, String>> = BTreeMap::new();
-    for ((detector, dataset, perturbation), records) in group(predictions) {
-        for (level, sliced) in levels(&records) {
+    // Slicing (video means, slice keys) is per group and independent: done in parallel, then
+    // assembled in key order.
+    let sliced_groups: Vec<(GroupKey, Vec<_>)> = group(predictions)
+        .into_par_iter()
+        .map(|(key, records)| {
+            let sliced = levels(&records);
+            (key, sliced)
+        })
+        .collect();
+    for ((detector, dataset, perturbation), sliced_levels) in sliced_groups {
+        for (level, sliced) in sliced_levels {
             let key = (
                 detector.clone(),
                 dataset.clone(),

@@ -174,10 +174,11 @@ pub async fn execute(args: ReportBenchArgs) -> anyhow::Result<ExitCode> {
     let _ = std::fs::remove_dir_all(&dir);
     println!(
         "report of {} detectors x {} datasets x {} predictions: {total:.2} s ({computed:.2} s metrics + \
-         1000-resample intervals, {} rows; target 5 s)",
+         1000-resample intervals, {:.2} s files; {} rows; target 5 s)",
         args.detectors,
         args.datasets,
         predictions.len(),
+        total - computed,
         report.rows.len()
     );
     Ok(ExitCode::SUCCESS)
