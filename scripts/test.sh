@@ -14,7 +14,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c 'import sklearn' 2>/dev/null; then
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'scikit-learn==1.9.*' 'numpy<3'
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'scikit-learn==1.9.*' 'numpy<3' 'pillow>=10'
 fi
 export DFBENCH_PYTHON="$venv/bin/python"
 export DFBENCH_REQUIRE_PYTHON_REFS=1
