@@ -105,3 +105,66 @@ async fn univfd_preset_scores_every_perturbation_and_jpeg_erodes_spectral() {
         );
     }
 }
+
+/// A lease whose perturbation id this worker cannot parse (a newer coordinator's, or a row
+/// edited by hand) fails its shard for good, and every prediction of it says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_perturbation_fails_its_shards_with_a_typed_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    run_ok(&["synth", "--out", "data"], work);
+    let suite = "name = \"bad-perturbation\"\nshard_size = 64\n\
+                 [[datasets]]\nname = \"demo\"\nformat = \"cnnspot\"\nroot = \"data/cnnspot\"\n\
+                 [[detectors]]\nname = \"spectral\"\nkind = \"builtin\"\n";
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    let mut plan = dfbench_coordinator::plan_run(&dfbench_coordinator::planner::RunRequest {
+        suite_text: suite,
+        suite_origin: "test",
+        data_root: work,
+        data_roots: &BTreeMap::new(),
+        allow_missing: false,
+        name: "bad-perturbation",
+        dfbench_version: "test",
+        now_ms,
+    })
+    .expect("plan");
+    for shard in &mut plan.shards {
+        shard.perturbation = "sharpen:1".to_string();
+    }
+    let database_url = format!("sqlite:{}", work.join("bad.db").display());
+    let store = open_store(&database_url).await.expect("open store");
+    store.create_run(&plan).await.expect("store the run");
+    let run_id = plan.run.id.clone();
+
+    let (_coordinator, url) = start_coordinator(&database_url, &["--heartbeat-secs", "0.5"]);
+    let _worker = start_worker(&url, "w1");
+    let started = std::time::Instant::now();
+    let progress = loop {
+        let progress = store.run_progress(&run_id).await.expect("progress");
+        if progress.status != "running" {
+            break progress;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "run still running: {progress:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        progress.shards_failed, progress.shards_total,
+        "{progress:?}"
+    );
+    let predictions = store.predictions(&run_id).await.expect("predictions");
+    assert_eq!(predictions.len(), plan.samples.len());
+    for prediction in &predictions {
+        assert_eq!(
+            prediction.failure_kind.as_deref(),
+            Some("perturbation_error")
+        );
+        let message = prediction.failure_message.as_deref().unwrap_or_default();
+        assert!(message.contains("`sharpen:1`"), "{message}");
+    }
+}
