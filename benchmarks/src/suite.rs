@@ -21,6 +21,11 @@
 //! - **Frames.** `frames` is required for video formats (dfb-json, ffpp, df40) so the run's
 //!   stored suite text always records it: `"all"`, `"uniform:N"` (N evenly spaced frames) or
 //!   `"first:N"` (DeepfakeBench's loader: the first N frames in numeric order).
+//! - **Perturbations.** `perturbations = ["none", "jpeg:q=95,75,50,30", "blur:sigma=1,2,3",
+//!   "rescale:0.5", "noise:sigma=5"]`: ids, one-family grids and presets (`"preset:univfd"` or
+//!   `"univfd"`, `"aigcdb"`), expanded at parse time into one canonical id per level
+//!   (`crate::perturb` documents each id; `crate::perturb::grid` the entries). Every dataset is
+//!   scored once per id; an entry that does not parse is a problem naming it and the syntax.
 //! - **Video keys.** `dataset/label_group/method/compression/video`; `legacy_video_key = true`
 //!   reproduces DeepfakeBench's parent-folder key (which merges FF++ videos across methods).
 
