@@ -44,49 +44,42 @@ impl BoxWeights {
 }
 
 pub(super) fn gaussian(image: &RgbImage, sigma: f64) -> RgbImage {
-    let (width, height) = image.dimensions();
+    let (width, height) = (image.width() as usize, image.height() as usize);
     let weights = BoxWeights::new(box_radius(sigma as f32, PASSES));
-    let mut pixels = image.as_raw().clone();
+    // Horizontal passes first, as Pillow: vertical passes over the transposed image, so every
+    // pass runs the same row-by-row loop over contiguous memory (which the compiler vectorises).
+    let transposed = transpose(image.as_raw(), width, height);
+    let blurred = vertical_passes(transposed, height, width, &weights);
+    let restored = transpose(&blurred, height, width);
+    let pixels = vertical_passes(restored, width, height, &weights);
+    RgbImage::from_raw(image.width(), image.height(), pixels).unwrap_or_else(|| image.clone())
+}
+
+/// The RGB image `width`×`height` turned into `height`×`width`.
+fn transpose(pixels: &[u8], width: usize, height: usize) -> Vec<u8> {
+    let mut out = vec![0u8; pixels.len()];
+    for y in 0..height {
+        for x in 0..width {
+            let from = (y * width + x) * 3;
+            let to = (x * height + y) * 3;
+            out[to..to + 3].copy_from_slice(&pixels[from..from + 3]);
+        }
+    }
+    out
+}
+
+fn vertical_passes(pixels: Vec<u8>, width: usize, height: usize, weights: &BoxWeights) -> Vec<u8> {
+    let mut pixels = pixels;
     let mut scratch = vec![0u8; pixels.len()];
-    let row_len = width as usize * 3;
     for _ in 0..PASSES {
-        for (row_in, row_out) in pixels
-            .chunks_exact(row_len)
-            .zip(scratch.chunks_exact_mut(row_len))
-        {
-            blur_row(row_in, row_out, &weights);
-        }
+        blur_columns(&pixels, &mut scratch, width * 3, height, weights);
         std::mem::swap(&mut pixels, &mut scratch);
     }
-    for _ in 0..PASSES {
-        blur_columns(&pixels, &mut scratch, row_len, height as usize, &weights);
-        std::mem::swap(&mut pixels, &mut scratch);
-    }
-    RgbImage::from_raw(width, height, pixels).unwrap_or_else(|| image.clone())
+    pixels
 }
 
-/// One horizontal pass over one row of interleaved RGB.
-fn blur_row(input: &[u8], output: &mut [u8], weights: &BoxWeights) {
-    let last = input.len() / 3 - 1;
-    let radius = weights.radius;
-    let at = |x: isize, channel: usize| -> u32 {
-        u32::from(input[x.clamp(0, last as isize) as usize * 3 + channel])
-    };
-    for channel in 0..3 {
-        // The window sum for x = −1: pixels −1−r ..= −1+r, edges extended.
-        let mut sum: u32 = (-1 - radius as isize..radius as isize)
-            .map(|x| at(x, channel))
-            .sum();
-        for x in 0..=last as isize {
-            let r = radius as isize;
-            sum = sum + at(x + r, channel) - at(x - r - 1, channel);
-            let edges = at(x - r - 1, channel) + at(x + r + 1, channel);
-            output[x as usize * 3 + channel] = weights.round(sum, edges);
-        }
-    }
-}
-
-/// One vertical pass over the whole image, row by row, with one running sum per column.
+/// One vertical pass over the whole image, row by row, with one running sum per column
+/// (Pillow's `ImagingLineBoxBlur` along each column, edges extended).
 fn blur_columns(
     input: &[u8],
     output: &mut [u8],
@@ -100,6 +93,7 @@ fn blur_columns(
         let y = y.clamp(0, last) as usize;
         &input[y * row_len..(y + 1) * row_len]
     };
+    // The window sums for y = −1: rows −1−r ..= −1+r.
     let mut sums = vec![0u32; row_len];
     for y in -1 - r..r {
         for (sum, &value) in sums.iter_mut().zip(row(y)) {
@@ -108,13 +102,15 @@ fn blur_columns(
     }
     for (y, out_row) in output.chunks_exact_mut(row_len).enumerate() {
         let y = y as isize;
-        let (added, removed) = (row(y + r), row(y - r - 1));
-        let (far_before, far_after) = (removed, row(y + r + 1));
-        for column in 0..row_len {
-            let sum = sums[column] + u32::from(added[column]) - u32::from(removed[column]);
-            sums[column] = sum;
-            let edges = u32::from(far_before[column]) + u32::from(far_after[column]);
-            out_row[column] = weights.round(sum, edges);
+        // Row y+r enters the window, row y−r−1 leaves it and is the far row before it.
+        let (entering, leaving, far_after) = (row(y + r), row(y - r - 1), row(y + r + 1));
+        let columns = out_row
+            .iter_mut()
+            .zip(sums.iter_mut())
+            .zip(entering.iter().zip(leaving).zip(far_after));
+        for ((out, sum), ((&entering, &leaving), &far_after)) in columns {
+            *sum = *sum + u32::from(entering) - u32::from(leaving);
+            *out = weights.round(*sum, u32::from(leaving) + u32::from(far_after));
         }
     }
 }
@@ -136,6 +132,9 @@ mod tests {
     fn flat_images_stay_flat_and_impulses_spread_symmetrically() {
         let flat = RgbImage::from_raw(9, 7, vec![77; 9 * 7 * 3]).expect("size");
         assert_eq!(gaussian(&flat, 2.0), flat);
+        // Radii far beyond the image extend its edges: a single pixel stays itself.
+        let dot = RgbImage::from_raw(1, 1, vec![9, 200, 31]).expect("size");
+        assert_eq!(gaussian(&dot, 40.0), dot);
         let mut impulse = RgbImage::new(21, 21);
         impulse.put_pixel(10, 10, image::Rgb([255, 255, 255]));
         let blurred = gaussian(&impulse, 1.5);
