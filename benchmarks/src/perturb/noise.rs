@@ -1,5 +1,5 @@
-//! Additive Gaussian noise from a seeded generator (SplitMix64 + Box–Muller), written here so
-//! the bytes never change with a dependency's version.
+//! Additive Gaussian noise from a seeded generator (SplitMix64 + Marsaglia's polar method),
+//! written here so the bytes never change with a dependency's version.
 
 use crate::image_io::RgbImage;
 
@@ -15,9 +15,22 @@ impl SplitMix64 {
         z ^ (z >> 31)
     }
 
-    /// Uniform in (0, 1]: never 0, so its logarithm is finite.
-    fn next_unit(&mut self) -> f64 {
-        ((self.next_u64() >> 11) + 1) as f64 / (1u64 << 53) as f64
+    /// Uniform in [−1, 1).
+    fn next_signed_unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    }
+
+    /// Two independent standard normals (Marsaglia's polar method: Box–Muller without the
+    /// sine and cosine, rejecting the ~21% of points outside the unit disc).
+    fn next_normal_pair(&mut self) -> [f64; 2] {
+        loop {
+            let (u, v) = (self.next_signed_unit(), self.next_signed_unit());
+            let squared = u * u + v * v;
+            if squared > 0.0 && squared < 1.0 {
+                let factor = (-2.0 * squared.ln() / squared).sqrt();
+                return [u * factor, v * factor];
+            }
+        }
     }
 }
 
@@ -25,10 +38,7 @@ pub(super) fn add_gaussian(image: RgbImage, sigma: f64, seed: u64) -> RgbImage {
     let mut generator = SplitMix64(seed);
     let mut image = image;
     for pair in image.chunks_mut(2) {
-        // Box–Muller: two independent standard normals per pair of uniforms.
-        let radius = (-2.0 * generator.next_unit().ln()).sqrt() * sigma;
-        let angle = std::f64::consts::TAU * generator.next_unit();
-        let noise = [radius * angle.cos(), radius * angle.sin()];
+        let noise = generator.next_normal_pair().map(|z| z * sigma);
         for (value, noise) in pair.iter_mut().zip(noise) {
             *value = (f64::from(*value) + noise).round().clamp(0.0, 255.0) as u8;
         }

@@ -191,6 +191,6 @@ fn outputs_are_pinned_across_processes_and_machines() {
     let digest = crate::fingerprint::sha256_hex(out.as_raw());
     assert_eq!(
         digest,
-        "b9191e1cf7654ecef3bf8ec242bae0bbedd2e31c5da5d56af33dc94176664633"
+        "ec554a650b7a12dc2352af69092bd7356f75825ed6c8e388b99351119a48a57d"
     );
 }
