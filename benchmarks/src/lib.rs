@@ -1,6 +1,6 @@
 //! dfbench-benchmarks: the domain model of a benchmark (samples, labels, suites, detector specs),
 //! the dataset adapters that turn an on-disk layout into samples, image decoding, and the
-//! deterministic demo-data generator (`synth`).
+//! test-time perturbations (`perturb`), and the deterministic demo-data generator (`synth`).
 //!
 //! Must not touch: the network, a database, or any model runtime. Everything here is pure data
 //! and file reading, so every other crate can depend on it.
@@ -10,6 +10,7 @@ pub mod card;
 pub mod check;
 pub mod fingerprint;
 pub mod image_io;
+pub mod perturb;
 pub mod roots;
 pub mod sample;
 pub mod suite;

@@ -21,6 +21,11 @@
 //! - **Frames.** `frames` is required for video formats (dfb-json, ffpp, df40) so the run's
 //!   stored suite text always records it: `"all"`, `"uniform:N"` (N evenly spaced frames) or
 //!   `"first:N"` (DeepfakeBench's loader: the first N frames in numeric order).
+//! - **Perturbations.** `perturbations = ["none", "jpeg:q=95,75,50,30", "blur:sigma=1,2,3",
+//!   "rescale:0.5", "noise:sigma=5"]`: ids, one-family grids and presets (`"preset:univfd"` or
+//!   `"univfd"`, `"aigcdb"`), expanded at parse time into one canonical id per level
+//!   (`crate::perturb` documents each id; `crate::perturb::grid` the entries). Every dataset is
+//!   scored once per id; an entry that does not parse is a problem naming it and the syntax.
 //! - **Video keys.** `dataset/label_group/method/compression/video`; `legacy_video_key = true`
 //!   reproduces DeepfakeBench's parent-folder key (which merges FF++ videos across methods).
 
@@ -62,7 +67,9 @@ pub struct Suite {
     /// Samples per shard; whole videos are never split.
     #[serde(default = "default_shard_size")]
     pub shard_size: usize,
-    /// Test-time perturbations; only `none` until the robustness axis lands.
+    /// Test-time perturbations: ids, grids (`jpeg:q=95,75`) and presets (`preset:univfd`), see
+    /// [`crate::perturb::grid`]. After [`Suite::parse`] this holds one canonical id per entry
+    /// (grids and presets expanded, repeats dropped), which is what the planner cuts shards by.
     #[serde(default = "default_perturbations")]
     pub perturbations: Vec<String>,
     /// Named data roots (name → path); `--data-root NAME=PATH` overrides an entry.
@@ -155,12 +162,18 @@ impl Suite {
 
     /// Parses and validates suite text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Suite, SuiteError> {
-        let suite: Suite = toml::from_str(text).map_err(|error| SuiteError::Parse {
+        let mut suite: Suite = toml::from_str(text).map_err(|error| SuiteError::Parse {
             origin: origin.to_string(),
             message: error.to_string().trim().to_string(),
         })?;
         let problems = suite.problems();
         if problems.is_empty() {
+            // Every entry expanded in `problems`, so this cannot fail; keep the entries if it did.
+            if let Ok(ids) =
+                crate::perturb::grid::expand_all(suite.perturbations.iter().map(String::as_str))
+            {
+                suite.perturbations = ids;
+            }
             Ok(suite)
         } else {
             Err(SuiteError::Invalid {
@@ -186,11 +199,9 @@ impl Suite {
         if self.detectors.is_empty() {
             problems.push("no `[[detectors]]`: add at least one detector".to_string());
         }
-        for perturbation in &self.perturbations {
-            if perturbation != "none" {
-                problems.push(format!(
-                    "perturbation `{perturbation}` is not supported yet: use \"none\""
-                ));
+        for entry in &self.perturbations {
+            if let Err(error) = crate::perturb::grid::expand_entry(entry) {
+                problems.push(format!("`perturbations` entry `{entry}`: {error}"));
             }
         }
         if self.perturbations.is_empty() {

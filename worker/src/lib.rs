@@ -1,11 +1,12 @@
 //! dfbench-worker: the pull loop that leases shards from the coordinator, decodes each sample
-//! once on CPU threads, runs every detector of the run on it, and streams the scores back.
+//! once (and perturbs it, when the shard says so) on CPU threads, runs every detector of the run on it, and streams the scores back.
 //! Also owns the detector runtimes (built-in weight-free detectors; TorchScript behind `torch`).
 //!
 //! Must not touch the database: a worker speaks only gRPC, so it needs no credentials.
 
 pub mod builtin;
 pub mod client;
+pub mod decode;
 pub mod detector;
 pub mod pull;
 pub mod runtime;

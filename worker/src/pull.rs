@@ -6,6 +6,7 @@
 use crate::client::{Client, ConnectError, connect, is_transient};
 use crate::runtime::load_detector;
 use crate::scoring::{LoadedDetector, ShardScoring};
+use dfbench_benchmarks::perturb::{PerturbError, parse as parse_perturbation};
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::{self as pb};
 use std::path::PathBuf;
@@ -262,6 +263,8 @@ enum ShardError {
     Complete(tonic::Status),
     #[error("scoring crashed: {0}")]
     Scoring(String),
+    #[error(transparent)]
+    Perturbation(#[from] PerturbError),
 }
 
 /// Scores one leased shard and reports it. Returns the number of predictions sent.
@@ -272,6 +275,16 @@ async fn run_shard(
     lease: &pb::ShardLease,
     mut revoked: watch::Receiver<Option<i64>>,
 ) -> Result<u64, ShardError> {
+    // Parsed once per shard. An id this worker cannot read fails on every worker alike, so the
+    // shard is failed for good and each of its predictions records why.
+    let perturbation = match parse_perturbation(&lease.perturbation) {
+        Ok(perturbation) => perturbation,
+        Err(error) => {
+            let message = error.to_string();
+            fail_shard(client, identity, lease, false, error.kind(), &message).await;
+            return Err(error.into());
+        }
+    };
     let detectors: Arc<Vec<LoadedDetector>> = Arc::new(
         lease
             .detectors
@@ -288,8 +301,13 @@ async fn run_shard(
             .await
     });
     let mut sent = 0u64;
-    let mut scoring =
-        ShardScoring::start(root, lease.samples.clone(), detectors, config.chunk_size);
+    let mut scoring = ShardScoring::start_perturbed(
+        root,
+        lease.samples.clone(),
+        perturbation,
+        detectors,
+        config.chunk_size,
+    );
     while let Some(scored) = scoring.next_chunk().await {
         if *revoked.borrow_and_update() == Some(lease.shard_id) {
             return Err(ShardError::Revoked);
@@ -298,7 +316,7 @@ async fn run_shard(
             Ok(predictions) => predictions,
             Err(error) => {
                 let message = error.to_string();
-                give_back(client, identity, lease, "worker_crash", &message).await;
+                fail_shard(client, identity, lease, true, "worker_crash", &message).await;
                 return Err(ShardError::Scoring(message));
             }
         };
@@ -363,11 +381,13 @@ async fn complete(
     )))
 }
 
-/// Tells the coordinator this worker cannot finish the shard (retryable).
-async fn give_back(
+/// Tells the coordinator this worker cannot finish the shard; `retryable` lets another
+/// attempt (on any worker) try again.
+async fn fail_shard(
     client: &mut Client,
     identity: &Identity,
     lease: &pb::ShardLease,
+    retryable: bool,
     kind: &str,
     message: &str,
 ) {
@@ -376,7 +396,7 @@ async fn give_back(
         incarnation: identity.incarnation,
         shard_id: lease.shard_id,
         epoch: lease.epoch,
-        retryable: true,
+        retryable,
         reason: Some(pb::Failure {
             kind: kind.to_string(),
             message: message.to_string(),

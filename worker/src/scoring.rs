@@ -6,10 +6,11 @@
 //! queue: the next chunk is decoded on the CPU while the detectors (and the device behind a model
 //! runtime) score the previous one.
 
+pub use crate::decode::{DecodedSample, decode_chunk};
 use crate::detector::{Detector, PANIC_KIND};
-use dfbench_benchmarks::image_io::{RgbImage, decode_rgb};
+use dfbench_benchmarks::image_io::RgbImage;
+use dfbench_benchmarks::perturb::Perturbation;
 use dfbench_proto::v1::{self as pb, prediction::Outcome};
-use rayon::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,13 +43,6 @@ impl LoadedDetector {
     }
 }
 
-/// One sample of a chunk after decoding: its pixels, or the typed reason there are none.
-pub struct DecodedSample {
-    pub sample_id: i64,
-    pub path: PathBuf,
-    pub image: Result<RgbImage, (&'static str, String)>,
-}
-
 fn failure(
     sample_id: i64,
     detector: &LoadedDetector,
@@ -67,40 +61,17 @@ fn failure(
     }
 }
 
-/// Scores `samples` (id, path relative to `root`) with every detector. Returns one prediction
-/// per (sample, detector), sample-major, in sample order.
+/// Scores `samples` (id, path relative to `root`), unperturbed, with every detector. Returns
+/// one prediction per (sample, detector), sample-major, in sample order.
 pub fn score_chunk(
     root: &Path,
     samples: &[pb::SampleRef],
     detectors: &[LoadedDetector],
 ) -> Vec<pb::Prediction> {
-    score_decoded(&decode_chunk(root, samples), detectors)
-}
-
-/// Decodes every sample on the rayon pool; a decoder panic is a `decode_error`, never fatal.
-pub fn decode_chunk(root: &Path, samples: &[pb::SampleRef]) -> Vec<DecodedSample> {
-    samples
-        .par_iter()
-        .map(|sample| {
-            let path = root.join(&sample.path);
-            let image = match catch_unwind(|| decode_rgb(&path)) {
-                Ok(Ok(image)) => Ok(image),
-                Ok(Err(error)) => {
-                    tracing::warn!(sample_id = sample.sample_id, path = %path.display(), %error, "sample cannot be decoded");
-                    Err((error.kind(), error.to_string()))
-                }
-                Err(_) => Err((
-                    "decode_error",
-                    format!("the image decoder panicked on {}", path.display()),
-                )),
-            };
-            DecodedSample {
-                sample_id: sample.sample_id,
-                path,
-                image,
-            }
-        })
-        .collect()
+    score_decoded(
+        &decode_chunk(root, samples, &Perturbation::none()),
+        detectors,
+    )
 }
 
 /// Runs every detector on the decoded images of one chunk, one `score_batch` call each.
@@ -159,7 +130,7 @@ fn score_with(
         .zip(image_of_sample)
         .map(|(sample, image_index)| {
             let sample_id = sample.sample_id;
-            // An undecodable image is that sample's failure for every detector.
+            // An undecodable or unperturbable image is that sample's failure for every detector.
             let Some(index) = image_index else {
                 let (kind, message) = sample.image.as_ref().err().cloned().unwrap_or_default();
                 return failure(sample_id, loaded, kind, message);
@@ -214,9 +185,22 @@ pub struct ShardScoring {
 }
 
 impl ShardScoring {
+    /// Scores the shard's images as decoded (perturbation `none`).
     pub fn start(
         root: PathBuf,
         samples: Vec<pb::SampleRef>,
+        detectors: Arc<Vec<LoadedDetector>>,
+        chunk_size: usize,
+    ) -> ShardScoring {
+        ShardScoring::start_perturbed(root, samples, Perturbation::none(), detectors, chunk_size)
+    }
+
+    /// Scores the shard's images after `perturbation`, applied once per sample on the decode
+    /// thread's rayon pool before any detector sees the image.
+    pub fn start_perturbed(
+        root: PathBuf,
+        samples: Vec<pb::SampleRef>,
+        perturbation: Perturbation,
         detectors: Arc<Vec<LoadedDetector>>,
         chunk_size: usize,
     ) -> ShardScoring {
@@ -226,7 +210,10 @@ impl ShardScoring {
         let (sender, receiver) = tokio::sync::mpsc::channel(1);
         std::thread::spawn(move || {
             for chunk in samples.chunks(chunk_size) {
-                if decoded_sender.send(decode_chunk(&root, chunk)).is_err() {
+                if decoded_sender
+                    .send(decode_chunk(&root, chunk, &perturbation))
+                    .is_err()
+                {
                     return;
                 }
             }

@@ -105,3 +105,42 @@ fn dataset_option_problems_are_all_reported() {
         assert!(message.contains(needle), "{needle}: {message}");
     }
 }
+
+#[test]
+fn perturbation_grids_and_presets_expand_to_canonical_ids() {
+    let text = format!(
+        "perturbations = [\"none\", \"jpeg:q=95,75\", \"blur:sigma=1.0,2\", \"rescale:0.5\", \"preset:aigcdb\"]\n{GOOD}"
+    );
+    let suite = Suite::parse(&text, "grid.toml").expect("valid grid");
+    assert_eq!(
+        suite.perturbations,
+        [
+            "none",
+            "jpeg:q=95",
+            "jpeg:q=75",
+            "blur:sigma=1",
+            "blur:sigma=2",
+            "rescale:0.5",
+            "rescale-down:0.5"
+        ]
+    );
+    // Parsing the expanded list again changes nothing.
+    let again = format!("perturbations = {:?}\n{GOOD}", suite.perturbations);
+    assert_eq!(
+        Suite::parse(&again, "again").expect("valid").perturbations,
+        suite.perturbations
+    );
+}
+
+#[test]
+fn bad_perturbation_entries_are_named_with_the_syntax() {
+    let text = format!("perturbations = [\"none\", \"jpeg:q=95,500\", \"preset:nope\"]\n{GOOD}");
+    let message = Suite::parse(&text, "bad.toml")
+        .expect_err("invalid")
+        .to_string();
+    assert!(message.contains("entry `jpeg:q=95,500`"), "{message}");
+    assert!(message.contains("from 1 to 100"), "{message}");
+    assert!(message.contains("entry `preset:nope`"), "{message}");
+    assert!(message.contains("univfd, aigcdb"), "{message}");
+    assert!(message.contains("blur:sigma=S"), "{message}");
+}

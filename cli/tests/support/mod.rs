@@ -95,6 +95,7 @@ pub fn run_id_of(folder: &Path) -> String {
 pub struct Exported {
     pub detector: String,
     pub dataset: String,
+    pub perturbation: String,
     pub sample_path: String,
     pub label: i64,
     pub score: Option<f64>,
@@ -110,9 +111,10 @@ pub fn read_export(path: &Path) -> Vec<Exported> {
             .position(|h| h == name)
             .unwrap_or_else(|| panic!("no column {name}"))
     };
-    let (detector, dataset, path_col, label, score, failure) = (
+    let (detector, dataset, perturbation, path_col, label, score, failure) = (
         column("detector"),
         column("dataset"),
+        column("perturbation"),
         column("sample_path"),
         column("label"),
         column("score"),
@@ -125,6 +127,7 @@ pub fn read_export(path: &Path) -> Vec<Exported> {
             Exported {
                 detector: record[detector].to_string(),
                 dataset: record[dataset].to_string(),
+                perturbation: record[perturbation].to_string(),
                 sample_path: record[path_col].to_string(),
                 label: record[label].parse().expect("label"),
                 score: (!record[score].is_empty()).then(|| record[score].parse().expect("score")),

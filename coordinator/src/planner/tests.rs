@@ -143,3 +143,35 @@ fn expect_refused(result: Result<RunPlan, PlanError>, why: &str) -> PlanError {
         Err(error) => error,
     }
 }
+
+#[test]
+fn shards_are_cut_per_expanded_perturbation_over_the_same_samples() {
+    let dir = tempfile::tempdir().expect("tmp");
+    fixture(dir.path());
+    let roots = std::collections::BTreeMap::from([("lab".to_string(), dir.path().to_path_buf())]);
+    let clean = plan_run(&request(dir.path(), &roots, true)).expect("clean plan");
+    let graded = FIXTURE_SUITE.replace(
+        "shard_size = 1\n",
+        "shard_size = 1\nperturbations = [\"none\", \"jpeg:q=95,75\", \"blur:sigma=2.0\"]\n",
+    );
+    let mut graded_request = request(dir.path(), &roots, true);
+    graded_request.suite_text = &graded;
+    let plan = plan_run(&graded_request).expect("graded plan");
+    // Samples and the dataset version do not depend on the perturbations.
+    assert_eq!(plan.samples, clean.samples);
+    assert_eq!(plan.datasets[0].fingerprint, clean.datasets[0].fingerprint);
+    let ids: Vec<&str> = plan
+        .shards
+        .iter()
+        .map(|s| s.perturbation.as_str())
+        .collect();
+    let expected = ["none", "jpeg:q=95", "jpeg:q=75", "blur:sigma=2"];
+    assert_eq!(ids.len(), clean.shards.len() * expected.len());
+    for (index, perturbation) in expected.iter().enumerate() {
+        let cut = &plan.shards[index * clean.shards.len()..(index + 1) * clean.shards.len()];
+        for (shard, clean_shard) in cut.iter().zip(&clean.shards) {
+            assert_eq!(shard.perturbation, *perturbation);
+            assert_eq!(shard.sample_indices, clean_shard.sample_indices);
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! baseline measured in the same run, as a ratio; none of them is a pass/fail test.
 
 pub mod detector;
+pub mod perturb;
 pub mod report;
 mod scheduler;
 
@@ -13,6 +14,8 @@ pub enum BenchCommand {
     Detector(detector::DetectorArgs),
     /// Metrics over 10M scores vs scikit-learn, and a 20 × 50 × 200k-prediction report.
     Report(report::ReportBenchArgs),
+    /// Cost of each perturbation per image vs PNG decode + detector preprocessing.
+    Perturb(perturb::PerturbBenchArgs),
     /// Coordinator cycles/s and ingest/s with simulated workers vs the database's own rates.
     Scheduler(scheduler::SchedulerArgs),
 }
@@ -21,6 +24,7 @@ pub async fn execute(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Detector(args) => detector::execute(args).await,
         BenchCommand::Report(args) => report::execute(args).await,
+        BenchCommand::Perturb(args) => perturb::execute(args).await,
         BenchCommand::Scheduler(args) => scheduler::execute(args).await,
     }
 }
