@@ -6,6 +6,7 @@
 mod commands;
 mod local;
 mod progress;
+mod refs;
 mod reporting;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,8 @@ enum Command {
     Runs(commands::runs::RunsArgs),
     /// Workers, shards and throughput of the stored runs.
     Status(commands::status::StatusArgs),
+    /// Mark a finished run good: `latest-good` then names it.
+    Promote(commands::promote::PromoteArgs),
     /// Cancel a run; workers drop its shards within one heartbeat.
     Cancel(commands::cancel::CancelArgs),
     /// Write the deterministic demo dataset.
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
             Command::Export(args) => commands::export::execute(args).await,
             Command::Runs(args) => commands::runs::execute(args).await,
             Command::Status(args) => commands::status::execute(args).await,
+            Command::Promote(args) => commands::promote::execute(args).await,
             Command::Cancel(args) => commands::cancel::execute(args).await,
             Command::Synth(args) => commands::synth::execute(args),
             Command::Bench(command) => commands::bench::execute(command).await,

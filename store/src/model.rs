@@ -224,6 +224,8 @@ pub struct RunProgress {
     pub shards_failed: i64,
     pub predictions: i64,
     pub prediction_failures: i64,
+    /// Predictions copied from earlier runs (the rest were computed for this run).
+    pub predictions_reused: i64,
     pub predictions_expected: i64,
 }
 

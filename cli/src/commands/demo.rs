@@ -35,6 +35,11 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
         data_roots: Vec::new(),
         allow_missing: false,
         name: "demo".to_string(),
+        tags: Vec::new(),
+        no_reuse: false,
+        limit: None,
+        fraction: None,
+        seed: 0,
         out: PathBuf::from("reports-out"),
         token: None,
     })

@@ -6,6 +6,7 @@ pub mod coordinator;
 pub mod datasets;
 pub mod demo;
 pub mod export;
+pub mod promote;
 pub mod report;
 pub mod run;
 pub mod runs;

@@ -248,6 +248,7 @@ async fn simulated_worker(
                 incarnation,
                 shard_id: lease.shard_id,
                 epoch: lease.epoch,
+                ..Default::default()
             })
             .await?;
     }
