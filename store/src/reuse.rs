@@ -163,3 +163,18 @@ macro_rules! plan_history {
     }};
 }
 pub(crate) use plan_history;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reuse_sql_names_exactly_the_reusable_failures() {
+        let listed: Vec<String> = REUSABLE_FAILURES
+            .iter()
+            .map(|kind| format!("'{kind}'"))
+            .collect();
+        let clause = format!("p.failure_kind IN ({})", listed.join(", "));
+        assert!(REUSE_PREDICTIONS.contains(&clause), "{clause}");
+    }
+}
