@@ -162,7 +162,8 @@ macro_rules! impl_history_store {
             let rows = sqlx::query(
                 "SELECT COALESCE(done_by, '') AS worker_id, COALESCE(device, '') AS device, \
                  COALESCE(libtorch, '') AS libtorch, COALESCE(cuda, '') AS cuda, \
-                 COALESCE(batch_size, 0) AS batch_size, COUNT(*) AS shards \
+                 COALESCE(batch_size, 0) AS batch_size, COUNT(*) AS shards, \
+                 CAST(SUM(attempt) AS BIGINT) AS leases \
                  FROM shards WHERE run_id = $1 AND state = 'done' \
                  GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
             )
@@ -181,6 +182,7 @@ macro_rules! impl_history_store {
                         batch_size: row.try_get("batch_size").during("read provenance")?,
                     },
                     shards: row.try_get("shards").during("read provenance")?,
+                    leases: row.try_get("leases").during("read provenance")?,
                 });
             }
             Ok(summary)

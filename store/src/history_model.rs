@@ -53,6 +53,8 @@ pub struct ProvenanceSummary {
     pub worker_id: String,
     pub provenance: ShardProvenance,
     pub shards: i64,
+    /// Leases granted for these shards (0 when every prediction was reused).
+    pub leases: i64,
 }
 
 /// Which runs to list, newest first. Every set field must match.

@@ -226,8 +226,12 @@ async fn exercise(store: Arc<dyn Store>) {
     let provenance = store.shard_provenance(&run_b).await.expect("provenance");
     assert_eq!(provenance.len(), 2, "{provenance:?}");
     assert_eq!(
-        (provenance[0].worker_id.as_str(), provenance[0].shards),
-        ("", 1)
+        (
+            provenance[0].worker_id.as_str(),
+            provenance[0].shards,
+            provenance[0].leases
+        ),
+        ("", 1, 0)
     );
     assert_eq!(
         (

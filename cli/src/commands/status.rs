@@ -135,9 +135,10 @@ fn provenance_line(summary: &ProvenanceSummary) -> String {
         }
     };
     format!(
-        "{} shard(s) by {}: device {}, libtorch {}, cuda {}, batch {}",
+        "{} shard(s) by {} in {} lease(s): device {}, libtorch {}, cuda {}, batch {}",
         summary.shards,
         summary.worker_id,
+        summary.leases,
         or_none(&provenance.device),
         or_none(&provenance.libtorch),
         or_none(&provenance.cuda),
