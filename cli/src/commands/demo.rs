@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// The quickstart suite, compiled in so the demo works from any folder.
-const QUICKSTART: &str = include_str!("../../../benchmarks/suites/quickstart.toml");
+pub(crate) const QUICKSTART: &str = include_str!("../../../benchmarks/suites/quickstart.toml");
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {

@@ -3,6 +3,7 @@
 
 pub mod detector;
 pub mod report;
+mod reuse;
 mod scheduler;
 
 use std::process::ExitCode;
@@ -13,6 +14,8 @@ pub enum BenchCommand {
     Detector(detector::DetectorArgs),
     /// Metrics over 10M scores vs scikit-learn, and a 20 × 50 × 200k-prediction report.
     Report(report::ReportBenchArgs),
+    /// An unchanged suite run twice: first-run vs rerun wall time (target ≤ 2%).
+    Reuse(reuse::ReuseBenchArgs),
     /// Coordinator cycles/s and ingest/s with simulated workers vs the database's own rates.
     Scheduler(scheduler::SchedulerArgs),
 }
@@ -21,6 +24,7 @@ pub async fn execute(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Detector(args) => detector::execute(args).await,
         BenchCommand::Report(args) => report::execute(args).await,
+        BenchCommand::Reuse(args) => reuse::execute(args).await,
         BenchCommand::Scheduler(args) => scheduler::execute(args).await,
     }
 }
