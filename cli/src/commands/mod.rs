@@ -12,6 +12,7 @@ pub mod run;
 pub mod runs;
 pub mod status;
 pub mod synth;
+pub mod verify;
 pub mod worker;
 
 /// Default embedded store: `./dfbench.db`.
