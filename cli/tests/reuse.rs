@@ -203,15 +203,8 @@ async fn reruns_reuse_unchanged_predictions_and_recompute_changed_detectors() {
         String::from_utf8_lossy(&latest.stdout).contains(&forced.0),
         "{latest:?}"
     );
-    assert_eq!(
-        store
-            .run_history(&forced)
-            .await
-            .expect("history")
-            .promoted_at_ms
-            .is_some(),
-        true
-    );
+    let history = store.run_history(&forced).await.expect("history");
+    assert!(history.promoted_at_ms.is_some());
     let listed = run_ok(&["runs", "--database-url", &database_url], work);
     let listed = String::from_utf8_lossy(&listed.stdout);
     assert_eq!(listed.matches("promoted").count(), 2, "{listed}");
