@@ -213,11 +213,11 @@ async fn finish(
     let report = reporting::write(store, run_id, out).await?;
     println!("{}", report.leaderboard);
     println!(
-        "{} predictions ({} reused, {} computed), {} failed; report: {}",
+        "{} predictions, {} failed ({} reused, {} computed); report: {}",
         last.predictions,
+        last.prediction_failures,
         last.predictions_reused,
         last.predictions - last.predictions_reused,
-        last.prediction_failures,
         report.folder.join("index.html").display()
     );
     Ok(status_code(&last.status))
