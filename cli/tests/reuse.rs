@@ -1,7 +1,8 @@
-//! Prediction reuse and run history with real `dfbench` processes (local mode on SQLite): an
-//! unchanged rerun reuses every prediction and leases no shard; changing one detector's
-//! identity recomputes only that detector; `--no-reuse` recomputes everything; tags, `latest`,
-//! partial runs and `promote` resolve and refuse as documented.
+//! Prediction reuse and run history with real `dfbench` processes (local mode, on SQLite and on
+//! PostgreSQL when `DATABASE_URL` is set): an unchanged rerun reuses every prediction and leases
+//! no shard; changing one detector's identity recomputes only that detector; `--no-reuse`
+//! recomputes everything; tags, `latest`, partial runs and `promote` resolve and refuse as
+//! documented.
 
 mod support;
 
@@ -53,8 +54,25 @@ async fn scores(store: &dyn Store, run_id: &RunId) -> BTreeMap<(String, String),
         .collect()
 }
 
-#[tokio::test]
-async fn reruns_reuse_unchanged_predictions_and_recompute_changed_detectors() {
+#[tokio::test(flavor = "multi_thread")]
+async fn reuse_and_history_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("history.db").display());
+    reruns_reuse_unchanged_predictions_and_recompute_changed_detectors(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reuse_and_history_on_postgres() {
+    let Some(url) = dfbench_store::testing::fresh_postgres_url("reuse_and_history_on_postgres")
+        .await
+        .expect("postgres")
+    else {
+        return;
+    };
+    reruns_reuse_unchanged_predictions_and_recompute_changed_detectors(&url).await;
+}
+
+async fn reruns_reuse_unchanged_predictions_and_recompute_changed_detectors(database_url: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let work = dir.path();
     run_ok(&["synth", "--out", "data"], work);
@@ -67,15 +85,14 @@ async fn reruns_reuse_unchanged_predictions_and_recompute_changed_detectors() {
         ),
     )
     .expect("changed suite");
-    let database_url = format!("sqlite:{}", work.join("history.db").display());
-    let store = dfbench_store::open_store(&database_url)
+    let store = dfbench_store::open_store(database_url)
         .await
         .expect("store");
     let store = store.as_ref();
 
     let (first, _) = run_suite(
         work,
-        &database_url,
+        database_url,
         "suite.toml",
         &["--name", "nightly", "--tag", "day1", "--tag", "both"],
     );
@@ -87,7 +104,7 @@ async fn reruns_reuse_unchanged_predictions_and_recompute_changed_detectors() {
     // Unchanged rerun: every prediction reused, no shard ever leased.
     let (rerun, stderr) = run_suite(
         work,
-        &database_url,
+        database_url,
         "suite.toml",
         &["--name", "nightly", "--tag", "day2", "--tag", "both"],
     );
@@ -121,7 +138,7 @@ async fn reruns_reuse_unchanged_predictions_and_recompute_changed_detectors() {
         changed_suite.contains("builtin = \"npr\""),
         "{changed_suite}"
     );
-    let (changed, _) = run_suite(work, &database_url, "changed.toml", &["--name", "nightly"]);
+    let (changed, _) = run_suite(work, database_url, "changed.toml", &["--name", "nightly"]);
     let progress = store.run_progress(&changed).await.expect("progress");
     assert_eq!(
         (progress.predictions_reused, progress.predictions),
@@ -152,7 +169,7 @@ async fn reruns_reuse_unchanged_predictions_and_recompute_changed_detectors() {
     );
 
     // --no-reuse computes everything again.
-    let (forced, _) = run_suite(work, &database_url, "suite.toml", &["--no-reuse"]);
+    let (forced, _) = run_suite(work, database_url, "suite.toml", &["--no-reuse"]);
     assert_eq!(
         store
             .run_progress(&forced)
@@ -163,7 +180,7 @@ async fn reruns_reuse_unchanged_predictions_and_recompute_changed_detectors() {
     );
 
     // A partial run is stamped, sampled with label proportions kept, and never promoted.
-    let (partial, _) = run_suite(work, &database_url, "suite.toml", &["--limit", "20"]);
+    let (partial, _) = run_suite(work, database_url, "suite.toml", &["--limit", "20"]);
     let history = store.run_history(&partial).await.expect("history");
     assert!(history.partial && history.sampling.as_deref() == Some("limit=20 seed=0"));
     let partial_rows = store.predictions(&partial).await.expect("predictions");
@@ -180,7 +197,7 @@ async fn reruns_reuse_unchanged_predictions_and_recompute_changed_detectors() {
     // References: tags, ambiguity, latest (skips the partial run), promotion.
     let promote = |reference: &str| {
         dfbench()
-            .args(["promote", reference, "--database-url", &database_url])
+            .args(["promote", reference, "--database-url", database_url])
             .current_dir(work)
             .output()
             .expect("spawn promote")
@@ -205,7 +222,7 @@ async fn reruns_reuse_unchanged_predictions_and_recompute_changed_detectors() {
     );
     let history = store.run_history(&forced).await.expect("history");
     assert!(history.promoted_at_ms.is_some());
-    let listed = run_ok(&["runs", "--database-url", &database_url], work);
+    let listed = run_ok(&["runs", "--database-url", database_url], work);
     let listed = String::from_utf8_lossy(&listed.stdout);
     assert_eq!(listed.matches("promoted").count(), 2, "{listed}");
     assert!(listed.contains("partial (limit=20 seed=0)"), "{listed}");
