@@ -63,7 +63,7 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
         let end = run.finished_at_ms.unwrap_or(now);
         let seconds = ((end - run.created_at_ms).max(1)) as f64 / 1000.0;
         println!(
-            "run {} ({}): {}  shards {}/{} done, {} failed  predictions {}/{} ({} failed)  {:.1}/s",
+            "run {} ({}): {}  shards {}/{} done, {} failed  predictions {}/{} ({} failed)  {:.1} computed/s",
             run.id,
             run.name,
             run.status.as_str(),
@@ -73,7 +73,7 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
             progress.predictions,
             progress.predictions_expected,
             progress.prediction_failures,
-            progress.predictions as f64 / seconds
+            (progress.predictions - progress.predictions_reused) as f64 / seconds
         );
         println!(
             "  predictions {} reused, {} computed{}",
