@@ -7,9 +7,6 @@ ALTER TABLE runs ADD COLUMN partial INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN sampling TEXT;
 -- Set by `dfbench promote`: the newest promoted run is `latest-good`.
 ALTER TABLE runs ADD COLUMN promoted_at_ms INTEGER;
--- Workers that must not lease this run's shards (verification runs exclude the workers that
--- produced the originals). Comma-separated worker ids, NULL = any worker.
-ALTER TABLE runs ADD COLUMN excluded_workers TEXT;
 
 CREATE TABLE run_tags (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -17,6 +14,14 @@ CREATE TABLE run_tags (
     PRIMARY KEY (run_id, tag)
 );
 CREATE INDEX run_tags_tag ON run_tags (tag);
+
+-- Workers that must not lease this run's shards: verification runs exclude the workers that
+-- produced the original predictions.
+CREATE TABLE run_excluded_workers (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    worker_id TEXT NOT NULL,
+    PRIMARY KEY (run_id, worker_id)
+);
 
 -- Detectors this shard still has to run (JSON array of names); NULL = every detector of the
 -- run. Set at planning when some detectors' predictions were reused.

@@ -14,7 +14,7 @@ macro_rules! impl_history_store {
             use $crate::error::QueryContext;
             use sqlx::Row;
             let Some(row) = sqlx::query(
-                "SELECT partial, sampling, promoted_at_ms, excluded_workers FROM runs WHERE id = $1",
+                "SELECT partial, sampling, promoted_at_ms FROM runs WHERE id = $1",
             )
             .bind(&run_id.0)
             .fetch_optional(&self.pool)
@@ -29,16 +29,19 @@ macro_rules! impl_history_store {
                     .fetch_all(&self.pool)
                     .await
                     .during("read run tags")?;
-            let excluded: Option<String> =
-                row.try_get("excluded_workers").during("read run history")?;
+            let excluded_workers: Vec<String> = sqlx::query_scalar(
+                "SELECT worker_id FROM run_excluded_workers WHERE run_id = $1 ORDER BY worker_id",
+            )
+            .bind(&run_id.0)
+            .fetch_all(&self.pool)
+            .await
+            .during("read excluded workers")?;
             Ok($crate::RunHistory {
                 partial: row.try_get::<i64, _>("partial").during("read run history")? != 0,
                 sampling: row.try_get("sampling").during("read run history")?,
                 promoted_at_ms: row.try_get("promoted_at_ms").during("read run history")?,
                 tags,
-                excluded_workers: excluded
-                    .map(|text| text.split(',').map(str::to_string).collect())
-                    .unwrap_or_default(),
+                excluded_workers,
             })
         }
 

@@ -81,16 +81,24 @@ macro_rules! plan_history {
         use sqlx::Row;
         use $crate::error::QueryContext;
         let run_id = &$plan.run.id.0;
-        sqlx::query(
-            "UPDATE runs SET partial = $2, sampling = $3, excluded_workers = $4 WHERE id = $1",
-        )
-        .bind(run_id)
-        .bind(i64::from($options.partial.is_some()))
-        .bind(&$options.partial)
-        .bind((!$options.excluded_workers.is_empty()).then(|| $options.excluded_workers.join(",")))
-        .execute(&mut *$executor)
-        .await
-        .during("store the run's history columns")?;
+        sqlx::query("UPDATE runs SET partial = $2, sampling = $3 WHERE id = $1")
+            .bind(run_id)
+            .bind(i64::from($options.partial.is_some()))
+            .bind(&$options.partial)
+            .execute(&mut *$executor)
+            .await
+            .during("store the run's history columns")?;
+        for worker_id in &$options.excluded_workers {
+            sqlx::query(
+                "INSERT INTO run_excluded_workers (run_id, worker_id) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(run_id)
+            .bind(worker_id)
+            .execute(&mut *$executor)
+            .await
+            .during("exclude a worker from the run")?;
+        }
         for tag in &$options.tags {
             sqlx::query(
                 "INSERT INTO run_tags (run_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",

@@ -465,8 +465,8 @@ macro_rules! impl_sql_store {
                        WHERE s.state = 'ready' AND s.not_before_ms <= $1 AND r.status = 'running' \
                        AND (r.needs_torch = 0 OR EXISTS (SELECT 1 FROM workers w WHERE w.id = $2 \
                          AND w.incarnation = $3 AND (',' || w.capabilities || ',') LIKE '%,torch,%')) \
-                       AND (r.excluded_workers IS NULL \
-                         OR (',' || r.excluded_workers || ',') NOT LIKE ('%,' || $2 || ',%')) \
+                       AND NOT EXISTS (SELECT 1 FROM run_excluded_workers x \
+                         WHERE x.run_id = r.id AND x.worker_id = $2) \
                        ORDER BY s.id LIMIT 1 {}) \
                      RETURNING id, lease_epoch, run_id, dataset, perturbation, detectors",
                     self.dialect.acquire_lock

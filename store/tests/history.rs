@@ -297,12 +297,12 @@ async fn exercise(store: Arc<dyn Store>) {
             .expect("cancel");
     }
 
-    // Excluded workers never lease the run's shards.
+    // Excluded workers never lease the run's shards; ids are matched exactly (`_` is no wildcard).
     store
         .create_run_with(
             &history_plan("r-g", t0 + 5, "fb", "v1"),
             &PlanOptions {
-                excluded_workers: vec!["alice".into(), "bob".into()],
+                excluded_workers: vec!["alice".into(), "carolX1".into()],
                 partial: Some("limit=4 seed=0".into()),
                 tags: vec!["verify".into()],
                 ..Default::default()
@@ -321,8 +321,8 @@ async fn exercise(store: Arc<dyn Store>) {
             .expect("acquire")
             .is_none()
     );
-    compute_next_shard(store, "carol", t0 + 5, |_, _| Outcome::Score(0.5)).await;
-    compute_next_shard(store, "carol", t0 + 5, |_, _| Outcome::Score(0.5)).await;
+    compute_next_shard(store, "carol_1", t0 + 5, |_, _| Outcome::Score(0.5)).await;
+    compute_next_shard(store, "carol_1", t0 + 5, |_, _| Outcome::Score(0.5)).await;
     let history = store
         .run_history(&RunId("r-g".into()))
         .await
@@ -334,7 +334,7 @@ async fn exercise(store: Arc<dyn Store>) {
             sampling: Some("limit=4 seed=0".into()),
             promoted_at_ms: None,
             tags: vec!["verify".into()],
-            excluded_workers: vec!["alice".into(), "bob".into()],
+            excluded_workers: vec!["alice".into(), "carolX1".into()],
         }
     );
 
