@@ -123,7 +123,8 @@ pub struct DetectorRecord {
     pub builtin: String,
     /// Resolved detector card (TOML, absolute model path) of a torchscript detector.
     pub card: Option<String>,
-    /// Known at planning for torchscript detectors; reported by workers for built-ins.
+    /// Set at planning: sha256 of the weights + preprocessing for torchscript detectors, the
+    /// parameter fingerprint (`dfbench_benchmarks::builtin_params`) for built-ins. Reuse keys on it.
     pub fingerprint: Option<String>,
 }
 
