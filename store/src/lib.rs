@@ -6,6 +6,7 @@
 //! Must not know about gRPC or images: callers hand in plain values and a clock (`now_ms`).
 
 pub mod baseline;
+mod bulk;
 mod cache;
 mod error;
 mod history;

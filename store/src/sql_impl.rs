@@ -366,29 +366,8 @@ macro_rules! impl_sql_store {
                     .await
                     .during("insert run detector")?;
                 }
-                let mut sample_ids = Vec::with_capacity(plan.samples.len());
-                for sample in &plan.samples {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO samples (run_id, dataset, subset, rel_path, label, label_group, \
-                         method, split, compression, video_key, frame_index) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                    )
-                    .bind(&run.id.0)
-                    .bind(&sample.dataset)
-                    .bind(&sample.subset)
-                    .bind(&sample.rel_path)
-                    .bind(sample.label.as_i64())
-                    .bind(&sample.label_group)
-                    .bind(&sample.method)
-                    .bind(&sample.split)
-                    .bind(&sample.compression)
-                    .bind(&sample.video_key)
-                    .bind(sample.frame_index.map(i64::from))
-                    .fetch_one(&mut *tx)
-                    .await
-                    .during("insert sample")?;
-                    sample_ids.push(id);
-                }
+                let sample_ids = $crate::bulk::insert_samples!(&mut *tx, plan);
+                let mut memberships: Vec<(i64, i64)> = Vec::new();
                 for shard in &plan.shards {
                     let shard_id: i64 = sqlx::query_scalar(
                         "INSERT INTO shards (run_id, dataset, perturbation, state, max_attempts, max_losses, \
@@ -410,14 +389,10 @@ macro_rules! impl_sql_store {
                                 message: format!("planned sample index {index} is out of range"),
                             }
                         })?;
-                        sqlx::query("INSERT INTO shard_samples (shard_id, sample_id) VALUES ($1, $2)")
-                            .bind(shard_id)
-                            .bind(sample_id)
-                            .execute(&mut *tx)
-                            .await
-                            .during("insert shard sample")?;
+                        memberships.push((shard_id, sample_id));
                     }
                 }
+                $crate::bulk::insert_shard_samples!(&mut *tx, memberships);
                 let created = $crate::reuse::plan_history!(&mut *tx, plan, options);
                 tx.commit().await.during("commit run creation")?;
                 Ok(created)
