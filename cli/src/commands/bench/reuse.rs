@@ -1,8 +1,10 @@
-//! `dfbench bench reuse`: the cost of re-running an unchanged suite. Runs a suite twice in
-//! local mode on a fresh SQLite store (same machine, same process, same data): the first run
-//! computes every prediction, the second should reuse all of them and lease no shard. Prints
-//! both wall times (submit → done) and their ratio; the target is a ratio ≤ 2%.
-//! Default suite: the quickstart suite on freshly generated demo data.
+//! `dfbench bench reuse`: the cost of re-running an unchanged suite. Runs a suite in local mode
+//! on a fresh SQLite store (same machine, same process, same data): the first run computes
+//! every prediction, then `--reruns` unchanged reruns reuse all of them and lease no shard.
+//! Prints the first run's and the median rerun's wall time (submit → done) and their ratio; the
+//! target is ≤ 2%. The first run's end is seen by the progress watch, which polls every 300 ms,
+//! so its time is rounded up to that granularity; a rerun is done at submit and has no such
+//! delay. Default suite: the quickstart suite on freshly generated demo data.
 
 use super::scheduler::tempfile_dir;
 use crate::commands::demo::QUICKSTART;
@@ -31,6 +33,9 @@ pub struct ReuseBenchArgs {
     /// Local worker tasks.
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
+    /// Unchanged reruns after the first run; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    pub reruns: usize,
 }
 
 pub async fn execute(args: ReuseBenchArgs) -> anyhow::Result<ExitCode> {
@@ -61,7 +66,7 @@ pub async fn execute(args: ReuseBenchArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     let mut timed = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..1 + args.reruns.max(1) {
         let started = Instant::now();
         let run_id = submit(&mut client, request.clone()).await?;
         let last = tokio::select! {
@@ -72,7 +77,9 @@ pub async fn execute(args: ReuseBenchArgs) -> anyhow::Result<ExitCode> {
     }
     cluster.stop().await?;
     let (first_seconds, _, first) = &timed[0];
-    let (rerun_seconds, rerun_id, rerun) = &timed[1];
+    let mut reruns: Vec<&(f64, String, RunProgress)> = timed[1..].iter().collect();
+    reruns.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (rerun_seconds, rerun_id, rerun) = reruns[reruns.len() / 2];
     let leases = rerun_leases(store.as_ref(), rerun_id).await?;
     report(*first_seconds, first, *rerun_seconds, rerun, leases);
     let _ = std::fs::remove_dir_all(&scratch);
@@ -99,7 +106,7 @@ fn report(
         first.status
     );
     println!(
-        "rerun:       {rerun_seconds:.3} s  ({} of {} predictions reused, {leases} shard leases, status {})",
+        "rerun:       {rerun_seconds:.3} s  (median; {} of {} predictions reused, {leases} shard leases, status {})",
         rerun.predictions_reused, rerun.predictions, rerun.status
     );
     println!(
