@@ -45,6 +45,10 @@ enum Command {
     Runs(commands::runs::RunsArgs),
     /// Workers, shards and throughput of the stored runs.
     Status(commands::status::StatusArgs),
+    /// Mark a finished run good: `latest-good` then names it.
+    Promote(commands::promote::PromoteArgs),
+    /// Re-score a seeded subset of a run on other workers; max score difference per detector.
+    Verify(commands::verify::VerifyArgs),
     /// Cancel a run; workers drop its shards within one heartbeat.
     Cancel(commands::cancel::CancelArgs),
     /// Write the deterministic demo dataset.
@@ -95,6 +99,8 @@ fn main() -> ExitCode {
             Command::Export(args) => commands::export::execute(args).await,
             Command::Runs(args) => commands::runs::execute(args).await,
             Command::Status(args) => commands::status::execute(args).await,
+            Command::Promote(args) => commands::promote::execute(args).await,
+            Command::Verify(args) => commands::verify::execute(args).await,
             Command::Cancel(args) => commands::cancel::execute(args).await,
             Command::Synth(args) => commands::synth::execute(args),
             Command::Bench(command) => commands::bench::execute(command).await,

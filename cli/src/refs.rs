@@ -1,60 +1,135 @@
-//! Run references on the command line: what `--baseline`, `--candidate` (and later `--run`)
-//! accept, resolved in one place.
+//! Run references, as every command that takes `--run`, `--baseline` or `--candidate` reads them:
 //!
-//! Accepted now: an exact run id; a unique prefix of a run id; `latest` (the newest done run);
-//! `latest:NAME` (the newest done run named NAME, e.g. `latest:nightly`).
+//! | reference | run |
+//! |---|---|
+//! | `r20261121-020000-1a2b3c4d` | that run |
+//! | `r20261121-02` | the one run whose id starts so (ambiguous prefixes are refused, listing the candidates) |
+//! | `latest`, `latest:NAME` | the newest finished (`done`), complete (not partial) run (named NAME) |
+//! | `latest-good`, `latest-good:NAME` | the most recently promoted run (`dfbench promote`) (named NAME) |
+//! | `tag:X` | the one run tagged X (`dfbench run --tag X`); refused when several are |
 
-use anyhow::{Context, bail};
-use dfbench_store::{RunId, RunRecord, RunStatus, Store};
+use anyhow::bail;
+use dfbench_store::{FoundRun, RunFilter, RunId, Store};
 
-/// Every stored run, newest first.
-async fn all_runs(store: &dyn Store) -> anyhow::Result<Vec<RunRecord>> {
-    store
-        .list_runs(i64::MAX)
-        .await
-        .context("cannot list the stored runs")
-}
+/// Candidates listed in an ambiguity error.
+const SHOWN_CANDIDATES: i64 = 10;
 
-/// The run id `reference` names; the error says why none or several match.
 pub async fn resolve_run_ref(store: &dyn Store, reference: &str) -> anyhow::Result<RunId> {
     let reference = reference.trim();
     if reference.is_empty() {
-        bail!("empty run reference; pass a run id, a unique id prefix, `latest` or `latest:NAME`");
+        bail!("empty run reference: give a run id, an id prefix, latest, latest-good or tag:X");
     }
-    let runs = all_runs(store).await?;
-    if let Some(run) = runs.iter().find(|r| r.id.0 == reference) {
-        return Ok(run.id.clone());
-    }
-    if let Some(rest) = reference.strip_prefix("latest") {
-        let name = match rest.strip_prefix(':') {
-            Some(name) => Some(name),
-            None if rest.is_empty() => None,
-            None => bail!("unknown run reference {reference}; did you mean latest:{rest}?"),
-        };
-        // Newest first, so the first match is the latest.
-        let latest = runs
-            .iter()
-            .filter(|r| r.status == RunStatus::Done)
-            .find(|r| name.is_none_or(|n| r.name == n));
-        return match (latest, name) {
-            (Some(run), _) => Ok(run.id.clone()),
-            (None, Some(name)) => bail!("no done run named {name}; see `dfbench runs`"),
-            (None, None) => bail!("no done run in the database; see `dfbench runs`"),
-        };
-    }
-    let matches: Vec<&RunRecord> = runs
-        .iter()
-        .filter(|r| r.id.0.starts_with(reference))
-        .collect();
-    match matches.as_slice() {
-        [run] => Ok(run.id.clone()),
-        [] => bail!("no run matches {reference}; see `dfbench runs` for the stored run ids"),
-        several => {
-            let ids: Vec<&str> = several.iter().map(|r| r.id.0.as_str()).collect();
-            bail!(
-                "run prefix {reference} is ambiguous: it matches {}; give more characters",
-                ids.join(", ")
+    let (kind, argument) = match reference.split_once(':') {
+        Some((kind, argument)) => (kind, Some(argument)),
+        None => (reference, None),
+    };
+    let name = argument
+        .filter(|argument| !argument.is_empty())
+        .map(str::to_string);
+    match kind {
+        "latest" => {
+            newest(
+                store,
+                RunFilter {
+                    name,
+                    complete_only: true,
+                    limit: 1,
+                    ..Default::default()
+                },
+                reference,
+                "no finished, complete (not partial) run; `dfbench runs` lists the stored runs",
+            )
+            .await
+        }
+        "latest-good" => {
+            newest(
+                store,
+                RunFilter {
+                    name,
+                    promoted_only: true,
+                    limit: 1,
+                    ..Default::default()
+                },
+                reference,
+                "no promoted run; promote a good run with `dfbench promote REF`",
+            )
+            .await
+        }
+        "tag" => {
+            let Some(tag) = name else {
+                bail!("`{reference}`: give the tag after `tag:`, e.g. tag:2026-11-21");
+            };
+            let filter = RunFilter {
+                tag: Some(tag.clone()),
+                limit: SHOWN_CANDIDATES + 1,
+                ..Default::default()
+            };
+            unique(
+                store.find_runs(&filter).await?,
+                reference,
+                &format!("tagged `{tag}`"),
+            )
+        }
+        _ if argument.is_some() => bail!(
+            "unknown run reference `{reference}`: use a run id, an id prefix, latest[:NAME], latest-good[:NAME] or tag:X"
+        ),
+        prefix => {
+            if !prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                bail!("`{reference}` is not a run id: ids have letters, digits and `-` only");
+            }
+            let filter = RunFilter {
+                id_prefix: Some(prefix.to_string()),
+                limit: SHOWN_CANDIDATES + 1,
+                ..Default::default()
+            };
+            let found = store.find_runs(&filter).await?;
+            if let Some(exact) = found.iter().find(|run| run.id.0 == prefix) {
+                return Ok(exact.id.clone());
+            }
+            unique(
+                found,
+                reference,
+                &format!("whose id starts with `{prefix}`"),
             )
         }
     }
+}
+
+async fn newest(
+    store: &dyn Store,
+    filter: RunFilter,
+    reference: &str,
+    none: &str,
+) -> anyhow::Result<RunId> {
+    match store.find_runs(&filter).await?.into_iter().next() {
+        Some(run) => Ok(run.id),
+        None => bail!("`{reference}` names no run: {none}"),
+    }
+}
+
+/// The one run found, or an error listing the candidates.
+fn unique(mut found: Vec<FoundRun>, reference: &str, what: &str) -> anyhow::Result<RunId> {
+    if found.len() == 1 {
+        return Ok(found.remove(0).id);
+    }
+    if found.is_empty() {
+        bail!("`{reference}` names no run: no run {what}; `dfbench runs` lists the stored runs");
+    }
+    let shown: Vec<String> = found
+        .iter()
+        .take(SHOWN_CANDIDATES as usize)
+        .map(|run| format!("{} ({}, {})", run.id, run.name, run.status))
+        .collect();
+    let more = if found.len() > SHOWN_CANDIDATES as usize {
+        "\n  - …"
+    } else {
+        ""
+    };
+    bail!(
+        "`{reference}` is ambiguous: several runs {what}; use a full run id:\n  - {}{more}",
+        shown.join("\n  - ")
+    )
 }

@@ -311,6 +311,7 @@ async fn stale_epoch_write_is_rejected() {
             incarnation: 1,
             shard_id: old_lease.shard_id,
             epoch: old_lease.epoch,
+            ..Default::default()
         })
         .await
         .expect_err("stale completion must be refused");

@@ -129,6 +129,7 @@ async fn an_unknown_perturbation_fails_its_shards_with_a_typed_reason() {
         name: "bad-perturbation",
         dfbench_version: "test",
         now_ms,
+        sampling: Default::default(),
     })
     .expect("plan");
     for shard in &mut plan.shards {

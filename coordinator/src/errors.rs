@@ -11,6 +11,8 @@ pub(crate) fn store_status(error: StoreError) -> Status {
         StoreError::InvalidPrediction { .. } => Status::invalid_argument(error.to_string()),
         StoreError::RunNotFound(_) => Status::not_found(error.to_string()),
         StoreError::BadUrl { .. } => Status::invalid_argument(error.to_string()),
+        StoreError::NotPromotable { .. } => Status::failed_precondition(error.to_string()),
+        StoreError::Corrupt { .. } => Status::internal(error.to_string()),
         StoreError::Connect { .. } | StoreError::Query { .. } | StoreError::Migrate { .. } => {
             tracing::error!(%error, "store failure");
             Status::unavailable(error.to_string())

@@ -10,6 +10,7 @@
 //! failed prediction (`file_unreadable`) and the planner logs how many there are per dataset.
 
 use dfbench_benchmarks::adapter::{self, AdapterError};
+use dfbench_benchmarks::builtin_params::builtin_fingerprint;
 use dfbench_benchmarks::card::{CardError, ResolvedCard};
 use dfbench_benchmarks::check::DatasetCheck;
 use dfbench_benchmarks::fingerprint::sha256_hex;
@@ -38,6 +39,8 @@ pub enum PlanError {
     Store(#[from] StoreError),
     #[error("the run was not started: {} dataset problem(s):\n  - {}", problems.len(), problems.join("\n  - "))]
     DatasetProblems { problems: Vec<String> },
+    #[error("the run was not started: {}", problems.join("; "))]
+    Sampling { problems: Vec<String> },
 }
 
 /// Everything a submitted run needs, before it is stored.
@@ -52,9 +55,17 @@ pub struct RunRequest<'a> {
     pub name: &'a str,
     pub dfbench_version: &'a str,
     pub now_ms: i64,
+    /// A partial run's sampling; the default covers every sample.
+    pub sampling: Sampling,
 }
 
 pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
+    let sampling_problems = request.sampling.problems();
+    if !sampling_problems.is_empty() {
+        return Err(PlanError::Sampling {
+            problems: sampling_problems,
+        });
+    }
     let suite = Suite::parse(request.suite_text, request.suite_origin)?;
     let roots = DataRoots::for_suite(request.data_root, &suite.roots, request.data_roots);
     let mut samples: Vec<Sample> = Vec::new();
@@ -79,16 +90,28 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
                 .root
                 .canonicalize()
                 .unwrap_or_else(|_| enumerated.root.clone());
+            // The fingerprint is the whole dataset's even in a partial run, so a partial run's
+            // predictions are reusable by full runs and the other way round.
+            let fingerprint = enumerated.fingerprint();
+            let selected = request.sampling.select(&enumerated.samples);
+            let kept: Vec<Sample> = if selected.len() == enumerated.samples.len() {
+                enumerated.samples
+            } else {
+                selected
+                    .into_iter()
+                    .map(|index| enumerated.samples[index].clone())
+                    .collect()
+            };
             datasets.push(DatasetRecord {
                 name: enumerated.name.clone(),
                 format: spec.format.clone(),
                 root: root.display().to_string(),
-                fingerprint: enumerated.fingerprint(),
-                samples: enumerated.samples.len() as i64,
+                fingerprint,
+                samples: kept.len() as i64,
             });
             let first_index = samples.len();
-            let groups = video_groups(&enumerated.samples, suite.shard_size);
-            samples.extend(enumerated.samples);
+            let groups = video_groups(&kept, suite.shard_size);
+            samples.extend(kept);
             for perturbation in &suite.perturbations {
                 for group in &groups {
                     shards.push(PlannedShard {
@@ -153,7 +176,8 @@ fn plan_detector(detector: &DetectorSpec, data_root: &Path) -> Result<DetectorRe
             let resolved = ResolvedCard::load(&path)?;
             (Some(resolved.to_toml()), Some(resolved.fingerprint))
         }
-        _ => (None, None),
+        // A built-in's fingerprint is made from its parameters, known here as on the worker.
+        _ => (None, builtin_fingerprint(detector.builtin_name())),
     };
     Ok(DetectorRecord {
         name: detector.name.clone(),
@@ -222,6 +246,9 @@ fn video_groups(samples: &[Sample], shard_size: usize) -> Vec<Vec<usize>> {
     }
     groups
 }
+
+mod sampling;
+pub use sampling::Sampling;
 
 #[cfg(test)]
 mod tests;

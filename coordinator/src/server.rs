@@ -172,7 +172,19 @@ pub async fn spawn(
         let server = CoordinatorServer::new(service)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        // Small messages (a progress update, a lease) must leave at once: without TCP_NODELAY
+        // on accepted sockets, Nagle's algorithm and the peer's delayed ACK add ~40 ms to
+        // replies that follow an unacknowledged write (tonic's own nodelay option only covers
+        // listeners it binds itself).
+        let incoming = tokio_stream::StreamExt::map(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            |accepted| {
+                accepted.and_then(|stream| {
+                    stream.set_nodelay(true)?;
+                    Ok(stream)
+                })
+            },
+        );
         let result = builder
             .add_service(InterceptedService::new(server, token_check))
             .serve_with_incoming_shutdown(incoming, async {

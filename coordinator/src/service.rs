@@ -3,13 +3,13 @@
 
 use crate::errors::{plan_status, store_status};
 use crate::metrics::CoordinatorMetrics;
-use crate::planner::{RunRequest, plan_run};
+use crate::planner::{RunRequest, Sampling, plan_run};
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::coordinator_server::Coordinator;
 use dfbench_proto::v1::{self as pb, prediction::Outcome as PbOutcome};
 use dfbench_store::{
-    LeaseEpoch, LeaseOwner, LeaseRef, NewPrediction, Outcome, RunId, SampleId, ShardFailure,
-    ShardId, Store, StoreError, WorkerRecord, now_ms,
+    LeaseEpoch, LeaseOwner, LeaseRef, NewPrediction, Outcome, PlanOptions, RunId, SampleId,
+    ShardFailure, ShardId, ShardProvenance, Store, StoreError, WorkerRecord, now_ms,
 };
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -299,6 +299,18 @@ impl Coordinator for CoordinatorService {
             request.shard_id,
             request.epoch,
         )?;
+        if let Some(provenance) = &request.provenance {
+            let provenance = ShardProvenance {
+                device: provenance.device.clone(),
+                libtorch: provenance.libtorch_version.clone(),
+                cuda: provenance.cuda_version.clone(),
+                batch_size: i64::from(provenance.batch_size),
+            };
+            self.store
+                .record_shard_provenance(&lease, &provenance)
+                .await
+                .map_err(|error| self.worker_write_status(error))?;
+        }
         self.store
             .complete_shard(&lease, now_ms())
             .await
@@ -363,16 +375,41 @@ impl Coordinator for CoordinatorService {
             name: &request.name,
             dfbench_version: crate::DFBENCH_VERSION,
             now_ms: now_ms(),
+            sampling: Sampling {
+                limit: (request.limit > 0).then_some(request.limit as usize),
+                fraction: (request.fraction != 0.0).then_some(request.fraction),
+                seed: request.seed,
+            },
+        };
+        let options = PlanOptions {
+            reuse_predictions: !request.no_reuse,
+            tags: request.tags.clone(),
+            partial: run_request.sampling.describe(),
+            excluded_workers: request.excluded_workers.clone(),
         };
         // Enumerating datasets reads the file system: keep it off the async threads.
         let plan = tokio::task::block_in_place(|| plan_run(&run_request)).map_err(plan_status)?;
-        self.store.create_run(&plan).await.map_err(store_status)?;
-        tracing::info!(run_id = %plan.run.id, samples = plan.samples.len(), shards = plan.shards.len(), "run submitted");
+        let created = self
+            .store
+            .create_run_with(&plan, &options)
+            .await
+            .map_err(store_status)?;
+        tracing::info!(
+            run_id = %plan.run.id,
+            samples = plan.samples.len(),
+            shards = plan.shards.len(),
+            predictions_reused = created.reused,
+            shards_reused = created.shards_done,
+            finished = created.finished,
+            "run submitted"
+        );
         self.work_ready.notify_waiters();
         Ok(Response::new(pb::SubmitRunResponse {
             run_id: plan.run.id.0,
             samples: plan.samples.len() as u64,
             shards: plan.shards.len() as u64,
+            predictions_reused: created.reused as u64,
+            shards_reused: created.shards_done as u64,
         }))
     }
 
@@ -417,6 +454,7 @@ impl Coordinator for CoordinatorService {
                     prediction_failures: progress.prediction_failures as u64,
                     predictions_expected: progress.predictions_expected as u64,
                     error: progress.error.unwrap_or_default(),
+                    predictions_reused: progress.predictions_reused as u64,
                 };
                 let finished = message.status != "running";
                 if last.as_ref() != Some(&message) {

@@ -29,6 +29,10 @@ pub enum StoreError {
         "shard {shard_id} cannot complete: {missing} (sample, detector) predictions are missing"
     )]
     IncompleteShard { shard_id: ShardId, missing: i64 },
+    #[error("the database holds a value dfbench cannot read: {what}")]
+    Corrupt { what: String },
+    #[error("run {run_id} cannot be promoted: {reason}")]
+    NotPromotable { run_id: RunId, reason: String },
     #[error("invalid prediction for shard {shard_id}: {message}")]
     InvalidPrediction { shard_id: ShardId, message: String },
 }

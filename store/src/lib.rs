@@ -6,29 +6,49 @@
 //! Must not know about gRPC or images: callers hand in plain values and a clock (`now_ms`).
 
 pub mod baseline;
+mod bulk;
 mod cache;
 mod error;
+mod history;
+mod history_model;
 mod model;
 mod postgres;
+mod reuse;
 mod sql_impl;
 mod sqlite;
 pub mod testing;
 
 pub use error::StoreError;
+pub use history_model::*;
 pub use model::*;
 pub use postgres::PostgresStore;
+pub use reuse::REUSABLE_FAILURES;
 pub use sqlite::SqliteStore;
 
 use std::sync::Arc;
 
 /// Persistent state of dfbench. One coordinator process is the only writer.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: HistoryStore + Send + Sync {
     /// Which backend this is ("sqlite" or "postgres"), for logs.
     fn backend(&self) -> &'static str;
 
-    /// Stores a planned run with its datasets, detectors, shards and samples in one transaction.
-    async fn create_run(&self, plan: &RunPlan) -> Result<(), StoreError>;
+    /// Stores a planned run with its datasets, detectors, shards and samples in one transaction,
+    /// without reusing stored predictions.
+    async fn create_run(&self, plan: &RunPlan) -> Result<(), StoreError> {
+        self.create_run_with(plan, &PlanOptions::default())
+            .await
+            .map(|_| ())
+    }
+
+    /// Stores a planned run in one transaction, with its history options; with
+    /// `reuse_predictions`, stored predictions with the same identity are copied in that same
+    /// transaction (see the `reuse` module) and fully reused shards are created done.
+    async fn create_run_with(
+        &self,
+        plan: &RunPlan,
+        options: &PlanOptions,
+    ) -> Result<CreatedRun, StoreError>;
 
     async fn register_worker(&self, worker: &WorkerRecord) -> Result<(), StoreError>;
 
@@ -106,6 +126,31 @@ pub trait Store: Send + Sync {
 
     /// Registered workers, most recently seen first.
     async fn workers(&self) -> Result<Vec<WorkerRecord>, StoreError>;
+}
+
+/// Run history (issue 7): a supertrait of [`Store`], so `&dyn Store` has these methods once
+/// this trait is in scope. Implemented in `history.rs` for both backends.
+#[async_trait::async_trait]
+pub trait HistoryStore: Send + Sync {
+    /// Partial flag, sampling, promotion, tags and excluded workers of a run.
+    async fn run_history(&self, run_id: &RunId) -> Result<RunHistory, StoreError>;
+
+    /// Marks a finished, complete (not partial) run promoted: the newest is `latest-good`.
+    async fn promote_run(&self, run_id: &RunId, now_ms: i64) -> Result<(), StoreError>;
+
+    /// Runs matching every set field of `filter`, newest first (newest promotion first with
+    /// `promoted_only`).
+    async fn find_runs(&self, filter: &RunFilter) -> Result<Vec<FoundRun>, StoreError>;
+
+    /// Records where a leased shard was computed (before its completion; fenced by the lease).
+    async fn record_shard_provenance(
+        &self,
+        lease: &LeaseRef,
+        provenance: &ShardProvenance,
+    ) -> Result<(), StoreError>;
+
+    /// Distinct provenances of a run's finished shards with their shard counts.
+    async fn shard_provenance(&self, run_id: &RunId) -> Result<Vec<ProvenanceSummary>, StoreError>;
 }
 
 /// Opens a store from a URL: `sqlite:PATH`, `sqlite://PATH`, `postgres://…`, `postgresql://…`.

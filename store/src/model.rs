@@ -123,7 +123,8 @@ pub struct DetectorRecord {
     pub builtin: String,
     /// Resolved detector card (TOML, absolute model path) of a torchscript detector.
     pub card: Option<String>,
-    /// Known at planning for torchscript detectors; reported by workers for built-ins.
+    /// Set at planning: sha256 of the weights + preprocessing for torchscript detectors, the
+    /// parameter fingerprint (`dfbench_benchmarks::builtin_params`) for built-ins. Reuse keys on it.
     pub fingerprint: Option<String>,
 }
 
@@ -224,6 +225,8 @@ pub struct RunProgress {
     pub shards_failed: i64,
     pub predictions: i64,
     pub prediction_failures: i64,
+    /// Predictions copied from earlier runs (the rest were computed for this run).
+    pub predictions_reused: i64,
     pub predictions_expected: i64,
 }
 

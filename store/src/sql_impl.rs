@@ -300,13 +300,19 @@ pub(crate) use give_back;
 /// would otherwise dominate every signature.
 macro_rules! impl_sql_store {
     ($store:ident, $backend:literal) => {
+        $crate::history::impl_history_store!($store);
+
         #[async_trait::async_trait]
         impl $crate::Store for $store {
             fn backend(&self) -> &'static str {
                 $backend
             }
 
-            async fn create_run(&self, plan: &$crate::RunPlan) -> Result<(), $crate::StoreError> {
+            async fn create_run_with(
+                &self,
+                plan: &$crate::RunPlan,
+                options: &$crate::PlanOptions,
+            ) -> Result<$crate::CreatedRun, $crate::StoreError> {
                 use $crate::error::QueryContext;
                 let mut tx = self.pool.begin().await.during("begin run creation")?;
                 let run = &plan.run;
@@ -360,29 +366,8 @@ macro_rules! impl_sql_store {
                     .await
                     .during("insert run detector")?;
                 }
-                let mut sample_ids = Vec::with_capacity(plan.samples.len());
-                for sample in &plan.samples {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO samples (run_id, dataset, subset, rel_path, label, label_group, \
-                         method, split, compression, video_key, frame_index) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                    )
-                    .bind(&run.id.0)
-                    .bind(&sample.dataset)
-                    .bind(&sample.subset)
-                    .bind(&sample.rel_path)
-                    .bind(sample.label.as_i64())
-                    .bind(&sample.label_group)
-                    .bind(&sample.method)
-                    .bind(&sample.split)
-                    .bind(&sample.compression)
-                    .bind(&sample.video_key)
-                    .bind(sample.frame_index.map(i64::from))
-                    .fetch_one(&mut *tx)
-                    .await
-                    .during("insert sample")?;
-                    sample_ids.push(id);
-                }
+                let sample_ids = $crate::bulk::insert_samples!(&mut *tx, plan);
+                let mut memberships: Vec<(i64, i64)> = Vec::new();
                 for shard in &plan.shards {
                     let shard_id: i64 = sqlx::query_scalar(
                         "INSERT INTO shards (run_id, dataset, perturbation, state, max_attempts, max_losses, \
@@ -404,16 +389,13 @@ macro_rules! impl_sql_store {
                                 message: format!("planned sample index {index} is out of range"),
                             }
                         })?;
-                        sqlx::query("INSERT INTO shard_samples (shard_id, sample_id) VALUES ($1, $2)")
-                            .bind(shard_id)
-                            .bind(sample_id)
-                            .execute(&mut *tx)
-                            .await
-                            .during("insert shard sample")?;
+                        memberships.push((shard_id, sample_id));
                     }
                 }
+                $crate::bulk::insert_shard_samples!(&mut *tx, memberships);
+                let created = $crate::reuse::plan_history!(&mut *tx, plan, options);
                 tx.commit().await.during("commit run creation")?;
-                Ok(())
+                Ok(created)
             }
 
             async fn register_worker(
@@ -458,8 +440,10 @@ macro_rules! impl_sql_store {
                        WHERE s.state = 'ready' AND s.not_before_ms <= $1 AND r.status = 'running' \
                        AND (r.needs_torch = 0 OR EXISTS (SELECT 1 FROM workers w WHERE w.id = $2 \
                          AND w.incarnation = $3 AND (',' || w.capabilities || ',') LIKE '%,torch,%')) \
+                       AND NOT EXISTS (SELECT 1 FROM run_excluded_workers x \
+                         WHERE x.run_id = r.id AND x.worker_id = $2) \
                        ORDER BY s.id LIMIT 1 {}) \
-                     RETURNING id, lease_epoch, run_id, dataset, perturbation",
+                     RETURNING id, lease_epoch, run_id, dataset, perturbation, detectors",
                     self.dialect.acquire_lock
                 );
                 let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -489,7 +473,8 @@ macro_rules! impl_sql_store {
                         shard_id: $crate::ShardId(shard_id),
                         message: format!("dataset `{dataset_name}` of this shard is not part of run {run_id}"),
                     })?;
-                let detectors = meta.detectors.clone();
+                let subset: Option<String> = row.try_get("detectors").during("read leased shard")?;
+                let detectors = $crate::reuse::shard_detectors(&meta.detectors, subset.as_deref())?;
                 let samples = $crate::sql_impl::shard_samples!(self, &mut *tx, shard_id).refs.clone();
                 tx.commit().await.during("commit acquire")?;
                 Ok(Some($crate::ShardAssignment {
@@ -797,6 +782,7 @@ macro_rules! impl_sql_store {
                        (SELECT COUNT(*) FROM shards WHERE run_id = $1 AND state = 'failed') AS shards_failed, \
                        (SELECT COUNT(*) FROM predictions WHERE run_id = $1) AS predictions, \
                        (SELECT COUNT(*) FROM predictions WHERE run_id = $1 AND failure_kind IS NOT NULL) AS failures, \
+                       (SELECT COUNT(*) FROM predictions WHERE run_id = $1 AND reused_from IS NOT NULL) AS reused, \
                        (SELECT CAST(COALESCE(SUM(n_samples), 0) AS BIGINT) FROM shards WHERE run_id = $1) \
                          * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $1) AS expected",
                 )
@@ -812,6 +798,7 @@ macro_rules! impl_sql_store {
                     shards_failed: counts.try_get("shards_failed").during("read progress")?,
                     predictions: counts.try_get("predictions").during("read progress")?,
                     prediction_failures: counts.try_get("failures").during("read progress")?,
+                    predictions_reused: counts.try_get("reused").during("read progress")?,
                     predictions_expected: counts.try_get("expected").during("read progress")?,
                 })
             }

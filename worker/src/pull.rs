@@ -342,7 +342,7 @@ async fn run_shard(
         Ok(Err(status)) => return Err(ShardError::Report(status)),
         Err(join_error) => return Err(ShardError::Scoring(join_error.to_string())),
     }
-    complete(client, identity, lease).await?;
+    complete(client, identity, lease, config.chunk_size).await?;
     tracing::info!(
         shard_id = lease.shard_id,
         predictions = sent,
@@ -357,6 +357,7 @@ async fn complete(
     client: &mut Client,
     identity: &Identity,
     lease: &pb::ShardLease,
+    chunk_size: usize,
 ) -> Result<(), ShardError> {
     let mut delay = Duration::from_millis(200);
     for _ in 0..8 {
@@ -365,6 +366,7 @@ async fn complete(
             incarnation: identity.incarnation,
             shard_id: lease.shard_id,
             epoch: lease.epoch,
+            provenance: Some(crate::runtime::provenance(&identity.device, chunk_size)),
         };
         match client.complete_shard(request).await {
             Ok(_) => return Ok(()),

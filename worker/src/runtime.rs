@@ -40,6 +40,36 @@ pub fn describe(device: &str) -> String {
     }
 }
 
+/// Where this worker computes a shard, sent with its completion: device, the libtorch version
+/// it was built against, CUDA availability (tch does not expose the CUDA runtime version, so
+/// `cuda_version` says `available (N devices)` or stays empty) and the batch (chunk) size.
+pub fn provenance(device: &str, batch_size: usize) -> pb::ShardProvenance {
+    let batch_size = u32::try_from(batch_size).unwrap_or(u32::MAX);
+    #[cfg(feature = "torch")]
+    {
+        let cuda_version = if crate::torch::cuda_available() {
+            format!("available ({} devices)", tch::Cuda::device_count())
+        } else {
+            String::new()
+        };
+        pb::ShardProvenance {
+            device: device.to_string(),
+            libtorch_version: crate::torch::LIBTORCH_VERSION.to_string(),
+            cuda_version,
+            batch_size,
+        }
+    }
+    #[cfg(not(feature = "torch"))]
+    {
+        pb::ShardProvenance {
+            device: device.to_string(),
+            libtorch_version: String::new(),
+            cuda_version: String::new(),
+            batch_size,
+        }
+    }
+}
+
 /// `device` is `cpu` or `cuda:N`; built-ins always run on the CPU.
 pub fn load_detector(spec: &pb::DetectorSpec, device: &str) -> LoadedDetector {
     match spec.kind.as_str() {

@@ -31,8 +31,7 @@ pub struct CompareArgs {
     /// Significance level of the Holm-corrected paired DeLong test.
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
-    /// Compare runs stamped partial (`--limit`) instead of refusing them. Runs are not stamped
-    /// partial in the store yet, so today every run counts as complete.
+    /// Compare runs stamped partial (`dfbench run --limit/--fraction`) instead of refusing them.
     #[arg(long)]
     pub allow_partial: bool,
 }
@@ -65,16 +64,18 @@ pub async fn execute(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let (baseline, baseline_predictions) = reporting::load(store.as_ref(), &baseline_id.0).await?;
     let (candidate, candidate_predictions) =
         reporting::load(store.as_ref(), &candidate_id.0).await?;
+    let baseline_partial = store.run_history(&baseline_id).await?.partial;
+    let candidate_partial = store.run_history(&candidate_id).await?.partial;
     let comparison = compare_runs(
         RunSide {
             run: &baseline,
             predictions: &baseline_predictions,
-            partial: false,
+            partial: baseline_partial,
         },
         RunSide {
             run: &candidate,
             predictions: &candidate_predictions,
-            partial: false,
+            partial: candidate_partial,
         },
         &options,
     );

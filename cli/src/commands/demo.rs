@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// The quickstart suite, compiled in so the demo works from any folder.
-const QUICKSTART: &str = include_str!("../../../benchmarks/suites/quickstart.toml");
+pub(crate) const QUICKSTART: &str = include_str!("../../../benchmarks/suites/quickstart.toml");
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -70,6 +70,11 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
         data_roots: Vec::new(),
         allow_missing: false,
         name,
+        tags: Vec::new(),
+        no_reuse: false,
+        limit: None,
+        fraction: None,
+        seed: 0,
         out: PathBuf::from("reports-out"),
         token: None,
     })

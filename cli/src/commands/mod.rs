@@ -8,11 +8,13 @@ pub mod datasets;
 pub mod demo;
 pub mod export;
 pub mod history;
+pub mod promote;
 pub mod report;
 pub mod run;
 pub mod runs;
 pub mod status;
 pub mod synth;
+pub mod verify;
 pub mod worker;
 
 /// Default embedded store: `./dfbench.db`.

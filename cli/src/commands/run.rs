@@ -36,6 +36,22 @@ pub struct RunArgs {
     /// Run name (default: the suite's name).
     #[arg(long, default_value = "")]
     pub name: String,
+    /// Tag the run (repeatable), e.g. --tag 2026-11-21; `tag:X` then names it.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Compute every prediction even when an identical one is stored (same detector and
+    /// dataset fingerprints, sample path, perturbation).
+    #[arg(long)]
+    pub no_reuse: bool,
+    /// Partial run: at most N samples per dataset, stratified by label (stamped partial).
+    #[arg(long, conflicts_with = "fraction")]
+    pub limit: Option<u64>,
+    /// Partial run: this fraction (0, 1] of each dataset, stratified by label.
+    #[arg(long)]
+    pub fraction: Option<f64>,
+    /// Seed of the partial-run sampling; the same seed picks the same files.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
     /// Reports go to OUT/<run-id>/.
     #[arg(long, default_value = "reports-out")]
     pub out: PathBuf,
@@ -62,6 +78,12 @@ pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
         name: args.name.clone(),
         data_roots: named_roots,
         allow_missing: args.allow_missing,
+        no_reuse: args.no_reuse,
+        tags: args.tags.clone(),
+        limit: args.limit.unwrap_or(0),
+        fraction: args.fraction.unwrap_or(0.0),
+        seed: args.seed,
+        excluded_workers: Vec::new(),
     };
     match &args.coordinator {
         Some(url) => run_remote(&args, url, request).await,
@@ -109,15 +131,19 @@ pub async fn connect(url: &str, token: Option<&str>) -> anyhow::Result<Client> {
     Ok(dfbench_worker::client::connect(url, token, Duration::from_secs(10)).await?)
 }
 
-async fn submit(client: &mut Client, request: SubmitRunRequest) -> anyhow::Result<String> {
+pub async fn submit(client: &mut Client, request: SubmitRunRequest) -> anyhow::Result<String> {
     let response = client
         .submit_run(request)
         .await
         .map_err(|status| anyhow::anyhow!("the coordinator refused the run: {}", status.message()))?
         .into_inner();
     eprintln!(
-        "run {}: {} samples in {} shards",
-        response.run_id, response.samples, response.shards
+        "run {}: {} samples in {} shards ({} predictions reused, {} shards need no model work)",
+        response.run_id,
+        response.samples,
+        response.shards,
+        response.predictions_reused,
+        response.shards_reused
     );
     Ok(response.run_id)
 }
@@ -187,9 +213,11 @@ async fn finish(
     let report = reporting::write(store, run_id, out).await?;
     println!("{}", report.leaderboard);
     println!(
-        "{} predictions, {} failed; report: {}",
+        "{} predictions, {} failed ({} reused, {} computed); report: {}",
         last.predictions,
         last.prediction_failures,
+        last.predictions_reused,
+        last.predictions - last.predictions_reused,
         report.folder.join("index.html").display()
     );
     Ok(status_code(&last.status))

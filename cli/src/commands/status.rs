@@ -2,7 +2,7 @@
 //! runs whose detectors no live worker can run.
 
 use super::{DEFAULT_DATABASE_URL, open_store};
-use dfbench_store::now_ms;
+use dfbench_store::{ProvenanceSummary, RunHistory, now_ms};
 use std::process::ExitCode;
 
 /// Workers seen within this window count as alive.
@@ -63,7 +63,7 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
         let end = run.finished_at_ms.unwrap_or(now);
         let seconds = ((end - run.created_at_ms).max(1)) as f64 / 1000.0;
         println!(
-            "run {} ({}): {}  shards {}/{} done, {} failed  predictions {}/{} ({} failed)  {:.1}/s",
+            "run {} ({}): {}  shards {}/{} done, {} failed  predictions {}/{} ({} failed)  {:.1} computed/s",
             run.id,
             run.name,
             run.status.as_str(),
@@ -73,8 +73,17 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
             progress.predictions,
             progress.predictions_expected,
             progress.prediction_failures,
-            progress.predictions as f64 / seconds
+            (progress.predictions - progress.predictions_reused) as f64 / seconds
         );
+        println!(
+            "  predictions {} reused, {} computed{}",
+            progress.predictions_reused,
+            progress.predictions - progress.predictions_reused,
+            history_label(&store.run_history(&run.id).await?)
+        );
+        for summary in store.shard_provenance(&run.id).await? {
+            println!("  {}", provenance_line(&summary));
+        }
         if let Some(error) = &progress.error {
             println!("  error: {error}");
         }
@@ -87,4 +96,52 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `  partial (limit=50 seed=0)  tags [a, b]  promoted`, empty for a plain run.
+pub fn history_label(history: &RunHistory) -> String {
+    let mut label = String::new();
+    if history.partial {
+        label.push_str(&format!(
+            "  partial ({})",
+            history.sampling.as_deref().unwrap_or("sampled")
+        ));
+    }
+    if !history.tags.is_empty() {
+        label.push_str(&format!("  tags [{}]", history.tags.join(", ")));
+    }
+    if history.promoted_at_ms.is_some() {
+        label.push_str("  promoted");
+    }
+    if !history.excluded_workers.is_empty() {
+        label.push_str(&format!(
+            "  excludes workers [{}]",
+            history.excluded_workers.join(", ")
+        ));
+    }
+    label
+}
+
+fn provenance_line(summary: &ProvenanceSummary) -> String {
+    if summary.worker_id.is_empty() {
+        return format!("{} shard(s) fully reused, no worker", summary.shards);
+    }
+    let provenance = &summary.provenance;
+    let or_none = |text: &str| {
+        if text.is_empty() {
+            "none".to_string()
+        } else {
+            text.to_string()
+        }
+    };
+    format!(
+        "{} shard(s) by {} in {} lease(s): device {}, libtorch {}, cuda {}, batch {}",
+        summary.shards,
+        summary.worker_id,
+        summary.leases,
+        or_none(&provenance.device),
+        or_none(&provenance.libtorch),
+        or_none(&provenance.cuda),
+        provenance.batch_size
+    )
 }

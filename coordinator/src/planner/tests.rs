@@ -90,6 +90,7 @@ fn request<'a>(
         name: "",
         dfbench_version: "test",
         now_ms: 0,
+        sampling: Default::default(),
     }
 }
 

@@ -17,14 +17,7 @@ use super::{check_size, probability};
 use crate::detector::{Detector, DetectorFailure};
 use dfbench_benchmarks::image_io::{RgbImage, center_crop, to_gray_f32};
 
-/// Larger images are centre-cropped to at most this side (pixels) before the statistic.
-pub const MAX_SIDE: u32 = 256;
-/// Logistic constants: ratio `CENTRE` maps to P(fake) = 0.5; `SCALE` is the ratio change per
-/// unit of logit.
-pub const CENTRE: f64 = -0.05;
-pub const SCALE: f64 = 0.03;
-/// Added to both mean absolute differences so flat images give ratio 0 instead of 0/0.
-const EPSILON: f64 = 1e-3;
+pub use dfbench_benchmarks::builtin_params::npr::*;
 
 pub struct Npr {
     name: String,
@@ -79,10 +72,7 @@ impl Detector for Npr {
     }
 
     fn fingerprint(&self) -> String {
-        format!(
-            "builtin:npr:v1:max_side={MAX_SIDE},trim_odd,ln(inside/across),eps={EPSILON},\
-             logit=({CENTRE}-ratio)/{SCALE}"
-        )
+        fingerprint()
     }
 
     fn score(&self, image: &RgbImage) -> Result<f64, DetectorFailure> {

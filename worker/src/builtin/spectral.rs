@@ -24,18 +24,7 @@ use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
 use std::sync::{Mutex, PoisonError};
 
-/// Side of the square centre crop analysed (pixels).
-pub const CROP: u32 = 128;
-/// Mid and high frequency bands of the profile, in cycles per pixel.
-pub const MID_BAND: (f64, f64) = (0.08, 0.20);
-pub const HIGH_BAND: (f64, f64) = (0.20, 0.28);
-/// Spikes are looked for from this radius (cycles per pixel) outwards, corners included.
-pub const PEAK_FROM: f64 = 0.2;
-/// Logistic constants (see the module documentation).
-pub const PEAK_CENTRE: f64 = 2.0;
-pub const PEAK_WEIGHT: f64 = 4.0;
-pub const HF_CENTRE: f64 = -0.55;
-pub const HF_WEIGHT: f64 = 1.0;
+pub use dfbench_benchmarks::builtin_params::spectral::*;
 
 /// The spectral features of one image.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,11 +144,7 @@ impl Detector for Spectral {
     }
 
     fn fingerprint(&self) -> String {
-        format!(
-            "builtin:spectral:v1:crop={CROP},hann,mid={:?},high={:?},peak_from={PEAK_FROM},\
-             logit={PEAK_WEIGHT}*(peak-{PEAK_CENTRE})+{HF_WEIGHT}*({HF_CENTRE}-hf)",
-            MID_BAND, HIGH_BAND
-        )
+        fingerprint()
     }
 
     fn score(&self, image: &RgbImage) -> Result<f64, DetectorFailure> {

@@ -4,6 +4,7 @@
 pub mod detector;
 pub mod perturb;
 pub mod report;
+mod reuse;
 mod scheduler;
 
 use std::process::ExitCode;
@@ -16,6 +17,8 @@ pub enum BenchCommand {
     Report(report::ReportBenchArgs),
     /// Cost of each perturbation per image vs PNG decode + detector preprocessing.
     Perturb(perturb::PerturbBenchArgs),
+    /// An unchanged suite run twice: first-run vs rerun wall time (target ≤ 2%).
+    Reuse(reuse::ReuseBenchArgs),
     /// Coordinator cycles/s and ingest/s with simulated workers vs the database's own rates.
     Scheduler(scheduler::SchedulerArgs),
 }
@@ -25,6 +28,7 @@ pub async fn execute(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Detector(args) => detector::execute(args).await,
         BenchCommand::Report(args) => report::execute(args).await,
         BenchCommand::Perturb(args) => perturb::execute(args).await,
+        BenchCommand::Reuse(args) => reuse::execute(args).await,
         BenchCommand::Scheduler(args) => scheduler::execute(args).await,
     }
 }

@@ -97,7 +97,7 @@ fn report(
     );
 }
 
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+pub(super) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("dfbench-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     Ok(dir)
@@ -248,6 +248,7 @@ async fn simulated_worker(
                 incarnation,
                 shard_id: lease.shard_id,
                 epoch: lease.epoch,
+                ..Default::default()
             })
             .await?;
     }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Nightly regression job: run a suite against a coordinator, compare it with the last good run,
+# and promote it when it passes. Cron or CI calls this once a night (see crontab.example and
+# github-actions.example.yml next to it).
+#
+# Needs: DFBENCH_COORDINATOR (http://host:50551), DFBENCH_DATABASE_URL (the coordinator's
+# database, read for reports and comparisons), DFBENCH_TOKEN when the coordinator requires one.
+# Optional: SUITE, NAME (run name; comparisons stay within it), TAG (default: today, UTC),
+# OUT (report folder), DATA_ROOT_ARGS (e.g. "--data-root rgb=/shared/rgb").
+#
+# Unchanged detectors and datasets are not recomputed: predictions with the same detector
+# fingerprint, dataset fingerprint, sample path and perturbation are reused from earlier runs,
+# so a night where nothing changed finishes in seconds.
+#
+# Exit: 0 passed (and promoted), 1 regression (candidate not promoted), 2 the comparison could
+# not be made (e.g. different dataset versions) or the run itself failed.
+set -euo pipefail
+
+: "${DFBENCH_COORDINATOR:?set DFBENCH_COORDINATOR to the coordinator URL}"
+: "${DFBENCH_DATABASE_URL:?set DFBENCH_DATABASE_URL to the coordinator database}"
+SUITE=${SUITE:-benchmarks/suites/quickstart.toml}
+NAME=${NAME:-nightly}
+TAG=${TAG:-$(date -u +%F)}
+OUT=${OUT:-reports-out/nightly}
+DFBENCH=${DFBENCH:-dfbench}
+export DFBENCH_COORDINATOR DFBENCH_DATABASE_URL
+
+# shellcheck disable=SC2086 # DATA_ROOT_ARGS is a list of flags
+if ! "$DFBENCH" run "$SUITE" --name "$NAME" --tag "$TAG" --out "$OUT" ${DATA_ROOT_ARGS:-}; then
+  echo "nightly: the run of $SUITE did not finish cleanly; nothing compared or promoted" >&2
+  exit 2
+fi
+candidate="tag:$TAG"
+
+# First night of this NAME: nothing to compare with yet, so the run becomes the baseline.
+if ! "$DFBENCH" runs --limit 1000 | awk -F'\t' -v name="$NAME" '$2 == name && /promoted/ { found = 1 } END { exit !found }'; then
+  echo "nightly: no promoted $NAME run yet; promoting $candidate as the first baseline"
+  "$DFBENCH" promote "$candidate"
+  exit 0
+fi
+
+set +e
+"$DFBENCH" compare --baseline "latest-good:$NAME" --candidate "$candidate"
+verdict=$?
+set -e
+case $verdict in
+  0)
+    "$DFBENCH" promote "$candidate"
+    echo "nightly: $candidate passed against latest-good:$NAME and is now latest-good"
+    ;;
+  1)
+    echo "nightly: $candidate regressed against latest-good:$NAME ; not promoted" >&2
+    ;;
+  *)
+    echo "nightly: $candidate could not be compared with latest-good:$NAME (exit $verdict); not promoted" >&2
+    verdict=2
+    ;;
+esac
+exit "$verdict"

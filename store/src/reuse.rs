@@ -1,0 +1,188 @@
+//! Prediction reuse at planning time (issue 7). A prediction is a fact about one file under one
+//! detector and one perturbation, so a new run copies every stored prediction whose
+//! (detector fingerprint, dataset fingerprint, sample path, perturbation) equal its own instead
+//! of recomputing it. The fingerprints carry identity: a torchscript detector's is sha256 of its
+//! weights + its preprocessing; a built-in's is made from the parameters that decide its scores
+//! (`dfbench_benchmarks::builtin_params`); a dataset's hashes its sorted manifest (paths, sizes,
+//! labels). A changed model file, preprocessing, perturbation or dataset never matches.
+//!
+//! What is reused: scores, and failures that are a property of the file and the detector
+//! (`decode_error`, `detector_error`, see [`REUSABLE_FAILURES`]). Never reused: failures of the
+//! infrastructure (`lease_expired`, `no_workers`, `worker_error`, `model_load_error`,
+//! `forward_error`, `file_unreadable`, `detector_unavailable`), which a new run should retry.
+//! Only predictions computed by their own run are sources (`reused_from IS NULL`), so each
+//! fact has one origin however many runs copied it. The source run's status does not matter:
+//! a stored prediction of a cancelled run is as true as one of a finished run.
+//!
+//! Everything happens in the transaction that creates the run, in bulk SQL: one
+//! `INSERT … SELECT` copies the rows, one query finds the (shard, detector) pairs still missing;
+//! shards with none are created `done` and never leased, shards missing only some detectors
+//! are leased with just those (`shards.detectors`).
+
+use crate::StoreError;
+use crate::model::DetectorRecord;
+
+/// Failure kinds that depend only on the file and the detector, so they are reused.
+pub const REUSABLE_FAILURES: &[&str] = &["decode_error", "detector_error"];
+
+/// Copies matching predictions of other runs into run `$1`'s shards, marked `reused_from`.
+pub(crate) const REUSE_PREDICTIONS: &str = "INSERT INTO predictions \
+     (run_id, detector, sample_id, perturbation, score, failure_kind, failure_message, \
+      detector_fingerprint, worker_id, shard_id, epoch, latency_us, reused_from) \
+     SELECT sh.run_id, d.name, s.id, sh.perturbation, p.score, p.failure_kind, p.failure_message, \
+            p.detector_fingerprint, p.worker_id, sh.id, 0, p.latency_us, p.run_id \
+     FROM shards sh \
+     JOIN run_detectors d ON d.run_id = sh.run_id \
+     JOIN shard_samples ss ON ss.shard_id = sh.id \
+     JOIN samples s ON s.id = ss.sample_id \
+     JOIN run_datasets nd ON nd.run_id = sh.run_id AND nd.name = s.dataset \
+     JOIN samples o ON o.rel_path = s.rel_path AND o.run_id <> sh.run_id \
+     JOIN run_datasets od ON od.run_id = o.run_id AND od.name = o.dataset \
+          AND od.fingerprint = nd.fingerprint \
+     JOIN predictions p ON p.sample_id = o.id AND p.perturbation = sh.perturbation \
+          AND p.detector_fingerprint = d.fingerprint \
+     WHERE sh.run_id = $1 AND d.fingerprint IS NOT NULL AND d.fingerprint <> '' \
+       AND p.reused_from IS NULL \
+       AND (p.failure_kind IS NULL OR p.failure_kind IN ('decode_error', 'detector_error')) \
+     ON CONFLICT DO NOTHING";
+
+/// (shard, detector) pairs of run `$1` with at least one sample still without a prediction.
+pub(crate) const MISSING_SHARD_DETECTORS: &str = "SELECT sh.id AS shard_id, d.name AS detector \
+     FROM shards sh JOIN run_detectors d ON d.run_id = sh.run_id \
+     WHERE sh.run_id = $1 AND EXISTS (SELECT 1 FROM shard_samples ss WHERE ss.shard_id = sh.id \
+       AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = sh.run_id \
+         AND p.detector = d.name AND p.sample_id = ss.sample_id AND p.perturbation = sh.perturbation)) \
+     ORDER BY sh.id, d.name";
+
+/// The detectors a leased shard must run: all of the run's, or the subset stored at planning.
+pub(crate) fn shard_detectors(
+    all: &[DetectorRecord],
+    subset: Option<&str>,
+) -> Result<Vec<DetectorRecord>, StoreError> {
+    let Some(subset) = subset else {
+        return Ok(all.to_vec());
+    };
+    let names: Vec<String> = serde_json::from_str(subset).map_err(|error| StoreError::Corrupt {
+        what: format!("shards.detectors `{subset}`: {error}"),
+    })?;
+    Ok(all
+        .iter()
+        .filter(|detector| names.contains(&detector.name))
+        .cloned()
+        .collect())
+}
+
+/// After a run's rows are inserted (same transaction): stores its history columns and tags,
+/// copies reusable predictions, marks fully reused shards done, narrows partly reused shards
+/// to their missing detectors, and finishes the run when nothing is left. Evaluates to a
+/// [`crate::CreatedRun`].
+macro_rules! plan_history {
+    ($executor:expr, $plan:expr, $options:expr) => {{
+        use sqlx::Row;
+        use $crate::error::QueryContext;
+        let run_id = &$plan.run.id.0;
+        sqlx::query("UPDATE runs SET partial = $2, sampling = $3 WHERE id = $1")
+            .bind(run_id)
+            .bind(i64::from($options.partial.is_some()))
+            .bind(&$options.partial)
+            .execute(&mut *$executor)
+            .await
+            .during("store the run's history columns")?;
+        for worker_id in &$options.excluded_workers {
+            sqlx::query(
+                "INSERT INTO run_excluded_workers (run_id, worker_id) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(run_id)
+            .bind(worker_id)
+            .execute(&mut *$executor)
+            .await
+            .during("exclude a worker from the run")?;
+        }
+        for tag in &$options.tags {
+            sqlx::query(
+                "INSERT INTO run_tags (run_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(run_id)
+            .bind(tag)
+            .execute(&mut *$executor)
+            .await
+            .during("tag the run")?;
+        }
+        let mut created = $crate::CreatedRun::default();
+        if $options.reuse_predictions {
+            created.reused = sqlx::query($crate::reuse::REUSE_PREDICTIONS)
+                .bind(run_id)
+                .execute(&mut *$executor)
+                .await
+                .during("reuse stored predictions")?
+                .rows_affected() as i64;
+        }
+        if created.reused > 0 {
+            let rows = sqlx::query($crate::reuse::MISSING_SHARD_DETECTORS)
+                .bind(run_id)
+                .fetch_all(&mut *$executor)
+                .await
+                .during("find shards with missing predictions")?;
+            let mut missing: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+            for row in &rows {
+                missing
+                    .entry(row.try_get("shard_id").during("read missing detectors")?)
+                    .or_default()
+                    .push(row.try_get("detector").during("read missing detectors")?);
+            }
+            let shard_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM shards WHERE run_id = $1")
+                .bind(run_id)
+                .fetch_all(&mut *$executor)
+                .await
+                .during("read the run's shards")?;
+            for shard_id in shard_ids {
+                match missing.get(&shard_id) {
+                    None => {
+                        sqlx::query("UPDATE shards SET state = 'done' WHERE id = $1")
+                            .bind(shard_id)
+                            .execute(&mut *$executor)
+                            .await
+                            .during("mark a reused shard done")?;
+                        created.shards_done += 1;
+                    }
+                    Some(detectors) if detectors.len() < $plan.detectors.len() => {
+                        let subset = serde_json::to_string(detectors).unwrap_or_default();
+                        sqlx::query("UPDATE shards SET detectors = $2 WHERE id = $1")
+                            .bind(shard_id)
+                            .bind(subset)
+                            .execute(&mut *$executor)
+                            .await
+                            .during("narrow a shard to its missing detectors")?;
+                    }
+                    Some(_) => {}
+                }
+            }
+            created.finished = sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
+                .bind(run_id)
+                .bind($plan.run.created_at_ms)
+                .execute(&mut *$executor)
+                .await
+                .during("finish a fully reused run")?
+                .rows_affected()
+                > 0;
+        }
+        created
+    }};
+}
+pub(crate) use plan_history;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reuse_sql_names_exactly_the_reusable_failures() {
+        let listed: Vec<String> = REUSABLE_FAILURES
+            .iter()
+            .map(|kind| format!("'{kind}'"))
+            .collect();
+        let clause = format!("p.failure_kind IN ({})", listed.join(", "));
+        assert!(REUSE_PREDICTIONS.contains(&clause), "{clause}");
+    }
+}

@@ -1,0 +1,415 @@
+//! Run history in the store against real databases (SQLite in a temp folder, PostgreSQL when
+//! `DATABASE_URL` is set): prediction reuse at planning, shards narrowed to missing detectors,
+//! tags / partial / promotion lookups, worker exclusion and shard provenance.
+
+use dfbench_benchmarks::{Label, Sample};
+use dfbench_store::testing::fresh_postgres_url;
+use dfbench_store::*;
+use std::sync::Arc;
+
+const PATHS: [&str; 4] = [
+    "0_real/p0.png",
+    "0_real/p1.png",
+    "1_fake/p2.png",
+    "1_fake/p3.png",
+];
+
+/// A run over `PATHS` in two shards with detectors `a` and `b` of the given fingerprints.
+fn history_plan(
+    run_id: &str,
+    created_at_ms: i64,
+    fingerprint_b: &str,
+    dataset_version: &str,
+) -> RunPlan {
+    let samples = PATHS
+        .iter()
+        .map(|path| Sample {
+            dataset: "set".into(),
+            subset: "s".into(),
+            rel_path: (*path).into(),
+            label: if path.starts_with("0_") {
+                Label::Real
+            } else {
+                Label::Fake
+            },
+            label_group: "g".into(),
+            method: "m".into(),
+            split: "test".into(),
+            compression: "raw".into(),
+            video_key: format!("set/{path}"),
+            frame_index: None,
+        })
+        .collect();
+    let detector = |name: &str, fingerprint: &str| DetectorRecord {
+        name: name.into(),
+        kind: "builtin".into(),
+        builtin: "spectral".into(),
+        card: None,
+        fingerprint: Some(fingerprint.into()),
+    };
+    let shard = |sample_indices: Vec<usize>| PlannedShard {
+        dataset: "set".into(),
+        perturbation: "jpeg:75".into(),
+        sample_indices,
+    };
+    RunPlan {
+        run: RunRecord {
+            id: RunId(run_id.into()),
+            name: "nightly".into(),
+            suite_name: "history".into(),
+            suite_toml: String::new(),
+            suite_hash: "h".into(),
+            data_root: "/".into(),
+            dfbench_version: "0".into(),
+            status: RunStatus::Running,
+            error: None,
+            created_at_ms,
+            finished_at_ms: None,
+            needs_torch: false,
+        },
+        datasets: vec![DatasetRecord {
+            name: "set".into(),
+            format: "cnnspot".into(),
+            root: "/data".into(),
+            fingerprint: dataset_version.into(),
+            samples: PATHS.len() as i64,
+        }],
+        detectors: vec![detector("a", "fa"), detector("b", fingerprint_b)],
+        samples,
+        shards: vec![shard(vec![0, 1]), shard(vec![2, 3])],
+        max_attempts: 2,
+        max_losses: 2,
+    }
+}
+
+fn reuse() -> PlanOptions {
+    PlanOptions {
+        reuse_predictions: true,
+        ..Default::default()
+    }
+}
+
+/// Leases the next shard as `worker`, reports `outcome(path, detector)` for each of the
+/// shard's (sample, detector) pairs, records provenance and completes it.
+async fn compute_next_shard(
+    store: &dyn Store,
+    worker: &str,
+    now: i64,
+    outcome: impl Fn(&str, &str) -> Outcome,
+) -> ShardAssignment {
+    let owner = LeaseOwner {
+        worker_id: worker.into(),
+        incarnation: 1,
+    };
+    let assignment = store
+        .acquire_shard(&owner, now, 60_000)
+        .await
+        .expect("acquire")
+        .expect("a ready shard");
+    let mut predictions = Vec::new();
+    for (sample_id, path) in &assignment.samples {
+        for detector in &assignment.detectors {
+            predictions.push(NewPrediction {
+                sample_id: sample_id.clone(),
+                detector: detector.name.clone(),
+                detector_fingerprint: detector.fingerprint.clone().unwrap_or_default(),
+                outcome: outcome(path, &detector.name),
+                latency_us: 5,
+            });
+        }
+    }
+    let lease = LeaseRef {
+        shard_id: assignment.shard_id.clone(),
+        epoch: assignment.epoch.clone(),
+        owner,
+    };
+    store
+        .ingest_predictions(&lease, &predictions)
+        .await
+        .expect("ingest");
+    let provenance = ShardProvenance {
+        device: "cpu".into(),
+        libtorch: String::new(),
+        cuda: String::new(),
+        batch_size: 32,
+    };
+    store
+        .record_shard_provenance(&lease, &provenance)
+        .await
+        .expect("provenance");
+    store.complete_shard(&lease, now).await.expect("complete");
+    assignment
+}
+
+fn first_run_outcome(path: &str, detector: &str) -> Outcome {
+    let failure = |kind: &str| Outcome::Failure {
+        kind: kind.into(),
+        message: "m".into(),
+    };
+    match (path, detector) {
+        ("1_fake/p2.png", "a") => failure("decode_error"),
+        ("1_fake/p3.png", "b") => failure("forward_error"),
+        _ => Outcome::Score(if path.starts_with("1_") { 0.75 } else { 0.25 }),
+    }
+}
+
+async fn exercise(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let t0 = 1_000_000;
+
+    // First run: nothing to reuse, both shards computed by alice.
+    let created = store
+        .create_run_with(
+            &history_plan("r-a", t0, "fb", "v1"),
+            &PlanOptions {
+                tags: vec!["first".into()],
+                ..reuse()
+            },
+        )
+        .await
+        .expect("create r-a");
+    assert_eq!(created, CreatedRun::default());
+    for _ in 0..2 {
+        compute_next_shard(store, "alice", t0, first_run_outcome).await;
+    }
+    let run_a = RunId("r-a".into());
+    assert_eq!(
+        store.run_progress(&run_a).await.expect("progress").status,
+        "done"
+    );
+
+    // Unchanged rerun: 7 of 8 predictions reused (the forward_error is retried); the first
+    // shard is done at once, the second is leased with detector b only.
+    let created = store
+        .create_run_with(&history_plan("r-b", t0 + 1, "fb", "v1"), &reuse())
+        .await
+        .expect("create r-b");
+    assert_eq!(
+        created,
+        CreatedRun {
+            reused: 7,
+            shards_done: 1,
+            finished: false
+        }
+    );
+    let run_b = RunId("r-b".into());
+    let progress = store.run_progress(&run_b).await.expect("progress");
+    assert_eq!((progress.predictions, progress.predictions_reused), (7, 7));
+    assert_eq!(
+        progress.prediction_failures, 1,
+        "the decode_error is reused"
+    );
+    let narrowed = compute_next_shard(store, "bob", t0 + 1, |_, _| Outcome::Score(0.5)).await;
+    let names: Vec<&str> = narrowed.detectors.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["b"]);
+    let progress = store.run_progress(&run_b).await.expect("progress");
+    assert_eq!(
+        (progress.status.as_str(), progress.predictions),
+        ("done", 8)
+    );
+    let b_scores: Vec<(String, Option<f64>)> = store
+        .predictions(&run_b)
+        .await
+        .expect("predictions")
+        .into_iter()
+        .filter(|row| row.detector == "b")
+        .map(|row| (row.rel_path, row.score))
+        .collect();
+    assert_eq!(
+        b_scores[2..],
+        [
+            ("1_fake/p2.png".to_string(), Some(0.75)),
+            ("1_fake/p3.png".to_string(), Some(0.5))
+        ],
+        "the reused score stays, the retried one is new"
+    );
+    let provenance = store.shard_provenance(&run_b).await.expect("provenance");
+    assert_eq!(provenance.len(), 2, "{provenance:?}");
+    assert_eq!(
+        (
+            provenance[0].worker_id.as_str(),
+            provenance[0].shards,
+            provenance[0].leases
+        ),
+        ("", 1, 0)
+    );
+    assert_eq!(
+        (
+            provenance[1].worker_id.as_str(),
+            provenance[1].provenance.batch_size
+        ),
+        ("bob", 32)
+    );
+
+    // A third unchanged run needs no model work at all: done at submit, never leased.
+    let created = store
+        .create_run_with(&history_plan("r-c", t0 + 2, "fb", "v1"), &reuse())
+        .await
+        .expect("create r-c");
+    assert_eq!(
+        (created.reused, created.shards_done, created.finished),
+        (8, 2, true)
+    );
+    let idle = LeaseOwner {
+        worker_id: "carol".into(),
+        incarnation: 1,
+    };
+    assert!(
+        store
+            .acquire_shard(&idle, t0 + 2, 60_000)
+            .await
+            .expect("acquire")
+            .is_none()
+    );
+
+    // A changed detector b, a changed dataset version, or --no-reuse recompute.
+    let created = store
+        .create_run_with(&history_plan("r-d", t0 + 3, "fb-new", "v1"), &reuse())
+        .await
+        .expect("create r-d");
+    assert_eq!(
+        (created.reused, created.shards_done),
+        (4, 0),
+        "only a is reused"
+    );
+    let changed = compute_next_shard(store, "alice", t0 + 3, |_, _| Outcome::Score(0.5)).await;
+    assert_eq!(changed.detectors.len(), 1);
+    assert_eq!(changed.detectors[0].name, "b");
+    store
+        .cancel_run(&RunId("r-d".into()), t0 + 3)
+        .await
+        .expect("cancel");
+    for (run_id, fingerprint_b, version, options) in [
+        ("r-e", "fb", "v2", reuse()),
+        ("r-f", "fb", "v1", PlanOptions::default()),
+    ] {
+        let created = store
+            .create_run_with(
+                &history_plan(run_id, t0 + 4, fingerprint_b, version),
+                &options,
+            )
+            .await
+            .expect("create");
+        assert_eq!(created.reused, 0, "{run_id}");
+        store
+            .cancel_run(&RunId(run_id.into()), t0 + 4)
+            .await
+            .expect("cancel");
+    }
+
+    // Excluded workers never lease the run's shards; ids are matched exactly (`_` is no wildcard).
+    store
+        .create_run_with(
+            &history_plan("r-g", t0 + 5, "fb", "v1"),
+            &PlanOptions {
+                excluded_workers: vec!["alice".into(), "carolX1".into()],
+                partial: Some("limit=4 seed=0".into()),
+                tags: vec!["verify".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("create r-g");
+    let alice = LeaseOwner {
+        worker_id: "alice".into(),
+        incarnation: 1,
+    };
+    assert!(
+        store
+            .acquire_shard(&alice, t0 + 5, 60_000)
+            .await
+            .expect("acquire")
+            .is_none()
+    );
+    compute_next_shard(store, "carol_1", t0 + 5, |_, _| Outcome::Score(0.5)).await;
+    compute_next_shard(store, "carol_1", t0 + 5, |_, _| Outcome::Score(0.5)).await;
+    let history = store
+        .run_history(&RunId("r-g".into()))
+        .await
+        .expect("history");
+    assert_eq!(
+        history,
+        RunHistory {
+            partial: true,
+            sampling: Some("limit=4 seed=0".into()),
+            promoted_at_ms: None,
+            tags: vec!["verify".into()],
+            excluded_workers: vec!["alice".into(), "carolX1".into()],
+        }
+    );
+
+    // Lookups: `latest` skips partial and unfinished runs; promotion refuses them.
+    let find = |filter: RunFilter| async move {
+        store
+            .find_runs(&RunFilter {
+                limit: 10,
+                ..filter
+            })
+            .await
+            .expect("find")
+            .into_iter()
+            .map(|run| run.id.0)
+            .collect::<Vec<_>>()
+    };
+    let complete = RunFilter {
+        complete_only: true,
+        ..Default::default()
+    };
+    assert_eq!(find(complete.clone()).await, ["r-c", "r-b", "r-a"]);
+    let tagged = RunFilter {
+        tag: Some("first".into()),
+        ..Default::default()
+    };
+    assert_eq!(find(tagged).await, ["r-a"]);
+    let prefix = RunFilter {
+        id_prefix: Some("r-".into()),
+        name: Some("nightly".into()),
+        ..Default::default()
+    };
+    assert_eq!(find(prefix).await.len(), 7);
+    let partial = store.promote_run(&RunId("r-g".into()), t0).await;
+    assert!(
+        matches!(partial, Err(StoreError::NotPromotable { .. })),
+        "{partial:?}"
+    );
+    let cancelled = store.promote_run(&RunId("r-d".into()), t0).await;
+    assert!(
+        matches!(cancelled, Err(StoreError::NotPromotable { .. })),
+        "{cancelled:?}"
+    );
+    store
+        .promote_run(&RunId("r-b".into()), t0 + 10)
+        .await
+        .expect("promote r-b");
+    store
+        .promote_run(&run_a, t0 + 11)
+        .await
+        .expect("promote r-a");
+    let promoted = RunFilter {
+        promoted_only: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        find(promoted).await,
+        ["r-a", "r-b"],
+        "newest promotion first"
+    );
+}
+
+#[tokio::test]
+async fn history_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("history.db").display());
+    exercise(open_store(&url).await.expect("open")).await;
+}
+
+#[tokio::test]
+async fn history_on_postgres() {
+    let Some(url) = fresh_postgres_url("history_on_postgres")
+        .await
+        .expect("postgres")
+    else {
+        return;
+    };
+    exercise(open_store(&url).await.expect("open")).await;
+}
