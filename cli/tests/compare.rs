@@ -162,12 +162,21 @@ async fn compare_exit_codes_and_history_charts(url: &str, dir: &Path) {
     // An unknown reference is an error naming it.
     let unknown = compare(url, &dir.join("unknown"), "nope", "latest");
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no run matches nope"));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("`nope` names no run"),
+        "{}",
+        describe(&unknown)
+    );
     let ambiguous = compare(url, &dir.join("ambiguous"), "b", "latest");
     assert_eq!(ambiguous.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&ambiguous.stderr)
-            .contains("run prefix b is ambiguous: it matches bad-0003, base-0001"),
+        [
+            "`b` is ambiguous: several runs whose id starts with `b`",
+            "bad-0003",
+            "base-0001"
+        ]
+        .iter()
+        .all(|part| String::from_utf8_lossy(&ambiguous.stderr).contains(part)),
         "{}",
         describe(&ambiguous)
     );
