@@ -24,6 +24,33 @@ pub(crate) const FINISH_RUN_IF_COMPLETE: &str = "UPDATE runs SET status = 'done'
      WHERE id = $1 AND status = 'running' \
      AND NOT EXISTS (SELECT 1 FROM shards WHERE run_id = $1 AND state IN ('ready', 'leased'))";
 
+/// Takes the run's row lock (a no-op write, valid in both dialects) before the completion check.
+/// Without it, on Postgres (READ COMMITTED) the last two shards of a run can end in concurrent
+/// transactions that each still see the other shard as leased, so neither finishes the run and
+/// it stays `running` forever. With it, whichever takes the lock second runs its check in a new
+/// statement after the first has committed, and sees every shard ended. SQLite serialises
+/// writers anyway.
+pub(crate) const LOCK_RUN: &str = "UPDATE runs SET status = status WHERE id = $1";
+
+/// Finishes the run of a shard that just ended when no shard of it is ready or leased any more
+/// (see `LOCK_RUN` for why the lock comes first).
+macro_rules! finish_run_if_complete {
+    ($executor:expr, $run_id:expr, $now_ms:expr) => {{
+        sqlx::query($crate::sql_impl::LOCK_RUN)
+            .bind($run_id)
+            .execute(&mut *$executor)
+            .await
+            .during("lock the run")?;
+        sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
+            .bind($run_id)
+            .bind($now_ms)
+            .execute(&mut *$executor)
+            .await
+            .during("finish run")?
+    }};
+}
+pub(crate) use finish_run_if_complete;
+
 /// Records a failure for every (sample, detector) pair of a shard that has no prediction yet.
 pub(crate) const FILL_MISSING_AS_FAILED: &str = "INSERT INTO predictions \
      (run_id, detector, sample_id, perturbation, score, failure_kind, failure_message, \
@@ -284,12 +311,7 @@ macro_rules! give_back {
                 .execute(&mut *$executor)
                 .await
                 .during("record the failed shard's predictions as failures")?;
-            sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
-                .bind($run_id)
-                .bind($now_ms)
-                .execute(&mut *$executor)
-                .await
-                .during("finish run")?;
+            $crate::sql_impl::finish_run_if_complete!($executor, $run_id, $now_ms);
         }
     }};
 }
@@ -616,12 +638,7 @@ macro_rules! impl_sql_store {
                 .execute(&mut *tx)
                 .await
                 .during("mark shard done")?;
-                sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
-                    .bind(&run_id)
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await
-                    .during("finish run")?;
+                $crate::sql_impl::finish_run_if_complete!(tx, &run_id, now_ms);
                 tx.commit().await.during("commit shard completion")?;
                 Ok(())
             }

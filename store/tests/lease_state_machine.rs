@@ -497,3 +497,51 @@ async fn postgres_failures_capabilities_and_stalls() {
     };
     exercise_failures_capabilities_and_stalls(open_store(&url).await.expect("open")).await;
 }
+
+/// The last two shards of a run completed at the same moment by two workers must still finish
+/// the run. On Postgres (READ COMMITTED) each completion used to see the other shard as leased,
+/// so neither marked the run done and it stayed `running` forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_concurrent_last_completions_finish_the_run() {
+    let Some(url) = fresh_postgres_url("postgres_concurrent_last_completions")
+        .await
+        .expect("postgres")
+    else {
+        return;
+    };
+    let store = open_store(&url).await.expect("open postgres");
+    let (alice, bob) = (owner("alice", 1), owner("bob", 2));
+    for round in 0..40 {
+        let run_id = format!("race-{round}");
+        let now = 1_000_000 + round;
+        store
+            .create_run(&plan(&run_id, now))
+            .await
+            .expect("create run");
+        let mut leases = Vec::new();
+        for who in [&alice, &bob] {
+            let assignment = store
+                .acquire_shard(who, now, 60_000)
+                .await
+                .expect("acquire")
+                .expect("a shard for each worker");
+            let lease = lease_of(&assignment, who);
+            store
+                .ingest_predictions(&lease, &scores(&assignment))
+                .await
+                .expect("ingest");
+            leases.push(lease);
+        }
+        let (a, b) = tokio::join!(
+            store.complete_shard(&leases[0], now),
+            store.complete_shard(&leases[1], now)
+        );
+        a.expect("complete first");
+        b.expect("complete second");
+        let progress = store
+            .run_progress(&RunId(run_id.clone()))
+            .await
+            .expect("progress");
+        assert_eq!(progress.status, "done", "round {round}: {progress:?}");
+    }
+}
