@@ -45,6 +45,8 @@ pub(super) fn to_planes(image: &RgbImage) -> Planes {
     let full_width = blue.width * 2;
     let mut cb = vec![vec![0i32; full_width]; 2];
     let mut cr = vec![vec![0i32; full_width]; 2];
+    // One row's red, green and blue, apart: the conversion then runs over plain arrays.
+    let mut channels = vec![vec![0i32; width]; 3];
     let pixels = image.as_raw();
     for chroma_row in 0..chroma_rows {
         for half in 0..2 {
@@ -52,14 +54,23 @@ pub(super) fn to_planes(image: &RgbImage) -> Planes {
             let rgb = &pixels[y * width * 3..(y + 1) * width * 3];
             let luma_row = &mut luma.data[y * luma.width..(y + 1) * luma.width];
             let (cb_row, cr_row) = (&mut cb[half], &mut cr[half]);
-            for (x, pixel) in rgb.chunks_exact(3).enumerate() {
-                let [r, g, b] = [0, 1, 2].map(|i| i32::from(pixel[i]));
-                luma_row[x] =
-                    ((FIX_0_29900 * r + FIX_0_58700 * g + FIX_0_11400 * b + ONE_HALF) >> 16) as u8;
-                cb_row[x] =
-                    (-FIX_0_16874 * r - FIX_0_33126 * g + FIX_0_50000 * b + CHROMA_OFFSET) >> 16;
-                cr_row[x] =
-                    (FIX_0_50000 * r - FIX_0_41869 * g - FIX_0_08131 * b + CHROMA_OFFSET) >> 16;
+            let [red_row, green_row, blue_row] = &mut channels[..] else {
+                unreachable!("three channels")
+            };
+            let apart = red_row
+                .iter_mut()
+                .zip(green_row.iter_mut().zip(blue_row.iter_mut()));
+            for (pixel, (r, (g, b))) in rgb.chunks_exact(3).zip(apart) {
+                (*r, *g, *b) = (pixel[0].into(), pixel[1].into(), pixel[2].into());
+            }
+            let converted = luma_row
+                .iter_mut()
+                .zip(cb_row.iter_mut().zip(cr_row.iter_mut()));
+            let rgb = red_row.iter().zip(green_row.iter().zip(blue_row.iter()));
+            for ((l, (cb, cr)), (&r, (&g, &b))) in converted.zip(rgb) {
+                *l = ((FIX_0_29900 * r + FIX_0_58700 * g + FIX_0_11400 * b + ONE_HALF) >> 16) as u8;
+                *cb = (-FIX_0_16874 * r - FIX_0_33126 * g + FIX_0_50000 * b + CHROMA_OFFSET) >> 16;
+                *cr = (FIX_0_50000 * r - FIX_0_41869 * g - FIX_0_08131 * b + CHROMA_OFFSET) >> 16;
             }
             extend_right(luma_row, width);
             extend_right(cb_row, width);
@@ -93,8 +104,10 @@ fn extend_right<T: Copy>(row: &mut [T], used: usize) {
 pub(super) fn to_rgb(planes: &Planes, width: usize, height: usize) -> RgbImage {
     let (chroma_width, chroma_rows) = (width.div_ceil(2), height.div_ceil(2));
     let mut out = vec![0u8; width * height * 3];
-    let mut column_sums = [vec![0i32; chroma_width], vec![0i32; chroma_width]];
+    // Column sums with the first and last repeated on either side.
+    let mut column_sums = [vec![0i32; chroma_width + 2], vec![0i32; chroma_width + 2]];
     let mut upsampled = [vec![0i32; chroma_width * 2], vec![0i32; chroma_width * 2]];
+    let mut converted = vec![vec![0u8; width]; 3];
     for (y, rgb) in out.chunks_exact_mut(width * 3).enumerate() {
         let row = y / 2;
         let neighbour = match y % 2 {
@@ -107,26 +120,39 @@ pub(super) fn to_rgb(planes: &Planes, width: usize, height: usize) -> RgbImage {
         {
             let near = &plane.data[row * plane.width..][..chroma_width];
             let far = &plane.data[neighbour * plane.width..][..chroma_width];
-            for ((sum, &near), &far) in sums.iter_mut().zip(near).zip(far) {
+            for ((sum, &near), &far) in sums[1..=chroma_width].iter_mut().zip(near).zip(far) {
                 *sum = 3 * i32::from(near) + i32::from(far);
             }
-            for x in 0..chroma_width {
-                let left = sums[x.saturating_sub(1)];
-                let right = sums[(x + 1).min(chroma_width - 1)];
-                up[2 * x] = (3 * sums[x] + left + 8) >> 4;
-                up[2 * x + 1] = (3 * sums[x] + right + 7) >> 4;
+            sums[0] = sums[1];
+            sums[chroma_width + 1] = sums[chroma_width];
+            let (left, centre, right) = (&sums[..], &sums[1..], &sums[2..]);
+            let neighbours = left.iter().zip(centre.iter().zip(right));
+            for (pair, (&left, (&centre, &right))) in up.chunks_exact_mut(2).zip(neighbours) {
+                pair[0] = (3 * centre + left + 8) >> 4;
+                pair[1] = (3 * centre + right + 7) >> 4;
             }
         }
         let luma = &planes.luma.data[y * planes.luma.width..][..width];
         let [blue, red] = &upsampled;
-        for (x, pixel) in rgb.chunks_exact_mut(3).enumerate() {
-            let (l, cb, cr) = (i32::from(luma[x]), blue[x] - 128, red[x] - 128);
+        let [red_out, green_out, blue_out] = &mut converted[..] else {
+            unreachable!("three channels")
+        };
+        let outputs = red_out
+            .iter_mut()
+            .zip(green_out.iter_mut().zip(blue_out.iter_mut()));
+        let inputs = luma.iter().zip(blue.iter().zip(red));
+        for ((r_out, (g_out, b_out)), (&l, (&cb, &cr))) in outputs.zip(inputs) {
+            let (l, cb, cr) = (i32::from(l), cb - 128, cr - 128);
             let r = l + ((FIX_1_40200 * cr + ONE_HALF) >> 16);
             let g = l + ((-FIX_0_34414 * cb - FIX_0_71414 * cr + ONE_HALF) >> 16);
             let b = l + ((FIX_1_77200 * cb + ONE_HALF) >> 16);
-            pixel[0] = r.clamp(0, 255) as u8;
-            pixel[1] = g.clamp(0, 255) as u8;
-            pixel[2] = b.clamp(0, 255) as u8;
+            *r_out = r.clamp(0, 255) as u8;
+            *g_out = g.clamp(0, 255) as u8;
+            *b_out = b.clamp(0, 255) as u8;
+        }
+        let apart = red_out.iter().zip(green_out.iter().zip(blue_out.iter()));
+        for (pixel, (&r, (&g, &b))) in rgb.chunks_exact_mut(3).zip(apart) {
+            pixel.copy_from_slice(&[r, g, b]);
         }
     }
     RgbImage::from_raw(width as u32, height as u32, out).unwrap_or_default()

@@ -5,13 +5,20 @@
 //! SIMD code saturates). Pillow encodes and decodes with exactly these by default.
 //!
 //! Integer arithmetic is exact, so the result is the same on every CPU whatever the compiler
-//! vectorises. Each 1-D pass runs 8 transforms at once: a [`Lanes`] holds the same element of
-//! 8 rows (or columns), so every operation is a plain loop over 8 lanes.
+//! vectorises. Blocks go through in strips of [`BLOCKS`] side by side and each pass is one loop
+//! over the strip's 1-D transforms ("lanes"), which the compiler turns into vector code.
 
-/// Element k of 8 independent 1-D transforms.
-type Lanes = [i32; 8];
-/// 8 such elements: `block[k][lane]`.
-type Block = [Lanes; 8];
+/// Blocks transformed together.
+pub(super) const BLOCKS: usize = 8;
+/// 1-D transforms per pass: 8 rows (or columns) of every block of a strip.
+const LANES: usize = BLOCKS * 8;
+/// `strip[k][lane]`: element k of each of LANES independent 1-D transforms; lane
+/// `8 × block + i` is row (or column) i of that block.
+type Strip = [[i32; LANES]; 8];
+/// One value inside a 1-D transform (the butterflies below are written once for it).
+type Lanes = i32;
+/// The 8 elements of one 1-D transform.
+type Block = [i32; 8];
 
 const CONST_BITS: u32 = 13;
 const PASS1_BITS: u32 = 2;
@@ -31,35 +38,22 @@ const FIX_3_072711026: i32 = 25172;
 
 #[inline(always)]
 fn each(a: Lanes, f: impl Fn(i32) -> i32) -> Lanes {
-    let mut out = [0; 8];
-    for lane in 0..8 {
-        out[lane] = f(a[lane]);
-    }
-    out
-}
-
-#[inline(always)]
-fn zip(a: Lanes, b: Lanes, f: impl Fn(i32, i32) -> i32) -> Lanes {
-    let mut out = [0; 8];
-    for lane in 0..8 {
-        out[lane] = f(a[lane], b[lane]);
-    }
-    out
+    f(a)
 }
 
 #[inline(always)]
 fn add(a: Lanes, b: Lanes) -> Lanes {
-    zip(a, b, |a, b| a + b)
+    a + b
 }
 
 #[inline(always)]
 fn sub(a: Lanes, b: Lanes) -> Lanes {
-    zip(a, b, |a, b| a - b)
+    a - b
 }
 
 #[inline(always)]
 fn mul(a: Lanes, constant: i32) -> Lanes {
-    each(a, |a| a * constant)
+    a * constant
 }
 
 /// libjpeg's `DESCALE`: divide by 2ⁿ rounding half up.
@@ -146,88 +140,123 @@ fn inverse_pass(d: &Block, shift: u32) -> Block {
     ]
 }
 
+/// One pass over a strip: `transform` applied to every lane.
 #[inline(always)]
-fn transpose(block: &Block) -> Block {
-    let mut out = [[0; 8]; 8];
-    for (row, values) in block.iter().enumerate() {
-        for (column, &value) in values.iter().enumerate() {
-            out[column][row] = value;
+fn pass(input: &Strip, output: &mut Strip, transform: impl Fn(&Block) -> Block) {
+    for lane in 0..LANES {
+        let mut values = [0; 8];
+        for (value, row) in values.iter_mut().zip(input) {
+            *value = row[lane];
+        }
+        for (row, value) in output.iter_mut().zip(transform(&values)) {
+            row[lane] = value;
         }
     }
-    out
 }
 
-/// One quantisation table prepared for the round trip, in natural (row-major) order.
+/// Every block of the strip transposed: rows become columns.
+#[inline(always)]
+fn transpose(input: &Strip, output: &mut Strip) {
+    for block in 0..BLOCKS {
+        for (row, values) in input.iter().enumerate() {
+            for column in 0..8 {
+                output[column][block * 8 + row] = values[block * 8 + column];
+            }
+        }
+    }
+}
+
+/// One quantisation table prepared for the round trip: row v of each array holds the values
+/// for coefficient row v of the table's natural order, repeated for every block of a strip.
 pub(super) struct Quantizer {
     /// Half the divisor: quantisation rounds half away from zero.
-    half: Block,
+    half: [[u32; LANES]; 8],
     /// ⌈2³² / divisor⌉: for the dividends met here (< 2¹⁷), `(a · magic) >> 32 = ⌊a / divisor⌋`.
-    magic: [[u64; 8]; 8],
+    magic: [[u32; LANES]; 8],
     /// The table's values, which dequantise.
-    step: Block,
+    step: [[i32; LANES]; 8],
 }
 
 impl Quantizer {
     /// `table` holds the quantisation steps (1–255) in natural order. The islow DCT's output is
     /// 8 times the true DCT's, so the divisor is 8 × step.
     pub(super) fn new(table: &[u16; 64]) -> Quantizer {
-        let at = |row: usize, column: usize| u64::from(table[row * 8 + column].max(1));
-        Quantizer {
-            half: std::array::from_fn(|r| std::array::from_fn(|c| (at(r, c) * 4) as i32)),
-            magic: std::array::from_fn(|r| {
-                std::array::from_fn(|c| (1u64 << 32).div_ceil(at(r, c) * 8))
-            }),
-            step: std::array::from_fn(|r| std::array::from_fn(|c| at(r, c) as i32)),
+        let mut quantizer = Quantizer {
+            half: [[0; LANES]; 8],
+            magic: [[0; LANES]; 8],
+            step: [[0; LANES]; 8],
+        };
+        for row in 0..8 {
+            for lane in 0..LANES {
+                let step = u32::from(table[row * 8 + lane % 8].max(1));
+                quantizer.half[row][lane] = step * 4;
+                quantizer.magic[row][lane] = (1u64 << 32).div_ceil(u64::from(step * 8)) as u32;
+                quantizer.step[row][lane] = step as i32;
+            }
         }
+        quantizer
     }
 
-    /// The coefficient as the decoder sees it: quantised, then multiplied back.
+    /// Coefficient row `row` of every block as the decoder sees it: quantised, then
+    /// multiplied back.
     #[inline(always)]
-    fn round_trip(&self, row: usize, coefficients: Lanes) -> Lanes {
-        let mut out = [0; 8];
-        for lane in 0..8 {
+    fn round_trip(&self, row: usize, coefficients: &mut [i32; LANES]) {
+        let (half, magic, step) = (&self.half[row], &self.magic[row], &self.step[row]);
+        for lane in 0..LANES {
             let value = coefficients[lane];
-            let dividend = (value.unsigned_abs() + self.half[row][lane] as u32) as u64;
-            let level = ((dividend * self.magic[row][lane]) >> 32) as i32 * self.step[row][lane];
-            out[lane] = if value < 0 { -level } else { level };
+            let dividend = u64::from(value.unsigned_abs() + half[lane]);
+            let level = ((dividend * u64::from(magic[lane])) >> 32) as i32 * step[lane];
+            coefficients[lane] = if value < 0 { -level } else { level };
         }
-        out
     }
 
     #[cfg(test)]
     fn quantize(&self, index: usize, value: i32) -> i32 {
         let (row, column) = (index / 8, index % 8);
-        let mut lanes = [0; 8];
+        let mut lanes = [0; LANES];
         lanes[column] = value;
-        self.round_trip(row, lanes)[column] / self.step[row][column]
+        self.round_trip(row, &mut lanes);
+        lanes[column] / self.step[row][column]
     }
 }
 
-/// Replaces the 8×8 block of `plane` (row stride `stride`) whose top-left sample is at
-/// `origin` by its JPEG round trip through `quantizer`.
+/// Replaces `blocks` (1 to [`BLOCKS`]) horizontally adjacent 8×8 blocks of `plane` (row stride
+/// `stride`), the first with its top-left sample at `origin`, by their JPEG round trip.
 #[inline(always)]
-pub(super) fn round_trip_block(plane: &mut [u8], origin: usize, stride: usize, q: &Quantizer) {
-    // Rows first: lane = row, element = column; samples level-shifted by −128.
-    let mut rows_in = [[0; 8]; 8];
+pub(super) fn round_trip_blocks(
+    plane: &mut [u8],
+    origin: usize,
+    stride: usize,
+    blocks: usize,
+    q: &Quantizer,
+) {
+    let (mut a, mut b) = ([[0; LANES]; 8], [[0; LANES]; 8]);
+    // Rows first: lane = row of a block, element = column; samples level-shifted by −128.
     for row in 0..8 {
-        let samples = &plane[origin + row * stride..][..8];
-        for column in 0..8 {
-            rows_in[column][row] = i32::from(samples[column]) - 128;
+        let samples = &plane[origin + row * stride..][..blocks * 8];
+        for (block, columns) in samples.chunks_exact(8).enumerate() {
+            for (column, &sample) in columns.iter().enumerate() {
+                a[column][block * 8 + row] = i32::from(sample) - 128;
+            }
         }
     }
-    let rows_out = forward_pass::<false>(&rows_in);
-    let coefficients = forward_pass::<true>(&transpose(&rows_out));
-    let mut dequantized = coefficients;
-    for (row, lanes) in dequantized.iter_mut().enumerate() {
-        *lanes = q.round_trip(row, *lanes);
+    pass(&a, &mut b, forward_pass::<false>);
+    transpose(&b, &mut a);
+    pass(&a, &mut b, forward_pass::<true>);
+    // b[v][8 × block + u]: coefficient (v, u) of each block.
+    for (row, coefficients) in b.iter_mut().enumerate() {
+        q.round_trip(row, coefficients);
     }
-    let columns_out = inverse_pass(&dequantized, CONST_BITS - PASS1_BITS);
-    let pixels = inverse_pass(&transpose(&columns_out), CONST_BITS + PASS1_BITS + 3);
-    // pixels[x][y]
+    pass(&b, &mut a, |d| inverse_pass(d, CONST_BITS - PASS1_BITS));
+    transpose(&a, &mut b);
+    pass(&b, &mut a, |d| inverse_pass(d, CONST_BITS + PASS1_BITS + 3));
+    // a[x][8 × block + y]
     for row in 0..8 {
-        let samples = &mut plane[origin + row * stride..][..8];
-        for column in 0..8 {
-            samples[column] = (pixels[column][row] + 128).clamp(0, 255) as u8;
+        let samples = &mut plane[origin + row * stride..][..blocks * 8];
+        for (block, columns) in samples.chunks_exact_mut(8).enumerate() {
+            for (column, sample) in columns.iter_mut().enumerate() {
+                *sample = (a[column][block * 8 + row] + 128).clamp(0, 255) as u8;
+            }
         }
     }
 }
@@ -297,7 +326,7 @@ mod tests {
     fn fine_steps_keep_a_block_and_coarse_ones_keep_its_mean() {
         let original: Vec<u8> = (0..64u32).map(|i| (i * 37 % 200 + 20) as u8).collect();
         let mut fine = original.clone();
-        round_trip_block(&mut fine, 0, 8, &Quantizer::new(&[1; 64]));
+        round_trip_blocks(&mut fine, 0, 8, 1, &Quantizer::new(&[1; 64]));
         assert!(
             fine.iter().zip(&original).all(|(a, b)| a.abs_diff(*b) <= 1),
             "{fine:?}"
@@ -309,7 +338,7 @@ mod tests {
         // A block of one value is only its DC coefficient: it stays flat, within half a step.
         for value in [0u8, 77, 128, 255] {
             let mut flat = vec![value; 64];
-            round_trip_block(&mut flat, 0, 8, &Quantizer::new(&[100; 64]));
+            round_trip_blocks(&mut flat, 0, 8, 1, &Quantizer::new(&[100; 64]));
             assert!(flat.iter().all(|&v| v == flat[0]), "{flat:?}");
             assert!(flat[0].abs_diff(value) <= 100 / 2, "{value} -> {}", flat[0]);
         }
