@@ -191,6 +191,6 @@ fn outputs_are_pinned_across_processes_and_machines() {
     let digest = crate::fingerprint::sha256_hex(out.as_raw());
     assert_eq!(
         digest,
-        "ec554a650b7a12dc2352af69092bd7356f75825ed6c8e388b99351119a48a57d"
+        "3f9ed03416e2b72e1f81e981cd21fb488134cf79e693b492bff01e222936ca05"
     );
 }
