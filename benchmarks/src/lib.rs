@@ -12,6 +12,7 @@ pub mod check;
 pub mod fingerprint;
 pub mod image_io;
 pub mod perturb;
+mod rng;
 pub mod roots;
 pub mod sample;
 pub mod suite;

@@ -277,19 +277,15 @@ fn quantize(planes: &[Vec<f64>; 3], sigma: f64, rng: &mut Rng) -> Vec<u8> {
 }
 
 /// splitmix64: tiny, fast, and fully specified, so the demo data never changes by accident.
-struct Rng(u64);
+struct Rng(SplitMix64);
 
 impl Rng {
     fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+        Rng(SplitMix64(seed ^ 0x5DEE_CE66_D1CE_4E5B))
     }
 
     fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in [0, 1).
@@ -313,6 +309,8 @@ impl Rng {
         (sum as f64 / 65536.0 - 2.0) * 3f64.sqrt()
     }
 }
+
+use crate::rng::SplitMix64;
 
 pub mod layouts;
 mod scene;

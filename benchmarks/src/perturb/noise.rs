@@ -3,18 +3,9 @@
 
 use crate::image_io::RgbImage;
 
-/// SplitMix64 (Steele et al. 2014): a tiny, well-mixed 64-bit generator.
-struct SplitMix64(u64);
+use crate::rng::SplitMix64;
 
 impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
     /// Uniform in [−1, 1).
     fn next_signed_unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0
