@@ -128,6 +128,19 @@ pub struct DetectorRecord {
     pub fingerprint: Option<String>,
 }
 
+impl DetectorRecord {
+    /// A built-in detector of that name whose fingerprint is not known yet (benches, tests).
+    pub fn builtin(name: &str) -> DetectorRecord {
+        DetectorRecord {
+            name: name.into(),
+            kind: "builtin".into(),
+            builtin: name.into(),
+            card: None,
+            fingerprint: None,
+        }
+    }
+}
+
 /// One shard to create: its dataset, perturbation and samples (whole videos, never split).
 #[derive(Debug, Clone)]
 pub struct PlannedShard {

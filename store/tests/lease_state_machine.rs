@@ -46,13 +46,7 @@ fn plan(run_id: &str, now: i64) -> RunPlan {
         }],
         detectors: ["a", "b"]
             .iter()
-            .map(|name| DetectorRecord {
-                name: (*name).into(),
-                kind: "builtin".into(),
-                builtin: (*name).into(),
-                card: None,
-                fingerprint: None,
-            })
+            .map(|name| DetectorRecord::builtin(name))
             .collect(),
         samples: vec![
             sample("0_real/x.png", Label::Real),

@@ -103,13 +103,7 @@ pub fn plan(spec: &RunSpec<'_>) -> RunPlan {
         detectors: spec
             .detectors
             .iter()
-            .map(|name| DetectorRecord {
-                name: (*name).into(),
-                kind: "builtin".into(),
-                builtin: (*name).into(),
-                card: None,
-                fingerprint: None,
-            })
+            .map(|name| DetectorRecord::builtin(name))
             .collect(),
         samples,
         shards,

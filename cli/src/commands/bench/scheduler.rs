@@ -304,13 +304,7 @@ fn plan(run_id: &str, shards: usize, samples_per_shard: usize) -> RunPlan {
             fingerprint: "bench".into(),
             samples: total as i64,
         }],
-        detectors: vec![DetectorRecord {
-            name: "noop".into(),
-            kind: "builtin".into(),
-            builtin: "noop".into(),
-            card: None,
-            fingerprint: None,
-        }],
+        detectors: vec![DetectorRecord::builtin("noop")],
         samples,
         shards: (0..shards)
             .map(|shard| PlannedShard {
