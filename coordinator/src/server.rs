@@ -203,8 +203,8 @@ pub async fn spawn(
     })
 }
 
-/// Returns expired leases to the queue and fails runs that have had no worker for the grace
-/// period. A store error is logged and retried next tick (e.g. while Postgres restarts).
+/// Returns expired leases to the queue, finishes runs left complete but running, and fails
+/// runs that have had no worker for the grace period. A store error is logged and retried next tick (e.g. while Postgres restarts).
 async fn supervise(store: Arc<dyn Store>, config: CoordinatorConfig, work_ready: Arc<Notify>) {
     let started = now_ms();
     let grace_ms = config.no_worker_grace.as_millis() as i64;
@@ -220,6 +220,14 @@ async fn supervise(store: Arc<dyn Store>, config: CoordinatorConfig, work_ready:
                 work_ready.notify_waiters();
             }
             Err(error) => tracing::error!(%error, "supervisor could not reap leases"),
+        }
+        match store.finish_complete_runs(now).await {
+            Ok(finished) => {
+                for run_id in finished {
+                    tracing::warn!(%run_id, "finished a run whose last completion did not");
+                }
+            }
+            Err(error) => tracing::error!(%error, "supervisor could not finish complete runs"),
         }
         // Only judge after this coordinator itself has been up for the grace period, so a
         // restart does not fail runs whose workers are still reconnecting.

@@ -92,6 +92,11 @@ pub trait Store: HistoryStore + Send + Sync {
     /// Returns expired leases to ready (or fails them at max losses). Returns how many.
     async fn reap_expired_leases(&self, now_ms: i64) -> Result<u64, StoreError>;
 
+    /// Finishes every running run none of whose shards is ready or leased; returns them.
+    /// Shard completions finish their run themselves right after committing; this sweep only
+    /// catches a run whose last completion's coordinator died between commit and check.
+    async fn finish_complete_runs(&self, now_ms: i64) -> Result<Vec<RunId>, StoreError>;
+
     /// Fails every running run created before `since_ms` when no worker has been seen since
     /// `since_ms`; their missing predictions are recorded as failures. Returns the failed runs.
     async fn fail_runs_without_workers(

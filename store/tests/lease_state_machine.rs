@@ -539,3 +539,68 @@ async fn postgres_concurrent_last_completions_finish_the_run() {
         assert_eq!(progress.status, "done", "round {round}: {progress:?}");
     }
 }
+
+/// A coordinator that dies between a shard's commit and the run's completion check leaves a
+/// run `running` with every shard ended; the supervisor's sweep finishes it, and only it.
+async fn sweep_finishes_runs_left_running(url: &str) {
+    let store = open_store(url).await.expect("open store");
+    store
+        .create_run(&plan("swept", 1_000))
+        .await
+        .expect("create run");
+    store
+        .create_run(&plan("open", 1_000))
+        .await
+        .expect("create run");
+    assert!(
+        store
+            .finish_complete_runs(2_000)
+            .await
+            .expect("sweep")
+            .is_empty(),
+        "runs with ready shards must stay running"
+    );
+    // The crash: shards marked done by a transaction that committed, no completion check.
+    let end_shards = "UPDATE shards SET state = 'done' WHERE run_id = 'swept'";
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url)
+            .await
+            .expect("connect sqlite");
+        sqlx::query(end_shards).execute(&pool).await.expect("end");
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.expect("connect postgres");
+        sqlx::query(end_shards).execute(&pool).await.expect("end");
+    }
+    let finished = store.finish_complete_runs(3_000).await.expect("sweep");
+    assert_eq!(finished, vec![RunId("swept".into())]);
+    let swept = store.run(&RunId("swept".into())).await.expect("run");
+    assert_eq!(swept.run.status, RunStatus::Done);
+    assert_eq!(swept.run.finished_at_ms, Some(3_000));
+    let open = store.run(&RunId("open".into())).await.expect("run");
+    assert_eq!(open.run.status, RunStatus::Running);
+    assert!(
+        store
+            .finish_complete_runs(4_000)
+            .await
+            .expect("sweep")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn sqlite_sweep_finishes_runs_left_running() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("s.db").display());
+    sweep_finishes_runs_left_running(&url).await;
+}
+
+#[tokio::test]
+async fn postgres_sweep_finishes_runs_left_running() {
+    let Some(url) = fresh_postgres_url("postgres_sweep_finishes_runs")
+        .await
+        .expect("postgres")
+    else {
+        return;
+    };
+    sweep_finishes_runs_left_running(&url).await;
+}
