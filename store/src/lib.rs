@@ -12,6 +12,7 @@ mod error;
 mod history;
 mod history_model;
 mod model;
+mod pg_copy;
 mod postgres;
 mod reuse;
 mod sql_impl;

@@ -43,13 +43,18 @@ impl PostgresStore {
 impl_sql_store!(PostgresStore, "postgres");
 
 impl PostgresStore {
-    /// Inserts one batch in a single statement from arrays (`UNNEST`); re-delivered rows are
-    /// ignored. Returns how many were new.
+    /// Inserts one batch: by `COPY` ([`crate::pg_copy`]), or when some row already exists, in
+    /// a single statement from arrays (`UNNEST`) that ignores re-delivered rows. Returns how
+    /// many were new.
     async fn insert_predictions(
+        &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         context: &IngestContext<'_>,
         predictions: &[NewPrediction],
     ) -> Result<u64, StoreError> {
+        if let Some(copied) = crate::pg_copy::copy_predictions(tx, context, predictions).await? {
+            return Ok(copied);
+        }
         let mut sample_ids = Vec::with_capacity(predictions.len());
         let mut detectors = Vec::with_capacity(predictions.len());
         let mut scores = Vec::with_capacity(predictions.len());

@@ -578,7 +578,7 @@ macro_rules! impl_sql_store {
                     shard_id: lease.shard_id.0,
                     epoch: lease.epoch.0,
                 };
-                let inserted = Self::insert_predictions(&mut tx, &context, predictions).await?;
+                let inserted = self.insert_predictions(&mut tx, &context, predictions).await?;
                 let mut fingerprinted = std::collections::BTreeSet::new();
                 for prediction in predictions {
                     if fingerprinted.insert(&prediction.detector)

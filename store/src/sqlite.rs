@@ -52,6 +52,7 @@ impl SqliteStore {
     /// Inserts one batch row by row through one prepared statement (SQLite's fastest path);
     /// re-delivered rows are ignored. Returns how many were new.
     async fn insert_predictions(
+        &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
         context: &IngestContext<'_>,
         predictions: &[NewPrediction],
