@@ -1,5 +1,5 @@
 //! In-memory copies of what never changes once a run is created — its datasets and detectors,
-//! and each shard's samples — so the hot path (acquire, ingest) does not re-read them on every
+//! and each shard's run, perturbation and samples — so the hot path (acquire, ingest) does not re-read them on every
 //! call. The coordinator is the only writer, so these can never be stale; they are dropped when
 //! a shard is finished.
 
@@ -14,6 +14,8 @@ pub(crate) struct RunMeta {
 }
 
 pub(crate) struct ShardSamples {
+    pub run_id: String,
+    pub perturbation: String,
     /// (sample id, path relative to the dataset root), by id.
     pub refs: Vec<(SampleId, String)>,
     pub ids: HashSet<i64>,
@@ -60,9 +62,20 @@ impl StoreCache {
         lock(&self.shards).get(&shard_id).cloned()
     }
 
-    pub fn put_shard(&self, shard_id: i64, refs: Vec<(SampleId, String)>) -> Arc<ShardSamples> {
+    pub fn put_shard(
+        &self,
+        shard_id: i64,
+        run_id: String,
+        perturbation: String,
+        refs: Vec<(SampleId, String)>,
+    ) -> Arc<ShardSamples> {
         let ids = refs.iter().map(|(id, _)| id.0).collect();
-        let samples = Arc::new(ShardSamples { refs, ids });
+        let samples = Arc::new(ShardSamples {
+            run_id,
+            perturbation,
+            refs,
+            ids,
+        });
         lock(&self.shards).insert(shard_id, Arc::clone(&samples));
         samples
     }

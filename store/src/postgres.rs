@@ -5,8 +5,9 @@
 use crate::StoreError;
 use crate::cache::StoreCache;
 use crate::error::QueryContext;
-use crate::model::NewPrediction;
+use crate::model::{LeaseRef, NewPrediction};
 use crate::sql_impl::{Dialect, IngestContext, impl_sql_store};
+use sqlx::Row;
 use sqlx::postgres::PgPoolOptions;
 use std::time::Duration;
 
@@ -19,7 +20,18 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects to `url` (`postgres://…`) and migrates the schema.
     pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        // sqlx pings every connection it hands out by default: a round trip per query. Only
+        // connections idle for a while (e.g. across a Postgres restart) are checked.
         let pool = PgPoolOptions::new()
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > Duration::from_secs(1) {
+                        sqlx::Connection::ping(connection).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
@@ -42,19 +54,58 @@ impl PostgresStore {
 
 impl_sql_store!(PostgresStore, "postgres");
 
+/// Batches of at least this many rows go in by COPY; smaller ones by one fenced `UNNEST`
+/// statement (one round trip, where COPY under a savepoint takes six).
+const COPY_MIN_ROWS: usize = 256;
+
+/// The fenced conflict-tolerant insert: locks the lease row (`FOR SHARE`) if it is still
+/// current and inserts the batch from arrays in the same statement, ignoring re-delivered
+/// rows. Returns (lease rows found, rows inserted); no lease row means a stale writer, and
+/// then nothing was inserted.
+const INSERT_FENCED: &str = "WITH lease AS (SELECT id FROM shards WHERE id = $4 AND lease_epoch = $5 \
+       AND state = 'leased' AND lease_owner = $3 AND lease_incarnation = $13 FOR SHARE), \
+     inserted AS (INSERT INTO predictions (run_id, detector, sample_id, perturbation, score, \
+       failure_kind, failure_message, detector_fingerprint, worker_id, shard_id, epoch, latency_us) \
+       SELECT $1, t.detector, t.sample_id, $2, t.score, t.kind, t.message, t.fingerprint, $3, $4, $5, t.latency \
+       FROM lease, UNNEST($6::bigint[], $7::text[], $8::float8[], $9::text[], $10::text[], $11::text[], $12::bigint[]) \
+         AS t(sample_id, detector, score, kind, message, fingerprint, latency) \
+       ON CONFLICT DO NOTHING RETURNING 1) \
+     SELECT (SELECT COUNT(*) FROM lease) AS leased, (SELECT COUNT(*) FROM inserted) AS inserted";
+
 impl PostgresStore {
-    /// Inserts one batch: by `COPY` ([`crate::pg_copy`]), or when some row already exists, in
-    /// a single statement from arrays (`UNNEST`) that ignores re-delivered rows. Returns how
-    /// many were new.
-    async fn insert_predictions(
+    /// Inserts one batch if `lease` is current, atomically with the fencing check; returns
+    /// how many rows were new. Large batches: a transaction that locks the lease row, then
+    /// COPY ([`crate::pg_copy`]), or the fenced insert when some row already exists.
+    async fn insert_fenced(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        lease: &LeaseRef,
         context: &IngestContext<'_>,
         predictions: &[NewPrediction],
     ) -> Result<u64, StoreError> {
-        if let Some(copied) = crate::pg_copy::copy_predictions(tx, context, predictions).await? {
-            return Ok(copied);
+        if predictions.len() < COPY_MIN_ROWS {
+            return Self::insert_unnest(&self.pool, lease, context, predictions).await;
         }
+        let mut tx = self.pool.begin().await.during("begin ingest")?;
+        crate::sql_impl::check_lease!(self, &mut *tx, lease);
+        let inserted = match crate::pg_copy::copy_predictions(&mut tx, context, predictions).await?
+        {
+            Some(copied) => copied,
+            None => Self::insert_unnest(&mut *tx, lease, context, predictions).await?,
+        };
+        tx.commit().await.during("commit ingest")?;
+        Ok(inserted)
+    }
+
+    /// [`INSERT_FENCED`]: one statement; `StaleLease` when the lease is not current.
+    async fn insert_unnest<'e, E>(
+        executor: E,
+        lease: &LeaseRef,
+        context: &IngestContext<'_>,
+        predictions: &[NewPrediction],
+    ) -> Result<u64, StoreError>
+    where
+        E: sqlx::PgExecutor<'e>,
+    {
         let mut sample_ids = Vec::with_capacity(predictions.len());
         let mut detectors = Vec::with_capacity(predictions.len());
         let mut scores = Vec::with_capacity(predictions.len());
@@ -72,29 +123,31 @@ impl PostgresStore {
             fingerprints.push(prediction.detector_fingerprint.as_str());
             latencies.push(prediction.latency_us);
         }
-        let result = sqlx::query(
-            "INSERT INTO predictions (run_id, detector, sample_id, perturbation, score, failure_kind, \
-             failure_message, detector_fingerprint, worker_id, shard_id, epoch, latency_us) \
-             SELECT $1, t.detector, t.sample_id, $2, t.score, t.kind, t.message, t.fingerprint, $3, $4, $5, t.latency \
-             FROM UNNEST($6::bigint[], $7::text[], $8::float8[], $9::text[], $10::text[], $11::text[], $12::bigint[]) \
-               AS t(sample_id, detector, score, kind, message, fingerprint, latency) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(context.run_id)
-        .bind(context.perturbation)
-        .bind(context.worker_id)
-        .bind(context.shard_id)
-        .bind(context.epoch)
-        .bind(sample_ids)
-        .bind(detectors)
-        .bind(scores)
-        .bind(kinds)
-        .bind(messages)
-        .bind(fingerprints)
-        .bind(latencies)
-        .execute(&mut **tx)
-        .await
-        .during("insert predictions")?;
-        Ok(result.rows_affected())
+        let row = sqlx::query(INSERT_FENCED)
+            .bind(context.run_id)
+            .bind(context.perturbation)
+            .bind(context.worker_id)
+            .bind(context.shard_id)
+            .bind(context.epoch)
+            .bind(sample_ids)
+            .bind(detectors)
+            .bind(scores)
+            .bind(kinds)
+            .bind(messages)
+            .bind(fingerprints)
+            .bind(latencies)
+            .bind(lease.owner.incarnation_text())
+            .fetch_one(executor)
+            .await
+            .during("insert predictions")?;
+        let leased: i64 = row.try_get("leased").during("insert predictions")?;
+        if leased == 0 {
+            return Err(StoreError::StaleLease {
+                shard_id: lease.shard_id.clone(),
+                epoch: lease.epoch.clone(),
+            });
+        }
+        let inserted: i64 = row.try_get("inserted").during("insert predictions")?;
+        Ok(inserted as u64)
     }
 }

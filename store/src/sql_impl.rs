@@ -50,6 +50,26 @@ pub(crate) const FINISH_COMPLETE_RUNS: &str = "UPDATE runs SET status = 'done', 
      AND NOT EXISTS (SELECT 1 FROM shards WHERE run_id = runs.id AND state IN ('ready', 'leased')) \
      RETURNING id";
 
+/// Marks a shard done in one statement if its lease (`$1` shard, `$2` epoch, `$3` owner, `$4`
+/// incarnation) is current and every (sample, detector) pair has a prediction; returns its
+/// run. Every prediction of the shard's (sample, perturbation) pairs carries its shard id
+/// (ingest checks membership; failures and reused rows are written with it), so the
+/// `predictions_shard` index counts them without a scan of the run. (No `run_id` filter on the
+/// count: shard ids are global, and with one Postgres chose the primary key's run prefix and
+/// filtered the run's rows, 0.6 ms per completion.) One statement instead of a transaction
+/// of four: a completion is one round trip.
+pub(crate) const COMPLETE_SHARD: &str = "UPDATE shards SET state = 'done', lease_expires_at_ms = NULL \
+     WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 \
+     AND lease_incarnation = $4 \
+     AND (SELECT COUNT(*) FROM predictions WHERE shard_id = $1) \
+         >= n_samples * (SELECT COUNT(*) FROM run_detectors d WHERE d.run_id = shards.run_id) \
+     RETURNING run_id";
+
+/// (sample, detector) pairs of shard `$1` (of run `$2`) without a prediction.
+pub(crate) const MISSING_PREDICTIONS: &str = "SELECT \
+     (SELECT n_samples FROM shards WHERE id = $1) * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $2) \
+     - (SELECT COUNT(*) FROM predictions WHERE shard_id = $1)";
+
 /// Records a failure for every (sample, detector) pair of a shard that has no prediction yet.
 pub(crate) const FILL_MISSING_AS_FAILED: &str = "INSERT INTO predictions \
      (run_id, detector, sample_id, perturbation, score, failure_kind, failure_message, \
@@ -101,28 +121,50 @@ macro_rules! run_meta {
 }
 pub(crate) use run_meta;
 
-/// A shard's samples, from the cache or read once.
+/// A shard's samples as (id, relative path), by id.
+macro_rules! read_shard_refs {
+    ($executor:expr, $shard_id:expr) => {{
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT s.id, s.rel_path FROM shard_samples ss JOIN samples s ON s.id = ss.sample_id \
+             WHERE ss.shard_id = $1 ORDER BY s.id",
+        )
+        .bind($shard_id)
+        .fetch_all(&mut *$executor)
+        .await
+        .during("read the shard's samples")?;
+        let mut refs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get("id").during("read sample")?;
+            let path: String = row.try_get("rel_path").during("read sample")?;
+            refs.push(($crate::SampleId(id), path));
+        }
+        refs
+    }};
+}
+pub(crate) use read_shard_refs;
+
+/// A shard's run, perturbation and samples, from the cache or read once.
 macro_rules! shard_samples {
     ($self:ident, $executor:expr, $shard_id:expr) => {{
         match $self.cache.shard($shard_id) {
             Some(samples) => samples,
             None => {
                 use sqlx::Row;
-                let rows = sqlx::query(
-                    "SELECT s.id, s.rel_path FROM shard_samples ss JOIN samples s ON s.id = ss.sample_id \
-                     WHERE ss.shard_id = $1 ORDER BY s.id",
-                )
-                .bind($shard_id)
-                .fetch_all(&mut *$executor)
-                .await
-                .during("read the shard's samples")?;
-                let mut refs = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let id: i64 = row.try_get("id").during("read sample")?;
-                    let path: String = row.try_get("rel_path").during("read sample")?;
-                    refs.push(($crate::SampleId(id), path));
-                }
-                $self.cache.put_shard($shard_id, refs)
+                let shard = sqlx::query("SELECT run_id, perturbation FROM shards WHERE id = $1")
+                    .bind($shard_id)
+                    .fetch_optional(&mut *$executor)
+                    .await
+                    .during("read the shard")?
+                    .ok_or_else(|| $crate::StoreError::InvalidPrediction {
+                        shard_id: $crate::ShardId($shard_id),
+                        message: "no such shard".to_string(),
+                    })?;
+                let run_id: String = shard.try_get("run_id").during("read the shard")?;
+                let perturbation: String =
+                    shard.try_get("perturbation").during("read the shard")?;
+                let refs = $crate::sql_impl::read_shard_refs!($executor, $shard_id);
+                $self.cache.put_shard($shard_id, run_id, perturbation, refs)
             }
         }
     }};
@@ -453,7 +495,9 @@ macro_rules! impl_sql_store {
             ) -> Result<Option<$crate::ShardAssignment>, $crate::StoreError> {
                 use $crate::error::QueryContext;
                 use sqlx::Row;
-                let mut tx = self.pool.begin().await.during("begin acquire")?;
+                // No transaction: the UPDATE is atomic on its own, and what is read after it
+                // (the run's datasets and detectors, the shard's samples) never changes.
+                let mut conn = self.pool.acquire().await.during("begin acquire")?;
                 let sql = format!(
                     "UPDATE shards SET state = 'leased', lease_owner = $2, lease_incarnation = $3, \
                      lease_epoch = lease_epoch + 1, lease_expires_at_ms = $4, attempt = attempt + 1 \
@@ -472,11 +516,10 @@ macro_rules! impl_sql_store {
                     .bind(&owner.worker_id)
                     .bind(owner.incarnation_text())
                     .bind(now_ms + ttl_ms)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut *conn)
                     .await
                     .during("lease a ready shard")?
                 else {
-                    tx.rollback().await.during("end empty acquire")?;
                     return Ok(None);
                 };
                 let shard_id: i64 = row.try_get("id").during("read leased shard")?;
@@ -484,7 +527,7 @@ macro_rules! impl_sql_store {
                 let run_id: String = row.try_get("run_id").during("read leased shard")?;
                 let dataset_name: String = row.try_get("dataset").during("read leased shard")?;
                 let perturbation: String = row.try_get("perturbation").during("read leased shard")?;
-                let meta = $crate::sql_impl::run_meta!(self, &mut *tx, &run_id);
+                let meta = $crate::sql_impl::run_meta!(self, &mut *conn, &run_id);
                 let dataset = meta
                     .datasets
                     .iter()
@@ -496,8 +539,16 @@ macro_rules! impl_sql_store {
                     })?;
                 let subset: Option<String> = row.try_get("detectors").during("read leased shard")?;
                 let detectors = $crate::reuse::shard_detectors(&meta.detectors, subset.as_deref())?;
-                let samples = $crate::sql_impl::shard_samples!(self, &mut *tx, shard_id).refs.clone();
-                tx.commit().await.during("commit acquire")?;
+                let samples = match self.cache.shard(shard_id) {
+                    Some(cached) => cached.refs.clone(),
+                    None => {
+                        let refs = $crate::sql_impl::read_shard_refs!(&mut *conn, shard_id);
+                        self.cache
+                            .put_shard(shard_id, run_id.clone(), perturbation.clone(), refs)
+                            .refs
+                            .clone()
+                    }
+                };
                 Ok(Some($crate::ShardAssignment {
                     shard_id: $crate::ShardId(shard_id),
                     epoch: $crate::LeaseEpoch(epoch),
@@ -558,13 +609,14 @@ macro_rules! impl_sql_store {
                 predictions: &[$crate::NewPrediction],
             ) -> Result<u64, $crate::StoreError> {
                 use $crate::error::QueryContext;
-                use sqlx::Row;
-                let mut tx = self.pool.begin().await.during("begin ingest")?;
-                let current = $crate::sql_impl::check_lease!(self, &mut *tx, lease);
-                let run_id: String = current.try_get("run_id").during("read lease")?;
-                let perturbation: String = current.try_get("perturbation").during("read lease")?;
-                let meta = $crate::sql_impl::run_meta!(self, &mut *tx, &run_id);
-                let shard = $crate::sql_impl::shard_samples!(self, &mut *tx, lease.shard_id.0);
+                let shard = {
+                    let mut conn = self.pool.acquire().await.during("begin ingest")?;
+                    $crate::sql_impl::shard_samples!(self, &mut *conn, lease.shard_id.0)
+                };
+                let meta = {
+                    let mut conn = self.pool.acquire().await.during("begin ingest")?;
+                    $crate::sql_impl::run_meta!(self, &mut *conn, &shard.run_id)
+                };
                 $crate::sql_impl::validate_predictions(
                     &lease.shard_id,
                     predictions,
@@ -572,31 +624,31 @@ macro_rules! impl_sql_store {
                     &meta.detector_names,
                 )?;
                 let context = $crate::sql_impl::IngestContext {
-                    run_id: &run_id,
-                    perturbation: &perturbation,
+                    run_id: &shard.run_id,
+                    perturbation: &shard.perturbation,
                     worker_id: &lease.owner.worker_id,
                     shard_id: lease.shard_id.0,
                     epoch: lease.epoch.0,
                 };
-                let inserted = self.insert_predictions(&mut tx, &context, predictions).await?;
+                // Fencing and insert are atomic inside: a stale lease writes nothing.
+                let inserted = self.insert_fenced(lease, &context, predictions).await?;
                 let mut fingerprinted = std::collections::BTreeSet::new();
                 for prediction in predictions {
                     if fingerprinted.insert(&prediction.detector)
-                        && self.cache.first_fingerprint(&run_id, &prediction.detector)
+                        && self.cache.first_fingerprint(&shard.run_id, &prediction.detector)
                     {
                         sqlx::query(
                             "UPDATE run_detectors SET fingerprint = $3 \
                              WHERE run_id = $1 AND name = $2 AND fingerprint IS NULL",
                         )
-                        .bind(&run_id)
+                        .bind(&shard.run_id)
                         .bind(&prediction.detector)
                         .bind(&prediction.detector_fingerprint)
-                        .execute(&mut *tx)
+                        .execute(&self.pool)
                         .await
                         .during("record detector fingerprint")?;
                     }
                 }
-                tx.commit().await.during("commit ingest")?;
                 Ok(inserted)
             }
 
@@ -607,39 +659,31 @@ macro_rules! impl_sql_store {
             ) -> Result<(), $crate::StoreError> {
                 use $crate::error::QueryContext;
                 use sqlx::Row;
-                let mut tx = self.pool.begin().await.during("begin shard completion")?;
-                let current = $crate::sql_impl::check_lease!(self, &mut *tx, lease);
-                let run_id: String = current.try_get("run_id").during("read lease")?;
-                let missing: i64 = sqlx::query_scalar(
-                    "SELECT (SELECT COUNT(*) FROM shard_samples WHERE shard_id = $1) \
-                          * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $2) \
-                          - (SELECT COUNT(*) FROM predictions WHERE shard_id = $1)",
-                )
-                // Every prediction of the shard's (sample, perturbation) pairs carries its
-                // shard id (ingest checks membership; failures and reused rows are written with
-                // it), so the `predictions_shard` index counts them without a scan of the run.
-                // (No `run_id` filter: shard ids are global, and with one Postgres chose the
-                // primary key's run prefix and filtered the run's rows, 0.6 ms per completion.)
-                .bind(lease.shard_id.0)
-                .bind(&run_id)
-                .fetch_one(&mut *tx)
-                .await
-                .during("count missing predictions")?;
-                if missing > 0 {
+                let completed: Option<String> =
+                    sqlx::query_scalar($crate::sql_impl::COMPLETE_SHARD)
+                        .bind(lease.shard_id.0)
+                        .bind(lease.epoch.0)
+                        .bind(&lease.owner.worker_id)
+                        .bind(lease.owner.incarnation_text())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .during("complete shard")?;
+                let Some(run_id) = completed else {
+                    // Not completed: say why (a stale lease, or predictions still missing).
+                    let current = $crate::sql_impl::check_lease!(self, &self.pool, lease);
+                    let run_id: String = current.try_get("run_id").during("read lease")?;
+                    let missing: i64 = sqlx::query_scalar($crate::sql_impl::MISSING_PREDICTIONS)
+                        .bind(lease.shard_id.0)
+                        .bind(&run_id)
+                        .fetch_one(&self.pool)
+                        .await
+                        .during("count missing predictions")?;
                     return Err($crate::StoreError::IncompleteShard {
                         shard_id: lease.shard_id.clone(),
                         missing,
                     });
-                }
+                };
                 self.cache.forget_shard(lease.shard_id.0);
-                sqlx::query(
-                    "UPDATE shards SET state = 'done', lease_expires_at_ms = NULL WHERE id = $1",
-                )
-                .bind(lease.shard_id.0)
-                .execute(&mut *tx)
-                .await
-                .during("mark shard done")?;
-                tx.commit().await.during("commit shard completion")?;
                 $crate::sql_impl::finish_run_if_complete!(&self.pool, &run_id, now_ms);
                 Ok(())
             }

@@ -4,7 +4,7 @@
 use crate::StoreError;
 use crate::cache::StoreCache;
 use crate::error::QueryContext;
-use crate::model::NewPrediction;
+use crate::model::{LeaseRef, NewPrediction};
 use crate::sql_impl::{Dialect, IngestContext, impl_sql_store};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
@@ -26,7 +26,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // No ping before each use (sqlx's default): a local file cannot hang up.
         let pool = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .connect_with(options)
             .await
@@ -49,10 +51,24 @@ impl SqliteStore {
 impl_sql_store!(SqliteStore, "sqlite");
 
 impl SqliteStore {
+    /// Inserts one batch if `lease` is current: the fencing check and the insert share a
+    /// transaction (SQLite serialises writers, so nothing can re-grant the lease in between).
+    async fn insert_fenced(
+        &self,
+        lease: &LeaseRef,
+        context: &IngestContext<'_>,
+        predictions: &[NewPrediction],
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await.during("begin ingest")?;
+        crate::sql_impl::check_lease!(self, &mut *tx, lease);
+        let inserted = Self::insert_predictions(&mut tx, context, predictions).await?;
+        tx.commit().await.during("commit ingest")?;
+        Ok(inserted)
+    }
+
     /// Inserts one batch row by row through one prepared statement (SQLite's fastest path);
     /// re-delivered rows are ignored. Returns how many were new.
     async fn insert_predictions(
-        &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
         context: &IngestContext<'_>,
         predictions: &[NewPrediction],
