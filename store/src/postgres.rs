@@ -8,7 +8,8 @@ use crate::error::QueryContext;
 use crate::model::{LeaseRef, NewPrediction};
 use crate::sql_impl::{Dialect, IngestContext, impl_sql_store};
 use sqlx::Row;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
 use std::time::Duration;
 
 pub struct PostgresStore {
@@ -20,6 +21,11 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects to `url` (`postgres://…`) and migrates the schema.
     pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        // No parallel query: the store's statements touch a few rows each, and a generic plan
+        // that launched a parallel worker spent ~8 ms starting it to read one shard's sample.
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|source| StoreError::Connect { source })?
+            .options([("max_parallel_workers_per_gather", "0")]);
         // sqlx pings every connection it hands out by default: a round trip per query. Only
         // connections idle for a while (e.g. across a Postgres restart) are checked.
         let pool = PgPoolOptions::new()
@@ -34,7 +40,7 @@ impl PostgresStore {
             })
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
             .map_err(|source| StoreError::Connect { source })?;
         sqlx::migrate!("../migrations/postgres")
@@ -46,6 +52,11 @@ impl PostgresStore {
             dialect: Dialect {
                 acquire_lock: "FOR UPDATE OF s SKIP LOCKED",
                 lease_check_lock: "FOR SHARE",
+                // Fresh statistics for the new rows: with none (autovacuum analyzes a minute
+                // later at the earliest), Postgres picked the queue head by sorting every ready
+                // shard of the run (~100 ms per lease) and read a shard's samples by hashing
+                // the whole samples table (~5 ms).
+                after_plan: Some("ANALYZE shards, shard_samples, samples"),
             },
             cache: StoreCache::default(),
         })

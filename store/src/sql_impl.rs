@@ -15,14 +15,21 @@ pub(crate) struct Dialect {
     pub acquire_lock: &'static str,
     /// Appended to the lease check of worker writes.
     pub lease_check_lock: &'static str,
+    /// Run after a run's rows are committed.
+    pub after_plan: Option<&'static str>,
 }
 
 pub(crate) const LEASE_CHECK: &str = "SELECT run_id, perturbation, failures, max_attempts FROM shards \
      WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 AND lease_incarnation = $4";
 
+/// Finishes run `$1` when none of its shards is ready or leased. Looks for the open shard with
+/// the highest id: shards are leased in id order, so while a run is going that one is live at
+/// once, where an `EXISTS` walked the run's completed shards from the lowest id first (their
+/// index entries stay until vacuum; on Postgres ~1 ms per completion at 20,000 shards).
 pub(crate) const FINISH_RUN_IF_COMPLETE: &str = "UPDATE runs SET status = 'done', finished_at_ms = $2 \
      WHERE id = $1 AND status = 'running' \
-     AND NOT EXISTS (SELECT 1 FROM shards WHERE run_id = $1 AND state IN ('ready', 'leased'))";
+     AND (SELECT id FROM shards WHERE run_id = $1 AND state IN ('ready', 'leased') \
+          ORDER BY id DESC LIMIT 1) IS NULL";
 
 /// Finishes run `$run_id` when no shard of it is ready or leased any more. Runs AFTER the
 /// transaction that ended a shard has committed, in a statement of its own: on Postgres (READ
@@ -458,6 +465,12 @@ macro_rules! impl_sql_store {
                 $crate::bulk::insert_shard_samples!(&mut *tx, memberships);
                 let created = $crate::reuse::plan_history!(&mut *tx, plan, options);
                 tx.commit().await.during("commit run creation")?;
+                if let Some(analyze) = self.dialect.after_plan {
+                    sqlx::query(analyze)
+                        .execute(&self.pool)
+                        .await
+                        .during("refresh the planner's statistics of shards")?;
+                }
                 Ok(created)
             }
 
@@ -501,12 +514,13 @@ macro_rules! impl_sql_store {
                 let sql = format!(
                     "UPDATE shards SET state = 'leased', lease_owner = $2, lease_incarnation = $3, \
                      lease_epoch = lease_epoch + 1, lease_expires_at_ms = $4, attempt = attempt + 1 \
-                     WHERE id = (SELECT s.id FROM shards s JOIN runs r ON r.id = s.run_id \
-                       WHERE s.state = 'ready' AND s.not_before_ms <= $1 AND r.status = 'running' \
-                       AND (r.needs_torch = 0 OR EXISTS (SELECT 1 FROM workers w WHERE w.id = $2 \
-                         AND w.incarnation = $3 AND (',' || w.capabilities || ',') LIKE '%,torch,%')) \
-                       AND NOT EXISTS (SELECT 1 FROM run_excluded_workers x \
-                         WHERE x.run_id = r.id AND x.worker_id = $2) \
+                     WHERE id = (SELECT s.id FROM shards s \
+                       WHERE s.state = 'ready' AND s.not_before_ms <= $1 \
+                       AND EXISTS (SELECT 1 FROM runs r WHERE r.id = s.run_id AND r.status = 'running' \
+                         AND (r.needs_torch = 0 OR EXISTS (SELECT 1 FROM workers w WHERE w.id = $2 \
+                           AND w.incarnation = $3 AND (',' || w.capabilities || ',') LIKE '%,torch,%')) \
+                         AND NOT EXISTS (SELECT 1 FROM run_excluded_workers x \
+                           WHERE x.run_id = r.id AND x.worker_id = $2)) \
                        ORDER BY s.id LIMIT 1 {}) \
                      RETURNING id, lease_epoch, run_id, dataset, perturbation, detectors",
                     self.dialect.acquire_lock

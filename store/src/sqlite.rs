@@ -42,6 +42,7 @@ impl SqliteStore {
             dialect: Dialect {
                 acquire_lock: "",
                 lease_check_lock: "",
+                after_plan: None,
             },
             cache: StoreCache::default(),
         })
