@@ -11,22 +11,16 @@ pub(crate) const SHARD_SAMPLE_ROWS_PER_INSERT: usize = 2_000;
 
 /// `($1, $2, …), (…)`: `rows` groups of `columns` numbered placeholders.
 pub(crate) fn placeholders(rows: usize, columns: usize) -> String {
-    let mut text = String::with_capacity(rows * columns * 5);
-    for row in 0..rows {
-        if row > 0 {
-            text.push_str(", ");
-        }
-        text.push('(');
-        for column in 0..columns {
-            if column > 0 {
-                text.push_str(", ");
-            }
-            text.push('$');
-            text.push_str(&(row * columns + column + 1).to_string());
-        }
-        text.push(')');
-    }
-    text
+    let groups: Vec<String> = (0..rows)
+        .map(|row| format!("({})", numbered(row * columns + 1, columns)))
+        .collect();
+    groups.join(", ")
+}
+
+/// `$first, $first+1, …`: `count` numbered placeholders.
+pub(crate) fn numbered(first: usize, count: usize) -> String {
+    let numbers: Vec<String> = (first..first + count).map(|n| format!("${n}")).collect();
+    numbers.join(", ")
 }
 
 /// Inserts every sample of `$plan` and evaluates to their ids in plan order (`Vec<i64>`).
@@ -116,5 +110,11 @@ mod tests {
     #[test]
     fn placeholders_number_rows_then_columns() {
         assert_eq!(super::placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+
+    #[test]
+    fn numbered_starts_where_asked() {
+        assert_eq!(super::numbered(2, 3), "$2, $3, $4");
+        assert_eq!(super::numbered(1, 0), "");
     }
 }

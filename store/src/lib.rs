@@ -14,6 +14,7 @@ mod history_model;
 mod model;
 mod postgres;
 mod reuse;
+mod reuse_index;
 mod sql_impl;
 mod sqlite;
 pub mod testing;
