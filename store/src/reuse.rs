@@ -76,7 +76,7 @@ pub(crate) fn shard_detectors(
 /// to their missing detectors, and finishes the run when nothing is left. Evaluates to a
 /// [`crate::CreatedRun`].
 macro_rules! plan_history {
-    ($executor:expr, $plan:expr, $options:expr) => {{
+    ($executor:expr, $backend:expr, $plan:expr, $options:expr) => {{
         use sqlx::Row;
         use $crate::error::QueryContext;
         let run_id = &$plan.run.id.0;
@@ -119,11 +119,22 @@ macro_rules! plan_history {
                 .rows_affected() as i64;
         }
         if created.reused > 0 {
-            let rows = sqlx::query($crate::reuse::MISSING_SHARD_DETECTORS)
-                .bind(run_id)
-                .fetch_all(&mut *$executor)
-                .await
-                .during("find shards with missing predictions")?;
+            // Each (shard sample, detector) pair has at most one prediction (primary key), so
+            // when as many were reused as there are pairs, none is missing: skip the search.
+            let pairs: usize = $plan
+                .shards
+                .iter()
+                .map(|shard| shard.sample_indices.len() * $plan.detectors.len())
+                .sum();
+            let rows = if created.reused == pairs as i64 {
+                Vec::new()
+            } else {
+                sqlx::query($crate::reuse::MISSING_SHARD_DETECTORS)
+                    .bind(run_id)
+                    .fetch_all(&mut *$executor)
+                    .await
+                    .during("find shards with missing predictions")?
+            };
             let mut missing: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
             for row in &rows {
                 missing
@@ -154,9 +165,15 @@ macro_rules! plan_history {
                 }
             }
             created.shards_done = done.len() as i64;
-            $crate::reuse::set_shards!(&mut *$executor, "state", "done", &done);
+            $crate::reuse::set_shards!(&mut *$executor, $backend, "state", "done", &done);
             for (subset, shard_ids) in &narrowed {
-                $crate::reuse::set_shards!(&mut *$executor, "detectors", subset, shard_ids);
+                $crate::reuse::set_shards!(
+                    &mut *$executor,
+                    $backend,
+                    "detectors",
+                    subset,
+                    shard_ids
+                );
             }
             created.finished = sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
                 .bind(run_id)
@@ -186,13 +203,13 @@ pub(crate) const SHARD_IDS_PER_UPDATE: usize = 1_000;
 /// Sets `$column` (a literal column name of `shards`) to `$value` on the shards `$ids`, a
 /// statement per chunk instead of one per shard.
 macro_rules! set_shards {
-    ($executor:expr, $column:literal, $value:expr, $ids:expr) => {{
+    ($executor:expr, $backend:expr, $column:literal, $value:expr, $ids:expr) => {{
         use $crate::error::QueryContext;
         for chunk in $ids.chunks($crate::reuse::SHARD_IDS_PER_UPDATE) {
-            let ids = $crate::bulk::numbered(2, chunk.len());
             let sql = format!(
-                concat!("UPDATE shards SET ", $column, " = $1 WHERE id IN ({})"),
-                ids
+                concat!("UPDATE shards SET ", $column, " = {} WHERE id IN ({})"),
+                $crate::bulk::parameters($backend, 1, 1),
+                $crate::bulk::parameters($backend, 2, chunk.len())
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind($value);
             for shard_id in chunk {
