@@ -24,6 +24,13 @@ CREATE TABLE reuse_index (
 ALTER TABLE runs ADD COLUMN reuse_indexed INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX runs_reuse_pending ON runs (created_at_ms, id) WHERE reuse_indexed = 0;
 
+-- One row, locked by whoever indexes runs, so concurrent plannings (PostgreSQL) index one
+-- after the other: two transactions inserting the same keys in different orders could deadlock.
+CREATE TABLE reuse_index_lock (
+    id INTEGER PRIMARY KEY CHECK (id = 1)
+);
+INSERT INTO reuse_index_lock (id) VALUES (1);
+
 -- The lookups the reuse index replaces (0002): they only cost time on every sample and
 -- prediction insert now.
 DROP INDEX samples_path;

@@ -16,12 +16,18 @@
 //! came from the same detector fingerprint on the same file, and `reused_from` keeps naming
 //! the oldest origin.
 //!
-//! Concurrent plannings (PostgreSQL) claim a run by flipping `runs.reuse_indexed` first: the
-//! second waits on the row lock, then sees the flag set and skips the run.
+//! Concurrent plannings (PostgreSQL) index one at a time: each first locks the single row of
+//! `reuse_index_lock` (a no-op write, valid in both dialects), then claims each run by flipping
+//! `runs.reuse_indexed`, skipping runs another planning claimed meanwhile. Without the lock,
+//! two plannings inserting overlapping keys of different runs could each wait on the other's
+//! uncommitted keys and deadlock. SQLite serialises writers anyway.
 
 /// Ended runs whose own predictions are not in the index yet, oldest first.
 pub(crate) const RUNS_TO_INDEX: &str = "SELECT id FROM runs \
      WHERE reuse_indexed = 0 AND status <> 'running' ORDER BY created_at_ms, id";
+
+/// Serialises indexing between concurrent plannings (see the module doc).
+pub(crate) const LOCK_INDEXING: &str = "UPDATE reuse_index_lock SET id = id";
 
 /// Claims run `$1` for indexing; affects no row when another planning already did.
 pub(crate) const CLAIM_RUN: &str =
@@ -49,6 +55,12 @@ macro_rules! index_ended_runs {
             .fetch_all(&mut *$executor)
             .await
             .during("find runs to index for reuse")?;
+        if !pending.is_empty() {
+            sqlx::query($crate::reuse_index::LOCK_INDEXING)
+                .execute(&mut *$executor)
+                .await
+                .during("lock the reuse index")?;
+        }
         for run_id in &pending {
             let claimed = sqlx::query($crate::reuse_index::CLAIM_RUN)
                 .bind(run_id)

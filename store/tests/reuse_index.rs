@@ -1,7 +1,8 @@
 //! The reuse index against real databases (SQLite in a temp folder, PostgreSQL when
 //! `DATABASE_URL` is set): facts of the first run stay reusable however many runs follow, the
 //! oldest fact wins, a cancelled run's facts are reused and a running run's are not yet,
-//! infrastructure failures are never reused, and changed fingerprints never match.
+//! infrastructure failures are never reused, changed fingerprints never match, and two runs
+//! planned at the same time both index and reuse.
 
 mod support;
 
@@ -190,10 +191,27 @@ async fn only_reusable_failures_are_reused(store: &dyn Store) {
     }
 }
 
+/// Two runs planned at the same time, both with the same two ended runs to index first.
+async fn concurrent_plannings_both_reuse(store: &dyn Store) {
+    let t0 = 5_000_000;
+    plan(store, "overlap-1", t0, "fb", "x1").await;
+    plan(store, "overlap-2", t0 + 1, "fb", "x1").await;
+    for _ in 0..4 {
+        compute_next_shard(store, "alice", t0 + 1, score_by_path).await;
+    }
+    let (left, right) = tokio::join!(
+        plan(store, "together-1", t0 + 2, "fb", "x1"),
+        plan(store, "together-2", t0 + 2, "fb", "x1")
+    );
+    assert_eq!((left.reused, left.finished), (8, true));
+    assert_eq!((right.reused, right.finished), (8, true));
+}
+
 async fn exercise(store: Arc<dyn Store>) {
     first_facts_survive_many_runs(store.as_ref()).await;
     cancelled_runs_count_running_runs_wait(store.as_ref()).await;
     only_reusable_failures_are_reused(store.as_ref()).await;
+    concurrent_plannings_both_reuse(store.as_ref()).await;
 }
 
 #[tokio::test]
