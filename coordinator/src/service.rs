@@ -420,18 +420,24 @@ impl Coordinator for CoordinatorService {
         request: Request<pb::WatchRunRequest>,
     ) -> Result<Response<Self::WatchRunStream>, Status> {
         let run_id = RunId(required(&request.get_ref().run_id, "run_id")?.to_string());
-        // Fail fast on an unknown run.
-        self.store
-            .run_progress(&run_id)
-            .await
-            .map_err(store_status)?;
+        // Fail fast on an unknown run; the answer is also the stream's first message.
+        let mut first = Some(
+            self.store
+                .run_progress(&run_id)
+                .await
+                .map_err(store_status)?,
+        );
         let store = Arc::clone(&self.store);
         let interval = self.timings.watch_interval;
         let (sender, receiver) = tokio::sync::mpsc::channel(4);
         tokio::spawn(async move {
             let mut last: Option<pb::RunProgress> = None;
             loop {
-                let progress = match store.run_progress(&run_id).await {
+                let read = match first.take() {
+                    Some(progress) => Ok(progress),
+                    None => store.run_progress(&run_id).await,
+                };
+                let progress = match read {
                     Ok(progress) => progress,
                     Err(error @ StoreError::RunNotFound(_)) => {
                         let _ = sender.send(Err(store_status(error))).await;

@@ -15,6 +15,7 @@ mod model;
 mod pg_copy;
 mod postgres;
 mod reuse;
+mod reuse_index;
 mod sql_impl;
 mod sqlite;
 pub mod testing;

@@ -14,10 +14,13 @@
 //! fact has one origin however many runs copied it. The source run's status does not matter:
 //! a stored prediction of a cancelled run is as true as one of a finished run.
 //!
-//! Everything happens in the transaction that creates the run, in bulk SQL: one
-//! `INSERT … SELECT` copies the rows, one query finds the (shard, detector) pairs still missing;
-//! shards with none are created `done` and never leased, shards missing only some detectors
-//! are leased with just those (`shards.detectors`).
+//! Everything happens in the transaction that creates the run, in bulk SQL: ended runs not yet
+//! in the reuse index are indexed (see `reuse_index`, which also says what happens with a run
+//! still running), one `INSERT … SELECT` copies the facts matching the new run's (sample,
+//! perturbation, detector) keys from the index, one query finds the (shard, detector) pairs
+//! still missing; shards with none are created `done` and never leased, shards missing only
+//! some detectors are leased with just those (`shards.detectors`). The cost is proportional
+//! to the new run, not to the history.
 
 use crate::StoreError;
 use crate::model::DetectorRecord;
@@ -25,25 +28,21 @@ use crate::model::DetectorRecord;
 /// Failure kinds that depend only on the file and the detector, so they are reused.
 pub const REUSABLE_FAILURES: &[&str] = &["decode_error", "detector_error"];
 
-/// Copies matching predictions of other runs into run `$1`'s shards, marked `reused_from`.
+/// Copies the indexed facts matching run `$1`'s keys into its shards, marked `reused_from`.
+/// Only reusable predictions are ever indexed, so every match is copied.
 pub(crate) const REUSE_PREDICTIONS: &str = "INSERT INTO predictions \
      (run_id, detector, sample_id, perturbation, score, failure_kind, failure_message, \
       detector_fingerprint, worker_id, shard_id, epoch, latency_us, reused_from) \
-     SELECT sh.run_id, d.name, s.id, sh.perturbation, p.score, p.failure_kind, p.failure_message, \
-            p.detector_fingerprint, p.worker_id, sh.id, 0, p.latency_us, p.run_id \
+     SELECT sh.run_id, d.name, s.id, sh.perturbation, r.score, r.failure_kind, r.failure_message, \
+            r.detector_fingerprint, r.worker_id, sh.id, 0, r.latency_us, r.source_run_id \
      FROM shards sh \
      JOIN run_detectors d ON d.run_id = sh.run_id \
      JOIN shard_samples ss ON ss.shard_id = sh.id \
      JOIN samples s ON s.id = ss.sample_id \
      JOIN run_datasets nd ON nd.run_id = sh.run_id AND nd.name = s.dataset \
-     JOIN samples o ON o.rel_path = s.rel_path AND o.run_id <> sh.run_id \
-     JOIN run_datasets od ON od.run_id = o.run_id AND od.name = o.dataset \
-          AND od.fingerprint = nd.fingerprint \
-     JOIN predictions p ON p.sample_id = o.id AND p.perturbation = sh.perturbation \
-          AND p.detector_fingerprint = d.fingerprint \
+     JOIN reuse_index r ON r.dataset_fingerprint = nd.fingerprint AND r.rel_path = s.rel_path \
+          AND r.perturbation = sh.perturbation AND r.detector_fingerprint = d.fingerprint \
      WHERE sh.run_id = $1 AND d.fingerprint IS NOT NULL AND d.fingerprint <> '' \
-       AND p.reused_from IS NULL \
-       AND (p.failure_kind IS NULL OR p.failure_kind IN ('decode_error', 'detector_error')) \
      ON CONFLICT DO NOTHING";
 
 /// (shard, detector) pairs of run `$1` with at least one sample still without a prediction.
@@ -77,7 +76,7 @@ pub(crate) fn shard_detectors(
 /// to their missing detectors, and finishes the run when nothing is left. Evaluates to a
 /// [`crate::CreatedRun`].
 macro_rules! plan_history {
-    ($executor:expr, $plan:expr, $options:expr) => {{
+    ($executor:expr, $backend:expr, $plan:expr, $options:expr) => {{
         use sqlx::Row;
         use $crate::error::QueryContext;
         let run_id = &$plan.run.id.0;
@@ -111,6 +110,7 @@ macro_rules! plan_history {
         }
         let mut created = $crate::CreatedRun::default();
         if $options.reuse_predictions {
+            $crate::reuse_index::index_ended_runs!(&mut *$executor);
             created.reused = sqlx::query($crate::reuse::REUSE_PREDICTIONS)
                 .bind(run_id)
                 .execute(&mut *$executor)
@@ -119,11 +119,22 @@ macro_rules! plan_history {
                 .rows_affected() as i64;
         }
         if created.reused > 0 {
-            let rows = sqlx::query($crate::reuse::MISSING_SHARD_DETECTORS)
-                .bind(run_id)
-                .fetch_all(&mut *$executor)
-                .await
-                .during("find shards with missing predictions")?;
+            // Each (shard sample, detector) pair has at most one prediction (primary key), so
+            // when as many were reused as there are pairs, none is missing: skip the search.
+            let pairs: usize = $plan
+                .shards
+                .iter()
+                .map(|shard| shard.sample_indices.len() * $plan.detectors.len())
+                .sum();
+            let rows = if created.reused == pairs as i64 {
+                Vec::new()
+            } else {
+                sqlx::query($crate::reuse::MISSING_SHARD_DETECTORS)
+                    .bind(run_id)
+                    .fetch_all(&mut *$executor)
+                    .await
+                    .during("find shards with missing predictions")?
+            };
             let mut missing: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
             for row in &rows {
                 missing
@@ -136,27 +147,33 @@ macro_rules! plan_history {
                 .fetch_all(&mut *$executor)
                 .await
                 .during("read the run's shards")?;
+            // Shards by what they become: done, or narrowed to a subset (JSON) of detectors.
+            let mut done: Vec<i64> = Vec::new();
+            let mut narrowed: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
             for shard_id in shard_ids {
                 match missing.get(&shard_id) {
-                    None => {
-                        sqlx::query("UPDATE shards SET state = 'done' WHERE id = $1")
-                            .bind(shard_id)
-                            .execute(&mut *$executor)
-                            .await
-                            .during("mark a reused shard done")?;
-                        created.shards_done += 1;
-                    }
+                    None => done.push(shard_id),
                     Some(detectors) if detectors.len() < $plan.detectors.len() => {
-                        let subset = serde_json::to_string(detectors).unwrap_or_default();
-                        sqlx::query("UPDATE shards SET detectors = $2 WHERE id = $1")
-                            .bind(shard_id)
-                            .bind(subset)
-                            .execute(&mut *$executor)
-                            .await
-                            .during("narrow a shard to its missing detectors")?;
+                        let subset = serde_json::to_string(detectors).map_err(|error| {
+                            $crate::StoreError::Corrupt {
+                                what: format!("detector names of shard {shard_id}: {error}"),
+                            }
+                        })?;
+                        narrowed.entry(subset).or_default().push(shard_id);
                     }
                     Some(_) => {}
                 }
+            }
+            created.shards_done = done.len() as i64;
+            $crate::reuse::set_shards!(&mut *$executor, $backend, "state", "done", &done);
+            for (subset, shard_ids) in &narrowed {
+                $crate::reuse::set_shards!(
+                    &mut *$executor,
+                    $backend,
+                    "detectors",
+                    subset,
+                    shard_ids
+                );
             }
             created.finished = sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
                 .bind(run_id)
@@ -166,11 +183,47 @@ macro_rules! plan_history {
                 .during("finish a fully reused run")?
                 .rows_affected()
                 > 0;
+            if created.finished {
+                // Every prediction was reused: the run computed nothing there is to index.
+                sqlx::query("UPDATE runs SET reuse_indexed = 1 WHERE id = $1")
+                    .bind(run_id)
+                    .execute(&mut *$executor)
+                    .await
+                    .during("mark a fully reused run indexed")?;
+            }
         }
         created
     }};
 }
 pub(crate) use plan_history;
+
+/// Shard ids per `UPDATE … WHERE id IN (…)`.
+pub(crate) const SHARD_IDS_PER_UPDATE: usize = 1_000;
+
+/// Sets `$column` (a literal column name of `shards`) to `$value` on the shards `$ids`, a
+/// statement per chunk instead of one per shard.
+macro_rules! set_shards {
+    ($executor:expr, $backend:expr, $column:literal, $value:expr, $ids:expr) => {{
+        use $crate::error::QueryContext;
+        for chunk in $ids.chunks($crate::reuse::SHARD_IDS_PER_UPDATE) {
+            let sql = format!(
+                concat!("UPDATE shards SET ", $column, " = {} WHERE id IN ({})"),
+                $crate::bulk::parameters($backend, 1, 1),
+                $crate::bulk::parameters($backend, 2, chunk.len())
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind($value);
+            for shard_id in chunk {
+                query = query.bind(*shard_id);
+            }
+            query.execute(&mut *$executor).await.during(concat!(
+                "set the ",
+                $column,
+                " of reused shards"
+            ))?;
+        }
+    }};
+}
+pub(crate) use set_shards;
 
 #[cfg(test)]
 mod tests {
@@ -183,6 +236,6 @@ mod tests {
             .map(|kind| format!("'{kind}'"))
             .collect();
         let clause = format!("p.failure_kind IN ({})", listed.join(", "));
-        assert!(REUSE_PREDICTIONS.contains(&clause), "{clause}");
+        assert!(crate::reuse_index::INDEX_RUN.contains(&clause), "{clause}");
     }
 }

@@ -436,7 +436,7 @@ macro_rules! impl_sql_store {
                     .await
                     .during("insert run detector")?;
                 }
-                let sample_ids = $crate::bulk::insert_samples!(&mut *tx, plan);
+                let sample_ids = $crate::bulk::insert_samples!(&mut *tx, $backend, plan);
                 let mut memberships: Vec<(i64, i64)> = Vec::new();
                 for shard in &plan.shards {
                     let shard_id: i64 = sqlx::query_scalar(
@@ -462,8 +462,8 @@ macro_rules! impl_sql_store {
                         memberships.push((shard_id, sample_id));
                     }
                 }
-                $crate::bulk::insert_shard_samples!(&mut *tx, memberships);
-                let created = $crate::reuse::plan_history!(&mut *tx, plan, options);
+                $crate::bulk::insert_shard_samples!(&mut *tx, $backend, memberships);
+                let created = $crate::reuse::plan_history!(&mut *tx, $backend, plan, options);
                 tx.commit().await.during("commit run creation")?;
                 if let Some(analyze) = self.dialect.after_plan {
                     sqlx::query(analyze)
@@ -871,16 +871,20 @@ macro_rules! impl_sql_store {
                 else {
                     return Err($crate::StoreError::RunNotFound(run_id.clone()));
                 };
+                // One pass over the run's predictions and one over its shards.
                 let counts = sqlx::query(
-                    "SELECT \
-                       (SELECT COUNT(*) FROM shards WHERE run_id = $1) AS shards_total, \
-                       (SELECT COUNT(*) FROM shards WHERE run_id = $1 AND state = 'done') AS shards_done, \
-                       (SELECT COUNT(*) FROM shards WHERE run_id = $1 AND state = 'failed') AS shards_failed, \
-                       (SELECT COUNT(*) FROM predictions WHERE run_id = $1) AS predictions, \
-                       (SELECT COUNT(*) FROM predictions WHERE run_id = $1 AND failure_kind IS NOT NULL) AS failures, \
-                       (SELECT COUNT(*) FROM predictions WHERE run_id = $1 AND reused_from IS NOT NULL) AS reused, \
-                       (SELECT CAST(COALESCE(SUM(n_samples), 0) AS BIGINT) FROM shards WHERE run_id = $1) \
-                         * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $1) AS expected",
+                    "SELECT sh.shards_total, sh.shards_done, sh.shards_failed, \
+                       p.predictions, p.failures, p.reused, \
+                       sh.samples * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $1) AS expected \
+                     FROM (SELECT COUNT(*) AS shards_total, \
+                             COUNT(CASE WHEN state = 'done' THEN 1 END) AS shards_done, \
+                             COUNT(CASE WHEN state = 'failed' THEN 1 END) AS shards_failed, \
+                             CAST(COALESCE(SUM(n_samples), 0) AS BIGINT) AS samples \
+                           FROM shards WHERE run_id = $1) sh, \
+                          (SELECT COUNT(*) AS predictions, \
+                             COUNT(failure_kind) AS failures, \
+                             COUNT(reused_from) AS reused \
+                           FROM predictions WHERE run_id = $1) p",
                 )
                 .bind(&run_id.0)
                 .fetch_one(&self.pool)

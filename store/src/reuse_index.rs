@@ -1,0 +1,84 @@
+//! The reuse index (`reuse_index`, migration 0003): one row per reusable fact, keyed by
+//! (dataset fingerprint, sample path, perturbation, detector fingerprint), holding the values
+//! of the prediction that computed it. Planning copies facts from it with one primary-key probe
+//! per (sample, perturbation, detector) of the new run, so its cost does not grow with history.
+//!
+//! When a run is indexed: lazily, by the next planning that reuses predictions, once the run
+//! has ended (done, failed or cancelled), oldest run first, in the planning transaction. Not
+//! on prediction ingest, which stays as fast as it is. A run that finishes at planning (every
+//! prediction reused) computed nothing, so it is marked indexed right away. Limitation: the
+//! predictions of a run still running when another run is planned are not reused by that run;
+//! it recomputes them, and they become reusable once their run has ended.
+//!
+//! Which fact wins: the first one indexed, i.e. the oldest run's (`ON CONFLICT DO NOTHING`,
+//! runs indexed in creation order). A later run computes a fact only when no earlier one had
+//! it at its planning, so a second copy of a key appears only when two runs overlapped; both
+//! came from the same detector fingerprint on the same file, and `reused_from` keeps naming
+//! the oldest origin.
+//!
+//! Concurrent plannings (PostgreSQL) index one at a time: each first locks the single row of
+//! `reuse_index_lock` (a no-op write, valid in both dialects), then claims each run by flipping
+//! `runs.reuse_indexed`, skipping runs another planning claimed meanwhile. Without the lock,
+//! two plannings inserting overlapping keys of different runs could each wait on the other's
+//! uncommitted keys and deadlock. SQLite serialises writers anyway.
+
+/// Ended runs whose own predictions are not in the index yet, oldest first.
+pub(crate) const RUNS_TO_INDEX: &str = "SELECT id FROM runs \
+     WHERE reuse_indexed = 0 AND status <> 'running' ORDER BY created_at_ms, id";
+
+/// Serialises indexing between concurrent plannings (see the module doc).
+pub(crate) const LOCK_INDEXING: &str = "UPDATE reuse_index_lock SET id = id";
+
+/// Claims run `$1` for indexing; affects no row when another planning already did.
+pub(crate) const CLAIM_RUN: &str =
+    "UPDATE runs SET reuse_indexed = 1 WHERE id = $1 AND reuse_indexed = 0";
+
+/// Copies run `$1`'s own reusable predictions into the index (the rules are in `reuse`:
+/// computed by this run, with a detector fingerprint, a score or a reusable failure).
+pub(crate) const INDEX_RUN: &str = "INSERT INTO reuse_index \
+     (detector_fingerprint, dataset_fingerprint, rel_path, perturbation, score, failure_kind, \
+      failure_message, worker_id, latency_us, source_run_id) \
+     SELECT p.detector_fingerprint, rd.fingerprint, s.rel_path, p.perturbation, p.score, \
+            p.failure_kind, p.failure_message, p.worker_id, p.latency_us, p.run_id \
+     FROM predictions p \
+     JOIN samples s ON s.id = p.sample_id \
+     JOIN run_datasets rd ON rd.run_id = s.run_id AND rd.name = s.dataset \
+     WHERE p.run_id = $1 AND p.reused_from IS NULL AND p.detector_fingerprint <> '' \
+       AND (p.failure_kind IS NULL OR p.failure_kind IN ('decode_error', 'detector_error')) \
+     ON CONFLICT DO NOTHING";
+
+/// Indexes every ended run not indexed yet.
+macro_rules! index_ended_runs {
+    ($executor:expr) => {{
+        use $crate::error::QueryContext;
+        let pending: Vec<String> = sqlx::query_scalar($crate::reuse_index::RUNS_TO_INDEX)
+            .fetch_all(&mut *$executor)
+            .await
+            .during("find runs to index for reuse")?;
+        if !pending.is_empty() {
+            sqlx::query($crate::reuse_index::LOCK_INDEXING)
+                .execute(&mut *$executor)
+                .await
+                .during("lock the reuse index")?;
+        }
+        for run_id in &pending {
+            let claimed = sqlx::query($crate::reuse_index::CLAIM_RUN)
+                .bind(run_id)
+                .execute(&mut *$executor)
+                .await
+                .during("claim a run for the reuse index")?
+                .rows_affected();
+            if claimed == 0 {
+                continue;
+            }
+            let added = sqlx::query($crate::reuse_index::INDEX_RUN)
+                .bind(run_id)
+                .execute(&mut *$executor)
+                .await
+                .during("index a run's predictions for reuse")?
+                .rows_affected();
+            tracing::debug!(run_id = %run_id, facts = added, "indexed for reuse");
+        }
+    }};
+}
+pub(crate) use index_ended_runs;
