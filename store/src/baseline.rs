@@ -1,7 +1,8 @@
 //! What the database itself can do, measured in the same run as dfbench's own figures so the
 //! scheduler benchmark can print ratios: a simple-transaction loop (pgbench -N's shape) for
-//! SQLite, and the bulk-load rate of rows shaped like predictions into a table with the same
-//! unique key (`COPY` for PostgreSQL, one prepared-insert transaction for SQLite).
+//! SQLite, and the bulk-load rate of rows shaped like predictions (`COPY` into the store's own
+//! `predictions` table for PostgreSQL, plus a fresh table with only its unique key for
+//! reference; one prepared-insert transaction for SQLite).
 
 use crate::StoreError;
 use crate::error::QueryContext;
@@ -107,9 +108,18 @@ pub async fn sqlite_bulk_insert_rate(url: &str, rows: u32) -> Result<f64, StoreE
     Ok(f64::from(rows) / started.elapsed().as_secs_f64())
 }
 
-/// Rows per second of a server-side `COPY … FROM STDIN` into a table with the predictions'
-/// unique key: the ingest limit of this PostgreSQL server.
-pub async fn postgres_copy_rate(url: &str, rows: u32) -> Result<f64, StoreError> {
+/// Rows per second of server-side `COPY … FROM STDIN` loads of prediction-shaped rows.
+pub struct CopyRates {
+    /// Into the store's own `predictions` table (its indexes, its size): the ingest limit
+    /// dfbench's figure is compared with.
+    pub predictions_table: f64,
+    /// Into a fresh table with only the predictions' unique key, for reference.
+    pub unique_key_table: f64,
+}
+
+/// Measures [`CopyRates`] on the database at `url`, which holds the store's schema. The rows
+/// copied into `predictions` belong to a scratch run id and are deleted afterwards.
+pub async fn postgres_copy_rate(url: &str, rows: u32) -> Result<CopyRates, StoreError> {
     let mut connection = sqlx::PgConnection::connect(url)
         .await
         .map_err(|source| StoreError::Connect { source })?;
@@ -121,24 +131,60 @@ pub async fn postgres_copy_rate(url: &str, rows: u32) -> Result<f64, StoreError>
         .execute(&mut connection)
         .await
         .during("create bulk table")?;
-    let mut text = String::with_capacity(rows as usize * 48);
-    for sample in 0..rows {
+    let scratch_run = format!("bench-copy-{}", crate::now_ms());
+    // Ids far above any real sample or shard, so the rows land where new ingest lands: at the
+    // right edge of every index.
+    let base: u64 = 1 << 40;
+    let mut text = String::with_capacity(rows as usize * 64);
+    for sample in 0..u64::from(rows) {
         text.push_str(&format!(
-            "bench\tnoop\t{sample}\tnone\t0.5\t\\N\t\\N\tfp\tw\t{}\t1\t10\n",
-            sample / 1000
+            "{scratch_run}\tnoop\t{}\tnone\t0.5\t\\N\t\\N\tbuiltin:noop\tw\t{}\t1\t10\n",
+            base + sample,
+            base + sample / 1000
         ));
     }
-    let started = Instant::now();
-    let mut copy = connection
-        .copy_in_raw("COPY bench_predictions FROM STDIN")
+    let predictions_table = copy_rate(
+        &mut connection,
+        "COPY predictions (run_id, detector, sample_id, perturbation, score, failure_kind, \
+         failure_message, detector_fingerprint, worker_id, shard_id, epoch, latency_us) FROM STDIN",
+        &text,
+        rows,
+    )
+    .await?;
+    sqlx::query("DELETE FROM predictions WHERE run_id = $1")
+        .bind(&scratch_run)
+        .execute(&mut connection)
         .await
-        .during("start copy")?;
-    copy.send(text.as_bytes()).await.during("copy rows")?;
-    copy.finish().await.during("finish copy")?;
-    let rate = f64::from(rows) / started.elapsed().as_secs_f64();
+        .during("delete the baseline's rows")?;
+    let unique_key_table = copy_rate(
+        &mut connection,
+        "COPY bench_predictions FROM STDIN",
+        &text,
+        rows,
+    )
+    .await?;
     sqlx::query("DROP TABLE bench_predictions")
         .execute(&mut connection)
         .await
         .during("drop")?;
-    Ok(rate)
+    Ok(CopyRates {
+        predictions_table,
+        unique_key_table,
+    })
+}
+
+async fn copy_rate(
+    connection: &mut sqlx::PgConnection,
+    statement: &'static str,
+    text: &str,
+    rows: u32,
+) -> Result<f64, StoreError> {
+    let started = Instant::now();
+    let mut copy = connection
+        .copy_in_raw(statement)
+        .await
+        .during("start copy")?;
+    copy.send(text.as_bytes()).await.during("copy rows")?;
+    copy.finish().await.during("finish copy")?;
+    Ok(f64::from(rows) / started.elapsed().as_secs_f64())
 }
