@@ -17,6 +17,8 @@ pub(crate) struct Dialect {
     pub lease_check_lock: &'static str,
     /// Run after a run's rows are committed.
     pub after_plan: Option<&'static str>,
+    /// A shard's samples (`id`, `rel_path`) by id, for shard `$1`.
+    pub shard_refs: &'static str,
 }
 
 pub(crate) const LEASE_CHECK: &str = "SELECT run_id, perturbation, failures, max_attempts FROM shards \
@@ -130,16 +132,13 @@ pub(crate) use run_meta;
 
 /// A shard's samples as (id, relative path), by id.
 macro_rules! read_shard_refs {
-    ($executor:expr, $shard_id:expr) => {{
+    ($self:ident, $executor:expr, $shard_id:expr) => {{
         use sqlx::Row;
-        let rows = sqlx::query(
-            "SELECT s.id, s.rel_path FROM shard_samples ss JOIN samples s ON s.id = ss.sample_id \
-             WHERE ss.shard_id = $1 ORDER BY s.id",
-        )
-        .bind($shard_id)
-        .fetch_all(&mut *$executor)
-        .await
-        .during("read the shard's samples")?;
+        let rows = sqlx::query($self.dialect.shard_refs)
+            .bind($shard_id)
+            .fetch_all(&mut *$executor)
+            .await
+            .during("read the shard's samples")?;
         let mut refs = Vec::with_capacity(rows.len());
         for row in &rows {
             let id: i64 = row.try_get("id").during("read sample")?;
@@ -170,7 +169,7 @@ macro_rules! shard_samples {
                 let run_id: String = shard.try_get("run_id").during("read the shard")?;
                 let perturbation: String =
                     shard.try_get("perturbation").during("read the shard")?;
-                let refs = $crate::sql_impl::read_shard_refs!($executor, $shard_id);
+                let refs = $crate::sql_impl::read_shard_refs!($self, $executor, $shard_id);
                 $self.cache.put_shard($shard_id, run_id, perturbation, refs)
             }
         }
@@ -556,7 +555,7 @@ macro_rules! impl_sql_store {
                 let samples = match self.cache.shard(shard_id) {
                     Some(cached) => cached.refs.clone(),
                     None => {
-                        let refs = $crate::sql_impl::read_shard_refs!(&mut *conn, shard_id);
+                        let refs = $crate::sql_impl::read_shard_refs!(self, &mut *conn, shard_id);
                         self.cache
                             .put_shard(shard_id, run_id.clone(), perturbation.clone(), refs)
                             .refs

@@ -43,6 +43,8 @@ impl SqliteStore {
                 acquire_lock: "",
                 lease_check_lock: "",
                 after_plan: None,
+                shard_refs: "SELECT s.id, s.rel_path FROM shard_samples ss \
+                     JOIN samples s ON s.id = ss.sample_id WHERE ss.shard_id = $1 ORDER BY s.id",
             },
             cache: StoreCache::default(),
         })
