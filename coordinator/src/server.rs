@@ -229,6 +229,10 @@ async fn supervise(store: Arc<dyn Store>, config: CoordinatorConfig, work_ready:
             }
             Err(error) => tracing::error!(%error, "supervisor could not finish complete runs"),
         }
+        // Failed and cancelled runs too: their stored predictions are reusable facts.
+        if let Err(error) = store.index_ended_runs().await {
+            tracing::error!(%error, "supervisor could not index ended runs for reuse");
+        }
         // Only judge after this coordinator itself has been up for the grace period, so a
         // restart does not fail runs whose workers are still reconnecting.
         if now - started < grace_ms {

@@ -99,6 +99,11 @@ pub trait Store: HistoryStore + Send + Sync {
     /// catches a run whose last completion's coordinator died between commit and check.
     async fn finish_complete_runs(&self, now_ms: i64) -> Result<Vec<RunId>, StoreError>;
 
+    /// Adds the predictions of every ended run not indexed yet to the reuse index
+    /// (`reuse_index`). Called when a run's last shard completes and by the supervisor, so
+    /// planning rarely has any left to do itself.
+    async fn index_ended_runs(&self) -> Result<(), StoreError>;
+
     /// Fails every running run created before `since_ms` when no worker has been seen since
     /// `since_ms`; their missing predictions are recorded as failures. Returns the failed runs.
     async fn fail_runs_without_workers(

@@ -3,9 +3,11 @@
 //! of the prediction that computed it. Planning copies facts from it with one primary-key probe
 //! per (sample, perturbation, detector) of the new run, so its cost does not grow with history.
 //!
-//! When a run is indexed: lazily, by the next planning that reuses predictions, once the run
-//! has ended (done, failed or cancelled), oldest run first, in the planning transaction. Not
-//! on prediction ingest, which stays as fast as it is. A run that finishes at planning (every
+//! When a run is indexed: once it has ended (done, failed or cancelled), oldest run first —
+//! by the completion of its last shard (right after the run is finished), by the
+//! coordinator's supervisor (every tick, which catches failed and cancelled runs), and at the
+//! latest by the next planning that reuses predictions, in its transaction. Never on
+//! prediction ingest, which stays as fast as it is. A run that finishes at planning (every
 //! prediction reused) computed nothing, so it is marked indexed right away. Limitation: the
 //! predictions of a run still running when another run is planned are not reused by that run;
 //! it recomputes them, and they become reusable once their run has ended.

@@ -697,7 +697,24 @@ macro_rules! impl_sql_store {
                     });
                 };
                 self.cache.forget_shard(lease.shard_id.0);
-                $crate::sql_impl::finish_run_if_complete!(&self.pool, &run_id, now_ms);
+                let finished =
+                    $crate::sql_impl::finish_run_if_complete!(&self.pool, &run_id, now_ms);
+                if finished.rows_affected() > 0 {
+                    // The run's last shard: index its predictions for reuse now, once, so the
+                    // next run's planning does not pay for it. A failure here loses nothing:
+                    // the next planning indexes every ended run still missing.
+                    if let Err(error) = self.index_ended_runs().await {
+                        tracing::warn!(%error, run_id = %run_id, "could not index the finished run for reuse");
+                    }
+                }
+                Ok(())
+            }
+
+            async fn index_ended_runs(&self) -> Result<(), $crate::StoreError> {
+                use $crate::error::QueryContext;
+                let mut tx = self.pool.begin().await.during("begin reuse indexing")?;
+                $crate::reuse_index::index_ended_runs!(&mut *tx);
+                tx.commit().await.during("commit reuse indexing")?;
                 Ok(())
             }
 
