@@ -17,6 +17,8 @@ mod postgres;
 mod reuse;
 mod reuse_index;
 mod sql_impl;
+mod sql_parts;
+mod sql_reads;
 mod sqlite;
 pub mod testing;
 
