@@ -1,8 +1,8 @@
 //! What the database itself can do, measured in the same run as dfbench's own figures so the
 //! scheduler benchmark can print ratios: a simple-transaction loop (pgbench -N's shape) for
-//! SQLite, and the bulk-load rate of rows shaped like predictions (`COPY` into the store's own
-//! `predictions` table for PostgreSQL, plus a fresh table with only its unique key for
-//! reference; one prepared-insert transaction for SQLite).
+//! SQLite, and the bulk-load rate of rows shaped like predictions into the store's own
+//! `predictions` table (`COPY` for PostgreSQL, plus a fresh table with only its unique key for
+//! reference; one transaction of multi-row inserts for SQLite).
 
 use crate::StoreError;
 use crate::error::QueryContext;
@@ -73,39 +73,43 @@ const BULK_TABLE: &str = "CREATE TABLE bench_predictions (run_id TEXT NOT NULL, 
      failure_message TEXT, detector_fingerprint TEXT NOT NULL, worker_id TEXT NOT NULL, shard_id BIGINT NOT NULL, \
      epoch BIGINT NOT NULL, latency_us BIGINT NOT NULL, PRIMARY KEY (run_id, detector, sample_id, perturbation))";
 
-/// Rows per second of the fastest SQLite bulk path: one transaction, one prepared insert.
+/// Rows per second of SQLite's fastest bulk path into the store's own `predictions` table at
+/// `url` (its indexes, its size): one transaction of the store's own multi-row inserts, with
+/// no gRPC, fencing or validation around them. The rows belong to a
+/// scratch run id and are deleted afterwards.
 pub async fn sqlite_bulk_insert_rate(url: &str, rows: u32) -> Result<f64, StoreError> {
     let mut connection = sqlite_connection(url).await?;
-    sqlx::query("DROP TABLE IF EXISTS bench_predictions")
-        .execute(&mut connection)
-        .await
-        .during("drop")?;
-    sqlx::query(BULK_TABLE)
-        .execute(&mut connection)
-        .await
-        .during("create bulk table")?;
+    let run_id = format!("bench-bulk-{}", crate::now_ms());
+    let context = crate::sql_impl::IngestContext {
+        run_id: &run_id,
+        perturbation: "none",
+        worker_id: "w",
+        shard_id: 1 << 40,
+        epoch: 1,
+    };
+    let predictions: Vec<crate::NewPrediction> = (0..i64::from(rows))
+        .map(|sample| crate::NewPrediction {
+            sample_id: crate::SampleId((1 << 40) + sample),
+            detector: "noop".into(),
+            outcome: crate::Outcome::Score(0.5),
+            latency_us: 10,
+            detector_fingerprint: "builtin:noop".into(),
+        })
+        .collect();
     let started = Instant::now();
     let mut tx = connection.begin().await.during("begin")?;
-    for sample in 0..i64::from(rows) {
-        sqlx::query(
-            "INSERT INTO bench_predictions VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7, $8, $9, $10)",
-        )
-        .bind("bench")
-        .bind("noop")
-        .bind(sample)
-        .bind("none")
-        .bind(0.5f64)
-        .bind("fp")
-        .bind("w")
-        .bind(sample / 1000)
-        .bind(1i64)
-        .bind(10i64)
-        .execute(&mut *tx)
-        .await
-        .during("bulk insert")?;
+    // In batches of the size the scheduler bench's workers report.
+    for batch in predictions.chunks(1_000) {
+        crate::SqliteStore::insert_predictions(&mut tx, &context, batch).await?;
     }
     tx.commit().await.during("commit")?;
-    Ok(f64::from(rows) / started.elapsed().as_secs_f64())
+    let rate = f64::from(rows) / started.elapsed().as_secs_f64();
+    sqlx::query("DELETE FROM predictions WHERE run_id = $1")
+        .bind(&run_id)
+        .execute(&mut connection)
+        .await
+        .during("delete the baseline's rows")?;
+    Ok(rate)
 }
 
 /// Rows per second of server-side `COPY … FROM STDIN` loads of prediction-shaped rows.

@@ -53,15 +53,32 @@ impl SqliteStore {
 
 impl_sql_store!(SqliteStore, "sqlite");
 
+/// Rows per multi-row prediction insert (12 parameters each).
+const ROWS_PER_INSERT: usize = 64;
+
 impl SqliteStore {
-    /// Inserts one batch if `lease` is current: the fencing check and the insert share a
-    /// transaction (SQLite serialises writers, so nothing can re-grant the lease in between).
+    /// Inserts one batch if `lease` is current. A batch of up to [`ROWS_PER_INSERT`] rows (a
+    /// small shard's whole report) is one statement fenced by the lease, without a transaction
+    /// around it: on sqlx every statement is a hop to the connection's worker thread, and
+    /// `BEGIN`, the lease check and `COMMIT` were three of a lease→report→complete cycle's
+    /// seven. Larger batches: the lease check and the inserts share one transaction (SQLite
+    /// serialises writers, so nothing can re-grant the lease in between).
     async fn insert_fenced(
         &self,
         lease: &LeaseRef,
         context: &IngestContext<'_>,
         predictions: &[NewPrediction],
     ) -> Result<u64, StoreError> {
+        if predictions.len() <= ROWS_PER_INSERT {
+            let inserted =
+                Self::insert_chunk(&self.pool, context, predictions, Some(lease)).await?;
+            if inserted == 0 {
+                // Nothing new: every row was already there, or the lease is not current. An
+                // epoch only grows, so a lease found current now was current at the insert.
+                crate::sql_impl::check_lease!(self, &self.pool, lease);
+            }
+            return Ok(inserted);
+        }
         let mut tx = self.pool.begin().await.during("begin ingest")?;
         crate::sql_impl::check_lease!(self, &mut *tx, lease);
         let inserted = Self::insert_predictions(&mut tx, context, predictions).await?;
@@ -69,39 +86,73 @@ impl SqliteStore {
         Ok(inserted)
     }
 
-    /// Inserts one batch row by row through one prepared statement (SQLite's fastest path);
-    /// re-delivered rows are ignored. Returns how many were new.
-    async fn insert_predictions(
+    /// Inserts one batch in multi-row statements of [`ROWS_PER_INSERT`] rows; re-delivered
+    /// rows are ignored. Returns how many were new.
+    pub(crate) async fn insert_predictions(
         tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
         context: &IngestContext<'_>,
         predictions: &[NewPrediction],
     ) -> Result<u64, StoreError> {
         let mut inserted = 0;
-        for prediction in predictions {
-            let (score, failure_kind, failure_message) = prediction.outcome.columns();
-            let result = sqlx::query(
-                "INSERT INTO predictions (run_id, detector, sample_id, perturbation, score, \
-                 failure_kind, failure_message, detector_fingerprint, worker_id, shard_id, epoch, \
-                 latency_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(context.run_id)
-            .bind(&prediction.detector)
-            .bind(prediction.sample_id.0)
-            .bind(context.perturbation)
-            .bind(score)
-            .bind(failure_kind)
-            .bind(failure_message)
-            .bind(&prediction.detector_fingerprint)
-            .bind(context.worker_id)
-            .bind(context.shard_id)
-            .bind(context.epoch)
-            .bind(prediction.latency_us)
-            .execute(&mut **tx)
-            .await
-            .during("insert prediction")?;
-            inserted += result.rows_affected();
+        for chunk in predictions.chunks(ROWS_PER_INSERT) {
+            inserted += Self::insert_chunk(&mut **tx, context, chunk, None).await?;
         }
         Ok(inserted)
+    }
+
+    /// One multi-row insert of `chunk` with anonymous parameters (see `bulk::parameters`),
+    /// writing nothing unless `fence` (when given) is the shard's current lease.
+    async fn insert_chunk<'e, E>(
+        executor: E,
+        context: &IngestContext<'_>,
+        chunk: &[NewPrediction],
+        fence: Option<&LeaseRef>,
+    ) -> Result<u64, StoreError>
+    where
+        E: sqlx::SqliteExecutor<'e>,
+    {
+        // `WHERE` also keeps SQLite from reading `ON CONFLICT` as a join constraint.
+        let condition = match fence {
+            Some(_) => {
+                "EXISTS (SELECT 1 FROM shards WHERE id = ? AND lease_epoch = ? \
+                 AND state = 'leased' AND lease_owner = ? AND lease_incarnation = ?)"
+            }
+            None => "true",
+        };
+        let sql = format!(
+            "INSERT INTO predictions (run_id, detector, sample_id, perturbation, score, \
+             failure_kind, failure_message, detector_fingerprint, worker_id, shard_id, epoch, \
+             latency_us) SELECT * FROM (VALUES {}) WHERE {condition} ON CONFLICT DO NOTHING",
+            crate::bulk::placeholders("sqlite", chunk.len(), 12)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for prediction in chunk {
+            let (score, failure_kind, failure_message) = prediction.outcome.columns();
+            query = query
+                .bind(context.run_id)
+                .bind(&prediction.detector)
+                .bind(prediction.sample_id.0)
+                .bind(context.perturbation)
+                .bind(score)
+                .bind(failure_kind)
+                .bind(failure_message)
+                .bind(&prediction.detector_fingerprint)
+                .bind(context.worker_id)
+                .bind(context.shard_id)
+                .bind(context.epoch)
+                .bind(prediction.latency_us);
+        }
+        if let Some(lease) = fence {
+            query = query
+                .bind(lease.shard_id.0)
+                .bind(lease.epoch.0)
+                .bind(&lease.owner.worker_id)
+                .bind(lease.owner.incarnation_text());
+        }
+        Ok(query
+            .execute(executor)
+            .await
+            .during("insert predictions")?
+            .rows_affected())
     }
 }

@@ -144,6 +144,14 @@ async fn exercise(store: Arc<dyn Store>) {
             .expect("re-deliver"),
         2
     );
+    // All rows already there: nothing new, and not mistaken for a stale lease.
+    assert_eq!(
+        store
+            .ingest_predictions(&lease, &batch)
+            .await
+            .expect("re-deliver again"),
+        0
+    );
 
     // A prediction for a sample outside the shard is rejected.
     let mut foreign = batch[0].clone();

@@ -3,7 +3,7 @@
 //! run: lease→report→complete cycles/s against a simple-transaction rate (pgbench -N for
 //! PostgreSQL, an equivalent loop for SQLite), and predictions ingested/s against a bulk load of
 //! the same rows into the same table (COPY into `predictions` for PostgreSQL — with a fresh
-//! unique-key-only table printed for reference — one prepared-insert transaction for SQLite).
+//! unique-key-only table printed for reference — one transaction of the store's own multi-row inserts for SQLite).
 
 use anyhow::Context;
 use dfbench_benchmarks::{Label, Sample};
@@ -45,7 +45,7 @@ pub async fn execute(args: SchedulerArgs) -> anyhow::Result<ExitCode> {
         let (cycles, ingest) = measure(&store, &args).await?;
         let scratch = format!("sqlite:{}?mode=rwc", dir.join("baseline.db").display());
         let tps = baseline::sqlite_transaction_rate(&scratch, 20_000).await?;
-        let bulk = baseline::sqlite_bulk_insert_rate(&scratch, args.predictions as u32).await?;
+        let bulk = baseline::sqlite_bulk_insert_rate(&url, args.predictions as u32).await?;
         report(
             "sqlite",
             cycles,
@@ -53,7 +53,7 @@ pub async fn execute(args: SchedulerArgs) -> anyhow::Result<ExitCode> {
             "transaction loop",
             ingest,
             bulk,
-            "bulk insert",
+            "bulk insert into predictions",
             2_000.0,
         );
         let _ = std::fs::remove_dir_all(&dir);
