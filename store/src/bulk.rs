@@ -1,4 +1,4 @@
-//! Bulk inserts of a planned run's samples and shard memberships: multi-row `VALUES` in chunks
+//! Bulk inserts of a planned run's samples, shards and shard memberships: multi-row `VALUES` in chunks
 //! instead of one statement per row. One statement per row costs a round trip to the database
 //! (for SQLite, a hop to sqlx's worker thread) each, which dominated creating a run whose
 //! predictions are all reused. The SQL is the same text for SQLite and PostgreSQL.
@@ -7,6 +7,7 @@
 /// parameters.
 pub(crate) const SAMPLE_ROWS_PER_INSERT: usize = 500;
 pub(crate) const SHARD_SAMPLE_ROWS_PER_INSERT: usize = 2_000;
+pub(crate) const SHARD_ROWS_PER_INSERT: usize = 1_000;
 
 /// `count` bind parameters for a statement whose parameters are bound in order of appearance
 /// from `first` on: `$first, $first+1, …` on PostgreSQL, `?, ?, …` on SQLite. SQLite gets
@@ -41,10 +42,12 @@ macro_rules! insert_samples {
         use sqlx::Row;
         use $crate::error::QueryContext;
         let run_id = &$plan.run.id.0;
+        let mut ids = std::collections::HashMap::with_capacity($plan.samples.len());
         for chunk in $plan.samples.chunks($crate::bulk::SAMPLE_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO samples (run_id, dataset, subset, rel_path, label, label_group, \
-                 method, split, compression, video_key, frame_index) VALUES {}",
+                 method, split, compression, video_key, frame_index) VALUES {} \
+                 RETURNING id, dataset, rel_path",
                 $crate::bulk::placeholders($backend, chunk.len(), 11)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -62,22 +65,18 @@ macro_rules! insert_samples {
                     .bind(&sample.video_key)
                     .bind(sample.frame_index.map(i64::from));
             }
-            query
-                .execute(&mut *$executor)
+            // The new ids come back keyed by (dataset, path): RETURNING's row order is
+            // unspecified.
+            for row in query
+                .fetch_all(&mut *$executor)
                 .await
-                .during("insert samples")?;
-        }
-        let rows = sqlx::query("SELECT id, dataset, rel_path FROM samples WHERE run_id = $1")
-            .bind(run_id)
-            .fetch_all(&mut *$executor)
-            .await
-            .during("read the new samples' ids")?;
-        let mut ids = std::collections::HashMap::with_capacity(rows.len());
-        for row in &rows {
-            let dataset: String = row.try_get("dataset").during("read sample id")?;
-            let path: String = row.try_get("rel_path").during("read sample id")?;
-            let id: i64 = row.try_get("id").during("read sample id")?;
-            ids.insert((dataset, path), id);
+                .during("insert samples")?
+            {
+                let dataset: String = row.try_get("dataset").during("read sample id")?;
+                let path: String = row.try_get("rel_path").during("read sample id")?;
+                let id: i64 = row.try_get("id").during("read sample id")?;
+                ids.insert((dataset, path), id);
+            }
         }
         let mut sample_ids = Vec::with_capacity($plan.samples.len());
         for sample in &$plan.samples {
@@ -94,6 +93,68 @@ macro_rules! insert_samples {
     }};
 }
 pub(crate) use insert_samples;
+
+/// Inserts every shard of `$plan` as `ready` and evaluates to their ids in plan order
+/// (`Vec<i64>`). RETURNING's row order is unspecified, but ids grow in row order within one
+/// statement (SQLite's rowid, PostgreSQL's sequence evaluated row by row), so the returned
+/// rows are sorted by id and checked against the plan: shards that differ are told apart, and
+/// two that do not are interchangeable (their samples are attached afterwards by id).
+macro_rules! insert_shards {
+    ($executor:expr, $backend:expr, $plan:expr) => {{
+        use sqlx::Row;
+        use $crate::error::QueryContext;
+        let mut shard_ids = Vec::with_capacity($plan.shards.len());
+        for chunk in $plan.shards.chunks($crate::bulk::SHARD_ROWS_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO shards (run_id, dataset, perturbation, state, max_attempts, \
+                 max_losses, n_samples) VALUES {} RETURNING id, dataset, perturbation, n_samples",
+                $crate::bulk::placeholders($backend, chunk.len(), 7)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for shard in chunk {
+                query = query
+                    .bind(&$plan.run.id.0)
+                    .bind(&shard.dataset)
+                    .bind(&shard.perturbation)
+                    .bind("ready")
+                    .bind($plan.max_attempts)
+                    .bind($plan.max_losses)
+                    .bind(shard.sample_indices.len() as i64);
+            }
+            let mut rows = Vec::with_capacity(chunk.len());
+            for row in query
+                .fetch_all(&mut *$executor)
+                .await
+                .during("insert shards")?
+            {
+                let id: i64 = row.try_get("id").during("read shard id")?;
+                let dataset: String = row.try_get("dataset").during("read shard id")?;
+                let perturbation: String = row.try_get("perturbation").during("read shard id")?;
+                let samples: i64 = row.try_get("n_samples").during("read shard id")?;
+                rows.push((id, dataset, perturbation, samples));
+            }
+            rows.sort_by_key(|row| row.0);
+            if rows.len() != chunk.len() {
+                return Err($crate::StoreError::Corrupt {
+                    what: format!("{} shards inserted, {} returned", chunk.len(), rows.len()),
+                });
+            }
+            for ((id, dataset, perturbation, samples), shard) in rows.into_iter().zip(chunk) {
+                if dataset != shard.dataset
+                    || perturbation != shard.perturbation
+                    || samples != shard.sample_indices.len() as i64
+                {
+                    return Err($crate::StoreError::Corrupt {
+                        what: format!("shard {id} came back out of plan order"),
+                    });
+                }
+                shard_ids.push(id);
+            }
+        }
+        shard_ids
+    }};
+}
+pub(crate) use insert_shards;
 
 /// Inserts (shard id, sample id) pairs.
 macro_rules! insert_shard_samples {

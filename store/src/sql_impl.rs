@@ -90,21 +90,9 @@ macro_rules! impl_sql_store {
                     .during("insert run detector")?;
                 }
                 let sample_ids = $crate::bulk::insert_samples!(&mut *tx, $backend, plan);
+                let shard_ids = $crate::bulk::insert_shards!(&mut *tx, $backend, plan);
                 let mut memberships: Vec<(i64, i64)> = Vec::new();
-                for shard in &plan.shards {
-                    let shard_id: i64 = sqlx::query_scalar(
-                        "INSERT INTO shards (run_id, dataset, perturbation, state, max_attempts, max_losses, \
-                         n_samples) VALUES ($1, $2, $3, 'ready', $4, $5, $6) RETURNING id",
-                    )
-                    .bind(&run.id.0)
-                    .bind(&shard.dataset)
-                    .bind(&shard.perturbation)
-                    .bind(plan.max_attempts)
-                    .bind(plan.max_losses)
-                    .bind(shard.sample_indices.len() as i64)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .during("insert shard")?;
+                for (shard, &shard_id) in plan.shards.iter().zip(&shard_ids) {
                     for index in &shard.sample_indices {
                         let sample_id = sample_ids.get(*index).copied().ok_or_else(|| {
                             $crate::StoreError::InvalidPrediction {

@@ -1,6 +1,7 @@
 //! Large prediction batches (PostgreSQL's COPY path) against real databases: exact values
 //! survive (scores bit for bit, failure messages with tabs, newlines and backslashes),
-//! re-delivered batches insert only what is new, and a stale lease writes nothing.
+//! re-delivered batches insert only what is new, and a stale lease writes nothing. Planning
+//! more shards than one multi-row insert holds attaches every sample to its planned shard.
 
 use dfbench_benchmarks::{Label, Sample};
 use dfbench_store::testing::fresh_postgres_url;
@@ -181,4 +182,70 @@ async fn postgres_bulk_ingest() {
         return;
     };
     exercise(&url).await;
+}
+
+/// 1,500 shards (two multi-row inserts) of different perturbations and sizes: leased in plan
+/// order, each holds exactly the samples planned for it.
+async fn many_shards(url: &str) {
+    let store = open_store(url).await.expect("open store");
+    let mut planned = plan("many");
+    planned.shards = (0..1_500)
+        .map(|index| PlannedShard {
+            dataset: "d".into(),
+            perturbation: format!("jpeg:q={}", 50 + index % 7),
+            sample_indices: (0..1 + index % 3)
+                .map(|k| (index + k * 7) % SAMPLES)
+                .collect(),
+        })
+        .collect();
+    store.create_run(&planned).await.expect("create run");
+    let owner = LeaseOwner {
+        worker_id: "w".into(),
+        incarnation: 1,
+    };
+    for shard in &planned.shards {
+        let assignment = store
+            .acquire_shard(&owner, 10, 60_000)
+            .await
+            .expect("acquire")
+            .expect("a shard");
+        assert_eq!(assignment.perturbation, shard.perturbation);
+        let mut expected: Vec<String> = shard
+            .sample_indices
+            .iter()
+            .map(|index| format!("{index:04}.png"))
+            .collect();
+        expected.sort();
+        let mut leased: Vec<String> = assignment
+            .samples
+            .iter()
+            .map(|(_, path)| path.clone())
+            .collect();
+        leased.sort();
+        assert_eq!(leased, expected, "shard {:?}", assignment.shard_id);
+    }
+    assert!(
+        store
+            .acquire_shard(&owner, 10, 60_000)
+            .await
+            .expect("acquire")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn sqlite_many_shards() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    many_shards(&format!("sqlite:{}", dir.path().join("m.db").display())).await;
+}
+
+#[tokio::test]
+async fn postgres_many_shards() {
+    let Some(url) = fresh_postgres_url("postgres_many_shards")
+        .await
+        .expect("postgres")
+    else {
+        return;
+    };
+    many_shards(&url).await;
 }
