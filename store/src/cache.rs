@@ -1,9 +1,10 @@
 //! In-memory copies of what never changes once a run is created — its datasets and detectors,
 //! and each shard's run, perturbation and samples — so the hot path (acquire, ingest) does not re-read them on every
 //! call. The coordinator is the only writer, so these can never be stale; they are dropped when
-//! a shard is finished.
+//! a shard is finished, or with its run when the run is cancelled or failed. A new run's first
+//! shards are put in at planning ([`StoreCache::warm_run`]), so leasing them reads nothing.
 
-use crate::model::{DatasetRecord, DetectorRecord, SampleId};
+use crate::model::{DatasetRecord, DetectorRecord, RunPlan, SampleId};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -20,6 +21,9 @@ pub(crate) struct ShardSamples {
     pub refs: Vec<(SampleId, String)>,
     pub ids: HashSet<i64>,
 }
+
+/// Most sample references [`StoreCache::warm_run`] lets the shard cache hold (a few MB).
+pub(crate) const WARM_SAMPLES: usize = 65_536;
 
 #[derive(Default)]
 pub(crate) struct StoreCache {
@@ -82,6 +86,46 @@ impl StoreCache {
 
     pub fn forget_shard(&self, shard_id: i64) {
         lock(&self.shards).remove(&shard_id);
+    }
+
+    /// Drops every cached shard of `run_id` (a cancelled or failed run leases none again).
+    pub fn forget_run(&self, run_id: &str) {
+        lock(&self.shards).retain(|_, shard| shard.run_id != run_id);
+    }
+
+    /// Caches the shards of a just-planned run in lease order (`shard_ids` and `sample_ids` are
+    /// the stored ids of `plan.shards` and `plan.samples`), while the whole cache holds at most
+    /// [`WARM_SAMPLES`] sample references; later shards are read when leased.
+    pub fn warm_run(&self, plan: &RunPlan, shard_ids: &[i64], sample_ids: &[i64]) {
+        let cached: usize = lock(&self.shards)
+            .values()
+            .map(|shard| shard.refs.len())
+            .sum();
+        let mut budget = WARM_SAMPLES.saturating_sub(cached);
+        for (shard, &shard_id) in plan.shards.iter().zip(shard_ids) {
+            let Some(rest) = budget.checked_sub(shard.sample_indices.len()) else {
+                break;
+            };
+            budget = rest;
+            let mut refs: Vec<(SampleId, String)> = shard
+                .sample_indices
+                .iter()
+                .filter_map(|&index| {
+                    Some((
+                        SampleId(*sample_ids.get(index)?),
+                        plan.samples.get(index)?.rel_path.clone(),
+                    ))
+                })
+                .collect();
+            // The order `read_shard_refs!` returns them in.
+            refs.sort_by_key(|(id, _)| id.0);
+            self.put_shard(
+                shard_id,
+                plan.run.id.0.clone(),
+                shard.perturbation.clone(),
+                refs,
+            );
+        }
     }
 
     /// True the first time (run, detector) is seen: its fingerprint should be recorded.

@@ -62,6 +62,7 @@ impl PostgresStore {
                 shard_refs: "SELECT id, rel_path FROM samples \
                      WHERE id = ANY(ARRAY(SELECT sample_id FROM shard_samples WHERE shard_id = $1)) \
                      ORDER BY id",
+                completion_sees_all: false,
             },
             cache: StoreCache::default(),
         })

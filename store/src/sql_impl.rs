@@ -13,6 +13,9 @@ pub(crate) struct Dialect {
     pub after_plan: Option<&'static str>,
     /// A shard's samples (`id`, `rel_path`) by id, for shard `$1`.
     pub shard_refs: &'static str,
+    /// The completion statement sees every other shard's committed state, so it can say
+    /// whether the run still has open shards (`COMPLETE_SHARD_PROBING`; SQLite).
+    pub completion_sees_all: bool,
 }
 
 pub(crate) use crate::sql_parts::*;
@@ -106,6 +109,10 @@ macro_rules! impl_sql_store {
                 $crate::bulk::insert_shard_samples!(&mut *tx, $backend, memberships);
                 let created = $crate::reuse::plan_history!(&mut *tx, $backend, plan, options);
                 tx.commit().await.during("commit run creation")?;
+                if created.reused == 0 {
+                    // Every shard is to be leased: the first ones need no read when they are.
+                    self.cache.warm_run(plan, &shard_ids, &sample_ids);
+                }
                 if let Some(analyze) = self.dialect.after_plan {
                     sqlx::query(analyze)
                         .execute(&self.pool)
@@ -314,16 +321,20 @@ macro_rules! impl_sql_store {
             ) -> Result<(), $crate::StoreError> {
                 use $crate::error::QueryContext;
                 use sqlx::Row;
-                let completed: Option<String> =
-                    sqlx::query_scalar($crate::sql_impl::COMPLETE_SHARD)
-                        .bind(lease.shard_id.0)
-                        .bind(lease.epoch.0)
-                        .bind(&lease.owner.worker_id)
-                        .bind(lease.owner.incarnation_text())
-                        .fetch_optional(&self.pool)
-                        .await
-                        .during("complete shard")?;
-                let Some(run_id) = completed else {
+                let statement = if self.dialect.completion_sees_all {
+                    $crate::sql_impl::COMPLETE_SHARD_PROBING
+                } else {
+                    $crate::sql_impl::COMPLETE_SHARD
+                };
+                let completed = sqlx::query(statement)
+                    .bind(lease.shard_id.0)
+                    .bind(lease.epoch.0)
+                    .bind(&lease.owner.worker_id)
+                    .bind(lease.owner.incarnation_text())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .during("complete shard")?;
+                let Some(completed) = completed else {
                     // Not completed: say why (a stale lease, or predictions still missing).
                     let current = $crate::sql_impl::check_lease!(self, &self.pool, lease);
                     let run_id: String = current.try_get("run_id").during("read lease")?;
@@ -339,6 +350,14 @@ macro_rules! impl_sql_store {
                     });
                 };
                 self.cache.forget_shard(lease.shard_id.0);
+                let run_id: String = completed.try_get("run_id").during("complete shard")?;
+                if self.dialect.completion_sees_all {
+                    let open_left: Option<i64> =
+                        completed.try_get("open_left").during("complete shard")?;
+                    if open_left.is_some() {
+                        return Ok(());
+                    }
+                }
                 let finished =
                     $crate::sql_impl::finish_run_if_complete!(&self.pool, &run_id, now_ms);
                 if finished.rows_affected() > 0 {
@@ -512,6 +531,9 @@ macro_rules! impl_sql_store {
                     .during("fail a run without workers")?;
                 }
                 tx.commit().await.during("commit failing stalled runs")?;
+                for run_id in &stalled {
+                    self.cache.forget_run(run_id);
+                }
                 Ok(stalled.into_iter().map($crate::RunId).collect())
             }
 
@@ -527,7 +549,9 @@ macro_rules! impl_sql_store {
                 run_id: &$crate::RunId,
                 now_ms: i64,
             ) -> Result<(), $crate::StoreError> {
-                self.sql_cancel_run(run_id, now_ms).await
+                self.sql_cancel_run(run_id, now_ms).await?;
+                self.cache.forget_run(&run_id.0);
+                Ok(())
             }
 
             async fn list_runs(

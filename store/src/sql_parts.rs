@@ -54,12 +54,30 @@ pub(crate) const FINISH_COMPLETE_RUNS: &str = "UPDATE runs SET status = 'done', 
 /// count: shard ids are global, and with one Postgres chose the primary key's run prefix and
 /// filtered the run's rows, 0.6 ms per completion.) One statement instead of a transaction
 /// of four: a completion is one round trip.
-pub(crate) const COMPLETE_SHARD: &str = "UPDATE shards SET state = 'done', lease_expires_at_ms = NULL \
-     WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 \
-     AND lease_incarnation = $4 \
-     AND (SELECT COUNT(*) FROM predictions WHERE shard_id = $1) \
-         >= n_samples * (SELECT COUNT(*) FROM run_detectors d WHERE d.run_id = shards.run_id) \
-     RETURNING run_id";
+macro_rules! complete_shard_sql {
+    ($returning:literal) => {
+        concat!(
+            "UPDATE shards SET state = 'done', lease_expires_at_ms = NULL \
+             WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 \
+             AND lease_incarnation = $4 \
+             AND (SELECT COUNT(*) FROM predictions WHERE shard_id = $1) \
+             >= n_samples * (SELECT COUNT(*) FROM run_detectors d WHERE d.run_id = shards.run_id) \
+             RETURNING run_id",
+            $returning
+        )
+    };
+}
+pub(crate) const COMPLETE_SHARD: &str = complete_shard_sql!("");
+
+/// [`COMPLETE_SHARD`] that also returns `open_left`: another ready or leased shard of the run,
+/// or NULL. Only where the statement sees every other completion (SQLite: one writer, one
+/// connection); there, a non-NULL `open_left` means the run cannot be finished yet and
+/// [`FINISH_RUN_IF_COMPLETE`] is skipped. On Postgres two concurrent last completions would
+/// each see the other's shard still leased, so it always runs the finish check after commit.
+pub(crate) const COMPLETE_SHARD_PROBING: &str = complete_shard_sql!(
+    ", (SELECT o.id FROM shards o WHERE o.run_id = shards.run_id \
+     AND o.state IN ('ready', 'leased') AND o.id <> $1 ORDER BY o.id DESC LIMIT 1) AS open_left"
+);
 
 /// (sample, detector) pairs of shard `$1` (of run `$2`) without a prediction.
 pub(crate) const MISSING_PREDICTIONS: &str = "SELECT \

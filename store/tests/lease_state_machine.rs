@@ -317,6 +317,61 @@ async fn exercise(store: Arc<dyn Store>) {
     assert!(missing.to_string().contains("nope"));
 }
 
+/// Completing the first of two shards leaves the run running; completing the second finishes
+/// it at once (no sweep), whichever order the two are leased and completed in.
+async fn last_completion_finishes_the_run(store: Arc<dyn Store>) {
+    let t0 = 1_000_000;
+    for (round, reversed) in [false, true].into_iter().enumerate() {
+        let run_id = RunId(format!("run-last-{round}"));
+        store
+            .create_run(&plan(&run_id.0, t0))
+            .await
+            .expect("create run");
+        let alice = owner("alice", 1);
+        let mut leases = Vec::new();
+        for _ in 0..2 {
+            let assignment = store
+                .acquire_shard(&alice, t0, 60_000)
+                .await
+                .expect("acquire")
+                .expect("a shard");
+            let lease = lease_of(&assignment, &alice);
+            store
+                .ingest_predictions(&lease, &scores(&assignment))
+                .await
+                .expect("ingest");
+            leases.push(lease);
+        }
+        if reversed {
+            leases.reverse();
+        }
+        store.complete_shard(&leases[0], t0).await.expect("first");
+        let status = store.run_progress(&run_id).await.expect("progress").status;
+        assert_eq!(status, "running", "round {round}");
+        store.complete_shard(&leases[1], t0).await.expect("second");
+        let status = store.run_progress(&run_id).await.expect("progress").status;
+        assert_eq!(status, "done", "round {round}");
+    }
+}
+
+#[tokio::test]
+async fn sqlite_last_completion_finishes_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    last_completion_finishes_the_run(open_store(&url).await.expect("open sqlite")).await;
+}
+
+#[tokio::test]
+async fn postgres_last_completion_finishes_the_run() {
+    let Some(url) = fresh_postgres_url("postgres_last_completion_finishes_the_run")
+        .await
+        .expect("postgres")
+    else {
+        return;
+    };
+    last_completion_finishes_the_run(open_store(&url).await.expect("open postgres")).await;
+}
+
 #[tokio::test]
 async fn sqlite_lease_state_machine() {
     let dir = tempfile::tempdir().expect("tempdir");
