@@ -8,6 +8,7 @@
 pub(crate) const SAMPLE_ROWS_PER_INSERT: usize = 500;
 pub(crate) const SHARD_SAMPLE_ROWS_PER_INSERT: usize = 2_000;
 pub(crate) const SHARD_ROWS_PER_INSERT: usize = 1_000;
+pub(crate) const LEASE_ROWS_PER_UPDATE: usize = 1_000;
 
 /// `count` bind parameters for a statement whose parameters are bound in order of appearance
 /// from `first` on: `$first, $first+1, …` on PostgreSQL, `?, ?, …` on SQLite. SQLite gets
@@ -30,8 +31,18 @@ pub(crate) fn parameters(backend: &str, first: usize, count: usize) -> String {
 
 /// `(…), (…)`: `rows` groups of `columns` [`parameters`] numbered from 1.
 pub(crate) fn placeholders(backend: &str, rows: usize, columns: usize) -> String {
+    placeholders_from(backend, 1, rows, columns)
+}
+
+/// [`placeholders`] numbered from `first` (after a statement's other parameters).
+pub(crate) fn placeholders_from(
+    backend: &str,
+    first: usize,
+    rows: usize,
+    columns: usize,
+) -> String {
     let groups: Vec<String> = (0..rows)
-        .map(|row| format!("({})", parameters(backend, row * columns + 1, columns)))
+        .map(|row| format!("({})", parameters(backend, first + row * columns, columns)))
         .collect();
     groups.join(", ")
 }
@@ -187,6 +198,10 @@ mod tests {
             "($1, $2, $3), ($4, $5, $6)"
         );
         assert_eq!(super::placeholders("sqlite", 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(
+            super::placeholders_from("postgres", 4, 2, 2),
+            "($4, $5), ($6, $7)"
+        );
         assert_eq!(super::parameters("postgres", 2, 3), "$2, $3, $4");
         assert_eq!(super::parameters("sqlite", 1, 0), "");
     }

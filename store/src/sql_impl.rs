@@ -230,35 +230,46 @@ macro_rules! impl_sql_store {
                 ttl_ms: i64,
             ) -> Result<$crate::HeartbeatOutcome, $crate::StoreError> {
                 use $crate::error::QueryContext;
-                let mut tx = self.pool.begin().await.during("begin heartbeat")?;
+                // Two statements, no transaction (they need no atomicity together): one
+                // round trip each however many leases the worker holds.
                 let seen = sqlx::query(
                     "UPDATE workers SET last_seen_ms = $3 WHERE id = $1 AND incarnation = $2",
                 )
                 .bind(&owner.worker_id)
                 .bind(owner.incarnation_text())
                 .bind(now_ms)
-                .execute(&mut *tx)
+                .execute(&self.pool)
                 .await
                 .during("record worker heartbeat")?;
-                let mut revoked = Vec::new();
-                for (shard_id, epoch) in leases {
-                    let extended = sqlx::query(
-                        "UPDATE shards SET lease_expires_at_ms = $5 WHERE id = $1 AND lease_epoch = $2 \
-                         AND state = 'leased' AND lease_owner = $3 AND lease_incarnation = $4",
-                    )
-                    .bind(shard_id.0)
-                    .bind(epoch.0)
-                    .bind(&owner.worker_id)
-                    .bind(owner.incarnation_text())
-                    .bind(now_ms + ttl_ms)
-                    .execute(&mut *tx)
-                    .await
-                    .during("extend a lease")?;
-                    if extended.rows_affected() == 0 {
-                        revoked.push(shard_id.clone());
+                let mut extended = std::collections::HashSet::new();
+                for chunk in leases.chunks($crate::bulk::LEASE_ROWS_PER_UPDATE) {
+                    let sql = format!(
+                        "UPDATE shards SET lease_expires_at_ms = {} WHERE state = 'leased' \
+                         AND lease_owner = {} AND lease_incarnation = {} \
+                         AND (id, lease_epoch) IN (VALUES {}) RETURNING id, lease_epoch",
+                        $crate::bulk::parameters($backend, 1, 1),
+                        $crate::bulk::parameters($backend, 2, 1),
+                        $crate::bulk::parameters($backend, 3, 1),
+                        $crate::bulk::placeholders_from($backend, 4, chunk.len(), 2)
+                    );
+                    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(now_ms + ttl_ms)
+                        .bind(&owner.worker_id)
+                        .bind(owner.incarnation_text());
+                    for (shard_id, epoch) in chunk {
+                        query = query.bind(shard_id.0).bind(epoch.0);
                     }
+                    let rows: Vec<(i64, i64)> = query
+                        .fetch_all(&self.pool)
+                        .await
+                        .during("extend leases")?;
+                    extended.extend(rows);
                 }
-                tx.commit().await.during("commit heartbeat")?;
+                let revoked = leases
+                    .iter()
+                    .filter(|(shard_id, epoch)| !extended.contains(&(shard_id.0, epoch.0)))
+                    .map(|(shard_id, _)| shard_id.clone())
+                    .collect();
                 Ok($crate::HeartbeatOutcome {
                     revoked,
                     unknown_worker: seen.rows_affected() == 0,

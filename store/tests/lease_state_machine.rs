@@ -342,6 +342,24 @@ async fn last_completion_finishes_the_run(store: Arc<dyn Store>) {
                 .expect("ingest");
             leases.push(lease);
         }
+        // One heartbeat extends both leases and refuses a stale epoch of the first.
+        let beat = store
+            .heartbeat(
+                &alice,
+                &[
+                    (leases[0].shard_id.clone(), leases[0].epoch.clone()),
+                    (leases[1].shard_id.clone(), leases[1].epoch.clone()),
+                    (
+                        leases[0].shard_id.clone(),
+                        LeaseEpoch(leases[0].epoch.0 - 1),
+                    ),
+                ],
+                t0 + 1,
+                60_000,
+            )
+            .await
+            .expect("heartbeat");
+        assert_eq!(beat.revoked, vec![leases[0].shard_id.clone()]);
         if reversed {
             leases.reverse();
         }
