@@ -282,13 +282,21 @@ macro_rules! impl_sql_store {
                 predictions: &[$crate::NewPrediction],
             ) -> Result<u64, $crate::StoreError> {
                 use $crate::error::QueryContext;
-                let shard = {
-                    let mut conn = self.pool.acquire().await.during("begin ingest")?;
-                    $crate::sql_impl::shard_samples!(self, &mut *conn, lease.shard_id.0)
+                // A pooled connection only on a cache miss: SQLite has one, and every batch
+                // queued for it twice more just to find both in the cache.
+                let shard = match self.cache.shard(lease.shard_id.0) {
+                    Some(cached) => cached,
+                    None => {
+                        let mut conn = self.pool.acquire().await.during("begin ingest")?;
+                        $crate::sql_impl::shard_samples!(self, &mut *conn, lease.shard_id.0)
+                    }
                 };
-                let meta = {
-                    let mut conn = self.pool.acquire().await.during("begin ingest")?;
-                    $crate::sql_impl::run_meta!(self, &mut *conn, &shard.run_id)
+                let meta = match self.cache.run(&shard.run_id) {
+                    Some(cached) => cached,
+                    None => {
+                        let mut conn = self.pool.acquire().await.during("begin ingest")?;
+                        $crate::sql_impl::run_meta!(self, &mut *conn, &shard.run_id)
+                    }
                 };
                 $crate::sql_impl::validate_predictions(
                     &lease.shard_id,
