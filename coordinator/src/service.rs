@@ -299,20 +299,18 @@ impl Coordinator for CoordinatorService {
             request.shard_id,
             request.epoch,
         )?;
-        if let Some(provenance) = &request.provenance {
-            let provenance = ShardProvenance {
+        // Where the shard was computed is recorded by the completing statement itself.
+        let provenance = request
+            .provenance
+            .as_ref()
+            .map(|provenance| ShardProvenance {
                 device: provenance.device.clone(),
                 libtorch: provenance.libtorch_version.clone(),
                 cuda: provenance.cuda_version.clone(),
                 batch_size: i64::from(provenance.batch_size),
-            };
-            self.store
-                .record_shard_provenance(&lease, &provenance)
-                .await
-                .map_err(|error| self.worker_write_status(error))?;
-        }
+            });
         self.store
-            .complete_shard(&lease, now_ms())
+            .complete_shard_with(&lease, now_ms(), provenance.as_ref())
             .await
             .map_err(|error| self.worker_write_status(error))?;
         CoordinatorMetrics::add(&self.metrics.shards_completed, 1);

@@ -125,37 +125,6 @@ macro_rules! impl_history_store {
             Ok(runs)
         }
 
-        async fn record_shard_provenance(
-            &self,
-            lease: &$crate::LeaseRef,
-            provenance: &$crate::ShardProvenance,
-        ) -> Result<(), $crate::StoreError> {
-            use $crate::error::QueryContext;
-            let updated = sqlx::query(
-                "UPDATE shards SET done_by = $3, device = $5, libtorch = $6, cuda = $7, \
-                 batch_size = $8 WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' \
-                 AND lease_owner = $3 AND lease_incarnation = $4",
-            )
-            .bind(lease.shard_id.0)
-            .bind(lease.epoch.0)
-            .bind(&lease.owner.worker_id)
-            .bind(lease.owner.incarnation_text())
-            .bind(&provenance.device)
-            .bind(&provenance.libtorch)
-            .bind(&provenance.cuda)
-            .bind(provenance.batch_size)
-            .execute(&self.pool)
-            .await
-            .during("record shard provenance")?;
-            if updated.rows_affected() == 0 {
-                return Err($crate::StoreError::StaleLease {
-                    shard_id: lease.shard_id.clone(),
-                    epoch: lease.epoch.clone(),
-                });
-            }
-            Ok(())
-        }
-
         async fn shard_provenance(
             &self,
             run_id: &$crate::RunId,

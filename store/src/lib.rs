@@ -82,7 +82,18 @@ pub trait Store: HistoryStore + Send + Sync {
     ) -> Result<u64, StoreError>;
 
     /// Marks a shard done; every (sample, detector) pair must have a prediction.
-    async fn complete_shard(&self, lease: &LeaseRef, now_ms: i64) -> Result<(), StoreError>;
+    async fn complete_shard(&self, lease: &LeaseRef, now_ms: i64) -> Result<(), StoreError> {
+        self.complete_shard_with(lease, now_ms, None).await
+    }
+
+    /// [`Store::complete_shard`] that also records where the shard was computed (worker,
+    /// device, libtorch, CUDA, batch size), in the same fenced statement.
+    async fn complete_shard_with(
+        &self,
+        lease: &LeaseRef,
+        now_ms: i64,
+        provenance: Option<&ShardProvenance>,
+    ) -> Result<(), StoreError>;
 
     /// Gives a shard back: retried later when `retryable` and attempts remain, else failed, in
     /// which case every missing prediction is recorded as a failure with this reason.
@@ -155,13 +166,6 @@ pub trait HistoryStore: Send + Sync {
     /// Runs matching every set field of `filter`, newest first (newest promotion first with
     /// `promoted_only`).
     async fn find_runs(&self, filter: &RunFilter) -> Result<Vec<FoundRun>, StoreError>;
-
-    /// Records where a leased shard was computed (before its completion; fenced by the lease).
-    async fn record_shard_provenance(
-        &self,
-        lease: &LeaseRef,
-        provenance: &ShardProvenance,
-    ) -> Result<(), StoreError>;
 
     /// Distinct provenances of a run's finished shards with their shard counts.
     async fn shard_provenance(&self, run_id: &RunId) -> Result<Vec<ProvenanceSummary>, StoreError>;

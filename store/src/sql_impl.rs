@@ -333,10 +333,11 @@ macro_rules! impl_sql_store {
                 Ok(inserted)
             }
 
-            async fn complete_shard(
+            async fn complete_shard_with(
                 &self,
                 lease: &$crate::LeaseRef,
                 now_ms: i64,
+                provenance: Option<&$crate::ShardProvenance>,
             ) -> Result<(), $crate::StoreError> {
                 use $crate::error::QueryContext;
                 use sqlx::Row;
@@ -350,6 +351,11 @@ macro_rules! impl_sql_store {
                     .bind(lease.epoch.0)
                     .bind(&lease.owner.worker_id)
                     .bind(lease.owner.incarnation_text())
+                    .bind(provenance.map(|_| lease.owner.worker_id.as_str()))
+                    .bind(provenance.map(|p| p.device.as_str()))
+                    .bind(provenance.map(|p| p.libtorch.as_str()))
+                    .bind(provenance.map(|p| p.cuda.as_str()))
+                    .bind(provenance.map(|p| p.batch_size))
                     .fetch_optional(&self.pool)
                     .await
                     .during("complete shard")?;

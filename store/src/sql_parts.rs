@@ -47,7 +47,8 @@ pub(crate) const FINISH_COMPLETE_RUNS: &str = "UPDATE runs SET status = 'done', 
      RETURNING id";
 
 /// Marks a shard done in one statement if its lease (`$1` shard, `$2` epoch, `$3` owner, `$4`
-/// incarnation) is current and every (sample, detector) pair has a prediction; returns its
+/// incarnation) is current, recording its provenance when given (`$5` worker, `$6` device,
+/// `$7` libtorch, `$8` CUDA, `$9` batch size; NULL keeps what is there), and every (sample, detector) pair has a prediction; returns its
 /// run. Every prediction of the shard's (sample, perturbation) pairs carries its shard id
 /// (ingest checks membership; failures and reused rows are written with it), so the
 /// `predictions_shard` index counts them without a scan of the run. (No `run_id` filter on the
@@ -57,7 +58,10 @@ pub(crate) const FINISH_COMPLETE_RUNS: &str = "UPDATE runs SET status = 'done', 
 macro_rules! complete_shard_sql {
     ($returning:literal) => {
         concat!(
-            "UPDATE shards SET state = 'done', lease_expires_at_ms = NULL \
+            "UPDATE shards SET state = 'done', lease_expires_at_ms = NULL, \
+             done_by = COALESCE($5, done_by), device = COALESCE($6, device), \
+             libtorch = COALESCE($7, libtorch), cuda = COALESCE($8, cuda), \
+             batch_size = COALESCE($9, batch_size) \
              WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 \
              AND lease_incarnation = $4 \
              AND (SELECT COUNT(*) FROM predictions WHERE shard_id = $1) \

@@ -133,9 +133,8 @@ pub async fn compute_next_shard(
         batch_size: 32,
     };
     store
-        .record_shard_provenance(&lease, &provenance)
+        .complete_shard_with(&lease, now, Some(&provenance))
         .await
-        .expect("provenance");
-    store.complete_shard(&lease, now).await.expect("complete");
+        .expect("complete");
     assignment
 }

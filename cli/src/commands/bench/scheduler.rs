@@ -254,7 +254,12 @@ async fn simulated_worker(
                 incarnation,
                 shard_id: lease.shard_id,
                 epoch: lease.epoch,
-                ..Default::default()
+                // As a real worker does: the completion records it.
+                provenance: Some(pb::ShardProvenance {
+                    device: "cpu".into(),
+                    batch_size: batch as u32,
+                    ..Default::default()
+                }),
             })
             .await?;
     }
