@@ -288,6 +288,7 @@ async fn stale_epoch_write_is_rejected() {
     assert!(new_lease.epoch > old_lease.epoch);
     let sample = &old_lease.samples[0];
     let stale_batch = pb::PredictionBatch {
+        complete: None,
         worker_id: "old".into(),
         incarnation: 1,
         shard_id: old_lease.shard_id,
@@ -316,6 +317,28 @@ async fn stale_epoch_write_is_rejected() {
         .await
         .expect_err("stale completion must be refused");
     assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    // Completion asked for at the end of a report stream: fenced the same way, and refused
+    // for the current lease too while predictions are missing.
+    let completion =
+        |worker_id: &str, incarnation: u64, lease: &pb::ShardLease| pb::PredictionBatch {
+            worker_id: worker_id.into(),
+            incarnation,
+            shard_id: lease.shard_id,
+            epoch: lease.epoch,
+            predictions: vec![],
+            complete: Some(pb::ShardProvenance::default()),
+        };
+    let refused = client
+        .report_predictions(tokio_stream::iter(vec![completion("old", 1, &old_lease)]))
+        .await
+        .expect_err("stale completion in a report must be refused");
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition, "{refused}");
+    let refused = client
+        .report_predictions(tokio_stream::iter(vec![completion("new", 2, &new_lease)]))
+        .await
+        .expect_err("nothing reported yet");
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition, "{refused}");
+    assert!(refused.message().contains("missing"), "{refused}");
     let heartbeat = client
         .heartbeat(pb::HeartbeatRequest {
             worker_id: "old".into(),

@@ -332,6 +332,7 @@ async fn malformed_and_mismatched_requests_are_refused_clearly() {
         tonic::Code::InvalidArgument
     );
     let empty_batch = pb::PredictionBatch {
+        complete: None,
         worker_id: "w".into(),
         incarnation: 1,
         shard_id: 1,

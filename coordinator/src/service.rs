@@ -60,6 +60,52 @@ impl CoordinatorService {
         }
         store_status(error)
     }
+
+    /// Stores one batch of a worker's predictions (fenced by its lease); returns how many
+    /// were new.
+    async fn ingest(
+        &self,
+        lease: &LeaseRef,
+        predictions: Vec<pb::Prediction>,
+    ) -> Result<u64, Status> {
+        let predictions = predictions
+            .into_iter()
+            .map(convert_prediction)
+            .collect::<Result<Vec<_>, _>>()?;
+        let failures = predictions
+            .iter()
+            .filter(|prediction| matches!(prediction.outcome, Outcome::Failure { .. }))
+            .count() as u64;
+        let inserted = self
+            .store
+            .ingest_predictions(lease, &predictions)
+            .await
+            .map_err(|error| self.worker_write_status(error))?;
+        CoordinatorMetrics::add(&self.metrics.predictions_ingested, inserted);
+        CoordinatorMetrics::add(&self.metrics.prediction_failures_reported, failures);
+        Ok(inserted)
+    }
+
+    /// Completes a shard (fenced by its lease), recording where it was computed when given.
+    async fn complete(
+        &self,
+        lease: &LeaseRef,
+        provenance: Option<pb::ShardProvenance>,
+    ) -> Result<(), Status> {
+        let provenance = provenance.map(|provenance| ShardProvenance {
+            device: provenance.device,
+            libtorch: provenance.libtorch_version,
+            cuda: provenance.cuda_version,
+            batch_size: i64::from(provenance.batch_size),
+        });
+        self.store
+            .complete_shard_with(lease, now_ms(), provenance.as_ref())
+            .await
+            .map_err(|error| self.worker_write_status(error))?;
+        CoordinatorMetrics::add(&self.metrics.shards_completed, 1);
+        tracing::info!(shard_id = lease.shard_id.0, worker_id = %lease.owner.worker_id, "shard done");
+        Ok(())
+    }
 }
 
 fn required<'a>(value: &'a str, field: &str) -> Result<&'a str, Status> {
@@ -259,6 +305,7 @@ impl Coordinator for CoordinatorService {
     ) -> Result<Response<pb::ReportPredictionsResponse>, Status> {
         let mut stream = request.into_inner();
         let mut accepted = 0u64;
+        let mut completion = None;
         while let Some(batch) = stream.next().await {
             let batch = batch?;
             let lease = lease_ref(
@@ -267,25 +314,24 @@ impl Coordinator for CoordinatorService {
                 batch.shard_id,
                 batch.epoch,
             )?;
-            let predictions = batch
-                .predictions
-                .into_iter()
-                .map(convert_prediction)
-                .collect::<Result<Vec<_>, _>>()?;
-            let failures = predictions
-                .iter()
-                .filter(|prediction| matches!(prediction.outcome, Outcome::Failure { .. }))
-                .count() as u64;
-            let inserted = self
-                .store
-                .ingest_predictions(&lease, &predictions)
-                .await
-                .map_err(|error| self.worker_write_status(error))?;
-            CoordinatorMetrics::add(&self.metrics.predictions_ingested, inserted);
-            CoordinatorMetrics::add(&self.metrics.prediction_failures_reported, failures);
-            accepted += inserted;
+            if !batch.predictions.is_empty() {
+                accepted += self.ingest(&lease, batch.predictions).await?;
+            }
+            if let Some(provenance) = batch.complete {
+                completion = Some((lease, provenance));
+            }
         }
-        Ok(Response::new(pb::ReportPredictionsResponse { accepted }))
+        let completed = match completion {
+            Some((lease, provenance)) => {
+                self.complete(&lease, Some(provenance)).await?;
+                true
+            }
+            None => false,
+        };
+        Ok(Response::new(pb::ReportPredictionsResponse {
+            accepted,
+            completed,
+        }))
     }
 
     async fn complete_shard(
@@ -299,22 +345,7 @@ impl Coordinator for CoordinatorService {
             request.shard_id,
             request.epoch,
         )?;
-        // Where the shard was computed is recorded by the completing statement itself.
-        let provenance = request
-            .provenance
-            .as_ref()
-            .map(|provenance| ShardProvenance {
-                device: provenance.device.clone(),
-                libtorch: provenance.libtorch_version.clone(),
-                cuda: provenance.cuda_version.clone(),
-                batch_size: i64::from(provenance.batch_size),
-            });
-        self.store
-            .complete_shard_with(&lease, now_ms(), provenance.as_ref())
-            .await
-            .map_err(|error| self.worker_write_status(error))?;
-        CoordinatorMetrics::add(&self.metrics.shards_completed, 1);
-        tracing::info!(shard_id = request.shard_id, worker_id = %request.worker_id, "shard done");
+        self.complete(&lease, request.provenance).await?;
         Ok(Response::new(pb::CompleteShardResponse {}))
     }
 

@@ -330,19 +330,44 @@ async fn run_shard(
             shard_id: lease.shard_id,
             epoch: lease.epoch,
             predictions,
+            complete: None,
         };
         if sender.send(batch).await.is_err() {
             // The stream ended early: the coordinator rejected it. The join below says why.
             break;
         }
     }
+    // The stream's last message asks the coordinator to complete the shard once everything
+    // is stored, saving the CompleteShard call. (If the stream already ended, the join says why.)
+    let _ = sender
+        .send(pb::PredictionBatch {
+            worker_id: identity.worker_id.clone(),
+            incarnation: identity.incarnation,
+            shard_id: lease.shard_id,
+            epoch: lease.epoch,
+            predictions: Vec::new(),
+            complete: Some(crate::runtime::provenance(
+                &identity.device,
+                config.chunk_size,
+            )),
+        })
+        .await;
     drop(sender);
-    match report.await {
-        Ok(Ok(_)) => {}
+    let completed = match report.await {
+        Ok(Ok(response)) => response.into_inner().completed,
+        // The coordinator or its database was briefly away: what was stored stays stored, and
+        // CompleteShard (with retries) says whether the shard is whole.
+        Ok(Err(status)) if is_transient(&status) => {
+            tracing::warn!(shard_id = lease.shard_id, %status, "report interrupted, completing separately");
+            false
+        }
         Ok(Err(status)) => return Err(ShardError::Report(status)),
         Err(join_error) => return Err(ShardError::Scoring(join_error.to_string())),
+    };
+    if !completed {
+        // A coordinator that predates `PredictionBatch.complete`, or an interrupted stream.
+        complete(client, identity, lease, config.chunk_size).await?;
     }
-    complete(client, identity, lease, config.chunk_size).await?;
     tracing::info!(
         shard_id = lease.shard_id,
         predictions = sent,

@@ -225,15 +225,19 @@ async fn simulated_worker(
         let Some(lease) = client.acquire_shard(request).await?.into_inner().lease else {
             continue;
         };
-        let batches: Vec<pb::PredictionBatch> = lease
+        let message = |predictions, complete| pb::PredictionBatch {
+            worker_id: worker_id.clone(),
+            incarnation,
+            shard_id: lease.shard_id,
+            epoch: lease.epoch,
+            predictions,
+            complete,
+        };
+        let mut batches: Vec<pb::PredictionBatch> = lease
             .samples
             .chunks(batch)
-            .map(|chunk| pb::PredictionBatch {
-                worker_id: worker_id.clone(),
-                incarnation,
-                shard_id: lease.shard_id,
-                epoch: lease.epoch,
-                predictions: chunk
+            .map(|chunk| {
+                let predictions = chunk
                     .iter()
                     .map(|sample| pb::Prediction {
                         sample_id: sample.sample_id,
@@ -242,26 +246,26 @@ async fn simulated_worker(
                         latency_us: 0,
                         detector_fingerprint: "builtin:noop".into(),
                     })
-                    .collect(),
+                    .collect();
+                message(predictions, None)
             })
             .collect();
-        client
+        // As a real worker does: a last message asks for completion and carries provenance.
+        let provenance = pb::ShardProvenance {
+            device: "cpu".into(),
+            batch_size: batch as u32,
+            ..Default::default()
+        };
+        batches.push(message(Vec::new(), Some(provenance)));
+        let report = client
             .report_predictions(tokio_stream::iter(batches))
-            .await?;
-        client
-            .complete_shard(pb::CompleteShardRequest {
-                worker_id: worker_id.clone(),
-                incarnation,
-                shard_id: lease.shard_id,
-                epoch: lease.epoch,
-                // As a real worker does: the completion records it.
-                provenance: Some(pb::ShardProvenance {
-                    device: "cpu".into(),
-                    batch_size: batch as u32,
-                    ..Default::default()
-                }),
-            })
-            .await?;
+            .await?
+            .into_inner();
+        anyhow::ensure!(
+            report.completed,
+            "shard {} was not completed",
+            lease.shard_id
+        );
     }
 }
 
