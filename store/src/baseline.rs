@@ -75,8 +75,8 @@ const BULK_TABLE: &str = "CREATE TABLE bench_predictions (run_id TEXT NOT NULL, 
 
 /// Rows per second of SQLite's fastest bulk path into the store's own `predictions` table at
 /// `url` (its indexes, its size): one transaction of the store's own multi-row inserts, with
-/// no gRPC, fencing or validation around them. The rows belong to a
-/// scratch run id and are deleted afterwards.
+/// no gRPC, fencing or validation around them. The rows belong to a scratch run id and are
+/// deleted afterwards.
 pub async fn sqlite_bulk_insert_rate(url: &str, rows: u32) -> Result<f64, StoreError> {
     let mut connection = sqlite_connection(url).await?;
     let run_id = format!("bench-bulk-{}", crate::now_ms());

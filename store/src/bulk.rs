@@ -1,5 +1,5 @@
-//! Bulk inserts of a planned run's samples, shards and shard memberships: multi-row `VALUES` in chunks
-//! instead of one statement per row. One statement per row costs a round trip to the database
+//! Bulk inserts of a planned run's samples, shards and shard memberships: multi-row `VALUES`
+//! in chunks instead of one statement per row. One statement per row costs a round trip to the database
 //! (for SQLite, a hop to sqlx's worker thread) each, which dominated creating a run whose
 //! predictions are all reused. The SQL is the same text for SQLite and PostgreSQL.
 

@@ -47,9 +47,9 @@ pub(crate) const FINISH_COMPLETE_RUNS: &str = "UPDATE runs SET status = 'done', 
      RETURNING id";
 
 /// Marks a shard done in one statement if its lease (`$1` shard, `$2` epoch, `$3` owner, `$4`
-/// incarnation) is current, recording its provenance when given (`$5` worker, `$6` device,
-/// `$7` libtorch, `$8` CUDA, `$9` batch size; NULL keeps what is there), and every (sample, detector) pair has a prediction; returns its
-/// run. Every prediction of the shard's (sample, perturbation) pairs carries its shard id
+/// incarnation) is current and every (sample, detector) pair has a prediction, recording its
+/// provenance when given (`$5` worker, `$6` device, `$7` libtorch, `$8` CUDA, `$9` batch size;
+/// NULL keeps what is there); returns its run. Every prediction of the shard's (sample, perturbation) pairs carries its shard id
 /// (ingest checks membership; failures and reused rows are written with it), so the
 /// `predictions_shard` index counts them without a scan of the run. (No `run_id` filter on the
 /// count: shard ids are global, and with one Postgres chose the primary key's run prefix and

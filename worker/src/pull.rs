@@ -358,7 +358,11 @@ async fn run_shard(
         // The coordinator or its database was briefly away: what was stored stays stored, and
         // CompleteShard (with retries) says whether the shard is whole.
         Ok(Err(status)) if is_transient(&status) => {
-            tracing::warn!(shard_id = lease.shard_id, %status, "report interrupted, completing separately");
+            tracing::warn!(
+                shard_id = lease.shard_id,
+                %status,
+                "report interrupted, completing separately"
+            );
             false
         }
         Ok(Err(status)) => return Err(ShardError::Report(status)),

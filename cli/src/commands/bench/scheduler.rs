@@ -3,7 +3,8 @@
 //! run: lease→report→complete cycles/s against a simple-transaction rate (pgbench -N for
 //! PostgreSQL, an equivalent loop for SQLite), and predictions ingested/s against a bulk load of
 //! the same rows into the same table (COPY into `predictions` for PostgreSQL — with a fresh
-//! unique-key-only table printed for reference — one transaction of the store's own multi-row inserts for SQLite).
+//! unique-key-only table printed for reference — and, for SQLite, one transaction of the
+//! store's own multi-row inserts).
 
 use anyhow::Context;
 use dfbench_benchmarks::{Label, Sample};
