@@ -1,6 +1,7 @@
 //! Image decoding and preprocessing shared by every detector runtime.
 
 pub use image::RgbImage;
+use crate::FailureKind;
 use std::path::{Path, PathBuf};
 
 /// Why an image could not be turned into pixels. Kept typed so a failed prediction says why.
@@ -23,11 +24,10 @@ pub enum DecodeError {
 
 impl DecodeError {
     /// Stable machine-readable reason, stored with the failed prediction.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> FailureKind {
         match self {
-            DecodeError::Io { .. } => "file_unreadable",
-            DecodeError::Format { .. } => "decode_error",
-            DecodeError::Empty { .. } => "decode_error",
+            DecodeError::Io { .. } => FailureKind::FileUnreadable,
+            DecodeError::Format { .. } | DecodeError::Empty { .. } => FailureKind::DecodeError,
         }
     }
 }
@@ -104,14 +104,14 @@ mod tests {
     fn corrupt_bytes_are_a_typed_decode_error() {
         let error = decode_rgb_bytes(b"\x89PNG\r\n\x1a\nnot really", Path::new("x.png"))
             .expect_err("corrupt");
-        assert_eq!(error.kind(), "decode_error");
+        assert_eq!(error.kind(), FailureKind::DecodeError);
         assert!(error.to_string().contains("x.png"));
     }
 
     #[test]
     fn missing_file_is_unreadable() {
         let error = decode_rgb(Path::new("/nonexistent/a.png")).expect_err("missing");
-        assert_eq!(error.kind(), "file_unreadable");
+        assert_eq!(error.kind(), FailureKind::FileUnreadable);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod adapter;
 pub mod builtin_params;
 pub mod card;
+pub mod failure;
 pub mod check;
 pub mod fingerprint;
 pub mod image_io;
@@ -18,6 +19,7 @@ pub mod sample;
 pub mod suite;
 pub mod synth;
 
+pub use failure::FailureKind;
 pub use roots::DataRoots;
 pub use sample::{Label, Sample};
 pub use suite::{DatasetSpec, DetectorSpec, Suite, SuiteError};

@@ -3,6 +3,7 @@
 //!
 //! Must not hold business logic: anything worth testing on its own lives in a library crate.
 
+mod args;
 mod commands;
 mod local;
 mod progress;

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use dfbench_proto::v1::{RunProgress, WatchRunRequest};
-use dfbench_worker::client::{Client, is_transient};
+use dfbench_client::{Client, is_transient};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::Duration;
 

@@ -2,6 +2,7 @@
 
 mod support;
 
+use dfbench_benchmarks::FailureKind;
 use std::path::Path;
 use support::*;
 
@@ -97,14 +98,14 @@ fn corrupt_image_is_recorded_as_a_failure_and_the_run_finishes() {
     assert_eq!(failed.len(), 4);
     for row in &failed {
         assert!(row.score.is_none());
-        assert_eq!(row.failure, "decode_error", "{row:?}");
+        assert_eq!(row.failure, FailureKind::DecodeError.as_str(), "{row:?}");
         assert!(
             row.sample_path.ends_with("corrupt.png") || row.sample_path.ends_with("truncated.png")
         );
     }
     let html = std::fs::read_to_string(run_folder.join("index.html")).expect("index.html");
     assert!(
-        html.contains("corrupt.png") && html.contains("decode_error"),
+        html.contains("corrupt.png") && html.contains(FailureKind::DecodeError.as_str()),
         "failures listed in the report"
     );
 }

@@ -220,7 +220,7 @@ async fn stale_epoch_write_is_rejected() {
         return;
     };
     let (_coordinator, url) = start_coordinator(&setup.database_url, FAST);
-    let mut client = dfbench_worker::client::connect(&url, None, Duration::from_secs(10))
+    let mut client = dfbench_client::connect(&url, None, Duration::from_secs(10))
         .await
         .expect("connect");
     let register = |worker_id: &str, incarnation: u64| pb::RegisterWorkerRequest {

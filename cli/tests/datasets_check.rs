@@ -3,6 +3,7 @@
 
 mod support;
 
+use dfbench_benchmarks::FailureKind;
 use std::path::Path;
 use support::*;
 
@@ -122,7 +123,7 @@ fn check_reports_counts_missing_and_unreadable_files() {
     assert!(
         failures
             .iter()
-            .any(|(path, kind)| path.ends_with("000_003/015.png") && kind == "file_unreadable")
+            .any(|(path, kind)| path.ends_with("000_003/015.png") && *kind == FailureKind::FileUnreadable.as_str())
     );
 }
 

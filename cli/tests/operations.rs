@@ -296,7 +296,7 @@ async fn malformed_and_mismatched_requests_are_refused_clearly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let database_url = format!("sqlite:{}", dir.path().join("v.db").display());
     let (_coordinator, url) = start_coordinator(&database_url, &[]);
-    let mut client = dfbench_worker::client::connect(&url, None, Duration::from_secs(10))
+    let mut client = dfbench_client::connect(&url, None, Duration::from_secs(10))
         .await
         .expect("connect");
     let registration = pb::RegisterWorkerRequest {

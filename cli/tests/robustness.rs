@@ -5,6 +5,7 @@
 
 mod support;
 
+use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::perturb::grid::expand_entry;
 use dfbench_store::{RunId, open_store};
 use std::collections::BTreeMap;
@@ -162,8 +163,8 @@ async fn an_unknown_perturbation_fails_its_shards_with_a_typed_reason() {
     assert_eq!(predictions.len(), plan.samples.len());
     for prediction in &predictions {
         assert_eq!(
-            prediction.failure_kind.as_deref(),
-            Some("perturbation_error")
+            prediction.failure_kind,
+            Some(FailureKind::PerturbationError)
         );
         let message = prediction.failure_message.as_deref().unwrap_or_default();
         assert!(message.contains("`sharpen:1`"), "{message}");

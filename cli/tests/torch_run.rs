@@ -7,6 +7,7 @@ mod support;
 #[path = "../../worker/tests/torch_support/mod.rs"]
 mod torch_support;
 
+use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::image_io::decode_rgb;
 use dfbench_worker::torch::preprocess::Preprocessing;
 use std::collections::BTreeMap;
@@ -98,11 +99,11 @@ fn local_run_with_torchscript_cards_scores_like_pytorch_and_records_failures() {
             .push(row);
     }
     for (detector, failure) in [
-        ("nan-model", "non_finite_output"),
-        ("not-a-model", "model_load_error"),
+        ("nan-model", FailureKind::NonFiniteOutput),
+        ("not-a-model", FailureKind::ModelLoadError),
     ] {
         for row in &by_detector[detector] {
-            assert_eq!(row.failure, failure, "{row:?}");
+            assert_eq!(row.failure, failure.as_str(), "{row:?}");
             assert!(row.score.is_none(), "{row:?}");
         }
     }

@@ -4,6 +4,7 @@
 use crate::auth::TokenCheck;
 use crate::metrics::{CoordinatorMetrics, serve_metrics};
 use crate::service::{CoordinatorService, ServiceTimings};
+use dfbench_proto::MAX_MESSAGE_BYTES;
 use dfbench_proto::v1::coordinator_server::CoordinatorServer;
 use dfbench_store::{Store, now_ms};
 use std::net::SocketAddr;
@@ -12,9 +13,6 @@ use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 use tonic::service::interceptor::InterceptedService;
-
-/// Largest gRPC message accepted (a prediction batch or a shard lease).
-const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct CoordinatorConfig {

@@ -4,6 +4,7 @@
 use crate::errors::{plan_status, store_status};
 use crate::metrics::CoordinatorMetrics;
 use crate::planner::{RunRequest, Sampling, plan_run};
+use dfbench_benchmarks::FailureKind;
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::coordinator_server::Coordinator;
 use dfbench_proto::v1::{self as pb, prediction::Outcome as PbOutcome};
@@ -138,7 +139,7 @@ fn convert_prediction(prediction: pb::Prediction) -> Result<NewPrediction, Statu
     let outcome = match prediction.outcome {
         Some(PbOutcome::Score(score)) => Outcome::Score(score),
         Some(PbOutcome::Failure(failure)) => Outcome::Failure {
-            kind: failure.kind,
+            kind: FailureKind::from(failure.kind),
             message: failure.message,
         },
         None => {
@@ -364,9 +365,9 @@ impl Coordinator for CoordinatorService {
         let failure = ShardFailure {
             retryable: request.retryable,
             kind: if reason.kind.is_empty() {
-                "worker_error".to_string()
+                FailureKind::WorkerError
             } else {
-                reason.kind
+                FailureKind::from(reason.kind)
             },
             message: reason.message,
         };

@@ -9,6 +9,7 @@
 //! gives the same bytes. Statistics stay in plain Rust (`crate::metrics`); polars only groups,
 //! sorts and writes.
 
+use dfbench_benchmarks::FailureKind;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -62,7 +63,7 @@ pub fn predictions_frame(
         Column::new(
             "failure_kind".into(),
             p.iter()
-                .map(|r| r.failure_kind.as_deref())
+                .map(|r| r.failure_kind.as_ref().map(FailureKind::as_str))
                 .collect::<Vec<Option<&str>>>(),
         ),
     ])

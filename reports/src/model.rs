@@ -3,6 +3,7 @@
 //! Nothing here reads files or a database; the lead maps store rows into these structs and hands
 //! them to [`crate::write_report`] / [`crate::compute_metrics`].
 
+use dfbench_benchmarks::FailureKind;
 use serde::{Deserialize, Serialize};
 
 /// Provenance of one benchmark run, shown in the report header.
@@ -74,7 +75,7 @@ pub struct PredictionRecord {
     pub worker_id: String,
     /// Probability of "fake"; `None` when the prediction failed.
     pub score: Option<f64>,
-    pub failure_kind: Option<String>,
+    pub failure_kind: Option<FailureKind>,
     pub failure_message: Option<String>,
 }
 

@@ -11,6 +11,7 @@ pub mod leaderboard;
 pub mod rows;
 pub mod slices;
 
+use dfbench_benchmarks::FailureKind;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -78,7 +79,7 @@ pub struct FailureRecord {
     pub dataset: String,
     pub perturbation: String,
     pub rel_path: String,
-    pub kind: String,
+    pub kind: FailureKind,
     pub message: String,
 }
 
@@ -120,13 +121,11 @@ fn failure_of(p: &PredictionRecord) -> Option<FailureRecord> {
     let (kind, message) = match p.score {
         Some(s) if s.is_finite() => return None,
         Some(s) => (
-            "invalid_score".to_string(),
+            FailureKind::InvalidScore,
             format!("detector returned score {s}"),
         ),
         None => (
-            p.failure_kind
-                .clone()
-                .unwrap_or_else(|| "missing_score".to_string()),
+            p.failure_kind.clone().unwrap_or(FailureKind::MissingScore),
             p.failure_message.clone().unwrap_or_default(),
         ),
     };

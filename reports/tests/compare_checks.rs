@@ -124,7 +124,7 @@ fn unpaired_samples_and_failures_are_counted_and_left_out() {
         .take(4)
     {
         r.score = None;
-        r.failure_kind = Some("decode".to_string());
+        r.failure_kind = Some(dfbench_benchmarks::FailureKind::DecodeError);
     }
     let (base_run, cand_run) = (run("base", "fp"), run("cand", "fp"));
     let comparison = compare(

@@ -1,6 +1,7 @@
 //! Slices and levels of the report rows on a small FF++-like set: per-method slices (fakes of
 //! one method + every real), split slices, category means, video level, all-failed reasons.
 
+use dfbench_benchmarks::FailureKind;
 use dfbench_reports::{PredictionRecord, RunInfo, compute_metrics};
 
 fn frame(
@@ -22,7 +23,7 @@ fn frame(
         method: method.into(),
         split: split.into(),
         score,
-        failure_kind: score.is_none().then(|| "decode_error".into()),
+        failure_kind: score.is_none().then_some(FailureKind::DecodeError),
         ..Default::default()
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end check of `write_report` on a small synthetic run: files, CSV header, known
 //! values, undefined slices, self-contained HTML, a real PNG, and byte-identical rewrites.
 
+use dfbench_benchmarks::FailureKind;
 use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
@@ -74,7 +75,7 @@ fn pred(
             _ => "faceswap".into(),
         },
         score,
-        failure_kind: score.is_none().then(|| "decode_error".into()),
+        failure_kind: score.is_none().then_some(FailureKind::DecodeError),
         failure_message: score.is_none().then(|| "truncated <jpeg> & co".into()),
         worker_id: "w-gpu0".into(),
         ..Default::default()

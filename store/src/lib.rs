@@ -26,7 +26,6 @@ pub use error::StoreError;
 pub use history_model::*;
 pub use model::*;
 pub use postgres::PostgresStore;
-pub use reuse::REUSABLE_FAILURES;
 pub use sqlite::SqliteStore;
 
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Plain values the store reads and writes. Ids are newtypes so they cannot be swapped.
 
-use dfbench_benchmarks::Sample;
+use dfbench_benchmarks::{FailureKind, Sample};
 use std::fmt;
 
 macro_rules! id_newtype {
@@ -188,7 +188,7 @@ pub struct NewPrediction {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Score(f64),
-    Failure { kind: String, message: String },
+    Failure { kind: FailureKind, message: String },
 }
 
 impl Outcome {
@@ -207,7 +207,7 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShardFailure {
     pub retryable: bool,
-    pub kind: String,
+    pub kind: FailureKind,
     pub message: String,
 }
 
@@ -266,7 +266,7 @@ pub struct PredictionRow {
     pub split: String,
     pub compression: String,
     pub score: Option<f64>,
-    pub failure_kind: Option<String>,
+    pub failure_kind: Option<FailureKind>,
     pub failure_message: Option<String>,
     pub worker_id: String,
 }

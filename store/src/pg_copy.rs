@@ -139,7 +139,7 @@ mod tests {
                 sample_id: SampleId(12),
                 detector: "npr".into(),
                 outcome: Outcome::Failure {
-                    kind: "decode_error".into(),
+                    kind: dfbench_benchmarks::FailureKind::DecodeError,
                     message: "bad\\file\nline 2\r".into(),
                 },
                 latency_us: 0,

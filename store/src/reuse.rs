@@ -7,7 +7,7 @@
 //! labels). A changed model file, preprocessing, perturbation or dataset never matches.
 //!
 //! What is reused: scores, and failures that are a property of the file and the detector
-//! (`decode_error`, `detector_error`, see [`REUSABLE_FAILURES`]). Never reused: failures of the
+//! (`decode_error`, `detector_error`, see `FailureKind::is_reusable`). Never reused: failures of the
 //! infrastructure (`lease_expired`, `no_workers`, `worker_error`, `model_load_error`,
 //! `forward_error`, `file_unreadable`, `detector_unavailable`), which a new run should retry.
 //! Only predictions computed by their own run are sources (`reused_from IS NULL`), so each
@@ -24,9 +24,6 @@
 
 use crate::StoreError;
 use crate::model::DetectorRecord;
-
-/// Failure kinds that depend only on the file and the detector, so they are reused.
-pub const REUSABLE_FAILURES: &[&str] = &["decode_error", "detector_error"];
 
 /// Copies the indexed facts matching run `$1`'s keys into its shards, marked `reused_from`.
 /// Only reusable predictions are ever indexed, so every match is copied.
@@ -227,11 +224,9 @@ pub(crate) use set_shards;
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn the_reuse_sql_names_exactly_the_reusable_failures() {
-        let listed: Vec<String> = REUSABLE_FAILURES
+        let listed: Vec<String> = dfbench_benchmarks::FailureKind::reusable_spellings()
             .iter()
             .map(|kind| format!("'{kind}'"))
             .collect();

@@ -37,7 +37,13 @@ pub(crate) const CLAIM_RUN: &str =
 
 /// Copies run `$1`'s own reusable predictions into the index (the rules are in `reuse`:
 /// computed by this run, with a detector fingerprint, a score or a reusable failure).
-pub(crate) const INDEX_RUN: &str = "INSERT INTO reuse_index \
+pub(crate) static INDEX_RUN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let reusable: Vec<String> = dfbench_benchmarks::FailureKind::reusable_spellings()
+        .iter()
+        .map(|kind| format!("'{kind}'"))
+        .collect();
+    format!(
+        "INSERT INTO reuse_index \
      (detector_fingerprint, dataset_fingerprint, rel_path, perturbation, score, failure_kind, \
       failure_message, worker_id, latency_us, source_run_id) \
      SELECT p.detector_fingerprint, rd.fingerprint, s.rel_path, p.perturbation, p.score, \
@@ -46,8 +52,11 @@ pub(crate) const INDEX_RUN: &str = "INSERT INTO reuse_index \
      JOIN samples s ON s.id = p.sample_id \
      JOIN run_datasets rd ON rd.run_id = s.run_id AND rd.name = s.dataset \
      WHERE p.run_id = $1 AND p.reused_from IS NULL AND p.detector_fingerprint <> '' \
-       AND (p.failure_kind IS NULL OR p.failure_kind IN ('decode_error', 'detector_error')) \
-     ON CONFLICT DO NOTHING";
+       AND (p.failure_kind IS NULL OR p.failure_kind IN ({})) \
+     ON CONFLICT DO NOTHING",
+        reusable.join(", ")
+    )
+});
 
 /// Indexes every ended run not indexed yet.
 macro_rules! index_ended_runs {
@@ -73,7 +82,7 @@ macro_rules! index_ended_runs {
             if claimed == 0 {
                 continue;
             }
-            let added = sqlx::query($crate::reuse_index::INDEX_RUN)
+            let added = sqlx::query($crate::reuse_index::INDEX_RUN.as_str())
                 .bind(run_id)
                 .execute(&mut *$executor)
                 .await

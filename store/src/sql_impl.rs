@@ -428,7 +428,7 @@ macro_rules! impl_sql_store {
                     retry,
                     "failures",
                     failures,
-                    &failure.kind,
+                    failure.kind.as_str(),
                     &failure.message,
                     &lease.owner.worker_id,
                     now_ms
@@ -474,7 +474,7 @@ macro_rules! impl_sql_store {
                         losses < max_losses,
                         "losses",
                         losses,
-                        "lease_expired",
+                        dfbench_benchmarks::FailureKind::LeaseExpired.as_str(),
                         &message,
                         &owner,
                         now_ms
@@ -531,13 +531,13 @@ macro_rules! impl_sql_store {
                              last_error = $2 WHERE id = $1",
                         )
                         .bind(shard_id)
-                        .bind(format!("no_workers: {message}"))
+                        .bind(format!("{}: {message}", dfbench_benchmarks::FailureKind::NoWorkers))
                         .execute(&mut *tx)
                         .await
                         .during("fail a stalled shard")?;
                         sqlx::query($crate::sql_impl::FILL_MISSING_AS_FAILED)
                             .bind(shard_id)
-                            .bind("no_workers")
+                            .bind(dfbench_benchmarks::FailureKind::NoWorkers.as_str())
                             .bind(message)
                             .bind("")
                             .execute(&mut *tx)

@@ -216,7 +216,7 @@ pub(crate) fn validate_predictions(
                     prediction.detector, prediction.sample_id
                 )));
             }
-            Outcome::Failure { kind, .. } if kind.is_empty() => {
+            Outcome::Failure { kind, .. } if kind.as_str().is_empty() => {
                 return Err(invalid(format!(
                     "failure of detector `{}` for sample {} has no kind",
                     prediction.detector, prediction.sample_id

@@ -172,7 +172,10 @@ macro_rules! impl_sql_reads {
                         split: row.try_get("split").during("read prediction")?,
                         compression: row.try_get("compression").during("read prediction")?,
                         score: row.try_get("score").during("read prediction")?,
-                        failure_kind: row.try_get("failure_kind").during("read prediction")?,
+                        failure_kind: row
+                            .try_get::<Option<String>, _>("failure_kind")
+                            .during("read prediction")?
+                            .map(dfbench_benchmarks::FailureKind::from),
                         failure_message: row.try_get("failure_message").during("read prediction")?,
                         worker_id: row.try_get("worker_id").during("read prediction")?,
                     });

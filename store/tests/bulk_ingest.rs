@@ -3,6 +3,7 @@
 //! re-delivered batches insert only what is new, and a stale lease writes nothing. Planning
 //! more shards than one multi-row insert holds attaches every sample to its planned shard.
 
+use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::{Label, Sample};
 use dfbench_store::testing::fresh_postgres_url;
 use dfbench_store::*;
@@ -74,7 +75,7 @@ fn batch(assignment: &ShardAssignment) -> Vec<NewPrediction> {
             detector_fingerprint: "builtin:x\\v1".into(),
             outcome: if index % 3 == 0 {
                 Outcome::Failure {
-                    kind: "decode_error".into(),
+                    kind: FailureKind::DecodeError,
                     message: format!("bad\tfile\nline {index} \\N \r end"),
                 }
             } else {
@@ -153,7 +154,7 @@ async fn exercise(url: &str) {
             .expect("every sample stored once");
         let (score, kind, message) = prediction.outcome.columns();
         assert_eq!(row.score.map(f64::to_bits), score.map(f64::to_bits));
-        assert_eq!(row.failure_kind.as_deref(), kind);
+        assert_eq!(row.failure_kind.as_ref().map(FailureKind::as_str), kind);
         assert_eq!(row.failure_message.as_deref(), message);
         assert_eq!(row.detector_fingerprint, "builtin:x\\v1");
         assert_eq!(row.perturbation, "jpeg:q=75");

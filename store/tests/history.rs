@@ -4,19 +4,20 @@
 
 mod support;
 
+use dfbench_benchmarks::FailureKind;
 use dfbench_store::testing::fresh_postgres_url;
 use dfbench_store::*;
 use std::sync::Arc;
 use support::*;
 
 fn first_run_outcome(path: &str, detector: &str) -> Outcome {
-    let failure = |kind: &str| Outcome::Failure {
-        kind: kind.into(),
+    let failure = |kind: FailureKind| Outcome::Failure {
+        kind,
         message: "m".into(),
     };
     match (path, detector) {
-        ("1_fake/p2.png", "a") => failure("decode_error"),
-        ("1_fake/p3.png", "b") => failure("forward_error"),
+        ("1_fake/p2.png", "a") => failure(FailureKind::DecodeError),
+        ("1_fake/p3.png", "b") => failure(FailureKind::ForwardError),
         _ => Outcome::Score(if path.starts_with("1_") { 0.75 } else { 0.25 }),
     }
 }

@@ -1,6 +1,7 @@
 //! The lease state machine against real databases: SQLite in a temp folder, and PostgreSQL on
 //! the server `scripts/test.sh` starts (skipped visibly without it).
 
+use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::{Label, Sample};
 use dfbench_store::testing::fresh_postgres_url;
 use dfbench_store::*;
@@ -279,7 +280,7 @@ async fn exercise(store: Arc<dyn Store>) {
     assert!(
         failed
             .iter()
-            .all(|row| row.failure_kind.as_deref() == Some("lease_expired")
+            .all(|row| row.failure_kind == Some(FailureKind::LeaseExpired)
                 && row.rel_path == "1_fake/z.png")
     );
     let details = store.run(&RunId("run-1".into())).await.expect("run");
@@ -493,7 +494,7 @@ async fn exercise_failures_capabilities_and_stalls(store: Arc<dyn Store>) {
         .expect("predictions");
     assert_eq!(
         rows.iter()
-            .filter(|row| row.failure_kind.as_deref() == Some("oom"))
+            .filter(|row| row.failure_kind == Some(FailureKind::Other("oom".into())))
             .count(),
         4
     );

@@ -6,20 +6,21 @@
 
 mod support;
 
+use dfbench_benchmarks::FailureKind;
 use dfbench_store::testing::fresh_postgres_url;
 use dfbench_store::*;
 use std::sync::Arc;
 use support::*;
 
 /// Infrastructure failures: a new run retries them.
-const NOT_REUSABLE: [&str; 7] = [
-    "lease_expired",
-    "no_workers",
-    "worker_error",
-    "model_load_error",
-    "forward_error",
-    "file_unreadable",
-    "detector_unavailable",
+const NOT_REUSABLE: [FailureKind; 7] = [
+    FailureKind::LeaseExpired,
+    FailureKind::NoWorkers,
+    FailureKind::WorkerError,
+    FailureKind::ModelLoadError,
+    FailureKind::ForwardError,
+    FailureKind::FileUnreadable,
+    FailureKind::DetectorUnavailable,
 ];
 
 fn score_by_path(path: &str, _detector: &str) -> Outcome {
@@ -158,14 +159,17 @@ async fn cancelled_runs_count_running_runs_wait(store: &dyn Store) {
 
 async fn only_reusable_failures_are_reused(store: &dyn Store) {
     let t0 = 4_000_000;
-    let reusable = REUSABLE_FAILURES.iter().map(|kind| (*kind, 8));
-    let retried = NOT_REUSABLE.iter().map(|kind| (*kind, 7));
+    let reusable = FailureKind::KNOWN
+        .into_iter()
+        .filter(FailureKind::is_reusable)
+        .map(|kind| (kind, 8));
+    let retried = NOT_REUSABLE.into_iter().map(|kind| (kind, 7));
     for (at, (kind, expected_reused)) in (t0..).step_by(10).zip(reusable.chain(retried)) {
         // The dataset version is the kind, so each kind's facts are apart from the others'.
-        plan(store, &format!("compute-{kind}"), at, "fb", kind).await;
+        plan(store, &format!("compute-{kind}"), at, "fb", kind.as_str()).await;
         let outcome = |path: &str, detector: &str| match (path, detector) {
             ("0_real/p0.png", "a") => Outcome::Failure {
-                kind: kind.into(),
+                kind: kind.clone(),
                 message: "m".into(),
             },
             _ => score_by_path(path, detector),
@@ -173,7 +177,7 @@ async fn only_reusable_failures_are_reused(store: &dyn Store) {
         for _ in 0..2 {
             compute_next_shard(store, "alice", at, outcome).await;
         }
-        let created = plan(store, &format!("rerun-{kind}"), at + 1, "fb", kind).await;
+        let created = plan(store, &format!("rerun-{kind}"), at + 1, "fb", kind.as_str()).await;
         assert_eq!(created.reused, expected_reused, "{kind}");
         let progress = store
             .run_progress(&RunId(format!("rerun-{kind}")))

@@ -3,7 +3,8 @@
 //! image, so the perturbation costs once per sample whatever the number of detectors.
 
 use dfbench_benchmarks::image_io::{RgbImage, decode_rgb};
-use dfbench_benchmarks::perturb::{PERTURBATION_ERROR_KIND, Perturbation};
+use dfbench_benchmarks::FailureKind;
+use dfbench_benchmarks::perturb::Perturbation;
 use dfbench_proto::v1 as pb;
 use rayon::prelude::*;
 use std::panic::catch_unwind;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub struct DecodedSample {
     pub sample_id: i64,
     pub path: PathBuf,
-    pub image: Result<RgbImage, (&'static str, String)>,
+    pub image: Result<RgbImage, (FailureKind, String)>,
 }
 
 /// Decodes and perturbs every sample; a panic in either is that sample's typed failure
@@ -38,7 +39,7 @@ pub fn decode_chunk(
         .collect()
 }
 
-fn decode(path: &Path, sample_id: i64) -> Result<RgbImage, (&'static str, String)> {
+fn decode(path: &Path, sample_id: i64) -> Result<RgbImage, (FailureKind, String)> {
     match catch_unwind(|| decode_rgb(path)) {
         Ok(Ok(image)) => Ok(image),
         Ok(Err(error)) => {
@@ -46,7 +47,7 @@ fn decode(path: &Path, sample_id: i64) -> Result<RgbImage, (&'static str, String
             Err((error.kind(), error.to_string()))
         }
         Err(_) => Err((
-            "decode_error",
+            FailureKind::DecodeError,
             format!("the image decoder panicked on {}", path.display()),
         )),
     }
@@ -59,7 +60,7 @@ fn perturb(
     perturbation: &Perturbation,
     sample: &pb::SampleRef,
     path: &Path,
-) -> Result<RgbImage, (&'static str, String)> {
+) -> Result<RgbImage, (FailureKind, String)> {
     if perturbation.is_none() {
         return Ok(image);
     }
@@ -71,7 +72,7 @@ fn perturb(
             Err((error.kind(), format!("{error} ({})", path.display())))
         }
         Err(_) => Err((
-            PERTURBATION_ERROR_KIND,
+            FailureKind::PerturbationError,
             format!(
                 "perturbation `{}` panicked on {}",
                 perturbation.id(),

@@ -4,6 +4,7 @@
 //! Per-image detectors only implement `score`; the default `score_batch` runs it on the rayon
 //! pool, one image per task. Model runtimes override `score_batch` to run real batches.
 
+use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::image_io::RgbImage;
 use rayon::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -12,21 +13,18 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{kind}: {message}")]
 pub struct DetectorFailure {
-    pub kind: &'static str,
+    pub kind: FailureKind,
     pub message: String,
 }
 
 impl DetectorFailure {
-    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
         DetectorFailure {
             kind,
             message: message.into(),
         }
     }
 }
-
-/// Failure kind recorded when a detector panics while scoring.
-pub const PANIC_KIND: &str = "detector_panic";
 
 /// A scoring function image → P(fake) in [0, 1].
 pub trait Detector: Send + Sync {
@@ -45,7 +43,7 @@ pub trait Detector: Send + Sync {
             .map(|image| {
                 catch_unwind(AssertUnwindSafe(|| self.score(image))).unwrap_or_else(|_| {
                     Err(DetectorFailure::new(
-                        PANIC_KIND,
+                        FailureKind::DetectorPanic,
                         format!("detector {} panicked", self.name()),
                     ))
                 })
@@ -81,7 +79,10 @@ mod tests {
         let results = Fussy.score_batch(&refs);
         assert_eq!(results.len(), 3);
         assert_eq!(results[0], Ok(0.05));
-        assert_eq!(results[1].as_ref().map_err(|f| f.kind), Err(PANIC_KIND));
+        assert_eq!(
+            results[1].as_ref().map_err(|f| f.kind.clone()),
+            Err(FailureKind::DetectorPanic)
+        );
         assert_eq!(results[2], Ok(0.07));
     }
 }

@@ -5,7 +5,6 @@
 //! Must not touch the database: a worker speaks only gRPC, so it needs no credentials.
 
 pub mod builtin;
-pub mod client;
 pub mod decode;
 pub mod detector;
 pub mod pull;

@@ -3,9 +3,10 @@
 //! A coordinator that restarts is waited for with backoff; a lease the coordinator revokes
 //! (expired, re-granted, cancelled) is dropped at the next chunk boundary.
 
-use crate::client::{Client, ConnectError, connect, is_transient};
+use dfbench_client::{Client, ConnectError, connect, is_transient};
 use crate::runtime::load_detector;
 use crate::scoring::{LoadedDetector, ShardScoring};
+use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::perturb::{PerturbError, parse as parse_perturbation};
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::{self as pb};
@@ -281,7 +282,7 @@ async fn run_shard(
         Ok(perturbation) => perturbation,
         Err(error) => {
             let message = error.to_string();
-            fail_shard(client, identity, lease, false, error.kind(), &message).await;
+            fail_shard(client, identity, lease, false, &error.kind(), &message).await;
             return Err(error.into());
         }
     };
@@ -316,7 +317,8 @@ async fn run_shard(
             Ok(predictions) => predictions,
             Err(error) => {
                 let message = error.to_string();
-                fail_shard(client, identity, lease, true, "worker_crash", &message).await;
+                let kind = FailureKind::WorkerCrash;
+                fail_shard(client, identity, lease, true, &kind, &message).await;
                 return Err(ShardError::Scoring(message));
             }
         };
@@ -419,7 +421,7 @@ async fn fail_shard(
     identity: &Identity,
     lease: &pb::ShardLease,
     retryable: bool,
-    kind: &str,
+    kind: &FailureKind,
     message: &str,
 ) {
     let request = pb::FailShardRequest {

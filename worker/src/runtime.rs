@@ -4,11 +4,9 @@
 
 use crate::builtin::builtin_detector;
 use crate::scoring::LoadedDetector;
+use dfbench_benchmarks::FailureKind;
 use dfbench_proto::v1 as pb;
 use std::sync::Arc;
-
-/// Failure kind of every prediction of a detector this build cannot run.
-pub const UNSUPPORTED_KIND: &str = "detector_unavailable";
 
 /// Capabilities this worker declares at registration: `builtin`, plus `torch` and `cuda` when
 /// this build has TorchScript support and CUDA is usable.
@@ -77,7 +75,7 @@ pub fn load_detector(spec: &pb::DetectorSpec, device: &str) -> LoadedDetector {
             Some(detector) => LoadedDetector::Ready(Arc::from(detector)),
             None => LoadedDetector::Unavailable {
                 name: spec.name.clone(),
-                kind: UNSUPPORTED_KIND,
+                kind: FailureKind::DetectorUnavailable,
                 reason: format!("this worker has no built-in detector `{}`", spec.builtin),
             },
         },
@@ -87,7 +85,7 @@ pub fn load_detector(spec: &pb::DetectorSpec, device: &str) -> LoadedDetector {
             let _ = device;
             LoadedDetector::Unavailable {
                 name: spec.name.clone(),
-                kind: UNSUPPORTED_KIND,
+                kind: FailureKind::DetectorUnavailable,
                 reason: format!(
                     "this worker cannot run `{other}` detectors (built without the `torch` feature); \
                      run a worker built with `--features torch`"
@@ -112,7 +110,7 @@ mod tests {
         let LoadedDetector::Unavailable { kind, reason, .. } = load_detector(&spec, "cpu") else {
             panic!("an unknown built-in must be unavailable");
         };
-        assert_eq!(kind, UNSUPPORTED_KIND);
+        assert_eq!(kind, FailureKind::DetectorUnavailable);
         assert!(reason.contains("nope"), "{reason}");
         let spec = pb::DetectorSpec {
             kind: "onnx".to_string(),

@@ -7,7 +7,8 @@
 //! runtime) score the previous one.
 
 pub use crate::decode::{DecodedSample, decode_chunk};
-use crate::detector::{Detector, PANIC_KIND};
+use crate::detector::Detector;
+use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::image_io::RgbImage;
 use dfbench_benchmarks::perturb::Perturbation;
 use dfbench_proto::v1::{self as pb, prediction::Outcome};
@@ -22,7 +23,7 @@ pub enum LoadedDetector {
     Unavailable {
         name: String,
         /// Typed failure reason recorded for each of its predictions, e.g. `model_load_error`.
-        kind: &'static str,
+        kind: FailureKind,
         reason: String,
     },
 }
@@ -46,7 +47,7 @@ impl LoadedDetector {
 fn failure(
     sample_id: i64,
     detector: &LoadedDetector,
-    kind: &str,
+    kind: &FailureKind,
     message: String,
 ) -> pb::Prediction {
     pb::Prediction {
@@ -112,18 +113,21 @@ fn score_with(
             match outcome {
                 Ok(results) if results.len() == images.len() => Ok((results, latency_us)),
                 Ok(results) => Err((
-                    "detector_error",
+                    FailureKind::DetectorError,
                     format!(
                         "detector returned {} results for a batch of {} images",
                         results.len(),
                         images.len()
                     ),
                 )),
-                Err(_) => Err((PANIC_KIND, "detector panicked on this batch".to_string())),
+                Err(_) => Err((
+                    FailureKind::DetectorPanic,
+                    "detector panicked on this batch".to_string(),
+                )),
             }
         }
         LoadedDetector::Ready(_) => Ok((Vec::new(), 0)),
-        LoadedDetector::Unavailable { kind, reason, .. } => Err((*kind, reason.clone())),
+        LoadedDetector::Unavailable { kind, reason, .. } => Err((kind.clone(), reason.clone())),
     };
     decoded
         .iter()
@@ -131,9 +135,12 @@ fn score_with(
         .map(|(sample, image_index)| {
             let sample_id = sample.sample_id;
             // An undecodable or unperturbable image is that sample's failure for every detector.
+            if let Err((kind, message)) = &sample.image {
+                return failure(sample_id, loaded, kind, message.clone());
+            }
             let Some(index) = image_index else {
-                let (kind, message) = sample.image.as_ref().err().cloned().unwrap_or_default();
-                return failure(sample_id, loaded, kind, message);
+                let message = "the decoded image was left out of the detector's batch".into();
+                return failure(sample_id, loaded, &FailureKind::WorkerError, message);
             };
             let (results, latency_us) = match &batch_outcome {
                 Ok(scored) => scored,
@@ -153,13 +160,13 @@ fn score_with(
                 Ok(score) => failure(
                     sample_id,
                     loaded,
-                    "invalid_score",
+                    &FailureKind::InvalidScore,
                     format!("detector returned {score}, not a probability in [0, 1]"),
                 ),
                 Err(detector_failure) => failure(
                     sample_id,
                     loaded,
-                    detector_failure.kind,
+                    &detector_failure.kind,
                     detector_failure.message.clone(),
                 ),
             }

@@ -2,6 +2,7 @@
 //! perturbed image, the result is the same on every run and thread, and a sample the
 //! perturbation cannot handle is a `perturbation_error` for each detector, not a lost shard.
 
+use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::image_io::RgbImage;
 use dfbench_benchmarks::perturb::{Perturbation, parse};
 use dfbench_proto::v1::{self as pb, prediction::Outcome};
@@ -85,7 +86,7 @@ async fn perturbed_scores_are_deterministic_and_failures_typed() {
         let Some(Outcome::Failure(failure)) = &prediction.outcome else {
             panic!("sample 2 should fail: {prediction:?}");
         };
-        assert_eq!(failure.kind, "perturbation_error");
+        assert_eq!(failure.kind, FailureKind::PerturbationError.as_str());
         assert!(
             failure.message.contains("rescale:0.25"),
             "{}",

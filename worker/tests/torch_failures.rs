@@ -5,6 +5,7 @@
 
 mod torch_support;
 
+use dfbench_benchmarks::FailureKind;
 use dfbench_proto::v1::{self as pb, prediction::Outcome};
 use dfbench_worker::runtime::load_detector;
 use dfbench_worker::scoring::{LoadedDetector, ShardScoring};
@@ -49,10 +50,10 @@ async fn broken_models_fail_typed_while_the_others_score() {
     .expect("corrupt");
     paths.push("corrupt.png".to_string());
     let expected_kind = [
-        ("small_cnn", "score"),
-        ("not_a_model", "model_load_error"),
-        ("wrong_shape", "bad_output_shape"),
-        ("nan_output", "non_finite_output"),
+        ("small_cnn", "score".to_string()),
+        ("not_a_model", FailureKind::ModelLoadError.to_string()),
+        ("wrong_shape", FailureKind::BadOutputShape.to_string()),
+        ("nan_output", FailureKind::NonFiniteOutput.to_string()),
     ];
     let mut detectors: Vec<LoadedDetector> = expected_kind
         .iter()
@@ -77,12 +78,15 @@ async fn broken_models_fail_typed_while_the_others_score() {
         "one prediction per sample and detector"
     );
     let outcomes = outcomes(&predictions, &paths);
-    for (name, kind) in expected_kind.iter().chain(&[("spectral", "score")]) {
+    let expected_kind = expected_kind
+        .into_iter()
+        .chain([("spectral", "score".to_string())]);
+    for (name, kind) in expected_kind {
         for path in &paths {
             let expected = if path == "corrupt.png" {
-                "decode_error"
+                FailureKind::DecodeError.as_str()
             } else {
-                kind
+                kind.as_str()
             };
             assert_eq!(
                 outcomes[&(name.to_string(), path.clone())],
@@ -94,7 +98,9 @@ async fn broken_models_fail_typed_while_the_others_score() {
     let load_failure = predictions
         .iter()
         .find_map(|p| match &p.outcome {
-            Some(Outcome::Failure(f)) if f.kind == "model_load_error" => Some(f.message.clone()),
+            Some(Outcome::Failure(f)) if f.kind == FailureKind::ModelLoadError.as_str() => {
+                Some(f.message.clone())
+            }
             _ => None,
         })
         .expect("load failure");
@@ -135,7 +141,7 @@ fn changed_weights_are_refused_and_models_are_cached() {
     let LoadedDetector::Unavailable { kind, reason, .. } = load_detector(&stale, "cpu") else {
         panic!("changed weights must not load");
     };
-    assert_eq!(kind, "model_load_error");
+    assert_eq!(kind, FailureKind::ModelLoadError);
     assert!(
         reason.contains("changed since the run was planned"),
         "{reason}"
@@ -154,7 +160,7 @@ fn unusable_device_is_typed() {
         else {
             panic!("{device} must be unavailable");
         };
-        assert_eq!(kind, "device_unavailable", "{device}");
+        assert_eq!(kind, FailureKind::DeviceUnavailable, "{device}");
         assert!(reason.contains(device), "{reason}");
     }
 }

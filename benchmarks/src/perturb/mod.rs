@@ -27,11 +27,9 @@ mod jpeg;
 mod noise;
 mod rescale;
 
+use crate::FailureKind;
 use crate::image_io::RgbImage;
 use sha2::{Digest, Sha256};
-
-/// Failure kind stored with a prediction whose sample could not be perturbed.
-pub const PERTURBATION_ERROR_KIND: &str = "perturbation_error";
 
 /// The accepted syntax, quoted by every parse error.
 pub const SYNTAX: &str = "none | jpeg:q=Q (1-100) | blur:sigma=S (0<S<=50) | rescale:F | \
@@ -52,8 +50,8 @@ pub enum PerturbError {
 
 impl PerturbError {
     /// Stable machine-readable reason, stored with the failed prediction.
-    pub fn kind(&self) -> &'static str {
-        PERTURBATION_ERROR_KIND
+    pub fn kind(&self) -> FailureKind {
+        FailureKind::PerturbationError
     }
 }
 

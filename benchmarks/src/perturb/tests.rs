@@ -59,7 +59,7 @@ fn bad_ids_name_themselves_and_the_syntax() {
         let message = error.to_string();
         assert!(message.contains(&format!("`{bad}`")), "{message}");
         assert!(message.contains("jpeg:q=Q"), "{message}");
-        assert_eq!(error.kind(), "perturbation_error");
+        assert_eq!(error.kind(), crate::FailureKind::PerturbationError);
     }
 }
 

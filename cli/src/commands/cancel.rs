@@ -1,19 +1,20 @@
 //! `dfbench cancel --run ID`: stop a run; workers drop its shards within one heartbeat.
 
+use crate::args::CoordinatorArgs;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct CancelArgs {
+    /// The run id to cancel.
     #[arg(long)]
     pub run: String,
-    #[arg(long, env = "DFBENCH_COORDINATOR")]
-    pub coordinator: String,
-    #[arg(long, env = "DFBENCH_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub coordinator: CoordinatorArgs,
 }
 
 pub async fn execute(args: CancelArgs) -> anyhow::Result<ExitCode> {
-    let mut client = super::run::connect(&args.coordinator, args.token.as_deref()).await?;
+    let url = args.coordinator.required_url("cancel")?;
+    let mut client = args.coordinator.connect(url).await?;
     client
         .cancel_run(dfbench_proto::v1::CancelRunRequest {
             run_id: args.run.clone(),

@@ -3,7 +3,7 @@
 //! cell, and an exit code for CI: 0 = no regression, 1 = regression, 2 = not comparable (or an
 //! error). Writes `compare.md`, `compare.html`, `compare.json` and prints the Markdown.
 
-use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::args::StoreArgs;
 use crate::refs::resolve_run_ref;
 use crate::reporting;
 use anyhow::{Context, bail};
@@ -20,8 +20,8 @@ pub struct CompareArgs {
     /// Candidate run, same forms as --baseline.
     #[arg(long)]
     pub candidate: String,
-    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DFBENCH_DATABASE_URL")]
-    pub database_url: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Output folder; default reports-out/compare-<baseline>-vs-<candidate>/.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -54,7 +54,7 @@ impl CompareArgs {
 
 pub async fn execute(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let options = args.options()?;
-    let store = open_store(&args.database_url).await?;
+    let store = args.store.open().await?;
     let baseline_id = resolve_run_ref(store.as_ref(), &args.baseline)
         .await
         .context("--baseline")?;

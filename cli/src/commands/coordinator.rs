@@ -1,6 +1,6 @@
 //! `dfbench coordinator`: serve gRPC over a database until Ctrl-C / SIGTERM.
 
-use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::args::StoreArgs;
 use dfbench_coordinator::CoordinatorConfig;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -10,9 +10,10 @@ pub struct CoordinatorArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:50551", env = "DFBENCH_LISTEN")]
     pub listen: SocketAddr,
-    /// sqlite:PATH or postgres://USER@HOST/DB.
-    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DATABASE_URL")]
-    pub database_url: String,
+    /// Required when listening beyond loopback (a shared coordinator must not fall back to a
+    /// SQLite file in its working folder).
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Seconds between worker heartbeats; a lease lives three of them.
     #[arg(long, default_value_t = 2.0)]
     pub heartbeat_secs: f64,
@@ -34,7 +35,15 @@ pub struct CoordinatorArgs {
 }
 
 pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(&args.database_url).await?;
+    if !args.listen.ip().is_loopback() && args.store.database_url.is_none() {
+        anyhow::bail!(
+            "the coordinator listens on {} (beyond loopback) but no database was given: pass \
+             --database-url postgres://USER@HOST/DB (or sqlite:PATH) or set \
+             DFBENCH_DATABASE_URL; only a loopback coordinator defaults to sqlite:dfbench.db",
+            args.listen
+        );
+    }
+    let store = args.store.open().await?;
     let mut config = CoordinatorConfig::new(args.listen);
     let heartbeat = std::time::Duration::from_secs_f64(args.heartbeat_secs.max(0.1));
     config.timings.heartbeat_interval = heartbeat;

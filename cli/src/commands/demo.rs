@@ -64,9 +64,9 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&suite, suite_text)?;
     run(RunArgs {
         suite,
-        coordinator: None,
+        coordinator: Default::default(),
         workers: args.workers,
-        database_url: None,
+        store: Default::default(),
         data_roots: Vec::new(),
         allow_missing: false,
         name,
@@ -76,7 +76,6 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
         fraction: None,
         seed: 0,
         out: PathBuf::from("reports-out"),
-        token: None,
     })
     .await
 }

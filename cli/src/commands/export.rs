@@ -1,6 +1,6 @@
 //! `dfbench export --run ID --out FILE.csv`: one row per stored prediction.
 
-use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::args::StoreArgs;
 use anyhow::Context;
 use dfbench_store::RunId;
 use std::path::PathBuf;
@@ -12,8 +12,8 @@ pub struct ExportArgs {
     pub run: String,
     #[arg(long)]
     pub out: PathBuf,
-    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DFBENCH_DATABASE_URL")]
-    pub database_url: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Column order of the export; `score` is empty for failures, `failure` empty for scores.
@@ -32,7 +32,7 @@ pub const HEADER: [&str; 11] = [
 ];
 
 pub async fn execute(args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(&args.database_url).await?;
+    let store = args.store.open().await?;
     let run_id = RunId(args.run.clone());
     store.run(&run_id).await?;
     let rows = store.predictions(&run_id).await?;
@@ -51,7 +51,7 @@ pub async fn execute(args: ExportArgs) -> anyhow::Result<ExitCode> {
             &row.label.to_string(),
             &row.method,
             &score,
-            row.failure_kind.as_deref().unwrap_or(""),
+            row.failure_kind.as_ref().map_or("", |kind| kind.as_str()),
             row.failure_message.as_deref().unwrap_or(""),
         ])?;
     }

@@ -4,7 +4,7 @@
 //! AUCs come from each run's stored metrics (frame level, slice `all`); a run without stored
 //! metrics has them recomputed from its predictions.
 
-use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::args::StoreArgs;
 use crate::reporting;
 use anyhow::{Context, bail};
 use dfbench_reports::history::{CellAuc, aucs_from_predictions};
@@ -18,8 +18,8 @@ pub struct HistoryArgs {
     /// Run name of the series (`dfbench run --name`), e.g. `nightly`.
     #[arg(long)]
     pub name: String,
-    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DFBENCH_DATABASE_URL")]
-    pub database_url: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Output folder; default reports-out/history-<name>/.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -52,7 +52,7 @@ async fn run_aucs(store: &dyn Store, run: &RunRecord) -> anyhow::Result<Vec<Cell
 }
 
 pub async fn execute(args: HistoryArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(&args.database_url).await?;
+    let store = args.store.open().await?;
     let mut runs: Vec<RunRecord> = store
         .list_runs(i64::MAX)
         .await

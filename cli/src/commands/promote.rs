@@ -3,7 +3,7 @@
 //! (`deploy/nightly/`). Promoting writes one column, so it talks to the database directly like
 //! `status` and `report` do.
 
-use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::args::StoreArgs;
 use crate::refs::resolve_run_ref;
 use dfbench_store::now_ms;
 use std::process::ExitCode;
@@ -12,12 +12,12 @@ use std::process::ExitCode;
 pub struct PromoteArgs {
     /// Run to promote: id, id prefix, latest[:NAME], tag:X.
     pub run: String,
-    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DFBENCH_DATABASE_URL")]
-    pub database_url: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 pub async fn execute(args: PromoteArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(&args.database_url).await?;
+    let store = args.store.open().await?;
     let run_id = resolve_run_ref(store.as_ref(), &args.run).await?;
     store.promote_run(&run_id, now_ms()).await?;
     println!("promoted {run_id}: `latest-good` now names it");

@@ -3,7 +3,7 @@
 //! Filters (`--detectors`, `--datasets`, `--level`, `--metric`) apply after loading the run;
 //! a filtered report is written but does not replace the run's stored metrics.
 
-use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::args::StoreArgs;
 use crate::reporting::{self, ReportFilter};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,8 +13,8 @@ pub struct ReportArgs {
     /// Run id (see `dfbench runs`).
     #[arg(long)]
     pub run: String,
-    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DFBENCH_DATABASE_URL")]
-    pub database_url: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Reports go to OUT/<run-id>/.
     #[arg(long, default_value = "reports-out")]
     pub out: PathBuf,
@@ -33,7 +33,7 @@ pub struct ReportArgs {
 }
 
 pub async fn execute(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(&args.database_url).await?;
+    let store = args.store.open().await?;
     let filter = ReportFilter {
         detectors: args.detectors,
         datasets: args.datasets,

@@ -1,31 +1,31 @@
 //! `dfbench run SUITE`: submit a suite, follow it, write the report. Without `--coordinator` it
 //! starts a local coordinator and workers in this process (over real gRPC on loopback).
 
-use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::args::{CoordinatorArgs, StoreArgs, connect};
 use crate::local::LocalCluster;
 use crate::{progress, reporting};
 use anyhow::Context;
 use dfbench_benchmarks::Suite;
 use dfbench_proto::v1::SubmitRunRequest;
-use dfbench_worker::client::Client;
+use dfbench_client::Client;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// Suite file (TOML), e.g. benchmarks/suites/quickstart.toml.
     pub suite: PathBuf,
-    /// Submit to this coordinator instead of starting a local one.
-    #[arg(long, env = "DFBENCH_COORDINATOR")]
-    pub coordinator: Option<String>,
     /// Local worker tasks (local mode only).
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
-    /// Store: sqlite:PATH or postgres://… (local mode: where to store; remote: where to read
-    /// the report from). Default in local mode: sqlite:dfbench.db.
-    #[arg(long, env = "DFBENCH_DATABASE_URL")]
-    pub database_url: Option<String>,
+    /// Local mode: where to store the run. With --coordinator: where to read the report from
+    /// (the coordinator's database); without it, no report is written.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Submit to this coordinator instead of starting a local one.
+    #[command(flatten)]
+    pub coordinator: CoordinatorArgs,
     /// Folder relative dataset roots are resolved against (default: current folder), or
     /// NAME=PATH for a named root; repeat for several.
     #[arg(long = "data-root")]
@@ -55,9 +55,6 @@ pub struct RunArgs {
     /// Reports go to OUT/<run-id>/.
     #[arg(long, default_value = "reports-out")]
     pub out: PathBuf,
-    /// Bearer token the coordinator requires.
-    #[arg(long, env = "DFBENCH_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
 }
 
 pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -85,7 +82,7 @@ pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         excluded_workers: Vec::new(),
     };
-    match &args.coordinator {
+    match &args.coordinator.coordinator {
         Some(url) => run_remote(&args, url, request).await,
         None => run_local(&args, request).await,
     }
@@ -127,10 +124,6 @@ fn resolve_data_root(data_root: Option<&Path>) -> anyhow::Result<PathBuf> {
     })
 }
 
-pub async fn connect(url: &str, token: Option<&str>) -> anyhow::Result<Client> {
-    Ok(dfbench_worker::client::connect(url, token, Duration::from_secs(10)).await?)
-}
-
 pub async fn submit(client: &mut Client, request: SubmitRunRequest) -> anyhow::Result<String> {
     let response = client
         .submit_run(request)
@@ -149,11 +142,7 @@ pub async fn submit(client: &mut Client, request: SubmitRunRequest) -> anyhow::R
 }
 
 async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<ExitCode> {
-    let url = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
-    let store = open_store(&url).await?;
+    let store = args.store.open().await?;
     let started = Instant::now();
     let mut cluster = LocalCluster::start(std::sync::Arc::clone(&store), args.workers).await?;
     let mut client = connect(&cluster.coordinator.url(), None).await?;
@@ -177,7 +166,7 @@ async fn run_remote(
     url: &str,
     request: SubmitRunRequest,
 ) -> anyhow::Result<ExitCode> {
-    let mut client = connect(url, args.token.as_deref()).await?;
+    let mut client = args.coordinator.connect(url).await?;
     let started = Instant::now();
     let run_id = submit(&mut client, request).await?;
     let last = progress::follow(&mut client, &run_id).await?;
@@ -186,9 +175,9 @@ async fn run_remote(
         last.status,
         started.elapsed().as_secs_f64()
     );
-    match &args.database_url {
-        Some(database_url) => {
-            let store = open_store(database_url).await?;
+    match &args.store.database_url {
+        Some(_) => {
+            let store = args.store.open().await?;
             finish(store.as_ref(), &run_id, &last, &args.out).await
         }
         None => {

@@ -1,18 +1,18 @@
 //! `dfbench runs`: list stored runs, newest first.
 
-use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::args::StoreArgs;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct RunsArgs {
-    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DFBENCH_DATABASE_URL")]
-    pub database_url: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[arg(long, default_value_t = 20)]
     pub limit: i64,
 }
 
 pub async fn execute(args: RunsArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(&args.database_url).await?;
+    let store = args.store.open().await?;
     for run in store.list_runs(args.limit).await? {
         let progress = store.run_progress(&run.id).await?;
         let history = store.run_history(&run.id).await?;

@@ -1,7 +1,7 @@
 //! `dfbench status`: workers, shards and throughput of the runs in a store, and a warning for
 //! runs whose detectors no live worker can run.
 
-use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::args::StoreArgs;
 use dfbench_store::{ProvenanceSummary, RunHistory, now_ms};
 use std::process::ExitCode;
 
@@ -10,15 +10,15 @@ const ALIVE_MS: i64 = 30_000;
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
-    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DFBENCH_DATABASE_URL")]
-    pub database_url: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// How many recent runs to show.
     #[arg(long, default_value_t = 5)]
     pub runs: i64,
 }
 
 pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(&args.database_url).await?;
+    let store = args.store.open().await?;
     let now = now_ms();
     let workers = store.workers().await?;
     let alive: Vec<_> = workers

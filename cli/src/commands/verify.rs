@@ -9,13 +9,13 @@
 //! Limitation: datasets under named roots (`--data-root NAME=PATH`) must resolve from the
 //! original run's default data root, since named roots are not stored with a run.
 
-use super::{DEFAULT_DATABASE_URL, open_store};
+use crate::args::{CoordinatorArgs, StoreArgs, connect};
 use crate::local::LocalCluster;
 use crate::progress;
 use crate::refs::resolve_run_ref;
 use dfbench_proto::v1::{CancelRunRequest, SubmitRunRequest};
 use dfbench_store::{PredictionRow, RunId};
-use dfbench_worker::client::Client;
+use dfbench_client::Client;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -38,22 +38,19 @@ pub struct VerifyArgs {
     /// Give up (exit 2) when the verification run is not finished after this long.
     #[arg(long, default_value_t = 600.0)]
     pub timeout_secs: f64,
-    /// Submit to this coordinator; without it, a local coordinator and workers are started
-    /// (their ids differ from any earlier process's workers).
-    #[arg(long, env = "DFBENCH_COORDINATOR")]
-    pub coordinator: Option<String>,
     /// Local worker tasks (local mode only).
     #[arg(long, default_value_t = 1)]
     pub workers: usize,
-    /// The store holding the original run (the coordinator's database in remote mode).
-    #[arg(long, default_value = DEFAULT_DATABASE_URL, env = "DFBENCH_DATABASE_URL")]
-    pub database_url: String,
-    #[arg(long, env = "DFBENCH_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Without --coordinator, a local coordinator and workers are started (their ids differ
+    /// from any earlier process's workers).
+    #[command(flatten)]
+    pub coordinator: CoordinatorArgs,
 }
 
 pub async fn execute(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(&args.database_url).await?;
+    let store = args.store.open().await?;
     let original = resolve_run_ref(store.as_ref(), &args.run).await?;
     let details = store.run(&original).await?;
     let original_rows = store.predictions(&original).await?;
@@ -79,14 +76,14 @@ pub async fn execute(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         producers.iter().cloned().collect::<Vec<_>>().join(", ")
     );
     let timeout = Duration::from_secs_f64(args.timeout_secs.max(0.1));
-    let finished = match &args.coordinator {
+    let finished = match &args.coordinator.coordinator {
         Some(url) => {
-            let mut client = super::run::connect(url, args.token.as_deref()).await?;
+            let mut client = args.coordinator.connect(url).await?;
             rescore(&mut client, request, timeout).await?
         }
         None => {
             let mut cluster = LocalCluster::start(Arc::clone(&store), args.workers).await?;
-            let mut client = super::run::connect(&cluster.coordinator.url(), None).await?;
+            let mut client = connect(&cluster.coordinator.url(), None).await?;
             let finished = tokio::select! {
                 finished = rescore(&mut client, request, timeout) => finished?,
                 error = cluster.worker_failure() => return Err(error),
@@ -197,6 +194,7 @@ fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dfbench_benchmarks::FailureKind;
 
     fn row(detector: &str, path: &str, score: Option<f64>) -> PredictionRow {
         PredictionRow {
@@ -213,7 +211,7 @@ mod tests {
             split: "test".into(),
             compression: "raw".into(),
             score,
-            failure_kind: score.is_none().then(|| "decode_error".to_string()),
+            failure_kind: score.is_none().then_some(FailureKind::DecodeError),
             failure_message: None,
             worker_id: "w".into(),
         }

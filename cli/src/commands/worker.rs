@@ -1,14 +1,14 @@
 //! `dfbench worker`: pull shards from a coordinator until Ctrl-C / SIGTERM.
 
+use crate::args::CoordinatorArgs;
 use dfbench_worker::{WorkerConfig, run_worker};
 use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct WorkerArgs {
-    /// Coordinator URL, e.g. http://10.0.0.5:50551.
-    #[arg(long, env = "DFBENCH_COORDINATOR")]
-    pub coordinator: String,
+    #[command(flatten)]
+    pub coordinator: CoordinatorArgs,
     /// Stable name of this worker (default: host name and process id).
     #[arg(long, env = "DFBENCH_WORKER_ID")]
     pub worker_id: Option<String>,
@@ -18,9 +18,6 @@ pub struct WorkerArgs {
     /// CPU threads for decoding and built-in detectors (default: all cores).
     #[arg(long, env = "DFBENCH_THREADS")]
     pub threads: Option<usize>,
-    /// Bearer token the coordinator requires.
-    #[arg(long, env = "DFBENCH_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
     /// Samples scored per chunk (one prediction batch each).
     #[arg(long, default_value_t = dfbench_worker::pull::DEFAULT_CHUNK)]
     pub chunk_size: usize,
@@ -40,12 +37,12 @@ pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     }
     let worker_id = args.worker_id.unwrap_or_else(default_worker_id);
     let config = WorkerConfig {
-        coordinator_url: args.coordinator,
+        coordinator_url: args.coordinator.required_url("worker")?.to_string(),
         worker_id,
         device: args.device,
         connect_timeout: Duration::from_secs_f64(args.connect_timeout_secs.max(0.0)),
         chunk_size: args.chunk_size.max(1),
-        token: args.token,
+        token: args.coordinator.token,
         chunk_delay: Duration::from_millis(args.chunk_delay_ms),
     };
     // Always shown: which device, libtorch version and CUDA availability this worker runs with.

@@ -128,7 +128,7 @@ pub fn failures(out: &mut String, failures: &[FailureRecord]) {
             esc(&f.detector),
             esc(&f.dataset),
             esc(&f.rel_path),
-            esc(&f.kind),
+            esc(f.kind.as_str()),
             esc(&f.message)
         );
     }

@@ -8,6 +8,7 @@ pub mod npr;
 pub mod spectral;
 
 use crate::detector::{Detector, DetectorFailure};
+use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::image_io::RgbImage;
 
 /// Implementation names `builtin_detector` knows; equals `dfbench_benchmarks::suite::BUILTIN_DETECTORS`.
@@ -30,7 +31,7 @@ fn check_size(detector: &str, image: &RgbImage) -> Result<(), DetectorFailure> {
     let (width, height) = image.dimensions();
     if width < MIN_SIDE || height < MIN_SIDE {
         return Err(DetectorFailure::new(
-            "detector_error",
+            FailureKind::DetectorError,
             format!(
                 "{detector}: image is {width}x{height}, needs at least {MIN_SIDE}x{MIN_SIDE} pixels; \
                  drop such images from the dataset or use another detector"
@@ -44,7 +45,7 @@ fn check_size(detector: &str, image: &RgbImage) -> Result<(), DetectorFailure> {
 fn probability(detector: &str, z: f64) -> Result<f64, DetectorFailure> {
     if !z.is_finite() {
         return Err(DetectorFailure::new(
-            "detector_error",
+            FailureKind::DetectorError,
             format!("{detector}: the image statistic is not finite ({z})"),
         ));
     }
@@ -106,7 +107,7 @@ mod tests {
             let failure = detector
                 .score(&noise_image(31, 200))
                 .expect_err("too small");
-            assert_eq!(failure.kind, "detector_error");
+            assert_eq!(failure.kind, FailureKind::DetectorError);
             assert!(failure.message.contains("31x200"), "{}", failure.message);
         }
     }

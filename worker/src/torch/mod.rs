@@ -16,6 +16,7 @@ pub mod preprocess;
 
 use crate::detector::{Detector, DetectorFailure};
 use crate::scoring::LoadedDetector;
+use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::image_io::RgbImage;
 use dfbench_proto::v1 as pb;
 use model::{LoadError, TorchModel};
@@ -201,7 +202,7 @@ impl Detector for TorchDetector {
         let mut scores = self.score_batch(&[image]);
         scores
             .pop()
-            .unwrap_or_else(|| Err(DetectorFailure::new("detector_error", "empty batch")))
+            .unwrap_or_else(|| Err(DetectorFailure::new(FailureKind::DetectorError, "empty batch")))
     }
 
     /// Batches of the card's `batch_size`; batch k+1 is prepared on a scoped thread (which
@@ -229,7 +230,7 @@ impl Detector for TorchDetector {
                 Some(Ok(prepared)) => current = prepared,
                 Some(Err(_)) => {
                     let failure =
-                        DetectorFailure::new(crate::detector::PANIC_KIND, "preprocessing panicked");
+                        DetectorFailure::new(FailureKind::DetectorPanic, "preprocessing panicked");
                     results.resize(images.len(), Err(failure));
                     return results;
                 }

@@ -3,6 +3,7 @@
 //! P(fake) per image after checking the output's shape and values.
 
 use super::preprocess::Preprocessing;
+use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::card::{DetectorCard, OutputKind};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -41,12 +42,13 @@ pub enum LoadError {
 
 impl LoadError {
     /// Stable failure reason stored with each prediction of the detector.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> FailureKind {
         match self {
-            LoadError::Card(_) => "bad_detector_card",
-            LoadError::Device { .. } => "device_unavailable",
-            LoadError::Unreadable { .. } | LoadError::Changed { .. } => "model_load_error",
-            LoadError::NotTorchScript { .. } => "model_load_error",
+            LoadError::Card(_) => FailureKind::BadDetectorCard,
+            LoadError::Device { .. } => FailureKind::DeviceUnavailable,
+            LoadError::Unreadable { .. }
+            | LoadError::Changed { .. }
+            | LoadError::NotTorchScript { .. } => FailureKind::ModelLoadError,
         }
     }
 }
@@ -70,16 +72,13 @@ pub enum ForwardError {
 }
 
 impl ForwardError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> FailureKind {
         match self {
-            ForwardError::Failed(_) => "forward_error",
-            ForwardError::BadShape { .. } => "bad_output_shape",
+            ForwardError::Failed(_) => FailureKind::ForwardError,
+            ForwardError::BadShape { .. } => FailureKind::BadOutputShape,
         }
     }
 }
-
-/// Failure kind of an image whose output values are NaN or infinite.
-pub const NON_FINITE_KIND: &str = "non_finite_output";
 
 /// A loaded model with the card it was loaded for.
 pub struct TorchModel {
@@ -173,7 +172,7 @@ impl TorchModel {
         &self,
         input: &[f32],
         batch: usize,
-    ) -> Result<Vec<Result<f64, &'static str>>, ForwardError> {
+    ) -> Result<Vec<Result<f64, FailureKind>>, ForwardError> {
         let output = self.forward(input, batch)?;
         let values = Vec::<f32>::try_from(&output.view(-1))
             .map_err(|error| ForwardError::Failed(error.to_string()))?;
@@ -183,7 +182,7 @@ impl TorchModel {
             .map(|row| {
                 let row: Vec<f64> = row.iter().map(|&v| f64::from(v)).collect();
                 if row.iter().any(|v| !v.is_finite()) {
-                    return Err(NON_FINITE_KIND);
+                    return Err(FailureKind::NonFiniteOutput);
                 }
                 Ok(match (self.output, row.as_slice()) {
                     (OutputKind::TwoClass, [real, fake]) => 1.0 / (1.0 + (real - fake).exp()),

@@ -11,7 +11,8 @@
 
 use super::scheduler::tempfile_dir;
 use crate::commands::demo::QUICKSTART;
-use crate::commands::run::{connect, submit};
+use crate::args::connect;
+use crate::commands::run::submit;
 use crate::local::LocalCluster;
 use crate::progress;
 use anyhow::Context;

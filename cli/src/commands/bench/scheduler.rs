@@ -14,7 +14,7 @@ use dfbench_store::{
     DatasetRecord, DetectorRecord, PlannedShard, RunId, RunPlan, RunRecord, RunStatus, Store,
     baseline, now_ms,
 };
-use dfbench_worker::client::{Client, connect};
+use dfbench_client::{Client, connect};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,5 +1,8 @@
-//! Connecting to the coordinator: one place that dials, retries with backoff, and attaches
-//! the bearer token (`DFBENCH_TOKEN`) to every call. Used by workers and by client commands.
+//! dfbench-client: connecting to a coordinator. One place that dials, retries with backoff,
+//! attaches the bearer token (`DFBENCH_TOKEN`) to every call and sets the message size limits.
+//! Used by workers and by the client commands (`run`, `cancel`, `verify`).
+//!
+//! Owns only the connection; must not know about scoring, the store or reports.
 
 use dfbench_proto::v1::coordinator_client::CoordinatorClient;
 use std::time::Duration;
@@ -8,8 +11,7 @@ use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-/// Largest message either side sends (a lease of a big shard, a batch of predictions).
-pub const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
+use dfbench_proto::MAX_MESSAGE_BYTES;
 
 /// A coordinator client whose calls carry the token.
 pub type Client = CoordinatorClient<InterceptedService<Channel, BearerToken>>;

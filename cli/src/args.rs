@@ -1,0 +1,71 @@
+//! Argument groups shared by the commands: each option is declared once, here, and flattened
+//! (`#[command(flatten)]`) into every command that opens the store or talks to a coordinator,
+//! so their spelling, environment variable and help text cannot drift apart.
+
+use anyhow::Context;
+use dfbench_client::Client;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The embedded default store: `./dfbench.db`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:dfbench.db";
+
+/// Where the runs and predictions are stored.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StoreArgs {
+    /// Store: sqlite:PATH (embedded) or postgres://USER@HOST/DB [default: sqlite:dfbench.db]
+    #[arg(long, env = "DFBENCH_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    /// The URL given, or the embedded default.
+    pub fn url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
+    }
+
+    /// Opens the store and says which URL failed when it cannot.
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn dfbench_store::Store>> {
+        open_store(self.url()).await
+    }
+}
+
+/// Opens the store at `url` and says which URL failed when it cannot.
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn dfbench_store::Store>> {
+    dfbench_store::open_store(url)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))
+}
+
+/// How to reach a coordinator.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CoordinatorArgs {
+    /// Coordinator URL, e.g. http://coordinator:50551 (https:// when it serves TLS)
+    #[arg(long, env = "DFBENCH_COORDINATOR", value_name = "URL")]
+    pub coordinator: Option<String>,
+    /// Bearer token the coordinator requires (required beyond loopback)
+    #[arg(long, env = "DFBENCH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+impl CoordinatorArgs {
+    /// The coordinator URL, for commands that cannot run without one.
+    pub fn required_url(&self, command: &str) -> anyhow::Result<&str> {
+        self.coordinator.as_deref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "`dfbench {command}` needs a coordinator: pass --coordinator http://HOST:PORT \
+                 or set DFBENCH_COORDINATOR"
+            )
+        })
+    }
+
+    /// Connects to `url` with this group's token.
+    pub async fn connect(&self, url: &str) -> anyhow::Result<Client> {
+        connect(url, self.token.as_deref()).await
+    }
+}
+
+/// Connects to a coordinator, retrying for up to 10 seconds.
+pub async fn connect(url: &str, token: Option<&str>) -> anyhow::Result<Client> {
+    Ok(dfbench_client::connect(url, token, Duration::from_secs(10)).await?)
+}
