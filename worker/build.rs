@@ -1,7 +1,7 @@
 //! With the `torch` feature: gives the worker's test and bench binaries an rpath to the libtorch
 //! they were linked against, keeps `libtorch_cuda` linked even though no symbol of it is used
 //! directly (otherwise `--as-needed` drops it and CUDA is never available), and records the
-//! libtorch version for the worker's start-up log. See shared/TCH.md, fix B.
+//! libtorch version for the worker's start-up log.
 //!
 //! `cargo:rustc-link-arg` applies only to this package's own targets; the `dfbench` binary gets
 //! the same flags from cli/build.rs, which reads the folder from this script's `libtorch_lib`.

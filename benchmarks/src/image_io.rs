@@ -1,7 +1,7 @@
 //! Image decoding and preprocessing shared by every detector runtime.
 
-pub use image::RgbImage;
 use crate::FailureKind;
+pub use image::RgbImage;
 use std::path::{Path, PathBuf};
 
 /// Why an image could not be turned into pixels. Kept typed so a failed prediction says why.

@@ -8,8 +8,9 @@
 pub mod adapter;
 pub mod builtin_params;
 pub mod card;
-pub mod failure;
 pub mod check;
+pub mod content;
+pub mod failure;
 pub mod fingerprint;
 pub mod image_io;
 pub mod perturb;

@@ -2,8 +2,8 @@
 //! When the coordinator restarts mid-run, the watch reconnects with backoff and carries on.
 
 use anyhow::Context;
-use dfbench_proto::v1::{RunProgress, WatchRunRequest};
 use dfbench_client::{Client, is_transient};
+use dfbench_proto::v1::{RunProgress, WatchRunRequest};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::Duration;
 

@@ -175,3 +175,65 @@ fn unreachable_coordinator_says_so() {
     );
     assert!(stderr.contains("not reachable"), "{stderr}");
 }
+
+#[test]
+fn coordinator_beyond_loopback_needs_an_explicit_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stderr = run_err(
+        &["coordinator", "--listen", "0.0.0.0:0", "--token", "t"],
+        dir.path(),
+    );
+    assert!(
+        stderr.contains("no database was given") && stderr.contains("DFBENCH_DATABASE_URL"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("dfbench.db").exists(),
+        "no SQLite file may be created in the working folder"
+    );
+}
+
+#[test]
+fn store_and_coordinator_commands_share_their_options() {
+    let help = |command: &str| {
+        let output = dfbench().args([command, "--help"]).output().expect("help");
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let option_block = |text: &str, flag: &str| {
+        let start = text
+            .find(flag)
+            .unwrap_or_else(|| panic!("{flag} in {text}"));
+        text[start..].lines().take(2).collect::<Vec<_>>().join("\n")
+    };
+    let store_commands = [
+        "coordinator",
+        "run",
+        "runs",
+        "report",
+        "export",
+        "compare",
+        "history",
+        "promote",
+        "status",
+        "verify",
+    ];
+    let reference = option_block(&help("runs"), "--database-url <URL>");
+    assert!(reference.contains("DFBENCH_DATABASE_URL"), "{reference}");
+    for command in store_commands {
+        assert_eq!(
+            option_block(&help(command), "--database-url <URL>"),
+            reference,
+            "dfbench {command} --help"
+        );
+    }
+    let reference = option_block(&help("worker"), "--coordinator <URL>");
+    for command in ["run", "verify", "cancel", "worker"] {
+        let text = help(command);
+        assert_eq!(
+            option_block(&text, "--coordinator <URL>"),
+            reference,
+            "{command}"
+        );
+        assert!(text.contains("--token <TOKEN>"), "dfbench {command} --help");
+    }
+}

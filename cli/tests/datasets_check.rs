@@ -123,7 +123,8 @@ fn check_reports_counts_missing_and_unreadable_files() {
     assert!(
         failures
             .iter()
-            .any(|(path, kind)| path.ends_with("000_003/015.png") && *kind == FailureKind::FileUnreadable.as_str())
+            .any(|(path, kind)| path.ends_with("000_003/015.png")
+                && *kind == FailureKind::FileUnreadable.as_str())
     );
 }
 

@@ -6,6 +6,7 @@
 //! store, so a restarted coordinator carries on where the previous one stopped.
 
 mod auth;
+pub mod contents;
 mod errors;
 pub mod metrics;
 pub mod planner;

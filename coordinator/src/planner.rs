@@ -157,6 +157,7 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
         datasets,
         detectors,
         samples,
+        contents: Vec::new(),
         shards,
         max_attempts: DEFAULT_MAX_ATTEMPTS,
         max_losses: DEFAULT_MAX_LOSSES,

@@ -171,7 +171,7 @@ pub async fn spawn(
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         // Small messages (a progress update, a lease) must leave at once: without TCP_NODELAY
-        // on accepted sockets, Nagle's algorithm and the peer's delayed ACK add ~40 ms to
+        // on accepted sockets, Nagle's algorithm and the peer's delayed ACK delay
         // replies that follow an unacknowledged write (tonic's own nodelay option only covers
         // listeners it binds itself).
         let incoming = tokio_stream::StreamExt::map(

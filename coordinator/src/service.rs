@@ -1,6 +1,7 @@
 //! The `dfbench.v1.Coordinator` gRPC service: validates every request, then delegates to the
 //! store. Worker writes are fenced by (shard, epoch, worker, incarnation) inside the store.
 
+use crate::contents::identify_contents;
 use crate::errors::{plan_status, store_status};
 use crate::metrics::CoordinatorMetrics;
 use crate::planner::{RunRequest, Sampling, plan_run};
@@ -418,7 +419,11 @@ impl Coordinator for CoordinatorService {
             excluded_workers: request.excluded_workers.clone(),
         };
         // Enumerating datasets reads the file system: keep it off the async threads.
-        let plan = tokio::task::block_in_place(|| plan_run(&run_request)).map_err(plan_status)?;
+        let mut plan =
+            tokio::task::block_in_place(|| plan_run(&run_request)).map_err(plan_status)?;
+        let files_hashed = identify_contents(self.store.as_ref(), &mut plan, request.hash_contents)
+            .await
+            .map_err(store_status)?;
         let created = self
             .store
             .create_run_with(&plan, &options)
@@ -430,6 +435,7 @@ impl Coordinator for CoordinatorService {
             shards = plan.shards.len(),
             predictions_reused = created.reused,
             shards_reused = created.shards_done,
+            files_hashed,
             finished = created.finished,
             "run submitted"
         );
@@ -440,6 +446,7 @@ impl Coordinator for CoordinatorService {
             shards: plan.shards.len() as u64,
             predictions_reused: created.reused as u64,
             shards_reused: created.shards_done as u64,
+            files_hashed,
         }))
     }
 

@@ -14,7 +14,7 @@ pub(crate) const LEASE_ROWS_PER_UPDATE: usize = 1_000;
 /// from `first` on: `$first, $first+1, …` on PostgreSQL, `?, ?, …` on SQLite. SQLite gets
 /// anonymous parameters because a named one (`$N`) costs a scan of the statement's whole
 /// parameter list each time sqlx binds it (`sqlite3_bind_parameter_name`), which made a
-/// 2,000-row insert quadratic (16 ms instead of under 1 ms). So on SQLite every parameter of
+/// large multi-row insert quadratic in its row count. So on SQLite every parameter of
 /// such a statement must come from here, in bind order.
 pub(crate) fn parameters(backend: &str, first: usize, count: usize) -> String {
     let parameters: Vec<String> = (first..first + count)
@@ -54,15 +54,18 @@ macro_rules! insert_samples {
         use $crate::error::QueryContext;
         let run_id = &$plan.run.id.0;
         let mut ids = std::collections::HashMap::with_capacity($plan.samples.len());
-        for chunk in $plan.samples.chunks($crate::bulk::SAMPLE_ROWS_PER_INSERT) {
+        let indexed: Vec<(usize, &dfbench_benchmarks::Sample)> =
+            $plan.samples.iter().enumerate().collect();
+        for chunk in indexed.chunks($crate::bulk::SAMPLE_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO samples (run_id, dataset, subset, rel_path, label, label_group, \
-                 method, split, compression, video_key, frame_index) VALUES {} \
-                 RETURNING id, dataset, rel_path",
-                $crate::bulk::placeholders($backend, chunk.len(), 11)
+                 method, split, compression, video_key, frame_index, content_hash, file_size, \
+                 file_mtime_ns) VALUES {} RETURNING id, dataset, rel_path",
+                $crate::bulk::placeholders($backend, chunk.len(), 14)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for sample in chunk {
+            for (index, sample) in chunk {
+                let content = $plan.contents.get(*index).and_then(Option::as_ref);
                 query = query
                     .bind(run_id)
                     .bind(&sample.dataset)
@@ -74,7 +77,10 @@ macro_rules! insert_samples {
                     .bind(&sample.split)
                     .bind(&sample.compression)
                     .bind(&sample.video_key)
-                    .bind(sample.frame_index.map(i64::from));
+                    .bind(sample.frame_index.map(i64::from))
+                    .bind(content.map_or("", |content| content.hash.as_str()))
+                    .bind(content.map(|content| content.size))
+                    .bind(content.map(|content| content.mtime_ns));
             }
             // The new ids come back keyed by (dataset, path): RETURNING's row order is
             // unspecified.
@@ -100,10 +106,45 @@ macro_rules! insert_samples {
                 })?;
             sample_ids.push(id);
         }
+        $crate::bulk::remember_contents!(&mut *$executor, $backend, $plan);
         sample_ids
     }};
 }
 pub(crate) use insert_samples;
+
+/// Stores the last hash seen per file (`file_contents`), so the next planning re-reads only
+/// files whose size or mtime changed.
+macro_rules! remember_contents {
+    ($executor:expr, $backend:expr, $plan:expr) => {{
+        use $crate::error::QueryContext;
+        let mut by_path = std::collections::BTreeMap::new();
+        for content in $plan.contents.iter().flatten() {
+            by_path.insert(content.path.as_str(), content);
+        }
+        let contents: Vec<&$crate::FileContent> = by_path.into_values().collect();
+        for chunk in contents.chunks($crate::bulk::SAMPLE_ROWS_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO file_contents (path, size, mtime_ns, content_hash) VALUES {} \
+                 ON CONFLICT (path) DO UPDATE SET size = excluded.size, \
+                 mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash",
+                $crate::bulk::placeholders($backend, chunk.len(), 4)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for content in chunk {
+                query = query
+                    .bind(&content.path)
+                    .bind(content.size)
+                    .bind(content.mtime_ns)
+                    .bind(&content.hash);
+            }
+            query
+                .execute(&mut *$executor)
+                .await
+                .during("remember file contents")?;
+        }
+    }};
+}
+pub(crate) use remember_contents;
 
 /// Inserts every shard of `$plan` as `ready` and evaluates to their ids in plan order
 /// (`Vec<i64>`). RETURNING's row order is unspecified, but ids grow in row order within one

@@ -1,6 +1,7 @@
 //! Store errors: database failures with context, and lease/fencing verdicts the coordinator maps
 //! to gRPC codes.
 
+use crate::error_class::{ErrorClass, classify};
 use crate::model::{LeaseEpoch, RunId, ShardId};
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,28 @@ pub enum StoreError {
     NotPromotable { run_id: RunId, reason: String },
     #[error("invalid prediction for shard {shard_id}: {message}")]
     InvalidPrediction { shard_id: ShardId, message: String },
+}
+
+impl StoreError {
+    /// Whether the failed call may succeed if repeated, cannot, or nothing will until an
+    /// operator acts (see `error_class` for the mapping).
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            StoreError::Connect { source } | StoreError::Query { source, .. } => classify(source),
+            StoreError::Migrate { source } => match source {
+                sqlx::migrate::MigrateError::Execute(inner)
+                | sqlx::migrate::MigrateError::ExecuteMigration(inner, _) => classify(inner),
+                _ => ErrorClass::Fatal,
+            },
+            StoreError::BadUrl { .. }
+            | StoreError::StaleLease { .. }
+            | StoreError::RunNotFound(_)
+            | StoreError::IncompleteShard { .. }
+            | StoreError::Corrupt { .. }
+            | StoreError::NotPromotable { .. }
+            | StoreError::InvalidPrediction { .. } => ErrorClass::NotRetried,
+        }
+    }
 }
 
 /// Attaches what the store was doing to a sqlx error.

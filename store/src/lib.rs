@@ -9,6 +9,7 @@ pub mod baseline;
 mod bulk;
 mod cache;
 mod error;
+pub mod error_class;
 mod history;
 mod history_model;
 mod model;
@@ -23,6 +24,7 @@ mod sqlite;
 pub mod testing;
 
 pub use error::StoreError;
+pub use error_class::ErrorClass;
 pub use history_model::*;
 pub use model::*;
 pub use postgres::PostgresStore;
@@ -150,6 +152,12 @@ pub trait Store: HistoryStore + Send + Sync {
 
     /// Registered workers, most recently seen first.
     async fn workers(&self) -> Result<Vec<WorkerRecord>, StoreError>;
+
+    /// The last content identity stored for each of `paths` (absolute file paths) that has one.
+    async fn known_contents(
+        &self,
+        paths: &[String],
+    ) -> Result<std::collections::HashMap<String, FileContent>, StoreError>;
 }
 
 /// Run history (issue 7): a supertrait of [`Store`], so `&dyn Store` has these methods once

@@ -60,12 +60,16 @@ impl RunStatus {
         }
     }
 
-    pub fn parse(text: &str) -> RunStatus {
+    /// Reads a stored status; an unknown one is an error, never read as running.
+    pub fn parse(text: &str) -> Result<RunStatus, crate::StoreError> {
         match text {
-            "done" => RunStatus::Done,
-            "failed" => RunStatus::Failed,
-            "cancelled" => RunStatus::Cancelled,
-            _ => RunStatus::Running,
+            "running" => Ok(RunStatus::Running),
+            "done" => Ok(RunStatus::Done),
+            "failed" => Ok(RunStatus::Failed),
+            "cancelled" => Ok(RunStatus::Cancelled),
+            other => Err(crate::StoreError::Corrupt {
+                what: format!("run status `{other}` (expected running, done, failed or cancelled)"),
+            }),
         }
     }
 
@@ -82,11 +86,25 @@ pub struct RunPlan {
     pub detectors: Vec<DetectorRecord>,
     /// Every sample of every dataset, once.
     pub samples: Vec<Sample>,
+    /// Each sample's file as planning found it, in the order of `samples` (`None` for a
+    /// missing file); empty when planning did not look (then every hash is stored as '').
+    pub contents: Vec<Option<FileContent>>,
     pub shards: Vec<PlannedShard>,
     /// Worker-reported failures before a shard fails for good.
     pub max_attempts: i64,
     /// Lost leases (dead or silent workers) before a shard fails for good.
     pub max_losses: i64,
+}
+
+/// A file's content identity at planning time (see `dfbench_benchmarks::content`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContent {
+    /// Absolute path, the key of the store's `file_contents` table.
+    pub path: String,
+    pub size: i64,
+    pub mtime_ns: i64,
+    /// BLAKE3 of the bytes, lowercase hex.
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -21,8 +21,8 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects to `url` (`postgres://…`) and migrates the schema.
     pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        // No parallel query: the store's statements touch a few rows each, and a generic plan
-        // that launched a parallel worker spent ~8 ms starting it to read one shard's sample.
+        // No parallel query: the store's statements touch a few rows each, and starting a
+        // parallel worker costs far more than reading one shard's samples.
         let options = PgConnectOptions::from_str(url)
             .map_err(|source| StoreError::Connect { source })?
             .options([("max_parallel_workers_per_gather", "0")]);
@@ -53,12 +53,12 @@ impl PostgresStore {
                 acquire_lock: "FOR UPDATE OF s SKIP LOCKED",
                 lease_check_lock: "FOR SHARE",
                 // Fresh statistics for the new rows: with none (autovacuum analyzes a minute
-                // later at the earliest), Postgres picked the queue head by sorting every ready
-                // shard of the run (~100 ms per lease) and read a shard's samples by hashing
-                // the whole samples table (~5 ms).
+                // later at the earliest), Postgres picks the queue head by sorting every ready
+                // shard of the run and reads a shard's samples by hashing the whole samples
+                // table.
                 after_plan: Some("ANALYZE shards, shard_samples, samples"),
-                // Costed as a join, Postgres hashed the whole samples table to read one
-                // shard's 10,000 samples (~100 ms); by id list it probes the primary key (~7 ms).
+                // Costed as a join, Postgres hashes the whole samples table to read one shard's
+                // samples; by id list it probes the primary key.
                 shard_refs: "SELECT id, rel_path FROM samples \
                      WHERE id = ANY(ARRAY(SELECT sample_id FROM shard_samples WHERE shard_id = $1)) \
                      ORDER BY id",

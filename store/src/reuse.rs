@@ -1,7 +1,8 @@
 //! Prediction reuse at planning time (issue 7). A prediction is a fact about one file under one
 //! detector and one perturbation, so a new run copies every stored prediction whose
-//! (detector fingerprint, dataset fingerprint, sample path, perturbation) equal its own instead
-//! of recomputing it. The fingerprints carry identity: a torchscript detector's is sha256 of its
+//! (detector fingerprint, dataset fingerprint, sample path, file content hash, perturbation)
+//! equal its own instead of recomputing it: an image edited in place (same size, new bytes)
+//! is recomputed, a touched or re-copied one (same bytes) is reused. The fingerprints carry identity: a torchscript detector's is sha256 of its
 //! weights + its preprocessing; a built-in's is made from the parameters that decide its scores
 //! (`dfbench_benchmarks::builtin_params`); a dataset's hashes its sorted manifest (paths, sizes,
 //! labels). A changed model file, preprocessing, perturbation or dataset never matches.
@@ -38,7 +39,8 @@ pub(crate) const REUSE_PREDICTIONS: &str = "INSERT INTO predictions \
      JOIN samples s ON s.id = ss.sample_id \
      JOIN run_datasets nd ON nd.run_id = sh.run_id AND nd.name = s.dataset \
      JOIN reuse_index r ON r.dataset_fingerprint = nd.fingerprint AND r.rel_path = s.rel_path \
-          AND r.perturbation = sh.perturbation AND r.detector_fingerprint = d.fingerprint \
+          AND r.content_hash = s.content_hash AND r.perturbation = sh.perturbation \
+          AND r.detector_fingerprint = d.fingerprint \
      WHERE sh.run_id = $1 AND d.fingerprint IS NOT NULL AND d.fingerprint <> '' \
      ON CONFLICT DO NOTHING";
 

@@ -44,9 +44,9 @@ pub(crate) static INDEX_RUN: std::sync::LazyLock<String> = std::sync::LazyLock::
         .collect();
     format!(
         "INSERT INTO reuse_index \
-     (detector_fingerprint, dataset_fingerprint, rel_path, perturbation, score, failure_kind, \
-      failure_message, worker_id, latency_us, source_run_id) \
-     SELECT p.detector_fingerprint, rd.fingerprint, s.rel_path, p.perturbation, p.score, \
+     (detector_fingerprint, dataset_fingerprint, rel_path, content_hash, perturbation, score, \
+      failure_kind, failure_message, worker_id, latency_us, source_run_id) \
+     SELECT p.detector_fingerprint, rd.fingerprint, s.rel_path, s.content_hash, p.perturbation, p.score, \
             p.failure_kind, p.failure_message, p.worker_id, p.latency_us, p.run_id \
      FROM predictions p \
      JOIN samples s ON s.id = p.sample_id \

@@ -625,6 +625,14 @@ macro_rules! impl_sql_store {
             async fn workers(&self) -> Result<Vec<$crate::WorkerRecord>, $crate::StoreError> {
                 self.sql_workers().await
             }
+
+            async fn known_contents(
+                &self,
+                paths: &[String],
+            ) -> Result<std::collections::HashMap<String, $crate::FileContent>, $crate::StoreError>
+            {
+                self.sql_known_contents(paths).await
+            }
         }
     };
 }

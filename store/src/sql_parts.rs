@@ -14,7 +14,7 @@ pub(crate) const LEASE_CHECK: &str = "SELECT run_id, perturbation, failures, max
 /// Finishes run `$1` when none of its shards is ready or leased. Looks for the open shard with
 /// the highest id: shards are leased in id order, so while a run is going that one is live at
 /// once, where an `EXISTS` walked the run's completed shards from the lowest id first (their
-/// index entries stay until vacuum; on Postgres ~1 ms per completion at 20,000 shards).
+/// index entries stay until vacuum, so each completion cost grew with the run).
 pub(crate) const FINISH_RUN_IF_COMPLETE: &str = "UPDATE runs SET status = 'done', finished_at_ms = $2 \
      WHERE id = $1 AND status = 'running' \
      AND (SELECT id FROM shards WHERE run_id = $1 AND state IN ('ready', 'leased') \
@@ -53,7 +53,7 @@ pub(crate) const FINISH_COMPLETE_RUNS: &str = "UPDATE runs SET status = 'done', 
 /// (ingest checks membership; failures and reused rows are written with it), so the
 /// `predictions_shard` index counts them without a scan of the run. (No `run_id` filter on the
 /// count: shard ids are global, and with one Postgres chose the primary key's run prefix and
-/// filtered the run's rows, 0.6 ms per completion.) One statement instead of a transaction
+/// filtered the run's rows.) One statement instead of a transaction
 /// of four: a completion is one round trip.
 macro_rules! complete_shard_sql {
     ($returning:literal) => {
@@ -262,7 +262,7 @@ where
         suite_hash: row.try_get("suite_hash").during(action)?,
         data_root: row.try_get("data_root").during(action)?,
         dfbench_version: row.try_get("dfbench_version").during(action)?,
-        status: RunStatus::parse(&status),
+        status: RunStatus::parse(&status)?,
         error: row.try_get("error").during(action)?,
         created_at_ms: row.try_get("created_at_ms").during(action)?,
         finished_at_ms: row.try_get("finished_at_ms").during(action)?,

@@ -335,6 +335,42 @@ macro_rules! impl_sql_reads {
                 }
                 Ok(workers)
             }
+
+            pub(crate) async fn sql_known_contents(
+                &self,
+                paths: &[String],
+            ) -> Result<std::collections::HashMap<String, $crate::FileContent>, $crate::StoreError>
+            {
+                use $crate::Store;
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let mut known = std::collections::HashMap::new();
+                for chunk in paths.chunks($crate::bulk::SAMPLE_ROWS_PER_INSERT) {
+                    let sql = format!(
+                        "SELECT path, size, mtime_ns, content_hash FROM file_contents \
+                         WHERE path IN ({})",
+                        $crate::bulk::parameters(self.backend(), 1, chunk.len())
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for path in chunk {
+                        query = query.bind(path);
+                    }
+                    for row in query
+                        .fetch_all(&self.pool)
+                        .await
+                        .during("read known file contents")?
+                    {
+                        let content = $crate::FileContent {
+                            path: row.try_get("path").during("read file content")?,
+                            size: row.try_get("size").during("read file content")?,
+                            mtime_ns: row.try_get("mtime_ns").during("read file content")?,
+                            hash: row.try_get("content_hash").during("read file content")?,
+                        };
+                        known.insert(content.path.clone(), content);
+                    }
+                }
+                Ok(known)
+            }
         }
     };
 }

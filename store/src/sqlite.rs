@@ -19,8 +19,16 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite:PATH`) and migrates it.
     pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|source| StoreError::Connect { source })?
+        let options =
+            SqliteConnectOptions::from_str(url).map_err(|source| StoreError::Connect { source })?;
+        SqliteStore::connect_with(options).await
+    }
+
+    /// Like [`SqliteStore::connect`] with options of the caller's (extra pragmas, say); the
+    /// store's own settings (WAL, busy timeout, foreign keys, create if missing) are applied
+    /// on top.
+    pub async fn connect_with(options: SqliteConnectOptions) -> Result<SqliteStore, StoreError> {
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)

@@ -53,6 +53,7 @@ fn plan(run_id: &str) -> RunPlan {
         }],
         detectors: vec![DetectorRecord::builtin("x")],
         samples,
+        contents: Vec::new(),
         shards: vec![PlannedShard {
             dataset: "d".into(),
             perturbation: "jpeg:q=75".into(),

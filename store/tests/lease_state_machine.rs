@@ -54,6 +54,7 @@ fn plan(run_id: &str, now: i64) -> RunPlan {
             sample("1_fake/y.png", Label::Fake),
             sample("1_fake/z.png", Label::Fake),
         ],
+        contents: Vec::new(),
         shards: vec![
             PlannedShard {
                 dataset: "demo".into(),

@@ -2,8 +2,8 @@
 //! perturbation, on the rayon pool. Every detector of the run then scores the same perturbed
 //! image, so the perturbation costs once per sample whatever the number of detectors.
 
-use dfbench_benchmarks::image_io::{RgbImage, decode_rgb};
 use dfbench_benchmarks::FailureKind;
+use dfbench_benchmarks::image_io::{RgbImage, decode_rgb};
 use dfbench_benchmarks::perturb::Perturbation;
 use dfbench_proto::v1 as pb;
 use rayon::prelude::*;

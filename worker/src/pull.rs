@@ -3,11 +3,11 @@
 //! A coordinator that restarts is waited for with backoff; a lease the coordinator revokes
 //! (expired, re-granted, cancelled) is dropped at the next chunk boundary.
 
-use dfbench_client::{Client, ConnectError, connect, is_transient};
 use crate::runtime::load_detector;
 use crate::scoring::{LoadedDetector, ShardScoring};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::perturb::{PerturbError, parse as parse_perturbation};
+use dfbench_client::{Client, ConnectError, connect, is_transient};
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::{self as pb};
 use std::path::PathBuf;

@@ -72,6 +72,7 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
         name,
         tags: Vec::new(),
         no_reuse: false,
+        hash_contents: false,
         limit: None,
         fraction: None,
         seed: 0,

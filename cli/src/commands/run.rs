@@ -6,8 +6,8 @@ use crate::local::LocalCluster;
 use crate::{progress, reporting};
 use anyhow::Context;
 use dfbench_benchmarks::Suite;
-use dfbench_proto::v1::SubmitRunRequest;
 use dfbench_client::Client;
+use dfbench_proto::v1::SubmitRunRequest;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -43,6 +43,10 @@ pub struct RunArgs {
     /// dataset fingerprints, sample path, perturbation).
     #[arg(long)]
     pub no_reuse: bool,
+    /// Read and hash every file, even those whose size and mtime are unchanged since the last
+    /// planning (catches an edit that restored the file's mtime).
+    #[arg(long)]
+    pub hash_contents: bool,
     /// Partial run: at most N samples per dataset, stratified by label (stamped partial).
     #[arg(long, conflicts_with = "fraction")]
     pub limit: Option<u64>,
@@ -81,6 +85,7 @@ pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
         fraction: args.fraction.unwrap_or(0.0),
         seed: args.seed,
         excluded_workers: Vec::new(),
+        hash_contents: args.hash_contents,
     };
     match &args.coordinator.coordinator {
         Some(url) => run_remote(&args, url, request).await,
@@ -131,12 +136,14 @@ pub async fn submit(client: &mut Client, request: SubmitRunRequest) -> anyhow::R
         .map_err(|status| anyhow::anyhow!("the coordinator refused the run: {}", status.message()))?
         .into_inner();
     eprintln!(
-        "run {}: {} samples in {} shards ({} predictions reused, {} shards need no model work)",
+        "run {}: {} samples in {} shards ({} predictions reused, {} shards need no model work, \
+         {} files hashed)",
         response.run_id,
         response.samples,
         response.shards,
         response.predictions_reused,
-        response.shards_reused
+        response.shards_reused,
+        response.files_hashed
     );
     Ok(response.run_id)
 }

@@ -106,6 +106,7 @@ pub fn plan(spec: &RunSpec<'_>) -> RunPlan {
             .map(|name| DetectorRecord::builtin(name))
             .collect(),
         samples,
+        contents: Vec::new(),
         shards,
         max_attempts: 2,
         max_losses: 2,

@@ -75,6 +75,7 @@ pub fn history_plan(
         }],
         detectors: vec![detector("a", "fa"), detector("b", fingerprint_b)],
         samples,
+        contents: Vec::new(),
         shards: vec![shard(vec![0, 1]), shard(vec![2, 3])],
         max_attempts: 2,
         max_losses: 2,

@@ -9,7 +9,7 @@
 //! card's `batch_size` and prepares the next batch on CPU threads while the current one runs on
 //! the device. Every forward pass of the process runs on one long-lived torch thread: libtorch's
 //! OpenMP team belongs to the thread that calls it, and idle teams of short-lived threads keep
-//! spinning on the cores (measured: forward-only throughput fell from ~17k to ~340 img/s).
+//! spinning on the cores, starving the next forward pass.
 
 pub mod model;
 pub mod preprocess;
@@ -200,9 +200,12 @@ impl Detector for TorchDetector {
 
     fn score(&self, image: &RgbImage) -> Result<f64, DetectorFailure> {
         let mut scores = self.score_batch(&[image]);
-        scores
-            .pop()
-            .unwrap_or_else(|| Err(DetectorFailure::new(FailureKind::DetectorError, "empty batch")))
+        scores.pop().unwrap_or_else(|| {
+            Err(DetectorFailure::new(
+                FailureKind::DetectorError,
+                "empty batch",
+            ))
+        })
     }
 
     /// Batches of the card's `batch_size`; batch k+1 is prepared on a scoped thread (which

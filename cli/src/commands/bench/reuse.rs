@@ -10,8 +10,8 @@
 //! Default suite: the quickstart suite on freshly generated demo data.
 
 use super::scheduler::tempfile_dir;
-use crate::commands::demo::QUICKSTART;
 use crate::args::connect;
+use crate::commands::demo::QUICKSTART;
 use crate::commands::run::submit;
 use crate::local::LocalCluster;
 use crate::progress;

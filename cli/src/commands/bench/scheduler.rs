@@ -8,13 +8,13 @@
 
 use anyhow::Context;
 use dfbench_benchmarks::{Label, Sample};
+use dfbench_client::{Client, connect};
 use dfbench_coordinator::CoordinatorConfig;
 use dfbench_proto::v1 as pb;
 use dfbench_store::{
     DatasetRecord, DetectorRecord, PlannedShard, RunId, RunPlan, RunRecord, RunStatus, Store,
     baseline, now_ms,
 };
-use dfbench_client::{Client, connect};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -322,6 +322,7 @@ fn plan(run_id: &str, shards: usize, samples_per_shard: usize) -> RunPlan {
         }],
         detectors: vec![DetectorRecord::builtin("noop")],
         samples,
+        contents: Vec::new(),
         shards: (0..shards)
             .map(|shard| PlannedShard {
                 dataset: "bench".into(),
