@@ -140,6 +140,15 @@ impl DetectorSpec {
     pub fn builtin_name(&self) -> &str {
         self.builtin.as_deref().unwrap_or(&self.name)
     }
+
+    /// The capability a worker must advertise to run this detector, beyond the built-ins
+    /// every worker has: `torch` for TorchScript.
+    pub fn required_capability(&self) -> Option<&'static str> {
+        match self.kind.as_str() {
+            "torchscript" => Some("torch"),
+            _ => None,
+        }
+    }
 }
 
 fn default_shard_size() -> usize {

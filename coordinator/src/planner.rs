@@ -149,10 +149,14 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
             error: None,
             created_at_ms: request.now_ms,
             finished_at_ms: None,
-            needs_torch: suite
+            requires: suite
                 .detectors
                 .iter()
-                .any(|detector| detector.kind == "torchscript"),
+                .filter_map(|detector| detector.required_capability())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
         },
         datasets,
         detectors,

@@ -120,8 +120,9 @@ pub struct RunRecord {
     pub error: Option<String>,
     pub created_at_ms: i64,
     pub finished_at_ms: Option<i64>,
-    /// A detector of the run needs a worker with the `torch` capability.
-    pub needs_torch: bool,
+    /// Capabilities a worker must have, every one, to lease this run's shards: the runtimes
+    /// its detectors need beyond the built-ins (e.g. `torch`), sorted.
+    pub requires: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -44,8 +44,8 @@ macro_rules! impl_sql_store {
                 let run = &plan.run;
                 sqlx::query(
                     "INSERT INTO runs (id, name, suite_name, suite_toml, suite_hash, data_root, \
-                     dfbench_version, status, error, created_at_ms, finished_at_ms, needs_torch) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                     dfbench_version, status, error, created_at_ms, finished_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(&run.id.0)
                 .bind(&run.name)
@@ -58,10 +58,20 @@ macro_rules! impl_sql_store {
                 .bind(&run.error)
                 .bind(run.created_at_ms)
                 .bind(run.finished_at_ms)
-                .bind(i64::from(run.needs_torch))
                 .execute(&mut *tx)
                 .await
                 .during("insert run")?;
+                for capability in &run.requires {
+                    sqlx::query(
+                        "INSERT INTO run_requirements (run_id, capability) VALUES ($1, $2) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&run.id.0)
+                    .bind(capability)
+                    .execute(&mut *tx)
+                    .await
+                    .during("insert run requirement")?;
+                }
                 for dataset in &plan.datasets {
                     sqlx::query(
                         "INSERT INTO run_datasets (run_id, name, format, root, fingerprint, samples) \
@@ -127,24 +137,41 @@ macro_rules! impl_sql_store {
                 worker: &$crate::WorkerRecord,
             ) -> Result<(), $crate::StoreError> {
                 use $crate::error::QueryContext;
+                let mut tx = self.pool.begin().await.during("begin worker registration")?;
                 sqlx::query(
-                    "INSERT INTO workers (id, incarnation, hostname, dfbench_version, capabilities, \
-                     devices, registered_at_ms, last_seen_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                    "INSERT INTO workers (id, incarnation, hostname, dfbench_version, \
+                     devices, registered_at_ms, last_seen_ms) VALUES ($1, $2, $3, $4, $5, $6, $6) \
                      ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, \
                      hostname = excluded.hostname, dfbench_version = excluded.dfbench_version, \
-                     capabilities = excluded.capabilities, devices = excluded.devices, \
+                     devices = excluded.devices, \
                      registered_at_ms = excluded.registered_at_ms, last_seen_ms = excluded.last_seen_ms",
                 )
                 .bind(&worker.worker_id)
                 .bind(worker.incarnation.to_string())
                 .bind(&worker.hostname)
                 .bind(&worker.dfbench_version)
-                .bind(worker.capabilities.join(","))
                 .bind(worker.devices.join(","))
                 .bind(worker.now_ms)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .during("register worker")?;
+                sqlx::query("DELETE FROM worker_capabilities WHERE worker_id = $1")
+                    .bind(&worker.worker_id)
+                    .execute(&mut *tx)
+                    .await
+                    .during("replace worker capabilities")?;
+                for capability in &worker.capabilities {
+                    sqlx::query(
+                        "INSERT INTO worker_capabilities (worker_id, capability) VALUES ($1, $2) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&worker.worker_id)
+                    .bind(capability)
+                    .execute(&mut *tx)
+                    .await
+                    .during("record worker capability")?;
+                }
+                tx.commit().await.during("commit worker registration")?;
                 Ok(())
             }
 
@@ -165,8 +192,10 @@ macro_rules! impl_sql_store {
                      WHERE id = (SELECT s.id FROM shards s \
                        WHERE s.state = 'ready' AND s.not_before_ms <= $1 \
                        AND EXISTS (SELECT 1 FROM runs r WHERE r.id = s.run_id AND r.status = 'running' \
-                         AND (r.needs_torch = 0 OR EXISTS (SELECT 1 FROM workers w WHERE w.id = $2 \
-                           AND w.incarnation = $3 AND (',' || w.capabilities || ',') LIKE '%,torch,%')) \
+                         AND NOT EXISTS (SELECT 1 FROM run_requirements q WHERE q.run_id = r.id \
+                           AND NOT EXISTS (SELECT 1 FROM workers w JOIN worker_capabilities c \
+                             ON c.worker_id = w.id WHERE w.id = $2 AND w.incarnation = $3 \
+                             AND c.capability = q.capability)) \
                          AND NOT EXISTS (SELECT 1 FROM run_excluded_workers x \
                            WHERE x.run_id = r.id AND x.worker_id = $2)) \
                        ORDER BY s.id LIMIT 1 {}) \

@@ -101,7 +101,9 @@ pub(crate) const FILL_MISSING_AS_FAILED: &str = "INSERT INTO predictions \
      ON CONFLICT DO NOTHING";
 
 pub(crate) const SELECT_RUN: &str = "SELECT id, name, suite_name, suite_toml, suite_hash, data_root, \
-     dfbench_version, status, error, created_at_ms, finished_at_ms, needs_torch FROM runs";
+     dfbench_version, status, error, created_at_ms, finished_at_ms, \
+     (SELECT string_agg(q.capability, ',' ORDER BY q.capability) FROM run_requirements q \
+      WHERE q.run_id = runs.id) AS requires FROM runs";
 
 /// Rejects a batch that names samples outside the shard, unknown detectors, or invalid scores.
 /// Where a batch of predictions goes; shared by both backends' bulk inserts.
@@ -266,7 +268,7 @@ where
         error: row.try_get("error").during(action)?,
         created_at_ms: row.try_get("created_at_ms").during(action)?,
         finished_at_ms: row.try_get("finished_at_ms").during(action)?,
-        needs_torch: row.try_get::<i64, _>("needs_torch").during(action)? != 0,
+        requires: split_set(row.try_get("requires").during(action)?),
     })
 }
 
@@ -372,3 +374,13 @@ macro_rules! give_back {
     }};
 }
 pub(crate) use give_back;
+
+/// A set stored as a comma-joined `string_agg` (NULL when empty), back as a sorted list.
+pub(crate) fn split_set(joined: Option<String>) -> Vec<String> {
+    joined
+        .unwrap_or_default()
+        .split(',')
+        .filter(|part| !part.is_empty())
+        .map(str::to_string)
+        .collect()
+}

@@ -311,8 +311,10 @@ macro_rules! impl_sql_reads {
                 use $crate::error::QueryContext;
                 use sqlx::Row;
                 let rows = sqlx::query(
-                    "SELECT id, incarnation, hostname, dfbench_version, capabilities, devices, \
-                     last_seen_ms FROM workers ORDER BY last_seen_ms DESC, id",
+                    "SELECT id, incarnation, hostname, dfbench_version, devices, last_seen_ms, \
+                     (SELECT string_agg(c.capability, ',' ORDER BY c.capability) \
+                      FROM worker_capabilities c WHERE c.worker_id = workers.id) AS capabilities \
+                     FROM workers ORDER BY last_seen_ms DESC, id",
                 )
                 .fetch_all(&self.pool)
                 .await
@@ -328,7 +330,9 @@ macro_rules! impl_sql_reads {
                         incarnation: incarnation.parse().unwrap_or_default(),
                         hostname: row.try_get("hostname").during("read worker")?,
                         dfbench_version: row.try_get("dfbench_version").during("read worker")?,
-                        capabilities: split(row.try_get("capabilities").during("read worker")?),
+                        capabilities: $crate::sql_impl::split_set(
+                            row.try_get("capabilities").during("read worker")?,
+                        ),
                         devices: split(row.try_get("devices").during("read worker")?),
                         now_ms: row.try_get("last_seen_ms").during("read worker")?,
                     });

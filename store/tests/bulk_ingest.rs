@@ -42,7 +42,7 @@ fn plan(run_id: &str) -> RunPlan {
             error: None,
             created_at_ms: 1,
             finished_at_ms: None,
-            needs_torch: false,
+            requires: Vec::new(),
         },
         datasets: vec![DatasetRecord {
             name: "d".into(),

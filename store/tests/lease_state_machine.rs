@@ -36,7 +36,7 @@ fn plan(run_id: &str, now: i64) -> RunPlan {
             error: None,
             created_at_ms: now,
             finished_at_ms: None,
-            needs_torch: false,
+            requires: Vec::new(),
         },
         datasets: vec![DatasetRecord {
             name: "demo".into(),
@@ -502,7 +502,7 @@ async fn exercise_failures_capabilities_and_stalls(store: Arc<dyn Store>) {
 
     // A run with a torchscript detector goes only to a worker declaring `torch`.
     let mut torch_plan = plan("run-t", 200);
-    torch_plan.run.needs_torch = true;
+    torch_plan.run.requires = vec!["torch".to_string()];
     store
         .create_run(&torch_plan)
         .await

@@ -55,9 +55,6 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
             shards.join(", ")
         }
     );
-    let torch_alive = alive
-        .iter()
-        .any(|worker| worker.capabilities.iter().any(|c| c == "torch"));
     for run in store.list_runs(args.runs).await? {
         let progress = store.run_progress(&run.id).await?;
         let end = run.finished_at_ms.unwrap_or(now);
@@ -87,9 +84,16 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
         if let Some(error) = &progress.error {
             println!("  error: {error}");
         }
-        if run.status.as_str() == "running" && run.needs_torch && !torch_alive {
+        let able = |worker: &&dfbench_store::WorkerRecord| {
+            run.requires
+                .iter()
+                .all(|needed| worker.capabilities.contains(needed))
+        };
+        if run.status.as_str() == "running" && !alive.is_empty() && !alive.iter().any(able) {
             println!(
-                "  waiting: this run has TorchScript detectors and no live worker has the `torch` capability; start `dfbench worker` built with --features torch"
+                "  waiting: no live worker has every capability this run needs [{}]; start \
+                 `dfbench worker` built with those runtimes (e.g. --features torch)",
+                run.requires.join(",")
             );
         } else if run.status.as_str() == "running" && alive.is_empty() {
             println!("  waiting: no live worker; start `dfbench worker --coordinator URL`");

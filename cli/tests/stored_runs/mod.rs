@@ -91,7 +91,7 @@ pub fn plan(spec: &RunSpec<'_>) -> RunPlan {
             error: None,
             created_at_ms: spec.created_at_ms,
             finished_at_ms: None,
-            needs_torch: false,
+            requires: Vec::new(),
         },
         datasets: vec![DatasetRecord {
             name: "ff".into(),

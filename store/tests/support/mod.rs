@@ -64,7 +64,7 @@ pub fn history_plan(
             error: None,
             created_at_ms,
             finished_at_ms: None,
-            needs_torch: false,
+            requires: Vec::new(),
         },
         datasets: vec![DatasetRecord {
             name: "set".into(),

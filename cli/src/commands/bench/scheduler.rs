@@ -311,7 +311,7 @@ fn plan(run_id: &str, shards: usize, samples_per_shard: usize) -> RunPlan {
             error: None,
             created_at_ms: now_ms(),
             finished_at_ms: None,
-            needs_torch: false,
+            requires: Vec::new(),
         },
         datasets: vec![DatasetRecord {
             name: "bench".into(),
