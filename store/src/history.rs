@@ -37,7 +37,7 @@ macro_rules! impl_history_store {
             .await
             .during("read excluded workers")?;
             Ok($crate::RunHistory {
-                partial: row.try_get::<i64, _>("partial").during("read run history")? != 0,
+                partial: row.try_get::<bool, _>("partial").during("read run history")?,
                 sampling: row.try_get("sampling").during("read run history")?,
                 promoted_at_ms: row.try_get("promoted_at_ms").during("read run history")?,
                 tags,
@@ -68,7 +68,7 @@ macro_rules! impl_history_store {
             if status != "done" {
                 return Err(refuse(format!("it is {status}, only finished runs can be promoted")));
             }
-            if row.try_get::<i64, _>("partial").during("read the run to promote")? != 0 {
+            if row.try_get::<bool, _>("partial").during("read the run to promote")? {
                 return Err(refuse(
                     "it is a partial run (--limit/--fraction); promote a full run".to_string(),
                 ));
@@ -98,16 +98,16 @@ macro_rules! impl_history_store {
                 "SELECT r.id, r.name, r.status, r.created_at_ms, r.promoted_at_ms FROM runs r \
                  WHERE ($1 IS NULL OR r.id LIKE $1 || '%') AND ($2 IS NULL OR r.name = $2) \
                  AND ($3 IS NULL OR EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag = $3)) \
-                 AND ($4 = 0 OR (r.status = 'done' AND r.partial = 0)) \
-                 AND ($5 = 0 OR r.promoted_at_ms IS NOT NULL) \
+                 AND (NOT $4 OR (r.status = 'done' AND r.partial = FALSE)) \
+                 AND (NOT $5 OR r.promoted_at_ms IS NOT NULL) \
                  ORDER BY {order} LIMIT $6"
             );
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(&filter.id_prefix)
                 .bind(&filter.name)
                 .bind(&filter.tag)
-                .bind(i64::from(filter.complete_only))
-                .bind(i64::from(filter.promoted_only))
+                .bind(filter.complete_only)
+                .bind(filter.promoted_only)
                 .bind(filter.limit.max(1))
                 .fetch_all(&self.pool)
                 .await

@@ -81,7 +81,7 @@ macro_rules! plan_history {
         let run_id = &$plan.run.id.0;
         sqlx::query("UPDATE runs SET partial = $2, sampling = $3 WHERE id = $1")
             .bind(run_id)
-            .bind(i64::from($options.partial.is_some()))
+            .bind($options.partial.is_some())
             .bind(&$options.partial)
             .execute(&mut *$executor)
             .await
@@ -184,7 +184,7 @@ macro_rules! plan_history {
                 > 0;
             if created.finished {
                 // Every prediction was reused: the run computed nothing there is to index.
-                sqlx::query("UPDATE runs SET reuse_indexed = 1 WHERE id = $1")
+                sqlx::query("UPDATE runs SET reuse_indexed = TRUE WHERE id = $1")
                     .bind(run_id)
                     .execute(&mut *$executor)
                     .await

@@ -26,14 +26,14 @@
 
 /// Ended runs whose own predictions are not in the index yet, oldest first.
 pub(crate) const RUNS_TO_INDEX: &str = "SELECT id FROM runs \
-     WHERE reuse_indexed = 0 AND status <> 'running' ORDER BY created_at_ms, id";
+     WHERE reuse_indexed = FALSE AND status <> 'running' ORDER BY created_at_ms, id";
 
 /// Serialises indexing between concurrent plannings (see the module doc).
 pub(crate) const LOCK_INDEXING: &str = "UPDATE reuse_index_lock SET id = id";
 
 /// Claims run `$1` for indexing; affects no row when another planning already did.
 pub(crate) const CLAIM_RUN: &str =
-    "UPDATE runs SET reuse_indexed = 1 WHERE id = $1 AND reuse_indexed = 0";
+    "UPDATE runs SET reuse_indexed = TRUE WHERE id = $1 AND reuse_indexed = FALSE";
 
 /// Copies run `$1`'s own reusable predictions into the index (the rules are in `reuse`:
 /// computed by this run, with a detector fingerprint, a score or a reusable failure).

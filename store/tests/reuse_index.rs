@@ -213,7 +213,7 @@ async fn concurrent_plannings_both_reuse(store: &dyn Store) {
 
 /// (runs indexed, facts in the index), read directly from the database at `url`.
 async fn index_state(url: &str) -> (i64, i64) {
-    let sql = "SELECT (SELECT COUNT(*) FROM runs WHERE reuse_indexed = 1), \
+    let sql = "SELECT (SELECT COUNT(*) FROM runs WHERE reuse_indexed = TRUE), \
                (SELECT COUNT(*) FROM reuse_index)";
     if url.starts_with("sqlite:") {
         let pool = sqlx::SqlitePool::connect(url).await.expect("connect");
