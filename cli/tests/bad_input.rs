@@ -199,11 +199,20 @@ fn store_and_coordinator_commands_share_their_options() {
         let output = dfbench().args([command, "--help"]).output().expect("help");
         String::from_utf8_lossy(&output.stdout).to_string()
     };
+    // The option's help, up to the next option, whitespace collapsed (clap aligns columns
+    // per command).
     let option_block = |text: &str, flag: &str| {
         let start = text
             .find(flag)
             .unwrap_or_else(|| panic!("{flag} in {text}"));
-        text[start..].lines().take(2).collect::<Vec<_>>().join("\n")
+        let mut lines = text[start..].lines();
+        let mut block: Vec<&str> = lines.next().into_iter().collect();
+        block.extend(lines.take_while(|line| !line.trim_start().starts_with('-')));
+        block
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     let store_commands = [
         "coordinator",

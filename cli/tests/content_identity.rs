@@ -60,7 +60,7 @@ fn run_counts(work: &Path, database_url: &str, extra: &[&str]) -> (u64, u64, u64
 
 /// The `n`-th PNG of the demo's fake folder.
 fn fake_image(work: &Path, n: usize) -> PathBuf {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(work.join("data/cnnspot/1_fake"))
+    let mut files: Vec<PathBuf> = std::fs::read_dir(work.join("data/cnnspot/upconv-strong/1_fake"))
         .expect("fake folder")
         .map(|entry| entry.expect("entry").path())
         .collect();

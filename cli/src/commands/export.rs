@@ -1,15 +1,17 @@
 //! `dfbench export --run ID --out FILE.csv`: one row per stored prediction.
 
 use crate::args::StoreArgs;
+use crate::refs::resolve_run_ref;
 use anyhow::Context;
-use dfbench_store::RunId;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
+    /// Run: an id, a unique id prefix, latest[:NAME], latest-good[:NAME] or tag:X.
     #[arg(long)]
     pub run: String,
+    /// CSV file to write.
     #[arg(long)]
     pub out: PathBuf,
     #[command(flatten)]
@@ -33,7 +35,7 @@ pub const HEADER: [&str; 11] = [
 
 pub async fn execute(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let store = args.store.open().await?;
-    let run_id = RunId(args.run.clone());
+    let run_id = resolve_run_ref(store.as_ref(), &args.run).await?;
     store.run(&run_id).await?;
     let rows = store.predictions(&run_id).await?;
     let mut writer = csv::Writer::from_path(&args.out)
@@ -42,7 +44,7 @@ pub async fn execute(args: ExportArgs) -> anyhow::Result<ExitCode> {
     for row in &rows {
         let score = row.score.map(|score| score.to_string()).unwrap_or_default();
         writer.write_record([
-            args.run.as_str(),
+            run_id.0.as_str(),
             &row.detector,
             &row.dataset,
             &row.perturbation,

@@ -4,13 +4,14 @@
 //! a filtered report is written but does not replace the run's stored metrics.
 
 use crate::args::StoreArgs;
+use crate::refs::resolve_run_ref;
 use crate::reporting::{self, ReportFilter};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// Run id (see `dfbench runs`).
+    /// Run: an id, a unique id prefix, latest[:NAME], latest-good[:NAME] or tag:X.
     #[arg(long)]
     pub run: String,
     #[command(flatten)]
@@ -40,7 +41,8 @@ pub async fn execute(args: ReportArgs) -> anyhow::Result<ExitCode> {
         level: args.level,
         metrics: args.metrics,
     };
-    let report = reporting::write_filtered(store.as_ref(), &args.run, &args.out, &filter).await?;
+    let run_id = resolve_run_ref(store.as_ref(), &args.run).await?;
+    let report = reporting::write_filtered(store.as_ref(), &run_id.0, &args.out, &filter).await?;
     if !filter.is_empty() {
         println!("filtered report: the run's stored metrics were left unchanged");
     }
