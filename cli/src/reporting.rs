@@ -5,6 +5,7 @@
 //! the run's predictions, with their prediction counts.
 
 use anyhow::Context;
+use dfbench_reports::history::FAILED_METRIC;
 use dfbench_reports::model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo};
 use dfbench_reports::{MetricRow, ReportOptions};
 use dfbench_store::{MetricRecord, RunDetails, RunId, Store};
@@ -164,22 +165,27 @@ pub async fn write_filtered(
     predictions.retain(|p| filter.keeps_prediction(p));
     let mut report = dfbench_reports::build_report(&run, &predictions, &ReportOptions::default());
     if filter.is_empty() {
-        let records: Vec<MetricRecord> = report
-            .rows
-            .iter()
-            .map(|row| MetricRecord {
-                detector: row.detector.clone(),
-                dataset: row.dataset.clone(),
-                perturbation: row.perturbation.clone(),
-                slice: row.slice.clone(),
-                level: row.level.clone(),
-                metric: row.metric.clone(),
-                value: row.value,
-                undefined_reason: row.undefined_reason.clone(),
-                n_real: row.n_real as i64,
-                n_fake: row.n_fake as i64,
-            })
-            .collect();
+        let record = |row: &MetricRow| MetricRecord {
+            detector: row.detector.clone(),
+            dataset: row.dataset.clone(),
+            perturbation: row.perturbation.clone(),
+            slice: row.slice.clone(),
+            level: row.level.clone(),
+            metric: row.metric.clone(),
+            value: row.value,
+            undefined_reason: row.undefined_reason.clone(),
+            n_real: row.n_real as i64,
+            n_fake: row.n_fake as i64,
+        };
+        let mut records: Vec<MetricRecord> = report.rows.iter().map(record).collect();
+        // Each slice's failure count once (beside its AUC), for `dfbench history`.
+        let failed = report.rows.iter().filter(|row| row.metric == "auc");
+        records.extend(failed.map(|row| MetricRecord {
+            metric: FAILED_METRIC.to_string(),
+            value: Some(row.n_failed as f64),
+            undefined_reason: None,
+            ..record(row)
+        }));
         store
             .replace_metrics(&RunId(run_id.to_string()), &records)
             .await

@@ -7,7 +7,10 @@ mod support;
 use dfbench_store::open_store;
 use std::path::Path;
 use std::process::Output;
-use stored_runs::{RunSpec, d1_worse_on_b, no_shift, store_run};
+use stored_runs::{
+    RunSpec, d1_constant, d1_fails_everywhere, d1_fails_on_one_in_five, d1_perfect, d1_worse_on_b,
+    no_shift, scored, store_run,
+};
 use support::dfbench;
 
 /// Stores the five runs of the scenario into the (empty) database at `url`.
@@ -39,16 +42,23 @@ async fn build_database(url: &str) {
             fingerprint,
             detectors,
             shift,
+            noise_of: id,
+            outcome: scored,
         };
         store_run(store.as_ref(), &spec).await;
     }
 }
 
 fn compare(url: &str, out: &Path, baseline: &str, candidate: &str) -> Output {
+    compare_with(url, out, baseline, candidate, &[])
+}
+
+fn compare_with(url: &str, out: &Path, baseline: &str, candidate: &str, extra: &[&str]) -> Output {
     dfbench()
         .args(["compare", "--baseline", baseline, "--candidate", candidate])
         .args(["--database-url", url, "--out"])
         .arg(out)
+        .args(extra)
         .output()
         .expect("spawn dfbench compare")
 }
@@ -223,5 +233,104 @@ async fn compare_exit_codes_and_history_charts(url: &str, dir: &Path) {
     assert!(
         !html.contains("onlyd1-0005"),
         "runs of another name stay out"
+    );
+}
+
+type Outcome = fn(&str, &str, f64) -> dfbench_store::Outcome;
+
+/// Runs named `gate`: a baseline, its twin (identical predictions), and candidates whose d1
+/// fails everywhere, fails on 20% of the samples, separates perfectly, or outputs a constant.
+async fn build_gate_database(url: &str) {
+    let store = open_store(url).await.expect("open store");
+    let runs: [(&str, &str, Outcome); 6] = [
+        ("gbase-01", "gbase-01", scored),
+        ("gtwin-02", "gbase-01", scored),
+        ("gallfail-03", "gallfail-03", d1_fails_everywhere),
+        ("gfail20-04", "gfail20-04", d1_fails_on_one_in_five),
+        ("gperfect-05", "gperfect-05", d1_perfect),
+        ("gconstant-06", "gconstant-06", d1_constant),
+    ];
+    for (index, (id, noise_of, outcome)) in runs.into_iter().enumerate() {
+        let spec = RunSpec {
+            id,
+            name: "gate",
+            created_at_ms: 10_000 + index as i64,
+            fingerprint: "fp-1",
+            detectors: &["d1", "d2"],
+            shift: no_shift,
+            noise_of,
+            outcome,
+        };
+        store_run(store.as_ref(), &spec).await;
+    }
+}
+
+/// The nightly gate on broken detectors, through the real binary.
+#[tokio::test(flavor = "multi_thread")]
+async fn compare_gate_judges_failures_and_collapsed_detectors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("gate.db").display());
+    build_gate_database(&url).await;
+    let run = |name: &str, baseline: &str, candidate: &str, extra: &[&str]| {
+        let output = compare_with(&url, &dir.path().join(name), baseline, candidate, extra);
+        println!("{}", stdout(&output));
+        output
+    };
+    let expect = |output: &Output, code: i32, text: &str| {
+        assert_eq!(output.status.code(), Some(code), "{}", describe(output));
+        assert!(
+            stdout(output).contains(text),
+            "{text}\n{}",
+            describe(output)
+        );
+    };
+
+    // Identical predictions: exit 0 under both Holm families, and the family is stated.
+    for family in ["all", "changed"] {
+        let twin = run(family, "gbase-01", "gtwin-02", &["--holm-family", family]);
+        expect(&twin, 0, &format!("Holm family `{family}`"));
+    }
+
+    let all_failed = run("allfail", "gbase-01", "gallfail-03", &[]);
+    expect(
+        &all_failed,
+        1,
+        "| regressed (all failed) | d1 | ff | none | all |",
+    );
+    assert!(!stdout(&all_failed).contains("| regressed (all failed) | d2"));
+
+    let fail20 = run("fail20", "gbase-01", "gfail20-04", &[]);
+    expect(
+        &fail20,
+        1,
+        "| regressed (failures) | d1 | ff | none | all |",
+    );
+    expect(&fail20, 1, "0 / 80 (0.0% → 20.0%)");
+
+    let drop = run("drop", "gperfect-05", "gconstant-06", &[]);
+    expect(
+        &drop,
+        1,
+        "| regressed (deterministic drop) | d1 | ff | none | all | 1.0000 | 0.5000 | -0.5000",
+    );
+    let json = std::fs::read_to_string(dir.path().join("drop/compare.json")).expect("json");
+    assert!(
+        json.contains("\"reason\": \"deterministic drop\""),
+        "{json}"
+    );
+
+    // The baseline is the side that failed everywhere: not testable, so not comparable ...
+    let reversed = run("reversed", "gallfail-03", "gbase-01", &[]);
+    expect(
+        &reversed,
+        2,
+        "cell d1 / ff / none / all cannot be tested: the baseline failed on all 400 samples",
+    );
+    // ... unless the user accepts it.
+    let allowed = run("allowed", "gallfail-03", "gbase-01", &["--allow-undefined"]);
+    expect(
+        &allowed,
+        0,
+        "| undefined (the baseline failed on all 400 samples) | d1 |",
     );
 }

@@ -6,14 +6,26 @@
 # Needs: DFBENCH_COORDINATOR (http://host:50551), DFBENCH_DATABASE_URL (the coordinator's
 # database, read for reports and comparisons), DFBENCH_TOKEN when the coordinator requires one.
 # Optional: SUITE, NAME (run name; comparisons stay within it), TAG (default: today, UTC),
-# OUT (report folder), DATA_ROOT_ARGS (e.g. "--data-root rgb=/shared/rgb").
+# OUT (report folder), DATA_ROOT_ARGS (e.g. "--data-root rgb=/shared/rgb"), COMPARE_ARGS (extra
+# `dfbench compare` flags, e.g. "--max-failure-increase 1 --holm-family all").
 #
 # Unchanged detectors and datasets are not recomputed: predictions with the same detector
 # fingerprint, dataset fingerprint, sample path and perturbation are reused from earlier runs,
 # so a night where nothing changed finishes in seconds.
 #
+# The gate (`dfbench compare`, see README): a cell regresses when its AUC dropped by more than
+# --max-drop with a Holm-corrected paired DeLong p below --alpha, when the candidate fails on
+# more of its samples than the baseline by over --max-failure-increase percentage points
+# (`failures`, default 0.5 and at least one sample) or on all of them (`all failed`), or when a
+# collapsed detector's AUC dropped with zero variance (`deterministic drop`: every sample moved
+# the same way). A cell that cannot be tested for another reason (e.g. the baseline failed
+# everywhere) makes the night not comparable (exit 2) instead of passing; COMPARE_ARGS can add
+# --allow-undefined to judge the other cells anyway. The Holm family is `changed` (cells whose
+# scores differ; reused, identical cells have p = 1 and cannot regress); COMPARE_ARGS can set
+# --holm-family all for the stricter family.
+#
 # Exit: 0 passed (and promoted), 1 regression (candidate not promoted), 2 the comparison could
-# not be made (e.g. different dataset versions) or the run itself failed.
+# not be made (different dataset versions, cells that cannot be tested) or the run failed.
 set -euo pipefail
 
 : "${DFBENCH_COORDINATOR:?set DFBENCH_COORDINATOR to the coordinator URL}"
@@ -40,7 +52,8 @@ if ! "$DFBENCH" runs --limit 1000 | awk -F'\t' -v name="$NAME" '$2 == name && /p
 fi
 
 set +e
-"$DFBENCH" compare --baseline "latest-good:$NAME" --candidate "$candidate"
+# shellcheck disable=SC2086 # COMPARE_ARGS is a list of flags
+"$DFBENCH" compare --baseline "latest-good:$NAME" --candidate "$candidate" ${COMPARE_ARGS:-}
 verdict=$?
 set -e
 case $verdict in

@@ -2,55 +2,52 @@
 //! perturbation × slice, with a verdict per cell and one outcome for CI.
 //!
 //! Predictions are paired by (detector, dataset, perturbation, sample path); samples present in
-//! only one run are counted and left out ([`UnpairedSamples`]); a pair where either side failed
-//! is counted per side and left out. Slices are the report's own (`report::slices`, frame
-//! level): `all`, `subset=…`, `method=…` (fakes of one method plus every real), `split=…`.
+//! only one run are counted and left out ([`UnpairedSamples`]). Slices are the report's own
+//! (`report::slices`, frame level): `all`, `subset=…`, `method=…` (fakes of one method plus every
+//! real), `split=…`.
 //!
-//! Per cell, both AUCs come from the same paired samples; ΔAUC = candidate − baseline. Its
+//! Per cell, both AUCs come from the pairs scored in both runs; ΔAUC = candidate − baseline. Its
 //! interval is the normal interval ΔAUC ± z·√Var(Δ) with the DeLong variance of the paired
 //! difference (Var₁ + Var₂ − 2·Cov, [`crate::delong_paired_test`]); p is that test's two-sided
-//! p-value. p-values are Holm-adjusted over every testable cell ([`holm::holm_adjust`]). Verdict:
-//! `regressed` when ΔAUC < −max_drop and adjusted p < alpha, `improved` when ΔAUC > +max_drop and
-//! adjusted p < alpha, else `unchanged`; `undefined` (with the reason) when the test cannot run.
+//! p-value, Holm-adjusted over the family [`HolmFamily`] picks ([`holm::holm_adjust`]).
+//!
+//! Verdict ([`Verdict`], reasons in [`verdict`]), first rule that applies ([`rules`]):
+//! - `regressed (all failed)`: the candidate failed on every pair of the cell, the baseline not;
+//! - `regressed (failures)`: the candidate's failure rate over the cell's pairs exceeds the
+//!   baseline's by more than `max_failure_increase` percentage points (one sample at least),
+//!   whatever its AUC says;
+//! - `undefined`: the test cannot run (a side failed everywhere, too few scored pairs, or a
+//!   single-class slice);
+//! - zero variance of the paired difference with ΔAUC ≠ 0 (every sample moved the same way):
+//!   `regressed (deterministic drop)` when ΔAUC < −max_drop, `improved (deterministic gain)` when
+//!   ΔAUC > max_drop, else `unchanged`, outside the Holm family;
+//! - else `regressed` when ΔAUC < −max_drop and adjusted p < alpha, `improved` symmetrically,
+//!   else `unchanged`.
 //!
 //! Outcome: not comparable (exit 2) when a run is not done, a run is partial and partial runs
-//! were not allowed, a dataset fingerprint differs, or a baseline cell is missing in the
-//! candidate; else regression (exit 1) when a cell regressed; else no regression (exit 0).
+//! were not allowed, a dataset fingerprint differs, a baseline cell is missing in the
+//! candidate, or a cell is `undefined` for a blocking reason ([`Untestable::blocks`]) and
+//! undefined cells were not allowed; else regression (exit 1) when a cell regressed; else no
+//! regression (exit 0).
 
 pub mod checks;
 pub mod holm;
 pub mod html;
 pub mod json;
 pub mod markdown;
+mod options;
 mod pairing;
+mod rules;
+pub mod verdict;
 mod write;
 
-use crate::delong_paired_test;
 use crate::metrics::{MetricValue, frame_metrics};
 use crate::model::{PredictionRecord, RunInfo};
 pub use checks::NotComparable;
+pub use options::{CompareOptions, HolmFamily, UnknownHolmFamily};
+pub use rules::failure_increase_pp;
+pub use verdict::{Change, Regression, Untestable, Verdict};
 pub use write::{ComparisonFiles, write_comparison};
-
-/// Tolerances of the verdict.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CompareOptions {
-    /// Smallest AUC drop (or gain) that counts, e.g. 0.005.
-    pub max_drop: f64,
-    /// Significance level of the Holm-adjusted p-value, e.g. 0.05.
-    pub alpha: f64,
-    /// Compare runs stamped partial (`--limit`) instead of declaring them not comparable.
-    pub allow_partial: bool,
-}
-
-impl Default for CompareOptions {
-    fn default() -> Self {
-        CompareOptions {
-            max_drop: 0.005,
-            alpha: 0.05,
-            allow_partial: false,
-        }
-    }
-}
 
 /// One run as handed in by the caller.
 #[derive(Debug, Clone, Copy)]
@@ -80,26 +77,6 @@ impl std::fmt::Display for CellKey {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Verdict {
-    Improved,
-    Regressed,
-    Unchanged,
-    /// The test could not run (e.g. fewer than 2 paired reals or fakes).
-    Undefined(String),
-}
-
-impl Verdict {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Verdict::Improved => "improved",
-            Verdict::Regressed => "regressed",
-            Verdict::Unchanged => "unchanged",
-            Verdict::Undefined(_) => "undefined",
-        }
-    }
-}
-
 /// AUC, AP and EER of one side of a cell, on the paired samples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SideMetrics {
@@ -126,7 +103,9 @@ pub struct CellComparison {
     /// Paired samples scored on both sides.
     pub n_real: u64,
     pub n_fake: u64,
-    /// Paired samples whose baseline / candidate prediction failed (left out).
+    /// Samples present in both runs, scored or failed: the denominator of the failure rates.
+    pub n_pairs: u64,
+    /// Paired samples whose baseline / candidate prediction failed (left out of the AUCs).
     pub failed_baseline: u64,
     pub failed_candidate: u64,
     pub baseline: SideMetrics,
@@ -135,10 +114,31 @@ pub struct CellComparison {
     pub delta_auc: Option<f64>,
     /// Normal interval of the delta from the DeLong variance of the paired difference.
     pub delta_interval: Option<(f64, f64)>,
-    /// Two-sided paired DeLong p-value, and Holm-adjusted over all testable cells.
+    /// Two-sided paired DeLong p-value, and Holm-adjusted over the family (`None` outside it).
     pub p_value: Option<f64>,
     pub p_adjusted: Option<f64>,
+    /// The paired scores are identical in both runs (p = 1 by construction).
+    pub scores_identical: bool,
     pub verdict: Verdict,
+}
+
+impl CellComparison {
+    /// Baseline and candidate failure rates over the cell's pairs, in percent.
+    pub fn failure_rates(&self) -> (f64, f64) {
+        let rate = |failed: u64| {
+            if self.n_pairs == 0 {
+                0.0
+            } else {
+                100.0 * failed as f64 / self.n_pairs as f64
+            }
+        };
+        (rate(self.failed_baseline), rate(self.failed_candidate))
+    }
+
+    /// Whether the cell is in Holm's family under `family`.
+    fn in_family(&self, family: HolmFamily) -> bool {
+        self.p_value.is_some() && (family == HolmFamily::All || !self.scores_identical)
+    }
 }
 
 /// Samples of one detector × dataset × perturbation present in one run only.
@@ -196,54 +196,58 @@ impl Comparison {
     }
 
     pub fn regressed(&self) -> impl Iterator<Item = &CellComparison> {
-        self.cells
-            .iter()
-            .filter(|c| c.verdict == Verdict::Regressed)
+        self.cells.iter().filter(|c| c.verdict.is_regressed())
     }
 
     pub fn improved(&self) -> impl Iterator<Item = &CellComparison> {
-        self.cells.iter().filter(|c| c.verdict == Verdict::Improved)
+        self.cells.iter().filter(|c| c.verdict.is_improved())
     }
 }
 
-/// z of the two-sided 95% normal interval of the delta.
-const Z_95: f64 = 1.959_963_984_540_054;
-
-fn compare_cell(key: CellKey, paired: pairing::PairedCell) -> (CellComparison, Option<f64>) {
+/// The cell, and whether its own evidence settled the verdict (else the Holm step does).
+fn compare_cell(
+    key: CellKey,
+    paired: pairing::PairedCell,
+    options: &CompareOptions,
+) -> (CellComparison, bool) {
     let baseline = SideMetrics::of(&paired.baseline, &paired.labels);
     let candidate = SideMetrics::of(&paired.candidate, &paired.labels);
     let n_fake = paired.labels.iter().filter(|&&fake| fake).count() as u64;
-    let test = delong_paired_test(&paired.candidate, &paired.baseline, &paired.labels);
-    let (delta_auc, delta_interval, p_value, verdict) = match test {
-        Ok(t) => {
-            let sd = (t.variance_a + t.variance_b - 2.0 * t.covariance)
-                .max(0.0)
-                .sqrt();
-            let interval = (t.difference - Z_95 * sd, t.difference + Z_95 * sd);
-            (
-                Some(t.difference),
-                Some(interval),
-                Some(t.p_value),
-                Verdict::Unchanged,
-            )
-        }
-        Err(reason) => (None, None, None, Verdict::Undefined(reason)),
-    };
+    let judged = rules::judge(&paired, options);
     let cell = CellComparison {
         key,
         n_real: paired.labels.len() as u64 - n_fake,
         n_fake,
+        n_pairs: paired.n_pairs,
         failed_baseline: paired.failed_baseline,
         failed_candidate: paired.failed_candidate,
         baseline,
         candidate,
-        delta_auc,
-        delta_interval,
-        p_value,
+        delta_auc: judged.delta_auc,
+        delta_interval: judged.delta_interval,
+        p_value: judged.p_value,
         p_adjusted: None,
-        verdict,
+        scores_identical: judged.identical,
+        verdict: judged
+            .decided
+            .unwrap_or(Verdict::Unchanged(Change::PairedTest)),
     };
-    (cell, p_value)
+    (cell, judged.decided.is_some())
+}
+
+/// Holm over the cells of `options.holm_family`; verdicts of cells not yet decided.
+fn apply_holm(cells: &mut [CellComparison], decided: &[bool], options: &CompareOptions) {
+    let family: Vec<usize> = (0..cells.len())
+        .filter(|&i| cells[i].in_family(options.holm_family))
+        .collect();
+    let p_values: Vec<f64> = family.iter().filter_map(|&i| cells[i].p_value).collect();
+    for (&index, p_adjusted) in family.iter().zip(holm::holm_adjust(&p_values)) {
+        let cell = &mut cells[index];
+        cell.p_adjusted = Some(p_adjusted);
+        if let (false, Some(delta)) = (decided[index], cell.delta_auc) {
+            cell.verdict = holm::verdict(delta, p_adjusted, options);
+        }
+    }
 }
 
 /// Compares `candidate` against `baseline`.
@@ -258,22 +262,14 @@ pub fn compare_runs(
     problems.extend(missing.into_iter().map(NotComparable::MissingCell));
 
     let paired = pairing::pair(baseline.predictions, candidate.predictions);
-    let mut cells = Vec::with_capacity(paired.cells.len());
-    let mut p_values = Vec::new();
-    for (key, cell) in paired.cells {
-        let (cell, p) = compare_cell(key, cell);
-        if let Some(p) = p {
-            p_values.push((cells.len(), p));
-        }
-        cells.push(cell);
-    }
-    let adjusted = holm::holm_adjust(&p_values.iter().map(|(_, p)| *p).collect::<Vec<_>>());
-    for ((index, _), p_adjusted) in p_values.iter().zip(adjusted) {
-        let cell = &mut cells[*index];
-        cell.p_adjusted = Some(p_adjusted);
-        if let Some(delta) = cell.delta_auc {
-            cell.verdict = holm::verdict(delta, p_adjusted, options);
-        }
+    let (mut cells, decided): (Vec<CellComparison>, Vec<bool>) = paired
+        .cells
+        .into_iter()
+        .map(|(key, cell)| compare_cell(key, cell, options))
+        .unzip();
+    apply_holm(&mut cells, &decided, options);
+    if !options.allow_undefined {
+        problems.extend(checks::undefined_cells(&cells));
     }
     Comparison {
         baseline: baseline.run.clone(),

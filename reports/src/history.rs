@@ -1,8 +1,9 @@
-//! History of a named run series (e.g. the nightly job): the frame-level AUC of every detector ×
-//! dataset × perturbation (slice `all`) across runs, as trend charts and tables.
+//! History of a named run series (e.g. the nightly job): the frame-level AUC and failure rate of
+//! every detector × dataset × perturbation (slice `all`) across runs, as trend charts and tables.
 //!
-//! The caller hands in the runs oldest first, each with its AUCs: read from the run's stored
-//! metrics, or recomputed from its predictions with [`aucs_from_predictions`].
+//! The caller hands in the runs oldest first, each with its AUCs and failure rates: read from
+//! the run's stored metrics (the failure count is stored as the metric [`FAILED_METRIC`]), or
+//! recomputed from its predictions with [`aucs_from_predictions`].
 
 mod chart;
 mod html;
@@ -14,6 +15,10 @@ use crate::metrics;
 use crate::model::{PredictionRecord, RunInfo};
 pub use write::{HistoryFiles, write_history};
 
+/// The stored "metric" holding a slice's count of failed predictions (its `n_real` / `n_fake`
+/// are the scored ones), so that history shows failure rates without loading predictions.
+pub const FAILED_METRIC: &str = "failed";
+
 /// The frame-level AUC of one detector × dataset × perturbation (slice `all`) in one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellAuc {
@@ -22,6 +27,15 @@ pub struct CellAuc {
     pub perturbation: String,
     /// `None` when undefined (e.g. one class only).
     pub auc: Option<f64>,
+    /// Failed predictions in percent of all; `None` when unknown (metrics stored before failure
+    /// counts were).
+    pub failure_rate: Option<f64>,
+}
+
+/// `failed` in percent of `failed + scored`; `None` without predictions.
+pub fn failure_rate(failed: u64, scored: u64) -> Option<f64> {
+    let total = failed + scored;
+    (total > 0).then(|| 100.0 * failed as f64 / total as f64)
 }
 
 /// One run of the series with its AUCs.
@@ -37,6 +51,9 @@ pub struct Series {
     pub detector: String,
     /// One entry per run of [`History::runs`]; `None` where the run lacks the cell.
     pub points: Vec<Option<f64>>,
+    /// Failure rates (percent), one entry per run; `None` where the run lacks the cell or its
+    /// failure count is unknown.
+    pub failure_rates: Vec<Option<f64>>,
 }
 
 /// The trend of one dataset × perturbation: one series per detector, sorted by name.
@@ -68,11 +85,13 @@ pub fn aucs_from_predictions(predictions: &[PredictionRecord]) -> Vec<CellAuc> {
                 .iter()
                 .filter_map(|r| r.score.filter(|s| s.is_finite()).map(|s| (s, r.is_fake())))
                 .unzip();
+            let failed = (records.len() - scores.len()) as u64;
             CellAuc {
                 detector,
                 dataset,
                 perturbation,
                 auc: metrics::auc(&scores, &labels).value(),
+                failure_rate: failure_rate(failed, scores.len() as u64),
             }
         })
         .collect()
@@ -81,16 +100,21 @@ pub fn aucs_from_predictions(predictions: &[PredictionRecord]) -> Vec<CellAuc> {
 /// Arranges the runs' AUCs into one trend per dataset × perturbation.
 pub fn build_history(name: &str, runs: Vec<HistoryRun>) -> History {
     type TrendKey = (String, String);
-    let mut trends: BTreeMap<TrendKey, BTreeMap<String, Vec<Option<f64>>>> = BTreeMap::new();
+    let mut trends: BTreeMap<TrendKey, BTreeMap<String, Series>> = BTreeMap::new();
     for (index, run) in runs.iter().enumerate() {
         for cell in &run.aucs {
             let key = (cell.dataset.clone(), cell.perturbation.clone());
-            let points = trends
+            let series = trends
                 .entry(key)
                 .or_default()
                 .entry(cell.detector.clone())
-                .or_insert_with(|| vec![None; runs.len()]);
-            points[index] = cell.auc;
+                .or_insert_with(|| Series {
+                    detector: cell.detector.clone(),
+                    points: vec![None; runs.len()],
+                    failure_rates: vec![None; runs.len()],
+                });
+            series.points[index] = cell.auc;
+            series.failure_rates[index] = cell.failure_rate;
         }
     }
     let mut perturbations: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -111,10 +135,7 @@ pub fn build_history(name: &str, runs: Vec<HistoryRun>) -> History {
         .into_iter()
         .map(|((dataset, perturbation), by_detector)| Trend {
             charted: charted.contains(&(dataset.clone(), perturbation.clone())),
-            series: by_detector
-                .into_iter()
-                .map(|(detector, points)| Series { detector, points })
-                .collect(),
+            series: by_detector.into_values().collect(),
             dataset,
             perturbation,
         })

@@ -28,7 +28,7 @@ pub mod robustness;
 mod write;
 
 pub use compare::{
-    CompareOptions, CompareOutcome, Comparison, RunSide, compare_runs, write_comparison,
+    CompareOptions, CompareOutcome, Comparison, HolmFamily, RunSide, compare_runs, write_comparison,
 };
 pub use error::ReportError;
 pub use history::{History, HistoryRun, build_history, write_history};

@@ -1,8 +1,9 @@
-//! Runs that cannot be compared say why; unpaired samples and failures are counted and left out.
+//! Runs that cannot be compared say why; unpaired samples are counted and left out, failures
+//! counted and judged.
 
 mod synthetic;
 
-use dfbench_reports::compare::{NotComparable, Verdict};
+use dfbench_reports::compare::{NotComparable, Regression, Verdict};
 use dfbench_reports::model::{PredictionRecord, RunInfo};
 use dfbench_reports::{CompareOptions, CompareOutcome, RunSide, compare_runs};
 use synthetic::*;
@@ -112,7 +113,7 @@ fn partial_runs_need_allow_partial() {
 }
 
 #[test]
-fn unpaired_samples_and_failures_are_counted_and_left_out() {
+fn unpaired_samples_are_left_out_and_failures_counted_and_judged() {
     let (base, mut cand) = runs(5, no_shift);
     // The candidate lost 10 reals of d1 and failed on 4 fakes of method C of d1.
     cand.retain(|r| {
@@ -162,10 +163,22 @@ fn unpaired_samples_and_failures_are_counted_and_left_out() {
     );
     assert_eq!(cell("all").failed_candidate, 4);
     assert_eq!(cell("method=A").failed_candidate, 0);
-    assert!(
-        comparison
-            .cells
-            .iter()
-            .all(|c| c.verdict != Verdict::Regressed)
+    // 4 failures in the candidate only: 0.91% of method=C's 440 pairs and 0.54% of the 740
+    // pairs of `all` and `subset=test`, above the 0.5 percentage point default; method=A and
+    // method=B have none.
+    let regressed: Vec<(&str, Verdict)> = comparison
+        .regressed()
+        .map(|c| (c.key.slice.as_str(), c.verdict))
+        .collect();
+    let failures = Verdict::Regressed(Regression::Failures);
+    assert_eq!(
+        regressed,
+        [
+            ("all", failures),
+            ("method=C", failures),
+            ("subset=test", failures)
+        ]
     );
+    assert!(comparison.regressed().all(|c| c.key.detector == "d1"));
+    assert_eq!(comparison.outcome(), CompareOutcome::Regression);
 }

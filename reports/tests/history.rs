@@ -1,4 +1,4 @@
-//! History of a run series: AUCs recomputed from predictions, one trend per dataset, charts and
+//! History of a run series: AUCs and failure rates recomputed from predictions, one trend per dataset, charts and
 //! `index.html` written to disk.
 
 use dfbench_reports::history::{CellAuc, aucs_from_predictions};
@@ -58,8 +58,15 @@ fn history_charts_every_dataset_and_tables_every_run() {
         predictions("good", "faces", [0.9, 0.4]),
     ]
     .concat();
+    // One of good's five demo predictions failed in run 2: 20% failed, left out of the AUC.
+    let failed = PredictionRecord {
+        score: None,
+        failure_kind: Some("decode".to_string()),
+        ..prediction("good", "demo", "f3.png", 1, 0.0)
+    };
     let run2 = [
         predictions("good", "demo", [0.9, 0.4]),
+        vec![failed],
         predictions("good", "faces", [0.9, 0.4]),
     ]
     .concat();
@@ -70,7 +77,8 @@ fn history_charts_every_dataset_and_tables_every_run() {
             detector: "good".into(),
             dataset: "demo".into(),
             perturbation: "none".into(),
-            auc: Some(0.75)
+            auc: Some(0.75),
+            failure_rate: Some(20.0)
         }
     );
     let history = build_history(
@@ -92,6 +100,7 @@ fn history_charts_every_dataset_and_tables_every_run() {
     assert_eq!(demo.series[0].points, vec![Some(1.0), Some(0.75)]);
     assert_eq!(demo.series[1].detector, "other");
     assert_eq!(demo.series[1].points, vec![Some(0.0), None]);
+    assert_eq!(demo.series[0].failure_rates, vec![Some(0.0), Some(20.0)]);
 
     let dir = tempfile::tempdir().expect("tempdir");
     let files = write_history(&history, dir.path()).expect("write history");
@@ -119,7 +128,11 @@ fn history_charts_every_dataset_and_tables_every_run() {
     let html = std::fs::read_to_string(&files.index_html).expect("index.html");
     assert!(html.contains("<code>run-2</code>") && html.contains("0.7500"));
     assert!(
-        html.contains("<td class=\"na\">n/a</td>"),
+        html.contains("0.7500<br><small>20.0% failed</small>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td class=\"na\">n/a<br><small>failures n/a</small></td>"),
         "missing cell shown as n/a"
     );
     assert_eq!(

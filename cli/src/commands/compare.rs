@@ -1,13 +1,15 @@
 //! `dfbench compare --baseline REF --candidate REF`: per detector × dataset × perturbation ×
-//! slice AUC deltas with intervals and paired DeLong p-values (Holm-corrected), a verdict per
-//! cell, and an exit code for CI: 0 = no regression, 1 = regression, 2 = not comparable (or an
-//! error). Writes `compare.md`, `compare.html`, `compare.json` and prints the Markdown.
+//! slice AUC deltas with intervals and paired DeLong p-values (Holm-corrected over the family
+//! `--holm-family` picks), failure rates, a verdict per cell with its reason (`failures`, `all
+//! failed`, `deterministic drop`, …; see `dfbench_reports::compare`), and an exit code for CI:
+//! 0 = no regression, 1 = regression, 2 = not comparable (or an error). Writes `compare.md`,
+//! `compare.html`, `compare.json` and prints the Markdown.
 
 use crate::args::StoreArgs;
 use crate::refs::resolve_run_ref;
 use crate::reporting;
 use anyhow::{Context, bail};
-use dfbench_reports::{CompareOptions, RunSide, compare_runs, write_comparison};
+use dfbench_reports::{CompareOptions, HolmFamily, RunSide, compare_runs, write_comparison};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,9 +33,23 @@ pub struct CompareArgs {
     /// Significance level of the Holm-corrected paired DeLong test.
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
+    /// Largest rise of a cell's failure rate (candidate − baseline), in percentage points, that
+    /// is not a regression; above it (and by one sample at least) the cell is `regressed
+    /// (failures)` whatever its AUC says.
+    #[arg(long, default_value_t = 0.5)]
+    pub max_failure_increase: f64,
+    /// Cells Holm's correction runs over: `changed` (cells whose scores differ between the runs;
+    /// identical cells have p = 1 and can never regress) or `all` (every cell with a p-value,
+    /// identical ones too: more conservative, as before).
+    #[arg(long, default_value = "changed")]
+    pub holm_family: HolmFamily,
     /// Compare runs stamped partial (`dfbench run --limit/--fraction`) instead of refusing them.
     #[arg(long)]
     pub allow_partial: bool,
+    /// Judge the testable cells even when some cannot be tested (a side failed everywhere, too
+    /// few scored samples) instead of exiting 2; those cells are still listed.
+    #[arg(long)]
+    pub allow_undefined: bool,
 }
 
 impl CompareArgs {
@@ -44,10 +60,21 @@ impl CompareArgs {
         if !(self.alpha > 0.0 && self.alpha < 1.0) {
             bail!("--alpha must be between 0 and 1, got {}", self.alpha);
         }
+        if !(self.max_failure_increase.is_finite()
+            && (0.0..=100.0).contains(&self.max_failure_increase))
+        {
+            bail!(
+                "--max-failure-increase is in percentage points, between 0 and 100, got {}",
+                self.max_failure_increase
+            );
+        }
         Ok(CompareOptions {
             max_drop: self.max_drop,
             alpha: self.alpha,
+            max_failure_increase: self.max_failure_increase,
+            holm_family: self.holm_family,
             allow_partial: self.allow_partial,
+            allow_undefined: self.allow_undefined,
         })
     }
 }

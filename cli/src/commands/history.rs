@@ -1,15 +1,17 @@
-//! `dfbench history --name NAME`: the AUC of every detector × dataset over the done runs named
-//! NAME (oldest first), as trend charts and tables in OUT/index.html.
+//! `dfbench history --name NAME`: the AUC and failure rate of every detector × dataset over the
+//! done runs named NAME (oldest first), as trend charts and tables in OUT/index.html.
 //!
-//! AUCs come from each run's stored metrics (frame level, slice `all`); a run without stored
-//! metrics has them recomputed from its predictions.
+//! AUCs and failure counts come from each run's stored metrics (frame level, slice `all`); a run
+//! without stored metrics has them recomputed from its predictions. Metrics stored before
+//! failure counts were (no `failed` rows) show the failure rate as n/a.
 
 use crate::args::StoreArgs;
 use crate::reporting;
 use anyhow::{Context, bail};
-use dfbench_reports::history::{CellAuc, aucs_from_predictions};
+use dfbench_reports::history::{CellAuc, FAILED_METRIC, aucs_from_predictions, failure_rate};
 use dfbench_reports::{HistoryRun, build_history, write_history};
-use dfbench_store::{RunRecord, RunStatus, Store};
+use dfbench_store::{MetricRecord, RunRecord, RunStatus, Store};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,16 +35,39 @@ async fn run_aucs(store: &dyn Store, run: &RunRecord) -> anyhow::Result<Vec<Cell
         .metrics(&run.id)
         .await
         .with_context(|| format!("cannot read the metrics of run {}", run.id))?;
-    let aucs: Vec<CellAuc> = stored
-        .into_iter()
-        .filter(|m| m.slice == "all" && m.level == "frame" && m.metric == "auc")
-        .map(|m| CellAuc {
-            detector: m.detector,
-            dataset: m.dataset,
-            perturbation: m.perturbation,
-            auc: m.value,
+    let frame_all = |m: &&MetricRecord| m.slice == "all" && m.level == "frame";
+    let failed: BTreeMap<(&str, &str, &str), u64> = stored
+        .iter()
+        .filter(frame_all)
+        .filter(|m| m.metric == FAILED_METRIC)
+        .filter_map(|m| {
+            let count = m.value.filter(|v| v.is_finite() && *v >= 0.0)? as u64;
+            Some(((&*m.detector, &*m.dataset, &*m.perturbation), count))
         })
         .collect();
+    let aucs: Vec<CellAuc> = stored
+        .iter()
+        .filter(frame_all)
+        .filter(|m| m.metric == "auc")
+        .map(|m| {
+            let key = (&*m.detector, &*m.dataset, &*m.perturbation);
+            let scored = u64::try_from(m.n_real + m.n_fake).unwrap_or(0);
+            CellAuc {
+                detector: m.detector.clone(),
+                dataset: m.dataset.clone(),
+                perturbation: m.perturbation.clone(),
+                auc: m.value,
+                failure_rate: failed.get(&key).and_then(|&f| failure_rate(f, scored)),
+            }
+        })
+        .collect();
+    if !aucs.is_empty() && failed.is_empty() {
+        tracing::info!(
+            run_id = %run.id,
+            "stored metrics predate failure counts; `dfbench report --run {}` stores them",
+            run.id
+        );
+    }
     if !aucs.is_empty() {
         return Ok(aucs);
     }

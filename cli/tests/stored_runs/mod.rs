@@ -65,6 +65,12 @@ pub struct RunSpec<'a> {
     pub detectors: &'a [&'a str],
     /// Logit shift of (detector, rel_path).
     pub shift: fn(&str, &str) -> f64,
+    /// The run whose rerun noise the scores carry: the run's own id, or another run's id for
+    /// predictions identical to that run's.
+    pub noise_of: &'a str,
+    /// What (detector, rel_path, score) is stored as: the score ([`scored`]), or a failure or a
+    /// broken detector's output.
+    pub outcome: fn(&str, &str, f64) -> Outcome,
 }
 
 pub fn plan(spec: &RunSpec<'_>) -> RunPlan {
@@ -130,11 +136,12 @@ pub async fn store_run(store: &dyn Store, spec: &RunSpec<'_>) {
         for (sample_id, rel_path) in &shard.samples {
             for detector in spec.detectors {
                 let shift = (spec.shift)(detector, rel_path);
+                let score = score(spec.noise_of, detector, rel_path, shift);
                 predictions.push(NewPrediction {
                     sample_id: sample_id.clone(),
                     detector: (*detector).into(),
                     detector_fingerprint: format!("fp-{detector}"),
-                    outcome: Outcome::Score(score(spec.id, detector, rel_path, shift)),
+                    outcome: (spec.outcome)(detector, rel_path, score),
                     latency_us: 1,
                 });
             }
@@ -169,4 +176,52 @@ pub fn d1_worse_on_b(detector: &str, rel_path: &str) -> f64 {
     } else {
         0.0
     }
+}
+
+pub fn scored(_: &str, _: &str, score: f64) -> Outcome {
+    Outcome::Score(score)
+}
+
+fn failure() -> Outcome {
+    Outcome::Failure {
+        kind: "model_error".into(),
+        message: "detector crashed".into(),
+    }
+}
+
+/// The sample number of `A/0042.png` (42).
+fn number(rel_path: &str) -> usize {
+    let stem = rel_path.rsplit('/').next().unwrap_or_default();
+    stem.trim_end_matches(".png").parse().unwrap_or(0)
+}
+
+pub fn d1_fails_everywhere(detector: &str, _: &str, score: f64) -> Outcome {
+    if detector == "d1" {
+        failure()
+    } else {
+        Outcome::Score(score)
+    }
+}
+
+/// d1 fails on one sample in five (20%) of every method and of the reals.
+pub fn d1_fails_on_one_in_five(detector: &str, rel_path: &str, score: f64) -> Outcome {
+    if detector == "d1" && number(rel_path).is_multiple_of(5) {
+        failure()
+    } else {
+        Outcome::Score(score)
+    }
+}
+
+/// d1 separates reals and fakes perfectly.
+pub fn d1_perfect(detector: &str, rel_path: &str, score: f64) -> Outcome {
+    match (detector, rel_path.starts_with("real/")) {
+        ("d1", true) => Outcome::Score(0.1),
+        ("d1", false) => Outcome::Score(0.9),
+        _ => Outcome::Score(score),
+    }
+}
+
+/// d1 collapsed to one constant output.
+pub fn d1_constant(detector: &str, _: &str, score: f64) -> Outcome {
+    Outcome::Score(if detector == "d1" { 0.5 } else { score })
 }

@@ -1,10 +1,11 @@
 //! Whether two runs can be compared at all: both done, neither partial (unless allowed), the
-//! same dataset versions, and every baseline cell present in the candidate.
+//! same dataset versions, every baseline cell present in the candidate, and no cell that cannot
+//! be tested (unless allowed).
 
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::{CellKey, CompareOptions, RunSide, pairing};
+use super::{CellComparison, CellKey, CompareOptions, RunSide, Untestable, Verdict, pairing};
 use crate::model::PredictionRecord;
 
 /// One reason the runs cannot be compared.
@@ -27,6 +28,11 @@ pub enum NotComparable {
     },
     /// A cell of the baseline the candidate does not have.
     MissingCell(CellKey),
+    /// A cell that cannot be tested for a blocking reason ([`Untestable::blocks`]).
+    UndefinedCell {
+        key: CellKey,
+        why: Untestable,
+    },
 }
 
 impl fmt::Display for NotComparable {
@@ -56,6 +62,11 @@ impl fmt::Display for NotComparable {
             NotComparable::MissingCell(key) => {
                 write!(f, "cell {key} of the baseline is missing in the candidate")
             }
+            NotComparable::UndefinedCell { key, why } => write!(
+                f,
+                "cell {key} cannot be tested: {why}; pass --allow-undefined to judge the other \
+                 cells without it"
+            ),
         }
     }
 }
@@ -108,4 +119,18 @@ pub fn cell_differences(
         base.difference(&cand).cloned().collect(),
         cand.difference(&base).cloned().collect(),
     )
+}
+
+/// The cells left `undefined` for a blocking reason, in cell order.
+pub fn undefined_cells(cells: &[CellComparison]) -> Vec<NotComparable> {
+    cells
+        .iter()
+        .filter_map(|c| match c.verdict {
+            Verdict::Undefined(why) if why.blocks() => Some(NotComparable::UndefinedCell {
+                key: c.key.clone(),
+                why,
+            }),
+            _ => None,
+        })
+        .collect()
 }

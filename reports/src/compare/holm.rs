@@ -1,6 +1,6 @@
 //! Holm's step-down correction for multiple tests, and the verdict rule of one cell.
 
-use super::{CompareOptions, Verdict};
+use super::{Change, CompareOptions, Regression, Verdict};
 
 /// Holm-adjusted p-values, in input order: with p sorted ascending p₍₁₎ ≤ … ≤ p₍ₘ₎,
 /// p̃₍ᵢ₎ = max_{j ≤ i} min(1, (m − j + 1)·p₍ⱼ₎). Rejecting p̃ < α controls the family-wise error
@@ -24,11 +24,11 @@ pub fn holm_adjust(p_values: &[f64]) -> Vec<f64> {
 pub fn verdict(delta_auc: f64, p_adjusted: f64, options: &CompareOptions) -> Verdict {
     let significant = p_adjusted < options.alpha;
     if significant && delta_auc < -options.max_drop {
-        Verdict::Regressed
+        Verdict::Regressed(Regression::PairedTest)
     } else if significant && delta_auc > options.max_drop {
-        Verdict::Improved
+        Verdict::Improved(Change::PairedTest)
     } else {
-        Verdict::Unchanged
+        Verdict::Unchanged(Change::PairedTest)
     }
 }
 
@@ -52,9 +52,16 @@ mod tests {
     #[test]
     fn verdict_needs_both_size_and_significance() {
         let options = CompareOptions::default();
-        assert_eq!(verdict(-0.02, 0.01, &options), Verdict::Regressed);
-        assert_eq!(verdict(0.02, 0.01, &options), Verdict::Improved);
-        assert_eq!(verdict(-0.02, 0.2, &options), Verdict::Unchanged);
-        assert_eq!(verdict(-0.004, 1e-9, &options), Verdict::Unchanged);
+        let unchanged = Verdict::Unchanged(Change::PairedTest);
+        assert_eq!(
+            verdict(-0.02, 0.01, &options),
+            Verdict::Regressed(Regression::PairedTest)
+        );
+        assert_eq!(
+            verdict(0.02, 0.01, &options),
+            Verdict::Improved(Change::PairedTest)
+        );
+        assert_eq!(verdict(-0.02, 0.2, &options), unchanged);
+        assert_eq!(verdict(-0.004, 1e-9, &options), unchanged);
     }
 }

@@ -36,8 +36,12 @@ fn side_cells(out: &mut String, metrics: &SideMetrics) {
 }
 
 fn cell_row(out: &mut String, c: &CellComparison) {
-    let verdict = c.verdict.as_str();
-    let _ = write!(out, "<tr class=\"{verdict}\"><td>{verdict}</td>");
+    let _ = write!(
+        out,
+        "<tr class=\"{}\"><td>{}</td>",
+        c.verdict.as_str(),
+        esc(&c.verdict.label())
+    );
     for text in key_columns(c) {
         let _ = write!(out, "<td>{}</td>", esc(text));
     }
@@ -102,7 +106,7 @@ pub fn render(comparison: &Comparison) -> String {
         "<h2>Cells</h2><p>{}</p><table><tr><th>Verdict</th><th>Detector</th><th>Dataset</th>\
          <th>Perturbation</th><th>Slice</th><th>AUC base</th><th>AP base</th><th>EER base</th>\
          <th>AUC cand</th><th>AP cand</th><th>EER cand</th><th>ΔAUC [95% CI]</th><th>p</th>\
-         <th>p Holm</th><th>Real / fake</th><th>Failed base / cand</th></tr>",
+         <th>p Holm</th><th>Real / fake</th><th>Failed base / cand (rate)</th></tr>",
         esc(&method_line(comparison))
     );
     for cell in &comparison.cells {

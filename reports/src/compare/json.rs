@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{CellComparison, Comparison, SideMetrics};
+use super::{CellComparison, Comparison, SideMetrics, Verdict};
 use crate::metrics::MetricValue;
 
 pub const SCHEMA: &str = "dfbench-compare/1";
@@ -19,20 +19,26 @@ fn side(metrics: &SideMetrics) -> Value {
 }
 
 fn cell(c: &CellComparison) -> Value {
+    let (base_rate, cand_rate) = c.failure_rates();
     json!({
         "detector": c.key.detector,
         "dataset": c.key.dataset,
         "perturbation": c.key.perturbation,
         "slice": c.key.slice,
         "verdict": c.verdict.as_str(),
+        "reason": c.verdict.reason(),
         "undefined_reason": match &c.verdict {
-            super::Verdict::Undefined(reason) => Some(reason.as_str()),
+            Verdict::Undefined(why) => Some(why.to_string()),
             _ => None,
         },
         "n_real": c.n_real,
         "n_fake": c.n_fake,
+        "n_pairs": c.n_pairs,
         "failed_baseline": c.failed_baseline,
         "failed_candidate": c.failed_candidate,
+        "failure_rate_baseline_pct": base_rate,
+        "failure_rate_candidate_pct": cand_rate,
+        "scores_identical": c.scores_identical,
         "baseline": side(&c.baseline),
         "candidate": side(&c.candidate),
         "delta_auc": c.delta_auc,
@@ -52,7 +58,10 @@ pub fn render(comparison: &Comparison) -> Result<String, serde_json::Error> {
         "candidate": comparison.candidate,
         "max_drop": comparison.options.max_drop,
         "alpha": comparison.options.alpha,
+        "max_failure_increase_pp": comparison.options.max_failure_increase,
+        "holm_family": comparison.options.holm_family.as_str(),
         "allow_partial": comparison.options.allow_partial,
+        "allow_undefined": comparison.options.allow_undefined,
         "problems": comparison.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "unpaired": comparison.unpaired.iter().map(|u| json!({
             "detector": u.detector,

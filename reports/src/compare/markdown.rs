@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{CellComparison, CompareOutcome, Comparison, Verdict};
+use super::{CellComparison, CompareOutcome, Comparison, HolmFamily};
 use crate::model::RunInfo;
 use crate::render::escape_md as esc;
 
@@ -15,13 +15,24 @@ pub fn fmt_delta(delta: Option<f64>) -> String {
     delta.map_or_else(|| "n/a".to_string(), |d| format!("{d:+.4}"))
 }
 
-/// `+0.0123 [+0.0010, +0.0236]`, or `n/a (reason)`.
+/// `+0.0123 [+0.0010, +0.0236]`, `+0.0000 [identical scores]`, `-0.5000 [zero variance]`, or
+/// `n/a` (the reason is in the verdict).
 pub fn fmt_delta_interval(cell: &CellComparison) -> String {
-    match (cell.delta_auc, cell.delta_interval, &cell.verdict) {
-        (Some(d), Some((low, high)), _) => format!("{d:+.4} [{low:+.4}, {high:+.4}]"),
-        (_, _, Verdict::Undefined(reason)) => format!("n/a ({reason})"),
+    match (cell.delta_auc, cell.delta_interval) {
+        (Some(d), Some(_)) if cell.scores_identical => format!("{d:+.4} [identical scores]"),
+        (Some(d), Some((low, high))) if low == high => format!("{d:+.4} [zero variance]"),
+        (Some(d), Some((low, high))) => format!("{d:+.4} [{low:+.4}, {high:+.4}]"),
         _ => fmt_delta(cell.delta_auc),
     }
+}
+
+/// `0 / 12 (0.0% → 2.7%)`: failed pairs of baseline / candidate and the failure rates.
+pub fn fmt_failures(cell: &CellComparison) -> String {
+    let (base, cand) = cell.failure_rates();
+    format!(
+        "{} / {} ({base:.1}% → {cand:.1}%)",
+        cell.failed_baseline, cell.failed_candidate
+    )
 }
 
 /// `0.0123`, `<1e-4`, or `n/a`.
@@ -52,19 +63,53 @@ pub fn verdict_line(comparison: &Comparison) -> String {
     }
 }
 
-/// One-line description of the tolerances and of how intervals and p-values are computed.
+/// Which cells Holm's correction ran over, in words.
+pub fn family_line(comparison: &Comparison) -> String {
+    let tested = comparison.cells.iter().filter(|c| c.p_value.is_some());
+    let (mut changed, mut identical) = (0, 0);
+    for cell in tested {
+        if cell.scores_identical {
+            identical += 1;
+        } else {
+            changed += 1;
+        }
+    }
+    match comparison.options.holm_family {
+        HolmFamily::All => format!(
+            "Holm family `all`: the {} cells with a p-value, {identical} of them with identical \
+             scores in both runs (p = 1 by construction; conservative — `--holm-family changed` \
+             leaves them out).",
+            changed + identical
+        ),
+        HolmFamily::Changed => format!(
+            "Holm family `changed`: the {changed} cells whose scores differ between the runs; \
+             {identical} cells with identical scores (p = 1, never a regression) are left out \
+             (`--holm-family all` counts them)."
+        ),
+    }
+}
+
+/// The verdict rules with this comparison's tolerances, and how intervals and p are computed.
 pub fn method_line(comparison: &Comparison) -> String {
-    let tested = comparison
-        .cells
-        .iter()
-        .filter(|c| c.p_value.is_some())
-        .count();
+    let options = &comparison.options;
+    let undefined = if options.allow_undefined {
+        "are listed and left out (--allow-undefined)"
+    } else {
+        "make the runs not comparable (exit 2) unless --allow-undefined"
+    };
     format!(
-        "Verdict per cell: regressed / improved when |ΔAUC| > {} and the Holm-adjusted paired \
-         DeLong p < {} (Holm over {tested} tested cells). ΔAUC = candidate − baseline on the \
-         samples scored in both runs; interval = 95% normal interval from the DeLong variance of \
-         the paired difference.",
-        comparison.options.max_drop, comparison.options.alpha
+        "Verdict per cell: regressed / improved when |ΔAUC| > {max_drop} and the Holm-adjusted \
+         paired DeLong p < {alpha}. {family} A cell also regresses when the candidate fails on \
+         more of its samples than the baseline by over {failures} percentage points \
+         (`failures`) or on all of them (`all failed`), whatever its AUC; a paired difference \
+         with zero variance (every sample moved the same way) is decided by ΔAUC alone \
+         (`deterministic drop` below −{max_drop}). Cells that cannot be tested {undefined}. \
+         ΔAUC = candidate − baseline on the samples scored in both runs; interval = 95% normal \
+         interval from the DeLong variance of the paired difference.",
+        max_drop = options.max_drop,
+        alpha = options.alpha,
+        family = family_line(comparison),
+        failures = options.max_failure_increase,
     )
 }
 
@@ -84,14 +129,14 @@ pub fn key_columns(c: &CellComparison) -> [&str; 4] {
     [&k.detector, &k.dataset, &k.perturbation, &k.slice]
 }
 
-/// ΔAUC with interval, p, Holm p, `real / fake`, `failed base / cand` of a cell.
+/// ΔAUC with interval, p, Holm p, `real / fake`, failures (counts and rates) of a cell.
 pub fn stat_columns(c: &CellComparison) -> [String; 5] {
     [
         fmt_delta_interval(c),
         fmt_p(c.p_value),
         fmt_p(c.p_adjusted),
         format!("{} / {}", c.n_real, c.n_fake),
-        format!("{} / {}", c.failed_baseline, c.failed_candidate),
+        fmt_failures(c),
     ]
 }
 
@@ -102,7 +147,7 @@ const HEADER: &str = "| verdict | detector | dataset | perturbation | slice | AU
 fn table(out: &mut String, cells: &[&CellComparison]) {
     out.push_str(HEADER);
     for c in cells {
-        let _ = write!(out, "| {} |", c.verdict.as_str());
+        let _ = write!(out, "| {} |", c.verdict.label());
         for text in key_columns(c) {
             let _ = write!(out, " {} |", esc(text));
         }

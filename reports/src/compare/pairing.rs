@@ -13,12 +13,16 @@ use crate::model::PredictionRecord;
 use crate::report::rows::{GroupKey, group};
 use crate::report::slices::levels;
 
-/// The paired, scored samples of one cell (index i is the same sample on both sides).
+/// The paired samples of one cell: the scored ones (index i is the same sample on both sides)
+/// and counts of all pairs, failed ones included.
 #[derive(Debug, Default)]
-pub(super) struct PairedCell {
+pub(crate) struct PairedCell {
     pub baseline: Vec<f64>,
     pub candidate: Vec<f64>,
     pub labels: Vec<bool>,
+    /// Samples present in both runs, scored or failed, and how many of them are fake.
+    pub n_pairs: u64,
+    pub n_pairs_fake: u64,
     pub failed_baseline: u64,
     pub failed_candidate: u64,
 }
@@ -108,6 +112,8 @@ pub(super) fn pair(baseline: &[PredictionRecord], candidate: &[PredictionRecord]
             let mut cell = PairedCell::default();
             for index in members {
                 let (base, cand) = pairs[index];
+                cell.n_pairs += 1;
+                cell.n_pairs_fake += u64::from(base.is_fake());
                 match (usable(base), usable(cand)) {
                     (Some(b), Some(c)) => {
                         cell.baseline.push(b);

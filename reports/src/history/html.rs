@@ -1,5 +1,6 @@
 //! `index.html` of a history: one self-contained page (inline CSS and SVG, no scripts, no
-//! links) with the runs, then per dataset its trend chart and an AUC table (runs × detectors).
+//! links) with the runs, then per dataset its trend chart and a table of AUCs and failure rates
+//! (runs × detectors).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -73,11 +74,23 @@ fn trend_table(out: &mut String, history: &History, trend: &Trend) {
             esc(&run.run_id)
         );
         for series in &trend.series {
+            let failures = match series.failure_rates.get(index).copied().flatten() {
+                Some(rate) => format!("{rate:.1}% failed"),
+                None => "failures n/a".to_string(),
+            };
             match series.points.get(index).copied().flatten() {
                 Some(auc) => {
-                    let _ = write!(out, "<td class=\"num\">{auc:.4}</td>");
+                    let _ = write!(
+                        out,
+                        "<td class=\"num\">{auc:.4}<br><small>{failures}</small></td>"
+                    );
                 }
-                None => out.push_str("<td class=\"na\">n/a</td>"),
+                None => {
+                    let _ = write!(
+                        out,
+                        "<td class=\"na\">n/a<br><small>{failures}</small></td>"
+                    );
+                }
             }
         }
         out.push_str("</tr>\n");
@@ -93,7 +106,8 @@ pub fn render(history: &History, svgs: &BTreeMap<(String, String), String>) -> S
         out,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
          <style>{STYLE}</style></head><body><h1>{}</h1>\
-         <p>Frame-level AUC on all samples of each dataset, {} done run(s), oldest first.</p>",
+         <p>Frame-level AUC on all samples of each dataset and the share of failed predictions \
+         (left out of the AUC), {} done run(s), oldest first.</p>",
         esc(&title),
         esc(&title),
         history.runs.len()
