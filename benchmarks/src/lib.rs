@@ -12,6 +12,7 @@ pub mod check;
 pub mod fingerprint;
 pub mod image_io;
 pub mod perturb;
+pub mod resize;
 mod rng;
 pub mod roots;
 pub mod sample;
