@@ -8,6 +8,7 @@ pub mod builtin;
 pub mod client;
 pub mod decode;
 pub mod detector;
+pub mod preprocess;
 pub mod pull;
 pub mod runtime;
 pub mod scoring;

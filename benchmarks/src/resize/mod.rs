@@ -19,11 +19,14 @@ mod opencv_separable;
 mod pil;
 
 use image::RgbImage;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A resize method together with the library whose semantics it reproduces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// A resize method together with the library whose semantics it reproduces; written in cards as
+/// its name (`"opencv:cubic"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum Interpolation {
     /// The `image` crate's triangle (bilinear) filter: dfbench's historical default.
     #[default]
@@ -74,11 +77,25 @@ impl fmt::Display for Interpolation {
 /// An interpolation name that is not one of [`Interpolation::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown interpolation `{given}`; accepted values: {}",
+    "unknown `interpolation` `{given}`; accepted values: {}",
     Interpolation::accepted()
 )]
 pub struct UnknownInterpolation {
     pub given: String,
+}
+
+impl TryFrom<String> for Interpolation {
+    type Error = UnknownInterpolation;
+
+    fn try_from(text: String) -> Result<Interpolation, UnknownInterpolation> {
+        text.parse()
+    }
+}
+
+impl From<Interpolation> for String {
+    fn from(method: Interpolation) -> String {
+        method.name().to_string()
+    }
 }
 
 impl FromStr for Interpolation {
