@@ -8,13 +8,14 @@ cd "$(dirname "$0")/.."
 cache=${DFBENCH_CACHE:-$HOME/.cache/dfbench}
 mkdir -p "$cache"
 
-# Python reference tools (scikit-learn, Pillow), cached outside the clone.
+# Python reference tools (scikit-learn, Pillow, OpenCV for the resize parity test), cached
+# outside the clone.
 venv="$cache/venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c 'import sklearn, PIL' 2>/dev/null; then
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'scikit-learn==1.9.*' 'numpy<3' 'pillow>=10'
+if ! "$venv/bin/python" -c 'import sklearn, PIL, cv2' 2>/dev/null; then
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'scikit-learn==1.9.*' 'numpy<3' 'pillow>=10' opencv-python-headless
 fi
 export DFBENCH_PYTHON="$venv/bin/python"
 export DFBENCH_REQUIRE_PYTHON_REFS=1

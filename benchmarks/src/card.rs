@@ -6,12 +6,22 @@
 //! model = "xception.pt"        # TorchScript file, relative to the card's folder
 //! input_size = 299
 //! resize = "resize"            # "resize" | "shorter-crop" | "crop"
+//! interpolation = "opencv:cubic"  # how resizing is done, with whose semantics (see below)
 //! normalize = "half"           # "half" | "imagenet" | "clip" (or mean = [...], std = [...])
 //! channel_order = "rgb"        # "rgb" | "bgr"
 //! output = "two-class"         # "logit" | "probability" | "two-class"
 //! batch_size = 32
 //! ```
+//!
+//! `interpolation` names the method and the library whose output dfbench reproduces
+//! (`crate::resize`): `opencv:linear`, `opencv:cubic`, `opencv:area`, `opencv:nearest`
+//! (`cv2.resize`, as DeepfakeBench's loader: cubic), `pil:bilinear`, `pil:bicubic`, `pil:nearest`
+//! (Pillow's `Image.resize`, as CNNSpot/UnivFD), or `image:triangle` (the `image` crate's
+//! triangle filter). Without it a card keeps dfbench's historical resize, `image:triangle`, which
+//! matches no detector's upstream loader, so cards for released models should always set it. An
+//! interpolation other than the default is part of the preprocessing fingerprint.
 
+use crate::resize::Interpolation;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -77,6 +87,9 @@ pub struct DetectorCard {
     pub resize: ResizePolicy,
     #[serde(default = "default_shorter")]
     pub resize_shorter: u32,
+    /// How resizing is done; `image:triangle` (dfbench's historical resize) when absent.
+    #[serde(default, skip_serializing_if = "is_default_interpolation")]
+    pub interpolation: Interpolation,
     /// Preset: `half` (0.5/0.5), `imagenet`, `clip`; ignored when `mean` and `std` are given.
     #[serde(default)]
     pub normalize: Option<String>,
@@ -93,6 +106,10 @@ pub struct DetectorCard {
 
 fn default_shorter() -> u32 {
     256
+}
+
+fn is_default_interpolation(method: &Interpolation) -> bool {
+    *method == Interpolation::default()
 }
 
 fn default_channel_order() -> ChannelOrder {
@@ -176,11 +193,17 @@ impl DetectorCard {
         }
     }
 
-    /// A canonical description of the preprocessing, hashed into the fingerprint.
+    /// A canonical description of the preprocessing, hashed into the fingerprint. The default
+    /// interpolation is left out, so cards written before `interpolation` keep their fingerprint.
     pub fn preprocessing_signature(&self) -> String {
         let (mean, std) = self.mean_std();
+        let interpolation = if is_default_interpolation(&self.interpolation) {
+            String::new()
+        } else {
+            format!(";interpolation={}", self.interpolation)
+        };
         format!(
-            "size={};resize={:?};shorter={};mean={:?};std={:?};order={:?};output={:?}",
+            "size={};resize={:?};shorter={}{interpolation};mean={:?};std={:?};order={:?};output={:?}",
             self.input_size,
             self.resize,
             self.resize_shorter,
@@ -271,6 +294,47 @@ output = "logit"
             message.contains("sepia") && message.contains("resize_shorter"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn interpolation_is_parsed_fingerprinted_and_checked() {
+        let plain = DetectorCard::parse(CARD, "c.toml").expect("no interpolation");
+        assert_eq!(plain.interpolation, Interpolation::ImageTriangle);
+        assert_eq!(
+            plain.preprocessing_signature(),
+            "size=224;resize=ShorterCrop;shorter=256;mean=[0.485, 0.456, 0.406];\
+             std=[0.229, 0.224, 0.225];order=Rgb;output=Logit",
+            "cards without `interpolation` keep the signature (and fingerprint) they had"
+        );
+        let text = format!("{CARD}interpolation = \"opencv:cubic\"\n");
+        let cubic = DetectorCard::parse(&text, "c.toml").expect("cubic");
+        assert_eq!(cubic.interpolation, Interpolation::OpencvCubic);
+        assert_ne!(
+            cubic.preprocessing_signature(),
+            plain.preprocessing_signature()
+        );
+        let round_trip = toml::to_string(&cubic).expect("serialise");
+        assert!(
+            round_trip.contains("interpolation = \"opencv:cubic\""),
+            "{round_trip}"
+        );
+        assert_eq!(
+            DetectorCard::parse(&round_trip, "rt").expect("reparse"),
+            cubic
+        );
+        let bad = format!("{CARD}interpolation = \"cv2:cubic\"\n");
+        let message = DetectorCard::parse(&bad, "bad-card.toml")
+            .expect_err("unknown interpolation")
+            .to_string();
+        for needle in [
+            "bad-card.toml",
+            "`interpolation`",
+            "cv2:cubic",
+            "opencv:cubic",
+            "pil:bicubic",
+        ] {
+            assert!(message.contains(needle), "{needle} missing from: {message}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod failure;
 pub mod fingerprint;
 pub mod image_io;
 pub mod perturb;
+pub mod resize;
 mod rng;
 pub mod roots;
 pub mod sample;

@@ -7,6 +7,7 @@
 pub mod builtin;
 pub mod decode;
 pub mod detector;
+pub mod preprocess;
 pub mod pull;
 pub mod runtime;
 pub mod scoring;

@@ -12,7 +12,8 @@
 //! spinning on the cores, starving the next forward pass.
 
 pub mod model;
-pub mod preprocess;
+/// Kept at its old path; the code lives outside the `torch` gate.
+pub use crate::preprocess;
 
 use crate::detector::{Detector, DetectorFailure};
 use crate::scoring::LoadedDetector;

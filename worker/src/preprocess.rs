@@ -2,12 +2,15 @@
 //! `input_size`×`input_size` by its resize policy, normalise with the card's mean/std, and lay
 //! the result out as a CHW float tensor in the card's channel order.
 //!
-//! Resize is the bilinear (triangle-filter) resize of `image_io`; crops are centred with the
-//! offset rounded down. An image smaller than the crop is padded with black first, as
+//! Resizing uses the card's `interpolation` (`dfbench_benchmarks::resize`: OpenCV or Pillow
+//! semantics, or the `image` crate's triangle filter when the card does not say); crops are
+//! centred with the offset rounded down. Not behind the `torch` feature: it is plain CPU code,
+//! tested in every build. An image smaller than the crop is padded with black first, as
 //! torchvision's `CenterCrop` does, so every tensor of a batch has the same size.
 
 use dfbench_benchmarks::card::{ChannelOrder, DetectorCard, ResizePolicy};
-use dfbench_benchmarks::image_io::{RgbImage, center_crop, normalize_chw, resize};
+use dfbench_benchmarks::image_io::{RgbImage, center_crop, normalize_chw};
+use dfbench_benchmarks::resize::{Interpolation, resize};
 use rayon::prelude::*;
 
 /// Everything needed to turn an image into the model's input, copied out of the card.
@@ -16,6 +19,7 @@ pub struct Preprocessing {
     pub input_size: u32,
     pub resize: ResizePolicy,
     pub resize_shorter: u32,
+    pub interpolation: Interpolation,
     pub mean: [f32; 3],
     pub std: [f32; 3],
     pub channel_order: ChannelOrder,
@@ -28,6 +32,7 @@ impl Preprocessing {
             input_size: card.input_size,
             resize: card.resize,
             resize_shorter: card.resize_shorter,
+            interpolation: card.interpolation,
             mean,
             std,
             channel_order: card.channel_order,
@@ -44,10 +49,10 @@ impl Preprocessing {
     pub fn geometry(&self, image: &RgbImage) -> RgbImage {
         let size = self.input_size;
         match self.resize {
-            ResizePolicy::Resize => resize(image, size, size),
+            ResizePolicy::Resize => resize(image, size, size, self.interpolation),
             ResizePolicy::ShorterCrop => {
                 let (width, height) = scaled_to_shorter(image.dimensions(), self.resize_shorter);
-                pad_and_crop(&resize(image, width, height), size)
+                pad_and_crop(&resize(image, width, height, self.interpolation), size)
             }
             ResizePolicy::Crop => pad_and_crop(image, size),
         }
@@ -108,9 +113,47 @@ mod tests {
             input_size: 4,
             resize,
             resize_shorter: 6,
+            interpolation: Interpolation::default(),
             mean: [0.5, 0.25, 0.0],
             std: [0.5, 0.25, 1.0],
             channel_order: order,
+        }
+    }
+
+    #[test]
+    fn a_cards_interpolation_is_the_resize_its_tensor_gets() {
+        let text = "model = \"m.pt\"\ninput_size = 8\nresize = \"resize\"\n\
+                    normalize = \"half\"\noutput = \"logit\"\n";
+        let image = RgbImage::from_fn(37, 23, |x, y| {
+            Rgb([
+                (x * 7 % 256) as u8,
+                ((x * y) % 256) as u8,
+                (y * 11 % 256) as u8,
+            ])
+        });
+        let mut tensors = Vec::new();
+        for method in ["opencv:cubic", "opencv:area", "pil:bicubic", "pil:nearest"] {
+            let card_text = format!("{text}interpolation = \"{method}\"\n");
+            let card = DetectorCard::parse(&card_text, "card.toml").expect("card");
+            let prepared = Preprocessing::from_card(&card);
+            let expected = resize(&image, 8, 8, method.parse().expect("method"));
+            assert_eq!(prepared.geometry(&image), expected, "{method}");
+            let tensor = prepared.prepare(&image);
+            assert_eq!(
+                tensor,
+                normalize_chw(&expected, [0.5; 3], [0.5; 3]),
+                "{method}"
+            );
+            tensors.push(tensor);
+        }
+        let default = DetectorCard::parse(text, "card.toml").expect("card");
+        let triangle = Preprocessing::from_card(&default).prepare(&image);
+        tensors.push(triangle);
+        for (index, tensor) in tensors.iter().enumerate() {
+            assert!(
+                tensors[index + 1..].iter().all(|other| other != tensor),
+                "each interpolation gives its own tensor ({index})"
+            );
         }
     }
 

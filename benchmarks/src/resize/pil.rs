@@ -1,0 +1,182 @@
+//! Pillow's `Image.resize` on RGB images.
+//!
+//! `BILINEAR` / `BICUBIC` (Pillow's resampling, `Resample.c` semantics): a convolution whose
+//! support grows with the shrink factor (antialiasing). Per output index the source window is
+//! `[center − support + ½, center + support + ½)` truncated and clipped to the image, weights
+//! `filter((x − center + ½) / filterscale)` normalised to sum 1 (doubles), then rounded to 22-bit
+//! fixed point (half away from zero). Horizontal pass first, then vertical; each pass starts from
+//! ½ (2²¹), shifts right by 22 and clips to 0..=255.
+//!
+//! `NEAREST`: source index truncated from a position that starts at ½·scale and is advanced by
+//! adding `scale` (src/dst as a double) once per output pixel, as Pillow accumulates it.
+
+use super::{CN, Plane};
+
+const PRECISION_BITS: u32 = 32 - 8 - 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Filter {
+    Bilinear,
+    Bicubic,
+}
+
+impl Filter {
+    fn support(self) -> f64 {
+        match self {
+            Filter::Bilinear => 1.0,
+            Filter::Bicubic => 2.0,
+        }
+    }
+
+    fn weight(self, x: f64) -> f64 {
+        let x = x.abs();
+        match self {
+            Filter::Bilinear => {
+                if x < 1.0 {
+                    1.0 - x
+                } else {
+                    0.0
+                }
+            }
+            Filter::Bicubic => {
+                const A: f64 = -0.5;
+                if x < 1.0 {
+                    ((A + 2.0) * x - (A + 3.0)) * x * x + 1.0
+                } else if x < 2.0 {
+                    (((x - 5.0) * x + 8.0) * x - 4.0) * A
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
+
+/// Windows of one axis: output `d` reads `len[d]` source pixels from `first[d]` with weights
+/// `coef[d * ksize ..]`.
+struct Windows {
+    ksize: usize,
+    first: Vec<usize>,
+    len: Vec<usize>,
+    coef: Vec<i32>,
+}
+
+fn windows(in_size: usize, out_size: usize, filter: Filter) -> Windows {
+    let scale = in_size as f64 / out_size as f64;
+    let filterscale = scale.max(1.0);
+    let support = filter.support() * filterscale;
+    let ksize = support.ceil() as usize * 2 + 1;
+    let mut first = Vec::with_capacity(out_size);
+    let mut len = Vec::with_capacity(out_size);
+    let mut coef = vec![0i32; out_size * ksize];
+    let mut weights = vec![0f64; ksize];
+    for d in 0..out_size {
+        let center = (d as f64 + 0.5) * scale;
+        let ss = 1.0 / filterscale;
+        // C's (int) truncates toward zero; negative starts clip to 0 either way.
+        let xmin = ((center - support + 0.5) as i64).max(0) as usize;
+        let xmax = ((center + support + 0.5) as i64).clamp(0, in_size as i64) as usize;
+        let count = xmax.saturating_sub(xmin).min(ksize);
+        let mut total = 0.0;
+        for (x, w) in weights.iter_mut().enumerate().take(count) {
+            *w = filter.weight((x as f64 + xmin as f64 - center + 0.5) * ss);
+            total += *w;
+        }
+        let row = &mut coef[d * ksize..d * ksize + count];
+        for (c, &w) in row.iter_mut().zip(&weights) {
+            let w = if total != 0.0 { w / total } else { w };
+            let scaled = w * f64::from(1u32 << PRECISION_BITS);
+            *c = if w < 0.0 {
+                (scaled - 0.5).trunc() as i32
+            } else {
+                (scaled + 0.5).trunc() as i32
+            };
+        }
+        first.push(xmin);
+        len.push(count);
+    }
+    Windows {
+        ksize,
+        first,
+        len,
+        coef,
+    }
+}
+
+fn clip8(sum: i32) -> u8 {
+    if sum >= 1 << PRECISION_BITS << 8 {
+        255
+    } else if sum <= 0 {
+        0
+    } else {
+        (sum >> PRECISION_BITS) as u8
+    }
+}
+
+const HALF: i32 = 1 << (PRECISION_BITS - 1);
+
+pub(crate) fn resample(src: &Plane, width: usize, height: usize, filter: Filter) -> Vec<u8> {
+    // Pillow skips a pass whose axis keeps its size.
+    let horizontal: Vec<u8> = if width == src.width {
+        src.data.to_vec()
+    } else {
+        let xw = windows(src.width, width, filter);
+        let mut out = Vec::with_capacity(width * src.height * CN);
+        for y in 0..src.height {
+            let row = src.row(y);
+            for d in 0..width {
+                let taps = &xw.coef[d * xw.ksize..d * xw.ksize + xw.len[d]];
+                let base = xw.first[d] * CN;
+                for c in 0..CN {
+                    let mut sum = HALF;
+                    for (k, &w) in taps.iter().enumerate() {
+                        sum = sum.wrapping_add(i32::from(row[base + k * CN + c]) * w);
+                    }
+                    out.push(clip8(sum));
+                }
+            }
+        }
+        out
+    };
+    if height == src.height {
+        return horizontal;
+    }
+    let row_len = width * CN;
+    let yw = windows(src.height, height, filter);
+    let mut out = vec![0u8; row_len * height];
+    for d in 0..height {
+        let taps = &yw.coef[d * yw.ksize..d * yw.ksize + yw.len[d]];
+        let dst = &mut out[d * row_len..(d + 1) * row_len];
+        for (x, value) in dst.iter_mut().enumerate() {
+            let mut sum = HALF;
+            for (k, &w) in taps.iter().enumerate() {
+                let y = yw.first[d] + k;
+                sum = sum.wrapping_add(i32::from(horizontal[y * row_len + x]) * w);
+            }
+            *value = clip8(sum);
+        }
+    }
+    out
+}
+
+pub(crate) fn nearest(src: &Plane, width: usize, height: usize) -> Vec<u8> {
+    let positions = |in_size: usize, out_size: usize| -> Vec<usize> {
+        let step = in_size as f64 / out_size as f64;
+        let mut position = step * 0.5;
+        let mut indices = Vec::with_capacity(out_size);
+        for _ in 0..out_size {
+            indices.push((position.max(0.0) as usize).min(in_size - 1));
+            position += step;
+        }
+        indices
+    };
+    let columns = positions(src.width, width);
+    let mut out = Vec::with_capacity(width * height * CN);
+    for y in positions(src.height, height) {
+        let row = src.row(y);
+        for &column in &columns {
+            out.extend_from_slice(&row[column * CN..column * CN + CN]);
+        }
+    }
+    out
+}
