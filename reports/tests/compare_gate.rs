@@ -22,7 +22,7 @@ fn compare_with(
 
 fn fail(record: &mut PredictionRecord) {
     record.score = None;
-    record.failure_kind = Some("model_error".to_string());
+    record.failure_kind = Some(dfbench_benchmarks::FailureKind::ForwardError);
 }
 
 fn verdicts_of(comparison: &Comparison, detector: &str) -> Vec<Verdict> {

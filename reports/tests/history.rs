@@ -61,7 +61,7 @@ fn history_charts_every_dataset_and_tables_every_run() {
     // One of good's five demo predictions failed in run 2: 20% failed, left out of the AUC.
     let failed = PredictionRecord {
         score: None,
-        failure_kind: Some("decode".to_string()),
+        failure_kind: Some(dfbench_benchmarks::FailureKind::DecodeError),
         ..prediction("good", "demo", "f3.png", 1, 0.0)
     };
     let run2 = [

@@ -184,7 +184,7 @@ pub fn scored(_: &str, _: &str, score: f64) -> Outcome {
 
 fn failure() -> Outcome {
     Outcome::Failure {
-        kind: "model_error".into(),
+        kind: dfbench_benchmarks::FailureKind::ForwardError,
         message: "detector crashed".into(),
     }
 }
