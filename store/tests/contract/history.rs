@@ -7,6 +7,7 @@ use dfbench_store::*;
 
 store_contract! {
     run_history,
+    promotion_is_recorded,
 }
 
 fn first_run_outcome(path: &str, detector: &str) -> Outcome {
@@ -245,4 +246,74 @@ async fn run_history(store: &dyn Store) {
         ["r-a", "r-b"],
         "newest promotion first"
     );
+}
+
+/// A plain run's history (tags sorted), its promotion as `run_history` and `find_runs` show
+/// it, provenance only for finished shards, and unknown runs named.
+async fn promotion_is_recorded(store: &dyn Store) {
+    let run_id = RunId("p".into());
+    let options = PlanOptions {
+        tags: vec!["b".into(), "a".into()],
+        ..Default::default()
+    };
+    store
+        .create_run_with(&history_plan("p", 40, "fb", "v1"), &options)
+        .await
+        .expect("create");
+    assert!(
+        store
+            .shard_provenance(&run_id)
+            .await
+            .expect("provenance")
+            .is_empty()
+    );
+    for _ in 0..2 {
+        compute_next_shard(store, "gina", 45, |_, _| Outcome::Score(0.5)).await;
+    }
+    let plain = RunHistory {
+        tags: vec!["a".into(), "b".into()],
+        ..Default::default()
+    };
+    assert_eq!(store.run_history(&run_id).await.expect("history"), plain);
+    store.promote_run(&run_id, 50).await.expect("promote");
+    assert_eq!(
+        store.run_history(&run_id).await.expect("history"),
+        RunHistory {
+            promoted_at_ms: Some(50),
+            ..plain
+        }
+    );
+    let promoted = RunFilter {
+        promoted_only: true,
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        store.find_runs(&promoted).await.expect("find"),
+        [FoundRun {
+            id: run_id.clone(),
+            name: "nightly".into(),
+            status: "done".into(),
+            created_at_ms: 40,
+            promoted_at_ms: Some(50),
+        }]
+    );
+    let provenance = store.shard_provenance(&run_id).await.expect("provenance");
+    assert_eq!(
+        provenance
+            .iter()
+            .map(|summary| (summary.worker_id.as_str(), summary.shards, summary.leases))
+            .collect::<Vec<_>>(),
+        [("gina", 2, 2)]
+    );
+    let nope = RunId("nope".into());
+    for error in [
+        store.run_history(&nope).await.map(|_| ()),
+        store.promote_run(&nope, 60).await,
+    ] {
+        assert!(
+            matches!(error, Err(StoreError::RunNotFound(_))),
+            "{error:?}"
+        );
+    }
 }

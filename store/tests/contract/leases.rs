@@ -11,6 +11,7 @@ store_contract! {
     last_completion_finishes_the_run,
     failures_capabilities_and_stalls,
     cancel_stops_leasing,
+    non_retryable_failure_fails_at_once,
 }
 
 /// Grants, fencing, heartbeats, the reaper, typed failures at max losses, and metrics.
@@ -344,20 +345,103 @@ async fn failures_capabilities_and_stalls(store: &dyn Store) {
     assert_eq!(store.workers().await.expect("workers")[0].worker_id, "dave");
 }
 
+/// Cancelling a running run cancels its open shards: nothing more is leased, the lease still
+/// held is refused, and a finished run cannot be cancelled.
 async fn cancel_stops_leasing(store: &dyn Store) {
     store.create_run(&plan("run-c", 10)).await.expect("create");
+    let erin = owner("erin", 1);
+    let held = lease_next(store, &erin, 10, 100).await;
     store
         .cancel_run(&RunId("run-c".into()), 11)
         .await
         .expect("cancel");
     assert!(try_lease(store, &owner("w", 1), 12, 100).await.is_none());
+    let progress = store
+        .run_progress(&RunId("run-c".into()))
+        .await
+        .expect("progress");
+    assert_eq!(progress.status, "cancelled");
+    assert_eq!((progress.shards_total, progress.shards_done), (2, 0));
+    let refused = store
+        .ingest_predictions(&lease_of(&held, &erin), &scores(&held))
+        .await
+        .expect_err("the shard is cancelled");
+    assert!(
+        matches!(refused, StoreError::StaleLease { .. }),
+        "{refused}"
+    );
+    let cancelled = store.run(&RunId("run-c".into())).await.expect("run");
+    assert_eq!(cancelled.run.status, RunStatus::Cancelled);
+    assert_eq!(cancelled.run.finished_at_ms, Some(11));
+
+    // A run that ended is left as it is.
+    store.create_run(&plan("run-d", 20)).await.expect("create");
+    for _ in 0..2 {
+        let lease = lease_and_score(store, &erin, 20).await;
+        store.complete_shard(&lease, 21).await.expect("complete");
+    }
+    store
+        .cancel_run(&RunId("run-d".into()), 22)
+        .await
+        .expect("cancel a finished run");
+    let done = store.run(&RunId("run-d".into())).await.expect("run");
     assert_eq!(
-        store
-            .run_progress(&RunId("run-c".into()))
-            .await
-            .expect("progress")
-            .status,
-        "cancelled"
+        (done.run.status, done.run.finished_at_ms),
+        (RunStatus::Done, Some(21))
+    );
+}
+
+/// A failure the worker says is not worth retrying fails the shard at the first attempt; each
+/// missing prediction is recorded with its kind and message, and the other shard still runs.
+async fn non_retryable_failure_fails_at_once(store: &dyn Store) {
+    store.create_run(&plan("run-n", 100)).await.expect("create");
+    let frank = owner("frank", 3);
+    let first = lease_next(store, &frank, 100, 1_000).await;
+    let lease = lease_of(&first, &frank);
+    // One of the four (sample, detector) pairs was scored before the failure.
+    store
+        .ingest_predictions(&lease, &scores(&first)[..1])
+        .await
+        .expect("ingest");
+    let failure = ShardFailure {
+        retryable: false,
+        kind: FailureKind::ModelLoadError,
+        message: "no weights".into(),
+    };
+    store.fail_shard(&lease, &failure, 100).await.expect("fail");
+    let stale = store
+        .fail_shard(&lease, &failure, 101)
+        .await
+        .expect_err("the lease ended with the failure");
+    assert!(matches!(stale, StoreError::StaleLease { .. }), "{stale}");
+    let second = lease_next(store, &frank, 100 + retry_backoff_ms(5), 1_000).await;
+    assert_ne!(
+        second.shard_id, first.shard_id,
+        "the failed shard is never retried"
+    );
+    let progress = store
+        .run_progress(&RunId("run-n".into()))
+        .await
+        .expect("progress");
+    assert_eq!(
+        (
+            progress.status.as_str(),
+            progress.shards_failed,
+            progress.predictions
+        ),
+        ("running", 1, 4)
+    );
+    assert_eq!(progress.prediction_failures, 3);
+    let failed: Vec<_> = store
+        .predictions(&RunId("run-n".into()))
+        .await
+        .expect("predictions")
+        .into_iter()
+        .filter_map(|row| row.failure_kind.zip(row.failure_message))
+        .collect();
+    assert_eq!(
+        failed,
+        vec![(FailureKind::ModelLoadError, "no weights".to_string()); 3]
     );
 }
 

@@ -1,7 +1,8 @@
 //! The reuse index: facts of the first run stay reusable however many runs follow, the oldest
 //! fact wins, a cancelled run's facts are reused and a running run's are not yet,
 //! infrastructure failures are never reused, changed fingerprints never match, two runs
-//! planned at the same time both index and reuse, and a run is indexed by its last completion.
+//! planned at the same time both index and reuse, and ended runs are indexed by their last
+//! completion or on demand.
 
 use crate::support::*;
 use dfbench_benchmarks::FailureKind;
@@ -13,6 +14,7 @@ store_contract! {
     only_reusable_failures_are_reused,
     concurrent_plannings_both_reuse,
     finished_runs_are_indexed_at_once,
+    ended_runs_are_indexed_on_demand,
 }
 
 /// Infrastructure failures: a new run retries them.
@@ -237,4 +239,34 @@ async fn finished_runs_are_indexed_at_once(db: &TestDb) {
         .expect("progress");
     assert_eq!(progress.status, "done");
     assert_eq!(index_state(db).await, (1, progress.predictions));
+}
+
+/// `index_ended_runs` indexes a cancelled run (which no completion indexed) once, and never a
+/// running one.
+async fn ended_runs_are_indexed_on_demand(db: &TestDb) {
+    let store = db.store();
+    let t0 = 10_000_000;
+    plan(store, "ended", t0, "fb", "e1").await;
+    compute_next_shard(store, "alice", t0, score_by_path).await;
+    store
+        .cancel_run(&RunId("ended".into()), t0 + 1)
+        .await
+        .expect("cancel");
+    // Planned without reuse, so this planning indexes nothing.
+    store
+        .create_run(&history_plan("open", t0 + 2, "fb", "e2"))
+        .await
+        .expect("create run");
+    compute_next_shard(store, "alice", t0 + 2, score_by_path).await;
+    assert_eq!(index_state(db).await, (0, 0), "nothing indexed yet");
+    store.index_ended_runs().await.expect("index");
+    assert_eq!(
+        index_state(db).await,
+        (1, 4),
+        "the cancelled run's one computed shard"
+    );
+    store.index_ended_runs().await.expect("index again");
+    assert_eq!(index_state(db).await, (1, 4), "each run once");
+    let created = plan(store, "next", t0 + 3, "fb", "e1").await;
+    assert_eq!((created.reused, created.shards_done), (4, 1));
 }
