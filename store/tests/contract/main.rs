@@ -7,6 +7,7 @@
 mod support;
 
 mod bulk;
+mod contents;
 mod errors;
 mod history;
 mod leases;
