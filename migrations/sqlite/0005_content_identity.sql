@@ -9,6 +9,10 @@ ALTER TABLE samples ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE samples ADD COLUMN file_size INTEGER;
 ALTER TABLE samples ADD COLUMN file_mtime_ns INTEGER;
 
+-- A sample of a partly reused shard whose every prediction was reused is not needed: the
+-- lease leaves it out, so an edited file costs the model work of that file alone.
+ALTER TABLE shard_samples ADD COLUMN needed INTEGER NOT NULL DEFAULT 1;
+
 -- The last hash seen per file (absolute path): planning re-reads a file only when its size or
 -- mtime differ from these (or with --hash-contents).
 CREATE TABLE file_contents (

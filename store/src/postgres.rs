@@ -60,7 +60,8 @@ impl PostgresStore {
                 // Costed as a join, Postgres hashes the whole samples table to read one shard's
                 // samples; by id list it probes the primary key.
                 shard_refs: "SELECT id, rel_path FROM samples \
-                     WHERE id = ANY(ARRAY(SELECT sample_id FROM shard_samples WHERE shard_id = $1)) \
+                     WHERE id = ANY(ARRAY(SELECT sample_id FROM shard_samples \
+                       WHERE shard_id = $1 AND needed)) \
                      ORDER BY id",
                 completion_sees_all: false,
             },

@@ -44,6 +44,16 @@ pub(crate) const REUSE_PREDICTIONS: &str = "INSERT INTO predictions \
      WHERE sh.run_id = $1 AND d.fingerprint IS NOT NULL AND d.fingerprint <> '' \
      ON CONFLICT DO NOTHING";
 
+/// Marks the samples of run `$1`'s shards that have a (reused) prediction for every detector
+/// of the run as not needed, so leases of partly reused shards carry only the samples that
+/// need model work. Each probe is one primary-key lookup of `predictions`.
+pub(crate) const MARK_REUSED_SAMPLES: &str = "UPDATE shard_samples SET needed = FALSE \
+     WHERE shard_id IN (SELECT id FROM shards WHERE run_id = $1 AND state = 'ready') \
+       AND NOT EXISTS (SELECT 1 FROM run_detectors d WHERE d.run_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = $1 AND p.detector = d.name \
+           AND p.sample_id = shard_samples.sample_id \
+           AND p.perturbation = (SELECT perturbation FROM shards WHERE id = shard_samples.shard_id)))";
+
 /// (shard, detector) pairs of run `$1` with at least one sample still without a prediction.
 pub(crate) const MISSING_SHARD_DETECTORS: &str = "SELECT sh.id AS shard_id, d.name AS detector \
      FROM shards sh JOIN run_detectors d ON d.run_id = sh.run_id \
@@ -173,6 +183,13 @@ macro_rules! plan_history {
                     subset,
                     shard_ids
                 );
+            }
+            if !rows.is_empty() {
+                sqlx::query($crate::reuse::MARK_REUSED_SAMPLES)
+                    .bind(run_id)
+                    .execute(&mut *$executor)
+                    .await
+                    .during("leave fully reused samples out of their shards' leases")?;
             }
             created.finished = sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
                 .bind(run_id)

@@ -1,109 +1,21 @@
-//! The lease state machine against real databases: SQLite in a temp folder, and PostgreSQL on
-//! the server `scripts/test.sh` starts (skipped visibly without it).
+//! The lease state machine: grants bump the epoch, every worker write is fenced, expired
+//! leases are reaped with backoff, shards fail for good at max attempts or losses with typed
+//! failures, the last completion finishes its run, and a cancelled run leases nothing.
 
+use crate::support::*;
 use dfbench_benchmarks::FailureKind;
-use dfbench_benchmarks::{Label, Sample};
-use dfbench_store::testing::fresh_postgres_url;
 use dfbench_store::*;
-use std::sync::Arc;
 
-fn sample(path: &str, label: Label) -> Sample {
-    Sample {
-        dataset: "demo".into(),
-        subset: "s".into(),
-        rel_path: path.into(),
-        label,
-        label_group: format!("s/{label}"),
-        method: "m".into(),
-        split: "test".into(),
-        compression: "raw".into(),
-        video_key: format!("demo/{path}"),
-        frame_index: None,
-    }
+store_contract! {
+    lease_state_machine,
+    last_completion_finishes_the_run,
+    failures_capabilities_and_stalls,
+    cancel_stops_leasing,
+    non_retryable_failure_fails_at_once,
 }
 
-fn plan(run_id: &str, now: i64) -> RunPlan {
-    RunPlan {
-        run: RunRecord {
-            id: RunId(run_id.into()),
-            name: "t".into(),
-            suite_name: "t".into(),
-            suite_toml: "name = 't'".into(),
-            suite_hash: "h".into(),
-            data_root: "/".into(),
-            dfbench_version: "0".into(),
-            status: RunStatus::Running,
-            error: None,
-            created_at_ms: now,
-            finished_at_ms: None,
-            requires: Vec::new(),
-        },
-        datasets: vec![DatasetRecord {
-            name: "demo".into(),
-            format: "cnnspot".into(),
-            root: "/data".into(),
-            fingerprint: "f".into(),
-            samples: 3,
-        }],
-        detectors: ["a", "b"]
-            .iter()
-            .map(|name| DetectorRecord::builtin(name))
-            .collect(),
-        samples: vec![
-            sample("0_real/x.png", Label::Real),
-            sample("1_fake/y.png", Label::Fake),
-            sample("1_fake/z.png", Label::Fake),
-        ],
-        contents: Vec::new(),
-        shards: vec![
-            PlannedShard {
-                dataset: "demo".into(),
-                perturbation: "none".into(),
-                sample_indices: vec![0, 1],
-            },
-            PlannedShard {
-                dataset: "demo".into(),
-                perturbation: "none".into(),
-                sample_indices: vec![2],
-            },
-        ],
-        max_attempts: 2,
-        max_losses: 2,
-    }
-}
-
-fn owner(name: &str, incarnation: u64) -> LeaseOwner {
-    LeaseOwner {
-        worker_id: name.into(),
-        incarnation,
-    }
-}
-
-fn scores(assignment: &ShardAssignment) -> Vec<NewPrediction> {
-    let mut out = Vec::new();
-    for (sample_id, _) in &assignment.samples {
-        for detector in ["a", "b"] {
-            out.push(NewPrediction {
-                sample_id: sample_id.clone(),
-                detector: detector.into(),
-                detector_fingerprint: format!("fp-{detector}"),
-                outcome: Outcome::Score(0.25),
-                latency_us: 1,
-            });
-        }
-    }
-    out
-}
-
-fn lease_of(assignment: &ShardAssignment, owner: &LeaseOwner) -> LeaseRef {
-    LeaseRef {
-        shard_id: assignment.shard_id.clone(),
-        epoch: assignment.epoch.clone(),
-        owner: owner.clone(),
-    }
-}
-
-async fn exercise(store: Arc<dyn Store>) {
+/// Grants, fencing, heartbeats, the reaper, typed failures at max losses, and metrics.
+async fn lease_state_machine(store: &dyn Store) {
     let ttl = 1_000;
     let t0 = 1_000_000;
     store
@@ -114,11 +26,7 @@ async fn exercise(store: Arc<dyn Store>) {
     let bob = owner("bob", 2);
 
     // Grant bumps the epoch; predictions are idempotent; completion needs every prediction.
-    let first = store
-        .acquire_shard(&alice, t0, ttl)
-        .await
-        .expect("acquire")
-        .expect("a shard");
+    let first = lease_next(store, &alice, t0, ttl).await;
     assert_eq!(first.epoch, LeaseEpoch(1));
     assert_eq!(first.samples.len(), 2);
     assert_eq!(first.detectors.len(), 2);
@@ -181,18 +89,10 @@ async fn exercise(store: Arc<dyn Store>) {
 
     // Second shard: the lease expires, the reaper re-queues it with backoff, bob takes it with
     // a higher epoch, and alice's late write is fenced off.
-    let second = store
-        .acquire_shard(&alice, t0, ttl)
-        .await
-        .expect("acquire")
-        .expect("shard 2");
+    let second = lease_next(store, &alice, t0, ttl).await;
     let alice_lease = lease_of(&second, &alice);
     assert!(
-        store
-            .acquire_shard(&bob, t0, ttl)
-            .await
-            .expect("acquire")
-            .is_none(),
+        try_lease(store, &bob, t0, ttl).await.is_none(),
         "nothing ready"
     );
     let revoked = store
@@ -216,19 +116,11 @@ async fn exercise(store: Arc<dyn Store>) {
         1
     );
     assert!(
-        store
-            .acquire_shard(&bob, t0 + 1_600, ttl)
-            .await
-            .expect("acquire")
-            .is_none(),
+        try_lease(store, &bob, t0 + 1_600, ttl).await.is_none(),
         "backoff"
     );
     let later = t0 + 1_600 + retry_backoff_ms(1);
-    let retried = store
-        .acquire_shard(&bob, later, ttl)
-        .await
-        .expect("acquire")
-        .expect("retried");
+    let retried = lease_next(store, &bob, later, ttl).await;
     assert_eq!(retried.shard_id, second.shard_id);
     assert_eq!(retried.epoch, LeaseEpoch(second.epoch.0 + 1));
     let late_write = store
@@ -321,7 +213,7 @@ async fn exercise(store: Arc<dyn Store>) {
 
 /// Completing the first of two shards leaves the run running; completing the second finishes
 /// it at once (no sweep), whichever order the two are leased and completed in.
-async fn last_completion_finishes_the_run(store: Arc<dyn Store>) {
+async fn last_completion_finishes_the_run(store: &dyn Store) {
     let t0 = 1_000_000;
     for (round, reversed) in [false, true].into_iter().enumerate() {
         let run_id = RunId(format!("run-last-{round}"));
@@ -332,17 +224,7 @@ async fn last_completion_finishes_the_run(store: Arc<dyn Store>) {
         let alice = owner("alice", 1);
         let mut leases = Vec::new();
         for _ in 0..2 {
-            let assignment = store
-                .acquire_shard(&alice, t0, 60_000)
-                .await
-                .expect("acquire")
-                .expect("a shard");
-            let lease = lease_of(&assignment, &alice);
-            store
-                .ingest_predictions(&lease, &scores(&assignment))
-                .await
-                .expect("ingest");
-            leases.push(lease);
+            leases.push(lease_and_score(store, &alice, t0).await);
         }
         // One heartbeat extends both leases and refuses a stale epoch of the first.
         let beat = store
@@ -374,83 +256,9 @@ async fn last_completion_finishes_the_run(store: Arc<dyn Store>) {
     }
 }
 
-#[tokio::test]
-async fn sqlite_last_completion_finishes_the_run() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite:{}", dir.path().join("t.db").display());
-    last_completion_finishes_the_run(open_store(&url).await.expect("open sqlite")).await;
-}
-
-#[tokio::test]
-async fn postgres_last_completion_finishes_the_run() {
-    let Some(url) = fresh_postgres_url("postgres_last_completion_finishes_the_run")
-        .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    last_completion_finishes_the_run(open_store(&url).await.expect("open postgres")).await;
-}
-
-#[tokio::test]
-async fn sqlite_lease_state_machine() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite:{}", dir.path().join("t.db").display());
-    exercise(open_store(&url).await.expect("open sqlite")).await;
-}
-
-#[tokio::test]
-async fn postgres_lease_state_machine() {
-    let Some(url) = fresh_postgres_url("postgres_lease_state_machine")
-        .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    exercise(open_store(&url).await.expect("open postgres")).await;
-}
-
-#[tokio::test]
-async fn cancel_stops_leasing() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open_store(&format!("sqlite:{}", dir.path().join("c.db").display()))
-        .await
-        .expect("open");
-    store.create_run(&plan("run-c", 10)).await.expect("create");
-    store
-        .cancel_run(&RunId("run-c".into()), 11)
-        .await
-        .expect("cancel");
-    assert!(
-        store
-            .acquire_shard(&owner("w", 1), 12, 100)
-            .await
-            .expect("acquire")
-            .is_none()
-    );
-    assert_eq!(
-        store
-            .run_progress(&RunId("run-c".into()))
-            .await
-            .expect("progress")
-            .status,
-        "cancelled"
-    );
-}
-
-fn worker(name: &str, incarnation: u64, capabilities: &[&str], now_ms: i64) -> WorkerRecord {
-    WorkerRecord {
-        worker_id: name.into(),
-        incarnation,
-        hostname: "h".into(),
-        dfbench_version: "0".into(),
-        capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
-        devices: vec!["cpu".into()],
-        now_ms,
-    }
-}
-
-async fn exercise_failures_capabilities_and_stalls(store: Arc<dyn Store>) {
+/// Worker-reported failures up to max attempts, capability matching, and runs failed for want
+/// of workers.
+async fn failures_capabilities_and_stalls(store: &dyn Store) {
     // A worker-reported retryable failure counts against max_attempts (2): once it is retried,
     // the second failure fails the shard and records typed failures.
     store.create_run(&plan("run-f", 100)).await.expect("create");
@@ -469,21 +277,13 @@ async fn exercise_failures_capabilities_and_stalls(store: Arc<dyn Store>) {
         kind: "oom".into(),
         message: "out of memory".into(),
     };
-    let first = store
-        .acquire_shard(&carol, 100, 1_000)
-        .await
-        .expect("acquire")
-        .expect("shard");
+    let first = lease_next(store, &carol, 100, 1_000).await;
     store
         .fail_shard(&lease_of(&first, &carol), &failure, 100)
         .await
         .expect("fail once");
     let again_at = 100 + retry_backoff_ms(1);
-    let retried = store
-        .acquire_shard(&carol, again_at, 1_000)
-        .await
-        .expect("acquire")
-        .expect("again");
+    let retried = lease_next(store, &carol, again_at, 1_000).await;
     assert_eq!(retried.shard_id, first.shard_id, "retried after backoff");
     store
         .fail_shard(&lease_of(&retried, &carol), &failure, again_at)
@@ -507,22 +307,14 @@ async fn exercise_failures_capabilities_and_stalls(store: Arc<dyn Store>) {
         .create_run(&torch_plan)
         .await
         .expect("create torch run");
-    let other = store
-        .acquire_shard(&carol, again_at, 1_000)
-        .await
-        .expect("acquire")
-        .expect("run-f shard 2");
+    let other = lease_next(store, &carol, again_at, 1_000).await;
     assert_eq!(
         other.run_id,
         RunId("run-f".into()),
         "builtin worker gets only run-f work"
     );
     assert!(
-        store
-            .acquire_shard(&carol, again_at, 1_000)
-            .await
-            .expect("acquire")
-            .is_none(),
+        try_lease(store, &carol, again_at, 1_000).await.is_none(),
         "not run-t"
     );
     let dave = owner("dave", 8);
@@ -530,11 +322,7 @@ async fn exercise_failures_capabilities_and_stalls(store: Arc<dyn Store>) {
         .register_worker(&worker("dave", 8, &["builtin", "torch"], 200))
         .await
         .expect("register");
-    let torch_shard = store
-        .acquire_shard(&dave, 200, 1_000)
-        .await
-        .expect("acquire")
-        .expect("torch work");
+    let torch_shard = lease_next(store, &dave, 200, 1_000).await;
     assert_eq!(torch_shard.run_id, RunId("run-t".into()));
 
     // No worker seen since `since`: the running runs fail with the message, all predictions
@@ -557,36 +345,116 @@ async fn exercise_failures_capabilities_and_stalls(store: Arc<dyn Store>) {
     assert_eq!(store.workers().await.expect("workers")[0].worker_id, "dave");
 }
 
-#[tokio::test]
-async fn sqlite_failures_capabilities_and_stalls() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite:{}", dir.path().join("f.db").display());
-    exercise_failures_capabilities_and_stalls(open_store(&url).await.expect("open")).await;
-}
-
-#[tokio::test]
-async fn postgres_failures_capabilities_and_stalls() {
-    let Some(url) = fresh_postgres_url("postgres_failures_capabilities_and_stalls")
+/// Cancelling a running run cancels its open shards: nothing more is leased, the lease still
+/// held is refused, and a finished run cannot be cancelled.
+async fn cancel_stops_leasing(store: &dyn Store) {
+    store.create_run(&plan("run-c", 10)).await.expect("create");
+    let erin = owner("erin", 1);
+    let held = lease_next(store, &erin, 10, 100).await;
+    store
+        .cancel_run(&RunId("run-c".into()), 11)
         .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    exercise_failures_capabilities_and_stalls(open_store(&url).await.expect("open")).await;
+        .expect("cancel");
+    assert!(try_lease(store, &owner("w", 1), 12, 100).await.is_none());
+    let progress = store
+        .run_progress(&RunId("run-c".into()))
+        .await
+        .expect("progress");
+    assert_eq!(progress.status, "cancelled");
+    assert_eq!((progress.shards_total, progress.shards_done), (2, 0));
+    let refused = store
+        .ingest_predictions(&lease_of(&held, &erin), &scores(&held))
+        .await
+        .expect_err("the shard is cancelled");
+    assert!(
+        matches!(refused, StoreError::StaleLease { .. }),
+        "{refused}"
+    );
+    let cancelled = store.run(&RunId("run-c".into())).await.expect("run");
+    assert_eq!(cancelled.run.status, RunStatus::Cancelled);
+    assert_eq!(cancelled.run.finished_at_ms, Some(11));
+
+    // A run that ended is left as it is.
+    store.create_run(&plan("run-d", 20)).await.expect("create");
+    for _ in 0..2 {
+        let lease = lease_and_score(store, &erin, 20).await;
+        store.complete_shard(&lease, 21).await.expect("complete");
+    }
+    store
+        .cancel_run(&RunId("run-d".into()), 22)
+        .await
+        .expect("cancel a finished run");
+    let done = store.run(&RunId("run-d".into())).await.expect("run");
+    assert_eq!(
+        (done.run.status, done.run.finished_at_ms),
+        (RunStatus::Done, Some(21))
+    );
 }
 
-/// The last two shards of a run completed at the same moment by two workers must still finish
-/// the run. On Postgres (READ COMMITTED) each completion used to see the other shard as leased,
-/// so neither marked the run done and it stayed `running` forever.
+/// A failure the worker says is not worth retrying fails the shard at the first attempt; each
+/// missing prediction is recorded with its kind and message, and the other shard still runs.
+async fn non_retryable_failure_fails_at_once(store: &dyn Store) {
+    store.create_run(&plan("run-n", 100)).await.expect("create");
+    let frank = owner("frank", 3);
+    let first = lease_next(store, &frank, 100, 1_000).await;
+    let lease = lease_of(&first, &frank);
+    // One of the four (sample, detector) pairs was scored before the failure.
+    store
+        .ingest_predictions(&lease, &scores(&first)[..1])
+        .await
+        .expect("ingest");
+    let failure = ShardFailure {
+        retryable: false,
+        kind: FailureKind::ModelLoadError,
+        message: "no weights".into(),
+    };
+    store.fail_shard(&lease, &failure, 100).await.expect("fail");
+    let stale = store
+        .fail_shard(&lease, &failure, 101)
+        .await
+        .expect_err("the lease ended with the failure");
+    assert!(matches!(stale, StoreError::StaleLease { .. }), "{stale}");
+    let second = lease_next(store, &frank, 100 + retry_backoff_ms(5), 1_000).await;
+    assert_ne!(
+        second.shard_id, first.shard_id,
+        "the failed shard is never retried"
+    );
+    let progress = store
+        .run_progress(&RunId("run-n".into()))
+        .await
+        .expect("progress");
+    assert_eq!(
+        (
+            progress.status.as_str(),
+            progress.shards_failed,
+            progress.predictions
+        ),
+        ("running", 1, 4)
+    );
+    assert_eq!(progress.prediction_failures, 3);
+    let failed: Vec<_> = store
+        .predictions(&RunId("run-n".into()))
+        .await
+        .expect("predictions")
+        .into_iter()
+        .filter_map(|row| row.failure_kind.zip(row.failure_message))
+        .collect();
+    assert_eq!(
+        failed,
+        vec![(FailureKind::ModelLoadError, "no weights".to_string()); 3]
+    );
+}
+
+/// PostgreSQL only (SQLite has one writer): the last two shards of a run completed at the same
+/// moment by two workers must still finish the run. On Postgres (READ COMMITTED) each
+/// completion used to see the other shard as leased, so neither marked the run done and it
+/// stayed `running` forever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_concurrent_last_completions_finish_the_run() {
-    let Some(url) = fresh_postgres_url("postgres_concurrent_last_completions")
-        .await
-        .expect("postgres")
-    else {
+    let Some(db) = TestDb::postgres("postgres_concurrent_last_completions").await else {
         return;
     };
-    let store = open_store(&url).await.expect("open postgres");
+    let store = db.store();
     let (alice, bob) = (owner("alice", 1), owner("bob", 2));
     for round in 0..40 {
         let run_id = format!("race-{round}");
@@ -597,17 +465,7 @@ async fn postgres_concurrent_last_completions_finish_the_run() {
             .expect("create run");
         let mut leases = Vec::new();
         for who in [&alice, &bob] {
-            let assignment = store
-                .acquire_shard(who, now, 60_000)
-                .await
-                .expect("acquire")
-                .expect("a shard for each worker");
-            let lease = lease_of(&assignment, who);
-            store
-                .ingest_predictions(&lease, &scores(&assignment))
-                .await
-                .expect("ingest");
-            leases.push(lease);
+            leases.push(lease_and_score(store, who, now).await);
         }
         let (a, b) = tokio::join!(
             store.complete_shard(&leases[0], now),
@@ -621,69 +479,4 @@ async fn postgres_concurrent_last_completions_finish_the_run() {
             .expect("progress");
         assert_eq!(progress.status, "done", "round {round}: {progress:?}");
     }
-}
-
-/// A coordinator that dies between a shard's commit and the run's completion check leaves a
-/// run `running` with every shard ended; the supervisor's sweep finishes it, and only it.
-async fn sweep_finishes_runs_left_running(url: &str) {
-    let store = open_store(url).await.expect("open store");
-    store
-        .create_run(&plan("swept", 1_000))
-        .await
-        .expect("create run");
-    store
-        .create_run(&plan("open", 1_000))
-        .await
-        .expect("create run");
-    assert!(
-        store
-            .finish_complete_runs(2_000)
-            .await
-            .expect("sweep")
-            .is_empty(),
-        "runs with ready shards must stay running"
-    );
-    // The crash: shards marked done by a transaction that committed, no completion check.
-    let end_shards = "UPDATE shards SET state = 'done' WHERE run_id = 'swept'";
-    if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(url)
-            .await
-            .expect("connect sqlite");
-        sqlx::query(end_shards).execute(&pool).await.expect("end");
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.expect("connect postgres");
-        sqlx::query(end_shards).execute(&pool).await.expect("end");
-    }
-    let finished = store.finish_complete_runs(3_000).await.expect("sweep");
-    assert_eq!(finished, vec![RunId("swept".into())]);
-    let swept = store.run(&RunId("swept".into())).await.expect("run");
-    assert_eq!(swept.run.status, RunStatus::Done);
-    assert_eq!(swept.run.finished_at_ms, Some(3_000));
-    let open = store.run(&RunId("open".into())).await.expect("run");
-    assert_eq!(open.run.status, RunStatus::Running);
-    assert!(
-        store
-            .finish_complete_runs(4_000)
-            .await
-            .expect("sweep")
-            .is_empty()
-    );
-}
-
-#[tokio::test]
-async fn sqlite_sweep_finishes_runs_left_running() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite:{}", dir.path().join("s.db").display());
-    sweep_finishes_runs_left_running(&url).await;
-}
-
-#[tokio::test]
-async fn postgres_sweep_finishes_runs_left_running() {
-    let Some(url) = fresh_postgres_url("postgres_sweep_finishes_runs")
-        .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    sweep_finishes_runs_left_running(&url).await;
 }

@@ -1,64 +1,37 @@
-//! Large prediction batches (PostgreSQL's COPY path) against real databases: exact values
-//! survive (scores bit for bit, failure messages with tabs, newlines and backslashes),
-//! re-delivered batches insert only what is new, and a stale lease writes nothing. Planning
-//! more shards than one multi-row insert holds attaches every sample to its planned shard.
+//! Large prediction batches (PostgreSQL's COPY path): exact values survive (scores bit for
+//! bit, failure messages with tabs, newlines and backslashes), re-delivered batches insert only
+//! what is new, and a stale lease writes nothing. Planning more shards than one multi-row
+//! insert holds attaches every sample to its planned shard.
 
-use dfbench_benchmarks::FailureKind;
-use dfbench_benchmarks::{Label, Sample};
-use dfbench_store::testing::fresh_postgres_url;
+use crate::support::*;
+use dfbench_benchmarks::{FailureKind, Label};
 use dfbench_store::*;
+
+store_contract! {
+    bulk_ingest,
+    many_shards,
+}
 
 const SAMPLES: usize = 600;
 
-fn plan(run_id: &str) -> RunPlan {
-    let samples: Vec<Sample> = (0..SAMPLES)
-        .map(|index| Sample {
-            dataset: "d".into(),
-            subset: "s".into(),
-            rel_path: format!("{index:04}.png"),
-            label: if index % 2 == 0 {
-                Label::Real
-            } else {
-                Label::Fake
-            },
-            label_group: "g".into(),
-            method: "m".into(),
-            split: "test".into(),
-            compression: "raw".into(),
-            video_key: format!("v{index}"),
-            frame_index: None,
-        })
-        .collect();
+/// One shard of `SAMPLES` samples of dataset `d` and one detector `x`.
+fn bulk_plan(run_id: &str) -> RunPlan {
+    let label = |index: usize| {
+        if index.is_multiple_of(2) {
+            Label::Real
+        } else {
+            Label::Fake
+        }
+    };
     RunPlan {
-        run: RunRecord {
-            id: RunId(run_id.into()),
-            name: "bulk".into(),
-            suite_name: "bulk".into(),
-            suite_toml: String::new(),
-            suite_hash: String::new(),
-            data_root: "/".into(),
-            dfbench_version: "0".into(),
-            status: RunStatus::Running,
-            error: None,
-            created_at_ms: 1,
-            finished_at_ms: None,
-            requires: Vec::new(),
-        },
-        datasets: vec![DatasetRecord {
-            name: "d".into(),
-            format: "folder".into(),
-            root: "/".into(),
-            fingerprint: "fp".into(),
-            samples: SAMPLES as i64,
-        }],
+        run: run_record(run_id, "bulk", 1),
+        datasets: vec![dataset("d", "fp", SAMPLES)],
         detectors: vec![DetectorRecord::builtin("x")],
-        samples,
+        samples: (0..SAMPLES)
+            .map(|index| sample("d", &format!("{index:04}.png"), label(index)))
+            .collect(),
         contents: Vec::new(),
-        shards: vec![PlannedShard {
-            dataset: "d".into(),
-            perturbation: "jpeg:q=75".into(),
-            sample_indices: (0..SAMPLES).collect(),
-        }],
+        shards: vec![shard("d", "jpeg:q=75", (0..SAMPLES).collect())],
         max_attempts: 3,
         max_losses: 3,
     }
@@ -87,23 +60,16 @@ fn batch(assignment: &ShardAssignment) -> Vec<NewPrediction> {
         .collect()
 }
 
-async fn exercise(url: &str) {
-    let store = open_store(url).await.expect("open store");
-    store.create_run(&plan("bulk")).await.expect("create run");
-    let alice = LeaseOwner {
-        worker_id: "alice\tw".into(),
-        incarnation: 7,
-    };
-    let assignment = store
-        .acquire_shard(&alice, 10, 60_000)
+/// Exact values survive a large batch; re-delivery inserts only what is new; a stale lease
+/// writes nothing.
+async fn bulk_ingest(store: &dyn Store) {
+    store
+        .create_run(&bulk_plan("bulk"))
         .await
-        .expect("acquire")
-        .expect("a shard");
-    let lease = LeaseRef {
-        shard_id: assignment.shard_id.clone(),
-        epoch: assignment.epoch.clone(),
-        owner: alice.clone(),
-    };
+        .expect("create run");
+    let alice = owner("alice\tw", 7);
+    let assignment = lease_next(store, &alice, 10, 60_000).await;
+    let lease = lease_of(&assignment, &alice);
     let predictions = batch(&assignment);
     let stale = LeaseRef {
         epoch: LeaseEpoch(assignment.epoch.0 + 1),
@@ -169,28 +135,10 @@ async fn exercise(url: &str) {
     assert_eq!(progress.predictions, SAMPLES as i64);
 }
 
-#[tokio::test]
-async fn sqlite_bulk_ingest() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    exercise(&format!("sqlite:{}", dir.path().join("b.db").display())).await;
-}
-
-#[tokio::test]
-async fn postgres_bulk_ingest() {
-    let Some(url) = fresh_postgres_url("postgres_bulk_ingest")
-        .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    exercise(&url).await;
-}
-
 /// 1,500 shards (two multi-row inserts) of different perturbations and sizes: leased in plan
 /// order, each holds exactly the samples planned for it.
-async fn many_shards(url: &str) {
-    let store = open_store(url).await.expect("open store");
-    let mut planned = plan("many");
+async fn many_shards(store: &dyn Store) {
+    let mut planned = bulk_plan("many");
     planned.shards = (0..1_500)
         .map(|index| PlannedShard {
             dataset: "d".into(),
@@ -201,16 +149,9 @@ async fn many_shards(url: &str) {
         })
         .collect();
     store.create_run(&planned).await.expect("create run");
-    let owner = LeaseOwner {
-        worker_id: "w".into(),
-        incarnation: 1,
-    };
+    let owner = owner("w", 1);
     for shard in &planned.shards {
-        let assignment = store
-            .acquire_shard(&owner, 10, 60_000)
-            .await
-            .expect("acquire")
-            .expect("a shard");
+        let assignment = lease_next(store, &owner, 10, 60_000).await;
         assert_eq!(assignment.perturbation, shard.perturbation);
         let mut expected: Vec<String> = shard
             .sample_indices
@@ -226,28 +167,5 @@ async fn many_shards(url: &str) {
         leased.sort();
         assert_eq!(leased, expected, "shard {:?}", assignment.shard_id);
     }
-    assert!(
-        store
-            .acquire_shard(&owner, 10, 60_000)
-            .await
-            .expect("acquire")
-            .is_none()
-    );
-}
-
-#[tokio::test]
-async fn sqlite_many_shards() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    many_shards(&format!("sqlite:{}", dir.path().join("m.db").display())).await;
-}
-
-#[tokio::test]
-async fn postgres_many_shards() {
-    let Some(url) = fresh_postgres_url("postgres_many_shards")
-        .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    many_shards(&url).await;
+    assert!(try_lease(store, &owner, 10, 60_000).await.is_none());
 }

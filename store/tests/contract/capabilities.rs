@@ -1,14 +1,15 @@
 //! Capabilities are sets matched exactly: a run's shards go only to a worker that has every
 //! capability the run requires, and a capability whose name merely contains another's (the
-//! old `LIKE '%,torch,%'` match) does not count. Runs on SQLite and, when configured, Postgres.
+//! old `LIKE '%,torch,%'` match) does not count.
 
-mod support;
-
-use dfbench_store::testing::fresh_postgres_url;
+use crate::support::*;
 use dfbench_store::*;
-use support::*;
 
-fn worker(name: &str, capabilities: &[&str]) -> WorkerRecord {
+store_contract! {
+    requirements_match_exactly,
+}
+
+fn capable(name: &str, capabilities: &[&str]) -> WorkerRecord {
     WorkerRecord {
         worker_id: name.into(),
         incarnation: 1,
@@ -45,20 +46,20 @@ async fn requirements_match_exactly(store: &dyn Store) {
         ("onnx-only", &["builtin", "onnx"][..]),
     ] {
         store
-            .register_worker(&worker(name, capabilities))
+            .register_worker(&capable(name, capabilities))
             .await
             .expect("register");
         assert_eq!(leases(store, name).await, None, "{name} must not lease");
     }
     store
-        .register_worker(&worker("both", &["builtin", "onnx", "torch", "cuda"]))
+        .register_worker(&capable("both", &["builtin", "onnx", "torch", "cuda"]))
         .await
         .expect("register");
     assert_eq!(leases(store, "both").await, Some(plan.run.id.clone()));
 
     // Registering again replaces the set: `both` without onnx leases nothing more.
     store
-        .register_worker(&worker("both", &["builtin", "torch"]))
+        .register_worker(&capable("both", &["builtin", "torch"]))
         .await
         .expect("re-register");
     assert_eq!(leases(store, "both").await, None);
@@ -78,19 +79,4 @@ async fn requirements_match_exactly(store: &dyn Store) {
         leases(store, "lookalike").await,
         Some(RunId("plain".into()))
     );
-}
-
-#[tokio::test]
-async fn capability_sets_match_exactly() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite:{}", dir.path().join("caps.db").display());
-    let sqlite = SqliteStore::connect(&url).await.expect("sqlite");
-    requirements_match_exactly(&sqlite).await;
-    if let Some(url) = fresh_postgres_url("capability_sets_match_exactly")
-        .await
-        .expect("postgres")
-    {
-        let postgres = PostgresStore::connect(&url).await.expect("postgres");
-        requirements_match_exactly(&postgres).await;
-    }
 }

@@ -1,14 +1,14 @@
-//! Run history in the store against real databases (SQLite in a temp folder, PostgreSQL when
-//! `DATABASE_URL` is set): prediction reuse at planning, shards narrowed to missing detectors,
-//! tags / partial / promotion lookups, worker exclusion and shard provenance.
+//! Run history: prediction reuse at planning, shards narrowed to missing detectors, tags /
+//! partial / promotion lookups, worker exclusion and shard provenance.
 
-mod support;
-
+use crate::support::*;
 use dfbench_benchmarks::FailureKind;
-use dfbench_store::testing::fresh_postgres_url;
 use dfbench_store::*;
-use std::sync::Arc;
-use support::*;
+
+store_contract! {
+    run_history,
+    promotion_is_recorded,
+}
 
 fn first_run_outcome(path: &str, detector: &str) -> Outcome {
     let failure = |kind: FailureKind| Outcome::Failure {
@@ -22,8 +22,9 @@ fn first_run_outcome(path: &str, detector: &str) -> Outcome {
     }
 }
 
-async fn exercise(store: Arc<dyn Store>) {
-    let store = store.as_ref();
+/// Reuse at planning, shards narrowed to the missing detectors, tags, partial runs, excluded
+/// workers, provenance, lookups and promotion, over one growing history.
+async fn run_history(store: &dyn Store) {
     let t0 = 1_000_000;
 
     // First run: nothing to reuse, both shards computed by alice.
@@ -119,17 +120,8 @@ async fn exercise(store: Arc<dyn Store>) {
         (created.reused, created.shards_done, created.finished),
         (8, 2, true)
     );
-    let idle = LeaseOwner {
-        worker_id: "carol".into(),
-        incarnation: 1,
-    };
-    assert!(
-        store
-            .acquire_shard(&idle, t0 + 2, 60_000)
-            .await
-            .expect("acquire")
-            .is_none()
-    );
+    let idle = owner("carol", 1);
+    assert!(try_lease(store, &idle, t0 + 2, 60_000).await.is_none());
 
     // A changed detector b, a changed dataset version, or --no-reuse recompute.
     let created = store
@@ -179,17 +171,8 @@ async fn exercise(store: Arc<dyn Store>) {
         )
         .await
         .expect("create r-g");
-    let alice = LeaseOwner {
-        worker_id: "alice".into(),
-        incarnation: 1,
-    };
-    assert!(
-        store
-            .acquire_shard(&alice, t0 + 5, 60_000)
-            .await
-            .expect("acquire")
-            .is_none()
-    );
+    let alice = owner("alice", 1);
+    assert!(try_lease(store, &alice, t0 + 5, 60_000).await.is_none());
     compute_next_shard(store, "carol_1", t0 + 5, |_, _| Outcome::Score(0.5)).await;
     compute_next_shard(store, "carol_1", t0 + 5, |_, _| Outcome::Score(0.5)).await;
     let history = store
@@ -265,20 +248,72 @@ async fn exercise(store: Arc<dyn Store>) {
     );
 }
 
-#[tokio::test]
-async fn history_on_sqlite() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite:{}", dir.path().join("history.db").display());
-    exercise(open_store(&url).await.expect("open")).await;
-}
-
-#[tokio::test]
-async fn history_on_postgres() {
-    let Some(url) = fresh_postgres_url("history_on_postgres")
-        .await
-        .expect("postgres")
-    else {
-        return;
+/// A plain run's history (tags sorted), its promotion as `run_history` and `find_runs` show
+/// it, provenance only for finished shards, and unknown runs named.
+async fn promotion_is_recorded(store: &dyn Store) {
+    let run_id = RunId("p".into());
+    let options = PlanOptions {
+        tags: vec!["b".into(), "a".into()],
+        ..Default::default()
     };
-    exercise(open_store(&url).await.expect("open")).await;
+    store
+        .create_run_with(&history_plan("p", 40, "fb", "v1"), &options)
+        .await
+        .expect("create");
+    assert!(
+        store
+            .shard_provenance(&run_id)
+            .await
+            .expect("provenance")
+            .is_empty()
+    );
+    for _ in 0..2 {
+        compute_next_shard(store, "gina", 45, |_, _| Outcome::Score(0.5)).await;
+    }
+    let plain = RunHistory {
+        tags: vec!["a".into(), "b".into()],
+        ..Default::default()
+    };
+    assert_eq!(store.run_history(&run_id).await.expect("history"), plain);
+    store.promote_run(&run_id, 50).await.expect("promote");
+    assert_eq!(
+        store.run_history(&run_id).await.expect("history"),
+        RunHistory {
+            promoted_at_ms: Some(50),
+            ..plain
+        }
+    );
+    let promoted = RunFilter {
+        promoted_only: true,
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        store.find_runs(&promoted).await.expect("find"),
+        [FoundRun {
+            id: run_id.clone(),
+            name: "nightly".into(),
+            status: "done".into(),
+            created_at_ms: 40,
+            promoted_at_ms: Some(50),
+        }]
+    );
+    let provenance = store.shard_provenance(&run_id).await.expect("provenance");
+    assert_eq!(
+        provenance
+            .iter()
+            .map(|summary| (summary.worker_id.as_str(), summary.shards, summary.leases))
+            .collect::<Vec<_>>(),
+        [("gina", 2, 2)]
+    );
+    let nope = RunId("nope".into());
+    for error in [
+        store.run_history(&nope).await.map(|_| ()),
+        store.promote_run(&nope, 60).await,
+    ] {
+        assert!(
+            matches!(error, Err(StoreError::RunNotFound(_))),
+            "{error:?}"
+        );
+    }
 }

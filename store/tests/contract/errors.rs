@@ -1,16 +1,18 @@
-//! Database errors are classified from what the database really reports: a constraint violation
-//! is not retried (on both backends), a full SQLite file is fatal.
+//! Database errors are classified from what the database really reports: a constraint
+//! violation is not retried (on both backends), a full SQLite file is fatal.
 
-mod support;
-
-use dfbench_benchmarks::{Label, Sample};
-use dfbench_store::testing::fresh_postgres_url;
+use crate::support::*;
+use dfbench_benchmarks::Label;
 use dfbench_store::*;
 use sqlx::sqlite::SqliteConnectOptions;
 use std::str::FromStr;
-use support::*;
 
-async fn duplicate_run_is_not_retried(store: &dyn Store) {
+store_contract! {
+    constraint_violation_is_not_retried,
+}
+
+/// A constraint violation (the same run id twice) is not retried.
+async fn constraint_violation_is_not_retried(store: &dyn Store) {
     let plan = history_plan("dup", 1_000, "fb", "v1");
     store.create_run(&plan).await.expect("first run");
     let error = store
@@ -21,52 +23,20 @@ async fn duplicate_run_is_not_retried(store: &dyn Store) {
     assert_eq!(error.class(), ErrorClass::NotRetried, "{error}");
 }
 
-#[tokio::test]
-async fn sqlite_constraint_violation_is_not_retried() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite:{}", dir.path().join("s.db").display());
-    let store = SqliteStore::connect(&url).await.expect("sqlite");
-    duplicate_run_is_not_retried(&store).await;
-}
-
-#[tokio::test]
-async fn postgres_constraint_violation_is_not_retried() {
-    let Some(url) = fresh_postgres_url("postgres_constraint_violation_is_not_retried")
-        .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    let store = PostgresStore::connect(&url).await.expect("postgres");
-    duplicate_run_is_not_retried(&store).await;
-}
-
 /// A run of 4 + `extra` samples, the extra ones with long paths in a third shard.
 fn big_plan(run_id: &str, extra: usize) -> RunPlan {
     let mut plan = history_plan(run_id, 2_000, "fb", "v1");
     let first = plan.samples.len();
     for index in 0..extra {
-        plan.samples.push(Sample {
-            dataset: "set".into(),
-            subset: "s".into(),
-            rel_path: format!("1_fake/{}/{index:06}.png", "long-folder-name".repeat(8)),
-            label: Label::Fake,
-            label_group: "g".into(),
-            method: "m".into(),
-            split: "test".into(),
-            compression: "raw".into(),
-            video_key: format!("set/{index}"),
-            frame_index: None,
-        });
+        let path = format!("1_fake/{}/{index:06}.png", "long-folder-name".repeat(8));
+        plan.samples.push(sample("set", &path, Label::Fake));
     }
-    plan.shards.push(PlannedShard {
-        dataset: "set".into(),
-        perturbation: "jpeg:75".into(),
-        sample_indices: (first..first + extra).collect(),
-    });
+    plan.shards
+        .push(shard("set", "jpeg:75", (first..first + extra).collect()));
     plan
 }
 
+/// SQLite only (`PRAGMA max_page_count`): a full file is fatal.
 #[tokio::test]
 async fn sqlite_full_is_fatal() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,16 +1,21 @@
-//! The reuse index against real databases (SQLite in a temp folder, PostgreSQL when
-//! `DATABASE_URL` is set): facts of the first run stay reusable however many runs follow, the
-//! oldest fact wins, a cancelled run's facts are reused and a running run's are not yet,
-//! infrastructure failures are never reused, changed fingerprints never match, and two runs
-//! planned at the same time both index and reuse.
+//! The reuse index: facts of the first run stay reusable however many runs follow, the oldest
+//! fact wins, a cancelled run's facts are reused and a running run's are not yet,
+//! infrastructure failures are never reused, changed fingerprints never match, two runs
+//! planned at the same time both index and reuse, and ended runs are indexed by their last
+//! completion or on demand.
 
-mod support;
-
+use crate::support::*;
 use dfbench_benchmarks::FailureKind;
-use dfbench_store::testing::fresh_postgres_url;
 use dfbench_store::*;
-use std::sync::Arc;
-use support::*;
+
+store_contract! {
+    first_facts_survive_many_runs,
+    cancelled_runs_count_running_runs_wait,
+    only_reusable_failures_are_reused,
+    concurrent_plannings_both_reuse,
+    finished_runs_are_indexed_at_once,
+    ended_runs_are_indexed_on_demand,
+}
 
 /// Infrastructure failures: a new run retries them.
 const NOT_REUSABLE: [FailureKind; 7] = [
@@ -211,69 +216,57 @@ async fn concurrent_plannings_both_reuse(store: &dyn Store) {
     assert_eq!((right.reused, right.finished), (8, true));
 }
 
-/// (runs indexed, facts in the index), read directly from the database at `url`.
-async fn index_state(url: &str) -> (i64, i64) {
-    let sql = "SELECT (SELECT COUNT(*) FROM runs WHERE reuse_indexed = TRUE), \
-               (SELECT COUNT(*) FROM reuse_index)";
-    if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(url).await.expect("connect");
-        sqlx::query_as(sql).fetch_one(&pool).await.expect("read")
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.expect("connect");
-        sqlx::query_as(sql).fetch_one(&pool).await.expect("read")
-    }
+/// (runs indexed, facts in the index), read directly from the database.
+async fn index_state(db: &TestDb) -> (i64, i64) {
+    db.counts(
+        "SELECT (SELECT COUNT(*) FROM runs WHERE reuse_indexed = TRUE), \
+         (SELECT COUNT(*) FROM reuse_index)",
+    )
+    .await
 }
 
 /// The last completion of a run indexes it, so the next planning has nothing left to index.
-async fn finished_runs_are_indexed_at_once(url: &str) {
-    let store = open_store(url).await.expect("open");
+async fn finished_runs_are_indexed_at_once(db: &TestDb) {
+    let store = db.store();
     let t0 = 9_000_000;
-    plan(store.as_ref(), "solo", t0, "fb", "v1").await;
-    compute_next_shard(store.as_ref(), "alice", t0, score_by_path).await;
-    assert_eq!(index_state(url).await, (0, 0), "one shard is still open");
-    compute_next_shard(store.as_ref(), "alice", t0, score_by_path).await;
+    plan(store, "solo", t0, "fb", "v1").await;
+    compute_next_shard(store, "alice", t0, score_by_path).await;
+    assert_eq!(index_state(db).await, (0, 0), "one shard is still open");
+    compute_next_shard(store, "alice", t0, score_by_path).await;
     let progress = store
         .run_progress(&RunId("solo".into()))
         .await
         .expect("progress");
     assert_eq!(progress.status, "done");
-    assert_eq!(index_state(url).await, (1, progress.predictions));
+    assert_eq!(index_state(db).await, (1, progress.predictions));
 }
 
-async fn exercise(store: Arc<dyn Store>) {
-    first_facts_survive_many_runs(store.as_ref()).await;
-    cancelled_runs_count_running_runs_wait(store.as_ref()).await;
-    only_reusable_failures_are_reused(store.as_ref()).await;
-    concurrent_plannings_both_reuse(store.as_ref()).await;
-}
-
-#[tokio::test]
-async fn reuse_index_on_sqlite() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite:{}", dir.path().join("reuse.db").display());
-    exercise(open_store(&url).await.expect("open")).await;
-    let fresh = format!("sqlite:{}", dir.path().join("solo.db").display());
-    finished_runs_are_indexed_at_once(&fresh).await;
-}
-
-#[tokio::test]
-async fn finished_runs_are_indexed_on_postgres() {
-    let Some(url) = fresh_postgres_url("finished_runs_are_indexed")
+/// `index_ended_runs` indexes a cancelled run (which no completion indexed) once, and never a
+/// running one.
+async fn ended_runs_are_indexed_on_demand(db: &TestDb) {
+    let store = db.store();
+    let t0 = 10_000_000;
+    plan(store, "ended", t0, "fb", "e1").await;
+    compute_next_shard(store, "alice", t0, score_by_path).await;
+    store
+        .cancel_run(&RunId("ended".into()), t0 + 1)
         .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    finished_runs_are_indexed_at_once(&url).await;
-}
-
-#[tokio::test]
-async fn reuse_index_on_postgres() {
-    let Some(url) = fresh_postgres_url("reuse_index_on_postgres")
+        .expect("cancel");
+    // Planned without reuse, so this planning indexes nothing.
+    store
+        .create_run(&history_plan("open", t0 + 2, "fb", "e2"))
         .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    exercise(open_store(&url).await.expect("open")).await;
+        .expect("create run");
+    compute_next_shard(store, "alice", t0 + 2, score_by_path).await;
+    assert_eq!(index_state(db).await, (0, 0), "nothing indexed yet");
+    store.index_ended_runs().await.expect("index");
+    assert_eq!(
+        index_state(db).await,
+        (1, 4),
+        "the cancelled run's one computed shard"
+    );
+    store.index_ended_runs().await.expect("index again");
+    assert_eq!(index_state(db).await, (1, 4), "each run once");
+    let created = plan(store, "next", t0 + 3, "fb", "e1").await;
+    assert_eq!((created.reused, created.shards_done), (4, 1));
 }

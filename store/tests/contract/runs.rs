@@ -1,0 +1,243 @@
+//! Runs and what is read about them: listing, details, the sweep that finishes runs left
+//! running, metrics, cluster counts, workers, and the backend's name.
+
+use crate::support::*;
+use dfbench_store::*;
+
+store_contract! {
+    sweep_finishes_runs_left_running,
+    list_runs_newest_first,
+    run_details_round_trip,
+    metrics_are_replaced,
+    cluster_stats_count_workers_shards_and_runs,
+    workers_most_recently_seen_first,
+    backend_names_itself,
+}
+
+/// A coordinator that dies between a shard's commit and the run's completion check leaves a
+/// run `running` with every shard ended; the supervisor's sweep finishes it, and only it.
+async fn sweep_finishes_runs_left_running(db: &TestDb) {
+    let store = db.store();
+    store
+        .create_run(&plan("swept", 1_000))
+        .await
+        .expect("create run");
+    store
+        .create_run(&plan("open", 1_000))
+        .await
+        .expect("create run");
+    assert!(
+        store
+            .finish_complete_runs(2_000)
+            .await
+            .expect("sweep")
+            .is_empty(),
+        "runs with ready shards must stay running"
+    );
+    // The crash: shards marked done by a transaction that committed, no completion check.
+    db.execute("UPDATE shards SET state = 'done' WHERE run_id = 'swept'")
+        .await;
+    let finished = store.finish_complete_runs(3_000).await.expect("sweep");
+    assert_eq!(finished, vec![RunId("swept".into())]);
+    let swept = store.run(&RunId("swept".into())).await.expect("run");
+    assert_eq!(swept.run.status, RunStatus::Done);
+    assert_eq!(swept.run.finished_at_ms, Some(3_000));
+    let open = store.run(&RunId("open".into())).await.expect("run");
+    assert_eq!(open.run.status, RunStatus::Running);
+    assert!(
+        store
+            .finish_complete_runs(4_000)
+            .await
+            .expect("sweep")
+            .is_empty()
+    );
+}
+
+/// `list_runs` returns whole records, newest first (ties by id), at most `limit`.
+async fn list_runs_newest_first(store: &dyn Store) {
+    assert!(store.list_runs(10).await.expect("list").is_empty());
+    let mut torch = plan("r-torch", 300);
+    torch.run.requires = vec!["torch".to_string()];
+    for planned in [
+        plan("r-old", 100),
+        plan("r-b", 200),
+        plan("r-a", 200),
+        torch.clone(),
+    ] {
+        store.create_run(&planned).await.expect("create");
+    }
+    store
+        .cancel_run(&RunId("r-old".into()), 400)
+        .await
+        .expect("cancel");
+    let ids = |runs: Vec<RunRecord>| runs.into_iter().map(|run| run.id.0).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.list_runs(10).await.expect("list")),
+        ["r-torch", "r-a", "r-b", "r-old"]
+    );
+    assert_eq!(
+        ids(store.list_runs(2).await.expect("list")),
+        ["r-torch", "r-a"]
+    );
+    let runs = store.list_runs(10).await.expect("list");
+    assert_eq!(runs[0], torch.run);
+    assert_eq!(
+        runs[3],
+        RunRecord {
+            status: RunStatus::Cancelled,
+            finished_at_ms: Some(400),
+            ..plan("r-old", 100).run
+        }
+    );
+}
+
+/// `run` returns the record, datasets (by name) and detectors as planned, and names an
+/// unknown run.
+async fn run_details_round_trip(store: &dyn Store) {
+    let mut planned = history_plan("r-details", 10, "fb", "v1");
+    planned.datasets.push(dataset("unused", "v9", 0));
+    planned.detectors[0].kind = "torchscript".into();
+    planned.detectors[0].card = Some("[model]\npath = '/m.pt'".into());
+    planned.run.requires = vec!["torch".to_string()];
+    store.create_run(&planned).await.expect("create");
+    let details = store.run(&RunId("r-details".into())).await.expect("run");
+    assert_eq!(details.run, planned.run);
+    assert_eq!(details.datasets, planned.datasets);
+    assert_eq!(details.detectors, planned.detectors);
+    let missing = store
+        .run(&RunId("nope".into()))
+        .await
+        .expect_err("unknown run");
+    assert!(
+        matches!(&missing, StoreError::RunNotFound(id) if id.0 == "nope"),
+        "{missing}"
+    );
+}
+
+/// `replace_metrics` replaces a run's rows, leaves other runs' alone; `metrics` reads them
+/// back sorted by detector, dataset, perturbation, slice, level, metric.
+async fn metrics_are_replaced(store: &dyn Store) {
+    store.create_run(&plan("m-1", 1)).await.expect("create");
+    store.create_run(&plan("m-2", 2)).await.expect("create");
+    let metric = |detector: &str, name: &str, value: Option<f64>| MetricRecord {
+        detector: detector.into(),
+        dataset: "demo".into(),
+        perturbation: "none".into(),
+        slice: "all".into(),
+        level: "frame".into(),
+        metric: name.into(),
+        value,
+        undefined_reason: value.is_none().then(|| "only fake".to_string()),
+        n_real: 1,
+        n_fake: 2,
+    };
+    let (m1, m2) = (RunId("m-1".into()), RunId("m-2".into()));
+    assert!(store.metrics(&m1).await.expect("read").is_empty());
+    let first = [
+        metric("b", "auc", Some(0.5)),
+        metric("a", "eer", None),
+        metric("a", "auc", Some(0.125)),
+    ];
+    store.replace_metrics(&m1, &first).await.expect("write");
+    store
+        .replace_metrics(&m2, &first[..1])
+        .await
+        .expect("write");
+    assert_eq!(
+        store.metrics(&m1).await.expect("read"),
+        [first[2].clone(), first[1].clone(), first[0].clone()]
+    );
+    let second = [metric("a", "ap", Some(1.0))];
+    store.replace_metrics(&m1, &second).await.expect("replace");
+    assert_eq!(store.metrics(&m1).await.expect("read"), second);
+    assert_eq!(store.metrics(&m2).await.expect("read"), first[..1]);
+    store.replace_metrics(&m1, &[]).await.expect("clear");
+    assert!(store.metrics(&m1).await.expect("read").is_empty());
+}
+
+/// `cluster_stats`: workers seen since the cut-off, running runs, shards by state (sorted).
+async fn cluster_stats_count_workers_shards_and_runs(store: &dyn Store) {
+    assert_eq!(
+        store.cluster_stats(0).await.expect("stats"),
+        ClusterStats::default()
+    );
+    store
+        .register_worker(&worker("old", 1, &["builtin"], 100))
+        .await
+        .expect("register");
+    store
+        .register_worker(&worker("new", 1, &["builtin"], 500))
+        .await
+        .expect("register");
+    store.create_run(&plan("s-1", 1)).await.expect("create");
+    store.create_run(&plan("s-2", 2)).await.expect("create");
+    lease_next(store, &owner("new", 1), 500, 1_000).await;
+    store
+        .cancel_run(&RunId("s-2".into()), 600)
+        .await
+        .expect("cancel");
+    let stats = store.cluster_stats(200).await.expect("stats");
+    assert_eq!(
+        stats,
+        ClusterStats {
+            workers_alive: 1,
+            runs_running: 1,
+            shards_by_state: vec![
+                ("cancelled".into(), 2),
+                ("leased".into(), 1),
+                ("ready".into(), 1)
+            ],
+        }
+    );
+    assert_eq!(
+        store.cluster_stats(100).await.expect("stats").workers_alive,
+        2
+    );
+}
+
+/// `workers` returns what registration stored, most recently seen first; heartbeats of the
+/// current incarnation move a worker up, registering again replaces its record.
+async fn workers_most_recently_seen_first(store: &dyn Store) {
+    assert!(store.workers().await.expect("workers").is_empty());
+    let mut gpu = worker("gpu", 7, &["builtin", "torch"], 100);
+    gpu.devices = vec!["cuda:0".into(), "cuda:1".into()];
+    gpu.hostname = "node-1".into();
+    let cpu = worker("cpu", 8, &[], 200);
+    for record in [&gpu, &cpu] {
+        store.register_worker(record).await.expect("register");
+    }
+    assert_eq!(
+        store.workers().await.expect("workers"),
+        [cpu.clone(), gpu.clone()]
+    );
+    let beat = store
+        .heartbeat(&owner("gpu", 7), &[], 300, 1_000)
+        .await
+        .expect("heartbeat");
+    assert!(!beat.unknown_worker);
+    let stale = store
+        .heartbeat(&owner("cpu", 1), &[], 400, 1_000)
+        .await
+        .expect("heartbeat");
+    assert!(stale.unknown_worker, "another incarnation");
+    let seen = store.workers().await.expect("workers");
+    assert_eq!(
+        seen,
+        [
+            WorkerRecord {
+                now_ms: 300,
+                ..gpu.clone()
+            },
+            cpu.clone()
+        ]
+    );
+    let restarted = worker("cpu", 9, &["builtin"], 500);
+    store.register_worker(&restarted).await.expect("register");
+    let seen = store.workers().await.expect("workers");
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0], restarted);
+}
+
+async fn backend_names_itself(db: &TestDb) {
+    assert_eq!(db.store().backend(), db.kind);
+}
