@@ -3,6 +3,7 @@
 //! Nothing here reads files or a database; the lead maps store rows into these structs and hands
 //! them to [`crate::write_report`] / [`crate::compute_metrics`].
 
+pub use dfbench_benchmarks::suite::AbsentSet;
 use serde::{Deserialize, Serialize};
 
 /// Provenance of one benchmark run, shown in the report header.
@@ -17,6 +18,10 @@ pub struct RunInfo {
     /// RFC 3339 timestamp or any display text; printed verbatim (the only time in the report).
     pub created_at: String,
     pub datasets: Vec<DatasetInfo>,
+    /// Datasets the suite names but marks absent (e.g. a set the paper names and the release
+    /// lacks), with the reason: listed as absent, never scored as zero.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<AbsentSet>,
     pub detectors: Vec<DetectorInfo>,
     /// The workers that scored the run's predictions (provenance: devices, capabilities).
     pub workers: Vec<WorkerInfo>,
