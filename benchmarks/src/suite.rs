@@ -15,6 +15,13 @@
 //!   folders). Formats whose test sets share their real side (dfb-json, ffpp, df40, dire) become
 //!   one stored dataset per set, named `<name>/<set>`, each with its own copy of the reals, so
 //!   every set gets its own AUC exactly as the original protocols compute it.
+//! - **Absent sets.** When a paper's protocol names a set its public release lacks (DF40's P3
+//!   names `deepfacelab`, which the release does not contain), keep the set in `sets` so the
+//!   suite still reads as the paper's protocol and mark it `absent = { deepfacelab = "not in
+//!   the DF40 release" }`. An absent set is not read from disk; `datasets check` and `run`
+//!   print it as absent with its reason while the other sets run, and the report lists it
+//!   under "Absent datasets" (the reason comes from the run's stored suite text), never as a
+//!   zero. Every key of `absent` must be one of `sets`.
 //! - **Labels.** `label_map = { "My_Real" = 0, "My_Fake" = 1 }` overrides the DeepfakeBench rule
 //!   (its `label_dict` names, then any `*_real` → 0 and `*_fake` → 1); any other label name is
 //!   an error that says how to map it.
@@ -91,6 +98,11 @@ pub struct DatasetSpec {
     /// Test sets to evaluate (see the module docs); each format has its own default.
     #[serde(default)]
     pub sets: Vec<String>,
+    /// Sets of `sets` the protocol names but the data does not have, each with the reason
+    /// (`absent = { deepfacelab = "not in the DF40 release" }`): not read, not scored, and
+    /// reported as absent with the reason by `datasets check`, `run` and the report.
+    #[serde(default)]
+    pub absent: BTreeMap<String, String>,
     /// Split to evaluate (`test` by default).
     #[serde(default)]
     pub split: Option<String>,
@@ -273,6 +285,14 @@ impl Suite {
         problems
     }
 
+    /// Every set the suite marks absent, dataset by dataset.
+    pub fn absent_sets(&self) -> Vec<AbsentSet> {
+        self.datasets
+            .iter()
+            .flat_map(DatasetSpec::absent_sets)
+            .collect()
+    }
+
     /// A dataset's root, resolved against `data_root` when relative.
     pub fn resolve_root(dataset: &DatasetSpec, data_root: &Path) -> PathBuf {
         if dataset.root.is_absolute() {
@@ -306,6 +326,7 @@ fn push_duplicates<'a>(
 }
 
 mod datasets;
+pub use datasets::AbsentSet;
 
 #[cfg(test)]
 mod tests;

@@ -93,6 +93,7 @@ pub fn run_info(details: &RunDetails) -> RunInfo {
                 samples: dataset.samples.max(0) as u64,
             })
             .collect(),
+        absent: absent_sets(details),
         detectors: details
             .detectors
             .iter()
@@ -102,6 +103,17 @@ pub fn run_info(details: &RunDetails) -> RunInfo {
             })
             .collect(),
         workers: Vec::new(),
+    }
+}
+
+/// The sets the run's suite marks absent, from its stored suite text.
+fn absent_sets(details: &RunDetails) -> Vec<dfbench_reports::model::AbsentSet> {
+    match dfbench_benchmarks::Suite::parse(&details.run.suite_toml, "the run's stored suite") {
+        Ok(suite) => suite.absent_sets(),
+        Err(error) => {
+            tracing::warn!(run = %details.run.id.0, %error, "cannot list the run's absent datasets");
+            Vec::new()
+        }
     }
 }
 

@@ -143,3 +143,69 @@ fn an_unset_root_name_says_which_flag_to_pass() {
     let (ok, stdout, _) = output_of(&["datasets", "check", "s.toml"], dir.path());
     assert!(!ok && stdout.contains("--data-root lab="), "{stdout}");
 }
+
+/// The DF40 P3 suite on the release-shaped synth tree, which has no `deepfacelab` (the release
+/// does not contain it): `datasets check` and `run` report it absent with the reason and score
+/// the eight released sets; the report lists it as absent, not as zero.
+#[test]
+fn df40_p3_on_the_release_reports_deepfacelab_absent_and_scores_the_eight_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    run_ok(&["synth", "--out", "data"], work);
+    let deepfacelab = work.join("data/rgb/DF40/deepfacelab");
+    if deepfacelab.exists() {
+        std::fs::remove_dir_all(&deepfacelab).expect("the release has no deepfacelab");
+    }
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../benchmarks/suites/df40-p3.toml");
+    let suite = suite.to_str().expect("utf-8 path");
+    let roots = ["--data-root", "rgb=data/rgb"];
+    let mut check = vec!["datasets", "check", suite, "--no-decode"];
+    check.extend(roots);
+    let (ok, stdout, stderr) = output_of(&check, work);
+    println!("{stdout}");
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("dataset df40/deepfacelab: ABSENT (not in the DF40 release)"),
+        "{stdout}"
+    );
+    let good: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("dataset df40/") && line.contains(" samples, "))
+        .collect();
+    assert_eq!(good.len(), 8, "{good:?}");
+    assert!(
+        stdout.contains("all good; 1 absent: df40/deepfacelab (not in the DF40 release)"),
+        "{stdout}"
+    );
+
+    let mut run = vec![
+        "run",
+        suite,
+        "--database-url",
+        "sqlite:r.db",
+        "--out",
+        "reports",
+    ];
+    run.extend(roots);
+    let (ok, stdout, stderr) = output_of(&run, work);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("dataset df40/deepfacelab: absent (not in the DF40 release)"),
+        "{stderr}"
+    );
+    let folder = single_run_folder(&work.join("reports"));
+    let leaderboard = std::fs::read_to_string(folder.join("leaderboard.md")).expect("md");
+    assert!(
+        leaderboard
+            .contains("- Absent dataset (not scored): df40/deepfacelab (not in the DF40 release)"),
+        "{leaderboard}"
+    );
+    let metrics = std::fs::read_to_string(folder.join("metrics.csv")).expect("csv");
+    let datasets: std::collections::BTreeSet<&str> = metrics
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').nth(2))
+        .collect();
+    assert_eq!(datasets.len(), 8, "{datasets:?}");
+    assert!(!datasets.contains("df40/deepfacelab"), "{datasets:?}");
+}

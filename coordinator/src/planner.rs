@@ -75,6 +75,10 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
     for spec in &suite.datasets {
         let enumeration = adapter::enumerate(spec, &roots)?;
         problems.extend(enumeration.label_problems);
+        // Absent sets stay in the stored suite text, which the report lists them from.
+        for set in &enumeration.absent {
+            tracing::warn!(dataset = %set.dataset, reason = %set.reason, "dataset marked absent in the suite: not scored");
+        }
         for enumerated in enumeration.datasets {
             let check = DatasetCheck::run(&enumerated, false);
             problems.extend(check.blocking_problems(request.allow_missing));

@@ -4,6 +4,7 @@
 //! them to [`crate::write_report`] / [`crate::compute_metrics`].
 
 use dfbench_benchmarks::FailureKind;
+pub use dfbench_benchmarks::suite::AbsentSet;
 use serde::{Deserialize, Serialize};
 
 /// Provenance of one benchmark run, shown in the report header.
@@ -18,6 +19,10 @@ pub struct RunInfo {
     /// RFC 3339 timestamp or any display text; printed verbatim (the only time in the report).
     pub created_at: String,
     pub datasets: Vec<DatasetInfo>,
+    /// Datasets the suite names but marks absent (e.g. a set the paper names and the release
+    /// lacks), with the reason: listed as absent, never scored as zero.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<AbsentSet>,
     pub detectors: Vec<DetectorInfo>,
     /// The workers that scored the run's predictions (provenance: devices, capabilities).
     pub workers: Vec<WorkerInfo>,

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 
+use dfbench_reports::model::AbsentSet;
 use dfbench_reports::{
     DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo, compute_metrics, write_report,
 };
@@ -31,6 +32,10 @@ fn run_info() -> RunInfo {
                 samples: 2,
             },
         ],
+        absent: vec![AbsentSet {
+            dataset: "df40/deepfacelab".into(),
+            reason: "not in the DF40 release".into(),
+        }],
         detectors: vec![
             DetectorInfo {
                 name: "alpha".into(),
@@ -236,12 +241,22 @@ fn writes_all_files() {
         "{md}"
     );
     assert!(md.contains("run-0001") && md.contains("smoke") && md.contains("0.1.0"));
+    assert!(
+        md.contains("- Absent dataset (not scored): df40/deepfacelab (not in the DF40 release)"),
+        "an absent dataset is listed with its reason, not as zero: {md}"
+    );
 
     let html = read(&dir, "index.html");
     assert!(html.contains("<svg"));
     assert!(html.contains("truncated &lt;jpeg&gt; &amp; co"));
     assert!(html.contains("nightly &lt;smoke&gt;"));
     assert!(html.contains("fp-demo") && html.contains("fp-beta") && html.contains("abc123"));
+    assert!(
+        html.contains(
+            "<tr><td>df40/deepfacelab</td><td class=\"na\">absent</td><td>not in the DF40 release</td></tr>"
+        ),
+        "{html}"
+    );
     assert!(html.contains("id=\"leaderboard\"") && html.contains("id=\"heatmap\""));
     assert!(
         html.contains("w-gpu0") && html.contains("cuda:0"),

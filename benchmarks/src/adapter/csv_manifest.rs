@@ -119,8 +119,8 @@ pub fn enumerate(
         builder.add(video)?;
     }
     Ok(SpecEnumeration {
-        datasets: vec![builder.finish()?],
         label_problems: super::unused_label_map_entries(spec, &used),
+        ..super::no_problems(vec![builder.finish()?])
     })
 }
 

@@ -1,17 +1,21 @@
-//! DF40 folders (REFERENCE §1.8). `root` is the folder that holds `DF40/`, `FaceForensics++/` and
-//! `Celeb-DF-v2/` side by side (DeepfakeBench's rgb folder), because the 29 known methods ship
-//! fake images only and take their real side from FF++ / Celeb-DF, as the paper does:
+//! DF40 folders (REFERENCE §1.8). `root` is the folder that holds `DF40/`, `DF40_train/`,
+//! `FaceForensics++/` and `Celeb-DF-v2/` side by side (DeepfakeBench's rgb folder), because the
+//! 29 known methods ship fake images only and take their real side from FF++ / Celeb-DF, as the
+//! paper does:
 //!
 //! - `<method>_ff` / `<method>_cdf`: fakes under `DF40/<method>/{ff,cdf}/[frames/]`, where each
 //!   sub-folder is a video and a loose image is a still; reals are the FF++ c23 `youtube` videos
-//!   of the split's pair list (`FaceForensics++/<split>.json`, all videos without it) or the
-//!   Celeb-DF-v2 real videos of `List_of_testing_videos.txt` (all real videos without it).
+//!   of the pair list (`FaceForensics++/test.json`, all videos without it) or the Celeb-DF-v2
+//!   real videos of `List_of_testing_videos.txt` (all real videos without it).
 //! - `FSAll_*`, `FRAll_*`, `EFSAll_*`: the union of a category's methods in one domain.
-//! - the unknown sets (`deepfacelab`, `heygen`, `whichisreal`, `MidJourney`, `stargan`,
-//!   `starganv2`, `styleclip`, `e4e`, `CollabDiff`): `DF40/<folder>/{fake,real}/`.
+//! - the unknown sets (`heygen`, `whichisreal`, `MidJourney`, `stargan`, `starganv2`,
+//!   `styleclip`, `e4e`, `CollabDiff`, and the paper's `deepfacelab`, which the release lacks):
+//!   `DF40/<folder>/{fake,real}/`.
 //!
-//! Set names match folder names case-insensitively. DF40's own JSONs (`<m>_ff.json`, …) are read
-//! by the `dfb-json` format.
+//! `split` follows the release ([`release`]): `val` reads what `test` reads; `train` reads the
+//! fakes of `DF40_train/<method>/ff/` and the FF++ reals of `train.json`; the cdf domain and the
+//! unknown sets have no train split. Set names match folder names case-insensitively. DF40's own
+//! JSONs (`<m>_ff.json`, …) are read by the `dfb-json` format, with the same result.
 
 use super::walk::media_in;
 use super::{AdapterError, DatasetBuilder, Enumerated, Video, relative_path, set_dataset_name};
@@ -20,7 +24,10 @@ use crate::suite::DatasetSpec;
 use std::path::Path;
 
 mod reals;
+pub mod release;
 use reals::add_domain_reals;
+pub use release::split_notes;
+use release::{NOT_IN_RELEASE, release_for};
 
 /// Known methods: (folder, category).
 pub const KNOWN_METHODS: &[(&str, &str)] = &[
@@ -81,13 +88,21 @@ pub fn enumerate(spec: &DatasetSpec, root: &Path) -> Result<Vec<Enumerated>, Ada
             .iter()
             .find(|(test, _)| test.eq_ignore_ascii_case(set))
         {
+            release_for(spec, &name, set, None)?;
             add_unknown_set(spec, root, set, folder, &mut builder)?;
         } else {
             let (methods, domain) = known_methods(spec, set)?;
+            let release = release_for(spec, &name, set, Some(domain))?;
             for method in methods {
-                add_known_fakes(spec, root, set, method, domain, &mut builder)?;
+                let fakes = Fakes {
+                    set,
+                    method,
+                    domain,
+                    tree: release.fakes,
+                };
+                add_known_fakes(spec, root, &fakes, &mut builder)?;
             }
-            add_domain_reals(spec, root, set, domain, &mut builder)?;
+            add_domain_reals(spec, root, set, domain, release.ffpp_pairs, &mut builder)?;
         }
         datasets.push(builder.finish()?);
     }
@@ -178,21 +193,39 @@ fn add_media(
     Ok(())
 }
 
+/// The fakes of one method in one set: `<tree>/<method>/<domain>/`.
+struct Fakes<'a> {
+    set: &'a str,
+    method: &'a str,
+    domain: &'a str,
+    /// `DF40` (test, val) or `DF40_train` (train).
+    tree: &'a str,
+}
+
 fn add_known_fakes(
     spec: &DatasetSpec,
     root: &Path,
-    set: &str,
-    method: &str,
-    domain: &str,
+    fakes: &Fakes<'_>,
     builder: &mut DatasetBuilder,
 ) -> Result<(), AdapterError> {
-    let base = root.join("DF40").join(method).join(domain);
+    let Fakes {
+        set,
+        method,
+        domain,
+        tree,
+    } = *fakes;
+    let base = root.join(tree).join(method).join(domain);
     if !base.is_dir() {
+        let hint = if tree == "DF40_train" {
+            "split = \"train\" reads DF40's training download DF40_train/ (FF domain) beside DF40/ under `root`: download it, or use split = \"test\""
+        } else {
+            "`root` must hold DF40/, FaceForensics++/ and Celeb-DF-v2/; DF40 releases miss some methods (DF40#13, #39): download them or drop the set"
+        };
         return Err(missing(
             builder.name(),
-            format!("DF40 folder of method `{method}` ({domain} domain)"),
+            format!("{tree} folder of method `{method}` ({domain} domain)"),
             base,
-            "`root` must hold DF40/, FaceForensics++/ and Celeb-DF-v2/; DF40 releases miss some methods (DF40#13, #39): download them or drop the set",
+            hint,
         ));
     }
     let frames = base.join("frames");
@@ -220,11 +253,19 @@ fn add_unknown_set(
     for (side, label) in [("fake", Label::Fake), ("real", Label::Real)] {
         let dir = root.join("DF40").join(folder).join(side);
         if !dir.is_dir() {
+            let hint = if NOT_IN_RELEASE.iter().any(|s| s.eq_ignore_ascii_case(set)) {
+                format!(
+                    "`{set}` is named by the DF40 paper but is not in the DF40 release (REFERENCE §1.8), so no download has it: mark it absent in the suite, absent = {{ {set} = \"not in the DF40 release\" }}, or drop it from `sets`"
+                )
+            } else {
+                "unknown DF40 sets ship their own real/ and fake/ folders under DF40/<set>/"
+                    .to_string()
+            };
             return Err(missing(
                 builder.name(),
                 format!("`{side}` folder of unknown set `{set}`"),
                 dir,
-                "unknown DF40 sets ship their own real/ and fake/ folders under DF40/<set>/",
+                &hint,
             ));
         }
         let suffix = if label == Label::Real { "Real" } else { "Fake" };

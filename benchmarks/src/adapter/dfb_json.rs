@@ -68,8 +68,8 @@ pub fn enumerate(
     }
     label_problems.extend(super::unused_label_map_entries(spec, &used));
     Ok(SpecEnumeration {
-        datasets,
         label_problems,
+        ..super::no_problems(datasets)
     })
 }
 

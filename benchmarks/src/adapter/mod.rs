@@ -28,7 +28,7 @@ pub(crate) use walk::{is_image, read_dir_sorted};
 
 use crate::roots::{DataRoots, RootError};
 use crate::sample::Sample;
-use crate::suite::DatasetSpec;
+use crate::suite::{AbsentSet, DatasetSpec};
 use std::path::{Path, PathBuf};
 
 /// File extensions the decoder reads.
@@ -104,6 +104,13 @@ pub enum AdapterError {
         path: PathBuf,
         hint: String,
     },
+    #[error("dataset `{dataset}`: set `{set}` has no `{split}` split: {reason}")]
+    NoSuchSplit {
+        dataset: String,
+        set: String,
+        split: String,
+        reason: String,
+    },
     #[error("dataset `{dataset}`: {file}, {location}: {message}")]
     Manifest {
         dataset: String,
@@ -138,10 +145,38 @@ pub struct SpecEnumeration {
     pub datasets: Vec<Enumerated>,
     /// Label-map problems found while reading (e.g. a `label_map` entry no label uses).
     pub label_problems: Vec<String>,
+    /// Sets the suite marks `absent`: not read, reported with their reason.
+    pub absent: Vec<AbsentSet>,
+    /// What a reader should know about how the data was read (not problems), e.g. that DF40's
+    /// val split is its test split.
+    pub notes: Vec<String>,
 }
 
-/// Enumerates one dataset entry of a suite with the adapter its `format` names.
+/// Enumerates one dataset entry of a suite with the adapter its `format` names. Sets marked
+/// `absent` are left out (and listed in [`SpecEnumeration::absent`]) before the adapter runs.
 pub fn enumerate(spec: &DatasetSpec, roots: &DataRoots) -> Result<SpecEnumeration, AdapterError> {
+    let absent = spec.absent_sets();
+    if absent.is_empty() {
+        return enumerate_present(spec, roots);
+    }
+    let present = DatasetSpec {
+        sets: spec.present_sets(),
+        ..spec.clone()
+    };
+    // Every set absent: nothing to read (an empty `sets` would mean "the default sets").
+    let mut enumeration = if present.sets.is_empty() {
+        no_problems(Vec::new())
+    } else {
+        enumerate_present(&present, roots)?
+    };
+    enumeration.absent = absent;
+    Ok(enumeration)
+}
+
+fn enumerate_present(
+    spec: &DatasetSpec,
+    roots: &DataRoots,
+) -> Result<SpecEnumeration, AdapterError> {
     let root_text = spec.root.to_string_lossy();
     let root = roots.resolve(&spec.name, "root", &root_text)?;
     if !root.is_dir() {
@@ -150,15 +185,15 @@ pub fn enumerate(spec: &DatasetSpec, roots: &DataRoots) -> Result<SpecEnumeratio
             root,
         });
     }
-    let single = |enumerated: Enumerated| SpecEnumeration {
-        datasets: vec![enumerated],
-        label_problems: Vec::new(),
-    };
+    let single = |enumerated: Enumerated| no_problems(vec![enumerated]);
     match spec.format.as_str() {
         "cnnspot" => cnnspot::enumerate(&spec.name, &root).map(single),
         "dfb-json" => dfb_json::enumerate(spec, &root, roots),
         "ffpp" => ffpp::enumerate(spec, &root).map(no_problems),
-        "df40" => df40::enumerate(spec, &root).map(no_problems),
+        "df40" => df40::enumerate(spec, &root).map(|datasets| SpecEnumeration {
+            notes: df40::split_notes(spec),
+            ..no_problems(datasets)
+        }),
         "dire" => dire::enumerate(spec, &root).map(no_problems),
         "csv" => csv_manifest::enumerate(spec, &root, roots),
         other => Err(AdapterError::UnknownFormat {
@@ -168,10 +203,12 @@ pub fn enumerate(spec: &DatasetSpec, roots: &DataRoots) -> Result<SpecEnumeratio
     }
 }
 
-fn no_problems(datasets: Vec<Enumerated>) -> SpecEnumeration {
+pub(crate) fn no_problems(datasets: Vec<Enumerated>) -> SpecEnumeration {
     SpecEnumeration {
         datasets,
         label_problems: Vec::new(),
+        absent: Vec::new(),
+        notes: Vec::new(),
     }
 }
 

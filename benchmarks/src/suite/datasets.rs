@@ -19,10 +19,18 @@ fn accepted_options(format: &str) -> &'static [&'static str] {
             "legacy_video_key",
             "label_map",
             "json_dir",
+            "absent",
         ],
-        "ffpp" => &["sets", "split", "compression", "frames", "legacy_video_key"],
-        "df40" => &["sets", "split", "frames", "legacy_video_key"],
-        "dire" => &["sets", "split", "tree", "domain"],
+        "ffpp" => &[
+            "sets",
+            "absent",
+            "split",
+            "compression",
+            "frames",
+            "legacy_video_key",
+        ],
+        "df40" => &["sets", "absent", "split", "frames", "legacy_video_key"],
+        "dire" => &["sets", "absent", "split", "tree", "domain"],
         "csv" => &["frames", "legacy_video_key", "label_map", "manifest"],
         _ => &[],
     }
@@ -33,6 +41,7 @@ fn options_set(spec: &DatasetSpec) -> Vec<&'static str> {
     let mut set = Vec::new();
     let flags = [
         ("sets", !spec.sets.is_empty()),
+        ("absent", !spec.absent.is_empty()),
         ("split", spec.split.is_some()),
         ("compression", spec.compression.is_some()),
         ("frames", spec.frames.is_some()),
@@ -118,6 +127,26 @@ pub(super) fn push_problems(problems: &mut Vec<String>, spec: &DatasetSpec) {
             problems.push(format!("dataset `{name}`: set `{set}` is listed twice"));
         }
     }
+    for (set, reason) in &spec.absent {
+        if !spec.sets.contains(set) {
+            problems.push(format!(
+                "dataset `{name}`: `absent` names set `{set}`, which is not in `sets`; list it in `sets` too (the protocol's set list) or remove it from `absent`"
+            ));
+        }
+        if reason.trim().is_empty() {
+            problems.push(format!(
+                "dataset `{name}`: `absent` gives set `{set}` no reason; say why the data lacks it, e.g. \"not in the DF40 release\""
+            ));
+        }
+    }
+}
+
+/// A set a suite names but marks absent: not read or scored, reported with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AbsentSet {
+    /// The stored dataset name it would have had, `<name>/<set>`.
+    pub dataset: String,
+    pub reason: String,
 }
 
 impl DatasetSpec {
@@ -128,6 +157,7 @@ impl DatasetSpec {
             format: format.to_string(),
             root: root.to_path_buf(),
             sets: Vec::new(),
+            absent: BTreeMap::new(),
             split: None,
             compression: None,
             frames: None,
@@ -138,6 +168,28 @@ impl DatasetSpec {
             tree: None,
             domain: None,
         }
+    }
+
+    /// The sets marked `absent`, in `sets` order, as the datasets they would have been.
+    pub fn absent_sets(&self) -> Vec<AbsentSet> {
+        self.sets
+            .iter()
+            .filter_map(|set| {
+                self.absent.get(set).map(|reason| AbsentSet {
+                    dataset: crate::adapter::set_dataset_name(&self.name, set),
+                    reason: reason.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The sets to read: `sets` without the absent ones.
+    pub fn present_sets(&self) -> Vec<String> {
+        self.sets
+            .iter()
+            .filter(|set| !self.absent.contains_key(*set))
+            .cloned()
+            .collect()
     }
 
     /// The split to evaluate.

@@ -144,3 +144,42 @@ fn bad_perturbation_entries_are_named_with_the_syntax() {
     assert!(message.contains("univfd, aigcdb"), "{message}");
     assert!(message.contains("blur:sigma=S"), "{message}");
 }
+
+#[test]
+fn absent_sets_must_be_listed_in_sets_and_give_a_reason() {
+    let entry = |absent: &str| {
+        format!(
+            "name = \"t\"\n[[datasets]]\nname = \"df40\"\nformat = \"df40\"\nroot = \"rgb\"\nframes = \"all\"\nsets = [\"heygen\", \"deepfacelab\"]\n{absent}\n[[detectors]]\nname = \"npr\"\nkind = \"builtin\"\n"
+        )
+    };
+    let suite = Suite::parse(
+        &entry("absent = { deepfacelab = \"not in the DF40 release\" }"),
+        "s",
+    )
+    .expect("valid");
+    let absent = suite.absent_sets();
+    assert_eq!(absent.len(), 1);
+    assert_eq!(
+        (absent[0].dataset.as_str(), absent[0].reason.as_str()),
+        ("df40/deepfacelab", "not in the DF40 release")
+    );
+    assert_eq!(suite.datasets[0].present_sets(), ["heygen"]);
+    let error = Suite::parse(
+        &entry("absent = { rddm = \"x\", deepfacelab = \" \" }"),
+        "s",
+    )
+    .expect_err("two problems")
+    .to_string();
+    assert!(
+        error.contains("`rddm`, which is not in `sets`") && error.contains("no reason"),
+        "{error}"
+    );
+    let cnnspot = GOOD.replace(
+        "root = \"demo-data/cnnspot\"",
+        "root = \"d\"\nabsent = { a = \"b\" }",
+    );
+    let error = Suite::parse(&cnnspot, "s")
+        .expect_err("cnnspot has no sets")
+        .to_string();
+    assert!(error.contains("option `absent` does not apply"), "{error}");
+}

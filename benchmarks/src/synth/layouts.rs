@@ -6,6 +6,7 @@
 
 mod cross;
 mod df40;
+mod df40_json;
 mod dire_csv;
 mod ffpp;
 

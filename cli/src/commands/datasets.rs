@@ -1,7 +1,8 @@
 //! `dfbench datasets check SUITE|PATH`: enumerate a suite's datasets (or one dataset folder /
 //! manifest) exactly as a run would, then print per split × label × method counts, missing
-//! files, duplicate paths, label-map problems and images that do not decode. Exits 1 when any
-//! dataset has a problem, so it can gate a run in CI or a Slurm script.
+//! files, duplicate paths, label-map problems and images that do not decode. Sets the suite
+//! marks `absent` are listed as absent with their reason (not read, not a problem). Exits 1 when
+//! any dataset has a problem, so it can gate a run in CI or a Slurm script.
 
 use anyhow::Context;
 use dfbench_benchmarks::adapter::{self, df40};
@@ -58,6 +59,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let started = Instant::now();
     let (mut checked, mut failed) = (0usize, 0usize);
+    let mut absent = Vec::new();
     for spec in &specs {
         let enumeration = match adapter::enumerate(spec, &roots) {
             Ok(enumeration) => enumeration,
@@ -70,6 +72,16 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         for problem in &enumeration.label_problems {
             println!("label problem: {problem}");
         }
+        for note in &enumeration.notes {
+            println!("note: {note}\n");
+        }
+        for set in &enumeration.absent {
+            println!(
+                "dataset {}: ABSENT ({}): marked `absent` in the suite; not read, not scored\n",
+                set.dataset, set.reason
+            );
+        }
+        absent.extend(enumeration.absent);
         let label_failure = !enumeration.label_problems.is_empty();
         for dataset in &enumeration.datasets {
             let result = DatasetCheck::run(dataset, !args.no_decode);
@@ -80,8 +92,17 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    let absent_note = if absent.is_empty() {
+        String::new()
+    } else {
+        let listed: Vec<String> = absent
+            .iter()
+            .map(|set| format!("{} ({})", set.dataset, set.reason))
+            .collect();
+        format!("; {} absent: {}", absent.len(), listed.join(", "))
+    };
     println!(
-        "checked {checked} dataset(s) in {:.1}s: {}",
+        "checked {checked} dataset(s) in {:.1}s: {}{absent_note}",
         started.elapsed().as_secs_f64(),
         if failed == 0 {
             "all good".to_string()

@@ -69,7 +69,13 @@ pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     let origin = args.suite.display().to_string();
-    Suite::parse(&suite_text, &origin)?;
+    let suite = Suite::parse(&suite_text, &origin)?;
+    for set in suite.absent_sets() {
+        eprintln!(
+            "dataset {}: absent ({}): marked `absent` in the suite; not scored, listed as absent in the report",
+            set.dataset, set.reason
+        );
+    }
     let (default_root, named_roots) = split_data_roots(&args.data_roots)?;
     let data_root = resolve_data_root(default_root.as_deref())?;
     let request = SubmitRunRequest {

@@ -63,6 +63,14 @@ fn provenance(out: &mut String, run: &RunInfo) {
             esc(&d.fingerprint)
         );
     }
+    for set in &run.absent {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"na\">absent</td><td>{}</td></tr>",
+            esc(&set.dataset),
+            esc(&set.reason)
+        );
+    }
     out.push_str("</table>\n<h3>Detectors</h3><table>\n");
     out.push_str("<tr><th>Detector</th><th>Fingerprint</th></tr>\n");
     for d in &run.detectors {

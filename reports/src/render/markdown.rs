@@ -45,6 +45,14 @@ fn header(out: &mut String, run: &RunInfo) {
         escape_md(&run.dfbench_version)
     );
     let _ = writeln!(out, "- Created: {}", escape_md(&run.created_at));
+    for set in &run.absent {
+        let _ = writeln!(
+            out,
+            "- Absent dataset (not scored): {} ({})",
+            escape_md(&set.dataset),
+            escape_md(&set.reason)
+        );
+    }
     let _ = writeln!(
         out,
         "- Metrics: AUC/AP/EER as DeepfakeBench (scikit-learn), ACC at score > 0.5; brackets are \

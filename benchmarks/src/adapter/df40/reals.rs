@@ -1,5 +1,6 @@
-//! The real side of DF40's known-method sets: FF++ c23 `youtube` videos of the split's pair list
-//! (ff domain) and Celeb-DF-v2 real videos of `List_of_testing_videos.txt` (cdf domain).
+//! The real side of DF40's known-method sets: FF++ c23 `youtube` videos of a pair list (`test`,
+//! or `train` for the train split; ff domain) and Celeb-DF-v2 real videos of
+//! `List_of_testing_videos.txt` (cdf domain, test-only).
 
 use super::missing;
 use crate::adapter::ffpp::PairSplit;
@@ -14,6 +15,7 @@ pub(super) fn add_domain_reals(
     root: &Path,
     set: &str,
     domain: &str,
+    ffpp_pairs: &str,
     builder: &mut DatasetBuilder,
 ) -> Result<(), AdapterError> {
     let split = spec.split_name();
@@ -33,7 +35,7 @@ pub(super) fn add_domain_reals(
         template.label_group = "FF-real".to_string();
         let ffpp = root.join("FaceForensics++");
         folders.push(ffpp.join("original_sequences/youtube/c23/frames"));
-        if let Some(pairs) = PairSplit::load(builder.name(), &ffpp, split)? {
+        if let Some(pairs) = PairSplit::load(builder.name(), &ffpp, ffpp_pairs)? {
             keep = Some(
                 subdir_names(builder.name(), &folders[0])?
                     .into_iter()

@@ -98,6 +98,10 @@ const DATASETS: [(&str, &[VideoSpec]); 6] = [
     ),
 ];
 
+/// The real videos of Celeb-DF-v2's `List_of_testing_videos.txt`: (folder, video).
+pub(super) const CELEB_DF_V2_TEST_REALS: [(&str, &str); 2] =
+    [("YouTube-real", "00000"), ("Celeb-real", "id0_0000")];
+
 pub(super) fn write(rgb: &Path, json: &Path) -> Result<LayoutSummary, SynthError> {
     let mut writer = Writer::new(rgb);
     for (dataset, videos) in DATASETS {
@@ -128,8 +132,12 @@ pub(super) fn write(rgb: &Path, json: &Path) -> Result<LayoutSummary, SynthError
         top.insert(dataset.to_string(), Value::Object(groups));
         write_json(json, dataset, &Value::Object(top))?;
     }
-    let listing = "1 YouTube-real/00000.mp4\n1 Celeb-real/id0_0000.mp4\n0 Celeb-synthesis/id0_id1_0000.mp4\n0 Celeb-synthesis/id1_id0_0000.mp4\n";
-    writer.text("Celeb-DF-v2/List_of_testing_videos.txt", listing)?;
+    let mut listing: String = CELEB_DF_V2_TEST_REALS
+        .iter()
+        .map(|(folder, video)| format!("1 {folder}/{video}.mp4\n"))
+        .collect();
+    listing.push_str("0 Celeb-synthesis/id0_id1_0000.mp4\n0 Celeb-synthesis/id1_id0_0000.mp4\n");
+    writer.text("Celeb-DF-v2/List_of_testing_videos.txt", &listing)?;
     Ok(LayoutSummary {
         name: "dfb-cross".to_string(),
         root: rgb.to_path_buf(),

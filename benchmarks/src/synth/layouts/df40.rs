@@ -1,15 +1,43 @@
-//! DF40 under `rgb/DF40/`: every known method in both domains (`<method>/{ff,cdf}/frames/<video>/`
-//! for face swap / reenactment; EFS as a folder named after an FF++ real id in ff and as loose
-//! images in cdf, both of which the release has), the nine unknown sets as
-//! `<folder>/{fake,real}/` (heygen as videos, the rest as stills), and two DF40 JSONs
-//! (`simswap_ff.json`, `heygen.json`) in the DeepfakeBench schema. The real side of known
-//! methods is the FF++ / Celeb-DF-v2 data written by the other layouts.
+//! DF40 as released (REFERENCE §1.8), under `rgb/`:
+//!
+//! - `DF40/`, the test tree: every known method in both domains
+//!   (`<method>/{ff,cdf}/frames/<video>/` for face swap / reenactment; EFS as a folder named
+//!   after an FF++ real id in ff and as loose images in cdf, both of which the release has), and
+//!   the unknown sets the release has as `<folder>/{fake,real}/` (heygen as videos, the rest as
+//!   stills). `deepfacelab`, which the paper names but the release lacks, is not written.
+//! - `DF40_train/`, the training tree: FF domain only, one fake video per known method, made
+//!   from the FF++ train pair.
+//! - DF40's JSONs in `dataset_json/` for every set of P1–P4 ([`super::df40_json`]).
+//!
+//! The real side of known methods is the FF++ / Celeb-DF-v2 data written by the other layouts.
 
-use super::{FRAMES, LayoutSummary, Writer, video_entry, write_json};
+use super::{FRAMES, LayoutSummary, Writer, df40_json};
+use crate::adapter::df40::release::NOT_IN_RELEASE;
 use crate::adapter::df40::{KNOWN_METHODS, UNKNOWN_SETS};
 use crate::synth::SynthError;
-use serde_json::{Map, Value, json};
 use std::path::Path;
+
+/// One video or still: (entry name, frame paths relative to `rgb/`).
+pub(super) type Entry = (String, Vec<String>);
+
+/// The fakes written for one known method.
+pub(super) struct KnownFakes {
+    pub method: &'static str,
+    pub category: &'static str,
+    /// `DF40/<method>/ff/`.
+    pub test_ff: Vec<Entry>,
+    /// `DF40/<method>/cdf/`.
+    pub test_cdf: Vec<Entry>,
+    /// `DF40_train/<method>/ff/`.
+    pub train_ff: Vec<Entry>,
+}
+
+/// One unknown set as written: its test name, fakes and reals.
+pub(super) struct UnknownSet {
+    pub set: &'static str,
+    pub fakes: Vec<Entry>,
+    pub reals: Vec<Entry>,
+}
 
 /// Trace strength of a method: by category, varied per method.
 fn strength(category: &str, index: usize) -> f64 {
@@ -21,89 +49,91 @@ fn strength(category: &str, index: usize) -> f64 {
     base + 0.1 * ((index % 3) as f64 - 1.0)
 }
 
-fn frames_of(
-    writer: &mut Writer,
-    dir: &str,
-    strength: Option<f64>,
-) -> Result<Vec<String>, SynthError> {
+/// A video of two frames under `dir` (its last component names it).
+fn video(writer: &mut Writer, dir: &str, strength: Option<f64>) -> Result<Entry, SynthError> {
     let mut frames = Vec::new();
     for frame in FRAMES {
         let rel = format!("{dir}/{frame}.png");
         writer.image(&rel, strength, None)?;
         frames.push(rel);
     }
-    Ok(frames)
+    let name = dir.rsplit('/').next().unwrap_or(dir).to_string();
+    Ok((name, frames))
+}
+
+/// Two loose stills `0000.png`, `0001.png` under `dir`, each its own entry.
+fn stills(writer: &mut Writer, dir: &str, strength: Option<f64>) -> Result<Vec<Entry>, SynthError> {
+    let mut entries = Vec::new();
+    for still in ["0000", "0001"] {
+        let rel = format!("{dir}/{still}.png");
+        writer.image(&rel, strength, None)?;
+        entries.push((still.to_string(), vec![rel]));
+    }
+    Ok(entries)
+}
+
+fn write_known(writer: &mut Writer) -> Result<Vec<KnownFakes>, SynthError> {
+    let mut known = Vec::new();
+    for (index, (method, category)) in KNOWN_METHODS.iter().enumerate() {
+        let fake = Some(strength(category, index));
+        let (test_ff, test_cdf, train_ff) = if *category == "EFS" {
+            (
+                video(writer, &format!("DF40/{method}/ff/000"), fake)?,
+                stills(writer, &format!("DF40/{method}/cdf"), fake)?,
+                video(writer, &format!("DF40_train/{method}/ff/004"), fake)?,
+            )
+        } else {
+            let ff = format!("DF40/{method}/ff/frames/000_003");
+            let cdf = format!("DF40/{method}/cdf/frames/id0_id1_0000");
+            let train = format!("DF40_train/{method}/ff/frames/004_005");
+            (
+                video(writer, &ff, fake)?,
+                vec![video(writer, &cdf, fake)?],
+                video(writer, &train, fake)?,
+            )
+        };
+        known.push(KnownFakes {
+            method,
+            category,
+            test_ff: vec![test_ff],
+            test_cdf,
+            train_ff: vec![train_ff],
+        });
+    }
+    Ok(known)
+}
+
+fn write_unknown(writer: &mut Writer) -> Result<Vec<UnknownSet>, SynthError> {
+    let mut unknown = Vec::new();
+    for (index, (set, folder)) in UNKNOWN_SETS.iter().enumerate() {
+        if NOT_IN_RELEASE.contains(set) {
+            continue;
+        }
+        let fake = Some(0.35 + 0.06 * index as f64);
+        let (fakes, reals) = if *set == "heygen" {
+            let fakes = video(writer, &format!("DF40/{folder}/fake/clip_0001"), fake)?;
+            let reals = video(writer, &format!("DF40/{folder}/real/clip_0002"), None)?;
+            (vec![fakes], vec![reals])
+        } else {
+            (
+                stills(writer, &format!("DF40/{folder}/fake"), fake)?,
+                stills(writer, &format!("DF40/{folder}/real"), None)?,
+            )
+        };
+        unknown.push(UnknownSet { set, fakes, reals });
+    }
+    Ok(unknown)
 }
 
 pub(super) fn write(rgb: &Path, json: &Path) -> Result<LayoutSummary, SynthError> {
     let mut writer = Writer::new(rgb);
-    let mut simswap_frames = Vec::new();
-    for (index, (method, category)) in KNOWN_METHODS.iter().enumerate() {
-        let fake = Some(strength(category, index));
-        if *category == "EFS" {
-            frames_of(&mut writer, &format!("DF40/{method}/ff/000"), fake)?;
-            for still in ["0000", "0001"] {
-                writer.image(&format!("DF40/{method}/cdf/{still}.png"), fake, None)?;
-            }
-        } else {
-            let frames = frames_of(
-                &mut writer,
-                &format!("DF40/{method}/ff/frames/000_003"),
-                fake,
-            )?;
-            if *method == "simswap" {
-                simswap_frames = frames;
-            }
-            frames_of(
-                &mut writer,
-                &format!("DF40/{method}/cdf/frames/id0_id1_0000"),
-                fake,
-            )?;
-        }
-    }
-    let mut heygen = Map::new();
-    for (index, (set, folder)) in UNKNOWN_SETS.iter().enumerate() {
-        let fake = Some(0.35 + 0.06 * index as f64);
-        if *set == "heygen" {
-            let fakes = frames_of(&mut writer, &format!("DF40/{folder}/fake/clip_0001"), fake)?;
-            let reals = frames_of(&mut writer, &format!("DF40/{folder}/real/clip_0002"), None)?;
-            heygen.insert(
-                "heygen_Fake".into(),
-                json!({ "test": { "clip_0001": video_entry("heygen_Fake", &fakes) } }),
-            );
-            heygen.insert(
-                "heygen_Real".into(),
-                json!({ "test": { "clip_0002": video_entry("heygen_Real", &reals) } }),
-            );
-            continue;
-        }
-        for still in ["0000", "0001"] {
-            writer.image(&format!("DF40/{folder}/fake/{still}.png"), fake, None)?;
-            writer.image(&format!("DF40/{folder}/real/{still}.png"), None, None)?;
-        }
-    }
-    let real_frames: Vec<String> = FRAMES
-        .iter()
-        .map(|frame| {
-            format!("FaceForensics++/original_sequences/youtube/c23/frames/000/{frame}.png")
-        })
-        .collect();
-    let split = |video: &str, label: &str, frames: &[String]| {
-        let entry = json!({ video: video_entry(label, frames) });
-        json!({ "train": entry.clone(), "val": entry.clone(), "test": entry })
-    };
-    let simswap = json!({ "simswap_ff": {
-        "simswap_Fake": split("000_003", "simswap_Fake", &simswap_frames),
-        "simswap_Real": split("000", "simswap_Real", &real_frames),
-    }});
-    write_json(json, "simswap_ff", &simswap)?;
-    let mut top = Map::new();
-    top.insert("heygen".to_string(), Value::Object(heygen));
-    write_json(json, "heygen", &Value::Object(top))?;
+    let known = write_known(&mut writer)?;
+    let unknown = write_unknown(&mut writer)?;
+    df40_json::write(json, &known, &unknown)?;
     Ok(LayoutSummary {
         name: "df40".to_string(),
         root: rgb.to_path_buf(),
         images: writer.images,
-        note: "DF40/ beside FaceForensics++/ and Celeb-DF-v2/ (format df40; root = rgb/), plus DF40 JSONs".to_string(),
+        note: "DF40/ and DF40_train/ beside FaceForensics++/ and Celeb-DF-v2/ as released, without deepfacelab (format df40; root = rgb/), plus DF40's JSONs for every set of P1-P4 (format dfb-json)".to_string(),
     })
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 const SPLITS: [&str; 3] = ["train", "val", "test"];
 /// Official-style pair lists: test 2 pairs, train 1, val none.
-const PAIRS: [(&str, &[(&str, &str)]); 3] = [
+pub(crate) const PAIRS: [(&str, &[(&str, &str)]); 3] = [
     ("train", &[("004", "005")]),
     ("val", &[]),
     ("test", &[("000", "003"), ("001", "002")]),
