@@ -230,7 +230,6 @@ async fn stale_epoch_write_is_rejected() {
         dfbench_version: "test".into(),
         devices: vec!["cpu".into()],
         capabilities: vec!["builtin".into()],
-        resident_detectors: vec![],
         hostname: "test".into(),
     };
     let submitted = client
@@ -251,7 +250,6 @@ async fn stale_epoch_write_is_rejected() {
     let acquire = |worker_id: &str, incarnation: u64| pb::AcquireShardRequest {
         worker_id: worker_id.into(),
         incarnation,
-        free_slots: 1,
     };
     let old_lease = client
         .acquire_shard(acquire("old", 1))
@@ -346,7 +344,6 @@ async fn stale_epoch_write_is_rejected() {
             leases: vec![pb::LeaseState {
                 shard_id: old_lease.shard_id,
                 epoch: old_lease.epoch,
-                samples_done: 0,
             }],
         })
         .await

@@ -29,7 +29,14 @@ fn expected_subsets(suite: &Suite) -> Vec<String> {
                     .map(|s| format!("subset={s}")),
             );
         }
-        subsets.extend(dataset.sets.iter().map(|set| format!("subset={set}")));
+        // A set the suite marks absent (e.g. DF40's deepfacelab) is never scored.
+        subsets.extend(
+            dataset
+                .sets
+                .iter()
+                .filter(|set| !dataset.absent.contains_key(*set))
+                .map(|set| format!("subset={set}")),
+        );
     }
     subsets
 }
@@ -74,6 +81,14 @@ fn every_suite_runs_on_the_synth_trees() {
             metrics.contains(",subset="),
             "{stem}: no subset rows\n{metrics}"
         );
+        for dataset in &suite.datasets {
+            for set in dataset.absent.keys() {
+                assert!(
+                    !metrics.contains(&format!(",subset={set},")),
+                    "{stem}: absent set {set} has metric rows"
+                );
+            }
+        }
         for subset in expected_subsets(&suite) {
             assert!(
                 metrics.contains(&format!(",{subset},")),

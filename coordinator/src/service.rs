@@ -285,7 +285,6 @@ impl Coordinator for CoordinatorService {
                             path,
                         })
                         .collect(),
-                    batch_size: 32,
                 };
                 return Ok(Response::new(pb::AcquireShardResponse {
                     lease: Some(lease),

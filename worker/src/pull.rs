@@ -77,7 +77,6 @@ impl Identity {
             dfbench_version: env!("CARGO_PKG_VERSION").to_string(),
             devices: vec![self.device.clone()],
             capabilities: crate::runtime::capabilities(),
-            resident_detectors: Vec::new(),
             hostname: hostname(),
         }
     }
@@ -147,7 +146,6 @@ pub async fn run_worker(
         let request = pb::AcquireShardRequest {
             worker_id: identity.worker_id.clone(),
             incarnation: identity.incarnation,
-            free_slots: 1,
         };
         let response = tokio::select! {
             response = client.acquire_shard(request) => response,
@@ -222,13 +220,7 @@ async fn heartbeat_forever(
             Err(poisoned) => *poisoned.into_inner(),
         };
         let leases = lease
-            .map(|(shard_id, epoch)| {
-                vec![pb::LeaseState {
-                    shard_id,
-                    epoch,
-                    samples_done: 0,
-                }]
-            })
+            .map(|(shard_id, epoch)| vec![pb::LeaseState { shard_id, epoch }])
             .unwrap_or_default();
         let request = pb::HeartbeatRequest {
             worker_id: identity.worker_id.clone(),

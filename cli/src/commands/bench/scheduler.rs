@@ -200,7 +200,6 @@ async fn simulated_worker(
             dfbench_version: env!("CARGO_PKG_VERSION").into(),
             devices: vec!["cpu".into()],
             capabilities: vec!["builtin".into()],
-            resident_detectors: vec![],
             hostname: "bench".into(),
         })
         .await?;
@@ -221,7 +220,6 @@ async fn simulated_worker(
         let request = pb::AcquireShardRequest {
             worker_id: worker_id.clone(),
             incarnation,
-            free_slots: 1,
         };
         let Some(lease) = client.acquire_shard(request).await?.into_inner().lease else {
             continue;
