@@ -42,16 +42,20 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
 
-# --- TorchScript detectors: the `torch` feature (worker + dfbench binary) ---------------------
-# CI builds both ways. libtorch 2.13.0 comes from the PyPI torch wheel in a venv cached outside
-# the clone (scripts/setup-torch.sh, about 4.7 GB once). The torch build has its own target dir,
-# so switching features never invalidates the default build above. The tests build reference
-# TorchScript models with that venv's python and compare dfbench's scores with PyTorch's.
-torch_env=$(scripts/setup-torch.sh)
-eval "$torch_env"
-torch_target="${CARGO_TARGET_DIR:-target}-torch"
-CARGO_TARGET_DIR="$torch_target" cargo clippy -p dfbench-worker -p dfbench --features torch --all-targets -- -D warnings
+# --- Model runtimes: the `torch` and `onnx` features (worker + dfbench binary) -----------------
+# CI builds both ways: the default build above, and ONE extra build with both runtimes in its own
+# target dir (switching features never invalidates the default build; no third build).
+# libtorch 2.13.0 comes from the PyPI torch wheel in a venv cached outside the clone
+# (scripts/setup-torch.sh, about 4.7 GB once); ONNX Runtime 1.31 from the onnxruntime wheel
+# (scripts/setup-onnx.sh), opened at run time through ORT_DYLIB_PATH. The tests build reference
+# models with each venv's python and compare dfbench's scores with PyTorch's and
+# onnxruntime-Python's; DFBENCH_REQUIRE_ONNX=1 turns a skipped onnx test into a failure.
+eval "$(scripts/setup-torch.sh)"
+eval "$(scripts/setup-onnx.sh)"
+export DFBENCH_REQUIRE_ONNX=1
+models_target="${CARGO_TARGET_DIR:-target}-torch"
+CARGO_TARGET_DIR="$models_target" cargo clippy -p dfbench-worker -p dfbench --features torch,onnx --all-targets -- -D warnings
 # The feature-independent tests already ran above; here the worker's own tests (reference
-# scores, typed model failures) and the local run with TorchScript cards, in the torch build.
-CARGO_TARGET_DIR="$torch_target" cargo test -p dfbench-worker --features torch
-CARGO_TARGET_DIR="$torch_target" cargo test -p dfbench --features torch --test torch_run
+# scores, typed model failures for both runtimes) and the local runs with model cards.
+CARGO_TARGET_DIR="$models_target" cargo test -p dfbench-worker --features torch,onnx
+CARGO_TARGET_DIR="$models_target" cargo test -p dfbench --features torch,onnx --test torch_run --test onnx_run

@@ -136,12 +136,13 @@ pub struct DatasetSpec {
 #[serde(deny_unknown_fields)]
 pub struct DetectorSpec {
     pub name: String,
-    /// `builtin` (weight-free, pure Rust) or `torchscript` (needs `card`).
+    /// `builtin` (weight-free, pure Rust), `torchscript` or `onnx` (both need `card`; the card's
+    /// model file must match the kind: `.onnx` for onnx, anything else for torchscript).
     pub kind: String,
     /// Which built-in detector; defaults to `name`.
     #[serde(default)]
     pub builtin: Option<String>,
-    /// Detector card (TOML) of a `torchscript` detector; relative paths resolve against the
+    /// Detector card (TOML) of a `torchscript` or `onnx` detector; relative paths resolve against the
     /// data root, like dataset roots.
     #[serde(default)]
     pub card: Option<PathBuf>,
@@ -154,12 +155,43 @@ impl DetectorSpec {
     }
 
     /// The capability a worker must advertise to run this detector, beyond the built-ins
-    /// every worker has: `torch` for TorchScript.
+    /// every worker has: `torch` for TorchScript, `onnx` for ONNX.
     pub fn required_capability(&self) -> Option<&'static str> {
         match self.kind.as_str() {
             "torchscript" => Some("torch"),
+            "onnx" => Some("onnx"),
             _ => None,
         }
+    }
+
+    /// Whether this detector runs a model named by a detector card.
+    pub fn is_model(&self) -> bool {
+        matches!(self.kind.as_str(), "torchscript" | "onnx")
+    }
+
+    /// The one rule tying the runtime to the model file: `kind = "onnx"` needs a `.onnx` model,
+    /// `kind = "torchscript"` anything but. `None` when the card's `model` fits the kind, else
+    /// what is wrong and what to change.
+    pub fn model_kind_problem(&self, card: &Path, model: &Path) -> Option<String> {
+        let is_onnx = model
+            .extension()
+            .is_some_and(|extension| extension.eq_ignore_ascii_case("onnx"));
+        let fix = match (self.kind.as_str(), is_onnx) {
+            ("onnx", false) => {
+                "is not an `.onnx` file: point the card at the ONNX export, or set `kind = \"torchscript\"` for a TorchScript model"
+            }
+            ("torchscript", true) => {
+                "is an ONNX file: set `kind = \"onnx\"` for it, or point the card at the TorchScript export"
+            }
+            _ => return None,
+        };
+        Some(format!(
+            "detector `{}` has kind `{}` but its card {} names model {}, which {fix}",
+            self.name,
+            self.kind,
+            card.display(),
+            model.display()
+        ))
     }
 }
 
@@ -261,16 +293,16 @@ impl Suite {
                     detector.name
                 ));
             }
-            if detector.kind == "torchscript" {
+            if detector.is_model() {
                 if detector.card.is_none() {
                     problems.push(format!(
-                        "detector `{}` is a torchscript detector without `card`: name its detector card file",
-                        detector.name
+                        "detector `{}` is a {} detector without `card`: name its detector card file",
+                        detector.name, detector.kind
                     ));
                 }
             } else if detector.kind != "builtin" {
                 problems.push(format!(
-                    "detector `{}` has unknown kind `{}`: use `builtin` or `torchscript`",
+                    "detector `{}` has unknown kind `{}`: use `builtin`, `torchscript` or `onnx`",
                     detector.name, detector.kind
                 ));
             } else if !BUILTIN_DETECTORS.contains(&detector.builtin_name()) {

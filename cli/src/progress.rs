@@ -66,12 +66,24 @@ async fn watch_once(
     while let Some(message) = stream.message().await? {
         bar.set_length(message.predictions_expected);
         bar.set_position(message.predictions);
+        let waiting = if message.waiting.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", message.waiting)
+        };
         bar.set_message(format!(
-            "shards {}/{} failures {}",
+            "shards {}/{} failures {}{waiting}",
             message.shards_done + message.shards_failed,
             message.shards_total,
             message.prediction_failures
         ));
+        // Said once in plain text too, so it shows when stderr is not a terminal.
+        let was_waiting = last
+            .as_ref()
+            .is_some_and(|previous| !previous.waiting.is_empty());
+        if !message.waiting.is_empty() && !was_waiting {
+            eprintln!("run {run_id}: {}", message.waiting);
+        }
         let finished = message.status != "running";
         *last = Some(message);
         if finished {

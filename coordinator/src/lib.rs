@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod planner;
 mod server;
 pub mod service;
+pub mod waiting;
 
 pub use planner::{PlanError, plan_run};
 pub use server::{CoordinatorConfig, RunningCoordinator, ServeError, TlsFiles, spawn};

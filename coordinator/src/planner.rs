@@ -41,6 +41,8 @@ pub enum PlanError {
     DatasetProblems { problems: Vec<String> },
     #[error("the run was not started: {}", problems.join("; "))]
     Sampling { problems: Vec<String> },
+    #[error("the run was not started: suite {suite}: {problem}")]
+    ModelKind { suite: String, problem: String },
 }
 
 /// Everything a submitted run needs, before it is stored.
@@ -133,7 +135,7 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
     let detectors = suite
         .detectors
         .iter()
-        .map(|detector| plan_detector(detector, request.data_root))
+        .map(|detector| plan_detector(detector, request.data_root, request.suite_origin))
         .collect::<Result<Vec<_>, _>>()?;
     let name = if request.name.is_empty() {
         suite.name.clone()
@@ -172,17 +174,28 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
     })
 }
 
-/// A torchscript detector's card is read now: its weights are hashed into the fingerprint and
-/// its model path made absolute, so workers on other machines get everything in the lease.
-fn plan_detector(detector: &DetectorSpec, data_root: &Path) -> Result<DetectorRecord, PlanError> {
+/// A model detector's card (torchscript, onnx) is read now: its weights are hashed into the
+/// fingerprint and its model path made absolute, so workers on other machines get everything in
+/// the lease; a model file that does not match the kind refuses the run, naming the suite file.
+fn plan_detector(
+    detector: &DetectorSpec,
+    data_root: &Path,
+    suite_origin: &str,
+) -> Result<DetectorRecord, PlanError> {
     let (card, fingerprint) = match &detector.card {
-        Some(card_path) if detector.kind == "torchscript" => {
+        Some(card_path) if detector.is_model() => {
             let path = if card_path.is_absolute() {
                 card_path.clone()
             } else {
                 data_root.join(card_path)
             };
             let resolved = ResolvedCard::load(&path)?;
+            if let Some(problem) = detector.model_kind_problem(&path, &resolved.card.model) {
+                return Err(PlanError::ModelKind {
+                    suite: suite_origin.to_string(),
+                    problem,
+                });
+            }
             (Some(resolved.to_toml()), Some(resolved.fingerprint))
         }
         // A built-in's fingerprint is made from its parameters, known here as on the worker.

@@ -463,6 +463,13 @@ impl Coordinator for CoordinatorService {
                 .await
                 .map_err(store_status)?,
         );
+        let requires = self
+            .store
+            .run(&run_id)
+            .await
+            .map_err(store_status)?
+            .run
+            .requires;
         let store = Arc::clone(&self.store);
         let interval = self.timings.watch_interval;
         let (sender, receiver) = tokio::sync::mpsc::channel(4);
@@ -497,8 +504,18 @@ impl Coordinator for CoordinatorService {
                     predictions_expected: progress.predictions_expected as u64,
                     error: progress.error.unwrap_or_default(),
                     predictions_reused: progress.predictions_reused as u64,
+                    waiting: String::new(),
                 };
                 let finished = message.status != "running";
+                let mut message = message;
+                if !finished && let Ok(workers) = store.workers().await {
+                    message.waiting = crate::waiting::waiting_reason(
+                        &requires,
+                        &workers,
+                        dfbench_store::now_ms(),
+                    )
+                    .unwrap_or_default();
+                }
                 if last.as_ref() != Some(&message) {
                     if sender.send(Ok(message.clone())).await.is_err() {
                         return;

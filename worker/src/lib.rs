@@ -1,12 +1,17 @@
 //! dfbench-worker: the pull loop that leases shards from the coordinator, decodes each sample
 //! once (and perturbs it, when the shard says so) on CPU threads, runs every detector of the run on it, and streams the scores back.
-//! Also owns the detector runtimes (built-in weight-free detectors; TorchScript behind `torch`).
+//! Also owns the detector runtimes (built-in weight-free detectors; TorchScript behind `torch`;
+//! ONNX Runtime behind `onnx`).
 //!
 //! Must not touch the database: a worker speaks only gRPC, so it needs no credentials.
 
+pub mod batching;
 pub mod builtin;
 pub mod decode;
 pub mod detector;
+pub mod model_file;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 pub mod preprocess;
 pub mod pull;
 pub mod runtime;

@@ -1,5 +1,5 @@
 //! Turning a detector spec from a lease into something that scores images: a built-in, a
-//! TorchScript model (with the `torch` feature), or the reason this worker cannot run it
+//! TorchScript model (with the `torch` feature), an ONNX model (with `onnx`), or the reason this worker cannot run it
 //! (recorded as a typed failure for each of its predictions).
 
 use crate::builtin::builtin_detector;
@@ -9,33 +9,45 @@ use dfbench_proto::v1 as pb;
 use std::sync::Arc;
 
 /// Capabilities this worker declares at registration: `builtin`, plus `torch` and `cuda` when
-/// this build has TorchScript support and CUDA is usable.
+/// this build has TorchScript support and CUDA is usable, plus `onnx` when this build has ONNX
+/// support and its ONNX Runtime library opened.
 pub fn capabilities() -> Vec<String> {
-    let builtin = std::iter::once("builtin".to_string());
+    #[cfg_attr(not(any(feature = "torch", feature = "onnx")), allow(unused_mut))]
+    let mut capabilities = vec!["builtin".to_string()];
     #[cfg(feature = "torch")]
     {
-        let cuda = crate::torch::cuda_available().then(|| "cuda".to_string());
-        builtin
-            .chain(Some("torch".to_string()))
-            .chain(cuda)
-            .collect()
+        capabilities.push("torch".to_string());
+        if crate::torch::cuda_available() {
+            capabilities.push("cuda".to_string());
+        }
     }
-    #[cfg(not(feature = "torch"))]
-    {
-        builtin.collect()
+    #[cfg(feature = "onnx")]
+    if crate::onnx::runtime().is_ok() {
+        capabilities.push("onnx".to_string());
     }
+    capabilities
 }
 
-/// One line for the start-up log: device, libtorch version, CUDA availability.
+/// Checks at start that every runtime this build has can be used: with the `onnx` feature, that
+/// ONNX Runtime opens (`ORT_DYLIB_PATH`, version 1.31 or later). The error says what to do.
+pub fn check() -> Result<(), String> {
+    #[cfg(feature = "onnx")]
+    crate::onnx::runtime()?;
+    Ok(())
+}
+
+/// One line for the start-up log: device, libtorch version and CUDA availability (`torch`),
+/// ONNX Runtime version, library and execution providers (`onnx`).
 pub fn describe(device: &str) -> String {
     #[cfg(feature = "torch")]
-    {
-        crate::torch::describe(device)
-    }
+    let mut line = crate::torch::describe(device);
     #[cfg(not(feature = "torch"))]
-    {
-        format!("device {device}; no torch support in this build (built-in detectors only)")
-    }
+    let mut line = format!("device {device}; no torch support in this build");
+    #[cfg(feature = "onnx")]
+    line.push_str(&format!("; {}", crate::onnx::describe()));
+    #[cfg(not(feature = "onnx"))]
+    line.push_str("; no onnx support in this build");
+    line
 }
 
 /// Where this worker computes a shard, sent with its completion: device, the libtorch version
@@ -81,15 +93,27 @@ pub fn load_detector(spec: &pb::DetectorSpec, device: &str) -> LoadedDetector {
         },
         #[cfg(feature = "torch")]
         "torchscript" => crate::torch::load_cached(spec, device),
+        #[cfg(feature = "onnx")]
+        "onnx" => crate::onnx::load_cached(spec, device),
         other => {
             let _ = device;
+            let feature = match other {
+                "torchscript" => "torch",
+                "onnx" => "onnx",
+                _ => "",
+            };
+            let reason = if feature.is_empty() {
+                format!("this worker does not know detector kind `{other}`")
+            } else {
+                format!(
+                    "this worker cannot run `{other}` detectors (built without the `{feature}` feature); \
+                     run a worker built with `--features {feature}`"
+                )
+            };
             LoadedDetector::Unavailable {
                 name: spec.name.clone(),
                 kind: FailureKind::DetectorUnavailable,
-                reason: format!(
-                    "this worker cannot run `{other}` detectors (built without the `torch` feature); \
-                     run a worker built with `--features torch`"
-                ),
+                reason,
             }
         }
     }
@@ -113,13 +137,13 @@ mod tests {
         assert_eq!(kind, FailureKind::DetectorUnavailable);
         assert!(reason.contains("nope"), "{reason}");
         let spec = pb::DetectorSpec {
-            kind: "onnx".to_string(),
+            kind: "tflite".to_string(),
             ..spec
         };
-        assert!(matches!(
-            load_detector(&spec, "cpu"),
-            LoadedDetector::Unavailable { .. }
-        ));
+        let LoadedDetector::Unavailable { reason, .. } = load_detector(&spec, "cpu") else {
+            panic!("an unknown kind must be unavailable");
+        };
+        assert!(reason.contains("tflite"), "{reason}");
         assert!(capabilities().contains(&"builtin".to_string()));
     }
 }

@@ -2,11 +2,9 @@
 //! runs whose detectors no live worker can run.
 
 use crate::args::StoreArgs;
+use dfbench_coordinator::waiting::{ALIVE_MS, waiting_reason};
 use dfbench_store::{ProvenanceSummary, RunHistory, now_ms};
 use std::process::ExitCode;
-
-/// Workers seen within this window count as alive.
-const ALIVE_MS: i64 = 30_000;
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
@@ -84,19 +82,10 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
         if let Some(error) = &progress.error {
             println!("  error: {error}");
         }
-        let able = |worker: &&dfbench_store::WorkerRecord| {
-            run.requires
-                .iter()
-                .all(|needed| worker.capabilities.contains(needed))
-        };
-        if run.status.as_str() == "running" && !alive.is_empty() && !alive.iter().any(able) {
-            println!(
-                "  waiting: no live worker has every capability this run needs [{}]; start \
-                 `dfbench worker` built with those runtimes (e.g. --features torch)",
-                run.requires.join(",")
-            );
-        } else if run.status.as_str() == "running" && alive.is_empty() {
-            println!("  waiting: no live worker; start `dfbench worker --coordinator URL`");
+        if run.status.as_str() == "running"
+            && let Some(reason) = waiting_reason(&run.requires, &workers, now)
+        {
+            println!("  {reason}");
         }
     }
     Ok(ExitCode::SUCCESS)

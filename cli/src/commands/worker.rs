@@ -45,6 +45,11 @@ pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         token: args.coordinator.token,
         chunk_delay: Duration::from_millis(args.chunk_delay_ms),
     };
+    // A runtime this build has but cannot open (e.g. no ONNX Runtime library) stops the worker
+    // here, with what to do, rather than failing every detector of that kind later.
+    if let Err(problem) = dfbench_worker::runtime::check() {
+        anyhow::bail!("worker {}: {problem}", config.worker_id);
+    }
     // Always shown: which device, libtorch version and CUDA availability this worker runs with.
     eprintln!(
         "worker {}: {}",

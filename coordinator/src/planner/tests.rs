@@ -176,3 +176,143 @@ fn shards_are_cut_per_expanded_perturbation_over_the_same_samples() {
         }
     }
 }
+
+/// One rule for the runtime: `kind = "onnx"` needs a `.onnx` model and `torchscript` anything
+/// else; a mismatch refuses the run naming the suite file, the detector and the card. A fitting
+/// onnx detector is fingerprinted from its weights and makes the run require `onnx`.
+#[test]
+fn the_card_model_file_must_match_the_detector_kind() {
+    let dir = tempfile::tempdir().expect("tmp");
+    fixture(dir.path());
+    let roots = std::collections::BTreeMap::from([("lab".to_string(), dir.path().to_path_buf())]);
+    let card = |model: &str| {
+        format!(
+            "model = \"{model}\"\ninput_size = 8\nresize = \"resize\"\nnormalize = \"half\"\noutput = \"logit\"\n"
+        )
+    };
+    std::fs::write(dir.path().join("net.onnx"), b"onnx bytes").expect("onnx");
+    std::fs::write(dir.path().join("net.pt"), b"torch bytes").expect("pt");
+    std::fs::write(dir.path().join("onnx-card.toml"), card("net.onnx")).expect("card");
+    std::fs::write(dir.path().join("pt-card.toml"), card("net.pt")).expect("card");
+    let suite = |kind: &str, card: &str| {
+        format!(
+            "{FIXTURE_SUITE}[[detectors]]\nname = \"m\"\nkind = \"{kind}\"\ncard = \"{card}\"\n"
+        )
+    };
+    for (kind, card_file, model) in [
+        ("onnx", "pt-card.toml", "net.pt"),
+        ("torchscript", "onnx-card.toml", "net.onnx"),
+    ] {
+        let text = suite(kind, card_file);
+        let mut mismatched = request(dir.path(), &roots, true);
+        mismatched.suite_text = &text;
+        let message = expect_refused(plan_run(&mismatched), "kind mismatch").to_string();
+        for needle in ["p.toml", "detector `m`", card_file, model, kind] {
+            assert!(message.contains(needle), "{needle} missing from: {message}");
+        }
+    }
+    let text = suite("onnx", "onnx-card.toml");
+    let mut fitting = request(dir.path(), &roots, true);
+    fitting.suite_text = &text;
+    let plan = plan_run(&fitting).expect("an onnx card for an onnx detector plans");
+    assert_eq!(plan.run.requires, vec!["onnx".to_string()]);
+    let detector = plan
+        .detectors
+        .iter()
+        .find(|detector| detector.name == "m")
+        .expect("planned detector");
+    assert_eq!(detector.kind, "onnx");
+    assert!(
+        detector
+            .fingerprint
+            .as_deref()
+            .is_some_and(|fingerprint| fingerprint.starts_with("sha256:")),
+        "{:?}",
+        detector.fingerprint
+    );
+    assert!(
+        detector
+            .card
+            .as_deref()
+            .is_some_and(|card| card.contains("net.onnx")),
+        "{:?}",
+        detector.card
+    );
+}
+
+/// Routing end to end below gRPC: a run planned from a suite with an onnx detector is never
+/// leased to a worker that registered without `onnx` (what a build without the feature, or
+/// without a usable ONNX Runtime, declares); a worker with it gets the shard.
+#[tokio::test]
+async fn a_worker_without_onnx_never_receives_an_onnx_shard() {
+    let dir = tempfile::tempdir().expect("tmp");
+    fixture(dir.path());
+    let roots = std::collections::BTreeMap::from([("lab".to_string(), dir.path().to_path_buf())]);
+    std::fs::write(dir.path().join("net.onnx"), b"onnx bytes").expect("onnx");
+    std::fs::write(
+        dir.path().join("card.toml"),
+        "model = \"net.onnx\"\ninput_size = 8\nresize = \"resize\"\nnormalize = \"half\"\noutput = \"logit\"\n",
+    )
+    .expect("card");
+    let text = format!(
+        "{FIXTURE_SUITE}[[detectors]]\nname = \"m\"\nkind = \"onnx\"\ncard = \"card.toml\"\n"
+    );
+    let mut request = request(dir.path(), &roots, true);
+    request.suite_text = &text;
+    let plan = plan_run(&request).expect("plan");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("routing.db").display()
+    );
+    let store = dfbench_store::open_store(&url).await.expect("store");
+    store.create_run(&plan).await.expect("create run");
+    let now = dfbench_store::now_ms();
+    let register = |name: &str, capabilities: &[&str]| dfbench_store::WorkerRecord {
+        worker_id: name.to_string(),
+        incarnation: 1,
+        hostname: "h".to_string(),
+        dfbench_version: "test".to_string(),
+        capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
+        devices: vec!["cpu".to_string()],
+        now_ms: now,
+    };
+    let lease = |name: &str| dfbench_store::LeaseOwner {
+        worker_id: name.to_string(),
+        incarnation: 1,
+    };
+    for (name, capabilities) in [
+        ("plain", &["builtin"][..]),
+        ("torch-only", &["builtin", "torch", "cuda"][..]),
+    ] {
+        store
+            .register_worker(&register(name, capabilities))
+            .await
+            .expect("register");
+        for _ in 0..3 {
+            let got = store
+                .acquire_shard(&lease(name), now, 10_000)
+                .await
+                .expect("acquire");
+            assert!(got.is_none(), "{name} must never lease an onnx shard");
+        }
+    }
+    let waiting = crate::waiting::waiting_reason(
+        &plan.run.requires,
+        &store.workers().await.expect("workers"),
+        now,
+    );
+    assert_eq!(
+        waiting.as_deref(),
+        Some("waiting: no live worker has onnx; start `dfbench worker` built with --features onnx")
+    );
+    store
+        .register_worker(&register("onnx", &["builtin", "onnx"]))
+        .await
+        .expect("register");
+    let shard = store
+        .acquire_shard(&lease("onnx"), now, 10_000)
+        .await
+        .expect("acquire")
+        .expect("the onnx worker leases the shard");
+    assert_eq!(shard.run_id, plan.run.id);
+}

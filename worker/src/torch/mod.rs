@@ -15,13 +15,12 @@ pub mod model;
 /// Kept at its old path; the code lives outside the `torch` gate.
 pub use crate::preprocess;
 
-use crate::detector::{Detector, DetectorFailure};
+use crate::batching::{BatchScores, ForwardError, ModelDetector, ResidentModel, loaded_detector};
+use crate::model_file::ModelCache;
+use crate::preprocess::Preprocessing;
 use crate::scoring::LoadedDetector;
-use dfbench_benchmarks::FailureKind;
-use dfbench_benchmarks::image_io::RgbImage;
 use dfbench_proto::v1 as pb;
 use model::{LoadError, TorchModel};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use tch::Device;
 
@@ -100,145 +99,44 @@ pub fn on_torch_thread<R: Send + 'static>(job: impl FnOnce() -> R + Send + 'stat
     result.recv().ok()
 }
 
-type CacheKey = (String, String);
-type Cached = Result<Arc<TorchModel>, LoadError>;
-
-fn cache() -> &'static Mutex<HashMap<CacheKey, Cached>> {
-    static CACHE: OnceLock<Mutex<HashMap<CacheKey, Cached>>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
 /// The model of `spec` on `device`, loaded on first use and kept for the life of the process.
-pub fn load_model(spec: &pb::DetectorSpec, device: &str) -> Cached {
-    // Without a planned fingerprint the card text (absolute model path) names the model.
-    let identity = if spec.fingerprint.is_empty() {
-        spec.card_toml.clone()
-    } else {
-        spec.fingerprint.clone()
-    };
-    let key = (identity, device.to_string());
-    let mut models = match cache().lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    if let Some(cached) = models.get(&key) {
-        return cached.clone();
-    }
-    let started = std::time::Instant::now();
-    let loaded = parse_device(device)
-        .and_then(|device| TorchModel::load(&spec.card_toml, &spec.fingerprint, device))
-        .map(Arc::new);
-    match &loaded {
-        Ok(_) => {
-            tracing::info!(detector = %spec.name, %device, elapsed = ?started.elapsed(), "torchscript model loaded")
-        }
-        Err(error) => {
-            tracing::warn!(detector = %spec.name, %device, %error, "torchscript model cannot be loaded")
-        }
-    }
-    models.insert(key, loaded.clone());
-    loaded
+pub fn load_model(spec: &pb::DetectorSpec, device: &str) -> Result<Arc<TorchModel>, LoadError> {
+    static CACHE: OnceLock<ModelCache<TorchModel>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| ModelCache::new("torchscript"));
+    cache.get_or_load(spec, device, || {
+        parse_device(device)
+            .and_then(|device| TorchModel::load(&spec.card_toml, &spec.fingerprint, device))
+    })
 }
 
 /// A lease's torchscript detector, ready or with the typed reason it cannot run.
 pub fn load_cached(spec: &pb::DetectorSpec, device: &str) -> LoadedDetector {
-    match load_model(spec, device) {
-        Ok(model) => LoadedDetector::Ready(Arc::new(TorchDetector {
-            name: spec.name.clone(),
-            model,
-        })),
-        Err(error) => LoadedDetector::Unavailable {
-            name: spec.name.clone(),
-            kind: error.kind(),
-            reason: error.to_string(),
-        },
-    }
+    loaded_detector(&spec.name, load_model(spec, device))
 }
 
-/// A resident model under the name one suite gave it.
-pub struct TorchDetector {
-    pub name: String,
-    pub model: Arc<TorchModel>,
-}
+/// A resident TorchScript model under the name one suite gave it.
+pub type TorchDetector = ModelDetector<TorchModel>;
 
-impl TorchDetector {
-    fn score_prepared(&self, input: Vec<f32>, batch: usize) -> Vec<Result<f64, DetectorFailure>> {
-        let model = Arc::clone(&self.model);
-        let scored =
-            on_torch_thread(move || model.score_prepared(&input, batch)).unwrap_or_else(|| {
-                Err(model::ForwardError::Failed(
-                    "the forward pass panicked".to_string(),
-                ))
-            });
-        match scored {
-            Ok(scores) => scores
-                .into_iter()
-                .map(|score| {
-                    score.map_err(|kind| {
-                        DetectorFailure::new(
-                            kind,
-                            format!("{}: model output is NaN or infinite", self.name),
-                        )
-                    })
-                })
-                .collect(),
-            Err(error) => {
-                let failure = DetectorFailure::new(error.kind(), format!("{}: {error}", self.name));
-                vec![Err(failure); batch]
-            }
-        }
-    }
-}
-
-impl Detector for TorchDetector {
-    fn name(&self) -> &str {
-        &self.name
+impl ResidentModel for TorchModel {
+    fn preprocessing(&self) -> &Preprocessing {
+        &self.preprocessing
     }
 
-    fn fingerprint(&self) -> String {
-        self.model.fingerprint.clone()
+    fn batch_size(&self) -> usize {
+        self.batch_size
     }
 
-    fn score(&self, image: &RgbImage) -> Result<f64, DetectorFailure> {
-        let mut scores = self.score_batch(&[image]);
-        scores.pop().unwrap_or_else(|| {
-            Err(DetectorFailure::new(
-                FailureKind::DetectorError,
-                "empty batch",
+    fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Runs on the process's torch thread (see the module comment).
+    fn run(model: &Arc<Self>, input: Vec<f32>, batch: usize) -> Result<BatchScores, ForwardError> {
+        let model = Arc::clone(model);
+        on_torch_thread(move || model.score_prepared(&input, batch)).unwrap_or_else(|| {
+            Err(ForwardError::Failed(
+                "the forward pass panicked".to_string(),
             ))
         })
-    }
-
-    /// Batches of the card's `batch_size`; batch k+1 is prepared on a scoped thread (which
-    /// fans out on the rayon pool) while batch k runs forward on this thread.
-    fn score_batch(&self, images: &[&RgbImage]) -> Vec<Result<f64, DetectorFailure>> {
-        let preprocessing = &self.model.preprocessing;
-        let mut batches = images.chunks(self.model.batch_size);
-        let mut results = Vec::with_capacity(images.len());
-        let Some(first) = batches.next() else {
-            return results;
-        };
-        let mut current = (preprocessing.prepare_batch(first), first.len());
-        loop {
-            let next_batch = batches.next();
-            let (scores, next) = std::thread::scope(|scope| {
-                let preparing = next_batch.map(|batch| {
-                    scope.spawn(move || (preprocessing.prepare_batch(batch), batch.len()))
-                });
-                let scores = self.score_prepared(std::mem::take(&mut current.0), current.1);
-                (scores, preparing.map(|handle| handle.join()))
-            });
-            results.extend(scores);
-            match next {
-                None => return results,
-                Some(Ok(prepared)) => current = prepared,
-                Some(Err(_)) => {
-                    let failure =
-                        DetectorFailure::new(FailureKind::DetectorPanic, "preprocessing panicked");
-                    results.resize(images.len(), Err(failure));
-                    return results;
-                }
-            }
-        }
     }
 }

@@ -33,14 +33,20 @@ fn script() -> PathBuf {
 }
 
 fn run_python(args: &[&std::ffi::OsStr]) {
-    let output = Command::new(python())
-        .arg(script())
+    run_script(&python(), &script(), args);
+}
+
+/// Runs a fixture script with `python`, failing the test with its stderr.
+pub fn run_script(python: &Path, script: &Path, args: &[&std::ffi::OsStr]) {
+    let output = Command::new(python)
+        .arg(script)
         .args(args)
         .output()
         .expect("spawn python");
     assert!(
         output.status.success(),
-        "make_models.py {args:?} failed:\n{}",
+        "{} {args:?} failed:\n{}",
+        script.display(),
         String::from_utf8_lossy(&output.stderr)
     );
 }
@@ -132,6 +138,17 @@ pub fn samples(paths: &[String]) -> Vec<pb::SampleRef> {
 
 /// PyTorch's P(fake) for the exact NCHW tensors in `tensors`, run in batches of the card's size.
 pub fn pytorch_scores(card: &ResolvedCard, tensors: &[f32]) -> Vec<f64> {
+    script_scores(&python(), &script(), card, tensors)
+}
+
+/// The reference P(fake) a fixture script's `score` command gives for the exact NCHW tensors in
+/// `tensors` (same command line for make_models.py and make_onnx_models.py).
+pub fn script_scores(
+    python: &Path,
+    script: &Path,
+    card: &ResolvedCard,
+    tensors: &[f32],
+) -> Vec<f64> {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("tensors.f32");
     let output = dir.path().join("scores.txt");
@@ -146,15 +163,19 @@ pub fn pytorch_scores(card: &ResolvedCard, tensors: &[f32]) -> Vec<f64> {
         card.card.batch_size.to_string(),
         card.card.input_size.to_string(),
     );
-    run_python(&[
-        "score".as_ref(),
-        card.card.model.as_os_str(),
-        kind.as_ref(),
-        batch.as_ref(),
-        size.as_ref(),
-        input.as_os_str(),
-        output.as_os_str(),
-    ]);
+    run_script(
+        python,
+        script,
+        &[
+            "score".as_ref(),
+            card.card.model.as_os_str(),
+            kind.as_ref(),
+            batch.as_ref(),
+            size.as_ref(),
+            input.as_os_str(),
+            output.as_os_str(),
+        ],
+    );
     std::fs::read_to_string(&output)
         .expect("scores")
         .lines()
