@@ -65,48 +65,62 @@ pub fn frame_index(rel_path: &str) -> Option<u32> {
     stem.parse().ok()
 }
 
+/// Where a frame sits inside its video, as DeepfakeBench orders frames: by the integer value of
+/// the file stem (`2.png` before `10.png`). Frames whose stem is not a number come after every
+/// numbered frame, in path-string order; `dfbench datasets check` names videos that mix both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FrameOrderKey<'a> {
+    /// A numbered frame: its stem's value, then its path (`7.png` and `007.png` tie on 7).
+    Numbered(u32, &'a str),
+    /// A frame whose stem is not a number: its path.
+    Named(&'a str),
+}
+
+/// The order key of one frame path (relative to the dataset root, `/`-separated).
+pub fn frame_order_key(rel_path: &str) -> FrameOrderKey<'_> {
+    match frame_index(rel_path) {
+        Some(index) => FrameOrderKey::Numbered(index, rel_path),
+        None => FrameOrderKey::Named(rel_path),
+    }
+}
+
+/// Sorts the frames of one video into their order ([`FrameOrderKey`]).
+pub fn sort_frames(frames: &mut [String]) {
+    frames.sort_by(|a, b| frame_order_key(a).cmp(&frame_order_key(b)));
+}
+
 /// A frame name that is not a number, under a selection that needs numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NonNumericFrame {
     pub frame: String,
 }
 
-/// Sorts `frames` (numerically when every name is a number, else by path) and keeps the
-/// selected ones. `First` needs numeric names, as DeepfakeBench's sort does.
+/// Sorts `frames` into video order ([`sort_frames`]) and keeps the selected ones. `First`
+/// needs numeric names, as DeepfakeBench's sort does.
 pub fn select(
-    frames: Vec<String>,
+    mut frames: Vec<String>,
     selection: &FrameSelection,
 ) -> Result<Vec<String>, NonNumericFrame> {
-    let mut keyed: Vec<(Option<u32>, String)> = frames
-        .into_iter()
-        .map(|frame| (frame_index(&frame), frame))
-        .collect();
-    let all_numeric = keyed.iter().all(|(index, _)| index.is_some());
     if let FrameSelection::First(_) = selection
-        && let Some((_, frame)) = keyed.iter().find(|(index, _)| index.is_none())
+        && let Some(frame) = frames.iter().find(|frame| frame_index(frame).is_none())
     {
         return Err(NonNumericFrame {
             frame: frame.clone(),
         });
     }
-    if all_numeric {
-        keyed.sort();
-    } else {
-        keyed.sort_by(|a, b| a.1.cmp(&b.1));
-    }
-    let sorted: Vec<String> = keyed.into_iter().map(|(_, frame)| frame).collect();
-    let total = sorted.len();
+    sort_frames(&mut frames);
+    let total = frames.len();
     Ok(match *selection {
-        FrameSelection::All => sorted,
-        FrameSelection::First(n) => sorted.into_iter().take(n).collect(),
-        FrameSelection::Uniform(n) if n >= total => sorted,
+        FrameSelection::All => frames,
+        FrameSelection::First(n) => frames.into_iter().take(n).collect(),
+        FrameSelection::Uniform(n) if n >= total => frames,
         FrameSelection::Uniform(n) => {
             let picks: Vec<usize> = if n == 1 {
                 vec![0]
             } else {
                 (0..n).map(|i| i * (total - 1) / (n - 1)).collect()
             };
-            picks.into_iter().map(|i| sorted[i].clone()).collect()
+            picks.into_iter().map(|i| frames[i].clone()).collect()
         }
     })
 }
@@ -154,5 +168,25 @@ mod tests {
         let error = select(frames.clone(), &FrameSelection::First(1)).expect_err("not numeric");
         assert_eq!(error.frame, "v/cover.png");
         assert_eq!(select(frames, &FrameSelection::All).expect("all").len(), 2);
+    }
+
+    #[test]
+    fn frames_sort_by_the_integer_stem_not_the_path_string() {
+        let mut frames = names(&["v/10.png", "v/2.png", "v/1.png", "v/100.png", "v/20.png"]);
+        sort_frames(&mut frames);
+        assert_eq!(
+            frames,
+            names(&["v/1.png", "v/2.png", "v/10.png", "v/20.png", "v/100.png"])
+        );
+    }
+
+    #[test]
+    fn a_mixed_video_keeps_integer_order_and_puts_named_frames_last() {
+        let frames = names(&["v/10.png", "v/cover.png", "v/2.png", "v/alpha.png"]);
+        let picked = select(frames, &FrameSelection::All).expect("all");
+        assert_eq!(
+            picked,
+            names(&["v/2.png", "v/10.png", "v/alpha.png", "v/cover.png"])
+        );
     }
 }

@@ -31,6 +31,33 @@ fn shards_never_split_a_video() {
 }
 
 #[test]
+fn frames_of_a_video_keep_integer_order_in_their_shard() {
+    let samples = vec![
+        sample("v/10.png", "v"),
+        sample("v/2.png", "v"),
+        sample("v/1.png", "v"),
+        sample("v/cover.png", "v"),
+        sample("v/100.png", "v"),
+    ];
+    let groups = video_groups(&samples, 8);
+    assert_eq!(groups, vec![vec![2, 1, 0, 4, 3]]);
+}
+
+#[test]
+fn plan_order_puts_each_video_in_frame_order_after_earlier_datasets() {
+    let mut samples = vec![sample("earlier/0.png", "earlier")];
+    let kept = vec![
+        sample("w/1.png", "w"),
+        sample("v/10.png", "v"),
+        sample("v/9.png", "v"),
+    ];
+    let groups = append_in_shard_order(kept, 1, &mut samples);
+    let paths: Vec<&str> = samples.iter().map(|s| s.rel_path.as_str()).collect();
+    assert_eq!(paths, ["earlier/0.png", "v/9.png", "v/10.png", "w/1.png"]);
+    assert_eq!(groups, vec![vec![1, 2], vec![3]]);
+}
+
+#[test]
 fn utc_formatting_matches_known_dates() {
     assert_eq!(format_utc(0), "19700101-000000");
     assert_eq!(format_utc(1_795_219_200_000), "20261121-000000");
