@@ -42,6 +42,15 @@ pub enum PlanError {
     DatasetProblems { problems: Vec<String> },
     #[error("the run was not started: {}", problems.join("; "))]
     Sampling { problems: Vec<String> },
+    #[error(
+        "detector `{detector}`: card {} is a clip card (input = \"{input}\"); runs cannot score clips yet, so it would be scored frame by frame: use an image card until clip scoring lands (issue 17)",
+        card.display()
+    )]
+    ClipCardNotScored {
+        detector: String,
+        card: std::path::PathBuf,
+        input: String,
+    },
 }
 
 /// Everything a submitted run needs, before it is stored.
@@ -178,6 +187,13 @@ fn plan_detector(detector: &DetectorSpec, data_root: &Path) -> Result<DetectorRe
                 data_root.join(card_path)
             };
             let resolved = ResolvedCard::load(&path)?;
+            if !resolved.card.input.is_image() {
+                return Err(PlanError::ClipCardNotScored {
+                    detector: detector.name.clone(),
+                    card: path,
+                    input: resolved.card.input.to_string(),
+                });
+            }
             (Some(resolved.to_toml()), Some(resolved.fingerprint))
         }
         // A built-in's fingerprint is made from its parameters, known here as on the worker.

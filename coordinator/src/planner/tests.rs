@@ -203,3 +203,25 @@ fn shards_are_cut_per_expanded_perturbation_over_the_same_samples() {
         }
     }
 }
+
+#[test]
+fn a_clip_card_is_refused_until_clips_can_be_scored() {
+    let dir = tempfile::tempdir().expect("tmp");
+    fixture(dir.path());
+    std::fs::write(dir.path().join("i3d.pt"), b"weights").expect("model");
+    let card = "model = \"i3d.pt\"\ninput_size = 224\nresize = \"resize\"\nnormalize = \"half\"\n\
+                output = \"two-class\"\ninput = \"clip\"\nclip_size = 16\nlayout = \"bcthw\"\n";
+    std::fs::write(dir.path().join("i3d.toml"), card).expect("card");
+    let suite = FIXTURE_SUITE.replace(
+        "name = \"npr\"\nkind = \"builtin\"",
+        "name = \"i3d\"\nkind = \"torchscript\"\ncard = \"i3d.toml\"",
+    );
+    let roots = std::collections::BTreeMap::from([("lab".to_string(), dir.path().to_path_buf())]);
+    let mut clip = request(dir.path(), &roots, true);
+    clip.suite_text = &suite;
+    let message = expect_refused(plan_run(&clip), "clip card").to_string();
+    assert!(
+        message.contains("detector `i3d`") && message.contains("input = \"clip\""),
+        "{message}"
+    );
+}
