@@ -20,8 +20,15 @@
 //! triangle filter). Without it a card keeps dfbench's historical resize, `image:triangle`, which
 //! matches no detector's upstream loader, so cards for released models should always set it. An
 //! interpolation other than the default is part of the preprocessing fingerprint.
+//!
+//! Video detectors add `input = "clip" | "thumbnail"` and their clip fields (`clip_size`,
+//! `clip_stride`, `clips_per_video`, `layout`, `grid`): see [`clip`]. They enter the fingerprint
+//! only when `input` is not `image`, so image cards keep the fingerprints they had.
+
+pub mod clip;
 
 use crate::resize::Interpolation;
+use clip::{ClipLayout, ClipsPerVideo, Grid, InputKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -102,6 +109,19 @@ pub struct DetectorCard {
     pub output: OutputKind,
     #[serde(default = "default_batch_size")]
     pub batch_size: u32,
+    /// `image` (the default), `clip` or `thumbnail`; the fields below apply to the last two.
+    #[serde(default, skip_serializing_if = "InputKind::is_image")]
+    pub input: InputKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip_size: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip_stride: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clips_per_video: Option<ClipsPerVideo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<ClipLayout>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<Grid>,
 }
 
 fn default_shorter() -> u32 {
@@ -178,6 +198,9 @@ impl DetectorCard {
                     .to_string(),
             ),
         }
+        if let Err(clip_problems) = self.clip_spec() {
+            problems.extend(clip_problems);
+        }
         problems
     }
 
@@ -194,8 +217,13 @@ impl DetectorCard {
     }
 
     /// A canonical description of the preprocessing, hashed into the fingerprint. The default
-    /// interpolation is left out, so cards written before `interpolation` keep their fingerprint.
+    /// interpolation and an image card's (absent) clip fields are left out, so cards written
+    /// before those fields keep their fingerprint.
     pub fn preprocessing_signature(&self) -> String {
+        let clip = match self.clip_spec() {
+            Ok(Some(spec)) => spec.signature(),
+            _ => String::new(),
+        };
         let (mean, std) = self.mean_std();
         let interpolation = if is_default_interpolation(&self.interpolation) {
             String::new()
@@ -203,7 +231,7 @@ impl DetectorCard {
             format!(";interpolation={}", self.interpolation)
         };
         format!(
-            "size={};resize={:?};shorter={}{interpolation};mean={:?};std={:?};order={:?};output={:?}",
+            "size={};resize={:?};shorter={}{interpolation};mean={:?};std={:?};order={:?};output={:?}{clip}",
             self.input_size,
             self.resize,
             self.resize_shorter,
@@ -255,97 +283,4 @@ impl ResolvedCard {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const CARD: &str = r#"
-model = "m.pt"
-input_size = 224
-resize = "shorter-crop"
-normalize = "imagenet"
-output = "logit"
-"#;
-
-    #[test]
-    fn loads_resolves_and_fingerprints() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("m.pt"), b"weights").expect("model");
-        std::fs::write(dir.path().join("card.toml"), CARD).expect("card");
-        let resolved = ResolvedCard::load(&dir.path().join("card.toml")).expect("load");
-        assert_eq!(resolved.card.model, dir.path().join("m.pt"));
-        assert_eq!(resolved.card.mean_std(), (IMAGENET_MEAN, IMAGENET_STD));
-        assert!(resolved.fingerprint.starts_with("sha256:"));
-        let reparsed = DetectorCard::parse(&resolved.to_toml(), "round trip").expect("round trip");
-        assert_eq!(reparsed, resolved.card);
-        std::fs::write(dir.path().join("m.pt"), b"other weights").expect("model");
-        let changed = ResolvedCard::load(&dir.path().join("card.toml")).expect("load");
-        assert_ne!(
-            changed.fingerprint, resolved.fingerprint,
-            "new weights, new fingerprint"
-        );
-    }
-
-    #[test]
-    fn reports_every_problem() {
-        let text = CARD.replace("imagenet", "sepia").replace("224", "300");
-        let error = DetectorCard::parse(&text, "c.toml").expect_err("invalid");
-        let message = error.to_string();
-        assert!(
-            message.contains("sepia") && message.contains("resize_shorter"),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn interpolation_is_parsed_fingerprinted_and_checked() {
-        let plain = DetectorCard::parse(CARD, "c.toml").expect("no interpolation");
-        assert_eq!(plain.interpolation, Interpolation::ImageTriangle);
-        assert_eq!(
-            plain.preprocessing_signature(),
-            "size=224;resize=ShorterCrop;shorter=256;mean=[0.485, 0.456, 0.406];\
-             std=[0.229, 0.224, 0.225];order=Rgb;output=Logit",
-            "cards without `interpolation` keep the signature (and fingerprint) they had"
-        );
-        let text = format!("{CARD}interpolation = \"opencv:cubic\"\n");
-        let cubic = DetectorCard::parse(&text, "c.toml").expect("cubic");
-        assert_eq!(cubic.interpolation, Interpolation::OpencvCubic);
-        assert_ne!(
-            cubic.preprocessing_signature(),
-            plain.preprocessing_signature()
-        );
-        let round_trip = toml::to_string(&cubic).expect("serialise");
-        assert!(
-            round_trip.contains("interpolation = \"opencv:cubic\""),
-            "{round_trip}"
-        );
-        assert_eq!(
-            DetectorCard::parse(&round_trip, "rt").expect("reparse"),
-            cubic
-        );
-        let bad = format!("{CARD}interpolation = \"cv2:cubic\"\n");
-        let message = DetectorCard::parse(&bad, "bad-card.toml")
-            .expect_err("unknown interpolation")
-            .to_string();
-        for needle in [
-            "bad-card.toml",
-            "`interpolation`",
-            "cv2:cubic",
-            "opencv:cubic",
-            "pil:bicubic",
-        ] {
-            assert!(message.contains(needle), "{needle} missing from: {message}");
-        }
-    }
-
-    #[test]
-    fn missing_model_names_both_files() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("card.toml"), CARD).expect("card");
-        let error = ResolvedCard::load(&dir.path().join("card.toml")).expect_err("no model");
-        let message = error.to_string();
-        assert!(
-            message.contains("m.pt") && message.contains("card.toml"),
-            "{message}"
-        );
-    }
-}
+mod tests;

@@ -1,6 +1,7 @@
 //! Dataset checks: what `dfbench datasets check` prints and what the planner enforces before a
 //! run starts. Counts per split × label × method, listed files that are missing, duplicate
-//! paths, and (optionally, it reads every file) images that do not decode.
+//! paths, the frame order each video uses, and (optionally, it reads every file) images that do
+//! not decode.
 
 use crate::adapter::Enumerated;
 use crate::image_io::decode_rgb;
@@ -8,6 +9,9 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
+
+mod frame_order;
+pub use frame_order::{FrameOrderSummary, MixedVideo};
 
 /// How many paths of each problem list are printed.
 const SHOWN: usize = 20;
@@ -30,6 +34,8 @@ pub struct DatasetCheck {
     pub unreadable: Vec<(String, String)>,
     /// Whether images were decoded.
     pub decoded: bool,
+    /// Which frame order the videos use (integer stem, path string, or a mix).
+    pub frame_order: FrameOrderSummary,
 }
 
 impl DatasetCheck {
@@ -84,6 +90,7 @@ impl DatasetCheck {
             duplicates: duplicates.into_iter().collect(),
             unreadable,
             decoded: decode,
+            frame_order: FrameOrderSummary::of(&enumerated.samples),
         }
     }
 
@@ -127,6 +134,7 @@ impl DatasetCheck {
             self.root.display(),
             self.fingerprint
         );
+        let _ = writeln!(out, "  {}", self.frame_order.render());
         let _ = writeln!(
             out,
             "  {:<10} {:<6} {:<24} {:>8}",

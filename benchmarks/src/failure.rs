@@ -45,6 +45,10 @@ pub enum FailureKind {
     LeaseExpired,
     /// The run had no live worker for longer than the grace period.
     NoWorkers,
+    /// A clip detector's video has fewer selected frames than one clip (`clip_size`).
+    /// DeepfakeBench skips such a video with a print; dfbench records it once per video and
+    /// detector so reports count it. Retried by later runs, like every non-reusable kind.
+    VideoTooShort,
     /// A stored prediction with neither a score nor a failure kind (should never be written;
     /// reports count it rather than drop it).
     MissingScore,
@@ -54,7 +58,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind this build knows, in documentation order.
-    pub const KNOWN: [FailureKind; 18] = [
+    pub const KNOWN: [FailureKind; 19] = [
         FailureKind::DecodeError,
         FailureKind::FileUnreadable,
         FailureKind::PerturbationError,
@@ -72,6 +76,7 @@ impl FailureKind {
         FailureKind::WorkerCrash,
         FailureKind::LeaseExpired,
         FailureKind::NoWorkers,
+        FailureKind::VideoTooShort,
         FailureKind::MissingScore,
     ];
 
@@ -103,6 +108,7 @@ impl FailureKind {
             FailureKind::WorkerCrash => "worker_crash",
             FailureKind::LeaseExpired => "lease_expired",
             FailureKind::NoWorkers => "no_workers",
+            FailureKind::VideoTooShort => "video_too_short",
             FailureKind::MissingScore => "missing_score",
             FailureKind::Other(_) => return None,
         };
@@ -185,6 +191,14 @@ mod tests {
         let kind = FailureKind::parse("gpu_on_fire");
         assert_eq!(kind, FailureKind::Other("gpu_on_fire".into()));
         assert_eq!(kind.as_str(), "gpu_on_fire");
+        assert!(!kind.is_reusable());
+    }
+
+    #[test]
+    fn video_too_short_keeps_its_stored_spelling_and_is_retried() {
+        let kind = FailureKind::parse("video_too_short");
+        assert_eq!(kind, FailureKind::VideoTooShort);
+        assert_eq!(kind.as_str(), "video_too_short");
         assert!(!kind.is_reusable());
     }
 

@@ -26,8 +26,12 @@
 //!   (its `label_dict` names, then any `*_real` → 0 and `*_fake` → 1); any other label name is
 //!   an error that says how to map it.
 //! - **Frames.** `frames` is required for video formats (dfb-json, ffpp, df40) so the run's
-//!   stored suite text always records it: `"all"`, `"uniform:N"` (N evenly spaced frames) or
-//!   `"first:N"` (DeepfakeBench's loader: the first N frames in numeric order).
+//!   stored suite text always records it: `"all"`, `"uniform:N"` or `"first:N"`. Frames are
+//!   ordered by the integer value of their file stem. `uniform:N`: image detectors read N evenly
+//!   spaced frames (DeepfakeBench's preprocessing formula), clip detectors N contiguous frames
+//!   from the start (its video loader); `first:N`: every detector reads the first N frames (what
+//!   DeepfakeBench's test loader actually does for image detectors too). See
+//!   [`crate::adapter::frames::FrameSelection`].
 //! - **Perturbations.** `perturbations = ["none", "jpeg:q=95,75,50,30", "blur:sigma=1,2,3",
 //!   "rescale:0.5", "noise:sigma=5"]`: ids, one-family grids and presets (`"preset:univfd"` or
 //!   `"univfd"`, `"aigcdb"`), expanded at parse time into one canonical id per level
@@ -215,10 +219,8 @@ impl Suite {
 
     /// Parses and validates suite text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Suite, SuiteError> {
-        let mut suite: Suite = toml::from_str(text).map_err(|error| SuiteError::Parse {
-            origin: origin.to_string(),
-            message: error.to_string().trim().to_string(),
-        })?;
+        let mut suite: Suite =
+            toml::from_str(text).map_err(|error| datasets::parse_error(text, origin, &error))?;
         let problems = suite.problems();
         if problems.is_empty() {
             // Every entry expanded in `problems`, so this cannot fail; keep the entries if it did.

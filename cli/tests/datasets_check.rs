@@ -59,6 +59,10 @@ fn check_reports_counts_missing_and_unreadable_files() {
         "{stdout}"
     );
     assert!(stdout.contains("all good"), "{stdout}");
+    assert!(
+        stdout.contains("frame order: integer file stem (2.png before 10.png) in all"),
+        "{stdout}"
+    );
 
     let frame =
         "data/rgb/FaceForensics++/manipulated_sequences/Deepfakes/c23/frames/000_003/015.png";
@@ -125,6 +129,30 @@ fn check_reports_counts_missing_and_unreadable_files() {
             .iter()
             .any(|(path, kind)| path.ends_with("000_003/015.png")
                 && *kind == FailureKind::FileUnreadable.as_str())
+    );
+}
+
+#[test]
+fn check_names_a_video_that_mixes_numeric_and_named_frames() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    run_ok(&["synth", "--out", "data"], work);
+    let video = work.join("data/rgb/FaceForensics++/original_sequences/youtube/c23/frames/000");
+    std::fs::copy(video.join("000.png"), video.join("cover.png")).expect("copy a frame");
+    let (_, stdout, stderr) = output_of(
+        &[
+            "datasets",
+            "check",
+            "data/rgb/FaceForensics++",
+            "--no-decode",
+        ],
+        work,
+    );
+    assert!(
+        stdout.contains("MIXED in 1")
+            && stdout.contains("frames/000/000.png) and non-numeric (")
+            && stdout.contains("frames/000/cover.png)"),
+        "{stdout}{stderr}"
     );
 }
 

@@ -9,6 +9,7 @@
 //! With `allow_missing`, missing files stay in the run as samples; the worker records each as a
 //! failed prediction (`file_unreadable`) and the planner logs how many there are per dataset.
 
+use dfbench_benchmarks::adapter::frames::frame_order_key;
 use dfbench_benchmarks::adapter::{self, AdapterError};
 use dfbench_benchmarks::builtin_params::builtin_fingerprint;
 use dfbench_benchmarks::card::{CardError, ResolvedCard};
@@ -43,6 +44,15 @@ pub enum PlanError {
     Sampling { problems: Vec<String> },
     #[error("the run was not started: suite {suite}: {problem}")]
     ModelKind { suite: String, problem: String },
+    #[error(
+        "detector `{detector}`: card {} is a clip card (input = \"{input}\"); runs cannot score clips yet, so it would be scored frame by frame: use an image card until clip scoring lands (issue 17)",
+        card.display()
+    )]
+    ClipCardNotScored {
+        detector: String,
+        card: std::path::PathBuf,
+        input: String,
+    },
 }
 
 /// Everything a submitted run needs, before it is stored.
@@ -115,15 +125,13 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
                 fingerprint,
                 samples: kept.len() as i64,
             });
-            let first_index = samples.len();
-            let groups = video_groups(&kept, suite.shard_size);
-            samples.extend(kept);
+            let groups = append_in_shard_order(kept, suite.shard_size, &mut samples);
             for perturbation in &suite.perturbations {
                 for group in &groups {
                     shards.push(PlannedShard {
                         dataset: enumerated.name.clone(),
                         perturbation: perturbation.clone(),
-                        sample_indices: group.iter().map(|index| first_index + index).collect(),
+                        sample_indices: group.clone(),
                     });
                 }
             }
@@ -196,6 +204,13 @@ fn plan_detector(
                     problem,
                 });
             }
+            if !resolved.card.input.is_image() {
+                return Err(PlanError::ClipCardNotScored {
+                    detector: detector.name.clone(),
+                    card: path,
+                    input: resolved.card.input.to_string(),
+                });
+            }
             (Some(resolved.to_toml()), Some(resolved.fingerprint))
         }
         // A built-in's fingerprint is made from its parameters, known here as on the worker.
@@ -243,13 +258,40 @@ pub fn format_utc(now_ms: i64) -> String {
     )
 }
 
+/// Appends `kept` to `samples` in shard order (videos whole, each video's frames in frame
+/// order) and returns each shard's indices into `samples`. The store gives samples ids in plan
+/// order and a leased shard's samples are read back by id, so this order is the one a worker sees.
+fn append_in_shard_order(
+    kept: Vec<Sample>,
+    shard_size: usize,
+    samples: &mut Vec<Sample>,
+) -> Vec<Vec<usize>> {
+    let groups = video_groups(&kept, shard_size);
+    let mut slots: Vec<Option<Sample>> = kept.into_iter().map(Some).collect();
+    groups
+        .into_iter()
+        .map(|group| {
+            group
+                .into_iter()
+                .filter_map(|index| {
+                    let sample = slots.get_mut(index)?.take()?;
+                    samples.push(sample);
+                    Some(samples.len() - 1)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Groups sample indices into shards of about `shard_size`, keeping each video whole.
-/// Samples of one video are kept together even when they are not adjacent on disk.
+/// Samples of one video are kept together even when they are not adjacent on disk, and in frame
+/// order (integer stem, `2.png` before `10.png`; see `frames::frame_order_key`).
 fn video_groups(samples: &[Sample], shard_size: usize) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..samples.len()).collect();
     order.sort_by(|a, b| {
-        (&samples[*a].video_key, &samples[*a].rel_path)
-            .cmp(&(&samples[*b].video_key, &samples[*b].rel_path))
+        let (a, b) = (&samples[*a], &samples[*b]);
+        (&a.video_key, frame_order_key(&a.rel_path))
+            .cmp(&(&b.video_key, frame_order_key(&b.rel_path)))
     });
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut current: Vec<usize> = Vec::new();

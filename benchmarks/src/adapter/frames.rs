@@ -1,20 +1,68 @@
-//! Frame selection inside a video: all frames, N evenly spaced, or DeepfakeBench's legacy
-//! "first N of the frames sorted by their numeric name" (REFERENCE §1.6).
+//! Frames inside a video: their order (integer file stem, as DeepfakeBench sorts them) and which
+//! of them a run reads (`frames = "all" | "first:N" | "uniform:N"`, REFERENCE §1.2 and §1.6).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// How many frames of each video a run scores. Written in the suite as `"all"`,
-/// `"uniform:N"` or `"first:N"`.
+/// Which frames of each video a run reads, set per dataset in the suite as `"all"`,
+/// `"first:N"` or `"uniform:N"`. N is the frame budget per video (DeepfakeBench's `frame_num`);
+/// what a detector reads from it depends on its input ([`FrameReader`], see
+/// [`FrameSelection::indices`]). A video with N frames or fewer is read whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum FrameSelection {
     /// Every listed frame.
     All,
-    /// N frames evenly spaced over the sorted frames (indices linspace(0, n−1, N), truncated).
+    /// N evenly spaced frames for image detectors, exactly DeepfakeBench's preprocessing
+    /// (`np.linspace(0, n−1, N, dtype=int)`, float rounding included); N contiguous frames from
+    /// the start for clip detectors (DeepfakeBench's `video_mode` loader).
     Uniform(usize),
-    /// DeepfakeBench's loader: the first N frames in numeric order (needs numeric frame names).
+    /// The first N frames in frame order, for every detector: what DeepfakeBench's test loader
+    /// actually reads (its "evenly spaced" branch has a stride of 1, REFERENCE §1.6). Needs
+    /// numeric frame names, as DeepfakeBench's sort does.
     First(usize),
+}
+
+/// How a detector reads a video's frames: one at a time, or as clips of consecutive frames
+/// (a clip card's `input = "clip"` or `"thumbnail"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameReader {
+    Image,
+    Clip,
+}
+
+impl FrameSelection {
+    /// The positions (in frame order, 0-based) a `reader` reads from a video of `frame_count`
+    /// frames. Ascending, without repeats, each below `frame_count`.
+    pub fn indices(&self, frame_count: usize, reader: FrameReader) -> Vec<usize> {
+        match (self, reader) {
+            (FrameSelection::All, _) => (0..frame_count).collect(),
+            (FrameSelection::First(n), _) | (FrameSelection::Uniform(n), FrameReader::Clip) => {
+                (0..frame_count.min(*n)).collect()
+            }
+            (FrameSelection::Uniform(n), FrameReader::Image) => linspace_indices(frame_count, *n),
+        }
+    }
+}
+
+/// `np.linspace(0, count − 1, wanted, endpoint=True, dtype=int)` for `wanted < count`, as
+/// DeepfakeBench's preprocessing picks frames (REFERENCE §1.2): position i is
+/// ⌊i · ((count − 1) / (wanted − 1))⌋ in f64 arithmetic and the last is count − 1. The float
+/// step matters: for 31 frames and 23 wanted, position 11 is ⌊14.999…⌋ = 14, not the exact 15.
+/// A video of `wanted` frames or fewer is read whole.
+fn linspace_indices(count: usize, wanted: usize) -> Vec<usize> {
+    if wanted >= count {
+        return (0..count).collect();
+    }
+    if wanted <= 1 {
+        return vec![0];
+    }
+    let step = (count - 1) as f64 / (wanted - 1) as f64;
+    let mut indices: Vec<usize> = (0..wanted - 1)
+        .map(|i| (i as f64 * step).floor() as usize)
+        .collect();
+    indices.push(count - 1);
+    indices
 }
 
 impl TryFrom<String> for FrameSelection {
@@ -65,94 +113,57 @@ pub fn frame_index(rel_path: &str) -> Option<u32> {
     stem.parse().ok()
 }
 
+/// Where a frame sits inside its video, as DeepfakeBench orders frames: by the integer value of
+/// the file stem (`2.png` before `10.png`). Frames whose stem is not a number come after every
+/// numbered frame, in path-string order; `dfbench datasets check` names videos that mix both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FrameOrderKey<'a> {
+    /// A numbered frame: its stem's value, then its path (`7.png` and `007.png` tie on 7).
+    Numbered(u32, &'a str),
+    /// A frame whose stem is not a number: its path.
+    Named(&'a str),
+}
+
+/// The order key of one frame path (relative to the dataset root, `/`-separated).
+pub fn frame_order_key(rel_path: &str) -> FrameOrderKey<'_> {
+    match frame_index(rel_path) {
+        Some(index) => FrameOrderKey::Numbered(index, rel_path),
+        None => FrameOrderKey::Named(rel_path),
+    }
+}
+
+/// Sorts the frames of one video into their order ([`FrameOrderKey`]).
+pub fn sort_frames(frames: &mut [String]) {
+    frames.sort_by(|a, b| frame_order_key(a).cmp(&frame_order_key(b)));
+}
+
 /// A frame name that is not a number, under a selection that needs numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NonNumericFrame {
     pub frame: String,
 }
 
-/// Sorts `frames` (numerically when every name is a number, else by path) and keeps the
-/// selected ones. `First` needs numeric names, as DeepfakeBench's sort does.
+/// Sorts `frames` into video order ([`sort_frames`]) and keeps the ones an image detector reads
+/// under `selection`. `First` needs numeric names, as DeepfakeBench's sort does.
 pub fn select(
-    frames: Vec<String>,
+    mut frames: Vec<String>,
     selection: &FrameSelection,
 ) -> Result<Vec<String>, NonNumericFrame> {
-    let mut keyed: Vec<(Option<u32>, String)> = frames
-        .into_iter()
-        .map(|frame| (frame_index(&frame), frame))
-        .collect();
-    let all_numeric = keyed.iter().all(|(index, _)| index.is_some());
     if let FrameSelection::First(_) = selection
-        && let Some((_, frame)) = keyed.iter().find(|(index, _)| index.is_none())
+        && let Some(frame) = frames.iter().find(|frame| frame_index(frame).is_none())
     {
         return Err(NonNumericFrame {
             frame: frame.clone(),
         });
     }
-    if all_numeric {
-        keyed.sort();
-    } else {
-        keyed.sort_by(|a, b| a.1.cmp(&b.1));
-    }
-    let sorted: Vec<String> = keyed.into_iter().map(|(_, frame)| frame).collect();
-    let total = sorted.len();
-    Ok(match *selection {
-        FrameSelection::All => sorted,
-        FrameSelection::First(n) => sorted.into_iter().take(n).collect(),
-        FrameSelection::Uniform(n) if n >= total => sorted,
-        FrameSelection::Uniform(n) => {
-            let picks: Vec<usize> = if n == 1 {
-                vec![0]
-            } else {
-                (0..n).map(|i| i * (total - 1) / (n - 1)).collect()
-            };
-            picks.into_iter().map(|i| sorted[i].clone()).collect()
-        }
-    })
+    sort_frames(&mut frames);
+    let picks = selection.indices(frames.len(), FrameReader::Image);
+    let mut frames: Vec<Option<String>> = frames.into_iter().map(Some).collect();
+    Ok(picks
+        .into_iter()
+        .filter_map(|index| frames.get_mut(index)?.take())
+        .collect())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn parses_and_prints_every_selection() {
-        for text in ["all", "uniform:8", "first:32"] {
-            let parsed = FrameSelection::try_from(text.to_string()).expect("valid");
-            assert_eq!(parsed.to_string(), text);
-        }
-        for bad in ["some", "uniform:0", "first:x", "last:3"] {
-            let error = FrameSelection::try_from(bad.to_string()).expect_err("invalid");
-            assert!(error.contains("uniform:N"), "{error}");
-        }
-    }
-
-    #[test]
-    fn first_takes_the_lowest_numbers_not_the_listing_order() {
-        let frames = names(&["v/30.png", "v/0.png", "v/120.png", "v/15.png", "v/60.png"]);
-        let picked = select(frames, &FrameSelection::First(3)).expect("numeric");
-        assert_eq!(picked, names(&["v/0.png", "v/15.png", "v/30.png"]));
-    }
-
-    #[test]
-    fn uniform_spreads_over_the_whole_video() {
-        let frames: Vec<String> = (0..10).map(|i| format!("v/{i:03}.png")).collect();
-        let picked = select(frames, &FrameSelection::Uniform(4)).expect("select");
-        assert_eq!(
-            picked,
-            names(&["v/000.png", "v/003.png", "v/006.png", "v/009.png"])
-        );
-    }
-
-    #[test]
-    fn first_needs_numeric_names_and_says_which_is_not() {
-        let frames = names(&["v/001.png", "v/cover.png"]);
-        let error = select(frames.clone(), &FrameSelection::First(1)).expect_err("not numeric");
-        assert_eq!(error.frame, "v/cover.png");
-        assert_eq!(select(frames, &FrameSelection::All).expect("all").len(), 2);
-    }
-}
+mod tests;

@@ -86,6 +86,26 @@ fn video_dataset_options_parse_and_frames_are_explicit() {
 }
 
 #[test]
+fn a_bad_frames_value_names_the_suite_file_the_dataset_and_the_field() {
+    for (value, says) in [
+        ("\"uniform:eight\"", "uniform:N"),
+        ("\"last:3\"", "first:N"),
+        ("8", "is not a string"),
+    ] {
+        let text = VIDEO.replace("\"first:32\"", value);
+        let message = Suite::parse(&text, "suites/v.toml")
+            .expect_err("bad frames")
+            .to_string();
+        assert!(message.contains("suites/v.toml"), "{message}");
+        assert!(
+            message.contains("dataset `ff`, field `frames`"),
+            "{message}"
+        );
+        assert!(message.contains(says), "{message}");
+    }
+}
+
+#[test]
 fn dataset_option_problems_are_all_reported() {
     let text = VIDEO
         .replace(

@@ -31,6 +31,33 @@ fn shards_never_split_a_video() {
 }
 
 #[test]
+fn frames_of_a_video_keep_integer_order_in_their_shard() {
+    let samples = vec![
+        sample("v/10.png", "v"),
+        sample("v/2.png", "v"),
+        sample("v/1.png", "v"),
+        sample("v/cover.png", "v"),
+        sample("v/100.png", "v"),
+    ];
+    let groups = video_groups(&samples, 8);
+    assert_eq!(groups, vec![vec![2, 1, 0, 4, 3]]);
+}
+
+#[test]
+fn plan_order_puts_each_video_in_frame_order_after_earlier_datasets() {
+    let mut samples = vec![sample("earlier/0.png", "earlier")];
+    let kept = vec![
+        sample("w/1.png", "w"),
+        sample("v/10.png", "v"),
+        sample("v/9.png", "v"),
+    ];
+    let groups = append_in_shard_order(kept, 1, &mut samples);
+    let paths: Vec<&str> = samples.iter().map(|s| s.rel_path.as_str()).collect();
+    assert_eq!(paths, ["earlier/0.png", "v/9.png", "v/10.png", "w/1.png"]);
+    assert_eq!(groups, vec![vec![1, 2], vec![3]]);
+}
+
+#[test]
 fn utc_formatting_matches_known_dates() {
     assert_eq!(format_utc(0), "19700101-000000");
     assert_eq!(format_utc(1_795_219_200_000), "20261121-000000");
@@ -315,4 +342,26 @@ async fn a_worker_without_onnx_never_receives_an_onnx_shard() {
         .expect("acquire")
         .expect("the onnx worker leases the shard");
     assert_eq!(shard.run_id, plan.run.id);
+}
+
+#[test]
+fn a_clip_card_is_refused_until_clips_can_be_scored() {
+    let dir = tempfile::tempdir().expect("tmp");
+    fixture(dir.path());
+    std::fs::write(dir.path().join("i3d.pt"), b"weights").expect("model");
+    let card = "model = \"i3d.pt\"\ninput_size = 224\nresize = \"resize\"\nnormalize = \"half\"\n\
+                output = \"two-class\"\ninput = \"clip\"\nclip_size = 16\nlayout = \"bcthw\"\n";
+    std::fs::write(dir.path().join("i3d.toml"), card).expect("card");
+    let suite = FIXTURE_SUITE.replace(
+        "name = \"npr\"\nkind = \"builtin\"",
+        "name = \"i3d\"\nkind = \"torchscript\"\ncard = \"i3d.toml\"",
+    );
+    let roots = std::collections::BTreeMap::from([("lab".to_string(), dir.path().to_path_buf())]);
+    let mut clip = request(dir.path(), &roots, true);
+    clip.suite_text = &suite;
+    let message = expect_refused(plan_run(&clip), "clip card").to_string();
+    assert!(
+        message.contains("detector `i3d`") && message.contains("input = \"clip\""),
+        "{message}"
+    );
 }
