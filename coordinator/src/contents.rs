@@ -64,6 +64,7 @@ pub async fn identify_contents(
                     },
                 };
                 let content = FileContent {
+                    stored: unchanged.is_some(),
                     path: key,
                     size,
                     mtime_ns: stamp.mtime_ns,

@@ -118,7 +118,12 @@ macro_rules! remember_contents {
     ($executor:expr, $backend:expr, $plan:expr) => {{
         use $crate::error::QueryContext;
         let mut by_path = std::collections::BTreeMap::new();
-        for content in $plan.contents.iter().flatten() {
+        for content in $plan
+            .contents
+            .iter()
+            .flatten()
+            .filter(|content| !content.stored)
+        {
             by_path.insert(content.path.as_str(), content);
         }
         let contents: Vec<&$crate::FileContent> = by_path.into_values().collect();

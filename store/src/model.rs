@@ -105,6 +105,9 @@ pub struct FileContent {
     pub mtime_ns: i64,
     /// BLAKE3 of the bytes, lowercase hex.
     pub hash: String,
+    /// The store already holds exactly this (size, mtime, hash) for the path, so planning has
+    /// nothing to write for it (an unchanged rerun writes no `file_contents` rows).
+    pub stored: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -44,8 +44,8 @@ macro_rules! impl_sql_store {
                 let run = &plan.run;
                 sqlx::query(
                     "INSERT INTO runs (id, name, suite_name, suite_toml, suite_hash, data_root, \
-                     dfbench_version, status, error, created_at_ms, finished_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     dfbench_version, status, error, created_at_ms, finished_at_ms, \
+                     requirement_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(&run.id.0)
                 .bind(&run.name)
@@ -58,6 +58,7 @@ macro_rules! impl_sql_store {
                 .bind(&run.error)
                 .bind(run.created_at_ms)
                 .bind(run.finished_at_ms)
+                .bind(run.requires.len() as i64)
                 .execute(&mut *tx)
                 .await
                 .during("insert run")?;
@@ -192,10 +193,11 @@ macro_rules! impl_sql_store {
                      WHERE id = (SELECT s.id FROM shards s \
                        WHERE s.state = 'ready' AND s.not_before_ms <= $1 \
                        AND EXISTS (SELECT 1 FROM runs r WHERE r.id = s.run_id AND r.status = 'running' \
-                         AND NOT EXISTS (SELECT 1 FROM run_requirements q WHERE q.run_id = r.id \
+                         AND (r.requirement_count = 0 \
+                           OR NOT EXISTS (SELECT 1 FROM run_requirements q WHERE q.run_id = r.id \
                            AND NOT EXISTS (SELECT 1 FROM workers w JOIN worker_capabilities c \
                              ON c.worker_id = w.id WHERE w.id = $2 AND w.incarnation = $3 \
-                             AND c.capability = q.capability)) \
+                             AND c.capability = q.capability))) \
                          AND NOT EXISTS (SELECT 1 FROM run_excluded_workers x \
                            WHERE x.run_id = r.id AND x.worker_id = $2)) \
                        ORDER BY s.id LIMIT 1 {}) \

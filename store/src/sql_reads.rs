@@ -369,6 +369,7 @@ macro_rules! impl_sql_reads {
                             size: row.try_get("size").during("read file content")?,
                             mtime_ns: row.try_get("mtime_ns").during("read file content")?,
                             hash: row.try_get("content_hash").during("read file content")?,
+                            stored: true,
                         };
                         known.insert(content.path.clone(), content);
                     }

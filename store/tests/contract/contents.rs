@@ -12,12 +12,22 @@ store_contract! {
     reuse_keys_on_the_content_hash,
 }
 
+/// A content as the store returns it (`stored`).
 fn content(path: &str, hash: &str, mtime_ns: i64) -> FileContent {
     FileContent {
         path: path.into(),
         size: hash.len() as i64,
         mtime_ns,
         hash: hash.into(),
+        stored: true,
+    }
+}
+
+/// A content as planning hands it over when the file was (re)hashed.
+fn hashed(path: &str, hash: &str, mtime_ns: i64) -> FileContent {
+    FileContent {
+        stored: false,
+        ..content(path, hash, mtime_ns)
     }
 }
 
@@ -32,7 +42,7 @@ fn plan_with_contents(run_id: &str, at: i64, hashes: [Option<&str>; 4]) -> RunPl
         contents: hashes
             .iter()
             .enumerate()
-            .map(|(index, hash)| hash.map(|hash| content(&absolute(index), hash, at)))
+            .map(|(index, hash)| hash.map(|hash| hashed(&absolute(index), hash, at)))
             .collect(),
         ..history_plan(run_id, at, "fb", "v1")
     }
@@ -92,6 +102,18 @@ async fn known_contents_are_the_last_planned(store: &dyn Store) {
         known(store, &all[..1]).await,
         HashMap::from([(absolute(0), content(&absolute(0), "s", 30))])
     );
+
+    // A content planning marks `stored` (unchanged since the last planning) is not written
+    // again: an unchanged rerun writes no `file_contents` rows.
+    let mut unchanged = plan_with_contents("c-4", 40, [None, None, None, Some("h3-unseen")]);
+    if let Some(Some(content)) = unchanged.contents.get_mut(3) {
+        content.stored = true;
+    }
+    store.create_run(&unchanged).await.expect("create");
+    assert_eq!(
+        known(store, &all[3..4]).await,
+        HashMap::from([(absolute(3), content(&absolute(3), "h3", 20))])
+    );
 }
 
 /// More paths than one statement binds, on both the write and the read.
@@ -108,7 +130,7 @@ async fn known_contents_in_chunks(store: &dyn Store) {
     planned.contents = paths
         .iter()
         .enumerate()
-        .map(|(index, path)| Some(content(path, &format!("{index:x}"), index as i64)))
+        .map(|(index, path)| Some(hashed(path, &format!("{index:x}"), index as i64)))
         .collect();
     planned.shards = vec![shard("set", "none", (0..FILES).collect())];
     store.create_run(&planned).await.expect("create");
