@@ -47,11 +47,56 @@ pub mod npr {
     }
 }
 
-/// The fingerprint of built-in `name` (`spectral` | `npr`), or None for an unknown name.
+/// `temporal`: a weight-free clip detector, frame-to-frame residual energy; see
+/// `dfbench_worker::builtin::temporal`. Each frame of a clip is converted to luma
+/// Y = (0.299 R + 0.587 G + 0.114 B) / 255, resized to `SIDE`×`SIDE` (triangle filter); the
+/// statistic d is the mean of |Y(t+1) − Y(t)| over every pixel and every consecutive pair of
+/// the clip, and P(fake) = d / (d + `TAU`). Temporal flicker (frames that change more than the
+/// scene moves) raises it.
+pub mod temporal {
+    use crate::card::clip::{ClipSpec, ClipsPerVideo, InputKind};
+
+    /// Frames per clip; clips do not overlap (stride = size), every clip of a video is scored.
+    pub const CLIP_SIZE: u32 = 4;
+    /// Side (pixels) each frame's luma is resized to before differencing.
+    pub const SIDE: u32 = 64;
+    /// The residual energy that maps to P(fake) = 0.5.
+    pub const TAU: f64 = 0.02;
+
+    pub fn clip_spec() -> ClipSpec {
+        ClipSpec {
+            input: InputKind::Clip,
+            clip_size: CLIP_SIZE,
+            clip_stride: CLIP_SIZE,
+            clips_per_video: ClipsPerVideo::All,
+            layout: None,
+            grid: None,
+        }
+    }
+
+    pub fn fingerprint() -> String {
+        format!(
+            "builtin:temporal:v1:luma601,side={SIDE},triangle,mean|dY|,p=d/(d+{TAU}){}",
+            clip_spec().signature()
+        )
+    }
+}
+
+/// The fingerprint of built-in `name` (`spectral` | `npr` | `temporal`), or None for an unknown
+/// name.
 pub fn builtin_fingerprint(name: &str) -> Option<String> {
     match name {
         "spectral" => Some(spectral::fingerprint()),
         "npr" => Some(npr::fingerprint()),
+        "temporal" => Some(temporal::fingerprint()),
+        _ => None,
+    }
+}
+
+/// How built-in `name` cuts a video into clips, or None for a built-in that scores images.
+pub fn builtin_clip_spec(name: &str) -> Option<crate::card::clip::ClipSpec> {
+    match name {
+        "temporal" => Some(temporal::clip_spec()),
         _ => None,
     }
 }

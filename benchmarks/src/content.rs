@@ -37,6 +37,22 @@ pub fn content_hash(path: &Path) -> io::Result<String> {
     Ok(hasher.finalize().to_hex().to_string())
 }
 
+/// The content identity of a clip: BLAKE3 over its frames' content hashes, in frame order.
+/// None when a frame's hash is unknown (empty): such a clip is never reused.
+pub fn clip_key<'a>(frame_hashes: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut hasher = blake3::Hasher::new();
+    let mut frames = 0;
+    for hash in frame_hashes {
+        if hash.is_empty() {
+            return None;
+        }
+        hasher.update(hash.as_bytes());
+        hasher.update(b"\n");
+        frames += 1;
+    }
+    (frames > 0).then(|| hasher.finalize().to_hex().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +72,15 @@ mod tests {
         assert_ne!(content_hash(&path).expect("hash"), first);
         assert_eq!(stamp(&path).expect("stat").size, 3);
         assert!(stamp(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn a_clip_key_follows_every_frame_and_their_order() {
+        let key = clip_key(["a", "b"]).expect("known");
+        assert_ne!(Some(key.clone()), clip_key(["b", "a"]));
+        assert_ne!(Some(key.clone()), clip_key(["a", "c"]));
+        assert_eq!(Some(key), clip_key(["a", "b"]));
+        assert_eq!(clip_key(["a", ""]), None);
+        assert_eq!(clip_key(std::iter::empty()), None);
     }
 }

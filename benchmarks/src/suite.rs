@@ -46,7 +46,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Built-in, weight-free detectors the worker implements (see `dfbench-worker::builtin`).
-pub const BUILTIN_DETECTORS: &[&str] = &["spectral", "npr"];
+pub const BUILTIN_DETECTORS: &[&str] = &["spectral", "npr", "temporal"];
 
 /// Dataset layouts an adapter exists for.
 pub const DATASET_FORMATS: &[&str] = &["cnnspot", "dfb-json", "ffpp", "df40", "dire", "csv"];

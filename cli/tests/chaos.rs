@@ -287,6 +287,7 @@ async fn stale_epoch_write_is_rejected() {
     let sample = &old_lease.samples[0];
     let stale_batch = pb::PredictionBatch {
         complete: None,
+        clips: Vec::new(),
         worker_id: "old".into(),
         incarnation: 1,
         shard_id: old_lease.shard_id,
@@ -325,6 +326,7 @@ async fn stale_epoch_write_is_rejected() {
             epoch: lease.epoch,
             predictions: vec![],
             complete: Some(pb::ShardProvenance::default()),
+            clips: Vec::new(),
         };
     let refused = client
         .report_predictions(tokio_stream::iter(vec![completion("old", 1, &old_lease)]))

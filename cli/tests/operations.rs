@@ -333,6 +333,7 @@ async fn malformed_and_mismatched_requests_are_refused_clearly() {
     );
     let empty_batch = pb::PredictionBatch {
         complete: None,
+        clips: Vec::new(),
         worker_id: "w".into(),
         incarnation: 1,
         shard_id: 1,

@@ -76,5 +76,8 @@ pub async fn identify_contents(
     });
     let hashed = identified.iter().filter(|(_, read)| *read).count() as u64;
     plan.contents = identified.into_iter().map(|(content, _)| content).collect();
+    for shard in &mut plan.shards {
+        crate::planner::clips::fill_content_keys(&mut shard.clips, &plan.contents);
+    }
     Ok(hashed)
 }

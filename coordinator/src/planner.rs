@@ -11,7 +11,8 @@
 
 use dfbench_benchmarks::adapter::frames::frame_order_key;
 use dfbench_benchmarks::adapter::{self, AdapterError};
-use dfbench_benchmarks::builtin_params::builtin_fingerprint;
+use dfbench_benchmarks::builtin_params::{builtin_clip_spec, builtin_fingerprint};
+use dfbench_benchmarks::card::clip::{ClipSpec, InputKind};
 use dfbench_benchmarks::card::{CardError, ResolvedCard};
 use dfbench_benchmarks::check::DatasetCheck;
 use dfbench_benchmarks::fingerprint::sha256_hex;
@@ -44,15 +45,6 @@ pub enum PlanError {
     Sampling { problems: Vec<String> },
     #[error("the run was not started: suite {suite}: {problem}")]
     ModelKind { suite: String, problem: String },
-    #[error(
-        "detector `{detector}`: card {} is a clip card (input = \"{input}\"); runs cannot score clips yet, so it would be scored frame by frame: use an image card until clip scoring lands (issue 17)",
-        card.display()
-    )]
-    ClipCardNotScored {
-        detector: String,
-        card: std::path::PathBuf,
-        input: String,
-    },
 }
 
 /// Everything a submitted run needs, before it is stored.
@@ -79,6 +71,21 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
         });
     }
     let suite = Suite::parse(request.suite_text, request.suite_origin)?;
+    let planned = suite
+        .detectors
+        .iter()
+        .map(|detector| plan_detector(detector, request.data_root, request.suite_origin))
+        .collect::<Result<Vec<_>, _>>()?;
+    let readers: Vec<ClipReader> = planned
+        .iter()
+        .filter_map(|(record, spec)| {
+            spec.map(|spec| ClipReader {
+                detector: record.name.clone(),
+                spec,
+            })
+        })
+        .collect();
+    let detectors: Vec<DetectorRecord> = planned.into_iter().map(|(record, _)| record).collect();
     let roots = DataRoots::for_suite(request.data_root, &suite.roots, request.data_roots);
     let mut samples: Vec<Sample> = Vec::new();
     let mut datasets = Vec::new();
@@ -125,13 +132,23 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
                 fingerprint,
                 samples: kept.len() as i64,
             });
+            let first = samples.len();
             let groups = append_in_shard_order(kept, suite.shard_size, &mut samples);
+            let stills = clips::stills(&samples[first..]);
+            if !readers.is_empty() && stills > 0 {
+                tracing::warn!(dataset = %enumerated.name, stills, "samples without a frame index are still images, not videos: the run's clip detectors score none of them");
+            }
+            let shard_clips: Vec<_> = groups
+                .iter()
+                .map(|group| clips::plan_shard_clips(&samples, group, &readers))
+                .collect();
             for perturbation in &suite.perturbations {
-                for group in &groups {
+                for (group, clips) in groups.iter().zip(&shard_clips) {
                     shards.push(PlannedShard {
                         dataset: enumerated.name.clone(),
                         perturbation: perturbation.clone(),
                         sample_indices: group.clone(),
+                        clips: clips.clone(),
                     });
                 }
             }
@@ -140,11 +157,6 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
     if !problems.is_empty() {
         return Err(PlanError::DatasetProblems { problems });
     }
-    let detectors = suite
-        .detectors
-        .iter()
-        .map(|detector| plan_detector(detector, request.data_root, request.suite_origin))
-        .collect::<Result<Vec<_>, _>>()?;
     let name = if request.name.is_empty() {
         suite.name.clone()
     } else {
@@ -185,12 +197,13 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
 /// A model detector's card (torchscript, onnx) is read now: its weights are hashed into the
 /// fingerprint and its model path made absolute, so workers on other machines get everything in
 /// the lease; a model file that does not match the kind refuses the run, naming the suite file.
+/// Returns the record and, for a clip or thumbnail detector, how it cuts videos into clips.
 fn plan_detector(
     detector: &DetectorSpec,
     data_root: &Path,
     suite_origin: &str,
-) -> Result<DetectorRecord, PlanError> {
-    let (card, fingerprint) = match &detector.card {
+) -> Result<(DetectorRecord, Option<ClipSpec>), PlanError> {
+    let (card, fingerprint, clip) = match &detector.card {
         Some(card_path) if detector.is_model() => {
             let path = if card_path.is_absolute() {
                 card_path.clone()
@@ -204,25 +217,26 @@ fn plan_detector(
                     problem,
                 });
             }
-            if !resolved.card.input.is_image() {
-                return Err(PlanError::ClipCardNotScored {
-                    detector: detector.name.clone(),
-                    card: path,
-                    input: resolved.card.input.to_string(),
-                });
-            }
-            (Some(resolved.to_toml()), Some(resolved.fingerprint))
+            // `ResolvedCard::load` validated the clip fields, so this is Ok.
+            let clip = resolved.card.clip_spec().ok().flatten();
+            (Some(resolved.to_toml()), Some(resolved.fingerprint), clip)
         }
         // A built-in's fingerprint is made from its parameters, known here as on the worker.
-        _ => (None, builtin_fingerprint(detector.builtin_name())),
+        _ => (
+            None,
+            builtin_fingerprint(detector.builtin_name()),
+            builtin_clip_spec(detector.builtin_name()),
+        ),
     };
-    Ok(DetectorRecord {
+    let record = DetectorRecord {
         name: detector.name.clone(),
         kind: detector.kind.clone(),
         builtin: detector.builtin_name().to_string(),
         card,
         fingerprint,
-    })
+        input: clip.map_or(InputKind::Image, |spec| spec.input),
+    };
+    Ok((record, clip))
 }
 
 /// Run ids sort by creation time and stay unique: `r<yyyymmdd-hhmmss>-<8 hex>`.
@@ -311,7 +325,9 @@ fn video_groups(samples: &[Sample], shard_size: usize) -> Vec<Vec<usize>> {
     groups
 }
 
+pub mod clips;
 mod sampling;
+use clips::ClipReader;
 pub use sampling::Sampling;
 
 #[cfg(test)]

@@ -285,6 +285,16 @@ impl Coordinator for CoordinatorService {
                             path,
                         })
                         .collect(),
+                    clips: assignment
+                        .clips
+                        .into_iter()
+                        .map(|clip| pb::ClipRef {
+                            detector: clip.detector,
+                            video_key: clip.video_key,
+                            clip_index: u32::try_from(clip.clip_index).unwrap_or(u32::MAX),
+                            sample_ids: clip.sample_ids.into_iter().map(|id| id.0).collect(),
+                        })
+                        .collect(),
                 };
                 return Ok(Response::new(pb::AcquireShardResponse {
                     lease: Some(lease),
@@ -505,6 +515,10 @@ impl Coordinator for CoordinatorService {
                     error: progress.error.unwrap_or_default(),
                     predictions_reused: progress.predictions_reused as u64,
                     waiting: String::new(),
+                    clips: progress.clips as u64,
+                    clip_failures: progress.clip_failures as u64,
+                    clips_expected: progress.clips_expected as u64,
+                    clips_reused: progress.clips_reused as u64,
                 };
                 let finished = message.status != "running";
                 let mut message = message;

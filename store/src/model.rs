@@ -1,5 +1,6 @@
 //! Plain values the store reads and writes. Ids are newtypes so they cannot be swapped.
 
+use dfbench_benchmarks::card::clip::InputKind;
 use dfbench_benchmarks::{FailureKind, Sample};
 use std::fmt;
 
@@ -148,10 +149,15 @@ pub struct DetectorRecord {
     /// Set at planning: sha256 of the weights + preprocessing for torchscript detectors, the
     /// parameter fingerprint (`dfbench_benchmarks::builtin_params`) for built-ins. Reuse keys on it.
     pub fingerprint: Option<String>,
+    /// What it scores: `Image` detectors one prediction per sample; `Clip` and `Thumbnail`
+    /// detectors one clip prediction per planned clip ([`PlannedShard::clips`]) and none per
+    /// sample.
+    pub input: InputKind,
 }
 
 impl DetectorRecord {
-    /// A built-in detector of that name whose fingerprint is not known yet (benches, tests).
+    /// A built-in image detector of that name whose fingerprint is not known yet (benches,
+    /// tests).
     pub fn builtin(name: &str) -> DetectorRecord {
         DetectorRecord {
             name: name.into(),
@@ -159,6 +165,7 @@ impl DetectorRecord {
             builtin: name.into(),
             card: None,
             fingerprint: None,
+            input: InputKind::Image,
         }
     }
 }
@@ -170,6 +177,80 @@ pub struct PlannedShard {
     pub perturbation: String,
     /// Indices into [`RunPlan::samples`].
     pub sample_indices: Vec<usize>,
+    /// Every clip the run's clip and thumbnail detectors score in this shard, and every video
+    /// that gives such a detector no clip (`planned_failure`); empty without such detectors.
+    pub clips: Vec<PlannedClip>,
+}
+
+/// One clip outcome a shard owes: (detector, video, clip index) → the frames it reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedClip {
+    pub detector: String,
+    pub video_key: String,
+    /// From 0 within (detector, video).
+    pub clip_index: i64,
+    /// The frames, in order: indices into [`RunPlan::samples`], all in this shard. Empty when
+    /// `planned_failure` is set.
+    pub sample_indices: Vec<usize>,
+    /// Frame indices (`Sample::frame_index`, else the position in the video) of the clip's
+    /// first and last frame; both 0 for a planned failure.
+    pub first_frame: i64,
+    pub last_frame: i64,
+    /// Identity of what the clip reads: BLAKE3 over its frames' content hashes in order
+    /// ([`dfbench_benchmarks::content`]); '' when a frame's content is unknown, and such a clip
+    /// is never reused. The detector fingerprint (which covers every clip field) and the
+    /// perturbation complete the reuse key.
+    pub content_key: String,
+    /// A clip outcome known at planning, stored as this failure when the run is created, e.g.
+    /// `video_too_short` (the video has fewer selected frames than one clip; clip index 0).
+    pub planned_failure: Option<(FailureKind, String)>,
+}
+
+/// A clip of a leased shard, as the worker receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClipAssignment {
+    pub detector: String,
+    pub video_key: String,
+    pub clip_index: i64,
+    /// The clip's frames in order, all samples of the shard.
+    pub sample_ids: Vec<SampleId>,
+}
+
+/// One clip outcome as reported by a worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewClipPrediction {
+    pub detector: String,
+    pub detector_fingerprint: String,
+    pub video_key: String,
+    pub clip_index: i64,
+    pub outcome: Outcome,
+    pub latency_us: i64,
+}
+
+/// A stored clip outcome with its video's labels (those of its first frame's sample, or of
+/// the video's first sample for a planned failure).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClipPredictionRow {
+    pub detector: String,
+    pub detector_fingerprint: String,
+    pub dataset: String,
+    pub subset: String,
+    pub perturbation: String,
+    pub video_key: String,
+    pub clip_index: i64,
+    pub first_frame: i64,
+    pub last_frame: i64,
+    pub label: i64,
+    pub method: String,
+    pub label_group: String,
+    pub split: String,
+    pub compression: String,
+    pub score: Option<f64>,
+    pub failure_kind: Option<FailureKind>,
+    pub failure_message: Option<String>,
+    pub worker_id: String,
+    /// Copied from an earlier run with the same clip identity.
+    pub reused: bool,
 }
 
 /// What a worker needs to run a leased shard.
@@ -183,6 +264,8 @@ pub struct ShardAssignment {
     pub detectors: Vec<DetectorRecord>,
     /// (sample id, path relative to the dataset root).
     pub samples: Vec<(SampleId, String)>,
+    /// The clips the shard owes (planned failures excluded: they are already stored).
+    pub clips: Vec<ClipAssignment>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -263,6 +346,11 @@ pub struct RunProgress {
     /// Predictions copied from earlier runs (the rest were computed for this run).
     pub predictions_reused: i64,
     pub predictions_expected: i64,
+    /// Clip outcomes of clip and thumbnail detectors, counted apart from predictions.
+    pub clips: i64,
+    pub clip_failures: i64,
+    pub clips_reused: i64,
+    pub clips_expected: i64,
 }
 
 #[derive(Debug, Clone)]

@@ -250,6 +250,7 @@ macro_rules! impl_sql_store {
                     perturbation,
                     detectors,
                     samples,
+                    clips: Vec::new(),
                 }))
             }
 

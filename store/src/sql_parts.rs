@@ -320,6 +320,7 @@ macro_rules! read_detectors {
                 builtin: row.try_get("builtin").during("read detector")?,
                 card: row.try_get("card").during("read detector")?,
                 fingerprint: row.try_get("fingerprint").during("read detector")?,
+                input: dfbench_benchmarks::card::clip::InputKind::Image,
             });
         }
         detectors

@@ -50,6 +50,10 @@ macro_rules! impl_sql_reads {
                     prediction_failures: counts.try_get("failures").during("read progress")?,
                     predictions_reused: counts.try_get("reused").during("read progress")?,
                     predictions_expected: counts.try_get("expected").during("read progress")?,
+                    clips: 0,
+                    clip_failures: 0,
+                    clips_reused: 0,
+                    clips_expected: 0,
                 })
             }
 

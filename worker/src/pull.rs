@@ -325,6 +325,7 @@ async fn run_shard(
             epoch: lease.epoch,
             predictions,
             complete: None,
+            clips: Vec::new(),
         };
         if sender.send(batch).await.is_err() {
             // The stream ended early: the coordinator rejected it. The join below says why.
@@ -340,6 +341,7 @@ async fn run_shard(
             shard_id: lease.shard_id,
             epoch: lease.epoch,
             predictions: Vec::new(),
+            clips: Vec::new(),
             complete: Some(crate::runtime::provenance(
                 &identity.device,
                 config.chunk_size,

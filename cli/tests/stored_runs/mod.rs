@@ -82,6 +82,7 @@ pub fn plan(spec: &RunSpec<'_>) -> RunPlan {
             dataset: "ff".into(),
             perturbation: "none".into(),
             sample_indices: indices.to_vec(),
+            clips: Vec::new(),
         })
         .collect();
     RunPlan {

@@ -345,23 +345,65 @@ async fn a_worker_without_onnx_never_receives_an_onnx_shard() {
 }
 
 #[test]
-fn a_clip_card_is_refused_until_clips_can_be_scored() {
+fn clip_detectors_plan_their_clips_per_video_and_record_videos_too_short() {
     let dir = tempfile::tempdir().expect("tmp");
     fixture(dir.path());
     std::fs::write(dir.path().join("i3d.pt"), b"weights").expect("model");
     let card = "model = \"i3d.pt\"\ninput_size = 224\nresize = \"resize\"\nnormalize = \"half\"\n\
-                output = \"two-class\"\ninput = \"clip\"\nclip_size = 16\nlayout = \"bcthw\"\n";
+                output = \"two-class\"\ninput = \"clip\"\nclip_size = 2\nlayout = \"bcthw\"\n";
     std::fs::write(dir.path().join("i3d.toml"), card).expect("card");
     let suite = FIXTURE_SUITE.replace(
         "name = \"npr\"\nkind = \"builtin\"",
-        "name = \"i3d\"\nkind = \"torchscript\"\ncard = \"i3d.toml\"",
+        "name = \"i3d\"\nkind = \"torchscript\"\ncard = \"i3d.toml\"\n\
+         [[detectors]]\nname = \"temporal\"\nkind = \"builtin\"",
     );
     let roots = std::collections::BTreeMap::from([("lab".to_string(), dir.path().to_path_buf())]);
     let mut clip = request(dir.path(), &roots, true);
     clip.suite_text = &suite;
-    let message = expect_refused(plan_run(&clip), "clip card").to_string();
-    assert!(
-        message.contains("detector `i3d`") && message.contains("input = \"clip\""),
-        "{message}"
+    let plan = plan_run(&clip).expect("a clip card plans");
+    let inputs: Vec<_> = plan.detectors.iter().map(|d| d.input).collect();
+    assert_eq!(inputs, [InputKind::Clip, InputKind::Clip]);
+    assert_eq!(plan.shards.len(), 2, "one video per shard");
+    for shard in &plan.shards {
+        let [i3d, temporal] = &shard.clips[..] else {
+            panic!("two clip outcomes per video: {:?}", shard.clips);
+        };
+        assert_eq!((i3d.detector.as_str(), i3d.clip_index), ("i3d", 0));
+        assert_eq!(
+            i3d.sample_indices, shard.sample_indices,
+            "both frames, in order"
+        );
+        assert_eq!((i3d.first_frame, i3d.last_frame), (0, 15));
+        assert!(i3d.planned_failure.is_none());
+        let (kind, message) = temporal.planned_failure.clone().expect("too short");
+        assert_eq!(kind, dfbench_benchmarks::FailureKind::VideoTooShort);
+        assert!(
+            message.contains("2 selected frame(s), fewer than one clip of 4"),
+            "{message}"
+        );
+        assert!(temporal.sample_indices.is_empty());
+    }
+}
+
+#[test]
+fn clips_cut_each_video_of_a_shard_and_skip_stills() {
+    let mut samples: Vec<Sample> = (0..5)
+        .map(|frame| Sample {
+            frame_index: Some(frame * 2),
+            ..sample(&format!("v/{frame}.png"), "v")
+        })
+        .collect();
+    samples.push(sample("still.png", "still.png"));
+    let readers = [ClipReader {
+        detector: "t".into(),
+        spec: dfbench_benchmarks::builtin_params::temporal::clip_spec(),
+    }];
+    let clips = clips::plan_shard_clips(&samples, &[0, 1, 2, 3, 4, 5], &readers);
+    assert_eq!(
+        clips.len(),
+        1,
+        "5 frames give one clip of 4; the still gives none"
     );
+    assert_eq!(clips[0].sample_indices, [0, 1, 2, 3]);
+    assert_eq!((clips[0].first_frame, clips[0].last_frame), (0, 6));
 }

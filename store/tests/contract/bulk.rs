@@ -146,6 +146,7 @@ async fn many_shards(store: &dyn Store) {
             sample_indices: (0..1 + index % 3)
                 .map(|k| (index + k * 7) % SAMPLES)
                 .collect(),
+            clips: Vec::new(),
         })
         .collect();
     store.create_run(&planned).await.expect("create run");

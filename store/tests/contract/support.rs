@@ -189,6 +189,7 @@ pub fn shard(dataset: &str, perturbation: &str, sample_indices: Vec<usize>) -> P
         dataset: dataset.into(),
         perturbation: perturbation.into(),
         sample_indices,
+        clips: Vec::new(),
     }
 }
 
@@ -299,6 +300,7 @@ pub fn history_plan(
         builtin: "spectral".into(),
         card: None,
         fingerprint: Some(fingerprint.into()),
+        input: dfbench_benchmarks::card::clip::InputKind::Image,
     };
     RunPlan {
         run: RunRecord {

@@ -26,15 +26,30 @@ impl InputKind {
     pub fn is_image(&self) -> bool {
         *self == InputKind::Image
     }
+
+    /// The stored spelling (`image`, `clip`, `thumbnail`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InputKind::Image => "image",
+            InputKind::Clip => "clip",
+            InputKind::Thumbnail => "thumbnail",
+        }
+    }
+
+    /// Reads a stored spelling; None for anything else.
+    pub fn parse(text: &str) -> Option<InputKind> {
+        match text {
+            "image" => Some(InputKind::Image),
+            "clip" => Some(InputKind::Clip),
+            "thumbnail" => Some(InputKind::Thumbnail),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for InputKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            InputKind::Image => "image",
-            InputKind::Clip => "clip",
-            InputKind::Thumbnail => "thumbnail",
-        })
+        f.write_str(self.as_str())
     }
 }
 

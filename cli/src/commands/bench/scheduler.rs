@@ -231,6 +231,7 @@ async fn simulated_worker(
             epoch: lease.epoch,
             predictions,
             complete,
+            clips: Vec::new(),
         };
         let mut batches: Vec<pb::PredictionBatch> = lease
             .samples
@@ -327,6 +328,7 @@ fn plan(run_id: &str, shards: usize, samples_per_shard: usize) -> RunPlan {
                 perturbation: "none".into(),
                 sample_indices: (shard * samples_per_shard..(shard + 1) * samples_per_shard)
                     .collect(),
+                clips: Vec::new(),
             })
             .collect(),
         max_attempts: 3,
