@@ -192,6 +192,9 @@ pub struct PlannedClip {
     /// The frames, in order: indices into [`RunPlan::samples`], all in this shard. Empty when
     /// `planned_failure` is set.
     pub sample_indices: Vec<usize>,
+    /// The video's first sample (an index into [`RunPlan::samples`]): whose labels the clip
+    /// outcome is reported with, also for a planned failure.
+    pub video_sample: usize,
     /// Frame indices (`Sample::frame_index`, else the position in the video) of the clip's
     /// first and last frame; both 0 for a planned failure.
     pub first_frame: i64,

@@ -382,6 +382,7 @@ fn clip_detectors_plan_their_clips_per_video_and_record_videos_too_short() {
             "{message}"
         );
         assert!(temporal.sample_indices.is_empty());
+        assert_eq!(temporal.video_sample, shard.sample_indices[0]);
     }
 }
 
