@@ -1,9 +1,11 @@
 //! The benchmark layouts `write_demo_dataset` writes beside `cnnspot/`, at tiny scale: every
-//! image is 64 px, videos have two frames named by their "original" frame index (`000`, `015`).
+//! image is 64 px, videos have two frames named by their "original" frame index (`000`, `015`),
+//! except `DemoClips` (`clips`), sixteen consecutive frames per video for clip detectors.
 //! Fakes carry the up-sampling trace of the CNNSpot demo at a strength that differs per method
 //! (and per dataset), so detectors score methods differently. Seeds come from each file's path,
 //! so the bytes never change between runs.
 
+pub mod clips;
 mod cross;
 mod df40;
 mod df40_json;
@@ -42,11 +44,12 @@ pub fn write_all(out: &Path) -> Result<Vec<LayoutSummary>, SynthError> {
         df40::write(&rgb, &json)?,
         dire_csv::write_dire(&out.join("DiffusionForensics"))?,
         dire_csv::write_csv(&out.join("custom"))?,
+        clips::write(&rgb, &json)?,
     ])
 }
 
 pub(super) fn readme_text(out: &Path, layouts: &[LayoutSummary]) -> String {
-    let mut text = String::from("\nBenchmark layouts (64 px, 2 frames per video):\n");
+    let mut text = String::from("\nBenchmark layouts (64 px; 2 frames per video, DemoClips 16):\n");
     for layout in layouts {
         text.push_str(&format!(
             "  {} ({} images) at {}: {}\n",
@@ -95,7 +98,12 @@ impl Writer {
             pixels = jpeg_round_trip(&pixels, quality, &path)?;
         }
         let bytes = encode(&pixels, SIDE, None, &path)?;
-        self.bytes(rel, &bytes)?;
+        self.write_image(rel, &bytes)
+    }
+
+    /// Writes an encoded image at `rel` and counts it.
+    pub fn write_image(&mut self, rel: &str, bytes: &[u8]) -> Result<(), SynthError> {
+        self.bytes(rel, bytes)?;
         self.images += 1;
         Ok(())
     }
