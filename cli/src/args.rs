@@ -69,3 +69,19 @@ impl CoordinatorArgs {
 pub async fn connect(url: &str, token: Option<&str>) -> anyhow::Result<Client> {
     Ok(dfbench_client::connect(url, token, Duration::from_secs(10)).await?)
 }
+
+/// `--video-aggregation`, shared by `report` and `compare`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VideoAggregationArgs {
+    /// How a clip detector's clip scores make its video score: `mean` of the video's clips,
+    /// `max`, or `dfb` (DeepfakeBench compatibility: its video metrics of clip models are the
+    /// clip metrics). Video rows say which (`video`, `video-max`, `video-dfb`); any choice is
+    /// recomputed from the stored clip scores.
+    #[arg(long, default_value = "mean", value_parser = parse_video_aggregation)]
+    pub video_aggregation: dfbench_reports::VideoAggregation,
+}
+
+fn parse_video_aggregation(text: &str) -> Result<dfbench_reports::VideoAggregation, String> {
+    dfbench_reports::VideoAggregation::parse(text)
+        .ok_or_else(|| format!("`{text}` is not an aggregation: use mean, max or dfb"))
+}

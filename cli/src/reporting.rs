@@ -17,9 +17,11 @@ use std::path::{Path, PathBuf};
 pub struct ReportFilter {
     pub detectors: Vec<String>,
     pub datasets: Vec<String>,
-    /// `frame` or `video`.
+    /// `frame`, `clip`, or a video level (`video`, `video-max`, `video-dfb`).
     pub level: Option<String>,
     pub metrics: Vec<String>,
+    /// Not a filter: how clip detectors' video rows are made (stored, labelled by level).
+    pub video_aggregation: dfbench_reports::VideoAggregation,
 }
 
 impl ReportFilter {
@@ -117,6 +119,38 @@ fn absent_sets(details: &RunDetails) -> Vec<dfbench_reports::model::AbsentSet> {
     }
 }
 
+/// A clip outcome as a report record: its path names the clip and the frames it read.
+fn clip_record(row: dfbench_store::ClipPredictionRow) -> PredictionRecord {
+    PredictionRecord {
+        rel_path: clip_path(
+            &row.video_key,
+            row.clip_index,
+            row.first_frame,
+            row.last_frame,
+        ),
+        detector: row.detector,
+        dataset: row.dataset,
+        subset: row.subset,
+        perturbation: row.perturbation,
+        video_key: row.video_key,
+        label: row.label,
+        method: row.method,
+        label_group: row.label_group,
+        split: row.split,
+        category: String::new(),
+        worker_id: row.worker_id,
+        score: row.score,
+        failure_kind: row.failure_kind,
+        failure_message: row.failure_message,
+        clip_index: Some(row.clip_index),
+    }
+}
+
+/// `<video>#clip<N>:<first>-<last>`: how reports, exports and failure lists name a clip.
+pub fn clip_path(video_key: &str, clip_index: i64, first_frame: i64, last_frame: i64) -> String {
+    format!("{video_key}#clip{clip_index}:{first_frame}-{last_frame}")
+}
+
 pub async fn load(
     store: &dyn Store,
     run_id: &str,
@@ -124,6 +158,7 @@ pub async fn load(
     let run_id = RunId(run_id.to_string());
     let details = store.run(&run_id).await?;
     let predictions = store.predictions(&run_id).await?;
+    let clips = store.clip_predictions(&run_id).await?;
     let run = run_info(&details);
     let predictions: Vec<PredictionRecord> = predictions
         .into_iter()
@@ -143,7 +178,9 @@ pub async fn load(
             score: row.score,
             failure_kind: row.failure_kind,
             failure_message: row.failure_message,
+            clip_index: None,
         })
+        .chain(clips.into_iter().map(clip_record))
         .collect();
     let workers = store
         .workers()
@@ -175,7 +212,11 @@ pub async fn write_filtered(
 ) -> anyhow::Result<WrittenReport> {
     let (run, mut predictions) = load(store, run_id).await?;
     predictions.retain(|p| filter.keeps_prediction(p));
-    let mut report = dfbench_reports::build_report(&run, &predictions, &ReportOptions::default());
+    let options = ReportOptions {
+        video_aggregation: filter.video_aggregation,
+        ..ReportOptions::default()
+    };
+    let mut report = dfbench_reports::build_report(&run, &predictions, &options);
     if filter.is_empty() {
         let record = |row: &MetricRow| MetricRecord {
             detector: row.detector.clone(),

@@ -58,13 +58,26 @@ pub struct RunSide<'a> {
     pub partial: bool,
 }
 
-/// Detector × dataset × perturbation × slice.
+/// Detector × dataset × perturbation × level × slice.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CellKey {
     pub detector: String,
     pub dataset: String,
     pub perturbation: String,
+    /// `frame` (images and frames), `clip`, or a video level (`video`, `video-max`).
+    pub level: String,
     pub slice: String,
+}
+
+impl CellKey {
+    /// The slice as shown: `all` at frame level, `video · all` at another level.
+    pub fn slice_label(&self) -> String {
+        if self.level == crate::report::slices::LEVEL_FRAME {
+            self.slice.clone()
+        } else {
+            format!("{} · {}", self.level, self.slice)
+        }
+    }
 }
 
 impl std::fmt::Display for CellKey {
@@ -72,7 +85,10 @@ impl std::fmt::Display for CellKey {
         write!(
             f,
             "{} / {} / {} / {}",
-            self.detector, self.dataset, self.perturbation, self.slice
+            self.detector,
+            self.dataset,
+            self.perturbation,
+            self.slice_label()
         )
     }
 }
@@ -257,11 +273,18 @@ pub fn compare_runs(
     options: &CompareOptions,
 ) -> Comparison {
     let mut problems = checks::run_problems(&baseline, &candidate, options);
-    let (missing, new_cells) =
-        checks::cell_differences(baseline.predictions, candidate.predictions);
+    let (missing, new_cells) = checks::cell_differences(
+        baseline.predictions,
+        candidate.predictions,
+        options.video_aggregation,
+    );
     problems.extend(missing.into_iter().map(NotComparable::MissingCell));
 
-    let paired = pairing::pair(baseline.predictions, candidate.predictions);
+    let paired = pairing::pair(
+        baseline.predictions,
+        candidate.predictions,
+        options.video_aggregation,
+    );
     let (mut cells, decided): (Vec<CellComparison>, Vec<bool>) = paired
         .cells
         .into_iter()

@@ -36,5 +36,7 @@ pub use metrics::bootstrap::BootstrapConfig;
 pub use metrics::delong::{AucVariance, PairedAucTest, delong_auc_variance, delong_paired_test};
 pub use metrics::{METRIC_NAMES, MetricSet, MetricValue, frame_metrics, roc_points};
 pub use model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo};
-pub use report::{MetricRow, Report, ReportOptions, build_report, compute_metrics};
+pub use report::{
+    MetricRow, Report, ReportOptions, VideoAggregation, build_report, compute_metrics,
+};
 pub use write::{ReportFiles, write_built_report, write_report};

@@ -78,6 +78,10 @@ pub struct PredictionRecord {
     pub category: String,
     /// Worker that scored the sample (empty when unknown).
     pub worker_id: String,
+    /// Set for a clip detector's outcome: the clip's number in its video (`rel_path` then names
+    /// the clip, `<video_key>#clip<N>`); `None` for an image detector's frame or image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip_index: Option<i64>,
     /// Probability of "fake"; `None` when the prediction failed.
     pub score: Option<f64>,
     pub failure_kind: Option<FailureKind>,

@@ -19,7 +19,7 @@ use crate::metrics::bootstrap::BootstrapConfig;
 use crate::metrics::{self, MetricValue};
 use crate::model::{PredictionRecord, RunInfo};
 pub use leaderboard::{Leaderboard, LeaderboardEntry};
-pub use slices::{LEVEL_FRAME, LEVEL_VIDEO};
+pub use slices::{LEVEL_CLIP, LEVEL_FRAME, LEVEL_VIDEO, VideoAggregation};
 
 /// Slice name of the whole dataset.
 pub const SLICE_ALL: &str = "all";
@@ -30,6 +30,8 @@ pub const BASELINE_PERTURBATION: &str = "none";
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ReportOptions {
     pub bootstrap: BootstrapConfig,
+    /// How a clip detector's clip scores make its video level (stated in the report).
+    pub video_aggregation: slices::VideoAggregation,
 }
 
 /// One metric of one slice; one line of `metrics.csv`.
@@ -142,7 +144,13 @@ fn failure_of(p: &PredictionRecord) -> Option<FailureRecord> {
 /// Metric rows for every detector × dataset × perturbation × level × slice, sorted, with
 /// default options (1000 bootstrap resamples, fixed seed).
 pub fn compute_metrics(run: &RunInfo, predictions: &[PredictionRecord]) -> Vec<MetricRow> {
-    rows::compute(run, predictions, &BootstrapConfig::default()).rows
+    rows::compute(
+        run,
+        predictions,
+        &BootstrapConfig::default(),
+        slices::VideoAggregation::default(),
+    )
+    .rows
 }
 
 /// Leaderboard order of `(auc, detector)`: AUC descending, undefined last, then by name.
@@ -226,7 +234,12 @@ pub fn build_report(
         );
         *failed_counts.entry(key).or_insert(0) += 1;
     }
-    let computed = rows::compute(run, predictions, &options.bootstrap);
+    let computed = rows::compute(
+        run,
+        predictions,
+        &options.bootstrap,
+        options.video_aggregation,
+    );
     let leaderboards = leaderboard::leaderboards(&computed, options.bootstrap.confidence);
     Report {
         rows: computed.rows,

@@ -245,8 +245,16 @@ pub fn write_built_report(
     let (mut charts, svgs) = write_charts(report, out_dir)?;
     let robustness = write_robustness(report, out_dir, &mut charts)?;
 
-    let leaderboard_markdown =
-        render::markdown::render(run, &report.leaderboards, &boards, robustness.as_ref());
+    let leaderboard_markdown = render::markdown::render(
+        run,
+        &report.leaderboards,
+        &boards,
+        robustness.as_ref(),
+        boards
+            .iter()
+            .any(|b| b.has_clips)
+            .then(|| report.options.video_aggregation.describe()),
+    );
     let leaderboard_md = out_dir.join("leaderboard.md");
     write(&leaderboard_md, leaderboard_markdown.as_bytes())?;
 

@@ -50,6 +50,8 @@ pub struct CompareArgs {
     /// few scored samples) instead of exiting 2; those cells are still listed.
     #[arg(long)]
     pub allow_undefined: bool,
+    #[command(flatten)]
+    pub aggregation: crate::args::VideoAggregationArgs,
 }
 
 impl CompareArgs {
@@ -75,6 +77,7 @@ impl CompareArgs {
             holm_family: self.holm_family,
             allow_partial: self.allow_partial,
             allow_undefined: self.allow_undefined,
+            video_aggregation: self.aggregation.video_aggregation,
         })
     }
 }

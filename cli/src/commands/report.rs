@@ -26,11 +26,13 @@ pub struct ReportArgs {
     #[arg(long, value_delimiter = ',')]
     pub datasets: Vec<String>,
     /// Only metric rows of this level.
-    #[arg(long, value_parser = ["frame", "video"])]
+    #[arg(long, value_parser = ["frame", "clip", "video", "video-max", "video-dfb"])]
     pub level: Option<String>,
     /// Only these metrics (repeat or comma-separate), e.g. `auc,eer_interp,tpr@fpr=0.01`.
     #[arg(long = "metric", value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(dfbench_reports::METRIC_NAMES))]
     pub metrics: Vec<String>,
+    #[command(flatten)]
+    pub aggregation: crate::args::VideoAggregationArgs,
 }
 
 pub async fn execute(args: ReportArgs) -> anyhow::Result<ExitCode> {
@@ -40,6 +42,7 @@ pub async fn execute(args: ReportArgs) -> anyhow::Result<ExitCode> {
         datasets: args.datasets,
         level: args.level,
         metrics: args.metrics,
+        video_aggregation: args.aggregation.video_aggregation,
     };
     let run_id = resolve_run_ref(store.as_ref(), &args.run).await?;
     let report = reporting::write_filtered(store.as_ref(), &run_id.0, &args.out, &filter).await?;

@@ -2,6 +2,7 @@
 //! same dataset versions, every baseline cell present in the candidate, and no cell that cannot
 //! be tested (unless allowed).
 
+use crate::report::slices::VideoAggregation;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -112,9 +113,14 @@ pub fn run_problems(
 pub fn cell_differences(
     baseline: &[PredictionRecord],
     candidate: &[PredictionRecord],
+    aggregation: VideoAggregation,
 ) -> (Vec<CellKey>, Vec<CellKey>) {
-    let base: BTreeSet<CellKey> = pairing::cell_keys(baseline).into_iter().collect();
-    let cand: BTreeSet<CellKey> = pairing::cell_keys(candidate).into_iter().collect();
+    let base: BTreeSet<CellKey> = pairing::cell_keys(baseline, aggregation)
+        .into_iter()
+        .collect();
+    let cand: BTreeSet<CellKey> = pairing::cell_keys(candidate, aggregation)
+        .into_iter()
+        .collect();
     (
         base.difference(&cand).cloned().collect(),
         cand.difference(&base).cloned().collect(),

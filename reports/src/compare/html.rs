@@ -43,7 +43,7 @@ fn cell_row(out: &mut String, c: &CellComparison) {
         esc(&c.verdict.label())
     );
     for text in key_columns(c) {
-        let _ = write!(out, "<td>{}</td>", esc(text));
+        let _ = write!(out, "<td>{}</td>", esc(&text));
     }
     side_cells(out, &c.baseline);
     side_cells(out, &c.candidate);

@@ -24,6 +24,7 @@ fn cell(c: &CellComparison) -> Value {
         "detector": c.key.detector,
         "dataset": c.key.dataset,
         "perturbation": c.key.perturbation,
+        "level": c.key.level,
         "slice": c.key.slice,
         "verdict": c.verdict.as_str(),
         "reason": c.verdict.reason(),

@@ -123,10 +123,16 @@ fn run_line(side: &str, run: &RunInfo) -> String {
     )
 }
 
-/// Detector, dataset, perturbation, slice of a cell (raw text, to be escaped).
-pub fn key_columns(c: &CellComparison) -> [&str; 4] {
+/// Detector, dataset, perturbation, slice (with its level when not `frame`) of a cell (raw
+/// text, to be escaped).
+pub fn key_columns(c: &CellComparison) -> [String; 4] {
     let k = &c.key;
-    [&k.detector, &k.dataset, &k.perturbation, &k.slice]
+    [
+        k.detector.clone(),
+        k.dataset.clone(),
+        k.perturbation.clone(),
+        k.slice_label(),
+    ]
 }
 
 /// ΔAUC with interval, p, Holm p, `real / fake`, failures (counts and rates) of a cell.
@@ -149,7 +155,7 @@ fn table(out: &mut String, cells: &[&CellComparison]) {
     for c in cells {
         let _ = write!(out, "| {} |", c.verdict.label());
         for text in key_columns(c) {
-            let _ = write!(out, " {} |", esc(text));
+            let _ = write!(out, " {} |", esc(&text));
         }
         for auc in [&c.baseline.auc, &c.candidate.auc] {
             let _ = write!(out, " {} |", esc(&auc.to_string()));
@@ -227,6 +233,7 @@ mod tests {
                 detector: format!("d{i}"),
                 dataset: "ff".into(),
                 perturbation: "none".into(),
+                level: "frame".into(),
                 slice: "all".into(),
             })
         });

@@ -66,6 +66,8 @@ pub struct CompareOptions {
     /// Leave cells that cannot be tested out of the outcome instead of declaring the runs not
     /// comparable (they are still listed).
     pub allow_undefined: bool,
+    /// How a clip detector's clip scores make its video-level cells.
+    pub video_aggregation: crate::report::slices::VideoAggregation,
 }
 
 impl Default for CompareOptions {
@@ -77,6 +79,7 @@ impl Default for CompareOptions {
             holm_family: HolmFamily::default(),
             allow_partial: false,
             allow_undefined: false,
+            video_aggregation: Default::default(),
         }
     }
 }

@@ -180,6 +180,13 @@ pub fn render(
         report.options.bootstrap.resamples,
         report.options.bootstrap.seed
     );
+    if boards.iter().any(|b| b.has_clips) {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Clip detectors are scored per clip (unit <em>clip</em>); {}.</p>",
+            esc(report.options.video_aggregation.describe())
+        );
+    }
     sections::leaderboards(&mut out, &report.leaderboards);
     sections::heatmap(&mut out, &report.leaderboards);
     if let Some(section) = robustness_section {

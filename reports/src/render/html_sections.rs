@@ -166,7 +166,11 @@ pub fn board(out: &mut String, index: usize, b: &Board, svg: Option<&String>) {
         esc(&b.dataset),
         esc(&b.perturbation)
     );
-    out.push_str("<table>\n<tr><th>Rank</th><th>Detector</th><th>AUC [95% CI]</th><th>AP</th>");
+    out.push_str("<table>\n<tr><th>Rank</th><th>Detector</th>");
+    if b.has_clips {
+        out.push_str("<th>Unit</th>");
+    }
+    out.push_str("<th>AUC [95% CI]</th><th>AP</th>");
     out.push_str("<th>EER</th><th>ACC</th><th>Real acc</th><th>Fake acc</th>");
     out.push_str("<th>TPR@FPR 1%</th><th>TPR@FPR 5%</th>");
     if b.has_video {
@@ -176,11 +180,14 @@ pub fn board(out: &mut String, index: usize, b: &Board, svg: Option<&String>) {
     for (i, e) in b.entries.iter().enumerate() {
         let _ = write!(
             out,
-            "<tr><td class=\"num\">{}</td><td>{}</td>{}",
+            "<tr><td class=\"num\">{}</td><td>{}</td>",
             i + 1,
-            esc(&e.detector),
-            value_cell(&e.auc, e.auc_interval)
+            esc(&e.detector)
         );
+        if b.has_clips {
+            let _ = write!(out, "<td>{}</td>", e.unit);
+        }
+        out.push_str(&value_cell(&e.auc, e.auc_interval));
         for v in [
             &e.ap,
             &e.eer,

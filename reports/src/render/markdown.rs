@@ -148,6 +148,9 @@ fn board(out: &mut String, b: &Board) {
         "TPR@FPR 1%",
         "TPR@FPR 5%",
     ];
+    if b.has_clips {
+        head.insert(2, "Unit");
+    }
     if b.has_video {
         head.push("Video AUC");
     }
@@ -159,11 +162,11 @@ fn board(out: &mut String, b: &Board) {
         .collect();
     table_row(out, &align);
     for (i, e) in b.entries.iter().enumerate() {
-        let mut cells = vec![
-            (i + 1).to_string(),
-            escape_md(&e.detector),
-            with_interval(&e.auc, e.auc_interval),
-        ];
+        let mut cells = vec![(i + 1).to_string(), escape_md(&e.detector)];
+        if b.has_clips {
+            cells.push(e.unit.to_string());
+        }
+        cells.push(with_interval(&e.auc, e.auc_interval));
         for v in [
             &e.ap,
             &e.eer,
@@ -202,14 +205,23 @@ fn board(out: &mut String, b: &Board) {
 
 /// The whole leaderboard document; the robustness section only when the run has
 /// perturbations.
+/// `clip_note` states how clip scores make video scores, when the run has a clip detector.
 pub fn render(
     run: &RunInfo,
     leaderboards: &[Leaderboard],
     boards: &[Board],
     robustness_section: Option<&RobustnessSection>,
+    clip_note: Option<&str>,
 ) -> String {
     let mut out = String::new();
     header(&mut out, run);
+    if let Some(note) = clip_note {
+        let _ = writeln!(
+            out,
+            "Clip detectors are scored per clip (`Unit` clip); {}.\n",
+            escape_md(note)
+        );
+    }
     for b in leaderboards {
         overall(&mut out, b);
     }

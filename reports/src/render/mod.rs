@@ -10,12 +10,17 @@ pub mod markdown;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::metrics::MetricValue;
-use crate::report::{LEVEL_FRAME, LEVEL_VIDEO, MetricRow, Report, SLICE_ALL, rank_order};
+use crate::report::{
+    LEVEL_CLIP, LEVEL_FRAME, LEVEL_VIDEO, MetricRow, Report, SLICE_ALL, rank_order,
+};
 
-/// One detector's line in a dataset's board (frame level).
+/// One detector's line in a dataset's board: frame level for an image detector, clip level for
+/// a clip detector (`unit`), and the video level beside it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoardEntry {
     pub detector: String,
+    /// What the metrics count: `frame` (images, frames) or `clip`.
+    pub unit: &'static str,
     pub auc: MetricValue,
     pub auc_interval: Option<(f64, f64)>,
     pub ap: MetricValue,
@@ -25,7 +30,8 @@ pub struct BoardEntry {
     pub fake_acc: MetricValue,
     pub tpr_at_fpr_1: MetricValue,
     pub tpr_at_fpr_5: MetricValue,
-    /// Video-level AUC, when the dataset has a video level.
+    /// Video-level AUC, when the dataset has a video level (for a clip detector: made by the
+    /// report's clip → video aggregation).
     pub video_auc: Option<MetricValue>,
     pub n_real: u64,
     pub n_fake: u64,
@@ -48,6 +54,8 @@ pub struct Board {
     /// `method=<m>` then `category=<c>` slice names seen, sorted within each kind.
     pub methods: Vec<String>,
     pub has_video: bool,
+    /// A clip detector is on the board: the table gets a `Unit` column.
+    pub has_clips: bool,
 }
 
 fn undefined() -> MetricValue {
@@ -57,6 +65,7 @@ fn undefined() -> MetricValue {
 fn new_entry(detector: &str) -> BoardEntry {
     BoardEntry {
         detector: detector.to_string(),
+        unit: LEVEL_FRAME,
         auc: undefined(),
         auc_interval: None,
         ap: undefined(),
@@ -76,14 +85,16 @@ fn new_entry(detector: &str) -> BoardEntry {
 }
 
 fn absorb(entry: &mut BoardEntry, row: &MetricRow) {
-    if row.level == LEVEL_VIDEO {
+    if row.level == LEVEL_VIDEO || row.level.starts_with("video-") {
         if row.slice == SLICE_ALL && row.metric == "auc" {
             entry.video_auc = Some(row.metric_value());
         }
         return;
     }
-    if row.level != LEVEL_FRAME {
-        return;
+    match row.level.as_str() {
+        LEVEL_FRAME => {}
+        LEVEL_CLIP => entry.unit = LEVEL_CLIP,
+        _ => return,
     }
     if row.slice == SLICE_ALL {
         entry.n_real = row.n_real;
@@ -154,6 +165,7 @@ pub fn boards(report: &Report) -> Vec<Board> {
                 dataset,
                 perturbation,
                 has_video: entries.iter().any(|e| e.video_auc.is_some()),
+                has_clips: entries.iter().any(|e| e.unit == LEVEL_CLIP),
                 entries,
                 subsets: subsets.into_iter().collect(),
                 methods,

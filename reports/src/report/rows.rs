@@ -15,7 +15,7 @@ use crate::metrics::table::ScoreTable;
 use crate::metrics::{METRIC_NAMES, MetricSet, MetricValue};
 use crate::model::{PredictionRecord, RunInfo};
 use crate::report::MetricRow;
-use crate::report::slices::{LEVEL_FRAME, SliceData, levels};
+use crate::report::slices::{LEVEL_CLIP, LEVEL_FRAME, SliceData, VideoAggregation, levels};
 
 /// (detector, dataset, perturbation).
 pub type GroupKey = (String, String, String);
@@ -60,10 +60,10 @@ fn metric_set(item: &Item, config: &BootstrapConfig) -> SliceResult {
         Ok(table) => table,
         Err(reason) => {
             let reason = if d.scores.is_empty() && d.failed > 0 {
-                let unit = if item.key.3 == LEVEL_FRAME {
-                    "predictions"
-                } else {
-                    "videos"
+                let unit = match item.key.3.as_str() {
+                    LEVEL_FRAME => "predictions",
+                    LEVEL_CLIP => "clips",
+                    _ => "videos",
                 };
                 format!("all {} {unit} failed", d.failed)
             } else {
@@ -161,6 +161,7 @@ pub fn compute(
     run: &RunInfo,
     predictions: &[PredictionRecord],
     config: &BootstrapConfig,
+    aggregation: VideoAggregation,
 ) -> Computed {
     let mut items = Vec::new();
     let mut categories: BTreeMap<LevelKey, BTreeMap<String, String>> = BTreeMap::new();
@@ -169,7 +170,7 @@ pub fn compute(
     let sliced_groups: Vec<(GroupKey, Vec<_>)> = group(predictions)
         .into_par_iter()
         .map(|(key, records)| {
-            let sliced = levels(&records);
+            let sliced = levels(&records, aggregation);
             (key, sliced)
         })
         .collect();

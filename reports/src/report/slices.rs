@@ -11,6 +11,13 @@
 //! Video level (`video`): one unit per `video_key`, score = mean of its scored frames (see
 //! [`crate::metrics::video`]); emitted only when some video has two frames or more (for
 //! still images it would repeat the frame level). A video whose frames all failed is a failure.
+//!
+//! Clip detectors' outcomes (records with a `clip_index`) give the `clip` level (one unit per
+//! clip) and a video level made by the run's [`VideoAggregation`], always emitted: `video`
+//! (mean of the video's clip scores), `video-max` (their maximum) or `video-dfb` (DeepfakeBench's
+//! "video" metrics of clip models, which are its clip metrics: the clip units again). The level
+//! name carries the choice, so stored rows say how they were made; every choice is recomputed
+//! from the stored clip scores without rescoring.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,6 +27,51 @@ use crate::report::category::category_of;
 
 pub const LEVEL_FRAME: &str = "frame";
 pub const LEVEL_VIDEO: &str = "video";
+pub const LEVEL_CLIP: &str = "clip";
+
+/// How a clip detector's clip scores make its video score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VideoAggregation {
+    /// Mean of the video's scored clips (the default).
+    #[default]
+    Mean,
+    /// Maximum of the video's scored clips.
+    Max,
+    /// DeepfakeBench compatibility: its video metrics of clip models are the clip metrics.
+    DfbClip,
+}
+
+impl VideoAggregation {
+    /// The level name a clip detector's video rows carry under this choice.
+    pub fn level(self) -> &'static str {
+        match self {
+            VideoAggregation::Mean => LEVEL_VIDEO,
+            VideoAggregation::Max => "video-max",
+            VideoAggregation::DfbClip => "video-dfb",
+        }
+    }
+
+    /// One line for the report header.
+    pub fn describe(self) -> &'static str {
+        match self {
+            VideoAggregation::Mean => "clip → video: mean of the video's clip scores",
+            VideoAggregation::Max => "clip → video: maximum of the video's clip scores",
+            VideoAggregation::DfbClip => {
+                "clip → video: DeepfakeBench compatibility, video metrics = clip metrics"
+            }
+        }
+    }
+
+    /// Reads `mean`, `max` or `dfb`.
+    pub fn parse(text: &str) -> Option<VideoAggregation> {
+        match text {
+            "mean" => Some(VideoAggregation::Mean),
+            "max" => Some(VideoAggregation::Max),
+            "dfb" => Some(VideoAggregation::DfbClip),
+            _ => None,
+        }
+    }
+}
 
 /// The scores of one slice; failed units are only counted.
 #[derive(Debug, Default, Clone)]
@@ -113,38 +165,82 @@ fn slice_units(units: &[Unit<'_>]) -> LevelSlices {
     out
 }
 
-/// Frame-level slices and, when videos have several frames, video-level slices.
-pub fn levels(records: &[&PredictionRecord]) -> Vec<(&'static str, LevelSlices)> {
-    let frames: Vec<Unit<'_>> = records
-        .iter()
-        .map(|r| Unit {
-            score: usable(r.score),
-            fake: r.is_fake(),
-            record: r,
-        })
-        .collect();
-    let mut out = vec![(LEVEL_FRAME, slice_units(&frames))];
+/// Frame-level slices and, when videos have several frames, video-level slices; for clip
+/// records, clip-level slices and the video level `aggregation` names.
+pub fn levels(
+    records: &[&PredictionRecord],
+    aggregation: VideoAggregation,
+) -> Vec<(&'static str, LevelSlices)> {
+    let units = |records: &[&PredictionRecord]| -> LevelSlices {
+        let units: Vec<Unit<'_>> = records
+            .iter()
+            .map(|r| Unit {
+                score: usable(r.score),
+                fake: r.is_fake(),
+                record: r,
+            })
+            .collect();
+        slice_units(&units)
+    };
+    let clips = records.iter().any(|r| r.clip_index.is_some());
+    let first = if clips { LEVEL_CLIP } else { LEVEL_FRAME };
+    let mut out = vec![(first, units(records))];
+    if clips && aggregation == VideoAggregation::DfbClip {
+        out.push((aggregation.level(), units(records)));
+        return out;
+    }
+    let Some(videos) = video_records(records, aggregation) else {
+        return out;
+    };
+    let level = if clips {
+        aggregation.level()
+    } else {
+        LEVEL_VIDEO
+    };
+    let refs: Vec<&PredictionRecord> = videos.iter().collect();
+    out.push((level, units(&refs)));
+    out
+}
 
+/// The video-level units of `records` as records (`rel_path` = the video key; score: the mean
+/// of its scored frames, or of its clips under `aggregation`; `None` when none scored; fake
+/// only when every member is), sorted by video key. `None` for frame records whose videos all
+/// have one frame (stills: the video level would repeat the frame level). Not for
+/// [`VideoAggregation::DfbClip`] on clips, whose video units are the clips themselves.
+pub fn video_records(
+    records: &[&PredictionRecord],
+    aggregation: VideoAggregation,
+) -> Option<Vec<PredictionRecord>> {
+    let clips = records.iter().any(|r| r.clip_index.is_some());
     let mut per_video: BTreeMap<&str, Vec<&PredictionRecord>> = BTreeMap::new();
     for r in records {
         per_video.entry(r.video_key.as_str()).or_default().push(r);
     }
-    if per_video.values().all(|frames| frames.len() < 2) {
-        return out;
+    if !clips && per_video.values().all(|members| members.len() < 2) {
+        return None;
     }
     let mut videos = Vec::with_capacity(per_video.len());
-    for (key, mut frames) in per_video {
-        frames.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
-        let scored = frames
+    for (key, mut members) in per_video {
+        members.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+        let scored: Vec<(&str, f64, bool)> = members
             .iter()
-            .filter_map(|r| usable(r.score).map(|s| (key, s, r.is_fake())));
-        let video = video_scores(scored).into_iter().next();
-        videos.push(Unit {
-            score: video.as_ref().map(|v| v.score),
-            fake: frames.iter().all(|r| r.is_fake()),
-            record: frames[0],
+            .filter_map(|r| usable(r.score).map(|s| (key, s, r.is_fake())))
+            .collect();
+        let score = if clips && aggregation == VideoAggregation::Max {
+            scored.iter().map(|(_, s, _)| *s).reduce(f64::max)
+        } else {
+            video_scores(scored).into_iter().next().map(|v| v.score)
+        };
+        let fake = members.iter().all(|r| r.is_fake());
+        videos.push(PredictionRecord {
+            rel_path: key.to_string(),
+            score,
+            label: i64::from(fake),
+            clip_index: None,
+            failure_kind: None,
+            failure_message: None,
+            ..members[0].clone()
         });
     }
-    out.push((LEVEL_VIDEO, slice_units(&videos)));
-    out
+    Some(videos)
 }
