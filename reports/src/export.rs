@@ -2,7 +2,7 @@
 //! summary, written as CSV and Parquet next to the report.
 //!
 //! Files: `predictions.csv` / `predictions.parquet` (one row per prediction, sorted by detector,
-//! dataset, perturbation, path), `metrics.parquet` (the rows of `metrics.csv` plus the undefined
+//! dataset, perturbation, path; a clip detector's rows are its clips, with `clip_index` set), `metrics.parquet` (the rows of `metrics.csv` plus the undefined
 //! reason and `n_failed`) and `summary.csv` (run × detector × dataset × perturbation × subset:
 //! predictions, scored, failed, fakes, mean score; from a polars lazy group-by). Parquet files
 //! are uncompressed (no codec features compiled in) and carry no timestamps, so the same input
@@ -54,6 +54,10 @@ pub fn predictions_frame(
         strings("method", p, |r| &r.method),
         strings("split", p, |r| &r.split),
         strings("worker_id", p, |r| &r.worker_id),
+        Column::new(
+            "clip_index".into(),
+            p.iter().map(|r| r.clip_index).collect::<Vec<Option<i64>>>(),
+        ),
         Column::new(
             "score".into(),
             p.iter()

@@ -1,4 +1,6 @@
-//! `dfbench export --run ID --out FILE.csv`: one row per stored prediction.
+//! `dfbench export --run ID --out FILE.csv`: one row per stored prediction, then one per stored
+//! clip outcome of the run's clip detectors (`sample_path` names the clip and its frames,
+//! `video#clipN:FIRST-LAST`, and `clip_index` is set).
 
 use crate::args::StoreArgs;
 use crate::refs::resolve_run_ref;
@@ -18,8 +20,9 @@ pub struct ExportArgs {
     pub store: StoreArgs,
 }
 
-/// Column order of the export; `score` is empty for failures, `failure` empty for scores.
-pub const HEADER: [&str; 11] = [
+/// Column order of the export; `score` is empty for failures, `failure` empty for scores,
+/// `clip_index` empty for per-sample predictions.
+pub const HEADER: [&str; 12] = [
     "run",
     "detector",
     "dataset",
@@ -31,6 +34,7 @@ pub const HEADER: [&str; 11] = [
     "score",
     "failure",
     "failure_message",
+    "clip_index",
 ];
 
 pub async fn execute(args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -55,14 +59,40 @@ pub async fn execute(args: ExportArgs) -> anyhow::Result<ExitCode> {
             &score,
             row.failure_kind.as_ref().map_or("", |kind| kind.as_str()),
             row.failure_message.as_deref().unwrap_or(""),
+            "",
+        ])?;
+    }
+    let clips = store.clip_predictions(&run_id).await?;
+    for row in &clips {
+        let score = row.score.map(|score| score.to_string()).unwrap_or_default();
+        let path = crate::reporting::clip_path(
+            &row.video_key,
+            row.clip_index,
+            row.first_frame,
+            row.last_frame,
+        );
+        writer.write_record([
+            run_id.0.as_str(),
+            &row.detector,
+            &row.dataset,
+            &row.perturbation,
+            &path,
+            &row.video_key,
+            &row.label.to_string(),
+            &row.method,
+            &score,
+            row.failure_kind.as_ref().map_or("", |kind| kind.as_str()),
+            row.failure_message.as_deref().unwrap_or(""),
+            &row.clip_index.to_string(),
         ])?;
     }
     writer
         .flush()
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     eprintln!(
-        "exported {} predictions to {}",
+        "exported {} predictions and {} clip outcomes to {}",
         rows.len(),
+        clips.len(),
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,201 @@
+//! Clip detectors end to end (real `dfbench run` processes, SQLite and PostgreSQL): the built-in
+//! clip detector scores the synthetic `DemoClips` videos beside an image detector in one run,
+//! the report has clip and video levels, an unchanged rerun reuses every clip, a changed frame
+//! recomputes only the clip that read it, a missing frame fails its clip naming the frame, and
+//! videos shorter than a clip are recorded as `video_too_short`.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+use support::*;
+
+const SUITE: &str = r#"
+name = "clips"
+shard_size = 64
+[[datasets]]
+name = "clips"
+format = "dfb-json"
+root = "data/rgb"
+json_dir = "data/dataset_json"
+sets = ["DemoClips"]
+frames = "FRAMES"
+[[detectors]]
+name = "spectral"
+kind = "builtin"
+[[detectors]]
+name = "temporal"
+kind = "builtin"
+"#;
+
+/// 18 videos of 16 frames; `temporal` cuts each into 4 clips of 4 frames.
+const VIDEOS: usize = 18;
+const FRAMES: usize = 16;
+const CLIPS: usize = VIDEOS * 4;
+
+/// Runs the suite; returns the run id and the planning line's numbers (predictions reused,
+/// clips planned, clips reused).
+fn run_suite(work: &Path, database_url: &str, extra: &[&str]) -> (String, [u64; 3]) {
+    let mut args = vec!["run", "suite.toml", "--database-url", database_url];
+    args.extend_from_slice(&["--workers", "1", "--out", "reports"]);
+    args.extend_from_slice(extra);
+    let output = run_ok(&args, work);
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let line = stderr
+        .lines()
+        .find(|line| line.starts_with("run ") && line.contains("files hashed"))
+        .unwrap_or_else(|| panic!("no planning line in:\n{stderr}"));
+    let number_before = |marker: &str| -> u64 {
+        let end = line
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker}: {line}"));
+        let head = line[..end].trim_end();
+        let start = head
+            .rfind(|c: char| !c.is_ascii_digit())
+            .map_or(0, |i| i + 1);
+        head[start..]
+            .parse()
+            .unwrap_or_else(|_| panic!("{marker}: {line}"))
+    };
+    (
+        run_id_from(&stderr),
+        [
+            number_before("predictions reused"),
+            number_before("clips ("),
+            number_before("clips reused"),
+        ],
+    )
+}
+
+fn write_suite(work: &Path, frames: &str) {
+    std::fs::write(work.join("suite.toml"), SUITE.replace("FRAMES", frames)).expect("suite");
+}
+
+/// (level, AUC) of `detector` on slice `all` from the newest report's metrics.csv.
+fn aucs(work: &Path, run_id: &str, detector: &str) -> Vec<(String, f64)> {
+    let text = std::fs::read_to_string(work.join("reports").join(run_id).join("metrics.csv"))
+        .expect("metrics.csv");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().expect("headers").clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (d, level, slice, metric, value) = (
+        column("detector"),
+        column("level"),
+        column("slice"),
+        column("metric"),
+        column("value"),
+    );
+    reader
+        .records()
+        .map(|r| r.expect("row"))
+        .filter(|r| &r[d] == detector && &r[slice] == "all" && &r[metric] == "auc")
+        .map(|r| (r[level].to_string(), r[value].parse().expect("auc")))
+        .collect()
+}
+
+/// The first frame of a fake video.
+fn frame(work: &Path, index: usize) -> std::path::PathBuf {
+    work.join(format!(
+        "data/rgb/DemoClips/StrongFlicker_Fake/000/{index:03}.png"
+    ))
+}
+
+fn clip_detector_end_to_end(database_url: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    run_ok(&["synth", "--out", "data"], work);
+    write_suite(work, "all");
+
+    let (first, [reused, clips, clips_reused]) = run_suite(work, database_url, &[]);
+    assert_eq!((reused, clips, clips_reused), (0, CLIPS as u64, 0));
+    let temporal = aucs(work, &first, "temporal");
+    let levels: Vec<&str> = temporal.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(levels, ["clip", "video"], "{temporal:?}");
+    assert!(
+        temporal[1].1 >= 0.9,
+        "flicker is what temporal sees: {temporal:?}"
+    );
+    let spectral = aucs(work, &first, "spectral");
+    let levels: Vec<&str> = spectral.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(levels, ["frame", "video"], "{spectral:?}");
+    let outcomes = export_outcomes(work, &first, database_url);
+    let clip_rows = outcomes.keys().filter(|(d, _)| d == "temporal").count();
+    assert_eq!(clip_rows, CLIPS);
+    assert_eq!(outcomes.len(), CLIPS + VIDEOS * FRAMES);
+    assert!(
+        outcomes.contains_key(&(
+            "temporal".to_string(),
+            "clips/StrongFlicker_Fake/000#clip1:4-7".to_string()
+        )) || outcomes.keys().any(|(_, p)| p.ends_with("#clip1:4-7")),
+        "clips are named by video, index and frames"
+    );
+    let leaderboard =
+        std::fs::read_to_string(work.join("reports").join(&first).join("leaderboard.md"))
+            .expect("leaderboard");
+    assert!(leaderboard.contains("| temporal | clip |"), "{leaderboard}");
+    assert!(leaderboard.contains("clip → video: mean"), "{leaderboard}");
+
+    // Unchanged: every clip reused.
+    let (_, [reused, clips, clips_reused]) = run_suite(work, database_url, &[]);
+    assert_eq!(
+        (reused, clips, clips_reused),
+        ((VIDEOS * FRAMES) as u64, CLIPS as u64, CLIPS as u64)
+    );
+
+    // One frame changed: its frame prediction and the one clip that read it are recomputed.
+    let changed = frame(work, 5);
+    let mut bytes = std::fs::read(&changed).expect("read");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x5a;
+    std::fs::write(&changed, bytes).expect("write");
+    std::fs::File::options()
+        .write(true)
+        .open(&changed)
+        .and_then(|file| file.set_modified(SystemTime::now() + Duration::from_secs(5)))
+        .expect("mtime");
+    let (_, [reused, _, clips_reused]) = run_suite(work, database_url, &[]);
+    assert_eq!(reused, (VIDEOS * FRAMES - 1) as u64);
+    assert_eq!(clips_reused, (CLIPS - 1) as u64);
+
+    // A missing frame fails the clip that reads it, naming the frame; the others score.
+    std::fs::remove_file(frame(work, 9)).expect("remove");
+    let (missing, _) = run_suite(work, database_url, &["--allow-missing", "--no-reuse"]);
+    let outcomes = export_outcomes(work, &missing, database_url);
+    let failed: Vec<_> = outcomes
+        .iter()
+        .filter(|((d, _), outcome)| d == "temporal" && outcome.starts_with("failed:"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].0.1.ends_with("#clip2:8-11"), "{failed:?}");
+
+    // Three frames per video: every video is too short for a clip of four, and says so.
+    write_suite(work, "first:3");
+    let (short, [_, clips, _]) = run_suite(work, database_url, &["--allow-missing"]);
+    assert_eq!(clips, VIDEOS as u64, "one outcome per video");
+    let outcomes = export_outcomes(work, &short, database_url);
+    let too_short = outcomes
+        .iter()
+        .filter(|((d, _), outcome)| d == "temporal" && *outcome == "failed:video_too_short")
+        .count();
+    assert_eq!(too_short, VIDEOS);
+}
+
+#[test]
+fn clip_detector_end_to_end_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("clips.db").display());
+    clip_detector_end_to_end(&url);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clip_detector_end_to_end_on_postgres() {
+    let Some(url) = dfbench_store::testing::fresh_postgres_url("clip_detector_end_to_end")
+        .await
+        .expect("postgres")
+    else {
+        return;
+    };
+    tokio::task::spawn_blocking(move || clip_detector_end_to_end(&url))
+        .await
+        .expect("test thread");
+}
