@@ -15,6 +15,9 @@ pub enum FailureKind {
     DecodeError,
     /// The file could not be read at all (missing, permissions, I/O error).
     FileUnreadable,
+    /// The file is an image in a format dfbench does not decode (e.g. `.webp`, `.gif`); listed
+    /// by folder layouts so it is counted, never dropped unseen.
+    UnsupportedFormat,
     /// The test-time perturbation could not be applied to the decoded image.
     PerturbationError,
     /// The detector's model file could not be loaded (unreadable, changed, not TorchScript).
@@ -58,9 +61,10 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind this build knows, in documentation order.
-    pub const KNOWN: [FailureKind; 19] = [
+    pub const KNOWN: [FailureKind; 20] = [
         FailureKind::DecodeError,
         FailureKind::FileUnreadable,
+        FailureKind::UnsupportedFormat,
         FailureKind::PerturbationError,
         FailureKind::ModelLoadError,
         FailureKind::BadDetectorCard,
@@ -93,6 +97,7 @@ impl FailureKind {
         let spelling = match self {
             FailureKind::DecodeError => "decode_error",
             FailureKind::FileUnreadable => "file_unreadable",
+            FailureKind::UnsupportedFormat => "unsupported_format",
             FailureKind::PerturbationError => "perturbation_error",
             FailureKind::ModelLoadError => "model_load_error",
             FailureKind::BadDetectorCard => "bad_detector_card",

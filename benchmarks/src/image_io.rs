@@ -20,6 +20,25 @@ pub enum DecodeError {
         width: u32,
         height: u32,
     },
+    #[error(
+        "{path}: .{extension} images are not supported (dfbench decodes {}); convert them to PNG or remove them from the dataset",
+        crate::adapter::IMAGE_EXTENSIONS.join(", ")
+    )]
+    Unsupported { path: PathBuf, extension: String },
+}
+
+/// Image formats dfbench does not decode. Folder layouts list such files as samples, so each
+/// becomes a recorded `unsupported_format` failure instead of being dropped unseen.
+pub const UNSUPPORTED_IMAGE_EXTENSIONS: &[&str] = &[
+    "webp", "gif", "bmp", "tif", "tiff", "heic", "heif", "avif", "jxl", "jp2",
+];
+
+/// The lowercase extension of `path` when it names an image format dfbench does not decode.
+pub fn unsupported_extension(path: &Path) -> Option<String> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    UNSUPPORTED_IMAGE_EXTENSIONS
+        .contains(&extension.as_str())
+        .then_some(extension)
 }
 
 impl DecodeError {
@@ -28,12 +47,20 @@ impl DecodeError {
         match self {
             DecodeError::Io { .. } => FailureKind::FileUnreadable,
             DecodeError::Format { .. } | DecodeError::Empty { .. } => FailureKind::DecodeError,
+            DecodeError::Unsupported { .. } => FailureKind::UnsupportedFormat,
         }
     }
 }
 
-/// Reads and decodes a PNG or JPEG file into 8-bit RGB.
+/// Reads and decodes a PNG or JPEG file into 8-bit RGB; a file named as an unsupported image
+/// format is refused without reading it.
 pub fn decode_rgb(path: &Path) -> Result<RgbImage, DecodeError> {
+    if let Some(extension) = unsupported_extension(path) {
+        return Err(DecodeError::Unsupported {
+            path: path.to_path_buf(),
+            extension,
+        });
+    }
     let bytes = std::fs::read(path).map_err(|source| DecodeError::Io {
         path: path.to_path_buf(),
         source,

@@ -28,6 +28,33 @@ impl StoreArgs {
     pub async fn open(&self) -> anyhow::Result<Arc<dyn dfbench_store::Store>> {
         open_store(self.url()).await
     }
+
+    /// Opens a store that must already exist, for commands that only read what runs stored
+    /// (`runs`, `report`, `export`, …): a SQLite file that is not there is an error saying so,
+    /// and is not created.
+    pub async fn open_existing(&self) -> anyhow::Result<Arc<dyn dfbench_store::Store>> {
+        if let Some(path) = sqlite_path(self.url())
+            && !path.exists()
+        {
+            anyhow::bail!(
+                "no database at {}: nothing was stored there yet; run `dfbench run SUITE` or \
+                 `dfbench demo` first, or pass --database-url (or DFBENCH_DATABASE_URL) to \
+                 the store your runs went to",
+                path.display()
+            );
+        }
+        self.open().await
+    }
+}
+
+/// The file of a `sqlite:PATH` / `sqlite://PATH` URL (query options dropped); None for other
+/// URLs and for in-memory databases.
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
 /// Opens the store at `url` and says which URL failed when it cannot.

@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod local;
+mod output;
 mod progress;
 mod refs;
 mod reporting;
@@ -20,6 +21,10 @@ struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, default_value = "pretty", value_parser = ["pretty", "json"], env = "DFBENCH_LOG_FORMAT")]
     log_format: String,
+    /// Colours in log lines: `auto` (only on a terminal, and not when NO_COLOR is set),
+    /// `always` or `never`.
+    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    color: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,11 +67,12 @@ enum Command {
     Bench(commands::bench::BenchCommand),
 }
 
-fn init_logging(format: &str) {
+fn init_logging(format: &str, colour: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
@@ -77,7 +83,7 @@ fn init_logging(format: &str) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli.log_format);
+    init_logging(&cli.log_format, output::colours(&cli.color));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -162,6 +162,25 @@ mod tests {
     }
 
     #[test]
+    fn unsupported_images_are_listed_to_fail_typed_and_other_files_are_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        touch(&dir.path().join("0_real/a.png"));
+        touch(&dir.path().join("1_fake/b.webp"));
+        touch(&dir.path().join("1_fake/c.GIF"));
+        touch(&dir.path().join("1_fake/readme.txt"));
+        let found = enumerate("odd", dir.path()).expect("enumerate");
+        let paths: Vec<_> = found.samples.iter().map(|s| s.rel_path.as_str()).collect();
+        assert_eq!(paths, ["0_real/a.png", "1_fake/b.webp", "1_fake/c.GIF"]);
+        let error = crate::image_io::decode_rgb(&dir.path().join("1_fake/b.webp"))
+            .expect_err("not decoded");
+        assert_eq!(error.kind(), crate::FailureKind::UnsupportedFormat);
+        assert!(
+            error.to_string().contains(".webp images are not supported"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn flat_root_is_one_subset_named_after_the_dataset() {
         let dir = tempfile::tempdir().expect("tempdir");
         touch(&dir.path().join("0_real/a.png"));

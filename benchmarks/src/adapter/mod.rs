@@ -58,6 +58,23 @@ pub enum AdapterError {
     UnknownFormat { dataset: String, format: String },
     #[error("dataset `{dataset}`: path {path} is not valid UTF-8; rename it")]
     NonUtf8Path { dataset: String, path: PathBuf },
+    #[error(
+        "dataset `{dataset}`: the link {link} leads to {target}, outside {folder}, whose label its images would get; replace the link by the files or point it inside that folder"
+    )]
+    LinkOutsideFolder {
+        dataset: String,
+        link: PathBuf,
+        target: PathBuf,
+        folder: PathBuf,
+    },
+    #[error(
+        "dataset `{dataset}`: the link {link} leads back to {target}, a folder already walked (a symlink cycle, or a second path to the same images); remove the link"
+    )]
+    SymlinkCycle {
+        dataset: String,
+        link: PathBuf,
+        target: PathBuf,
+    },
     #[error(transparent)]
     Root(#[from] RootError),
     #[error("dataset `{dataset}`: {file} is not valid JSON: {message}; fix or regenerate the file")]

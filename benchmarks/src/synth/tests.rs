@@ -75,7 +75,14 @@ fn synth_is_deterministic_and_complete() {
         .collect();
     assert_eq!(
         names,
-        ["ffpp", "dfb-cross", "df40", "diffusionforensics", "custom"]
+        [
+            "ffpp",
+            "dfb-cross",
+            "df40",
+            "diffusionforensics",
+            "custom",
+            "clips"
+        ]
     );
     assert!(readme.contains("format csv"), "{readme}");
 }

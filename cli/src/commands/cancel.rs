@@ -1,6 +1,7 @@
 //! `dfbench cancel --run ID`: stop a run; workers drop its shards within one heartbeat.
 
 use crate::args::CoordinatorArgs;
+use crate::output::outln;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -23,6 +24,6 @@ pub async fn execute(args: CancelArgs) -> anyhow::Result<ExitCode> {
         .map_err(|status| {
             anyhow::anyhow!("cannot cancel run {}: {}", args.run, status.message())
         })?;
-    println!("run {} cancelled", args.run);
+    outln!("run {} cancelled", args.run);
     Ok(ExitCode::SUCCESS)
 }

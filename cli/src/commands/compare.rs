@@ -84,7 +84,7 @@ impl CompareArgs {
 
 pub async fn execute(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let options = args.options()?;
-    let store = args.store.open().await?;
+    let store = args.store.open_existing().await?;
     let baseline_id = resolve_run_ref(store.as_ref(), &args.baseline)
         .await
         .context("--baseline")?;

@@ -4,6 +4,7 @@
 //! marks `absent` are listed as absent with their reason (not read, not a problem). Exits 1 when
 //! any dataset has a problem, so it can gate a run in CI or a Slurm script.
 
+use crate::output::outln;
 use anyhow::Context;
 use dfbench_benchmarks::adapter::{self, df40};
 use dfbench_benchmarks::check::DatasetCheck;
@@ -64,28 +65,29 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let enumeration = match adapter::enumerate(spec, &roots) {
             Ok(enumeration) => enumeration,
             Err(error) => {
-                println!("dataset {}: ERROR {error}\n", spec.name);
+                outln!("dataset {}: ERROR {error}\n", spec.name);
                 failed += 1;
                 continue;
             }
         };
         for problem in &enumeration.label_problems {
-            println!("label problem: {problem}");
+            outln!("label problem: {problem}");
         }
         for note in &enumeration.notes {
-            println!("note: {note}\n");
+            outln!("note: {note}\n");
         }
         for set in &enumeration.absent {
-            println!(
+            outln!(
                 "dataset {}: ABSENT ({}): marked `absent` in the suite; not read, not scored\n",
-                set.dataset, set.reason
+                set.dataset,
+                set.reason
             );
         }
         absent.extend(enumeration.absent);
         let label_failure = !enumeration.label_problems.is_empty();
         for dataset in &enumeration.datasets {
             let result = DatasetCheck::run(dataset, !args.no_decode);
-            println!("{}", result.render());
+            outln!("{}", result.render());
             checked += 1;
             if result.has_errors() || label_failure {
                 failed += 1;
@@ -101,7 +103,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             .collect();
         format!("; {} absent: {}", absent.len(), listed.join(", "))
     };
-    println!(
+    outln!(
         "checked {checked} dataset(s) in {:.1}s: {}{absent_note}",
         started.elapsed().as_secs_f64(),
         if failed == 0 {

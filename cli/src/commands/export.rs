@@ -38,7 +38,7 @@ pub const HEADER: [&str; 12] = [
 ];
 
 pub async fn execute(args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open().await?;
+    let store = args.store.open_existing().await?;
     let run_id = resolve_run_ref(store.as_ref(), &args.run).await?;
     store.run(&run_id).await?;
     let rows = store.predictions(&run_id).await?;

@@ -6,6 +6,7 @@
 //! failure counts were (no `failed` rows) show the failure rate as n/a.
 
 use crate::args::StoreArgs;
+use crate::output::outln;
 use crate::reporting;
 use anyhow::{Context, bail};
 use dfbench_reports::history::{CellAuc, FAILED_METRIC, aucs_from_predictions, failure_rate};
@@ -77,7 +78,7 @@ async fn run_aucs(store: &dyn Store, run: &RunRecord) -> anyhow::Result<Vec<Cell
 }
 
 pub async fn execute(args: HistoryArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open().await?;
+    let store = args.store.open_existing().await?;
     let mut runs: Vec<RunRecord> = store
         .list_runs(i64::MAX)
         .await
@@ -104,7 +105,7 @@ pub async fn execute(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from("reports-out").join(format!("history-{}", args.name)));
     let files = write_history(&history, &out)
         .with_context(|| format!("cannot write the history into {}", out.display()))?;
-    println!(
+    outln!(
         "history of {} ({} runs): {}",
         args.name,
         history.runs.len(),

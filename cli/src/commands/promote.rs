@@ -4,6 +4,7 @@
 //! `status` and `report` do.
 
 use crate::args::StoreArgs;
+use crate::output::outln;
 use crate::refs::resolve_run_ref;
 use dfbench_store::now_ms;
 use std::process::ExitCode;
@@ -17,9 +18,9 @@ pub struct PromoteArgs {
 }
 
 pub async fn execute(args: PromoteArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open().await?;
+    let store = args.store.open_existing().await?;
     let run_id = resolve_run_ref(store.as_ref(), &args.run).await?;
     store.promote_run(&run_id, now_ms()).await?;
-    println!("promoted {run_id}: `latest-good` now names it");
+    outln!("promoted {run_id}: `latest-good` now names it");
     Ok(ExitCode::SUCCESS)
 }

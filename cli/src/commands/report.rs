@@ -4,6 +4,7 @@
 //! a filtered report is written but does not replace the run's stored metrics.
 
 use crate::args::StoreArgs;
+use crate::output::outln;
 use crate::refs::resolve_run_ref;
 use crate::reporting::{self, ReportFilter};
 use std::path::PathBuf;
@@ -36,7 +37,7 @@ pub struct ReportArgs {
 }
 
 pub async fn execute(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open().await?;
+    let store = args.store.open_existing().await?;
     let filter = ReportFilter {
         detectors: args.detectors,
         datasets: args.datasets,
@@ -47,9 +48,9 @@ pub async fn execute(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let run_id = resolve_run_ref(store.as_ref(), &args.run).await?;
     let report = reporting::write_filtered(store.as_ref(), &run_id.0, &args.out, &filter).await?;
     if !filter.is_empty() {
-        println!("filtered report: the run's stored metrics were left unchanged");
+        outln!("filtered report: the run's stored metrics were left unchanged");
     }
-    println!("{}", report.leaderboard);
-    println!("report: {}", report.folder.join("index.html").display());
+    outln!("{}", report.leaderboard);
+    outln!("report: {}", report.folder.join("index.html").display());
     Ok(ExitCode::SUCCESS)
 }

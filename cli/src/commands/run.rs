@@ -3,6 +3,7 @@
 
 use crate::args::{CoordinatorArgs, StoreArgs, connect};
 use crate::local::LocalCluster;
+use crate::output::outln;
 use crate::{progress, reporting};
 use anyhow::Context;
 use dfbench_benchmarks::Suite;
@@ -47,8 +48,9 @@ pub struct RunArgs {
     /// planning (catches an edit that restored the file's mtime).
     #[arg(long)]
     pub hash_contents: bool,
-    /// Partial run: at most N samples per dataset, stratified by label (stamped partial).
-    #[arg(long, conflicts_with = "fraction")]
+    /// Partial run: at most N samples per dataset (N ≥ 1), stratified by label (stamped
+    /// partial).
+    #[arg(long, conflicts_with = "fraction", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
     /// Partial run: this fraction (0, 1] of each dataset, stratified by label.
     #[arg(long)]
@@ -194,7 +196,7 @@ async fn run_remote(
             finish(store.as_ref(), &run_id, &last, &args.out).await
         }
         None => {
-            println!("run {run_id}: {}", last.status);
+            outln!("run {run_id}: {}", last.status);
             eprintln!(
                 "for the report: dfbench report --run {run_id} --database-url <the coordinator's database>"
             );
@@ -213,8 +215,8 @@ async fn finish(
         eprintln!("run {run_id} ended {}: {}", last.status, last.error);
     }
     let report = reporting::write(store, run_id, out).await?;
-    println!("{}", report.leaderboard);
-    println!(
+    outln!("{}", report.leaderboard);
+    outln!(
         "{} predictions, {} failed ({} reused, {} computed); report: {}",
         last.predictions,
         last.prediction_failures,

@@ -1,22 +1,28 @@
 //! `dfbench runs`: list stored runs, newest first.
 
 use crate::args::StoreArgs;
+use crate::output::outln;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct RunsArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    #[arg(long, default_value_t = 20)]
+    /// How many runs to list, newest first.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..))]
     pub limit: i64,
 }
 
 pub async fn execute(args: RunsArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open().await?;
-    for run in store.list_runs(args.limit).await? {
+    let store = args.store.open_existing().await?;
+    let runs = store.list_runs(args.limit).await?;
+    if runs.is_empty() {
+        eprintln!("no runs stored in {}", args.store.url());
+    }
+    for run in runs {
         let progress = store.run_progress(&run.id).await?;
         let history = store.run_history(&run.id).await?;
-        println!(
+        outln!(
             "{}\t{}\t{}\t{}\t{}/{} predictions ({} reused), {} failed{}",
             run.id,
             run.name,

@@ -2,6 +2,7 @@
 //! runs whose detectors no live worker can run.
 
 use crate::args::StoreArgs;
+use crate::output::outln;
 use dfbench_coordinator::waiting::{ALIVE_MS, waiting_reason};
 use dfbench_store::{ProvenanceSummary, RunHistory, now_ms};
 use std::process::ExitCode;
@@ -16,17 +17,17 @@ pub struct StatusArgs {
 }
 
 pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open().await?;
+    let store = args.store.open_existing().await?;
     let now = now_ms();
     let workers = store.workers().await?;
     let alive: Vec<_> = workers
         .iter()
         .filter(|worker| now - worker.now_ms <= ALIVE_MS)
         .collect();
-    println!("workers: {} alive, {} known", alive.len(), workers.len());
+    outln!("workers: {} alive, {} known", alive.len(), workers.len());
     for worker in &workers {
         let seen = (now - worker.now_ms) as f64 / 1000.0;
-        println!(
+        outln!(
             "  {:<28} {:<8} seen {seen:>7.1}s ago  devices [{}]  capabilities [{}]  dfbench {}",
             worker.worker_id,
             if now - worker.now_ms <= ALIVE_MS {
@@ -45,7 +46,7 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(state, n)| format!("{state} {n}"))
         .collect();
-    println!(
+    outln!(
         "shards: {}",
         if shards.is_empty() {
             "none".to_string()
@@ -57,7 +58,7 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
         let progress = store.run_progress(&run.id).await?;
         let end = run.finished_at_ms.unwrap_or(now);
         let seconds = ((end - run.created_at_ms).max(1)) as f64 / 1000.0;
-        println!(
+        outln!(
             "run {} ({}): {}  shards {}/{} done, {} failed  predictions {}/{} ({} failed)  {:.1} computed/s",
             run.id,
             run.name,
@@ -70,22 +71,22 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
             progress.prediction_failures,
             (progress.predictions - progress.predictions_reused) as f64 / seconds
         );
-        println!(
+        outln!(
             "  predictions {} reused, {} computed{}",
             progress.predictions_reused,
             progress.predictions - progress.predictions_reused,
             history_label(&store.run_history(&run.id).await?)
         );
         for summary in store.shard_provenance(&run.id).await? {
-            println!("  {}", provenance_line(&summary));
+            outln!("  {}", provenance_line(&summary));
         }
         if let Some(error) = &progress.error {
-            println!("  error: {error}");
+            outln!("  error: {error}");
         }
         if run.status.as_str() == "running"
             && let Some(reason) = waiting_reason(&run.requires, &workers, now)
         {
-            println!("  {reason}");
+            outln!("  {reason}");
         }
     }
     Ok(ExitCode::SUCCESS)

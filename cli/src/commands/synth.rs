@@ -1,5 +1,6 @@
 //! `dfbench synth`: write the deterministic demo dataset.
 
+use crate::output::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,7 +13,7 @@ pub struct SynthArgs {
 
 pub fn execute(args: SynthArgs) -> anyhow::Result<ExitCode> {
     let summary = dfbench_benchmarks::synth::write_demo_dataset(&args.out)?;
-    println!(
+    outln!(
         "wrote {} images in {} subsets ({}) under {}",
         summary.images,
         summary.subsets.len(),

@@ -11,6 +11,7 @@
 
 use crate::args::{CoordinatorArgs, StoreArgs, connect};
 use crate::local::LocalCluster;
+use crate::output::outln;
 use crate::progress;
 use crate::refs::resolve_run_ref;
 use dfbench_client::Client;
@@ -50,7 +51,7 @@ pub struct VerifyArgs {
 }
 
 pub async fn execute(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open().await?;
+    let store = args.store.open_existing().await?;
     let original = resolve_run_ref(store.as_ref(), &args.run).await?;
     let details = store.run(&original).await?;
     let original_rows = store.predictions(&original).await?;
@@ -101,12 +102,12 @@ pub async fn execute(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let rescored = store.predictions(&RunId(verification.clone())).await?;
     let verdict = compare(&original_rows, &rescored);
-    println!("verification run {verification} of {original}:");
+    outln!("verification run {verification} of {original}:");
     let mut failed = false;
     for (detector, summary) in &verdict {
         let over = summary.max_diff > args.tolerance || summary.changed_outcome > 0;
         failed |= over;
-        println!(
+        outln!(
             "  {detector:<24} {} samples  max |diff| {:.3e}  outcome changed {}  {}",
             summary.compared,
             summary.max_diff,

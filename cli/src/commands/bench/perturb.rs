@@ -10,6 +10,7 @@
 //! all of them alike; each figure is the median over ROUNDS rounds. Target, printed not
 //! asserted: JPEG and blur ≤ 0.25 × baseline.
 
+use crate::output::outln;
 use anyhow::Context;
 use dfbench_benchmarks::card::{IMAGENET_MEAN, IMAGENET_STD};
 use dfbench_benchmarks::image_io::{RgbImage, decode_rgb, decode_rgb_bytes, normalize_chw, resize};
@@ -59,7 +60,7 @@ pub async fn execute(args: PerturbBenchArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|bytes| decode_rgb_bytes(bytes, Path::new("bench image")))
         .collect::<Result<_, _>>()?;
-    println!(
+    outln!(
         "{} images of {side}x{side} px, one thread, median of {} interleaved rounds",
         pngs.len(),
         args.rounds,
@@ -100,9 +101,10 @@ pub async fn execute(args: PerturbBenchArgs) -> anyhow::Result<ExitCode> {
     }
     let median_of = |column: usize| median(rounds.iter().map(|times| times[column]).collect());
     let baseline = median_of(0);
-    println!(
+    outln!(
         "{:<24} {:>9.1} µs/image  (baseline)",
-        "decode PNG + preprocess", baseline
+        "decode PNG + preprocess",
+        baseline
     );
     let mut missed = Vec::new();
     for (index, (id, target)) in measured.iter().enumerate() {
@@ -116,10 +118,10 @@ pub async fn execute(args: PerturbBenchArgs) -> anyhow::Result<ExitCode> {
             }
             None => String::new(),
         };
-        println!("{id:<24} {cost:>9.1} µs/image  ratio {ratio:.3}  {verdict}");
+        outln!("{id:<24} {cost:>9.1} µs/image  ratio {ratio:.3}  {verdict}");
     }
     if !missed.is_empty() {
-        println!("over target: {}", missed.join(", "));
+        outln!("over target: {}", missed.join(", "));
     }
     Ok(ExitCode::SUCCESS)
 }

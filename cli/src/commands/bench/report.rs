@@ -10,6 +10,7 @@
 //!
 //! Figures are printed, never asserted. Build with `--release` for meaningful numbers.
 
+use crate::output::outln;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -143,16 +144,19 @@ pub async fn execute(args: ReportBenchArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     let m = dfbench_reports::frame_metrics(&scores, &labels);
     let rust = start.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "metrics over {} scores: dfbench {rust:.3} s (auc {} ap {} eer {}; all 9 metrics in one pass)",
-        args.scores, m.auc, m.ap, m.eer
+        args.scores,
+        m.auc,
+        m.ap,
+        m.eer
     );
     match sklearn_seconds(&args, &scores, &labels)? {
-        Some((sk, text)) => println!(
+        Some((sk, text)) => outln!(
             "scikit-learn auc+ap+roc_curve/eer: {sk:.3} s ({text}); dfbench is {:.1}x faster",
             sk / rust
         ),
-        None => println!(
+        None => outln!(
             "scikit-learn not found with {}: only the dfbench figure is printed",
             args.python
         ),
@@ -172,7 +176,7 @@ pub async fn execute(args: ReportBenchArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot write the bench report into {}", dir.display()))?;
     let total = start.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&dir);
-    println!(
+    outln!(
         "report of {} detectors x {} datasets x {} predictions: {total:.2} s ({computed:.2} s metrics + \
          1000-resample intervals, {:.2} s files; {} rows; target 5 s)",
         args.detectors,

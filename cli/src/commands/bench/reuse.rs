@@ -14,6 +14,7 @@ use crate::args::connect;
 use crate::commands::demo::QUICKSTART;
 use crate::commands::run::submit;
 use crate::local::LocalCluster;
+use crate::output::outln;
 use crate::progress;
 use anyhow::Context;
 use dfbench_proto::v1::{RunProgress, SubmitRunRequest};
@@ -87,7 +88,7 @@ pub async fn execute(args: ReuseBenchArgs) -> anyhow::Result<ExitCode> {
     let (rerun_seconds, rerun_id, rerun) = reruns[reruns.len() / 2];
     let leases = rerun_leases(store.as_ref(), rerun_id).await?;
     report(*first_seconds, first, *rerun_seconds, rerun, leases);
-    println!(
+    outln!(
         "first rerun: {first_rerun_seconds:.3} s  ({:.2}% of the first run)",
         first_rerun_seconds / first_seconds * 100.0
     );
@@ -109,16 +110,18 @@ fn report(
     leases: i64,
 ) {
     let ratio = rerun_seconds / first_seconds;
-    println!(
+    outln!(
         "first run:   {first_seconds:.3} s  ({} predictions computed, status {})",
         first.predictions - first.predictions_reused,
         first.status
     );
-    println!(
+    outln!(
         "rerun:       {rerun_seconds:.3} s  (median; {} of {} predictions reused, {leases} shard leases, status {})",
-        rerun.predictions_reused, rerun.predictions, rerun.status
+        rerun.predictions_reused,
+        rerun.predictions,
+        rerun.status
     );
-    println!(
+    outln!(
         "ratio:       {:.2}% of the first run (target ≤ {:.0}%: {})",
         ratio * 100.0,
         TARGET_RATIO * 100.0,

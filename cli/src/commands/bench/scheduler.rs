@@ -6,6 +6,7 @@
 //! unique-key-only table printed for reference — and, for SQLite, one transaction of the
 //! store's own multi-row inserts).
 
+use crate::output::outln;
 use anyhow::Context;
 use dfbench_benchmarks::{Label, Sample};
 use dfbench_client::{Client, connect};
@@ -74,7 +75,7 @@ pub async fn execute(args: SchedulerArgs) -> anyhow::Result<ExitCode> {
             "COPY into predictions",
             1_000.0,
         );
-        println!(
+        outln!(
             "postgres: (reference: COPY into a fresh table with only the unique key {:>9.0} rows/s, ratio {:.2})",
             copy.unique_key_table,
             ingest / copy.unique_key_table
@@ -94,11 +95,11 @@ fn report(
     bulk_name: &str,
     target: f64,
 ) {
-    println!(
+    outln!(
         "{backend}: cycles {cycles:>9.0}/s   database {tps_name} {tps:>9.0} tx/s   ratio {:.2}   (target >= {target:.0}/s)",
         cycles / tps
     );
-    println!(
+    outln!(
         "{backend}: ingest {ingest:>9.0} predictions/s   {bulk_name} {bulk:>9.0} rows/s   ratio {:.2}   (target >= 0.60)",
         ingest / bulk
     );

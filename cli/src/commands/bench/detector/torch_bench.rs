@@ -4,6 +4,7 @@
 use super::DetectorArgs;
 use super::anchor::pytorch_anchor;
 use super::inputs::{Scratch, list_images, write_images};
+use crate::output::outln;
 use anyhow::Context;
 use dfbench_benchmarks::card::ResolvedCard;
 use dfbench_benchmarks::image_io::{RgbImage, decode_rgb};
@@ -66,7 +67,7 @@ pub async fn execute(args: DetectorArgs) -> anyhow::Result<ExitCode> {
         name: "bench".to_string(),
         model: Arc::clone(&model),
     });
-    println!(
+    outln!(
         "dfbench bench detector {}: {} images ({source}), batch {}, {} threads, device {}, libtorch {LIBTORCH_VERSION}",
         args.card.display(),
         files.len(),
@@ -121,9 +122,9 @@ pub async fn execute(args: DetectorArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let (forward, end_to_end) = (median(forward_rates), median(end_to_end_rates));
-    println!("  forward only            {forward:>9.1} img/s");
-    println!("  dfbench end to end      {end_to_end:>9.1} img/s");
-    println!(
+    outln!("  forward only            {forward:>9.1} img/s");
+    outln!("  dfbench end to end      {end_to_end:>9.1} img/s");
+    outln!(
         "  end to end / forward    {:>9.3}   (target >= 0.95)",
         end_to_end / forward
     );
@@ -133,16 +134,16 @@ pub async fn execute(args: DetectorArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .filter(|path| path.as_os_str() != "none");
     let Some(python) = python else {
-        println!("  pytorch eval loop       skipped (no --python / DFBENCH_TORCH_PYTHON)");
+        outln!("  pytorch eval loop       skipped (no --python / DFBENCH_TORCH_PYTHON)");
         return Ok(ExitCode::SUCCESS);
     };
     let paths: Vec<PathBuf> = files.iter().map(|file| root.join(file)).collect();
     let anchor = pytorch_anchor(&python, &args, &card, &paths, generated.0.as_path())?;
-    println!(
+    outln!(
         "  pytorch eval loop       {anchor:>9.1} img/s   (DataLoader with {} workers, PIL, torchvision)",
         args.loader_workers
     );
-    println!(
+    outln!(
         "  dfbench / pytorch       {:>9.3}   (target >= 1.2)",
         end_to_end / anchor
     );
