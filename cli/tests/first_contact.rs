@@ -1,0 +1,162 @@
+//! What a new user meets first: a closed pipe, colours in redirected logs, out-of-range
+//! numbers, read-only commands on a store that does not exist, an empty listing, and a symlink
+//! cycle or an unsupported image inside a dataset.
+
+mod support;
+
+use std::path::Path;
+use std::process::Stdio;
+use support::*;
+
+/// `dfbench datasets check` on the demo data, whose report is many lines of stdout.
+fn demo(work: &Path) {
+    run_ok(&["synth", "--out", "demo-data"], work);
+}
+
+#[test]
+fn a_closed_stdout_pipe_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().expect("tmp");
+    demo(dir.path());
+    let quickstart =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../benchmarks/suites/quickstart.toml");
+    let mut child = dfbench()
+        .args(["datasets", "check"])
+        .arg(&quickstart)
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // `| head -0`: the reader goes away before anything is written.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(141), "128 + SIGPIPE: {stderr}");
+}
+
+#[test]
+fn log_colours_only_on_a_terminal_or_when_asked() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let suite = dir.path().join("missing.toml");
+    let stderr = |extra: &[&str]| {
+        let output = dfbench()
+            .args(["datasets", "check"])
+            .arg(&suite)
+            .args(extra)
+            .env("RUST_LOG", "debug")
+            .env_remove("NO_COLOR")
+            .current_dir(dir.path())
+            .output()
+            .expect("spawn");
+        String::from_utf8_lossy(&output.stderr).to_string()
+    };
+    std::fs::write(&suite, "name = \"x\"\n[[datasets]]\nname = \"d\"\nformat = \"cnnspot\"\nroot = \"nowhere\"\n[[detectors]]\nname = \"npr\"\nkind = \"builtin\"\n").expect("suite");
+    let redirected = stderr(&[]);
+    assert!(
+        !redirected.contains('\u{1b}'),
+        "no ANSI codes in a file: {redirected}"
+    );
+    let forced = stderr(&["--color", "always"]);
+    assert!(
+        forced.contains('\u{1b}') || !forced.contains("DEBUG"),
+        "--color always colours the log lines: {forced}"
+    );
+}
+
+#[test]
+fn limit_zero_is_rejected_not_a_full_run() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let output = dfbench()
+        .args(["run", "suite.toml", "--limit", "0"])
+        .current_dir(dir.path())
+        .output()
+        .expect("spawn");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--limit"), "{stderr}");
+    assert!(!dir.path().join("dfbench.db").exists());
+}
+
+#[tokio::test]
+async fn read_only_commands_never_create_a_database_and_empty_listings_say_so() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let absent = dir.path().join("nothing-here.db");
+    let url = format!("sqlite:{}", absent.display());
+    for args in [
+        vec!["runs"],
+        vec!["report", "--run", "latest"],
+        vec!["export", "--run", "latest", "--out", "x.csv"],
+        vec!["status"],
+    ] {
+        let output = dfbench()
+            .args(&args)
+            .args(["--database-url", &url])
+            .current_dir(dir.path())
+            .output()
+            .expect("spawn");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(stderr.contains("no database at"), "{args:?}: {stderr}");
+        assert!(!absent.exists(), "{args:?} created {}", absent.display());
+    }
+    let empty = dir.path().join("empty.db");
+    let url = format!("sqlite:{}", empty.display());
+    dfbench_store::open_store(&url)
+        .await
+        .expect("create an empty store");
+    let output = dfbench()
+        .args(["runs", "--database-url", &url])
+        .output()
+        .expect("spawn");
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no runs stored in"), "{stderr}");
+}
+
+const DIRE_SUITE: &str = r#"
+name = "walk"
+[[datasets]]
+name = "dire"
+format = "dire"
+root = "demo-data/DiffusionForensics"
+tree = "images"
+split = "test"
+domain = "lsun_bedroom"
+sets = ["adm"]
+[[detectors]]
+name = "npr"
+kind = "builtin"
+"#;
+
+#[test]
+fn a_symlink_back_into_the_tree_is_refused_naming_the_link() {
+    let dir = tempfile::tempdir().expect("tmp");
+    demo(dir.path());
+    std::fs::write(dir.path().join("suite.toml"), DIRE_SUITE).expect("suite");
+    let check = || {
+        dfbench()
+            .args(["datasets", "check", "suite.toml"])
+            .current_dir(dir.path())
+            .output()
+            .expect("spawn")
+    };
+    let before = check();
+    assert!(
+        before.status.success(),
+        "{}",
+        String::from_utf8_lossy(&before.stderr)
+    );
+    let real = dir
+        .path()
+        .join("demo-data/DiffusionForensics/images/test/lsun_bedroom/real");
+    std::os::unix::fs::symlink("..", real.join("back")).expect("link");
+    let after = check();
+    let stderr = String::from_utf8_lossy(&after.stderr);
+    assert!(
+        !after.status.success(),
+        "fakes reached through the link would be labelled real: {stderr}"
+    );
+    assert!(stderr.contains("real/back"), "names the link: {stderr}");
+}
