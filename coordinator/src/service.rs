@@ -12,8 +12,9 @@ use dfbench_proto::v1::{
     self as pb, clip_prediction::Outcome as PbClipOutcome, prediction::Outcome as PbOutcome,
 };
 use dfbench_store::{
-    LeaseEpoch, LeaseOwner, LeaseRef, NewClipPrediction, NewPrediction, Outcome, PlanOptions, RunId, SampleId,
-    ShardFailure, ShardId, ShardProvenance, Store, StoreError, WorkerRecord, now_ms,
+    LeaseEpoch, LeaseOwner, LeaseRef, NewClipPrediction, NewPrediction, Outcome, PlanOptions,
+    RunId, SampleId, ShardFailure, ShardId, ShardProvenance, Store, StoreError, WorkerRecord,
+    now_ms,
 };
 use std::path::PathBuf;
 use std::pin::Pin;

@@ -155,8 +155,7 @@ pub trait Store: HistoryStore + Send + Sync {
 
     /// Every clip outcome of a run with its video's labels (those of the video's first sample),
     /// sorted by detector, dataset, video key, perturbation, clip index.
-    async fn clip_predictions(&self, run_id: &RunId)
-    -> Result<Vec<ClipPredictionRow>, StoreError>;
+    async fn clip_predictions(&self, run_id: &RunId) -> Result<Vec<ClipPredictionRow>, StoreError>;
 
     /// Replaces the stored metrics of a run.
     async fn replace_metrics(

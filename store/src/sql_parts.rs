@@ -374,11 +374,12 @@ macro_rules! read_detectors {
         let mut detectors = Vec::with_capacity(rows.len());
         for row in &rows {
             let input: String = row.try_get("input").during("read detector")?;
-            let input = dfbench_benchmarks::card::clip::InputKind::parse(&input).ok_or_else(|| {
-                $crate::StoreError::Corrupt {
-                    what: format!("run_detectors.input `{input}` (image, clip or thumbnail)"),
-                }
-            })?;
+            let input =
+                dfbench_benchmarks::card::clip::InputKind::parse(&input).ok_or_else(|| {
+                    $crate::StoreError::Corrupt {
+                        what: format!("run_detectors.input `{input}` (image, clip or thumbnail)"),
+                    }
+                })?;
             detectors.push($crate::DetectorRecord {
                 name: row.try_get("name").during("read detector")?,
                 kind: row.try_get("kind").during("read detector")?,
