@@ -638,3 +638,6 @@ impl Coordinator for CoordinatorService {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests;

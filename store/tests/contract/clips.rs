@@ -375,7 +375,8 @@ async fn clips_are_leased_ingested_and_completed(store: &dyn Store) {
     );
 }
 
-/// A shard failed for good records every clip it still owes with the failure's kind.
+/// A shard failed for good, or a run failed for want of workers, records every clip it still
+/// owes with the failure's kind.
 async fn failed_shards_record_their_missing_clips(store: &dyn Store) {
     let t0 = 6_000_000;
     store
@@ -430,6 +431,42 @@ async fn failed_shards_record_their_missing_clips(store: &dyn Store) {
         [
             "vid/a#0 frames 0-1 label 1: score 0.3 by alice",
             "vid/a#1 frames 2-3 label 1: forward_error (out of memory) by alice",
+        ]
+    );
+
+    // A run no worker takes: its clips are recorded as no_workers failures too.
+    store
+        .create_run(&clip_plan("c-3", t0 + 1, KEYS))
+        .await
+        .expect("create run");
+    let failed = store
+        .fail_runs_without_workers(t0 + 10, t0 + 11, "no worker for 5s")
+        .await
+        .expect("stall");
+    assert!(failed.contains(&RunId("c-3".into())), "{failed:?}");
+    let stalled = RunId("c-3".into());
+    let progress = store.run_progress(&stalled).await.expect("progress");
+    assert_eq!(
+        (
+            progress.clips,
+            progress.clip_failures,
+            progress.clips_expected
+        ),
+        (3, 3, 3)
+    );
+    assert_eq!(progress.predictions, progress.predictions_expected);
+    let kinds: Vec<String> = store
+        .clip_predictions(&stalled)
+        .await
+        .expect("clip rows")
+        .iter()
+        .map(describe)
+        .collect();
+    assert_eq!(
+        kinds[..2],
+        [
+            "vid/a#0 frames 0-1 label 1: no_workers (no worker for 5s) by ",
+            "vid/a#1 frames 2-3 label 1: no_workers (no worker for 5s) by ",
         ]
     );
 }
