@@ -204,12 +204,11 @@ pub(crate) static REUSE_CLIPS: std::sync::LazyLock<String> = std::sync::LazyLock
     )
 });
 
-/// The clips of shard `$1` still without an outcome, in (detector, video, clip index) order.
+/// The clips of shard `$1` still without an outcome (sorted by `owed_clips!`).
 pub(crate) const OWED_CLIPS: &str = "SELECT c.detector, c.video_key, c.clip_index, c.sample_ids \
      FROM shard_clips c WHERE c.shard_id = $1 AND NOT EXISTS (SELECT 1 FROM clip_predictions p \
        WHERE p.shard_id = c.shard_id AND p.detector = c.detector AND p.video_key = c.video_key \
-       AND p.clip_index = c.clip_index) \
-     ORDER BY c.detector, c.video_key, c.clip_index";
+       AND p.clip_index = c.clip_index)";
 
 /// Every clip shard `$1` owes, outcome or not (ingest checks reported clips against it).
 pub(crate) const SHARD_CLIP_KEYS: &str =
@@ -285,6 +284,14 @@ macro_rules! owed_clips {
                 sample_ids: $crate::clips::parse_sample_ids(&sample_ids)?,
             });
         }
+        // In Rust: a PostgreSQL collation may order the keys differently from SQLite's.
+        clips.sort_by(|a: &$crate::ClipAssignment, b: &$crate::ClipAssignment| {
+            (&a.detector, &a.video_key, a.clip_index).cmp(&(
+                &b.detector,
+                &b.video_key,
+                b.clip_index,
+            ))
+        });
         clips
     }};
 }
@@ -302,7 +309,7 @@ pub(crate) fn validate_clip_predictions(
     shard_id: &ShardId,
     clips: &[NewClipPrediction],
     known: &HashSet<String>,
-    clip_detectors: &HashSet<&str>,
+    clip_detectors: &HashSet<String>,
 ) -> Result<(), StoreError> {
     let invalid = |message: String| StoreError::InvalidPrediction {
         shard_id: shard_id.clone(),
@@ -316,7 +323,7 @@ pub(crate) fn validate_clip_predictions(
                 clip.detector
             )));
         }
-        if !clip_detectors.contains(clip.detector.as_str()) {
+        if !clip_detectors.contains(&clip.detector) {
             return Err(invalid(format!(
                 "{name}: detector `{}` scores images, not clips; report its scores as predictions",
                 clip.detector
@@ -368,17 +375,11 @@ macro_rules! ingest_clips {
     ($self:ident, $lease:expr, $shard:expr, $meta:expr, $clips:expr) => {{
         use sqlx::Row;
         use $crate::error::QueryContext;
-        let clip_detectors: std::collections::HashSet<&str> = $meta
-            .detectors
-            .iter()
-            .filter(|detector| !detector.input.is_image())
-            .map(|detector| detector.name.as_str())
-            .collect();
         $crate::clips::validate_clip_predictions(
             &$lease.shard_id,
             $clips,
             &$meta.detector_names,
-            &clip_detectors,
+            &$meta.clip_detectors,
         )?;
         let mut tx = $self.pool.begin().await.during("begin clip ingest")?;
         $crate::sql_impl::check_lease!($self, &mut *tx, $lease);

@@ -349,6 +349,7 @@ macro_rules! impl_sql_store {
                     predictions,
                     &shard.ids,
                     &meta.detector_names,
+                    &meta.clip_detectors,
                 )?;
                 let context = $crate::sql_impl::IngestContext {
                     run_id: &shard.run_id,

@@ -140,7 +140,8 @@ pub(crate) const SELECT_RUN: &str = "SELECT id, name, suite_name, suite_toml, su
      (SELECT string_agg(q.capability, ',' ORDER BY q.capability) FROM run_requirements q \
       WHERE q.run_id = runs.id) AS requires FROM runs";
 
-/// Rejects a batch that names samples outside the shard, unknown detectors, or invalid scores.
+/// Rejects a batch that names samples outside the shard, unknown or clip detectors, or invalid
+/// scores.
 /// Where a batch of predictions goes; shared by both backends' bulk inserts.
 pub(crate) struct IngestContext<'a> {
     pub run_id: &'a str,
@@ -251,6 +252,7 @@ pub(crate) fn validate_predictions(
     predictions: &[NewPrediction],
     sample_ids: &HashSet<i64>,
     detectors: &HashSet<String>,
+    clip_detectors: &HashSet<String>,
 ) -> Result<(), StoreError> {
     let invalid = |message: String| StoreError::InvalidPrediction {
         shard_id: shard_id.clone(),
@@ -267,6 +269,13 @@ pub(crate) fn validate_predictions(
             return Err(invalid(format!(
                 "detector `{}` is not part of this run",
                 prediction.detector
+            )));
+        }
+        if clip_detectors.contains(&prediction.detector) {
+            return Err(invalid(format!(
+                "detector `{}` scores clips, not samples (sample {}); report its outcomes as \
+                 clip predictions",
+                prediction.detector, prediction.sample_id
             )));
         }
         match &prediction.outcome {

@@ -236,6 +236,16 @@ async fn clips_are_leased_ingested_and_completed(store: &dyn Store) {
         .ingest_predictions(&lease, &image_scores(&first))
         .await
         .expect("ingest predictions");
+    // A clip detector's scores are clip outcomes: per-sample ones would count as predictions.
+    let per_sample = NewPrediction {
+        detector: "clip".into(),
+        ..image_scores(&first)[0].clone()
+    };
+    let error = store
+        .ingest_predictions(&lease, &[per_sample])
+        .await
+        .expect_err("a clip detector scores no samples");
+    assert!(error.to_string().contains("scores clips"), "{error}");
     let incomplete = store
         .complete_shard(&lease, t0)
         .await
