@@ -47,9 +47,10 @@ pub trait Store: HistoryStore + Send + Sync {
             .map(|_| ())
     }
 
-    /// Stores a planned run in one transaction, with its history options; with
-    /// `reuse_predictions`, stored predictions with the same identity are copied in that same
-    /// transaction (see the `reuse` module) and fully reused shards are created done.
+    /// Stores a planned run in one transaction, with its history options, its shards' clips
+    /// and their planned failures (see the `clips` module); with `reuse_predictions`, stored
+    /// predictions and clip outcomes with the same identity are copied in that same
+    /// transaction (see the `reuse` module) and shards that owe nothing more are created done.
     async fn create_run_with(
         &self,
         plan: &RunPlan,
