@@ -16,6 +16,7 @@ pub struct CoordinatorMetrics {
     pub leases_granted: AtomicU64,
     pub predictions_ingested: AtomicU64,
     pub prediction_failures_reported: AtomicU64,
+    pub clip_predictions_ingested: AtomicU64,
     pub shards_completed: AtomicU64,
     pub shards_given_back: AtomicU64,
     pub stale_writes_rejected: AtomicU64,
@@ -43,6 +44,11 @@ impl CoordinatorMetrics {
                 "dfbench_prediction_failures_reported_total",
                 "Failed predictions reported by workers (typed reasons in the store)",
                 &self.prediction_failures_reported,
+            ),
+            (
+                "dfbench_clip_predictions_ingested_total",
+                "New clip outcomes stored (clip and thumbnail detectors)",
+                &self.clip_predictions_ingested,
             ),
             (
                 "dfbench_shards_completed_total",

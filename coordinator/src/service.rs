@@ -8,10 +8,13 @@ use crate::planner::{RunRequest, Sampling, plan_run};
 use dfbench_benchmarks::FailureKind;
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::coordinator_server::Coordinator;
-use dfbench_proto::v1::{self as pb, prediction::Outcome as PbOutcome};
+use dfbench_proto::v1::{
+    self as pb, clip_prediction::Outcome as PbClipOutcome, prediction::Outcome as PbOutcome,
+};
 use dfbench_store::{
-    LeaseEpoch, LeaseOwner, LeaseRef, NewPrediction, Outcome, PlanOptions, RunId, SampleId,
-    ShardFailure, ShardId, ShardProvenance, Store, StoreError, WorkerRecord, now_ms,
+    LeaseEpoch, LeaseOwner, LeaseRef, NewClipPrediction, NewPrediction, Outcome, PlanOptions,
+    RunId, SampleId, ShardFailure, ShardId, ShardProvenance, Store, StoreError, WorkerRecord,
+    now_ms,
 };
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -88,6 +91,26 @@ impl CoordinatorService {
         Ok(inserted)
     }
 
+    /// Stores one batch of a worker's clip outcomes (fenced by its lease); returns how many
+    /// were new.
+    async fn ingest_clips(
+        &self,
+        lease: &LeaseRef,
+        clips: Vec<pb::ClipPrediction>,
+    ) -> Result<u64, Status> {
+        let clips = clips
+            .into_iter()
+            .map(convert_clip)
+            .collect::<Result<Vec<_>, _>>()?;
+        let inserted = self
+            .store
+            .ingest_clip_predictions(lease, &clips)
+            .await
+            .map_err(|error| self.worker_write_status(error))?;
+        CoordinatorMetrics::add(&self.metrics.clip_predictions_ingested, inserted);
+        Ok(inserted)
+    }
+
     /// Completes a shard (fenced by its lease), recording where it was computed when given.
     async fn complete(
         &self,
@@ -136,13 +159,18 @@ fn lease_ref(
     })
 }
 
+/// A reported failure as stored.
+fn failure_outcome(failure: pb::Failure) -> Outcome {
+    Outcome::Failure {
+        kind: FailureKind::from(failure.kind),
+        message: failure.message,
+    }
+}
+
 fn convert_prediction(prediction: pb::Prediction) -> Result<NewPrediction, Status> {
     let outcome = match prediction.outcome {
         Some(PbOutcome::Score(score)) => Outcome::Score(score),
-        Some(PbOutcome::Failure(failure)) => Outcome::Failure {
-            kind: FailureKind::from(failure.kind),
-            message: failure.message,
-        },
+        Some(PbOutcome::Failure(failure)) => failure_outcome(failure),
         None => {
             return Err(Status::invalid_argument(format!(
                 "prediction for sample {} detector `{}` has neither a score nor a failure",
@@ -156,6 +184,27 @@ fn convert_prediction(prediction: pb::Prediction) -> Result<NewPrediction, Statu
         detector_fingerprint: prediction.detector_fingerprint,
         outcome,
         latency_us: i64::from(prediction.latency_us),
+    })
+}
+
+fn convert_clip(clip: pb::ClipPrediction) -> Result<NewClipPrediction, Status> {
+    let outcome = match clip.outcome {
+        Some(PbClipOutcome::Score(score)) => Outcome::Score(score),
+        Some(PbClipOutcome::Failure(failure)) => failure_outcome(failure),
+        None => {
+            return Err(Status::invalid_argument(format!(
+                "clip {} of video `{}` detector `{}` has neither a score nor a failure",
+                clip.clip_index, clip.video_key, clip.detector
+            )));
+        }
+    };
+    Ok(NewClipPrediction {
+        detector: required(&clip.detector, "detector")?.to_string(),
+        detector_fingerprint: clip.detector_fingerprint,
+        video_key: clip.video_key,
+        clip_index: i64::from(clip.clip_index),
+        outcome,
+        latency_us: i64::from(clip.latency_us),
     })
 }
 
@@ -328,6 +377,9 @@ impl Coordinator for CoordinatorService {
             if !batch.predictions.is_empty() {
                 accepted += self.ingest(&lease, batch.predictions).await?;
             }
+            if !batch.clips.is_empty() {
+                accepted += self.ingest_clips(&lease, batch.clips).await?;
+            }
             if let Some(provenance) = batch.complete {
                 completion = Some((lease, provenance));
             }
@@ -443,6 +495,7 @@ impl Coordinator for CoordinatorService {
             samples = plan.samples.len(),
             shards = plan.shards.len(),
             predictions_reused = created.reused,
+            clips_reused = created.clips_reused,
             shards_reused = created.shards_done,
             files_hashed,
             finished = created.finished,
@@ -585,3 +638,6 @@ impl Coordinator for CoordinatorService {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -164,8 +164,9 @@ macro_rules! insert_shards {
         for chunk in $plan.shards.chunks($crate::bulk::SHARD_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO shards (run_id, dataset, perturbation, state, max_attempts, \
-                 max_losses, n_samples) VALUES {} RETURNING id, dataset, perturbation, n_samples",
-                $crate::bulk::placeholders($backend, chunk.len(), 7)
+                 max_losses, n_samples, n_clips) VALUES {} \
+                 RETURNING id, dataset, perturbation, n_samples",
+                $crate::bulk::placeholders($backend, chunk.len(), 8)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for shard in chunk {
@@ -176,7 +177,8 @@ macro_rules! insert_shards {
                     .bind("ready")
                     .bind($plan.max_attempts)
                     .bind($plan.max_losses)
-                    .bind(shard.sample_indices.len() as i64);
+                    .bind(shard.sample_indices.len() as i64)
+                    .bind(shard.clips.len() as i64);
             }
             let mut rows = Vec::with_capacity(chunk.len());
             for row in query

@@ -12,6 +12,8 @@ pub(crate) struct RunMeta {
     pub datasets: Vec<DatasetRecord>,
     pub detectors: Vec<DetectorRecord>,
     pub detector_names: HashSet<String>,
+    /// The clip and thumbnail detectors: they report clip outcomes, never per-sample ones.
+    pub clip_detectors: HashSet<String>,
 }
 
 pub(crate) struct ShardSamples {
@@ -53,10 +55,16 @@ impl StoreCache {
             .iter()
             .map(|detector| detector.name.clone())
             .collect();
+        let clip_detectors = detectors
+            .iter()
+            .filter(|detector| !detector.input.is_image())
+            .map(|detector| detector.name.clone())
+            .collect();
         let meta = Arc::new(RunMeta {
             datasets,
             detectors,
             detector_names,
+            clip_detectors,
         });
         lock(&self.runs).insert(run_id.to_string(), Arc::clone(&meta));
         meta

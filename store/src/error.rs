@@ -27,9 +27,14 @@ pub enum StoreError {
     #[error("run {0} does not exist; `dfbench runs` lists the stored runs")]
     RunNotFound(RunId),
     #[error(
-        "shard {shard_id} cannot complete: {missing} (sample, detector) predictions are missing"
+        "shard {shard_id} cannot complete: {missing} (sample, detector) predictions and \
+         {missing_clips} clip outcomes are missing"
     )]
-    IncompleteShard { shard_id: ShardId, missing: i64 },
+    IncompleteShard {
+        shard_id: ShardId,
+        missing: i64,
+        missing_clips: i64,
+    },
     #[error("the database holds a value dfbench cannot read: {what}")]
     Corrupt { what: String },
     #[error("run {run_id} cannot be promoted: {reason}")]

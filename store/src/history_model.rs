@@ -21,7 +21,10 @@ pub struct PlanOptions {
 pub struct CreatedRun {
     /// Predictions copied from earlier runs.
     pub reused: i64,
-    /// Shards created `done` because every prediction was reused.
+    /// Clip outcomes copied from earlier runs (see `clips`).
+    pub clips_reused: i64,
+    /// Shards created `done` because every prediction and clip outcome they owe was reused
+    /// (or planned as a failure).
     pub shards_done: i64,
     /// The run needed no model work and is already done.
     pub finished: bool,

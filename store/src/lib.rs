@@ -8,6 +8,7 @@
 pub mod baseline;
 mod bulk;
 mod cache;
+mod clips;
 mod error;
 pub mod error_class;
 mod history;
@@ -46,9 +47,10 @@ pub trait Store: HistoryStore + Send + Sync {
             .map(|_| ())
     }
 
-    /// Stores a planned run in one transaction, with its history options; with
-    /// `reuse_predictions`, stored predictions with the same identity are copied in that same
-    /// transaction (see the `reuse` module) and fully reused shards are created done.
+    /// Stores a planned run in one transaction, with its history options, its shards' clips
+    /// and their planned failures (see the `clips` module); with `reuse_predictions`, stored
+    /// predictions and clip outcomes with the same identity are copied in that same
+    /// transaction (see the `reuse` module) and shards that owe nothing more are created done.
     async fn create_run_with(
         &self,
         plan: &RunPlan,
@@ -82,7 +84,19 @@ pub trait Store: HistoryStore + Send + Sync {
         predictions: &[NewPrediction],
     ) -> Result<u64, StoreError>;
 
-    /// Marks a shard done; every (sample, detector) pair must have a prediction.
+    /// Stores clip outcomes (clip and thumbnail detectors) of one shard while the lease is
+    /// current, fenced like [`Store::ingest_predictions`]. Rejects, naming the clip, an unknown
+    /// detector, a detector that scores images, a (detector, video, clip index) the shard does
+    /// not owe, a score that is not a finite probability in [0, 1], and a failure without kind.
+    /// Re-delivered outcomes are ignored. Returns how many were new.
+    async fn ingest_clip_predictions(
+        &self,
+        lease: &LeaseRef,
+        clips: &[NewClipPrediction],
+    ) -> Result<u64, StoreError>;
+
+    /// Marks a shard done; every (sample, image detector) pair must have a prediction and
+    /// every clip the shard owes an outcome.
     async fn complete_shard(&self, lease: &LeaseRef, now_ms: i64) -> Result<(), StoreError> {
         self.complete_shard_with(lease, now_ms, None).await
     }
@@ -97,7 +111,8 @@ pub trait Store: HistoryStore + Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// Gives a shard back: retried later when `retryable` and attempts remain, else failed, in
-    /// which case every missing prediction is recorded as a failure with this reason.
+    /// which case every missing prediction and clip outcome is recorded as a failure with this
+    /// reason.
     async fn fail_shard(
         &self,
         lease: &LeaseRef,
@@ -119,7 +134,8 @@ pub trait Store: HistoryStore + Send + Sync {
     async fn index_ended_runs(&self) -> Result<(), StoreError>;
 
     /// Fails every running run created before `since_ms` when no worker has been seen since
-    /// `since_ms`; their missing predictions are recorded as failures. Returns the failed runs.
+    /// `since_ms`; their missing predictions and clip outcomes are recorded as failures. Returns
+    /// the failed runs.
     async fn fail_runs_without_workers(
         &self,
         since_ms: i64,
@@ -137,6 +153,10 @@ pub trait Store: HistoryStore + Send + Sync {
 
     /// Every prediction of a run joined with its sample, sorted by detector, dataset, path.
     async fn predictions(&self, run_id: &RunId) -> Result<Vec<PredictionRow>, StoreError>;
+
+    /// Every clip outcome of a run with its video's labels (those of the video's first sample),
+    /// sorted by detector, dataset, video key, perturbation, clip index.
+    async fn clip_predictions(&self, run_id: &RunId) -> Result<Vec<ClipPredictionRow>, StoreError>;
 
     /// Replaces the stored metrics of a run.
     async fn replace_metrics(

@@ -41,26 +41,40 @@ pub(crate) const REUSE_PREDICTIONS: &str = "INSERT INTO predictions \
      JOIN reuse_index r ON r.dataset_fingerprint = nd.fingerprint AND r.rel_path = s.rel_path \
           AND r.content_hash = s.content_hash AND r.perturbation = sh.perturbation \
           AND r.detector_fingerprint = d.fingerprint \
-     WHERE sh.run_id = $1 AND d.fingerprint IS NOT NULL AND d.fingerprint <> '' \
+     WHERE sh.run_id = $1 AND d.input = 'image' AND d.fingerprint IS NOT NULL \
+       AND d.fingerprint <> '' \
      ON CONFLICT DO NOTHING";
 
-/// Marks the samples of run `$1`'s shards that have a (reused) prediction for every detector
-/// of the run as not needed, so leases of partly reused shards carry only the samples that
-/// need model work. Each probe is one primary-key lookup of `predictions`.
+/// Marks the samples of run `$1`'s shards that have a (reused) prediction for every image
+/// detector of the run and that no clip still owed reads as not needed, so leases of partly
+/// reused shards carry only the samples that need model work. Each probe is one primary-key
+/// lookup of `predictions`, and a look at the shard's own clips.
 pub(crate) const MARK_REUSED_SAMPLES: &str = "UPDATE shard_samples SET needed = FALSE \
      WHERE shard_id IN (SELECT id FROM shards WHERE run_id = $1 AND state = 'ready') \
-       AND NOT EXISTS (SELECT 1 FROM run_detectors d WHERE d.run_id = $1 \
+       AND NOT EXISTS (SELECT 1 FROM run_detectors d WHERE d.run_id = $1 AND d.input = 'image' \
          AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = $1 AND p.detector = d.name \
            AND p.sample_id = shard_samples.sample_id \
-           AND p.perturbation = (SELECT perturbation FROM shards WHERE id = shard_samples.shard_id)))";
+           AND p.perturbation = (SELECT perturbation FROM shards WHERE id = shard_samples.shard_id))) \
+       AND NOT EXISTS (SELECT 1 FROM shard_clips c WHERE c.shard_id = shard_samples.shard_id \
+         AND (' ' || c.sample_ids || ' ') LIKE ('% ' || CAST(shard_samples.sample_id AS TEXT) || ' %') \
+         AND NOT EXISTS (SELECT 1 FROM clip_predictions p WHERE p.shard_id = c.shard_id \
+           AND p.detector = c.detector AND p.video_key = c.video_key AND p.clip_index = c.clip_index))";
 
-/// (shard, detector) pairs of run `$1` with at least one sample still without a prediction.
+/// (shard, detector) pairs of run `$1` with at least one sample (image detectors) or clip
+/// (clip and thumbnail detectors) still without an outcome.
 pub(crate) const MISSING_SHARD_DETECTORS: &str = "SELECT sh.id AS shard_id, d.name AS detector \
      FROM shards sh JOIN run_detectors d ON d.run_id = sh.run_id \
-     WHERE sh.run_id = $1 AND EXISTS (SELECT 1 FROM shard_samples ss WHERE ss.shard_id = sh.id \
+     WHERE sh.run_id = $1 AND d.input = 'image' \
+       AND EXISTS (SELECT 1 FROM shard_samples ss WHERE ss.shard_id = sh.id \
        AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = sh.run_id \
          AND p.detector = d.name AND p.sample_id = ss.sample_id AND p.perturbation = sh.perturbation)) \
-     ORDER BY sh.id, d.name";
+     UNION \
+     SELECT c.shard_id AS shard_id, c.detector AS detector \
+     FROM shard_clips c JOIN shards sh ON sh.id = c.shard_id \
+     WHERE sh.run_id = $1 AND NOT EXISTS (SELECT 1 FROM clip_predictions p \
+       WHERE p.shard_id = c.shard_id AND p.detector = c.detector AND p.video_key = c.video_key \
+       AND p.clip_index = c.clip_index) \
+     ORDER BY shard_id, detector";
 
 /// The detectors a leased shard must run: all of the run's, or the subset stored at planning.
 pub(crate) fn shard_detectors(
@@ -80,12 +94,13 @@ pub(crate) fn shard_detectors(
         .collect())
 }
 
-/// After a run's rows are inserted (same transaction): stores its history columns and tags,
-/// copies reusable predictions, marks fully reused shards done, narrows partly reused shards
-/// to their missing detectors, and finishes the run when nothing is left. Evaluates to a
-/// [`crate::CreatedRun`].
+/// After a run's rows are inserted (same transaction; its clips and their `$planned_failures`
+/// too): stores its history columns and tags, copies reusable predictions and clip outcomes
+/// (`clips::REUSE_CLIPS`), marks shards that owe nothing more done, narrows the others to
+/// their missing detectors and samples, and finishes the run when nothing is left. Evaluates
+/// to ([`crate::CreatedRun`], whether some samples were left out of their shards' leases).
 macro_rules! plan_history {
-    ($executor:expr, $backend:expr, $plan:expr, $options:expr) => {{
+    ($executor:expr, $backend:expr, $plan:expr, $options:expr, $planned_failures:expr) => {{
         use sqlx::Row;
         use $crate::error::QueryContext;
         let run_id = &$plan.run.id.0;
@@ -126,16 +141,34 @@ macro_rules! plan_history {
                 .await
                 .during("reuse stored predictions")?
                 .rows_affected() as i64;
+            if $plan.shards.iter().any(|shard| !shard.clips.is_empty()) {
+                created.clips_reused = sqlx::query($crate::clips::REUSE_CLIPS.as_str())
+                    .bind(run_id)
+                    .execute(&mut *$executor)
+                    .await
+                    .during("reuse stored clip outcomes")?
+                    .rows_affected() as i64;
+            }
         }
-        if created.reused > 0 {
-            // Each (shard sample, detector) pair has at most one prediction (primary key), so
-            // when as many were reused as there are pairs, none is missing: skip the search.
+        let mut samples_narrowed = false;
+        if created.reused > 0 || created.clips_reused > 0 || $planned_failures > 0 {
+            // Each (shard sample, image detector) pair has at most one prediction and each
+            // planned clip one outcome (primary keys), so when as many are stored as are owed,
+            // none is missing: skip the search.
+            let image_detectors = $plan
+                .detectors
+                .iter()
+                .filter(|detector| detector.input.is_image())
+                .count();
             let pairs: usize = $plan
                 .shards
                 .iter()
-                .map(|shard| shard.sample_indices.len() * $plan.detectors.len())
+                .map(|shard| shard.sample_indices.len() * image_detectors)
                 .sum();
-            let rows = if created.reused == pairs as i64 {
+            let clips: usize = $plan.shards.iter().map(|shard| shard.clips.len()).sum();
+            let rows = if created.reused == pairs as i64
+                && created.clips_reused + $planned_failures == clips as i64
+            {
                 Vec::new()
             } else {
                 sqlx::query($crate::reuse::MISSING_SHARD_DETECTORS)
@@ -184,7 +217,10 @@ macro_rules! plan_history {
                     shard_ids
                 );
             }
-            if !rows.is_empty() {
+            // Only where something was reused, or no image detector needs every sample.
+            samples_narrowed = !rows.is_empty()
+                && (created.reused > 0 || created.clips_reused > 0 || image_detectors == 0);
+            if samples_narrowed {
                 sqlx::query($crate::reuse::MARK_REUSED_SAMPLES)
                     .bind(run_id)
                     .execute(&mut *$executor)
@@ -200,7 +236,7 @@ macro_rules! plan_history {
                 .rows_affected()
                 > 0;
             if created.finished {
-                // Every prediction was reused: the run computed nothing there is to index.
+                // Every outcome was reused or planned: the run computed nothing to index.
                 sqlx::query("UPDATE runs SET reuse_indexed = TRUE WHERE id = $1")
                     .bind(run_id)
                     .execute(&mut *$executor)
@@ -208,7 +244,7 @@ macro_rules! plan_history {
                     .during("mark a fully reused run indexed")?;
             }
         }
-        created
+        (created, samples_narrowed)
     }};
 }
 pub(crate) use plan_history;

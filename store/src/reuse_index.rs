@@ -38,10 +38,6 @@ pub(crate) const CLAIM_RUN: &str =
 /// Copies run `$1`'s own reusable predictions into the index (the rules are in `reuse`:
 /// computed by this run, with a detector fingerprint, a score or a reusable failure).
 pub(crate) static INDEX_RUN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let reusable: Vec<String> = dfbench_benchmarks::FailureKind::reusable_spellings()
-        .iter()
-        .map(|kind| format!("'{kind}'"))
-        .collect();
     format!(
         "INSERT INTO reuse_index \
      (detector_fingerprint, dataset_fingerprint, rel_path, content_hash, perturbation, score, \
@@ -54,9 +50,19 @@ pub(crate) static INDEX_RUN: std::sync::LazyLock<String> = std::sync::LazyLock::
      WHERE p.run_id = $1 AND p.reused_from IS NULL AND p.detector_fingerprint <> '' \
        AND (p.failure_kind IS NULL OR p.failure_kind IN ({})) \
      ON CONFLICT DO NOTHING",
-        reusable.join(", ")
+        reusable_failure_list()
     )
 });
+
+/// The reusable failure kinds as an SQL list (`'decode_error', 'detector_error'`), for
+/// `failure_kind IN (…)`; per-sample and clip reuse share it (`FailureKind::is_reusable`).
+pub(crate) fn reusable_failure_list() -> String {
+    let reusable: Vec<String> = dfbench_benchmarks::FailureKind::reusable_spellings()
+        .iter()
+        .map(|kind| format!("'{kind}'"))
+        .collect();
+    reusable.join(", ")
+}
 
 /// Indexes every ended run not indexed yet.
 macro_rules! index_ended_runs {

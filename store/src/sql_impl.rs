@@ -90,8 +90,8 @@ macro_rules! impl_sql_store {
                 }
                 for detector in &plan.detectors {
                     sqlx::query(
-                        "INSERT INTO run_detectors (run_id, name, kind, builtin, card, fingerprint) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        "INSERT INTO run_detectors (run_id, name, kind, builtin, card, fingerprint, \
+                         input) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
                     .bind(&run.id.0)
                     .bind(&detector.name)
@@ -99,6 +99,7 @@ macro_rules! impl_sql_store {
                     .bind(&detector.builtin)
                     .bind(&detector.card)
                     .bind(&detector.fingerprint)
+                    .bind(detector.input.as_str())
                     .execute(&mut *tx)
                     .await
                     .during("insert run detector")?;
@@ -118,10 +119,16 @@ macro_rules! impl_sql_store {
                     }
                 }
                 $crate::bulk::insert_shard_samples!(&mut *tx, $backend, memberships);
-                let created = $crate::reuse::plan_history!(&mut *tx, $backend, plan, options);
+                let planned_failures = $crate::clips::insert_clips!(
+                    &mut *tx, $backend, plan, &shard_ids, &sample_ids
+                );
+                let (created, samples_narrowed) = $crate::reuse::plan_history!(
+                    &mut *tx, $backend, plan, options, planned_failures
+                );
                 tx.commit().await.during("commit run creation")?;
-                if created.reused == 0 {
-                    // Every shard is to be leased: the first ones need no read when they are.
+                if created.shards_done == 0 && !samples_narrowed {
+                    // Every shard is to be leased with all its samples: the first ones need no
+                    // read when they are.
                     self.cache.warm_run(plan, &shard_ids, &sample_ids);
                 }
                 if let Some(analyze) = self.dialect.after_plan {
@@ -201,7 +208,7 @@ macro_rules! impl_sql_store {
                          AND NOT EXISTS (SELECT 1 FROM run_excluded_workers x \
                            WHERE x.run_id = r.id AND x.worker_id = $2)) \
                        ORDER BY s.id LIMIT 1 {}) \
-                     RETURNING id, lease_epoch, run_id, dataset, perturbation, detectors",
+                     RETURNING id, lease_epoch, run_id, dataset, perturbation, detectors, n_clips",
                     self.dialect.acquire_lock
                 );
                 let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -242,6 +249,13 @@ macro_rules! impl_sql_store {
                             .clone()
                     }
                 };
+                // Not cached: which clips are owed changes as outcomes arrive.
+                let n_clips: i64 = row.try_get("n_clips").during("read leased shard")?;
+                let clips = if n_clips > 0 {
+                    $crate::clips::owed_clips!(&mut *conn, shard_id)
+                } else {
+                    Vec::new()
+                };
                 Ok(Some($crate::ShardAssignment {
                     shard_id: $crate::ShardId(shard_id),
                     epoch: $crate::LeaseEpoch(epoch),
@@ -250,7 +264,7 @@ macro_rules! impl_sql_store {
                     perturbation,
                     detectors,
                     samples,
-                    clips: Vec::new(),
+                    clips,
                 }))
             }
 
@@ -335,6 +349,7 @@ macro_rules! impl_sql_store {
                     predictions,
                     &shard.ids,
                     &meta.detector_names,
+                    &meta.clip_detectors,
                 )?;
                 let context = $crate::sql_impl::IngestContext {
                     run_id: &shard.run_id,
@@ -345,23 +360,40 @@ macro_rules! impl_sql_store {
                 };
                 // Fencing and insert are atomic inside: a stale lease writes nothing.
                 let inserted = self.insert_fenced(lease, &context, predictions).await?;
-                let mut fingerprinted = std::collections::BTreeSet::new();
-                for prediction in predictions {
-                    if fingerprinted.insert(&prediction.detector)
-                        && self.cache.first_fingerprint(&shard.run_id, &prediction.detector)
-                    {
-                        sqlx::query(
-                            "UPDATE run_detectors SET fingerprint = $3 \
-                             WHERE run_id = $1 AND name = $2 AND fingerprint IS NULL",
-                        )
-                        .bind(&shard.run_id)
-                        .bind(&prediction.detector)
-                        .bind(&prediction.detector_fingerprint)
-                        .execute(&self.pool)
-                        .await
-                        .during("record detector fingerprint")?;
+                $crate::sql_impl::record_fingerprints!(
+                    self,
+                    &shard.run_id,
+                    predictions.iter().map(|p| (&p.detector, &p.detector_fingerprint))
+                );
+                Ok(inserted)
+            }
+
+            async fn ingest_clip_predictions(
+                &self,
+                lease: &$crate::LeaseRef,
+                clips: &[$crate::NewClipPrediction],
+            ) -> Result<u64, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                let shard = match self.cache.shard(lease.shard_id.0) {
+                    Some(cached) => cached,
+                    None => {
+                        let mut conn = self.pool.acquire().await.during("begin clip ingest")?;
+                        $crate::sql_impl::shard_samples!(self, &mut *conn, lease.shard_id.0)
                     }
-                }
+                };
+                let meta = match self.cache.run(&shard.run_id) {
+                    Some(cached) => cached,
+                    None => {
+                        let mut conn = self.pool.acquire().await.during("begin clip ingest")?;
+                        $crate::sql_impl::run_meta!(self, &mut *conn, &shard.run_id)
+                    }
+                };
+                let inserted = $crate::clips::ingest_clips!(self, lease, shard, meta, clips);
+                $crate::sql_impl::record_fingerprints!(
+                    self,
+                    &shard.run_id,
+                    clips.iter().map(|c| (&c.detector, &c.detector_fingerprint))
+                );
                 Ok(inserted)
             }
 
@@ -395,15 +427,17 @@ macro_rules! impl_sql_store {
                     // Not completed: say why (a stale lease, or predictions still missing).
                     let current = $crate::sql_impl::check_lease!(self, &self.pool, lease);
                     let run_id: String = current.try_get("run_id").during("read lease")?;
-                    let missing: i64 = sqlx::query_scalar($crate::sql_impl::MISSING_PREDICTIONS)
-                        .bind(lease.shard_id.0)
-                        .bind(&run_id)
-                        .fetch_one(&self.pool)
-                        .await
-                        .during("count missing predictions")?;
+                    let (missing, missing_clips): (i64, i64) =
+                        sqlx::query_as($crate::sql_impl::MISSING_PREDICTIONS)
+                            .bind(lease.shard_id.0)
+                            .bind(&run_id)
+                            .fetch_one(&self.pool)
+                            .await
+                            .during("count missing predictions")?;
                     return Err($crate::StoreError::IncompleteShard {
                         shard_id: lease.shard_id.clone(),
                         missing,
+                        missing_clips,
                     });
                 };
                 self.cache.forget_shard(lease.shard_id.0);
@@ -567,14 +601,13 @@ macro_rules! impl_sql_store {
                         .execute(&mut *tx)
                         .await
                         .during("fail a stalled shard")?;
-                        sqlx::query($crate::sql_impl::FILL_MISSING_AS_FAILED)
-                            .bind(shard_id)
-                            .bind(dfbench_benchmarks::FailureKind::NoWorkers.as_str())
-                            .bind(message)
-                            .bind("")
-                            .execute(&mut *tx)
-                            .await
-                            .during("record a stalled shard's predictions as failures")?;
+                        $crate::sql_impl::fill_missing!(
+                            &mut *tx,
+                            shard_id,
+                            dfbench_benchmarks::FailureKind::NoWorkers.as_str(),
+                            message,
+                            ""
+                        );
                     }
                     sqlx::query(
                         "UPDATE runs SET status = 'failed', error = $2, finished_at_ms = $3 \
@@ -630,6 +663,13 @@ macro_rules! impl_sql_store {
                 run_id: &$crate::RunId,
             ) -> Result<Vec<$crate::PredictionRow>, $crate::StoreError> {
                 self.sql_predictions(run_id).await
+            }
+
+            async fn clip_predictions(
+                &self,
+                run_id: &$crate::RunId,
+            ) -> Result<Vec<$crate::ClipPredictionRow>, $crate::StoreError> {
+                self.sql_clip_predictions(run_id).await
             }
 
             async fn replace_metrics(

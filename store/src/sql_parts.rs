@@ -47,7 +47,8 @@ pub(crate) const FINISH_COMPLETE_RUNS: &str = "UPDATE runs SET status = 'done', 
      RETURNING id";
 
 /// Marks a shard done in one statement if its lease (`$1` shard, `$2` epoch, `$3` owner, `$4`
-/// incarnation) is current and every (sample, detector) pair has a prediction, recording its
+/// incarnation) is current, every (sample, image detector) pair has a prediction and every
+/// clip it owes an outcome (`n_clips`, counted only when it owes any), recording its
 /// provenance when given (`$5` worker, `$6` device, `$7` libtorch, `$8` CUDA, `$9` batch size;
 /// NULL keeps what is there); returns its run. Every prediction of the shard's (sample, perturbation) pairs carries its shard id
 /// (ingest checks membership; failures and reused rows are written with it), so the
@@ -65,7 +66,9 @@ macro_rules! complete_shard_sql {
              WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 \
              AND lease_incarnation = $4 \
              AND (SELECT COUNT(*) FROM predictions WHERE shard_id = $1) \
-             >= n_samples * (SELECT COUNT(*) FROM run_detectors d WHERE d.run_id = shards.run_id) \
+             >= n_samples * (SELECT COUNT(*) FROM run_detectors d WHERE d.run_id = shards.run_id \
+               AND d.input = 'image') \
+             AND (n_clips = 0 OR (SELECT COUNT(*) FROM clip_predictions WHERE shard_id = $1) >= n_clips) \
              RETURNING run_id",
             $returning
         )
@@ -83,12 +86,17 @@ pub(crate) const COMPLETE_SHARD_PROBING: &str = complete_shard_sql!(
      AND o.state IN ('ready', 'leased') AND o.id <> $1 ORDER BY o.id DESC LIMIT 1) AS open_left"
 );
 
-/// (sample, detector) pairs of shard `$1` (of run `$2`) without a prediction.
+/// (sample, image detector) pairs of shard `$1` (of run `$2`) without a prediction, and its
+/// clips without an outcome.
 pub(crate) const MISSING_PREDICTIONS: &str = "SELECT \
-     (SELECT n_samples FROM shards WHERE id = $1) * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $2) \
-     - (SELECT COUNT(*) FROM predictions WHERE shard_id = $1)";
+     (SELECT n_samples FROM shards WHERE id = $1) \
+     * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $2 AND input = 'image') \
+     - (SELECT COUNT(*) FROM predictions WHERE shard_id = $1), \
+     (SELECT n_clips FROM shards WHERE id = $1) \
+     - (SELECT COUNT(*) FROM clip_predictions WHERE shard_id = $1)";
 
-/// Records a failure for every (sample, detector) pair of a shard that has no prediction yet.
+/// Records a failure for every (sample, image detector) pair of a shard that has no prediction
+/// yet (its clips: `clips::FILL_MISSING_CLIPS_AS_FAILED`, run with it by `fill_missing!`).
 pub(crate) const FILL_MISSING_AS_FAILED: &str = "INSERT INTO predictions \
      (run_id, detector, sample_id, perturbation, score, failure_kind, failure_message, \
       detector_fingerprint, worker_id, shard_id, epoch, latency_us) \
@@ -96,16 +104,44 @@ pub(crate) const FILL_MISSING_AS_FAILED: &str = "INSERT INTO predictions \
             COALESCE(d.fingerprint, ''), $4, sh.id, sh.lease_epoch, 0 \
      FROM shards sh \
      JOIN shard_samples ss ON ss.shard_id = sh.id \
-     JOIN run_detectors d ON d.run_id = sh.run_id \
+     JOIN run_detectors d ON d.run_id = sh.run_id AND d.input = 'image' \
      WHERE sh.id = $1 \
      ON CONFLICT DO NOTHING";
+
+/// Records a failure (`$kind`, `$message`, `$worker_id`) for every prediction and clip outcome
+/// shard `$shard_id` still misses.
+macro_rules! fill_missing {
+    ($executor:expr, $shard_id:expr, $kind:expr, $message:expr, $worker_id:expr) => {{
+        for (statement, action) in [
+            (
+                $crate::sql_impl::FILL_MISSING_AS_FAILED,
+                "record the shard's missing predictions as failures",
+            ),
+            (
+                $crate::clips::FILL_MISSING_CLIPS_AS_FAILED,
+                "record the shard's missing clips as failures",
+            ),
+        ] {
+            sqlx::query(statement)
+                .bind($shard_id)
+                .bind($kind)
+                .bind($message)
+                .bind($worker_id)
+                .execute(&mut *$executor)
+                .await
+                .during(action)?;
+        }
+    }};
+}
+pub(crate) use fill_missing;
 
 pub(crate) const SELECT_RUN: &str = "SELECT id, name, suite_name, suite_toml, suite_hash, data_root, \
      dfbench_version, status, error, created_at_ms, finished_at_ms, \
      (SELECT string_agg(q.capability, ',' ORDER BY q.capability) FROM run_requirements q \
       WHERE q.run_id = runs.id) AS requires FROM runs";
 
-/// Rejects a batch that names samples outside the shard, unknown detectors, or invalid scores.
+/// Rejects a batch that names samples outside the shard, unknown or clip detectors, or invalid
+/// scores.
 /// Where a batch of predictions goes; shared by both backends' bulk inserts.
 pub(crate) struct IngestContext<'a> {
     pub run_id: &'a str,
@@ -114,6 +150,29 @@ pub(crate) struct IngestContext<'a> {
     pub shard_id: i64,
     pub epoch: i64,
 }
+
+/// Records each named detector's fingerprint (`$reports`: (detector, fingerprint) pairs) the
+/// first time run `$run_id` reports it, where planning did not know it yet.
+macro_rules! record_fingerprints {
+    ($self:ident, $run_id:expr, $reports:expr) => {{
+        let mut seen = std::collections::BTreeSet::new();
+        for (detector, fingerprint) in $reports {
+            if seen.insert(detector) && $self.cache.first_fingerprint($run_id, detector) {
+                sqlx::query(
+                    "UPDATE run_detectors SET fingerprint = $3 \
+                     WHERE run_id = $1 AND name = $2 AND fingerprint IS NULL",
+                )
+                .bind($run_id)
+                .bind(detector)
+                .bind(fingerprint)
+                .execute(&$self.pool)
+                .await
+                .during("record detector fingerprint")?;
+            }
+        }
+    }};
+}
+pub(crate) use record_fingerprints;
 
 /// The run's datasets and detectors, from the cache or read once.
 macro_rules! run_meta {
@@ -193,6 +252,7 @@ pub(crate) fn validate_predictions(
     predictions: &[NewPrediction],
     sample_ids: &HashSet<i64>,
     detectors: &HashSet<String>,
+    clip_detectors: &HashSet<String>,
 ) -> Result<(), StoreError> {
     let invalid = |message: String| StoreError::InvalidPrediction {
         shard_id: shard_id.clone(),
@@ -209,6 +269,13 @@ pub(crate) fn validate_predictions(
             return Err(invalid(format!(
                 "detector `{}` is not part of this run",
                 prediction.detector
+            )));
+        }
+        if clip_detectors.contains(&prediction.detector) {
+            return Err(invalid(format!(
+                "detector `{}` scores clips, not samples (sample {}); report its outcomes as \
+                 clip predictions",
+                prediction.detector, prediction.sample_id
             )));
         }
         match &prediction.outcome {
@@ -306,7 +373,8 @@ macro_rules! read_detectors {
     ($executor:expr, $run_id:expr) => {{
         use sqlx::Row;
         let rows = sqlx::query(
-            "SELECT name, kind, builtin, card, fingerprint FROM run_detectors WHERE run_id = $1 ORDER BY name",
+            "SELECT name, kind, builtin, card, fingerprint, input FROM run_detectors \
+             WHERE run_id = $1 ORDER BY name",
         )
         .bind($run_id)
         .fetch_all($executor)
@@ -314,13 +382,20 @@ macro_rules! read_detectors {
         .during("read run detectors")?;
         let mut detectors = Vec::with_capacity(rows.len());
         for row in &rows {
+            let input: String = row.try_get("input").during("read detector")?;
+            let input =
+                dfbench_benchmarks::card::clip::InputKind::parse(&input).ok_or_else(|| {
+                    $crate::StoreError::Corrupt {
+                        what: format!("run_detectors.input `{input}` (image, clip or thumbnail)"),
+                    }
+                })?;
             detectors.push($crate::DetectorRecord {
                 name: row.try_get("name").during("read detector")?,
                 kind: row.try_get("kind").during("read detector")?,
                 builtin: row.try_get("builtin").during("read detector")?,
                 card: row.try_get("card").during("read detector")?,
                 fingerprint: row.try_get("fingerprint").during("read detector")?,
-                input: dfbench_benchmarks::card::clip::InputKind::Image,
+                input,
             });
         }
         detectors
@@ -329,7 +404,7 @@ macro_rules! read_detectors {
 pub(crate) use read_detectors;
 
 /// Returns a leased shard to ready (retry, with backoff) or fails it for good, recording a
-/// failure for each of its missing predictions. The caller finishes the run after its commit
+/// failure for each of its missing predictions and clip outcomes. The caller finishes the run after its commit
 /// (`finish_run_if_complete!`) when the shard failed for good.
 /// `$counter` is the column the give-back counts against (`failures` or `losses`) and
 /// `$count` its new value.
@@ -363,14 +438,7 @@ macro_rules! give_back {
             .execute(&mut *$executor)
             .await
             .during("mark shard failed")?;
-            sqlx::query($crate::sql_impl::FILL_MISSING_AS_FAILED)
-                .bind($shard_id)
-                .bind($kind)
-                .bind($message)
-                .bind($worker_id)
-                .execute(&mut *$executor)
-                .await
-                .during("record the failed shard's predictions as failures")?;
+            $crate::sql_impl::fill_missing!($executor, $shard_id, $kind, $message, $worker_id);
         }
     }};
 }

@@ -25,16 +25,23 @@ macro_rules! impl_sql_reads {
                 let counts = sqlx::query(
                     "SELECT sh.shards_total, sh.shards_done, sh.shards_failed, \
                        p.predictions, p.failures, p.reused, \
-                       sh.samples * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $1) AS expected \
+                       sh.samples * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $1 \
+                         AND input = 'image') AS expected, \
+                       c.clips, c.clip_failures, c.clips_reused, sh.clips_expected \
                      FROM (SELECT COUNT(*) AS shards_total, \
                              COUNT(CASE WHEN state = 'done' THEN 1 END) AS shards_done, \
                              COUNT(CASE WHEN state = 'failed' THEN 1 END) AS shards_failed, \
-                             CAST(COALESCE(SUM(n_samples), 0) AS BIGINT) AS samples \
+                             CAST(COALESCE(SUM(n_samples), 0) AS BIGINT) AS samples, \
+                             CAST(COALESCE(SUM(n_clips), 0) AS BIGINT) AS clips_expected \
                            FROM shards WHERE run_id = $1) sh, \
                           (SELECT COUNT(*) AS predictions, \
                              COUNT(failure_kind) AS failures, \
                              COUNT(reused_from) AS reused \
-                           FROM predictions WHERE run_id = $1) p",
+                           FROM predictions WHERE run_id = $1) p, \
+                          (SELECT COUNT(*) AS clips, \
+                             COUNT(failure_kind) AS clip_failures, \
+                             COUNT(reused_from) AS clips_reused \
+                           FROM clip_predictions WHERE run_id = $1) c",
                 )
                 .bind(&run_id.0)
                 .fetch_one(&self.pool)
@@ -50,10 +57,10 @@ macro_rules! impl_sql_reads {
                     prediction_failures: counts.try_get("failures").during("read progress")?,
                     predictions_reused: counts.try_get("reused").during("read progress")?,
                     predictions_expected: counts.try_get("expected").during("read progress")?,
-                    clips: 0,
-                    clip_failures: 0,
-                    clips_reused: 0,
-                    clips_expected: 0,
+                    clips: counts.try_get("clips").during("read progress")?,
+                    clip_failures: counts.try_get("clip_failures").during("read progress")?,
+                    clips_reused: counts.try_get("clips_reused").during("read progress")?,
+                    clips_expected: counts.try_get("clips_expected").during("read progress")?,
                 })
             }
 
@@ -193,6 +200,60 @@ macro_rules! impl_sql_reads {
                     ))
                 });
                 Ok(predictions)
+            }
+
+            pub(crate) async fn sql_clip_predictions(
+                &self,
+                run_id: &$crate::RunId,
+            ) -> Result<Vec<$crate::ClipPredictionRow>, $crate::StoreError> {
+                use $crate::error::QueryContext;
+                use sqlx::Row;
+                let rows = sqlx::query($crate::clips::SELECT_CLIP_PREDICTIONS)
+                    .bind(&run_id.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .during("read clip predictions")?;
+                let action = "read clip prediction";
+                let mut clips = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    clips.push($crate::ClipPredictionRow {
+                        detector: row.try_get("detector").during(action)?,
+                        detector_fingerprint: row.try_get("detector_fingerprint").during(action)?,
+                        dataset: row.try_get("dataset").during(action)?,
+                        subset: row.try_get("subset").during(action)?,
+                        perturbation: row.try_get("perturbation").during(action)?,
+                        video_key: row.try_get("video_key").during(action)?,
+                        clip_index: row.try_get("clip_index").during(action)?,
+                        first_frame: row.try_get("first_frame").during(action)?,
+                        last_frame: row.try_get("last_frame").during(action)?,
+                        label: row.try_get("label").during(action)?,
+                        method: row.try_get("method").during(action)?,
+                        label_group: row.try_get("label_group").during(action)?,
+                        split: row.try_get("split").during(action)?,
+                        compression: row.try_get("compression").during(action)?,
+                        score: row.try_get("score").during(action)?,
+                        failure_kind: row
+                            .try_get::<Option<String>, _>("failure_kind")
+                            .during(action)?
+                            .map(dfbench_benchmarks::FailureKind::from),
+                        failure_message: row.try_get("failure_message").during(action)?,
+                        worker_id: row.try_get("worker_id").during(action)?,
+                        reused: row
+                            .try_get::<Option<String>, _>("reused_from")
+                            .during(action)?
+                            .is_some(),
+                    });
+                }
+                clips.sort_by(|a, b| {
+                    (&a.detector, &a.dataset, &a.video_key, &a.perturbation, a.clip_index).cmp(&(
+                        &b.detector,
+                        &b.dataset,
+                        &b.video_key,
+                        &b.perturbation,
+                        b.clip_index,
+                    ))
+                });
+                Ok(clips)
             }
 
             pub(crate) async fn sql_replace_metrics(

@@ -58,6 +58,7 @@ async fn run_history(store: &dyn Store) {
         created,
         CreatedRun {
             reused: 7,
+            clips_reused: 0,
             shards_done: 1,
             finished: false
         }

@@ -10,28 +10,32 @@
 //! - `create_run`: `leases::lease_state_machine` (and most others),
 //!   `errors::constraint_violation_is_not_retried`, `errors::sqlite_full_is_fatal` (SQLite only),
 //!   `bulk::many_shards`
-//! - `create_run_with`: `history::run_history`, every `reuse_index` test, `contents::*`
+//! - `create_run_with`: `history::run_history`, every `reuse_index` test, `contents::*`,
+//!   `clips::reruns_reuse_clips_by_content` (clip reuse), `clips::*` (planned clip failures)
 //! - `register_worker`: `capabilities::requirements_match_exactly`, `leases::failures_capabilities_and_stalls`,
 //!   `runs::workers_most_recently_seen_first`
 //! - `acquire_shard`: `leases::lease_state_machine` (epochs, backoff),
 //!   `leases::failures_capabilities_and_stalls` (capabilities), `history::run_history` (excluded
-//!   workers), `bulk::many_shards`
+//!   workers), `bulk::many_shards`, `clips::clips_are_leased_ingested_and_completed` (owed clips)
 //! - `heartbeat`: `leases::lease_state_machine`, `leases::last_completion_finishes_the_run`,
 //!   `runs::workers_most_recently_seen_first`
 //! - `ingest_predictions`: `leases::lease_state_machine` (fencing, re-delivery, foreign samples),
 //!   `bulk::bulk_ingest`, `leases::cancel_stops_leasing`
-//! - `complete_shard`: `leases::lease_state_machine`, `leases::last_completion_finishes_the_run`,
+//! - `ingest_clip_predictions`: `clips::clips_are_leased_ingested_and_completed` (fencing,
+//!   re-delivery, foreign clips, invalid outcomes), `clips::failed_shards_record_their_missing_clips`
+//! - `complete_shard`: `leases::lease_state_machine`, `clips::clips_are_leased_ingested_and_completed`, `leases::last_completion_finishes_the_run`,
 //!   `leases::postgres_concurrent_last_completions_finish_the_run` (Postgres only)
 //! - `complete_shard_with`: `history::run_history`, `history::promotion_is_recorded` (via
 //!   `support::compute_next_shard`)
 //! - `fail_shard`: `leases::failures_capabilities_and_stalls`,
+//!   `clips::failed_shards_record_their_missing_clips` (missing clips),
 //!   `leases::non_retryable_failure_fails_at_once`
 //! - `reap_expired_leases`: `leases::lease_state_machine`
 //! - `finish_complete_runs`: `runs::sweep_finishes_runs_left_running`
 //! - `index_ended_runs`: `reuse_index::ended_runs_are_indexed_on_demand` (by the last completion:
 //!   `reuse_index::finished_runs_are_indexed_at_once`)
 //! - `fail_runs_without_workers`: `leases::failures_capabilities_and_stalls`
-//! - `run_progress`: `leases::lease_state_machine`, `history::run_history`,
+//! - `run_progress`: `leases::lease_state_machine`, `history::run_history`, `clips::*` (clip counts),
 //!   `reuse_index::only_reusable_failures_are_reused`
 //! - `cancel_run`: `leases::cancel_stops_leasing`, `runs::list_runs_newest_first`
 //! - `list_runs`: `runs::list_runs_newest_first`
@@ -39,6 +43,7 @@
 //! - `predictions`: `bulk::bulk_ingest`, `leases::lease_state_machine`,
 //!   `reuse_index::cancelled_runs_count_running_runs_wait`,
 //!   `contents::reuse_keys_on_the_content_hash`
+//! - `clip_predictions`: `clips::*`
 //! - `replace_metrics`, `metrics`: `runs::metrics_are_replaced`, `leases::lease_state_machine`
 //! - `cluster_stats`: `runs::cluster_stats_count_workers_shards_and_runs`,
 //!   `leases::failures_capabilities_and_stalls`
@@ -56,6 +61,7 @@ mod support;
 
 mod bulk;
 mod capabilities;
+mod clips;
 mod contents;
 mod errors;
 mod history;
