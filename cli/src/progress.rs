@@ -64,8 +64,8 @@ async fn watch_once(
         .await?
         .into_inner();
     while let Some(message) = stream.message().await? {
-        bar.set_length(message.predictions_expected);
-        bar.set_position(message.predictions);
+        bar.set_length(message.predictions_expected + message.clips_expected);
+        bar.set_position(message.predictions + message.clips);
         let waiting = if message.waiting.is_empty() {
             String::new()
         } else {
@@ -75,7 +75,7 @@ async fn watch_once(
             "shards {}/{} failures {}{waiting}",
             message.shards_done + message.shards_failed,
             message.shards_total,
-            message.prediction_failures
+            message.prediction_failures + message.clip_failures
         ));
         // Said once in plain text too, so it shows when stderr is not a terminal.
         let was_waiting = last

@@ -509,6 +509,12 @@ impl Coordinator for CoordinatorService {
             predictions_reused: created.reused as u64,
             shards_reused: created.shards_done as u64,
             files_hashed,
+            clips: plan
+                .shards
+                .iter()
+                .map(|shard| shard.clips.len() as u64)
+                .sum(),
+            clips_reused: created.clips_reused as u64,
         }))
     }
 

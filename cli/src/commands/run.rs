@@ -143,9 +143,17 @@ pub async fn submit(client: &mut Client, request: SubmitRunRequest) -> anyhow::R
         .await
         .map_err(|status| anyhow::anyhow!("the coordinator refused the run: {}", status.message()))?
         .into_inner();
+    let clips = if response.clips > 0 {
+        format!(
+            "; {} clips ({} clips reused)",
+            response.clips, response.clips_reused
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
         "run {}: {} samples in {} shards ({} predictions reused, {} shards need no model work, \
-         {} files hashed)",
+         {} files hashed{clips})",
         response.run_id,
         response.samples,
         response.shards,
@@ -216,8 +224,19 @@ async fn finish(
     }
     let report = reporting::write(store, run_id, out).await?;
     outln!("{}", report.leaderboard);
+    let clips = if last.clips_expected > 0 {
+        format!(
+            "; {} clips, {} failed ({} reused, {} computed)",
+            last.clips,
+            last.clip_failures,
+            last.clips_reused,
+            last.clips - last.clips_reused
+        )
+    } else {
+        String::new()
+    };
     outln!(
-        "{} predictions, {} failed ({} reused, {} computed); report: {}",
+        "{} predictions, {} failed ({} reused, {} computed){clips}; report: {}",
         last.predictions,
         last.prediction_failures,
         last.predictions_reused,
