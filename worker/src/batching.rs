@@ -247,8 +247,10 @@ pub fn loaded_detector<M: ResidentModel>(
             name: name.to_string(),
             model,
         })),
+        // `runtime::load_detector` sets `input` from the spec.
         Err(error) => LoadedDetector::Unavailable {
             name: name.to_string(),
+            input: dfbench_benchmarks::card::clip::InputKind::Image,
             kind: error.kind(),
             reason: error.to_string(),
         },

@@ -162,7 +162,7 @@ async fn end_to_end(
     let mut scoring = ShardScoring::start(root.to_path_buf(), samples.to_vec(), detectors, chunk);
     let mut scored = 0;
     while let Some(predictions) = scoring.next_chunk().await {
-        for prediction in predictions? {
+        for prediction in predictions?.predictions {
             match prediction.outcome {
                 Some(Outcome::Score(_)) => scored += 1,
                 other => {
