@@ -23,7 +23,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ForwardError {
     #[error(
-        "forward pass failed: {0}; check the card's input_size and that the model takes one NCHW float tensor"
+        "forward pass failed: {0}; check the card's input_size (and, for a clip card, clip_size, layout or grid) and that the model takes one float tensor of that shape (NCHW for images)"
     )]
     Failed(String),
     #[error(
