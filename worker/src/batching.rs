@@ -1,18 +1,21 @@
 //! What every model runtime (TorchScript, ONNX) shares once a model is loaded: cutting a chunk
-//! of decoded images into batches of the card's `batch_size`, preparing batch k+1 on CPU threads
-//! while batch k runs forward, and turning a raw output tensor into P(fake) per image after
-//! checking its shape (card `output`: `logit | probability | two-class`) and its values.
+//! of decoded images (or of clips, for a clip or thumbnail card) into batches of the card's
+//! `batch_size`, preparing batch k+1 on CPU threads while batch k runs forward, and turning a raw
+//! output tensor into P(fake) per item after checking its shape (card `output`:
+//! `logit | probability | two-class`) and its values.
 //!
-//! A runtime only implements [`BatchModel::run`] (one prepared NCHW batch in, one score or typed
-//! failure per image out); [`score_in_batches`] does the rest. Not behind any feature, so it is
-//! compiled and tested in every build.
+//! A runtime only implements [`BatchModel::run`] (one prepared batch of
+//! `Preprocessing::item_shape()` items in, one score or typed failure per item out);
+//! [`score_in_batches`] and [`score_clips_in_batches`] do the rest. Not behind any feature, so it
+//! is compiled and tested in every build.
 
-use crate::detector::{Detector, DetectorFailure};
+use crate::detector::{ClipFrames, Detector, DetectorFailure};
 use crate::model_file::LoadError;
 use crate::preprocess::Preprocessing;
 use crate::scoring::LoadedDetector;
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::card::OutputKind;
+use dfbench_benchmarks::card::clip::InputKind;
 use dfbench_benchmarks::image_io::RgbImage;
 use std::sync::Arc;
 
@@ -20,7 +23,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ForwardError {
     #[error(
-        "forward pass failed: {0}; check the card's input_size and that the model takes one NCHW float tensor"
+        "forward pass failed: {0}; check the card's input_size (and, for a clip card, clip_size, layout or grid) and that the model takes one float tensor of that shape (NCHW for images)"
     )]
     Failed(String),
     #[error(
@@ -106,7 +109,7 @@ pub trait BatchModel: Sync {
     fn preprocessing(&self) -> &Preprocessing;
     /// The card's `batch_size` (at least 1).
     fn batch_size(&self) -> usize;
-    /// Scores one batch: `input` holds `batch` images as NCHW floats.
+    /// Scores one batch: `input` holds `batch` items of `Preprocessing::item_shape()` floats.
     fn run(&self, input: Vec<f32>, batch: usize) -> Result<BatchScores, ForwardError>;
 }
 
@@ -140,19 +143,66 @@ pub fn score_in_batches<M: BatchModel + ?Sized>(
     model: &M,
     images: &[&RgbImage],
 ) -> Vec<Result<f64, DetectorFailure>> {
+    score_items(model, images, Preprocessing::prepare_batch)
+}
+
+/// Scores `clips` (each its frames in order) in batches of the model's `batch_size` clips, the
+/// same way; a clip without exactly the card's `clip_size` frames fails alone.
+pub fn score_clips_in_batches<M: BatchModel + ?Sized>(
+    model: &M,
+    clips: &[ClipFrames<'_>],
+) -> Vec<Result<f64, DetectorFailure>> {
+    let name = model.detector_name();
+    let Some(frames) = model.preprocessing().clip_frames() else {
+        let failure = DetectorFailure::new(
+            FailureKind::WorkerError,
+            format!("{name}: its card reads images (input = \"image\"), not clips"),
+        );
+        return vec![Err(failure); clips.len()];
+    };
+    let (fitting, odd): (Vec<usize>, Vec<usize>) =
+        (0..clips.len()).partition(|index| clips[*index].len() == frames);
+    let batch: Vec<ClipFrames> = fitting.iter().map(|index| clips[*index].clone()).collect();
+    let mut results: Vec<Option<Result<f64, DetectorFailure>>> = vec![None; clips.len()];
+    for (index, result) in fitting.into_iter().zip(score_items(
+        model,
+        &batch,
+        Preprocessing::prepare_clip_batch,
+    )) {
+        results[index] = Some(result);
+    }
+    for index in odd {
+        results[index] = Some(Err(DetectorFailure::new(
+            FailureKind::WorkerError,
+            format!(
+                "{name}: a clip of {} frame(s) was planned, the card's clip_size is {frames}",
+                clips[index].len()
+            ),
+        )));
+    }
+    results.into_iter().flatten().collect()
+}
+
+/// The batching loop behind both: items cut into batches of `batch_size`, each prepared by
+/// `prepare` (the next while the current one runs forward), one result per item in order.
+fn score_items<M: BatchModel + ?Sized, T: Sync>(
+    model: &M,
+    items: &[T],
+    prepare: impl Fn(&Preprocessing, &[T]) -> Vec<f32> + Sync,
+) -> Vec<Result<f64, DetectorFailure>> {
     let preprocessing = model.preprocessing();
-    let mut batches = images.chunks(model.batch_size().max(1));
-    let mut results = Vec::with_capacity(images.len());
+    let mut batches = items.chunks(model.batch_size().max(1));
+    let mut results = Vec::with_capacity(items.len());
     let Some(first) = batches.next() else {
         return results;
     };
-    let mut current = (preprocessing.prepare_batch(first), first.len());
+    let mut current = (prepare(preprocessing, first), first.len());
     loop {
         let next_batch = batches.next();
         let (scores, next) = std::thread::scope(|scope| {
-            let preparing = next_batch.map(|batch| {
-                scope.spawn(move || (preprocessing.prepare_batch(batch), batch.len()))
-            });
+            let prepare = &prepare;
+            let preparing = next_batch
+                .map(|batch| scope.spawn(move || (prepare(preprocessing, batch), batch.len())));
             let scores = score_prepared(model, std::mem::take(&mut current.0), current.1);
             (scores, preparing.map(|handle| handle.join()))
         });
@@ -163,24 +213,11 @@ pub fn score_in_batches<M: BatchModel + ?Sized>(
             Some(Err(_)) => {
                 let failure =
                     DetectorFailure::new(FailureKind::DetectorPanic, "preprocessing panicked");
-                results.resize(images.len(), Err(failure));
+                results.resize(items.len(), Err(failure));
                 return results;
             }
         }
     }
-}
-
-/// One image scored alone (a batch of one).
-pub fn score_one<M: BatchModel + ?Sized>(
-    model: &M,
-    image: &RgbImage,
-) -> Result<f64, DetectorFailure> {
-    score_in_batches(model, &[image]).pop().unwrap_or_else(|| {
-        Err(DetectorFailure::new(
-            FailureKind::DetectorError,
-            "empty batch",
-        ))
-    })
 }
 
 /// A model a runtime keeps resident (a TorchScript module, an ONNX Runtime session).
@@ -190,7 +227,7 @@ pub trait ResidentModel: Send + Sync + 'static {
     fn batch_size(&self) -> usize;
     /// `sha256:<weights>:<preprocessing>` as planned.
     fn fingerprint(&self) -> &str;
-    /// Scores one prepared batch (`batch` images as NCHW floats in `input`).
+    /// Scores one prepared batch (`batch` items of `Preprocessing::item_shape()` in `input`).
     fn run(model: &Arc<Self>, input: Vec<f32>, batch: usize) -> Result<BatchScores, ForwardError>;
 }
 
@@ -228,12 +265,52 @@ impl<M: ResidentModel> Detector for ModelDetector<M> {
     }
 
     fn score(&self, image: &RgbImage) -> Result<f64, DetectorFailure> {
-        score_one(self, image)
+        self.score_batch(&[image]).pop().unwrap_or_else(|| {
+            Err(DetectorFailure::new(
+                FailureKind::DetectorError,
+                "empty batch",
+            ))
+        })
+    }
+
+    /// `clip` or `thumbnail` for a clip card.
+    fn input(&self) -> InputKind {
+        self.model
+            .preprocessing()
+            .clip
+            .map_or(InputKind::Image, |spec| spec.input)
     }
 
     /// Batches of the card's `batch_size`, the next one prepared while this one runs.
     fn score_batch(&self, images: &[&RgbImage]) -> Vec<Result<f64, DetectorFailure>> {
-        score_in_batches(self, images)
+        if self.input().is_image() {
+            return score_in_batches(self, images);
+        }
+        let failure = DetectorFailure::new(
+            FailureKind::WorkerError,
+            format!(
+                "{}: its card reads clips (input = \"{}\"), not single images",
+                self.name,
+                self.input()
+            ),
+        );
+        vec![Err(failure); images.len()]
+    }
+
+    /// Batches of `batch_size` clips, each frame preprocessed like an image, stacked per the card.
+    fn score_clips(&self, clips: &[ClipFrames<'_>]) -> Vec<Result<f64, DetectorFailure>> {
+        score_clips_in_batches(self, clips)
+    }
+
+    fn score_clip(&self, frames: &[&RgbImage]) -> Result<f64, DetectorFailure> {
+        self.score_clips(&[frames.to_vec()])
+            .pop()
+            .unwrap_or_else(|| {
+                Err(DetectorFailure::new(
+                    FailureKind::DetectorError,
+                    "empty batch",
+                ))
+            })
     }
 }
 
@@ -247,8 +324,10 @@ pub fn loaded_detector<M: ResidentModel>(
             name: name.to_string(),
             model,
         })),
+        // `runtime::load_detector` sets `input` from the spec.
         Err(error) => LoadedDetector::Unavailable {
             name: name.to_string(),
+            input: dfbench_benchmarks::card::clip::InputKind::Image,
             kind: error.kind(),
             reason: error.to_string(),
         },
@@ -295,7 +374,7 @@ mod tests {
             3
         }
         fn run(&self, input: Vec<f32>, batch: usize) -> Result<BatchScores, ForwardError> {
-            assert_eq!(input.len(), batch * self.0.tensor_len());
+            assert_eq!(input.len(), batch * self.0.item_len());
             if batch == 3 {
                 return Err(ForwardError::Failed("three".to_string()));
             }
@@ -321,5 +400,36 @@ mod tests {
             assert!(failure.message.starts_with("echo: "), "{}", failure.message);
         }
         assert_eq!(results[3], Ok(0.0));
+    }
+
+    #[test]
+    fn clips_are_batched_by_clip_and_odd_clips_fail_alone() {
+        let card = dfbench_benchmarks::card::DetectorCard::parse(
+            "model = \"m\"\ninput_size = 2\nresize = \"resize\"\nnormalize = \"half\"\n\
+             output = \"logit\"\ninput = \"clip\"\nclip_size = 2\nlayout = \"btchw\"\n",
+            "test card",
+        )
+        .expect("card");
+        let model = Echo(Preprocessing::from_card(&card));
+        assert_eq!(model.0.item_shape(), [2, 3, 2, 2]);
+        let frame = RgbImage::new(5, 4);
+        let clips: Vec<ClipFrames> = vec![
+            vec![&frame, &frame],
+            vec![&frame],
+            vec![&frame, &frame],
+            vec![&frame, &frame],
+            vec![&frame, &frame],
+        ];
+        let results = score_clips_in_batches(&model, &clips);
+        assert_eq!(results.len(), 5);
+        // Four fitting clips: a batch of 3 (fails) and a batch of 1 (position 0).
+        for index in [0, 2, 3] {
+            let failure = results[index].clone().expect_err("batch of three fails");
+            assert_eq!(failure.kind, FailureKind::ForwardError);
+        }
+        let odd = results[1].clone().expect_err("one frame");
+        assert_eq!(odd.kind, FailureKind::WorkerError);
+        assert!(odd.message.contains("clip_size is 2"), "{}", odd.message);
+        assert_eq!(results[4], Ok(0.0));
     }
 }

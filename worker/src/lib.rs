@@ -7,6 +7,8 @@
 
 pub mod batching;
 pub mod builtin;
+pub mod clip_tensor;
+pub mod clips;
 pub mod decode;
 pub mod detector;
 pub mod model_file;

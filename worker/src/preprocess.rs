@@ -7,7 +7,13 @@
 //! centred with the offset rounded down. Not behind the `torch` feature: it is plain CPU code,
 //! tested in every build. An image smaller than the crop is padded with black first, as
 //! torchvision's `CenterCrop` does, so every tensor of a batch has the same size.
+//!
+//! A clip card's frames each get exactly that preprocessing; [`crate::clip_tensor`] then stacks
+//! them into the clip's tensor (its layout, or the thumbnail).
 
+use crate::clip_tensor::{clip_shape, stack_clip};
+use crate::detector::ClipFrames;
+use dfbench_benchmarks::card::clip::ClipSpec;
 use dfbench_benchmarks::card::{ChannelOrder, DetectorCard, ResizePolicy};
 use dfbench_benchmarks::image_io::{RgbImage, center_crop, normalize_chw};
 use dfbench_benchmarks::resize::{Interpolation, resize};
@@ -23,6 +29,8 @@ pub struct Preprocessing {
     pub mean: [f32; 3],
     pub std: [f32; 3],
     pub channel_order: ChannelOrder,
+    /// For a clip or thumbnail card: how its frames become one tensor per clip.
+    pub clip: Option<ClipSpec>,
 }
 
 impl Preprocessing {
@@ -36,7 +44,45 @@ impl Preprocessing {
             mean,
             std,
             channel_order: card.channel_order,
+            // A lease's card was checked at planning; a broken clip section reads as images.
+            clip: card.clip_spec().ok().flatten(),
         }
+    }
+
+    /// Shape of one item the model takes, without the batch axis: C×S×S for an image or a
+    /// thumbnail, C×T×S×S (`bcthw`) or T×C×S×S (`btchw`) for a clip.
+    pub fn item_shape(&self) -> Vec<usize> {
+        let side = self.input_size as usize;
+        match &self.clip {
+            Some(spec) => clip_shape(spec, side),
+            None => vec![3, side, side],
+        }
+    }
+
+    /// Floats per item (image or clip) of a batch.
+    pub fn item_len(&self) -> usize {
+        self.item_shape().iter().product()
+    }
+
+    /// Frames a clip must have (`clip_size`), or None for an image card.
+    pub fn clip_frames(&self) -> Option<usize> {
+        self.clip.map(|spec| spec.clip_size as usize)
+    }
+
+    /// One clip (`clip_frames()` frames, in order) as the model's tensor: each frame prepared
+    /// like an image, then stacked by the card's layout or tiled into its thumbnail.
+    pub fn prepare_clip(&self, frames: &[&RgbImage]) -> Vec<f32> {
+        let prepared: Vec<Vec<f32>> = frames.par_iter().map(|f| self.prepare(f)).collect();
+        match &self.clip {
+            Some(spec) => stack_clip(spec, &prepared, self.input_size as usize),
+            None => prepared.concat(),
+        }
+    }
+
+    /// A batch of clips as one contiguous buffer of `item_shape()` items, on the rayon pool.
+    pub fn prepare_clip_batch(&self, clips: &[ClipFrames<'_>]) -> Vec<f32> {
+        let per_clip: Vec<Vec<f32>> = clips.par_iter().map(|c| self.prepare_clip(c)).collect();
+        per_clip.concat()
     }
 
     /// Floats per image: 3 × input_size².
@@ -117,6 +163,7 @@ mod tests {
             mean: [0.5, 0.25, 0.0],
             std: [0.5, 0.25, 1.0],
             channel_order: order,
+            clip: None,
         }
     }
 

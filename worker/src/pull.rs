@@ -4,7 +4,7 @@
 //! (expired, re-granted, cancelled) is dropped at the next chunk boundary.
 
 use crate::runtime::load_detector;
-use crate::scoring::{LoadedDetector, ShardScoring};
+use crate::scoring::{LoadedDetector, ShardInput, ShardScoring};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::perturb::{PerturbError, parse as parse_perturbation};
 use dfbench_client::{Client, ConnectError, connect, is_transient};
@@ -50,6 +50,7 @@ pub struct WorkerStats {
     pub shards_completed: u64,
     pub shards_dropped: u64,
     pub predictions_sent: u64,
+    pub clips_sent: u64,
 }
 
 /// Random per process start, so the coordinator can tell a restarted worker from its past life.
@@ -173,9 +174,10 @@ pub async fn run_worker(
         .await;
         set_lease(&current_lease, None);
         match outcome {
-            Ok(sent) => {
+            Ok((predictions, clips)) => {
                 stats.shards_completed += 1;
-                stats.predictions_sent += sent;
+                stats.predictions_sent += predictions;
+                stats.clips_sent += clips;
             }
             Err(error) => {
                 stats.shards_dropped += 1;
@@ -260,14 +262,15 @@ enum ShardError {
     Perturbation(#[from] PerturbError),
 }
 
-/// Scores one leased shard and reports it. Returns the number of predictions sent.
+/// Scores one leased shard and reports it. Returns the numbers of predictions and clip
+/// outcomes sent.
 async fn run_shard(
     client: &mut Client,
     config: &WorkerConfig,
     identity: &Identity,
     lease: &pb::ShardLease,
     mut revoked: watch::Receiver<Option<i64>>,
-) -> Result<u64, ShardError> {
+) -> Result<(u64, u64), ShardError> {
     // Parsed once per shard. An id this worker cannot read fails on every worker alike, so the
     // shard is failed for good and each of its predictions records why.
     let perturbation = match parse_perturbation(&lease.perturbation) {
@@ -293,20 +296,20 @@ async fn run_shard(
             .report_predictions(tokio_stream::wrappers::ReceiverStream::new(receiver))
             .await
     });
-    let mut sent = 0u64;
-    let mut scoring = ShardScoring::start_perturbed(
+    let (mut sent, mut clips_sent) = (0u64, 0u64);
+    let shard = ShardInput {
         root,
-        lease.samples.clone(),
+        samples: lease.samples.clone(),
+        clips: lease.clips.clone(),
         perturbation,
-        detectors,
-        config.chunk_size,
-    );
+    };
+    let mut scoring = ShardScoring::start_shard(shard, detectors, config.chunk_size);
     while let Some(scored) = scoring.next_chunk().await {
         if *revoked.borrow_and_update() == Some(lease.shard_id) {
             return Err(ShardError::Revoked);
         }
-        let predictions = match scored {
-            Ok(predictions) => predictions,
+        let scored = match scored {
+            Ok(scored) => scored,
             Err(error) => {
                 let message = error.to_string();
                 let kind = FailureKind::WorkerCrash;
@@ -314,7 +317,8 @@ async fn run_shard(
                 return Err(ShardError::Scoring(message));
             }
         };
-        sent += predictions.len() as u64;
+        sent += scored.predictions.len() as u64;
+        clips_sent += scored.clips.len() as u64;
         if !config.chunk_delay.is_zero() {
             tokio::time::sleep(config.chunk_delay).await;
         }
@@ -323,9 +327,9 @@ async fn run_shard(
             incarnation: identity.incarnation,
             shard_id: lease.shard_id,
             epoch: lease.epoch,
-            predictions,
+            predictions: scored.predictions,
             complete: None,
-            clips: Vec::new(),
+            clips: scored.clips,
         };
         if sender.send(batch).await.is_err() {
             // The stream ended early: the coordinator rejected it. The join below says why.
@@ -371,9 +375,10 @@ async fn run_shard(
     tracing::info!(
         shard_id = lease.shard_id,
         predictions = sent,
+        clips = clips_sent,
         "shard completed"
     );
-    Ok(sent)
+    Ok((sent, clips_sent))
 }
 
 /// Completes a shard, retrying while the coordinator or its database is briefly away. The

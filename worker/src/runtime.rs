@@ -5,6 +5,9 @@
 use crate::builtin::builtin_detector;
 use crate::scoring::LoadedDetector;
 use dfbench_benchmarks::FailureKind;
+use dfbench_benchmarks::builtin_params::builtin_clip_spec;
+use dfbench_benchmarks::card::DetectorCard;
+use dfbench_benchmarks::card::clip::InputKind;
 use dfbench_proto::v1 as pb;
 use std::sync::Arc;
 
@@ -80,13 +83,31 @@ pub fn provenance(device: &str, batch_size: usize) -> pb::ShardProvenance {
     }
 }
 
+/// What the detector of `spec` reads, from its spec alone (so an unavailable clip detector
+/// still fails clips, not samples): a built-in's clip spec, else the card's `input`.
+pub fn spec_input(spec: &pb::DetectorSpec) -> InputKind {
+    if spec.kind == "builtin" {
+        return builtin_clip_spec(&spec.builtin).map_or(InputKind::Image, |clip| clip.input);
+    }
+    DetectorCard::parse(&spec.card_toml, "lease card").map_or(InputKind::Image, |card| card.input)
+}
+
 /// `device` is `cpu` or `cuda:N`; built-ins always run on the CPU.
 pub fn load_detector(spec: &pb::DetectorSpec, device: &str) -> LoadedDetector {
+    let mut loaded = load(spec, device);
+    if let LoadedDetector::Unavailable { input, .. } = &mut loaded {
+        *input = spec_input(spec);
+    }
+    loaded
+}
+
+fn load(spec: &pb::DetectorSpec, device: &str) -> LoadedDetector {
     match spec.kind.as_str() {
         "builtin" => match builtin_detector(&spec.builtin, &spec.name) {
             Some(detector) => LoadedDetector::Ready(Arc::from(detector)),
             None => LoadedDetector::Unavailable {
                 name: spec.name.clone(),
+                input: InputKind::Image,
                 kind: FailureKind::DetectorUnavailable,
                 reason: format!("this worker has no built-in detector `{}`", spec.builtin),
             },
@@ -112,6 +133,7 @@ pub fn load_detector(spec: &pb::DetectorSpec, device: &str) -> LoadedDetector {
             };
             LoadedDetector::Unavailable {
                 name: spec.name.clone(),
+                input: InputKind::Image,
                 kind: FailureKind::DetectorUnavailable,
                 reason,
             }
@@ -145,5 +167,29 @@ mod tests {
         };
         assert!(reason.contains("tflite"), "{reason}");
         assert!(capabilities().contains(&"builtin".to_string()));
+    }
+
+    #[test]
+    fn an_unavailable_clip_detector_still_reads_clips() {
+        let spec = pb::DetectorSpec {
+            name: "video".to_string(),
+            kind: "torchscript-nope".to_string(),
+            card_toml: "model = \"/nowhere/m.pt\"\ninput_size = 8\nresize = \"resize\"\n\
+                        normalize = \"half\"\noutput = \"logit\"\ninput = \"clip\"\n\
+                        clip_size = 4\nlayout = \"bcthw\"\n"
+                .to_string(),
+            ..Default::default()
+        };
+        let loaded = load_detector(&spec, "cpu");
+        assert!(matches!(loaded, LoadedDetector::Unavailable { .. }));
+        assert_eq!(loaded.input(), InputKind::Clip);
+        let temporal = pb::DetectorSpec {
+            name: "t".to_string(),
+            kind: "builtin".to_string(),
+            builtin: "temporal".to_string(),
+            ..Default::default()
+        };
+        assert_eq!(spec_input(&temporal), InputKind::Clip);
+        assert_eq!(load_detector(&temporal, "cpu").input(), InputKind::Clip);
     }
 }

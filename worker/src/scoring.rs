@@ -1,14 +1,17 @@
 //! Scoring one chunk of a shard: decode its images once, in parallel, then hand the decoded
-//! batch to every detector, and turn every outcome — score, undecodable file, detector error or
-//! panic — into a prediction.
+//! batch to every image detector, and turn every outcome — score, undecodable file, detector
+//! error or panic — into a prediction. Clip detectors get the same decoded frames through
+//! [`crate::clips::ClipTracker`], which scores each clip as soon as its frames are decoded.
 //!
 //! `ShardScoring` runs that for a whole shard as a pipeline of two threads joined by a bounded
 //! queue: the next chunk is decoded on the CPU while the detectors (and the device behind a model
 //! runtime) score the previous one.
 
+use crate::clips::ClipTracker;
 pub use crate::decode::{DecodedSample, decode_chunk};
-use crate::detector::Detector;
+use crate::detector::{Detector, DetectorFailure};
 use dfbench_benchmarks::FailureKind;
+use dfbench_benchmarks::card::clip::InputKind;
 use dfbench_benchmarks::image_io::RgbImage;
 use dfbench_benchmarks::perturb::Perturbation;
 use dfbench_proto::v1::{self as pb, prediction::Outcome};
@@ -22,6 +25,9 @@ pub enum LoadedDetector {
     Ready(Arc<dyn Detector>),
     Unavailable {
         name: String,
+        /// What the detector would read (from its spec): an unavailable clip detector fails its
+        /// clips, an unavailable image detector its samples.
+        input: InputKind,
         /// Typed failure reason recorded for each of its predictions, e.g. `model_load_error`.
         kind: FailureKind,
         reason: String,
@@ -36,11 +42,72 @@ impl LoadedDetector {
         }
     }
 
-    fn fingerprint(&self) -> String {
+    /// Images, or clips (`clip`, `thumbnail`).
+    pub fn input(&self) -> InputKind {
+        match self {
+            LoadedDetector::Ready(detector) => detector.input(),
+            LoadedDetector::Unavailable { input, .. } => *input,
+        }
+    }
+
+    pub(crate) fn fingerprint(&self) -> String {
         match self {
             LoadedDetector::Ready(detector) => detector.fingerprint(),
             LoadedDetector::Unavailable { .. } => String::new(),
         }
+    }
+}
+
+/// Why no item of a batch has a result of its own: (kind, message).
+pub(crate) type BatchFailure = (FailureKind, String);
+
+/// Runs `score` on a whole batch of `len` items with `loaded`: one result per item and the
+/// per-item latency (µs), or the failure every item of the batch shares (detector unavailable,
+/// panicked, or returned the wrong number of results).
+pub(crate) fn run_batch(
+    loaded: &LoadedDetector,
+    len: usize,
+    what: &str,
+    score: impl FnOnce(&dyn Detector) -> Vec<Result<f64, DetectorFailure>>,
+) -> Result<(Vec<Result<f64, DetectorFailure>>, u32), BatchFailure> {
+    let detector = match loaded {
+        LoadedDetector::Ready(detector) => detector,
+        LoadedDetector::Unavailable { kind, reason, .. } => {
+            return Err((kind.clone(), reason.clone()));
+        }
+    };
+    if len == 0 {
+        return Ok((Vec::new(), 0));
+    }
+    let started = Instant::now();
+    let outcome = catch_unwind(AssertUnwindSafe(|| score(detector.as_ref())));
+    let per_item = started.elapsed().as_micros() / len as u128;
+    let latency_us = per_item.min(u128::from(u32::MAX)) as u32;
+    match outcome {
+        Ok(results) if results.len() == len => Ok((results, latency_us)),
+        Ok(results) => Err((
+            FailureKind::DetectorError,
+            format!(
+                "detector returned {} results for a batch of {len} {what}",
+                results.len()
+            ),
+        )),
+        Err(_) => Err((
+            FailureKind::DetectorPanic,
+            "detector panicked on this batch".to_string(),
+        )),
+    }
+}
+
+/// One detector result as stored: the score when it is a probability, else the typed failure.
+pub(crate) fn checked(result: &Result<f64, DetectorFailure>) -> Result<f64, BatchFailure> {
+    match result {
+        Ok(score) if score.is_finite() && (0.0..=1.0).contains(score) => Ok(*score),
+        Ok(score) => Err((
+            FailureKind::InvalidScore,
+            format!("detector returned {score}, not a probability in [0, 1]"),
+        )),
+        Err(failure) => Err((failure.kind.clone(), failure.message.clone())),
     }
 }
 
@@ -62,8 +129,16 @@ fn failure(
     }
 }
 
-/// Scores `samples` (id, path relative to `root`), unperturbed, with every detector. Returns
-/// one prediction per (sample, detector), sample-major, in sample order.
+/// What one chunk of a shard produced: a prediction per (sample, image detector), and the
+/// outcome of every clip whose frames were all decoded by the end of this chunk.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScoredChunk {
+    pub predictions: Vec<pb::Prediction>,
+    pub clips: Vec<pb::ClipPrediction>,
+}
+
+/// Scores `samples` (id, path relative to `root`), unperturbed, with every image detector.
+/// Returns one prediction per (sample, image detector), sample-major, in sample order.
 pub fn score_chunk(
     root: &Path,
     samples: &[pb::SampleRef],
@@ -75,7 +150,24 @@ pub fn score_chunk(
     )
 }
 
-/// Runs every detector on the decoded images of one chunk, one `score_batch` call each.
+/// Scores `samples` as one chunk, unperturbed: image detectors per sample, and every clip of
+/// `clips` (whose frames must be among `samples`) with its clip detector.
+pub fn score_chunk_with_clips(
+    root: &Path,
+    samples: &[pb::SampleRef],
+    clips: Vec<pb::ClipRef>,
+    detectors: &[LoadedDetector],
+) -> ScoredChunk {
+    let decoded = decode_chunk(root, samples, &Perturbation::none());
+    let predictions = score_decoded(&decoded, detectors);
+    let mut tracker = ClipTracker::new(clips, samples, detectors);
+    let mut clips = tracker.absorb(decoded, detectors);
+    clips.extend(tracker.finish(detectors));
+    ScoredChunk { predictions, clips }
+}
+
+/// Runs every image detector on the decoded images of one chunk, one `score_batch` call each;
+/// clip detectors are left out (they score clips, see [`ClipTracker`]).
 pub fn score_decoded(
     decoded: &[DecodedSample],
     detectors: &[LoadedDetector],
@@ -90,6 +182,7 @@ pub fn score_decoded(
     }
     let per_detector: Vec<Vec<pb::Prediction>> = detectors
         .iter()
+        .filter(|loaded| loaded.input().is_image())
         .map(|loaded| score_with(loaded, decoded, &images, &image_of_sample))
         .collect();
     (0..decoded.len())
@@ -104,31 +197,9 @@ fn score_with(
     images: &[&RgbImage],
     image_of_sample: &[Option<usize>],
 ) -> Vec<pb::Prediction> {
-    let batch_outcome = match loaded {
-        LoadedDetector::Ready(detector) if !images.is_empty() => {
-            let started = Instant::now();
-            let outcome = catch_unwind(AssertUnwindSafe(|| detector.score_batch(images)));
-            let per_image = started.elapsed().as_micros() / images.len() as u128;
-            let latency_us = per_image.min(u128::from(u32::MAX)) as u32;
-            match outcome {
-                Ok(results) if results.len() == images.len() => Ok((results, latency_us)),
-                Ok(results) => Err((
-                    FailureKind::DetectorError,
-                    format!(
-                        "detector returned {} results for a batch of {} images",
-                        results.len(),
-                        images.len()
-                    ),
-                )),
-                Err(_) => Err((
-                    FailureKind::DetectorPanic,
-                    "detector panicked on this batch".to_string(),
-                )),
-            }
-        }
-        LoadedDetector::Ready(_) => Ok((Vec::new(), 0)),
-        LoadedDetector::Unavailable { kind, reason, .. } => Err((kind.clone(), reason.clone())),
-    };
+    let batch_outcome = run_batch(loaded, images.len(), "images", |detector| {
+        detector.score_batch(images)
+    });
     decoded
         .iter()
         .zip(image_of_sample)
@@ -149,26 +220,15 @@ fn score_with(
                     return failure(sample_id, loaded, kind, message);
                 }
             };
-            match &results[*index] {
-                Ok(score) if score.is_finite() && (0.0..=1.0).contains(score) => pb::Prediction {
+            match checked(&results[*index]) {
+                Ok(score) => pb::Prediction {
                     sample_id,
                     detector: loaded.name().to_string(),
-                    outcome: Some(Outcome::Score(*score)),
+                    outcome: Some(Outcome::Score(score)),
                     latency_us: *latency_us,
                     detector_fingerprint: loaded.fingerprint(),
                 },
-                Ok(score) => failure(
-                    sample_id,
-                    loaded,
-                    &FailureKind::InvalidScore,
-                    format!("detector returned {score}, not a probability in [0, 1]"),
-                ),
-                Err(detector_failure) => failure(
-                    sample_id,
-                    loaded,
-                    &detector_failure.kind,
-                    detector_failure.message.clone(),
-                ),
+                Err((kind, message)) => failure(sample_id, loaded, &kind, message),
             }
         })
         .collect()
@@ -183,16 +243,17 @@ pub struct PipelineStopped {
 }
 
 /// Scores a whole shard chunk by chunk: a decode thread runs at most one chunk ahead of the
-/// scoring thread (bounded queue), and the caller receives each chunk's predictions in order.
+/// scoring thread (bounded queue), and the caller receives each chunk's predictions and clip
+/// outcomes in order. Decoded frames are kept only while a pending clip still needs them.
 /// Dropping it stops both threads after the chunk they are working on.
 pub struct ShardScoring {
-    receiver: tokio::sync::mpsc::Receiver<Vec<pb::Prediction>>,
+    receiver: tokio::sync::mpsc::Receiver<ScoredChunk>,
     delivered: usize,
     expected: usize,
 }
 
 impl ShardScoring {
-    /// Scores the shard's images as decoded (perturbation `none`).
+    /// Scores the shard's images as decoded (perturbation `none`), no clips.
     pub fn start(
         root: PathBuf,
         samples: Vec<pb::SampleRef>,
@@ -202,8 +263,7 @@ impl ShardScoring {
         ShardScoring::start_perturbed(root, samples, Perturbation::none(), detectors, chunk_size)
     }
 
-    /// Scores the shard's images after `perturbation`, applied once per sample on the decode
-    /// thread's rayon pool before any detector sees the image.
+    /// Scores the shard's images after `perturbation`, no clips.
     pub fn start_perturbed(
         root: PathBuf,
         samples: Vec<pb::SampleRef>,
@@ -211,8 +271,38 @@ impl ShardScoring {
         detectors: Arc<Vec<LoadedDetector>>,
         chunk_size: usize,
     ) -> ShardScoring {
+        let shard = ShardInput {
+            root,
+            samples,
+            clips: Vec::new(),
+            perturbation,
+        };
+        ShardScoring::start_shard(shard, detectors, chunk_size)
+    }
+
+    /// Scores a shard: its images (after the perturbation, applied once per sample on the
+    /// decode thread's rayon pool before any detector sees the image) with every image
+    /// detector, and its clips with their clip detectors, each sample decoded once.
+    pub fn start_shard(
+        shard: ShardInput,
+        detectors: Arc<Vec<LoadedDetector>>,
+        chunk_size: usize,
+    ) -> ShardScoring {
+        let ShardInput {
+            root,
+            samples,
+            clips,
+            perturbation,
+        } = shard;
         let chunk_size = chunk_size.max(1);
-        let expected = samples.len().div_ceil(chunk_size);
+        let chunks = samples.len().div_ceil(chunk_size);
+        // Clips of a shard without samples are all malformed; they still get one delivery.
+        let expected = if chunks == 0 && !clips.is_empty() {
+            1
+        } else {
+            chunks
+        };
+        let mut tracker = ClipTracker::new(clips, &samples, &detectors);
         let (decoded_sender, decoded_receiver) = std::sync::mpsc::sync_channel(1);
         let (sender, receiver) = tokio::sync::mpsc::channel(1);
         std::thread::spawn(move || {
@@ -226,13 +316,27 @@ impl ShardScoring {
             }
         });
         std::thread::spawn(move || {
+            let mut scored_chunks = 0;
             for decoded in decoded_receiver {
+                let predictions = score_decoded(&decoded, &detectors);
+                let mut clips = tracker.absorb(decoded, &detectors);
+                scored_chunks += 1;
+                if scored_chunks == chunks {
+                    clips.extend(tracker.finish(&detectors));
+                }
                 if sender
-                    .blocking_send(score_decoded(&decoded, &detectors))
+                    .blocking_send(ScoredChunk { predictions, clips })
                     .is_err()
                 {
                     return;
                 }
+            }
+            if chunks == 0 && expected == 1 {
+                let clips = tracker.finish(&detectors);
+                let _ = sender.blocking_send(ScoredChunk {
+                    predictions: Vec::new(),
+                    clips,
+                });
             }
         });
         ShardScoring {
@@ -242,15 +346,15 @@ impl ShardScoring {
         }
     }
 
-    /// The next chunk's predictions; `None` once every chunk was delivered.
-    pub async fn next_chunk(&mut self) -> Option<Result<Vec<pb::Prediction>, PipelineStopped>> {
+    /// The next chunk's predictions and clip outcomes; `None` once every chunk was delivered.
+    pub async fn next_chunk(&mut self) -> Option<Result<ScoredChunk, PipelineStopped>> {
         if self.delivered == self.expected {
             return None;
         }
         match self.receiver.recv().await {
-            Some(predictions) => {
+            Some(scored) => {
                 self.delivered += 1;
-                Some(Ok(predictions))
+                Some(Ok(scored))
             }
             None => Some(Err(PipelineStopped {
                 delivered: self.delivered,
@@ -258,4 +362,13 @@ impl ShardScoring {
             })),
         }
     }
+}
+
+/// What a shard scores: its samples (paths relative to `root`), the clips its clip detectors
+/// owe (frames among `samples`), and the perturbation every sample gets.
+pub struct ShardInput {
+    pub root: PathBuf,
+    pub samples: Vec<pb::SampleRef>,
+    pub clips: Vec<pb::ClipRef>,
+    pub perturbation: Perturbation,
 }

@@ -54,7 +54,7 @@ async fn score(dir: &Path, samples: &[pb::SampleRef], perturbation: &str) -> Vec
     );
     let mut predictions = Vec::new();
     while let Some(chunk) = scoring.next_chunk().await {
-        predictions.extend(chunk.expect("pipeline runs"));
+        predictions.extend(chunk.expect("pipeline runs").predictions);
     }
     predictions
 }

@@ -70,7 +70,7 @@ async fn broken_models_fail_typed_while_the_others_score() {
     );
     let mut predictions = Vec::new();
     while let Some(chunk) = scoring.next_chunk().await {
-        predictions.extend(chunk.expect("every chunk delivered"));
+        predictions.extend(chunk.expect("every chunk delivered").predictions);
     }
     assert_eq!(
         predictions.len(),

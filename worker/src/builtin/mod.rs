@@ -3,27 +3,39 @@
 //!
 //! - `spectral` (Durall et al. 2020): high-frequency energy and periodic peaks of the spectrum.
 //! - `npr` (Tan et al. 2024): neighbouring-pixel relationships inside 2×2 up-sampling blocks.
+//! - `temporal`: a clip detector, the frame-to-frame residual energy of a clip.
 
 pub mod npr;
 pub mod spectral;
+pub mod temporal;
 
 use crate::detector::{Detector, DetectorFailure};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::image_io::RgbImage;
 
 /// Implementation names `builtin_detector` knows; equals `dfbench_benchmarks::suite::BUILTIN_DETECTORS`.
-pub const BUILTIN_NAMES: &[&str] = &["spectral", "npr"];
+pub const BUILTIN_NAMES: &[&str] = &["spectral", "npr", "temporal"];
 
 /// Smallest width and height (pixels) a built-in detector scores.
 pub const MIN_SIDE: u32 = 32;
 
-/// `builtin` is the implementation name ("spectral" | "npr"), `name` the suite's name for this detector.
+/// `builtin` is the implementation name ("spectral" | "npr" | "temporal"), `name` the suite's
+/// name for this detector.
 pub fn builtin_detector(builtin: &str, name: &str) -> Option<Box<dyn Detector>> {
     match builtin {
         "spectral" => Some(Box::new(spectral::Spectral::new(name))),
         "npr" => Some(Box::new(npr::Npr::new(name))),
+        "temporal" => Some(Box::new(temporal::Temporal::new(name))),
         _ => None,
     }
+}
+
+/// The built-ins that score single images (the image-only checks iterate over these).
+pub fn image_builtins() -> impl Iterator<Item = &'static str> {
+    BUILTIN_NAMES
+        .iter()
+        .copied()
+        .filter(|name| dfbench_benchmarks::builtin_params::builtin_clip_spec(name).is_none())
 }
 
 /// Rejects images smaller than `MIN_SIDE` in either dimension.
@@ -55,6 +67,7 @@ fn probability(detector: &str, z: f64) -> Result<f64, DetectorFailure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dfbench_benchmarks::card::clip::InputKind;
 
     fn noise_image(width: u32, height: u32) -> RgbImage {
         let mut state = 0x1234_5678_u32;
@@ -81,14 +94,22 @@ mod tests {
                     .starts_with(&format!("builtin:{builtin}:v1:"))
             );
             assert_eq!(detector.fingerprint(), detector.fingerprint());
+            let clip_spec = dfbench_benchmarks::builtin_params::builtin_clip_spec(builtin);
+            let expected = clip_spec.map_or(InputKind::Image, |spec| spec.input);
+            assert_eq!(detector.input(), expected, "{builtin}");
         }
+        assert_eq!(
+            image_builtins().collect::<Vec<_>>(),
+            ["spectral", "npr"],
+            "temporal reads clips"
+        );
         assert!(builtin_detector("cnnspot", "x").is_none());
     }
 
     #[test]
     fn scores_are_finite_probabilities_for_odd_flat_and_noisy_images() {
         let flat = RgbImage::from_raw(33, 47, vec![128; 33 * 47 * 3]).expect("buffer size");
-        for builtin in BUILTIN_NAMES {
+        for builtin in image_builtins() {
             let detector = builtin_detector(builtin, builtin).expect("known");
             for image in [flat.clone(), noise_image(301, 257), noise_image(64, 999)] {
                 let score = detector.score(&image).expect("scores");
@@ -102,7 +123,7 @@ mod tests {
 
     #[test]
     fn tiny_images_are_a_typed_failure() {
-        for builtin in BUILTIN_NAMES {
+        for builtin in image_builtins() {
             let detector = builtin_detector(builtin, builtin).expect("known");
             let failure = detector
                 .score(&noise_image(31, 200))

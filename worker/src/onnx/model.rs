@@ -1,6 +1,7 @@
 //! One ONNX Runtime session resident on a device: building it from the checked model file
 //! (graph optimisation level all, intra-op threads = the worker's threads, CUDA EP for
-//! `cuda:N`), running a batch through its single NCHW float input, with a fixed batch axis
+//! `cuda:N`), running a batch through its single float input (NCHW images, or clips as the
+//! card lays them out), with a fixed batch axis
 //! padded (padded rows dropped), and decoding its first output with the shared output rules.
 
 use crate::batching::{BatchScores, ForwardError, ResidentModel, decode_output};
@@ -92,7 +93,7 @@ impl OnnxModel {
         })
     }
 
-    /// P(fake) per image of a prepared batch (`batch` images as NCHW floats in `input`).
+    /// P(fake) per item of a prepared batch (`batch` items of `item_shape()` in `input`).
     /// A fixed-batch model runs in passes of its batch, the last one padded with zeros.
     pub fn score_prepared(
         &self,
@@ -102,7 +103,7 @@ impl OnnxModel {
         let Some(fixed) = self.fixed_batch else {
             return self.forward(input, batch, batch);
         };
-        let per_image = self.preprocessing.tensor_len();
+        let per_image = self.preprocessing.item_len();
         let mut scores = Vec::with_capacity(batch);
         for pass in input.chunks(fixed * per_image) {
             let real = pass.len() / per_image;
@@ -115,24 +116,31 @@ impl OnnxModel {
         Ok(scores)
     }
 
-    /// Runs `rows` images (the first `real` of them real) and decodes the first output.
+    /// Runs `rows` items (the first `real` of them real) and decodes the first output.
     fn forward(
         &self,
         input: Vec<f32>,
         rows: usize,
         real: usize,
     ) -> Result<BatchScores, ForwardError> {
-        let side = self.preprocessing.input_size as usize;
+        let shape: Vec<usize> = std::iter::once(rows)
+            .chain(self.preprocessing.item_shape())
+            .collect();
+        let fed = shape
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         let failed = |error: String| {
             ForwardError::Failed(format!(
-                "{} (fed float32[{rows}, 3, {side}, {side}] for {real} image(s); the model declares inputs {})",
+                "{} (fed float32[{fed}] for {real} item(s); the model declares inputs {})",
                 // ONNX Runtime's messages are short but split the detail over lines.
                 error.split_whitespace().collect::<Vec<_>>().join(" "),
                 self.declared_inputs
             ))
         };
-        let tensor = Tensor::from_array(([rows, 3, side, side], input))
-            .map_err(|error| failed(error.to_string()))?;
+        let tensor =
+            Tensor::from_array((shape, input)).map_err(|error| failed(error.to_string()))?;
         let mut session = match self.session.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),

@@ -1,6 +1,6 @@
 //! One TorchScript model resident on a device: loading it (checking the weights are the ones the
-//! coordinator fingerprinted), running a batch under `no_grad`, and turning its output into
-//! P(fake) per image after checking the output's shape and values.
+//! coordinator fingerprinted), running a batch (of images, or of clips for a clip card) under
+//! `no_grad`, and turning its output into P(fake) per item after checking the output's shape and values.
 
 use super::preprocess::Preprocessing;
 pub use crate::batching::ForwardError;
@@ -50,12 +50,16 @@ impl TorchModel {
         })
     }
 
-    /// Runs one batch (`batch` images laid out as NCHW in `input`) and returns the raw output
-    /// as a contiguous CPU f32 tensor (its shape is checked by `score_prepared`).
+    /// Runs one batch (`batch` items of `Preprocessing::item_shape()` in `input`: NCHW images,
+    /// or clips as the card lays them out) and returns the raw output as a contiguous CPU f32
+    /// tensor (its shape is checked by `score_prepared`).
     pub fn forward(&self, input: &[f32], batch: usize) -> Result<Tensor, ForwardError> {
-        let side = i64::from(self.preprocessing.input_size);
+        let shape: Vec<i64> = std::iter::once(batch)
+            .chain(self.preprocessing.item_shape())
+            .map(|size| size as i64)
+            .collect();
         let input = Tensor::from_slice(input)
-            .view([batch as i64, 3, side, side])
+            .view(shape.as_slice())
             .to_device(self.device);
         let output = tch::no_grad(|| self.module.forward_ts(&[input]))
             .map_err(|error| ForwardError::Failed(first_line(&error.to_string())))?;

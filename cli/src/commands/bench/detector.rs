@@ -9,6 +9,11 @@
 //!
 //! Targets are printed, not asserted: end to end / forward ≥ 0.95 (small CNN, batch 32,
 //! 2 threads) and dfbench / PyTorch ≥ 1.2.
+//!
+//! A clip card (`input = "clip" | "thumbnail"`) is measured in clips per second the same three
+//! ways: the files are frames in order, cut into consecutive clips of `clip_size`; the worker's
+//! pipeline scores them as a shard's clips, and the PyTorch loop decodes each clip's frames with
+//! PIL and stacks them (see clip_bench.rs).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,7 +27,7 @@ pub struct DetectorArgs {
     /// Folder of PNG/JPEG files to score (default: COUNT generated PNGs at the card's input size).
     #[arg(long)]
     pub images: Option<PathBuf>,
-    /// Images generated when --images is not given.
+    /// Images (for a clip card: frames) generated when --images is not given.
     #[arg(long, default_value_t = 512)]
     pub count: usize,
     /// Batch size (default: the card's `batch_size`).
@@ -61,6 +66,8 @@ pub async fn execute(args: DetectorArgs) -> anyhow::Result<ExitCode> {
 
 #[cfg(feature = "torch")]
 mod anchor;
+#[cfg(feature = "torch")]
+mod clip_bench;
 #[cfg(feature = "torch")]
 mod inputs;
 #[cfg(feature = "torch")]

@@ -6,12 +6,20 @@ end to end over the same files (FILE_LIST: one path per line). Prints one line o
     python detector_anchor.py --model M --files FILE_LIST --input-size N --resize POLICY
         --resize-shorter S --mean R,G,B --std R,G,B --channel-order rgb|bgr
         --output logit|probability|two-class --batch-size B --threads T --loader-workers W --rounds R
+        [--clip-size K --clip-input bcthw|btchw|thumbnail:RxC]
+
+With --clip-size K the files are frames in order, cut into consecutive clips of K: each item
+decodes its K frames with PIL, transforms each, and stacks them (T x C x H x W, permuted to
+C x T x H x W for bcthw; for a thumbnail tiled row-major and resized back with
+F.interpolate(bilinear, align_corners=False)); the batch size counts clips and the rates are
+clips per second.
 """
 
 import argparse
 import time
 
 import torch
+from torch.nn import functional as F
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from torchvision import transforms as T
@@ -28,6 +36,34 @@ class Files(Dataset):
     def __getitem__(self, index):
         with Image.open(self.files[index]) as image:
             return self.transform(image.convert("RGB"))
+
+
+class Clips(Dataset):
+    def __init__(self, files, transform, clip_size, clip_input):
+        self.files = files
+        self.transform = transform
+        self.clip_size = clip_size
+        self.clip_input = clip_input
+
+    def __len__(self):
+        return len(self.files) // self.clip_size
+
+    def __getitem__(self, index):
+        frames = []
+        for path in self.files[index * self.clip_size:(index + 1) * self.clip_size]:
+            with Image.open(path) as image:
+                frames.append(self.transform(image.convert("RGB")))
+        clip = torch.stack(frames)  # T x C x H x W
+        if self.clip_input == "bcthw":
+            return clip.permute(1, 0, 2, 3).contiguous()
+        if self.clip_input.startswith("thumbnail:"):
+            rows, cols = (int(v) for v in self.clip_input.split(":", 1)[1].split("x"))
+            size = clip.shape[-1]
+            tiled = torch.cat([torch.cat([clip[r * cols + c] for c in range(cols)], dim=2)
+                               for r in range(rows)], dim=1)
+            return F.interpolate(tiled[None], size=(size, size), mode="bilinear",
+                                 align_corners=False)[0]
+        return clip
 
 
 def transform_for(settings):
@@ -57,6 +93,8 @@ def parse_settings():
         parser.add_argument("--" + name.replace("_", "-"), required=True)
     for name in ("input_size", "resize_shorter", "batch_size", "threads", "loader_workers", "rounds"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, required=True)
+    parser.add_argument("--clip-size", type=int, default=0)
+    parser.add_argument("--clip-input", default="image")
     for name in ("mean", "std"):
         parser.add_argument("--" + name, type=lambda text: [float(v) for v in text.split(",")], required=True)
     settings = vars(parser.parse_args())
@@ -69,8 +107,13 @@ def main():
     settings = parse_settings()
     torch.set_num_threads(settings["threads"])
     model = torch.jit.load(settings["model"]).eval()
+    transform = transform_for(settings)
+    if settings["clip_size"] > 0:
+        dataset = Clips(settings["files"], transform, settings["clip_size"], settings["clip_input"])
+    else:
+        dataset = Files(settings["files"], transform)
     loader = DataLoader(
-        Files(settings["files"], transform_for(settings)),
+        dataset,
         batch_size=settings["batch_size"],
         num_workers=settings["loader_workers"],
         shuffle=False,

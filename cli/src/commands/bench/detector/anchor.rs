@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 const ANCHOR: &str = include_str!("anchor.py");
 
-/// Median images per second of the plain PyTorch eval loop over `files`.
+/// Median images per second of the plain PyTorch eval loop over `files` (for a clip card:
+/// clips per second, `files` being the frames in order, cut into consecutive clips).
 pub fn pytorch_anchor(
     python: &Path,
     args: &DetectorArgs,
@@ -41,6 +42,22 @@ pub fn pytorch_anchor(
         OutputKind::Logit => "logit",
         OutputKind::Probability => "probability",
         OutputKind::TwoClass => "two-class",
+    };
+    let clip_args = match card.clip_spec() {
+        Ok(Some(spec)) => {
+            let input = match (spec.layout, spec.grid) {
+                (_, Some(grid)) => format!("thumbnail:{grid}"),
+                (Some(layout), None) => format!("{layout:?}").to_lowercase(),
+                (None, None) => "btchw".to_string(),
+            };
+            vec![
+                "--clip-size".to_string(),
+                spec.clip_size.to_string(),
+                "--clip-input".to_string(),
+                input,
+            ]
+        }
+        _ => Vec::new(),
     };
     let result = std::process::Command::new(python)
         .arg(&script)
@@ -79,6 +96,7 @@ pub fn pytorch_anchor(
             "--rounds",
             &args.rounds.max(1).to_string(),
         ])
+        .args(&clip_args)
         .output()
         .with_context(|| {
             format!(

@@ -10,6 +10,7 @@ use dfbench_benchmarks::card::ResolvedCard;
 use dfbench_benchmarks::image_io::{RgbImage, decode_rgb};
 use dfbench_proto::v1::{self as pb, prediction::Outcome};
 use dfbench_worker::scoring::{LoadedDetector, ShardScoring};
+use dfbench_worker::torch::model::TorchModel;
 use dfbench_worker::torch::{self, LIBTORCH_VERSION, TorchDetector};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,6 +32,9 @@ pub async fn execute(args: DetectorArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "warning: the decode thread pool was already set up; --threads applies to libtorch only"
         );
+    }
+    if !card.input.is_image() {
+        return super::clip_bench::execute(args, resolved).await;
     }
     let generated = Scratch::new()?;
     let (root, files, source) = match &args.images {
@@ -54,19 +58,7 @@ pub async fn execute(args: DetectorArgs) -> anyhow::Result<ExitCode> {
         "no PNG or JPEG files in {}",
         root.display()
     );
-    let spec = pb::DetectorSpec {
-        name: "bench".to_string(),
-        kind: "torchscript".to_string(),
-        builtin: String::new(),
-        card_toml: resolved.to_toml(),
-        fingerprint: resolved.fingerprint.clone(),
-    };
-    let model = torch::load_model(&spec, &args.device)
-        .map_err(|error| anyhow::anyhow!("cannot load {}: {error}", args.card.display()))?;
-    let detector: Arc<TorchDetector> = Arc::new(TorchDetector {
-        name: "bench".to_string(),
-        model: Arc::clone(&model),
-    });
+    let (model, detector) = load(&args, &resolved)?;
     outln!(
         "dfbench bench detector {}: {} images ({source}), batch {}, {} threads, device {}, libtorch {LIBTORCH_VERSION}",
         args.card.display(),
@@ -150,6 +142,27 @@ pub async fn execute(args: DetectorArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The card's model, resident, and the detector the worker would make of it.
+pub fn load(
+    args: &DetectorArgs,
+    resolved: &ResolvedCard,
+) -> anyhow::Result<(Arc<TorchModel>, Arc<TorchDetector>)> {
+    let spec = pb::DetectorSpec {
+        name: "bench".to_string(),
+        kind: "torchscript".to_string(),
+        builtin: String::new(),
+        card_toml: resolved.to_toml(),
+        fingerprint: resolved.fingerprint.clone(),
+    };
+    let model = torch::load_model(&spec, &args.device)
+        .map_err(|error| anyhow::anyhow!("cannot load {}: {error}", args.card.display()))?;
+    let detector = Arc::new(TorchDetector {
+        name: "bench".to_string(),
+        model: Arc::clone(&model),
+    });
+    Ok((model, detector))
+}
+
 /// Images per second of one pass of the worker's scoring pipeline over every file; fails on any
 /// failed prediction.
 async fn end_to_end(
@@ -163,7 +176,7 @@ async fn end_to_end(
     let mut scoring = ShardScoring::start(root.to_path_buf(), samples.to_vec(), detectors, chunk);
     let mut scored = 0;
     while let Some(predictions) = scoring.next_chunk().await {
-        for prediction in predictions? {
+        for prediction in predictions?.predictions {
             match prediction.outcome {
                 Some(Outcome::Score(_)) => scored += 1,
                 other => {
