@@ -162,5 +162,8 @@ fn a_symlink_back_into_the_tree_is_refused_naming_the_link() {
         !after.status.success(),
         "fakes reached through the link would be labelled real: {said}"
     );
-    assert!(said.contains("real/back leads to"), "names the link: {said}");
+    assert!(
+        said.contains("real/back leads to"),
+        "names the link: {said}"
+    );
 }

@@ -408,3 +408,57 @@ fn clips_cut_each_video_of_a_shard_and_skip_stills() {
     assert_eq!(clips[0].sample_indices, [0, 1, 2, 3]);
     assert_eq!((clips[0].first_frame, clips[0].last_frame), (0, 6));
 }
+
+#[test]
+fn ffpp_cross_plans_the_example_clip_card() {
+    let dir = tempfile::tempdir().expect("tmp");
+    dfbench_benchmarks::synth::write_demo_dataset(dir.path()).expect("synth");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let suite = std::fs::read_to_string(repo.join("benchmarks/suites/ffpp-cross.toml"))
+        .expect("suite")
+        .replace(
+            "# [[detectors]]\n# name = \"i3d\"",
+            "[[detectors]]\nname = \"i3d\"",
+        )
+        .replace("# kind = \"torchscript\"", "kind = \"torchscript\"")
+        .replace(
+            "# card = \"benchmarks/cards/i3d.toml\"",
+            "card = \"cards/i3d.toml\"",
+        );
+    assert!(
+        suite.contains("card = \"cards/i3d.toml\""),
+        "the example block is there"
+    );
+    std::fs::create_dir_all(dir.path().join("cards")).expect("mkdir");
+    std::fs::copy(
+        repo.join("benchmarks/cards/i3d.toml"),
+        dir.path().join("cards/i3d.toml"),
+    )
+    .expect("card");
+    std::fs::write(dir.path().join("cards/i3d.pt"), b"weights").expect("model");
+    let roots = std::collections::BTreeMap::from([
+        ("rgb".to_string(), dir.path().join("rgb")),
+        ("dfb_json".to_string(), dir.path().join("dataset_json")),
+    ]);
+    let request = RunRequest {
+        suite_text: &suite,
+        suite_origin: "ffpp-cross.toml",
+        ..request(dir.path(), &roots, false)
+    };
+    let plan = plan_run(&request).expect("ffpp-cross plans with a clip card");
+    let i3d = plan
+        .detectors
+        .iter()
+        .find(|d| d.name == "i3d")
+        .expect("i3d");
+    assert_eq!(i3d.input, InputKind::Clip);
+    let clips: Vec<_> = plan
+        .shards
+        .iter()
+        .flat_map(|shard| &shard.clips)
+        .filter(|clip| clip.detector == "i3d")
+        .collect();
+    assert!(!clips.is_empty());
+    // The synthetic videos have two frames: each is one planned video_too_short for i3d.
+    assert!(clips.iter().all(|clip| clip.planned_failure.is_some()));
+}

@@ -4,11 +4,11 @@
 //! dfbench end to end (the worker's shard pipeline: each frame decoded once, clips scored as
 //! their frames arrive), and the plain PyTorch loop (PIL decode, stacking) of anchor.py.
 
-use crate::output::outln;
 use super::DetectorArgs;
 use super::anchor::pytorch_anchor;
 use super::inputs::{Scratch, list_images, write_images};
 use super::torch_bench::{load, median};
+use crate::output::outln;
 use anyhow::Context;
 use dfbench_benchmarks::card::ResolvedCard;
 use dfbench_benchmarks::image_io::{RgbImage, decode_rgb};
