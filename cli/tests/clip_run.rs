@@ -129,6 +129,14 @@ fn clip_detector_end_to_end(database_url: &str) {
     let work = dir.path();
     run_ok(&["synth", "--out", "data"], work);
     write_suite(work, "all");
+    let check = run_ok(&["datasets", "check", "suite.toml"], work);
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        said.contains(
+            "clip detector temporal: 72 clips of 4 frames from 18 videos; 0 video(s) too short"
+        ),
+        "{said}"
+    );
 
     let (first, [reused, clips, clips_reused]) = run_suite(work, database_url, &[]);
     assert_eq!((reused, clips, clips_reused), (0, CLIPS as u64, 0));

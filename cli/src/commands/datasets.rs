@@ -4,7 +4,10 @@
 //! marks `absent` are listed as absent with their reason (not read, not a problem). Exits 1 when
 //! any dataset has a problem, so it can gate a run in CI or a Slurm script.
 
+mod clips;
+
 use crate::output::outln;
+
 use anyhow::Context;
 use dfbench_benchmarks::adapter::{self, df40};
 use dfbench_benchmarks::check::DatasetCheck;
@@ -48,15 +51,16 @@ pub fn execute(command: DatasetsCommand) -> anyhow::Result<ExitCode> {
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (default_root, named) = parse_data_roots(&args.data_roots)?;
     let is_suite = args.target.extension().is_some_and(|ext| ext == "toml");
-    let (specs, roots) = if is_suite {
+    let (specs, roots, readers) = if is_suite {
         let suite = Suite::load(&args.target)?;
         let roots = DataRoots::for_suite(&default_root, &suite.roots, &named);
-        (suite.datasets, roots)
+        let readers = clips::readers(&suite, &default_root);
+        (suite.datasets, roots, readers)
     } else {
         let spec = spec_for_path(&args, &default_root)?;
         let mut roots = DataRoots::new(&default_root);
         roots.named = named;
-        (vec![spec], roots)
+        (vec![spec], roots, Vec::new())
     };
     let started = Instant::now();
     let (mut checked, mut failed) = (0usize, 0usize);
@@ -88,6 +92,9 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         for dataset in &enumeration.datasets {
             let result = DatasetCheck::run(dataset, !args.no_decode);
             outln!("{}", result.render());
+            if !readers.is_empty() {
+                outln!("{}\n", clips::render(dataset, &readers));
+            }
             checked += 1;
             if result.has_errors() || label_failure {
                 failed += 1;
