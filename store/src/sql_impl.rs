@@ -328,22 +328,7 @@ macro_rules! impl_sql_store {
                 predictions: &[$crate::NewPrediction],
             ) -> Result<u64, $crate::StoreError> {
                 use $crate::error::QueryContext;
-                // A pooled connection only on a cache miss: SQLite has one, and every batch
-                // queued for it twice more just to find both in the cache.
-                let shard = match self.cache.shard(lease.shard_id.0) {
-                    Some(cached) => cached,
-                    None => {
-                        let mut conn = self.pool.acquire().await.during("begin ingest")?;
-                        $crate::sql_impl::shard_samples!(self, &mut *conn, lease.shard_id.0)
-                    }
-                };
-                let meta = match self.cache.run(&shard.run_id) {
-                    Some(cached) => cached,
-                    None => {
-                        let mut conn = self.pool.acquire().await.during("begin ingest")?;
-                        $crate::sql_impl::run_meta!(self, &mut *conn, &shard.run_id)
-                    }
-                };
+                let (shard, meta) = $crate::sql_impl::shard_and_run!(self, lease.shard_id.0);
                 $crate::sql_impl::validate_predictions(
                     &lease.shard_id,
                     predictions,
@@ -374,20 +359,7 @@ macro_rules! impl_sql_store {
                 clips: &[$crate::NewClipPrediction],
             ) -> Result<u64, $crate::StoreError> {
                 use $crate::error::QueryContext;
-                let shard = match self.cache.shard(lease.shard_id.0) {
-                    Some(cached) => cached,
-                    None => {
-                        let mut conn = self.pool.acquire().await.during("begin clip ingest")?;
-                        $crate::sql_impl::shard_samples!(self, &mut *conn, lease.shard_id.0)
-                    }
-                };
-                let meta = match self.cache.run(&shard.run_id) {
-                    Some(cached) => cached,
-                    None => {
-                        let mut conn = self.pool.acquire().await.during("begin clip ingest")?;
-                        $crate::sql_impl::run_meta!(self, &mut *conn, &shard.run_id)
-                    }
-                };
+                let (shard, meta) = $crate::sql_impl::shard_and_run!(self, lease.shard_id.0);
                 let inserted = $crate::clips::ingest_clips!(self, lease, shard, meta, clips);
                 $crate::sql_impl::record_fingerprints!(
                     self,

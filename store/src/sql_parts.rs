@@ -247,6 +247,30 @@ macro_rules! shard_samples {
 }
 pub(crate) use shard_samples;
 
+/// A shard's samples and its run's datasets and detectors, for a worker write to it. A pooled
+/// connection only on a cache miss: SQLite has one, and every batch queued for it twice more
+/// just to find both in the cache.
+macro_rules! shard_and_run {
+    ($self:ident, $shard_id:expr) => {{
+        let shard = match $self.cache.shard($shard_id) {
+            Some(cached) => cached,
+            None => {
+                let mut conn = $self.pool.acquire().await.during("begin ingest")?;
+                $crate::sql_impl::shard_samples!($self, &mut *conn, $shard_id)
+            }
+        };
+        let meta = match $self.cache.run(&shard.run_id) {
+            Some(cached) => cached,
+            None => {
+                let mut conn = $self.pool.acquire().await.during("begin ingest")?;
+                $crate::sql_impl::run_meta!($self, &mut *conn, &shard.run_id)
+            }
+        };
+        (shard, meta)
+    }};
+}
+pub(crate) use shard_and_run;
+
 pub(crate) fn validate_predictions(
     shard_id: &ShardId,
     predictions: &[NewPrediction],
