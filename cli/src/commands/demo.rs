@@ -1,7 +1,8 @@
 //! `dfbench demo`: the README's one-command demo. Writes the demo data into `./demo-data` when
 //! it is absent, then runs `benchmarks/suites/quickstart.toml` locally on SQLite.
-//! `dfbench demo --preset univfd` runs the same suite over a perturbation preset (UnivFD's JPEG
-//! and blur grids; `aigcdb` for AIGCDetectBenchmark's), see `dfbench_benchmarks::perturb::grid`.
+//! `dfbench demo --preset univfd` runs the suite's still-image part over a perturbation preset
+//! (UnivFD's JPEG and blur grids; `aigcdb` for AIGCDetectBenchmark's), see
+//! `dfbench_benchmarks::perturb::grid`.
 
 use super::run::{RunArgs, execute as run};
 use dfbench_benchmarks::perturb::grid::PRESETS;
@@ -24,6 +25,10 @@ pub struct DemoArgs {
 /// The line of the quickstart suite a preset replaces.
 const CLEAN_ONLY: &str = "perturbations = [\"none\"]";
 
+/// Where the quickstart suite's video part starts: a preset (a robustness grid over the still
+/// images) runs the part before it only.
+const VIDEO_PART: &str = "# --- Videos";
+
 /// The suite text and run name of the demo, with `preset` when given.
 fn demo_suite(preset: Option<&str>) -> anyhow::Result<(String, String)> {
     let Some(preset) = preset else {
@@ -39,7 +44,8 @@ fn demo_suite(preset: Option<&str>) -> anyhow::Result<(String, String)> {
         QUICKSTART.contains(CLEAN_ONLY),
         "the compiled-in quickstart suite has no `{CLEAN_ONLY}` line to replace"
     );
-    let text = QUICKSTART.replace(
+    let images_only = QUICKSTART.split(VIDEO_PART).next().unwrap_or(QUICKSTART);
+    let text = images_only.replace(
         CLEAN_ONLY,
         &format!("perturbations = [\"preset:{preset}\"]"),
     );
@@ -93,6 +99,11 @@ mod tests {
         assert_eq!(name, "demo-univfd");
         let suite = dfbench_benchmarks::Suite::parse(&text, "demo").expect("valid suite");
         assert_eq!(suite.perturbations.len(), 13);
+        let names: Vec<&str> = suite.datasets.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["demo"], "a preset runs the still images only");
+        assert!(suite.detectors.iter().all(|d| d.name != "temporal"));
+        let plain = dfbench_benchmarks::Suite::parse(&plain, "demo").expect("valid suite");
+        assert_eq!(plain.datasets.len(), 2, "the plain demo has the videos");
         let error = demo_suite(Some("imagenet-c")).expect_err("unknown preset");
         assert!(error.to_string().contains("univfd, aigcdb"), "{error}");
     }
