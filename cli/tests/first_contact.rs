@@ -167,3 +167,93 @@ fn a_symlink_back_into_the_tree_is_refused_naming_the_link() {
         "names the link: {said}"
     );
 }
+
+#[test]
+fn coordinator_urls_fail_at_once_with_their_cause() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for (url, cause) in [
+        ("localhost:50551", "no http:// or https:// scheme"),
+        ("http://no-such-host.invalid:50551", "is unknown"),
+    ] {
+        let started = std::time::Instant::now();
+        let output = dfbench()
+            .args(["cancel", "--run", "r1", "--coordinator", url])
+            .current_dir(dir.path())
+            .output()
+            .expect("spawn");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{url}");
+        assert!(stderr.contains(cause), "{url}: {stderr}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{url} took {:?}: no retrying what cannot succeed",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn every_option_of_every_command_has_help() {
+    let help_of = |path: &[String]| {
+        let output = dfbench().args(path).arg("--help").output().expect("spawn");
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let subcommands = |help: &str| -> Vec<String> {
+        help.lines()
+            .skip_while(|line| !line.starts_with("Commands:"))
+            .skip(1)
+            .take_while(|line| line.starts_with("  "))
+            .filter_map(|line| line.split_whitespace().next().map(str::to_string))
+            .filter(|command| command != "help")
+            .collect()
+    };
+    let top = help_of(&[]);
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    for command in subcommands(&top) {
+        let nested = subcommands(&help_of(std::slice::from_ref(&command)));
+        if nested.is_empty() {
+            commands.push(vec![command]);
+        } else {
+            commands.extend(nested.into_iter().map(|sub| vec![command.clone(), sub]));
+        }
+    }
+    assert!(commands.len() > 15, "{commands:?}");
+    let mut missing = Vec::new();
+    for path in &commands {
+        let command = path.join(" ");
+        let help = help_of(path);
+        let options: Vec<&str> = help
+            .lines()
+            .skip_while(|line| !line.starts_with("Options:"))
+            .skip(1)
+            .collect();
+        for (index, line) in options.iter().enumerate() {
+            let trimmed = line.trim_start();
+            let builtin = trimmed.starts_with("-h,") || trimmed.starts_with("-V,");
+            if !trimmed.starts_with('-') || builtin {
+                continue;
+            }
+            // `  --flag <X>  Help text`, or the help on the next, deeper-indented line.
+            let inline = trimmed
+                .split("  ")
+                .filter(|part| !part.trim().is_empty())
+                .count()
+                > 1;
+            let indent = line.len() - trimmed.len();
+            let below = options.get(index + 1).is_some_and(|next| {
+                let next_trimmed = next.trim_start();
+                !next_trimmed.is_empty()
+                    && !next_trimmed.starts_with('-')
+                    && next.len() - next_trimmed.len() > indent
+            });
+            if !inline && !below {
+                missing.push(format!("{command}: {trimmed}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "options without help:\n{}",
+        missing.join("\n")
+    );
+}

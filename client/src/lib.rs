@@ -28,6 +28,14 @@ pub enum ConnectError {
     },
     #[error("coordinator url `{url}` is invalid: {message}; use http://HOST:PORT")]
     BadUrl { url: String, message: String },
+    #[error(
+        "coordinator url `{url}`: host `{host}` is unknown ({message}); fix the host name in --coordinator"
+    )]
+    UnknownHost {
+        url: String,
+        host: String,
+        message: String,
+    },
     #[error("the token cannot be sent as a header: {0}; use printable ASCII in DFBENCH_TOKEN")]
     BadToken(String),
     #[error("cannot read the CA bundle {path} named by DFBENCH_TLS_CA: {source}")]
@@ -69,7 +77,10 @@ impl BearerToken {
     }
 }
 
-/// Dials `url`, retrying with exponential backoff (100 ms … 2 s) for up to `patience`.
+/// Dials `url`, retrying with exponential backoff (100 ms … 2 s) for up to `patience` (a
+/// refused connection may succeed once the coordinator is up: the first failure is logged at
+/// once with its cause). A URL without an `http://`/`https://` scheme, or whose host does not
+/// resolve, fails at once.
 /// The returned client reconnects by itself if the coordinator restarts later.
 /// An `https://` URL is dialled over TLS, trusting the system roots plus the PEM bundle named
 /// by `DFBENCH_TLS_CA` (for a lab's own certificate authority or a self-signed certificate).
@@ -79,6 +90,18 @@ pub async fn connect(
     patience: Duration,
 ) -> Result<Client, ConnectError> {
     let bearer = BearerToken::new(token)?;
+    let authority = authority_of(url)?;
+    // A host that does not resolve never will: say so at once instead of retrying.
+    let resolved = tokio::net::lookup_host(authority.as_str())
+        .await
+        .map(|_| ());
+    if let Err(error) = resolved {
+        return Err(ConnectError::UnknownHost {
+            url: url.to_string(),
+            host: authority,
+            message: error.to_string(),
+        });
+    }
     let mut endpoint = Channel::from_shared(url.to_string())
         .map_err(|error| ConnectError::BadUrl {
             url: url.to_string(),
@@ -122,12 +145,51 @@ pub async fn connect(
                             .unwrap_or_else(|| error.to_string()),
                     });
                 }
-                tracing::info!(%url, ?delay, "coordinator not reachable yet, retrying");
+                let cause = std::error::Error::source(&error)
+                    .map(|source| source.to_string())
+                    .unwrap_or_else(|| error.to_string());
+                if delay == Duration::from_millis(100) {
+                    // Said once, at once: the coordinator may still be starting.
+                    tracing::warn!(%url, %cause, ?patience, "coordinator not reachable; retrying");
+                } else {
+                    tracing::info!(%url, %cause, ?delay, "coordinator not reachable yet, retrying");
+                }
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(2));
             }
         }
     }
+}
+
+/// `HOST:PORT` of an `http://` or `https://` URL (default port 80 / 443); any other URL is
+/// refused before dialling.
+fn authority_of(url: &str) -> Result<String, ConnectError> {
+    let bad = |message: &str| ConnectError::BadUrl {
+        url: url.to_string(),
+        message: message.to_string(),
+    };
+    let (rest, default_port) = if let Some(rest) = url.strip_prefix("http://") {
+        (rest, 80)
+    } else if let Some(rest) = url.strip_prefix("https://") {
+        (rest, 443)
+    } else {
+        return Err(bad(
+            "it has no http:// or https:// scheme (https:// when the coordinator serves TLS)",
+        ));
+    };
+    let host_port = rest.split('/').next().unwrap_or(rest);
+    if host_port.is_empty() {
+        return Err(bad("it names no host"));
+    }
+    let has_port = match host_port.rsplit_once(':') {
+        Some((_, port)) => !port.contains(']'),
+        None => false,
+    };
+    Ok(if has_port {
+        host_port.to_string()
+    } else {
+        format!("{host_port}:{default_port}")
+    })
 }
 
 /// Whether a failed call may succeed if repeated (coordinator or database restarting).
@@ -139,4 +201,23 @@ pub fn is_transient(status: &tonic::Status) -> bool {
             | tonic::Code::DeadlineExceeded
             | tonic::Code::Cancelled
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_need_a_scheme_and_get_a_default_port() {
+        assert_eq!(authority_of("http://h:1/x").expect("ok"), "h:1");
+        assert_eq!(authority_of("https://h").expect("ok"), "h:443");
+        assert_eq!(authority_of("http://[::1]").expect("ok"), "[::1]:80");
+        assert_eq!(authority_of("http://[::1]:5").expect("ok"), "[::1]:5");
+        let error = authority_of("localhost:50551").expect_err("no scheme");
+        assert!(
+            error.to_string().contains("no http:// or https:// scheme"),
+            "{error}"
+        );
+        assert!(authority_of("http://").is_err());
+    }
 }
