@@ -233,18 +233,30 @@ fn every_option_of_every_command_has_help() {
             if !trimmed.starts_with('-') || builtin {
                 continue;
             }
-            // `  --flag <X>  Help text`, or the help on the next, deeper-indented line.
-            let inline = trimmed
-                .split("  ")
-                .filter(|part| !part.trim().is_empty())
-                .count()
-                > 1;
+            // `  --flag <X>  Help text`, or the help on the next, deeper-indented line; clap's
+            // `[default: …]` / `[env: …]` annotations alone are not help.
+            let words = |text: &str| {
+                let mut depth = 0;
+                text.chars()
+                    .filter(|c| {
+                        match c {
+                            '[' => depth += 1,
+                            ']' => depth -= 1,
+                            _ => return depth == 0 && c.is_alphanumeric(),
+                        }
+                        false
+                    })
+                    .count()
+                    > 0
+            };
+            let after_flag = trimmed.split("  ").skip(1).collect::<Vec<_>>().join(" ");
+            let inline = words(&after_flag);
             let indent = line.len() - trimmed.len();
             let below = options.get(index + 1).is_some_and(|next| {
                 let next_trimmed = next.trim_start();
-                !next_trimmed.is_empty()
-                    && !next_trimmed.starts_with('-')
+                !next_trimmed.starts_with('-')
                     && next.len() - next_trimmed.len() > indent
+                    && words(next_trimmed)
             });
             if !inline && !below {
                 missing.push(format!("{command}: {trimmed}"));

@@ -32,6 +32,7 @@ pub struct ReportBenchArgs {
     /// Predictions in total in the report benchmark.
     #[arg(long, default_value_t = 200_000)]
     pub predictions: usize,
+    /// Python with scikit-learn, whose metrics are the baseline of the figure.
     #[arg(long, env = "DFBENCH_PYTHON", default_value = "python3")]
     pub python: String,
 }
