@@ -18,6 +18,16 @@ pub struct LocalCluster {
 
 impl LocalCluster {
     pub async fn start(store: Arc<dyn Store>, workers: usize) -> anyhow::Result<LocalCluster> {
+        LocalCluster::start_with(store, workers, Duration::ZERO).await
+    }
+
+    /// As [`LocalCluster::start`], each worker pausing `chunk_delay` after every chunk it
+    /// delivers (tests that must catch a run half way).
+    pub async fn start_with(
+        store: Arc<dyn Store>,
+        workers: usize,
+        chunk_delay: Duration,
+    ) -> anyhow::Result<LocalCluster> {
         let listen = "127.0.0.1:0".parse().context("loopback address")?;
         let coordinator = dfbench_coordinator::spawn(store, CoordinatorConfig::new(listen))
             .await
@@ -32,7 +42,7 @@ impl LocalCluster {
                 connect_timeout: Duration::from_secs(10),
                 chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
                 token: None,
-                chunk_delay: Duration::ZERO,
+                chunk_delay,
             };
             set.spawn(run_worker(config, stop_receiver.clone()));
         }

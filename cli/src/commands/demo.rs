@@ -72,6 +72,7 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
         suite,
         coordinator: Default::default(),
         workers: args.workers,
+        chunk_delay_ms: 0,
         store: Default::default(),
         data_roots: Vec::new(),
         allow_missing: false,

@@ -20,6 +20,9 @@ pub struct RunArgs {
     /// Local worker tasks (local mode only).
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
+    /// Local workers pause this long after each chunk (for tests that interrupt a run).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub chunk_delay_ms: u64,
     /// Local mode: where to store the run. With --coordinator: where to read the report from
     /// (the coordinator's database); without it, no report is written.
     #[command(flatten)]
@@ -167,12 +170,20 @@ pub async fn submit(client: &mut Client, request: SubmitRunRequest) -> anyhow::R
 async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<ExitCode> {
     let store = args.store.open().await?;
     let started = Instant::now();
-    let mut cluster = LocalCluster::start(std::sync::Arc::clone(&store), args.workers).await?;
+    let mut cluster = LocalCluster::start_with(
+        std::sync::Arc::clone(&store),
+        args.workers,
+        std::time::Duration::from_millis(args.chunk_delay_ms),
+    )
+    .await?;
     let mut client = connect(&cluster.coordinator.url(), None).await?;
     let run_id = submit(&mut client, request).await?;
     let outcome = tokio::select! {
         outcome = progress::follow(&mut client, &run_id) => outcome,
         error = cluster.worker_failure() => Err(error),
+        _ = tokio::signal::ctrl_c() => {
+            return interrupted_local(store.as_ref(), cluster, &run_id).await;
+        }
     };
     cluster.stop().await?;
     let last = outcome?;
@@ -184,6 +195,45 @@ async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<
     finish(store.as_ref(), &run_id, &last, &args.out).await
 }
 
+/// The first Ctrl-C of a local run: stop leasing, keep what the workers stored, mark the run
+/// cancelled (reusable, so the same command continues where it stopped) and say so; a second
+/// Ctrl-C exits at once.
+async fn interrupted_local(
+    store: &dyn dfbench_store::Store,
+    cluster: LocalCluster,
+    run_id: &str,
+) -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "interrupt: stopping run {run_id}; what is stored is kept (Ctrl-C again to quit at once)"
+    );
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("second interrupt: quitting now");
+            std::process::exit(130);
+        }
+    });
+    let id = dfbench_store::RunId(run_id.to_string());
+    store
+        .cancel_run(&id, dfbench_store::now_ms())
+        .await
+        .with_context(|| format!("cannot mark run {run_id} cancelled"))?;
+    cluster.stop().await?;
+    store
+        .index_ended_runs()
+        .await
+        .context("cannot index the interrupted run's predictions for reuse")?;
+    let progress = store.run_progress(&id).await?;
+    eprintln!(
+        "run {run_id} interrupted and cancelled: {} of {} predictions and {} of {} clip outcomes \
+         stored; run the same command again to continue (stored work is reused, not recomputed)",
+        progress.predictions,
+        progress.predictions_expected,
+        progress.clips,
+        progress.clips_expected
+    );
+    Ok(ExitCode::from(130))
+}
+
 async fn run_remote(
     args: &RunArgs,
     url: &str,
@@ -192,7 +242,16 @@ async fn run_remote(
     let mut client = args.coordinator.connect(url).await?;
     let started = Instant::now();
     let run_id = submit(&mut client, request).await?;
-    let last = progress::follow(&mut client, &run_id).await?;
+    let last = tokio::select! {
+        last = progress::follow(&mut client, &run_id) => last?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!(
+                "interrupt: stopped following run {run_id}; it goes on at {url}. Follow it with \
+                 `dfbench status`, cancel it with `dfbench cancel --run {run_id} --coordinator {url}`"
+            );
+            return Ok(ExitCode::from(130));
+        }
+    };
     eprintln!(
         "run {run_id} {} in {:.1}s",
         last.status,
