@@ -167,14 +167,16 @@ pub fn score_chunk_with_clips(
 }
 
 /// Runs every image detector on the decoded images of one chunk, one `score_batch` call each;
-/// clip detectors are left out (they score clips, see [`ClipTracker`]).
+/// clip detectors are left out (they score clips, see [`ClipTracker`]), and so are clip-only
+/// samples (no image detector reads them, no prediction is owed for them).
 pub fn score_decoded(
     decoded: &[DecodedSample],
     detectors: &[LoadedDetector],
 ) -> Vec<pb::Prediction> {
+    let decoded: Vec<&DecodedSample> = decoded.iter().filter(|sample| !sample.clip_only).collect();
     let mut images = Vec::with_capacity(decoded.len());
     let mut image_of_sample = Vec::with_capacity(decoded.len());
-    for sample in decoded {
+    for sample in &decoded {
         image_of_sample.push(sample.image.as_ref().ok().map(|image| {
             images.push(image);
             images.len() - 1
@@ -183,7 +185,7 @@ pub fn score_decoded(
     let per_detector: Vec<Vec<pb::Prediction>> = detectors
         .iter()
         .filter(|loaded| loaded.input().is_image())
-        .map(|loaded| score_with(loaded, decoded, &images, &image_of_sample))
+        .map(|loaded| score_with(loaded, &decoded, &images, &image_of_sample))
         .collect();
     (0..decoded.len())
         .flat_map(|index| per_detector.iter().map(move |column| column[index].clone()))
@@ -193,7 +195,7 @@ pub fn score_decoded(
 /// One detector's predictions for every sample of the chunk, in sample order.
 fn score_with(
     loaded: &LoadedDetector,
-    decoded: &[DecodedSample],
+    decoded: &[&DecodedSample],
     images: &[&RgbImage],
     image_of_sample: &[Option<usize>],
 ) -> Vec<pb::Prediction> {
