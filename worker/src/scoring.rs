@@ -374,3 +374,43 @@ pub struct ShardInput {
     pub clips: Vec<pb::ClipRef>,
     pub perturbation: Perturbation,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::load_detector;
+
+    /// A clip-only sample (`uniform:N`: read by clip detectors only) gets no image prediction;
+    /// the others get one per image detector, in sample order.
+    #[test]
+    fn image_detectors_skip_clip_only_samples() {
+        let spec = pb::DetectorSpec {
+            name: "s".to_string(),
+            kind: "builtin".to_string(),
+            builtin: "spectral".to_string(),
+            ..Default::default()
+        };
+        let detectors = vec![load_detector(&spec, "cpu")];
+        let decoded: Vec<DecodedSample> = (0..4)
+            .map(|id| DecodedSample {
+                sample_id: id,
+                path: PathBuf::from(format!("f{id}.png")),
+                image: Ok(RgbImage::from_pixel(
+                    32,
+                    32,
+                    image::Rgb([id as u8 * 40, 9, 0]),
+                )),
+                clip_only: id % 2 == 1,
+            })
+            .collect();
+        let predictions = score_decoded(&decoded, &detectors);
+        let ids: Vec<i64> = predictions.iter().map(|p| p.sample_id).collect();
+        assert_eq!(ids, [0, 2]);
+        assert!(
+            predictions
+                .iter()
+                .all(|p| matches!(p.outcome, Some(Outcome::Score(_)))),
+            "{predictions:?}"
+        );
+    }
+}
