@@ -138,7 +138,8 @@ pub struct ScoredChunk {
 }
 
 /// Scores `samples` (id, path relative to `root`), unperturbed, with every image detector.
-/// Returns one prediction per (sample, image detector), sample-major, in sample order.
+/// Returns one prediction per (image-read sample, image detector), sample-major, in sample
+/// order.
 pub fn score_chunk(
     root: &Path,
     samples: &[pb::SampleRef],
