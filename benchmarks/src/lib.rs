@@ -23,5 +23,5 @@ pub mod synth;
 
 pub use failure::FailureKind;
 pub use roots::DataRoots;
-pub use sample::{Label, Sample};
+pub use sample::{FrameReads, Label, Sample};
 pub use suite::{DatasetSpec, DetectorSpec, Suite, SuiteError};

@@ -56,4 +56,47 @@ pub struct Sample {
     /// `dataset/label_group/method/compression/video_name`; for stills the image itself.
     pub video_key: String,
     pub frame_index: Option<u32>,
+    /// Which detectors read this frame under the dataset's frame selection (`uniform:N` picks
+    /// different frames for image and clip detectors). Absent in samples stored before it
+    /// existed, which every detector read.
+    #[serde(default, skip_serializing_if = "FrameReads::is_both")]
+    pub reads: FrameReads,
+}
+
+/// Which kinds of detector read a sample: both (every still, and every frame under `all` and
+/// `first:N`), or only one kind under `uniform:N` (a frame among the first N but not among the
+/// evenly spaced picks is read only by clip detectors, and the other way round).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameReads {
+    #[default]
+    Both,
+    ImageOnly,
+    ClipOnly,
+}
+
+impl FrameReads {
+    /// Read by image detectors (which owe it a prediction each).
+    pub fn image(self) -> bool {
+        self != FrameReads::ClipOnly
+    }
+
+    /// Read by clip detectors (part of their clips).
+    pub fn clip(self) -> bool {
+        self != FrameReads::ImageOnly
+    }
+
+    pub fn is_both(&self) -> bool {
+        *self == FrameReads::Both
+    }
+
+    /// The marks of a frame that `image` and `clip` readers read; `None` when neither does.
+    pub fn of(image: bool, clip: bool) -> Option<FrameReads> {
+        match (image, clip) {
+            (true, true) => Some(FrameReads::Both),
+            (true, false) => Some(FrameReads::ImageOnly),
+            (false, true) => Some(FrameReads::ClipOnly),
+            (false, false) => None,
+        }
+    }
 }

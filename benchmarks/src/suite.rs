@@ -30,7 +30,10 @@
 //!   ordered by the integer value of their file stem. `uniform:N`: image detectors read N evenly
 //!   spaced frames (DeepfakeBench's preprocessing formula), clip detectors N contiguous frames
 //!   from the start (its video loader); `first:N`: every detector reads the first N frames (what
-//!   DeepfakeBench's test loader actually does for image detectors too). See
+//!   DeepfakeBench's test loader actually does for image detectors too). A run's shards hold
+//!   the union of what its detectors read, each frame decoded once; a frame only clip
+//!   detectors read owes no image prediction, and a run without clip detectors plans exactly
+//!   the image detectors' frames (the dataset fingerprint covers those). See
 //!   [`crate::adapter::frames::FrameSelection`].
 //! - **Perturbations.** `perturbations = ["none", "jpeg:q=95,75,50,30", "blur:sigma=1,2,3",
 //!   "rescale:0.5", "noise:sigma=5"]`: ids, one-family grids and presets (`"preset:univfd"` or

@@ -139,13 +139,23 @@ fn frame_selection_first_and_uniform() {
         &with("sets = [\"FF-DF\"]").replace("frames = \"all\"", "frames = \"uniform:2\""),
         dir.path(),
     );
+    // The union of both readers' frames, each marked: image detectors read 2 evenly spaced
+    // frames (0, 30), clip detectors the first 2 (0, 15).
+    use dfbench_benchmarks::FrameReads;
     let frames: Vec<_> = dataset(&uniform, "dfb/FF-DF")
         .samples
         .iter()
         .filter(|s| s.label_group == "FF-real")
-        .map(|s| s.frame_index)
+        .map(|s| (s.frame_index, s.reads))
         .collect();
-    assert_eq!(frames, [Some(0), Some(30)]);
+    assert_eq!(
+        frames,
+        [
+            (Some(0), FrameReads::Both),
+            (Some(15), FrameReads::ClipOnly),
+            (Some(30), FrameReads::ImageOnly)
+        ]
+    );
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! clip detector scores the synthetic `DemoClips` videos beside an image detector in one run,
 //! the report has clip and video levels, an unchanged rerun reuses every clip, a changed frame
 //! recomputes only the clip that read it, a missing frame fails its clip naming the frame, and
-//! videos shorter than a clip are recorded as `video_too_short`.
+//! videos shorter than a clip are recorded as `video_too_short`. Under `frames = "uniform:8"`
+//! each detector reads its own frames (image: 8 evenly spaced, clip: the first 8) from one
+//! shard holding their union, and an image-only suite keeps exactly its old samples.
 
 mod support;
 
@@ -45,10 +47,13 @@ fn run_suite(work: &Path, database_url: &str, extra: &[&str]) -> (String, [u64; 
         .lines()
         .find(|line| line.starts_with("run ") && line.contains("files hashed"))
         .unwrap_or_else(|| panic!("no planning line in:\n{stderr}"));
+    // A run without clip detectors says nothing about clips: 0 for those.
     let number_before = |marker: &str| -> u64 {
-        let end = line
-            .find(marker)
-            .unwrap_or_else(|| panic!("{marker}: {line}"));
+        let Some(end) = line.find(marker) else {
+            assert!(marker.starts_with("clips"), "{marker}: {line}");
+            assert!(!line.contains("clip"), "{marker}: {line}");
+            return 0;
+        };
         let head = line[..end].trim_end();
         let start = head
             .rfind(|c: char| !c.is_ascii_digit())
@@ -207,6 +212,95 @@ fn clip_detector_end_to_end(database_url: &str) {
         .filter(|((d, _), outcome)| d == "temporal" && *outcome == "failed:video_too_short")
         .count();
     assert_eq!(too_short, VIDEOS);
+}
+
+/// `uniform:8` on 16-frame videos: spectral scores frames 0 2 4 6 8 10 12 15 of each video,
+/// temporal clips 0-3 and 4-7; frames 1 3 5 7 are decoded for temporal only. An image-only
+/// suite plans the same 8 frames per video (every prediction reused: same fingerprint).
+fn uniform_frames_per_reader(database_url: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    run_ok(&["synth", "--out", "data"], work);
+    write_suite(work, "uniform:8");
+    let check = run_ok(&["datasets", "check", "suite.toml"], work);
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        said.contains("clip detector temporal: 36 clips of 4 frames from 18 videos"),
+        "{said}"
+    );
+    let (mixed, [reused, clips, _]) = run_suite(work, database_url, &[]);
+    assert_eq!((reused, clips), (0, (VIDEOS * 2) as u64));
+    let outcomes = export_outcomes(work, &mixed, database_url);
+    let frames_of = |detector: &str| -> Vec<String> {
+        outcomes
+            .keys()
+            .filter(|(d, _)| d == detector)
+            .map(|(_, path)| path.clone())
+            .collect()
+    };
+    let spectral = frames_of("spectral");
+    assert_eq!(spectral.len(), VIDEOS * 8);
+    let video = "DemoClips/StrongFlicker_Fake/000/";
+    let stems: Vec<&str> = spectral
+        .iter()
+        .filter(|path| path.contains(video))
+        .filter_map(|path| path.rsplit('/').next()?.strip_suffix(".png"))
+        .collect();
+    assert_eq!(
+        stems,
+        ["000", "002", "004", "006", "008", "010", "012", "015"]
+    );
+    let temporal = frames_of("temporal");
+    assert_eq!(temporal.len(), VIDEOS * 2);
+    for clip in ["#clip0:0-3", "#clip1:4-7"] {
+        assert_eq!(
+            temporal.iter().filter(|p| p.ends_with(clip)).count(),
+            VIDEOS,
+            "{clip}: {temporal:?}"
+        );
+    }
+    assert!(
+        outcomes
+            .values()
+            .all(|outcome| !outcome.starts_with("failed")),
+        "{outcomes:?}"
+    );
+
+    // Image detectors only: the clip-only frames are not planned; the 8 frames per video are
+    // the old sample set, and the same fingerprint reuses every prediction.
+    std::fs::write(
+        work.join("suite.toml"),
+        SUITE.replace("FRAMES", "uniform:8").replace(
+            "[[detectors]]\nname = \"temporal\"\nkind = \"builtin\"\n",
+            "",
+        ),
+    )
+    .expect("suite");
+    let (image_only, [reused, clips, _]) = run_suite(work, database_url, &[]);
+    assert_eq!((reused, clips), ((VIDEOS * 8) as u64, 0));
+    let image_outcomes = export_outcomes(work, &image_only, database_url);
+    let image_frames: Vec<String> = image_outcomes.keys().map(|(_, p)| p.clone()).collect();
+    assert_eq!(image_frames, spectral);
+}
+
+#[test]
+fn uniform_frames_per_reader_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("uniform.db").display());
+    uniform_frames_per_reader(&url);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uniform_frames_per_reader_on_postgres() {
+    let Some(url) = dfbench_store::testing::fresh_postgres_url("uniform_frames_per_reader")
+        .await
+        .expect("postgres")
+    else {
+        return;
+    };
+    tokio::task::spawn_blocking(move || uniform_frames_per_reader(&url))
+        .await
+        .expect("test thread");
 }
 
 #[test]

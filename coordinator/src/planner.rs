@@ -86,6 +86,9 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
         })
         .collect();
     let detectors: Vec<DetectorRecord> = planned.into_iter().map(|(record, _)| record).collect();
+    // Which frames the run reads: the union of its image and clip detectors' selections.
+    let has_image = detectors.iter().any(|detector| detector.input.is_image());
+    let has_clip = !readers.is_empty();
     let roots = DataRoots::for_suite(request.data_root, &suite.roots, request.data_roots);
     let mut samples: Vec<Sample> = Vec::new();
     let mut datasets = Vec::new();
@@ -99,6 +102,7 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
             tracing::warn!(dataset = %set.dataset, reason = %set.reason, "dataset marked absent in the suite: not scored");
         }
         for enumerated in enumeration.datasets {
+            let enumerated = enumerated.keep_readers(has_image, has_clip);
             let check = DatasetCheck::run(&enumerated, false);
             problems.extend(check.blocking_problems(request.allow_missing));
             if !check.missing.is_empty() {
@@ -114,7 +118,8 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
                 .canonicalize()
                 .unwrap_or_else(|_| enumerated.root.clone());
             // The fingerprint is the whole dataset's even in a partial run, so a partial run's
-            // predictions are reusable by full runs and the other way round.
+            // predictions are reusable by full runs and the other way round; it covers the
+            // image-read samples only, whatever this run's detectors read.
             let fingerprint = enumerated.fingerprint();
             let selected = request.sampling.select(&enumerated.samples);
             let kept: Vec<Sample> = if selected.len() == enumerated.samples.len() {

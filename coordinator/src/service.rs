@@ -330,6 +330,7 @@ impl Coordinator for CoordinatorService {
                         .samples
                         .into_iter()
                         .map(|(sample_id, path)| pb::SampleRef {
+                            clip_only: assignment.clip_only.binary_search(&sample_id).is_ok(),
                             sample_id: sample_id.0,
                             path,
                         })

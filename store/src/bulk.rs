@@ -60,8 +60,8 @@ macro_rules! insert_samples {
             let sql = format!(
                 "INSERT INTO samples (run_id, dataset, subset, rel_path, label, label_group, \
                  method, split, compression, video_key, frame_index, content_hash, file_size, \
-                 file_mtime_ns) VALUES {} RETURNING id, dataset, rel_path",
-                $crate::bulk::placeholders($backend, chunk.len(), 14)
+                 file_mtime_ns, clip_only) VALUES {} RETURNING id, dataset, rel_path",
+                $crate::bulk::placeholders($backend, chunk.len(), 15)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (index, sample) in chunk {
@@ -80,7 +80,8 @@ macro_rules! insert_samples {
                     .bind(sample.frame_index.map(i64::from))
                     .bind(content.map_or("", |content| content.hash.as_str()))
                     .bind(content.map(|content| content.size))
-                    .bind(content.map(|content| content.mtime_ns));
+                    .bind(content.map(|content| content.mtime_ns))
+                    .bind(!sample.reads.image());
             }
             // The new ids come back keyed by (dataset, path): RETURNING's row order is
             // unspecified.
@@ -164,9 +165,9 @@ macro_rules! insert_shards {
         for chunk in $plan.shards.chunks($crate::bulk::SHARD_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO shards (run_id, dataset, perturbation, state, max_attempts, \
-                 max_losses, n_samples, n_clips) VALUES {} \
+                 max_losses, n_samples, n_clips, n_clip_only) VALUES {} \
                  RETURNING id, dataset, perturbation, n_samples",
-                $crate::bulk::placeholders($backend, chunk.len(), 8)
+                $crate::bulk::placeholders($backend, chunk.len(), 9)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for shard in chunk {
@@ -178,7 +179,16 @@ macro_rules! insert_shards {
                     .bind($plan.max_attempts)
                     .bind($plan.max_losses)
                     .bind(shard.sample_indices.len() as i64)
-                    .bind(shard.clips.len() as i64);
+                    .bind(shard.clips.len() as i64)
+                    .bind(
+                        shard
+                            .sample_indices
+                            .iter()
+                            .filter(|&&index| {
+                                $plan.samples.get(index).is_some_and(|s| !s.reads.image())
+                            })
+                            .count() as i64,
+                    );
             }
             let mut rows = Vec::with_capacity(chunk.len());
             for row in query

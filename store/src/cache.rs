@@ -22,6 +22,8 @@ pub(crate) struct ShardSamples {
     /// (sample id, path relative to the dataset root), by id.
     pub refs: Vec<(SampleId, String)>,
     pub ids: HashSet<i64>,
+    /// The samples only clip detectors read: they owe no per-sample prediction.
+    pub clip_only: HashSet<i64>,
 }
 
 /// Most sample references [`StoreCache::warm_run`] lets the shard cache hold (a few MB).
@@ -80,6 +82,7 @@ impl StoreCache {
         run_id: String,
         perturbation: String,
         refs: Vec<(SampleId, String)>,
+        clip_only: HashSet<i64>,
     ) -> Arc<ShardSamples> {
         let ids = refs.iter().map(|(id, _)| id.0).collect();
         let samples = Arc::new(ShardSamples {
@@ -87,6 +90,7 @@ impl StoreCache {
             perturbation,
             refs,
             ids,
+            clip_only,
         });
         lock(&self.shards).insert(shard_id, Arc::clone(&samples));
         samples
@@ -127,11 +131,18 @@ impl StoreCache {
                 .collect();
             // The order `read_shard_refs!` returns them in.
             refs.sort_by_key(|(id, _)| id.0);
+            let clip_only = shard
+                .sample_indices
+                .iter()
+                .filter(|&&index| plan.samples.get(index).is_some_and(|s| !s.reads.image()))
+                .filter_map(|&index| sample_ids.get(index).copied())
+                .collect();
             self.put_shard(
                 shard_id,
                 plan.run.id.0.clone(),
                 shard.perturbation.clone(),
                 refs,
+                clip_only,
             );
         }
     }

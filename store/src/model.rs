@@ -267,6 +267,9 @@ pub struct ShardAssignment {
     pub detectors: Vec<DetectorRecord>,
     /// (sample id, path relative to the dataset root).
     pub samples: Vec<(SampleId, String)>,
+    /// Those of `samples` (by id, ascending) that only clip detectors read (`uniform:N`): image
+    /// detectors score none of them and no per-sample prediction is owed for them.
+    pub clip_only: Vec<SampleId>,
     /// The clips the shard owes (planned failures excluded: they are already stored).
     pub clips: Vec<ClipAssignment>,
 }

@@ -59,7 +59,7 @@ impl PostgresStore {
                 after_plan: Some("ANALYZE shards, shard_samples, samples"),
                 // Costed as a join, Postgres hashes the whole samples table to read one shard's
                 // samples; by id list it probes the primary key.
-                shard_refs: "SELECT id, rel_path FROM samples \
+                shard_refs: "SELECT id, rel_path, clip_only FROM samples \
                      WHERE id = ANY(ARRAY(SELECT sample_id FROM shard_samples \
                        WHERE shard_id = $1 AND needed)) \
                      ORDER BY id",

@@ -42,30 +42,32 @@ pub(crate) const REUSE_PREDICTIONS: &str = "INSERT INTO predictions \
           AND r.content_hash = s.content_hash AND r.perturbation = sh.perturbation \
           AND r.detector_fingerprint = d.fingerprint \
      WHERE sh.run_id = $1 AND d.input = 'image' AND d.fingerprint IS NOT NULL \
-       AND d.fingerprint <> '' \
+       AND d.fingerprint <> '' AND s.clip_only = FALSE \
      ON CONFLICT DO NOTHING";
 
 /// Marks the samples of run `$1`'s shards that have a (reused) prediction for every image
-/// detector of the run and that no clip still owed reads as not needed, so leases of partly
+/// detector of the run (or owe none: clip-only samples) and that no clip still owed reads as not needed, so leases of partly
 /// reused shards carry only the samples that need model work. Each probe is one primary-key
 /// lookup of `predictions`, and a look at the shard's own clips.
 pub(crate) const MARK_REUSED_SAMPLES: &str = "UPDATE shard_samples SET needed = FALSE \
      WHERE shard_id IN (SELECT id FROM shards WHERE run_id = $1 AND state = 'ready') \
-       AND NOT EXISTS (SELECT 1 FROM run_detectors d WHERE d.run_id = $1 AND d.input = 'image' \
+       AND ((SELECT clip_only FROM samples WHERE id = shard_samples.sample_id) = TRUE \
+         OR NOT EXISTS (SELECT 1 FROM run_detectors d WHERE d.run_id = $1 AND d.input = 'image' \
          AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = $1 AND p.detector = d.name \
            AND p.sample_id = shard_samples.sample_id \
-           AND p.perturbation = (SELECT perturbation FROM shards WHERE id = shard_samples.shard_id))) \
+           AND p.perturbation = (SELECT perturbation FROM shards WHERE id = shard_samples.shard_id)))) \
        AND NOT EXISTS (SELECT 1 FROM shard_clips c WHERE c.shard_id = shard_samples.shard_id \
          AND (' ' || c.sample_ids || ' ') LIKE ('% ' || CAST(shard_samples.sample_id AS TEXT) || ' %') \
          AND NOT EXISTS (SELECT 1 FROM clip_predictions p WHERE p.shard_id = c.shard_id \
            AND p.detector = c.detector AND p.video_key = c.video_key AND p.clip_index = c.clip_index))";
 
-/// (shard, detector) pairs of run `$1` with at least one sample (image detectors) or clip
+/// (shard, detector) pairs of run `$1` with at least one image-read sample (image detectors) or clip
 /// (clip and thumbnail detectors) still without an outcome.
 pub(crate) const MISSING_SHARD_DETECTORS: &str = "SELECT sh.id AS shard_id, d.name AS detector \
      FROM shards sh JOIN run_detectors d ON d.run_id = sh.run_id \
      WHERE sh.run_id = $1 AND d.input = 'image' \
-       AND EXISTS (SELECT 1 FROM shard_samples ss WHERE ss.shard_id = sh.id \
+       AND EXISTS (SELECT 1 FROM shard_samples ss JOIN samples s ON s.id = ss.sample_id \
+       WHERE ss.shard_id = sh.id AND s.clip_only = FALSE \
        AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = sh.run_id \
          AND p.detector = d.name AND p.sample_id = ss.sample_id AND p.perturbation = sh.perturbation)) \
      UNION \

@@ -239,16 +239,27 @@ macro_rules! impl_sql_store {
                     })?;
                 let subset: Option<String> = row.try_get("detectors").during("read leased shard")?;
                 let detectors = $crate::reuse::shard_detectors(&meta.detectors, subset.as_deref())?;
-                let samples = match self.cache.shard(shard_id) {
-                    Some(cached) => cached.refs.clone(),
+                let cached = match self.cache.shard(shard_id) {
+                    Some(cached) => cached,
                     None => {
-                        let refs = $crate::sql_impl::read_shard_refs!(self, &mut *conn, shard_id);
-                        self.cache
-                            .put_shard(shard_id, run_id.clone(), perturbation.clone(), refs)
-                            .refs
-                            .clone()
+                        let (refs, clip_only) =
+                            $crate::sql_impl::read_shard_refs!(self, &mut *conn, shard_id);
+                        self.cache.put_shard(
+                            shard_id,
+                            run_id.clone(),
+                            perturbation.clone(),
+                            refs,
+                            clip_only,
+                        )
                     }
                 };
+                let samples = cached.refs.clone();
+                let mut clip_only: Vec<$crate::SampleId> = cached
+                    .clip_only
+                    .iter()
+                    .map(|id| $crate::SampleId(*id))
+                    .collect();
+                clip_only.sort_by_key(|id| id.0);
                 // Not cached: which clips are owed changes as outcomes arrive.
                 let n_clips: i64 = row.try_get("n_clips").during("read leased shard")?;
                 let clips = if n_clips > 0 {
@@ -264,6 +275,7 @@ macro_rules! impl_sql_store {
                     perturbation,
                     detectors,
                     samples,
+                    clip_only,
                     clips,
                 }))
             }
@@ -333,6 +345,7 @@ macro_rules! impl_sql_store {
                     &lease.shard_id,
                     predictions,
                     &shard.ids,
+                    &shard.clip_only,
                     &meta.detector_names,
                     &meta.clip_detectors,
                 )?;

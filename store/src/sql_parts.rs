@@ -47,7 +47,8 @@ pub(crate) const FINISH_COMPLETE_RUNS: &str = "UPDATE runs SET status = 'done', 
      RETURNING id";
 
 /// Marks a shard done in one statement if its lease (`$1` shard, `$2` epoch, `$3` owner, `$4`
-/// incarnation) is current, every (sample, image detector) pair has a prediction and every
+/// incarnation) is current, every (image-read sample, image detector) pair has a prediction
+/// (clip-only samples, `n_clip_only` of them, owe none) and every
 /// clip it owes an outcome (`n_clips`, counted only when it owes any), recording its
 /// provenance when given (`$5` worker, `$6` device, `$7` libtorch, `$8` CUDA, `$9` batch size;
 /// NULL keeps what is there); returns its run. Every prediction of the shard's (sample, perturbation) pairs carries its shard id
@@ -66,7 +67,7 @@ macro_rules! complete_shard_sql {
              WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 \
              AND lease_incarnation = $4 \
              AND (SELECT COUNT(*) FROM predictions WHERE shard_id = $1) \
-             >= n_samples * (SELECT COUNT(*) FROM run_detectors d WHERE d.run_id = shards.run_id \
+             >= (n_samples - n_clip_only) * (SELECT COUNT(*) FROM run_detectors d WHERE d.run_id = shards.run_id \
                AND d.input = 'image') \
              AND (n_clips = 0 OR (SELECT COUNT(*) FROM clip_predictions WHERE shard_id = $1) >= n_clips) \
              RETURNING run_id",
@@ -86,17 +87,17 @@ pub(crate) const COMPLETE_SHARD_PROBING: &str = complete_shard_sql!(
      AND o.state IN ('ready', 'leased') AND o.id <> $1 ORDER BY o.id DESC LIMIT 1) AS open_left"
 );
 
-/// (sample, image detector) pairs of shard `$1` (of run `$2`) without a prediction, and its
-/// clips without an outcome.
+/// (image-read sample, image detector) pairs of shard `$1` (of run `$2`) without a
+/// prediction, and its clips without an outcome.
 pub(crate) const MISSING_PREDICTIONS: &str = "SELECT \
-     (SELECT n_samples FROM shards WHERE id = $1) \
+     (SELECT n_samples - n_clip_only FROM shards WHERE id = $1) \
      * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $2 AND input = 'image') \
      - (SELECT COUNT(*) FROM predictions WHERE shard_id = $1), \
      (SELECT n_clips FROM shards WHERE id = $1) \
      - (SELECT COUNT(*) FROM clip_predictions WHERE shard_id = $1)";
 
-/// Records a failure for every (sample, image detector) pair of a shard that has no prediction
-/// yet (its clips: `clips::FILL_MISSING_CLIPS_AS_FAILED`, run with it by `fill_missing!`).
+/// Records a failure for every (image-read sample, image detector) pair of a shard that has no
+/// prediction yet; clip-only samples owe none (its clips: `clips::FILL_MISSING_CLIPS_AS_FAILED`, run with it by `fill_missing!`).
 pub(crate) const FILL_MISSING_AS_FAILED: &str = "INSERT INTO predictions \
      (run_id, detector, sample_id, perturbation, score, failure_kind, failure_message, \
       detector_fingerprint, worker_id, shard_id, epoch, latency_us) \
@@ -104,6 +105,7 @@ pub(crate) const FILL_MISSING_AS_FAILED: &str = "INSERT INTO predictions \
             COALESCE(d.fingerprint, ''), $4, sh.id, sh.lease_epoch, 0 \
      FROM shards sh \
      JOIN shard_samples ss ON ss.shard_id = sh.id \
+     JOIN samples s ON s.id = ss.sample_id AND s.clip_only = FALSE \
      JOIN run_detectors d ON d.run_id = sh.run_id AND d.input = 'image' \
      WHERE sh.id = $1 \
      ON CONFLICT DO NOTHING";
@@ -200,7 +202,7 @@ macro_rules! run_meta {
 }
 pub(crate) use run_meta;
 
-/// A shard's samples as (id, relative path), by id.
+/// A shard's samples as (id, relative path), by id, and the ids of its clip-only samples.
 macro_rules! read_shard_refs {
     ($self:ident, $executor:expr, $shard_id:expr) => {{
         use sqlx::Row;
@@ -210,12 +212,16 @@ macro_rules! read_shard_refs {
             .await
             .during("read the shard's samples")?;
         let mut refs = Vec::with_capacity(rows.len());
+        let mut clip_only = std::collections::HashSet::new();
         for row in &rows {
             let id: i64 = row.try_get("id").during("read sample")?;
             let path: String = row.try_get("rel_path").during("read sample")?;
+            if row.try_get::<bool, _>("clip_only").during("read sample")? {
+                clip_only.insert(id);
+            }
             refs.push(($crate::SampleId(id), path));
         }
-        refs
+        (refs, clip_only)
     }};
 }
 pub(crate) use read_shard_refs;
@@ -239,8 +245,11 @@ macro_rules! shard_samples {
                 let run_id: String = shard.try_get("run_id").during("read the shard")?;
                 let perturbation: String =
                     shard.try_get("perturbation").during("read the shard")?;
-                let refs = $crate::sql_impl::read_shard_refs!($self, $executor, $shard_id);
-                $self.cache.put_shard($shard_id, run_id, perturbation, refs)
+                let (refs, clip_only) =
+                    $crate::sql_impl::read_shard_refs!($self, $executor, $shard_id);
+                $self
+                    .cache
+                    .put_shard($shard_id, run_id, perturbation, refs, clip_only)
             }
         }
     }};
@@ -275,6 +284,7 @@ pub(crate) fn validate_predictions(
     shard_id: &ShardId,
     predictions: &[NewPrediction],
     sample_ids: &HashSet<i64>,
+    clip_only: &HashSet<i64>,
     detectors: &HashSet<String>,
     clip_detectors: &HashSet<String>,
 ) -> Result<(), StoreError> {
@@ -293,6 +303,14 @@ pub(crate) fn validate_predictions(
             return Err(invalid(format!(
                 "detector `{}` is not part of this run",
                 prediction.detector
+            )));
+        }
+        if clip_only.contains(&prediction.sample_id.0) {
+            return Err(invalid(format!(
+                "sample {} is read only by clip detectors (a frame among the first N but not \
+                 among the evenly spaced picks of `uniform:N`); it owes no prediction of \
+                 detector `{}`",
+                prediction.sample_id, prediction.detector
             )));
         }
         if clip_detectors.contains(&prediction.detector) {

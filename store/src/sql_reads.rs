@@ -31,7 +31,7 @@ macro_rules! impl_sql_reads {
                      FROM (SELECT COUNT(*) AS shards_total, \
                              COUNT(CASE WHEN state = 'done' THEN 1 END) AS shards_done, \
                              COUNT(CASE WHEN state = 'failed' THEN 1 END) AS shards_failed, \
-                             CAST(COALESCE(SUM(n_samples), 0) AS BIGINT) AS samples, \
+                             CAST(COALESCE(SUM(n_samples - n_clip_only), 0) AS BIGINT) AS samples, \
                              CAST(COALESCE(SUM(n_clips), 0) AS BIGINT) AS clips_expected \
                            FROM shards WHERE run_id = $1) sh, \
                           (SELECT COUNT(*) AS predictions, \

@@ -51,7 +51,7 @@ impl SqliteStore {
                 acquire_lock: "",
                 lease_check_lock: "",
                 after_plan: None,
-                shard_refs: "SELECT s.id, s.rel_path FROM shard_samples ss \
+                shard_refs: "SELECT s.id, s.rel_path, s.clip_only FROM shard_samples ss \
                      JOIN samples s ON s.id = ss.sample_id WHERE ss.shard_id = $1 AND ss.needed = TRUE \
                      ORDER BY s.id",
                 // One pooled connection: every completion sees all earlier ones.

@@ -276,6 +276,7 @@ mod tests {
         ids.map(|id| DecodedSample {
             sample_id: id,
             path: PathBuf::from(format!("f{id}.png")),
+            clip_only: false,
             image: Ok(RgbImage::from_pixel(
                 8,
                 8,
@@ -298,6 +299,7 @@ mod tests {
             .map(|id| pb::SampleRef {
                 sample_id: id,
                 path: format!("f{id}.png"),
+                clip_only: false,
             })
             .collect();
         let clip = |index: u32, ids: &[i64]| pb::ClipRef {

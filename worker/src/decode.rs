@@ -15,6 +15,8 @@ pub struct DecodedSample {
     pub sample_id: i64,
     pub path: PathBuf,
     pub image: Result<RgbImage, (FailureKind, String)>,
+    /// Read only by clip detectors (`SampleRef.clip_only`): image detectors skip it.
+    pub clip_only: bool,
 }
 
 /// Decodes and perturbs every sample; a panic in either is that sample's typed failure
@@ -34,6 +36,7 @@ pub fn decode_chunk(
                 sample_id: sample.sample_id,
                 path,
                 image,
+                clip_only: sample.clip_only,
             }
         })
         .collect()

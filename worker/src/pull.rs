@@ -372,8 +372,16 @@ async fn run_shard(
         // A coordinator that predates `PredictionBatch.complete`, or an interrupted stream.
         complete(client, identity, lease, config.chunk_size).await?;
     }
+    // Each leased sample is decoded once, whichever detectors read it: the union of their
+    // frame selections.
     tracing::info!(
         shard_id = lease.shard_id,
+        frames_decoded = lease.samples.len(),
+        clip_only = lease
+            .samples
+            .iter()
+            .filter(|sample| sample.clip_only)
+            .count(),
         predictions = sent,
         clips = clips_sent,
         "shard completed"

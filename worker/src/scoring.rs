@@ -138,7 +138,8 @@ pub struct ScoredChunk {
 }
 
 /// Scores `samples` (id, path relative to `root`), unperturbed, with every image detector.
-/// Returns one prediction per (sample, image detector), sample-major, in sample order.
+/// Returns one prediction per (image-read sample, image detector), sample-major, in sample
+/// order.
 pub fn score_chunk(
     root: &Path,
     samples: &[pb::SampleRef],
@@ -167,14 +168,16 @@ pub fn score_chunk_with_clips(
 }
 
 /// Runs every image detector on the decoded images of one chunk, one `score_batch` call each;
-/// clip detectors are left out (they score clips, see [`ClipTracker`]).
+/// clip detectors are left out (they score clips, see [`ClipTracker`]), and so are clip-only
+/// samples (no image detector reads them, no prediction is owed for them).
 pub fn score_decoded(
     decoded: &[DecodedSample],
     detectors: &[LoadedDetector],
 ) -> Vec<pb::Prediction> {
+    let decoded: Vec<&DecodedSample> = decoded.iter().filter(|sample| !sample.clip_only).collect();
     let mut images = Vec::with_capacity(decoded.len());
     let mut image_of_sample = Vec::with_capacity(decoded.len());
-    for sample in decoded {
+    for sample in &decoded {
         image_of_sample.push(sample.image.as_ref().ok().map(|image| {
             images.push(image);
             images.len() - 1
@@ -183,7 +186,7 @@ pub fn score_decoded(
     let per_detector: Vec<Vec<pb::Prediction>> = detectors
         .iter()
         .filter(|loaded| loaded.input().is_image())
-        .map(|loaded| score_with(loaded, decoded, &images, &image_of_sample))
+        .map(|loaded| score_with(loaded, &decoded, &images, &image_of_sample))
         .collect();
     (0..decoded.len())
         .flat_map(|index| per_detector.iter().map(move |column| column[index].clone()))
@@ -193,7 +196,7 @@ pub fn score_decoded(
 /// One detector's predictions for every sample of the chunk, in sample order.
 fn score_with(
     loaded: &LoadedDetector,
-    decoded: &[DecodedSample],
+    decoded: &[&DecodedSample],
     images: &[&RgbImage],
     image_of_sample: &[Option<usize>],
 ) -> Vec<pb::Prediction> {
@@ -371,4 +374,44 @@ pub struct ShardInput {
     pub samples: Vec<pb::SampleRef>,
     pub clips: Vec<pb::ClipRef>,
     pub perturbation: Perturbation,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::load_detector;
+
+    /// A clip-only sample (`uniform:N`: read by clip detectors only) gets no image prediction;
+    /// the others get one per image detector, in sample order.
+    #[test]
+    fn image_detectors_skip_clip_only_samples() {
+        let spec = pb::DetectorSpec {
+            name: "s".to_string(),
+            kind: "builtin".to_string(),
+            builtin: "spectral".to_string(),
+            ..Default::default()
+        };
+        let detectors = vec![load_detector(&spec, "cpu")];
+        let decoded: Vec<DecodedSample> = (0..4)
+            .map(|id| DecodedSample {
+                sample_id: id,
+                path: PathBuf::from(format!("f{id}.png")),
+                image: Ok(RgbImage::from_pixel(
+                    32,
+                    32,
+                    image::Rgb([id as u8 * 40, 9, 0]),
+                )),
+                clip_only: id % 2 == 1,
+            })
+            .collect();
+        let predictions = score_decoded(&decoded, &detectors);
+        let ids: Vec<i64> = predictions.iter().map(|p| p.sample_id).collect();
+        assert_eq!(ids, [0, 2]);
+        assert!(
+            predictions
+                .iter()
+                .all(|p| matches!(p.outcome, Some(Outcome::Score(_)))),
+            "{predictions:?}"
+        );
+    }
 }

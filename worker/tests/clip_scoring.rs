@@ -38,6 +38,7 @@ fn write_frames(dir: &Path) -> Vec<pb::SampleRef> {
             samples.push(pb::SampleRef {
                 sample_id: i64::from(video * 100 + t),
                 path,
+                clip_only: false,
             });
         }
     }

@@ -26,6 +26,7 @@ fn write_images(dir: &Path) -> Vec<pb::SampleRef> {
             pb::SampleRef {
                 sample_id: index as i64 + 1,
                 path,
+                clip_only: false,
             }
         })
         .collect()

@@ -2,7 +2,7 @@
 //! A root that holds `0_real`/`1_fake` directly is one subset named after the dataset.
 
 use super::{AdapterError, Enumerated, is_image, read_dir_sorted};
-use crate::sample::{Label, Sample};
+use crate::sample::{FrameReads, Label, Sample};
 use std::path::Path;
 
 const REAL_DIR: &str = "0_real";
@@ -45,16 +45,17 @@ pub fn enumerate(dataset: &str, root: &Path) -> Result<Enumerated, AdapterError>
             split: "test".to_string(),
             compression: "raw".to_string(),
             frame_index: None,
+            reads: FrameReads::Both,
         });
         sizes.push(file.size);
     }
-    Ok(Enumerated {
-        name: dataset.to_string(),
-        root: root.to_path_buf(),
+    Ok(Enumerated::new(
+        dataset.to_string(),
+        root.to_path_buf(),
         samples,
         sizes,
-        missing: Vec::new(),
-    })
+        Vec::new(),
+    ))
 }
 
 struct FoundFile {

@@ -1,6 +1,7 @@
 //! Frames inside a video: their order (integer file stem, as DeepfakeBench sorts them) and which
 //! of them a run reads (`frames = "all" | "first:N" | "uniform:N"`, REFERENCE §1.2 and §1.6).
 
+use crate::sample::FrameReads;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -146,9 +147,24 @@ pub struct NonNumericFrame {
 /// Sorts `frames` into video order ([`sort_frames`]) and keeps the ones an image detector reads
 /// under `selection`. `First` needs numeric names, as DeepfakeBench's sort does.
 pub fn select(
-    mut frames: Vec<String>,
+    frames: Vec<String>,
     selection: &FrameSelection,
 ) -> Result<Vec<String>, NonNumericFrame> {
+    Ok(select_union(frames, selection)?
+        .into_iter()
+        .filter(|(_, reads)| reads.image())
+        .map(|(frame, _)| frame)
+        .collect())
+}
+
+/// Sorts `frames` into video order ([`sort_frames`]) and keeps the union of what image and
+/// clip detectors read under `selection`, in frame order, each frame marked with who reads it
+/// (for `uniform:N` the evenly spaced picks and the first N differ; otherwise every kept frame
+/// is read by both). `First` needs numeric names, as DeepfakeBench's sort does.
+pub fn select_union(
+    mut frames: Vec<String>,
+    selection: &FrameSelection,
+) -> Result<Vec<(String, FrameReads)>, NonNumericFrame> {
     if let FrameSelection::First(_) = selection
         && let Some(frame) = frames.iter().find(|frame| frame_index(frame).is_none())
     {
@@ -157,11 +173,19 @@ pub fn select(
         });
     }
     sort_frames(&mut frames);
-    let picks = selection.indices(frames.len(), FrameReader::Image);
-    let mut frames: Vec<Option<String>> = frames.into_iter().map(Some).collect();
-    Ok(picks
+    let count = frames.len();
+    let mut image = vec![false; count];
+    let mut clip = vec![false; count];
+    for index in selection.indices(count, FrameReader::Image) {
+        image[index] = true;
+    }
+    for index in selection.indices(count, FrameReader::Clip) {
+        clip[index] = true;
+    }
+    Ok(frames
         .into_iter()
-        .filter_map(|index| frames.get_mut(index)?.take())
+        .enumerate()
+        .filter_map(|(index, frame)| Some((frame, FrameReads::of(image[index], clip[index])?)))
         .collect())
 }
 

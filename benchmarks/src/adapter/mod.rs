@@ -27,7 +27,7 @@ pub(crate) use videos::{DatasetBuilder, Video};
 pub(crate) use walk::{is_image, read_dir_sorted};
 
 use crate::roots::{DataRoots, RootError};
-use crate::sample::Sample;
+use crate::sample::{FrameReads, Sample};
 use crate::suite::{AbsentSet, DatasetSpec};
 use std::path::{Path, PathBuf};
 
@@ -137,7 +137,8 @@ pub enum AdapterError {
     },
 }
 
-/// One dataset enumerated from disk: its samples (sorted by path), each file's size (0 when
+/// One dataset enumerated from disk: its samples (sorted by path; for videos the union of the
+/// frames image and clip detectors read, each marked [`FrameReads`]), each file's size (0 when
 /// missing) and which listed files are missing.
 #[derive(Debug, Clone)]
 pub struct Enumerated {
@@ -148,11 +149,70 @@ pub struct Enumerated {
     pub sizes: Vec<u64>,
     /// Indices into `samples` of files listed by a manifest but absent on disk.
     pub missing: Vec<usize>,
+    /// The dataset's identity, computed once over its image-read samples (see
+    /// [`Enumerated::fingerprint`]).
+    fingerprint: String,
 }
 
 impl Enumerated {
+    pub fn new(
+        name: String,
+        root: PathBuf,
+        samples: Vec<Sample>,
+        sizes: Vec<u64>,
+        missing: Vec<usize>,
+    ) -> Enumerated {
+        let image_read: Vec<(Sample, u64)> = samples
+            .iter()
+            .zip(&sizes)
+            .filter(|(sample, _)| sample.reads.image())
+            .map(|(sample, size)| (sample.clone(), *size))
+            .collect();
+        let (image_samples, image_sizes): (Vec<Sample>, Vec<u64>) = image_read.into_iter().unzip();
+        let fingerprint = crate::fingerprint::dataset_fingerprint(&image_samples, &image_sizes);
+        Enumerated {
+            name,
+            root,
+            samples,
+            sizes,
+            missing,
+            fingerprint,
+        }
+    }
+
+    /// The dataset fingerprint over the samples image detectors read (exactly the samples a
+    /// dataset had before clip detectors existed, so stored runs' predictions stay reusable),
+    /// whatever [`Enumerated::keep_readers`] later drops.
     pub fn fingerprint(&self) -> String {
-        crate::fingerprint::dataset_fingerprint(&self.samples, &self.sizes)
+        self.fingerprint.clone()
+    }
+
+    /// Keeps only the samples a run with image detectors (`image`) and clip detectors (`clip`)
+    /// reads: without clip detectors the clip-only frames go, without image detectors the
+    /// image-only ones. The fingerprint stays the dataset's.
+    pub fn keep_readers(self, image: bool, clip: bool) -> Enumerated {
+        let kept = |reads: FrameReads| (image && reads.image()) || (clip && reads.clip());
+        if self.samples.iter().all(|sample| kept(sample.reads)) {
+            return self;
+        }
+        let missing: std::collections::BTreeSet<usize> = self.missing.iter().copied().collect();
+        let (mut samples, mut sizes, mut new_missing) = (Vec::new(), Vec::new(), Vec::new());
+        for (index, (sample, size)) in self.samples.into_iter().zip(self.sizes).enumerate() {
+            if !kept(sample.reads) {
+                continue;
+            }
+            if missing.contains(&index) {
+                new_missing.push(samples.len());
+            }
+            samples.push(sample);
+            sizes.push(size);
+        }
+        Enumerated {
+            samples,
+            sizes,
+            missing: new_missing,
+            ..self
+        }
     }
 }
 

@@ -1,9 +1,10 @@
-//! Turning videos (label, method, frames) into samples: frame selection, video keys, file sizes
+//! Turning videos (label, method, frames) into samples: frame selection (the union of what
+//! image and clip detectors read, each frame marked with who reads it), video keys, file sizes
 //! and missing files, the same way for every adapter.
 
 use super::frames::{self, FrameSelection};
 use super::{AdapterError, Enumerated};
-use crate::sample::{Label, Sample};
+use crate::sample::{FrameReads, Label, Sample};
 use std::path::{Path, PathBuf};
 
 /// One video (or one still image) of a dataset, before frame selection.
@@ -46,17 +47,22 @@ impl DatasetBuilder {
     }
 
     pub fn add(&mut self, video: Video) -> Result<(), AdapterError> {
-        let frames = match &video.name {
-            Some(_) => frames::select(video.frames.clone(), &self.selection).map_err(|error| {
-                AdapterError::NonNumericFrame {
-                    dataset: self.name.clone(),
-                    video: video.name.clone().unwrap_or_default(),
-                    frame: error.frame,
-                }
-            })?,
-            None => video.frames.clone(),
-        };
-        for rel_path in frames {
+        let frames =
+            match &video.name {
+                Some(_) => frames::select_union(video.frames.clone(), &self.selection).map_err(
+                    |error| AdapterError::NonNumericFrame {
+                        dataset: self.name.clone(),
+                        video: video.name.clone().unwrap_or_default(),
+                        frame: error.frame,
+                    },
+                )?,
+                None => video
+                    .frames
+                    .iter()
+                    .map(|frame| (frame.clone(), FrameReads::Both))
+                    .collect(),
+            };
+        for (rel_path, reads) in frames {
             let video_name = video.name.clone().unwrap_or_else(|| rel_path.clone());
             let video_key = if self.legacy_video_key {
                 legacy_key(&rel_path)
@@ -80,6 +86,7 @@ impl DatasetBuilder {
                 split: video.split.clone(),
                 compression: video.compression.clone(),
                 video_key,
+                reads,
             });
         }
         Ok(())
@@ -118,13 +125,13 @@ impl DatasetBuilder {
                 }
             }
         }
-        Ok(Enumerated {
-            name: self.name,
-            root: self.root,
-            samples: self.samples,
+        Ok(Enumerated::new(
+            self.name,
+            self.root,
+            self.samples,
             sizes,
             missing,
-        })
+        ))
     }
 }
 

@@ -118,6 +118,7 @@ mod tests {
             compression: "c23".into(),
             video_key: video.into(),
             frame_index: None,
+            reads: crate::sample::FrameReads::Both,
         }
     }
 

@@ -51,16 +51,19 @@ pub fn execute(command: DatasetsCommand) -> anyhow::Result<ExitCode> {
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (default_root, named) = parse_data_roots(&args.data_roots)?;
     let is_suite = args.target.extension().is_some_and(|ext| ext == "toml");
-    let (specs, roots, readers) = if is_suite {
+    // Which frames are checked: the union of what the suite's image and clip detectors read
+    // (a bare dataset: what image detectors read).
+    let (specs, roots, readers, has_image) = if is_suite {
         let suite = Suite::load(&args.target)?;
         let roots = DataRoots::for_suite(&default_root, &suite.roots, &named);
         let readers = clips::readers(&suite, &default_root);
-        (suite.datasets, roots, readers)
+        let has_image = suite.detectors.len() > readers.len();
+        (suite.datasets, roots, readers, has_image)
     } else {
         let spec = spec_for_path(&args, &default_root)?;
         let mut roots = DataRoots::new(&default_root);
         roots.named = named;
-        (vec![spec], roots, Vec::new())
+        (vec![spec], roots, Vec::new(), true)
     };
     let started = Instant::now();
     let (mut checked, mut failed) = (0usize, 0usize);
@@ -89,7 +92,8 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
         absent.extend(enumeration.absent);
         let label_failure = !enumeration.label_problems.is_empty();
-        for dataset in &enumeration.datasets {
+        for dataset in enumeration.datasets {
+            let dataset = &dataset.keep_readers(has_image, !readers.is_empty());
             let result = DatasetCheck::run(dataset, !args.no_decode);
             outln!("{}", result.render());
             if !readers.is_empty() {

@@ -24,6 +24,7 @@ pub fn samples() -> Vec<Sample> {
             split: "test".into(),
             compression: "raw".into(),
             frame_index: None,
+            reads: dfbench_benchmarks::FrameReads::Both,
         })
     };
     for i in 0..200 {

@@ -1,5 +1,6 @@
 //! The clips a run's clip and thumbnail detectors owe, planned per shard: each video of a shard
-//! (its frames in frame order, as the shard holds them) is cut by each clip detector's
+//! (its clip-read frames in frame order, as the shard holds them; frames only image detectors
+//! read under `uniform:N` are not part of any clip) is cut by each clip detector's
 //! [`ClipSpec`]; a video too short for a detector gets one planned `video_too_short` outcome
 //! instead of a silent skip. Still images (samples without a frame index) are not videos: clip
 //! detectors plan nothing for them, and planning logs it.
@@ -27,11 +28,16 @@ pub fn plan_shard_clips(
         return Vec::new();
     }
     let mut clips = Vec::new();
-    for video in shard.chunk_by(|a, b| samples[*a].video_key == samples[*b].video_key) {
-        if samples[video[0]].frame_index.is_none() {
+    for whole in shard.chunk_by(|a, b| samples[*a].video_key == samples[*b].video_key) {
+        if samples[whole[0]].frame_index.is_none() {
             continue;
         }
-        let video_key = &samples[video[0]].video_key;
+        let video_key = &samples[whole[0]].video_key;
+        let video: Vec<usize> = whole
+            .iter()
+            .copied()
+            .filter(|index| samples[*index].reads.clip())
+            .collect();
         let positions: Vec<usize> = (0..video.len()).collect();
         for reader in readers {
             match reader.spec.cut(&positions) {
@@ -45,7 +51,7 @@ pub fn plan_shard_clips(
                         detector: reader.detector.clone(),
                         video_key: video_key.clone(),
                         clip_index: clip.index as i64,
-                        video_sample: video[0],
+                        video_sample: whole[0],
                         first_frame: clip.frames.first().map_or(0, |p| frame(*p)),
                         last_frame: clip.frames.last().map_or(0, |p| frame(*p)),
                         sample_indices: clip.frames.iter().map(|p| video[*p]).collect(),
@@ -57,7 +63,7 @@ pub fn plan_shard_clips(
                     detector: reader.detector.clone(),
                     video_key: video_key.clone(),
                     clip_index: 0,
-                    video_sample: video[0],
+                    video_sample: whole[0],
                     sample_indices: Vec::new(),
                     first_frame: 0,
                     last_frame: 0,

@@ -135,6 +135,7 @@ mod tests {
                 compression: "raw".into(),
                 video_key: format!("v{index}"),
                 frame_index: None,
+                reads: dfbench_benchmarks::FrameReads::Both,
             })
             .collect()
     }

@@ -14,6 +14,7 @@ fn sample(path: &str, video: &str) -> Sample {
         compression: "raw".into(),
         video_key: video.into(),
         frame_index: None,
+        reads: dfbench_benchmarks::FrameReads::Both,
     }
 }
 
@@ -461,4 +462,108 @@ fn ffpp_cross_plans_the_example_clip_card() {
     assert!(!clips.is_empty());
     // The synthetic videos have two frames: each is one planned video_too_short for i3d.
     assert!(clips.iter().all(|clip| clip.planned_failure.is_some()));
+}
+
+/// The synthetic `DemoClips` (18 videos of 16 frames) under `frames = "uniform:8"`, with
+/// `detectors` (TOML blocks).
+fn demo_clips_plan(dir: &Path, detectors: &str) -> RunPlan {
+    let suite = format!(
+        "name = \"u\"\nshard_size = 64\n[[datasets]]\nname = \"clips\"\nformat = \"dfb-json\"\n\
+         root = \"rgb\"\njson_dir = \"dataset_json\"\nsets = [\"DemoClips\"]\n\
+         frames = \"uniform:8\"\n{detectors}"
+    );
+    let roots = std::collections::BTreeMap::new();
+    let request = RunRequest {
+        suite_text: &suite,
+        ..request(dir, &roots, false)
+    };
+    plan_run(&request).expect("DemoClips plans")
+}
+
+#[test]
+fn uniform_frames_plan_the_union_of_image_and_clip_reads() {
+    use dfbench_benchmarks::FrameReads;
+    let dir = tempfile::tempdir().expect("tmp");
+    dfbench_benchmarks::synth::write_demo_dataset(dir.path()).expect("synth");
+    let image = "[[detectors]]\nname = \"spectral\"\nkind = \"builtin\"\n";
+    let clip = "[[detectors]]\nname = \"temporal\"\nkind = \"builtin\"\n";
+    let both = demo_clips_plan(dir.path(), &format!("{image}{clip}"));
+    let image_only = demo_clips_plan(dir.path(), image);
+
+    // Image detectors read linspace(0, 15, 8) = 0 2 4 6 8 10 12 15, clip detectors 0..=7.
+    let marks = |plan: &RunPlan, video: &str| -> Vec<(u32, FrameReads)> {
+        plan.samples
+            .iter()
+            .filter(|s| s.rel_path.contains(video))
+            .map(|s| (s.frame_index.expect("a frame"), s.reads))
+            .collect()
+    };
+    use FrameReads::{Both, ClipOnly, ImageOnly};
+    let expected = [
+        (0, Both),
+        (1, ClipOnly),
+        (2, Both),
+        (3, ClipOnly),
+        (4, Both),
+        (5, ClipOnly),
+        (6, Both),
+        (7, ClipOnly),
+        (8, ImageOnly),
+        (10, ImageOnly),
+        (12, ImageOnly),
+        (15, ImageOnly),
+    ];
+    assert_eq!(marks(&both, "StrongFlicker_Fake/000/"), expected);
+    assert_eq!(both.samples.len(), 18 * 12, "the union, each frame once");
+
+    // Clips are cut from the clip-read frames only, in frame order: 0-3 and 4-7.
+    for shard in &both.shards {
+        for clip in &shard.clips {
+            assert!(clip.planned_failure.is_none(), "{clip:?}");
+            let frames: Vec<u32> = clip
+                .sample_indices
+                .iter()
+                .map(|index| both.samples[*index].frame_index.expect("frame"))
+                .collect();
+            let first = clip.clip_index as u32 * 4;
+            assert_eq!(frames, (first..first + 4).collect::<Vec<_>>());
+            assert!(
+                clip.sample_indices
+                    .iter()
+                    .all(|i| both.samples[*i].reads.clip())
+            );
+        }
+    }
+    let clips: usize = both.shards.iter().map(|shard| shard.clips.len()).sum();
+    assert_eq!(clips, 18 * 2);
+
+    // Without a clip detector nothing changes: the image-read frames, the same fingerprint.
+    assert_eq!(
+        marks(&image_only, "StrongFlicker_Fake/000/")
+            .iter()
+            .map(|(frame, _)| *frame)
+            .collect::<Vec<_>>(),
+        [0, 2, 4, 6, 8, 10, 12, 15]
+    );
+    assert_eq!(image_only.samples.len(), 18 * 8);
+    assert!(image_only.shards.iter().all(|shard| shard.clips.is_empty()));
+    assert_eq!(
+        both.datasets[0].fingerprint,
+        image_only.datasets[0].fingerprint
+    );
+    let image_read: Vec<&str> = both
+        .samples
+        .iter()
+        .filter(|s| s.reads.image())
+        .map(|s| s.rel_path.as_str())
+        .collect();
+    let mut old: Vec<&str> = image_only
+        .samples
+        .iter()
+        .map(|s| s.rel_path.as_str())
+        .collect();
+    let mut new = image_read;
+    old.sort_unstable();
+    new.sort_unstable();
+    assert_eq!(old, new);
 }

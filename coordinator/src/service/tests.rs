@@ -23,6 +23,7 @@ fn frame(index: u32) -> Sample {
         compression: "raw".into(),
         video_key: "vid/a".into(),
         frame_index: Some(index),
+        reads: dfbench_benchmarks::FrameReads::Both,
     }
 }
 

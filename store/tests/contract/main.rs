@@ -43,7 +43,7 @@
 //! - `predictions`: `bulk::bulk_ingest`, `leases::lease_state_machine`,
 //!   `reuse_index::cancelled_runs_count_running_runs_wait`,
 //!   `contents::reuse_keys_on_the_content_hash`
-//! - `clip_predictions`: `clips::*`
+//! - `clip_predictions`: `clips::*`, `frame_reads::*` (clip-only samples owe no prediction)
 //! - `replace_metrics`, `metrics`: `runs::metrics_are_replaced`, `leases::lease_state_machine`
 //! - `cluster_stats`: `runs::cluster_stats_count_workers_shards_and_runs`,
 //!   `leases::failures_capabilities_and_stalls`
@@ -64,6 +64,7 @@ mod capabilities;
 mod clips;
 mod contents;
 mod errors;
+mod frame_reads;
 mod history;
 mod leases;
 mod reuse_index;

@@ -130,6 +130,7 @@ pub fn sample(dataset: &str, path: &str, label: Label) -> Sample {
         compression: "raw".into(),
         video_key: format!("{dataset}/{path}"),
         frame_index: None,
+        reads: dfbench_benchmarks::FrameReads::Both,
     }
 }
 

@@ -43,7 +43,11 @@ pub fn clip_fixture() -> ClipFixture {
             let path = format!("v{video}/{t}.png");
             image.save(dir.path().join(&path)).expect("save");
             let sample_id = (video * 100) as i64 + i64::from(t);
-            samples.push(pb::SampleRef { sample_id, path });
+            samples.push(pb::SampleRef {
+                sample_id,
+                path,
+                clip_only: false,
+            });
             ids.push(sample_id);
         }
         clip_frames.push(ids[..FRAMES].to_vec());

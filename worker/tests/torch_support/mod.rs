@@ -132,6 +132,7 @@ pub fn samples(paths: &[String]) -> Vec<pb::SampleRef> {
         .map(|(index, path)| pb::SampleRef {
             sample_id: index as i64 + 1,
             path: path.clone(),
+            clip_only: false,
         })
         .collect()
 }

@@ -133,3 +133,30 @@ fn select_applies_the_image_rule_after_integer_ordering() {
     assert_eq!(picked.len(), 23);
     assert_eq!(picked[22], "v/30.png");
 }
+
+#[test]
+fn the_union_marks_who_reads_each_frame() {
+    use crate::sample::FrameReads::{Both, ClipOnly, ImageOnly};
+    let frames: Vec<String> = (0..16).rev().map(|i| format!("v/{i}.png")).collect();
+    let union = select_union(frames.clone(), &FrameSelection::Uniform(8)).expect("select");
+    let marks: Vec<(String, crate::sample::FrameReads)> = [
+        (0, Both),
+        (1, ClipOnly),
+        (2, Both),
+        (3, ClipOnly),
+        (4, Both),
+        (5, ClipOnly),
+        (6, Both),
+        (7, ClipOnly),
+        (8, ImageOnly),
+        (10, ImageOnly),
+        (12, ImageOnly),
+        (15, ImageOnly),
+    ]
+    .into_iter()
+    .map(|(i, reads)| (format!("v/{i}.png"), reads))
+    .collect();
+    assert_eq!(union, marks);
+    let first = select_union(frames, &FrameSelection::First(3)).expect("numeric");
+    assert!(first.iter().all(|(_, reads)| *reads == Both), "{first:?}");
+}

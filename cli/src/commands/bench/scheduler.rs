@@ -296,6 +296,7 @@ fn plan(run_id: &str, shards: usize, samples_per_shard: usize) -> RunPlan {
             compression: "raw".into(),
             video_key: format!("bench/{index:08}"),
             frame_index: None,
+            reads: dfbench_benchmarks::FrameReads::Both,
         })
         .collect();
     RunPlan {

@@ -48,10 +48,14 @@ pub fn readers(suite: &Suite, data_root: &Path) -> Vec<(String, Result<ClipSpec,
 /// Lines saying what each clip detector will score in `dataset`.
 pub fn render(dataset: &Enumerated, readers: &[(String, Result<ClipSpec, String>)]) -> String {
     let mut videos: BTreeMap<&str, usize> = BTreeMap::new();
-    for sample in dataset.samples.iter().filter(|s| s.frame_index.is_some()) {
-        *videos.entry(sample.video_key.as_str()).or_default() += 1;
+    let mut stills = 0;
+    for sample in &dataset.samples {
+        if sample.frame_index.is_none() {
+            stills += 1;
+        } else if sample.reads.clip() {
+            *videos.entry(sample.video_key.as_str()).or_default() += 1;
+        }
     }
-    let stills = dataset.samples.len() - videos.values().sum::<usize>();
     let mut lines = Vec::new();
     for (name, spec) in readers {
         let spec = match spec {

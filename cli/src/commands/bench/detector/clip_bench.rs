@@ -140,6 +140,7 @@ impl Shard {
             .map(|(index, path)| pb::SampleRef {
                 sample_id: index as i64,
                 path: path.clone(),
+                clip_only: false,
             })
             .collect();
         let clips = samples

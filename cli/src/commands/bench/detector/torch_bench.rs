@@ -90,6 +90,7 @@ pub async fn execute(args: DetectorArgs) -> anyhow::Result<ExitCode> {
         .map(|(index, path)| pb::SampleRef {
             sample_id: index as i64,
             path: path.clone(),
+            clip_only: false,
         })
         .collect();
     let forward_only = || {
