@@ -15,21 +15,6 @@ use support::*;
 /// Chaos tests share one Postgres server and one of them stops it: run them one at a time.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-const SUITE: &str = r#"
-name = "chaos"
-shard_size = 12
-[[datasets]]
-name = "demo"
-format = "cnnspot"
-root = "data/cnnspot"
-[[detectors]]
-name = "spectral"
-kind = "builtin"
-[[detectors]]
-name = "npr"
-kind = "builtin"
-"#;
-
 /// Heartbeat 0.3 s → lease TTL 0.9 s.
 const FAST: &[&str] = &["--heartbeat-secs", "0.3"];
 /// Small throttled chunks so a shard takes about a second and kills land mid-shard.
@@ -51,7 +36,7 @@ async fn setup(test: &str) -> Option<Setup> {
     let dir = tempfile::tempdir().expect("tempdir");
     let work = dir.path().to_path_buf();
     run_ok(&["synth", "--out", "data"], &work);
-    std::fs::write(work.join("suite.toml"), SUITE).expect("suite");
+    std::fs::write(work.join("suite.toml"), demo_suite("chaos", 12)).expect("suite");
     let output = run_ok(
         &[
             "run",
@@ -235,7 +220,7 @@ async fn stale_epoch_write_is_rejected() {
     let submitted = client
         .submit_run(pb::SubmitRunRequest {
             // One shard, so the re-granted lease is the one "old" held.
-            suite_toml: SUITE.replace("shard_size = 12", "shard_size = 100000"),
+            suite_toml: demo_suite("chaos", 100_000),
             suite_origin: "chaos".into(),
             data_root: setup.work.display().to_string(),
             ..Default::default()

@@ -283,42 +283,5 @@ fn uniform_frames_per_reader(database_url: &str) {
     assert_eq!(image_frames, spectral);
 }
 
-#[test]
-fn uniform_frames_per_reader_on_sqlite() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite:{}", dir.path().join("uniform.db").display());
-    uniform_frames_per_reader(&url);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn uniform_frames_per_reader_on_postgres() {
-    let Some(url) = dfbench_store::testing::fresh_postgres_url("uniform_frames_per_reader")
-        .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    tokio::task::spawn_blocking(move || uniform_frames_per_reader(&url))
-        .await
-        .expect("test thread");
-}
-
-#[test]
-fn clip_detector_end_to_end_on_sqlite() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite:{}", dir.path().join("clips.db").display());
-    clip_detector_end_to_end(&url);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn clip_detector_end_to_end_on_postgres() {
-    let Some(url) = dfbench_store::testing::fresh_postgres_url("clip_detector_end_to_end")
-        .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    tokio::task::spawn_blocking(move || clip_detector_end_to_end(&url))
-        .await
-        .expect("test thread");
-}
+on_both_backends!(uniform_frames_per_reader);
+on_both_backends!(clip_detector_end_to_end);

@@ -8,21 +8,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use support::*;
 
-const SUITE: &str = r#"
-name = "contents"
-shard_size = 40
-[[datasets]]
-name = "demo"
-format = "cnnspot"
-root = "data/cnnspot"
-[[detectors]]
-name = "spectral"
-kind = "builtin"
-[[detectors]]
-name = "npr"
-kind = "builtin"
-"#;
-
 /// What `dfbench run` said about planning: (samples, predictions reused, files hashed).
 fn run_counts(work: &Path, database_url: &str, extra: &[&str]) -> (u64, u64, u64) {
     let mut args = vec!["run", "suite.toml", "--database-url", database_url];
@@ -94,7 +79,7 @@ fn content_changes_and_only_content_changes_recompute(database_url: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let work = dir.path();
     run_ok(&["synth", "--out", "data"], work);
-    std::fs::write(work.join("suite.toml"), SUITE).expect("suite");
+    std::fs::write(work.join("suite.toml"), demo_suite("contents", 40)).expect("suite");
 
     let (samples, reused, hashed) = run_counts(work, database_url, &[]);
     assert_eq!(
@@ -134,22 +119,4 @@ fn content_changes_and_only_content_changes_recompute(database_url: &str) {
     assert_eq!(run_counts(work, database_url, &[]), (samples, all, 0));
 }
 
-#[test]
-fn content_identity_on_sqlite() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite:{}", dir.path().join("contents.db").display());
-    content_changes_and_only_content_changes_recompute(&url);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn content_identity_on_postgres() {
-    let Some(url) = dfbench_store::testing::fresh_postgres_url("content_identity_on_postgres")
-        .await
-        .expect("postgres")
-    else {
-        return;
-    };
-    tokio::task::spawn_blocking(move || content_changes_and_only_content_changes_recompute(&url))
-        .await
-        .expect("test thread");
-}
+on_both_backends!(content_changes_and_only_content_changes_recompute);

@@ -9,20 +9,6 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 use support::*;
 
-const SUITE: &str = r#"
-name = "interrupt"
-shard_size = 8
-[[datasets]]
-name = "demo"
-format = "cnnspot"
-root = "data/cnnspot"
-[[detectors]]
-name = "spectral"
-kind = "builtin"
-[[detectors]]
-name = "npr"
-kind = "builtin"
-"#;
 const DB: &str = "sqlite:interrupt.db";
 
 fn start_run(work: &Path) -> Child {
@@ -88,7 +74,7 @@ fn ctrl_c_keeps_the_stored_work_and_the_rerun_continues() {
     let dir = tempfile::tempdir().expect("tmp");
     let work = dir.path();
     run_ok(&["synth", "--out", "data"], work);
-    std::fs::write(work.join("suite.toml"), SUITE).expect("suite");
+    std::fs::write(work.join("suite.toml"), demo_suite("interrupt", 8)).expect("suite");
     let total = 240 * 2;
 
     let child = start_run(work);
@@ -139,7 +125,7 @@ fn a_second_ctrl_c_quits_at_once() {
     let dir = tempfile::tempdir().expect("tmp");
     let work = dir.path();
     run_ok(&["synth", "--out", "data"], work);
-    std::fs::write(work.join("suite.toml"), SUITE).expect("suite");
+    std::fs::write(work.join("suite.toml"), demo_suite("interrupt", 8)).expect("suite");
     let child = start_run(work);
     wait_for_work(work, 16);
     interrupt(&child);

@@ -41,58 +41,44 @@ pub async fn execute(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let store = args.store.open_existing().await?;
     let run_id = resolve_run_ref(store.as_ref(), &args.run).await?;
     store.run(&run_id).await?;
-    let rows = store.predictions(&run_id).await?;
+    let (_, records) = crate::reporting::load(store.as_ref(), &run_id.0).await?;
     let mut writer = csv::Writer::from_path(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     writer.write_record(HEADER)?;
-    for row in &rows {
-        let score = row.score.map(|score| score.to_string()).unwrap_or_default();
+    for record in &records {
+        let score = record
+            .score
+            .map(|score| score.to_string())
+            .unwrap_or_default();
+        let clip = record
+            .clip_index
+            .map(|index| index.to_string())
+            .unwrap_or_default();
         writer.write_record([
             run_id.0.as_str(),
-            &row.detector,
-            &row.dataset,
-            &row.perturbation,
-            &row.rel_path,
-            &row.video_key,
-            &row.label.to_string(),
-            &row.method,
+            &record.detector,
+            &record.dataset,
+            &record.perturbation,
+            &record.rel_path,
+            &record.video_key,
+            &record.label.to_string(),
+            &record.method,
             &score,
-            row.failure_kind.as_ref().map_or("", |kind| kind.as_str()),
-            row.failure_message.as_deref().unwrap_or(""),
-            "",
-        ])?;
-    }
-    let clips = store.clip_predictions(&run_id).await?;
-    for row in &clips {
-        let score = row.score.map(|score| score.to_string()).unwrap_or_default();
-        let path = crate::reporting::clip_path(
-            &row.video_key,
-            row.clip_index,
-            row.first_frame,
-            row.last_frame,
-        );
-        writer.write_record([
-            run_id.0.as_str(),
-            &row.detector,
-            &row.dataset,
-            &row.perturbation,
-            &path,
-            &row.video_key,
-            &row.label.to_string(),
-            &row.method,
-            &score,
-            row.failure_kind.as_ref().map_or("", |kind| kind.as_str()),
-            row.failure_message.as_deref().unwrap_or(""),
-            &row.clip_index.to_string(),
+            record
+                .failure_kind
+                .as_ref()
+                .map_or("", |kind| kind.as_str()),
+            record.failure_message.as_deref().unwrap_or(""),
+            &clip,
         ])?;
     }
     writer
         .flush()
         .with_context(|| format!("cannot write {}", args.out.display()))?;
+    let clips = records.iter().filter(|r| r.clip_index.is_some()).count();
     eprintln!(
-        "exported {} predictions and {} clip outcomes to {}",
-        rows.len(),
-        clips.len(),
+        "exported {} predictions and {clips} clip outcomes to {}",
+        records.len() - clips,
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)

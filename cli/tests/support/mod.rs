@@ -364,3 +364,47 @@ pub fn run_id_from(stderr: &str) -> String {
         .map(|id| id.trim().to_string())
         .unwrap_or_else(|| panic!("no run id in:\n{stderr}"))
 }
+
+/// Writes a module `<name>` with the tests `on_sqlite` and `on_postgres`, each calling
+/// `name(database_url)`: a fresh SQLite file, and a fresh database on the test cluster (skipped
+/// without one unless `DFBENCH_REQUIRE_POSTGRES=1`), the body on a blocking thread.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn on_sqlite() {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let url = format!(
+                    "sqlite:{}",
+                    dir.path().join(concat!(stringify!($name), ".db")).display()
+                );
+                super::$name(&url);
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn on_postgres() {
+                let Some(url) = dfbench_store::testing::fresh_postgres_url(stringify!($name))
+                    .await
+                    .expect("postgres")
+                else {
+                    return;
+                };
+                tokio::task::spawn_blocking(move || super::$name(&url))
+                    .await
+                    .expect("test thread");
+            }
+        }
+    };
+}
+
+/// A suite of the two image built-ins over the demo's CNNSpot images at `data/cnnspot`
+/// (`dfbench synth --out data`).
+pub fn demo_suite(name: &str, shard_size: usize) -> String {
+    format!(
+        "name = \"{name}\"\nshard_size = {shard_size}\n\
+         [[datasets]]\nname = \"demo\"\nformat = \"cnnspot\"\nroot = \"data/cnnspot\"\n\
+         [[detectors]]\nname = \"spectral\"\nkind = \"builtin\"\n\
+         [[detectors]]\nname = \"npr\"\nkind = \"builtin\"\n"
+    )
+}
