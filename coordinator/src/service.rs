@@ -449,6 +449,7 @@ impl Coordinator for CoordinatorService {
         request: Request<pb::SubmitRunRequest>,
     ) -> Result<Response<pb::SubmitRunResponse>, Status> {
         let request = request.into_inner();
+        check_names(&request.name, &request.tags)?;
         let data_root = PathBuf::from(required(&request.data_root, "data_root")?);
         let data_roots = request
             .data_roots
@@ -644,6 +645,29 @@ impl Coordinator for CoordinatorService {
                 .collect(),
         }))
     }
+}
+
+/// A run name and its tags end up in listings (`dfbench runs`, one line per run), reports and
+/// run references (`tag:X`): no control characters, and no empty tag (it could not be named).
+fn check_names(name: &str, tags: &[String]) -> Result<(), Status> {
+    if let Some(bad) = name.chars().find(|c| c.is_control()) {
+        return Err(Status::invalid_argument(format!(
+            "run name {name:?} contains the control character {bad:?}; use printable text"
+        )));
+    }
+    for tag in tags {
+        if tag.trim().is_empty() {
+            return Err(Status::invalid_argument(
+                "an empty --tag cannot be referred to (tag:X); give every tag a name",
+            ));
+        }
+        if let Some(bad) = tag.chars().find(|c| c.is_control()) {
+            return Err(Status::invalid_argument(format!(
+                "tag {tag:?} contains the control character {bad:?}; use printable text"
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

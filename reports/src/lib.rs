@@ -39,4 +39,4 @@ pub use model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo
 pub use report::{
     MetricRow, Report, ReportOptions, VideoAggregation, build_report, compute_metrics,
 };
-pub use write::{ReportFiles, write_built_report, write_report};
+pub use write::{ReportFiles, slug, write_built_report, write_report};

@@ -64,7 +64,7 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 }
 
 /// A file-name-safe form of a dataset name, unique among `taken`.
-pub(crate) fn slug(name: &str, taken: &mut BTreeSet<String>) -> String {
+pub fn slug(name: &str, taken: &mut BTreeSet<String>) -> String {
     let base: String = name
         .chars()
         .map(|c| {

@@ -100,9 +100,11 @@ pub async fn execute(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         });
     }
     let history = build_history(&args.name, history_runs);
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("reports-out").join(format!("history-{}", args.name)));
+    let out = args.out.unwrap_or_else(|| {
+        // The name is the user's text: a file-name-safe form of it, never a path.
+        let slug = dfbench_reports::slug(&args.name, &mut Default::default());
+        PathBuf::from("reports-out").join(format!("history-{slug}"))
+    });
     let files = write_history(&history, &out)
         .with_context(|| format!("cannot write the history into {}", out.display()))?;
     outln!(
