@@ -1,20 +1,41 @@
-//! Bearer-token authentication: every RPC must carry `authorization: Bearer <DFBENCH_TOKEN>`
-//! when the coordinator has a token. A coordinator listening beyond loopback refuses to start
-//! without one.
+//! Bearer-token authentication: every RPC (and `GET /metrics` beyond loopback) must carry
+//! `authorization: Bearer <DFBENCH_TOKEN>` when the coordinator has a token. A coordinator
+//! listening beyond loopback refuses to start without one. Tokens are compared as SHA-256
+//! digests in constant time, so neither their length nor a common prefix shows in the timing.
 
+use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use tonic::{Request, Status};
 
 /// Checks the bearer token of every request; `None` accepts everything (loopback only).
 #[derive(Clone)]
 pub struct TokenCheck {
-    expected: Option<String>,
+    /// SHA-256 of the expected token.
+    expected: Option<[u8; 32]>,
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 impl TokenCheck {
     pub fn new(token: Option<String>) -> Self {
         TokenCheck {
-            expected: token.filter(|token| !token.is_empty()),
+            expected: token.filter(|token| !token.is_empty()).map(|t| digest(&t)),
+        }
+    }
+
+    /// Whether a token is required at all.
+    pub fn is_required(&self) -> bool {
+        self.expected.is_some()
+    }
+
+    /// Whether `presented` is the expected token (always true when none is required).
+    pub fn accepts(&self, presented: Option<&str>) -> bool {
+        match (&self.expected, presented) {
+            (None, _) => true,
+            (Some(expected), Some(token)) => constant_time_eq(&digest(token), expected),
+            (Some(_), None) => false,
         }
     }
 
@@ -40,7 +61,7 @@ impl tonic::service::Interceptor for TokenCheck {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "));
         match presented {
-            Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(request),
+            Some(token) if constant_time_eq(&digest(token), expected) => Ok(request),
             Some(_) => Err(Status::unauthenticated("wrong token: check DFBENCH_TOKEN")),
             None => Err(Status::unauthenticated(
                 "this coordinator requires a token: set DFBENCH_TOKEN (or --token)",
@@ -49,10 +70,8 @@ impl tonic::service::Interceptor for TokenCheck {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
+/// Equal digests, looking at every byte whatever the first difference.
+fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -78,6 +97,10 @@ mod tests {
             .metadata_mut()
             .insert("authorization", "Bearer s3cret".parse().expect("header"));
         assert!(check.call(right).is_ok());
+        assert!(check.accepts(Some("s3cret")));
+        assert!(!check.accepts(Some("s3cre")), "a prefix is not the token");
+        assert!(!check.accepts(None));
+        assert!(TokenCheck::new(None).accepts(None));
     }
 
     #[test]

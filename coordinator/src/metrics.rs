@@ -109,11 +109,25 @@ impl CoordinatorMetrics {
     }
 }
 
-/// Serves `GET /metrics` until the task is dropped.
+/// The bearer token of an HTTP request's `Authorization` header, if any.
+fn bearer_of(request: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(request).ok()?;
+    text.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        if !name.trim().eq_ignore_ascii_case("authorization") {
+            return None;
+        }
+        value.trim().strip_prefix("Bearer ").map(str::trim)
+    })
+}
+
+/// Serves `GET /metrics` until the task is dropped; a scrape without the token `check`
+/// requires gets 401.
 pub async fn serve_metrics(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
     metrics: Arc<CoordinatorMetrics>,
+    check: crate::auth::TokenCheck,
 ) {
     loop {
         let (mut socket, _) = match listener.accept().await {
@@ -125,6 +139,7 @@ pub async fn serve_metrics(
         };
         let store = Arc::clone(&store);
         let metrics = Arc::clone(&metrics);
+        let check = check.clone();
         tokio::spawn(async move {
             let mut request = Vec::with_capacity(1024);
             let mut buffer = [0u8; 1024];
@@ -134,7 +149,9 @@ pub async fn serve_metrics(
                     Ok(read) => request.extend_from_slice(&buffer[..read]),
                 }
             }
-            let response = if request.starts_with(b"GET /metrics") {
+            let response = if !check.accepts(bearer_of(&request)) {
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nContent-Length: 36\r\nConnection: close\r\n\r\nsend the coordinator's bearer token\n".to_string()
+            } else if request.starts_with(b"GET /metrics") {
                 let body = metrics.render(store.as_ref()).await;
                 format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

@@ -24,8 +24,12 @@ pub struct CoordinatorConfig {
     pub no_worker_grace: Duration,
     /// Bearer token every RPC must carry; required when `listen` is not loopback.
     pub token: Option<String>,
-    /// Where to serve Prometheus metrics over plain HTTP (`GET /metrics`), if anywhere.
+    /// Where to serve Prometheus metrics over plain HTTP (`GET /metrics`), if anywhere. Beyond
+    /// loopback a scrape must carry the token (Prometheus `bearer_token`) unless
+    /// `metrics_public`.
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve `/metrics` beyond loopback without the token (an explicit choice).
+    pub metrics_public: bool,
     /// Serve gRPC over TLS with this PEM certificate chain and private key.
     pub tls: Option<TlsFiles>,
 }
@@ -59,6 +63,7 @@ impl CoordinatorConfig {
             no_worker_grace: Duration::from_secs(120),
             token: None,
             metrics_listen: None,
+            metrics_public: false,
             tls: None,
         }
     }
@@ -131,8 +136,22 @@ pub async fn spawn(
         .map_err(bind_error)?;
     let addr = listener.local_addr().map_err(bind_error)?;
     let metrics = Arc::new(CoordinatorMetrics::default());
+    if !config.listen.ip().is_loopback() && config.tls.is_none() {
+        tracing::warn!(listen = %config.listen, "the token travels unencrypted beyond loopback: serve TLS with --tls-cert/--tls-key, or keep the network private");
+    }
     let metrics_addr = match config.metrics_listen {
         Some(metrics_listen) => {
+            // Loopback scrapes, and an explicit --metrics-public, need no token.
+            let scrape_check = if metrics_listen.ip().is_loopback() || config.metrics_public {
+                TokenCheck::new(None)
+            } else if token_check.is_required() {
+                token_check.clone()
+            } else {
+                return Err(ServeError::Insecure(format!(
+                    "refusing to serve /metrics on {metrics_listen} without a token: set DFBENCH_TOKEN \
+                     (Prometheus then sends it as `bearer_token`), pass --metrics-public, or listen on 127.0.0.1"
+                )));
+            };
             let metrics_error = |source| ServeError::Bind {
                 addr: metrics_listen,
                 source,
@@ -145,6 +164,7 @@ pub async fn spawn(
                 metrics_listener,
                 Arc::clone(&store),
                 Arc::clone(&metrics),
+                scrape_check,
             ));
             Some(bound)
         }

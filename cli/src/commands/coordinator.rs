@@ -29,9 +29,13 @@ pub struct CoordinatorArgs {
     /// PEM private key of --tls-cert.
     #[arg(long, env = "DFBENCH_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
-    /// Serve Prometheus metrics at http://ADDR/metrics.
+    /// Serve Prometheus metrics at http://ADDR/metrics. Beyond loopback a scrape must send the
+    /// token (Prometheus `bearer_token`) unless --metrics-public.
     #[arg(long, env = "DFBENCH_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve /metrics beyond loopback without the token.
+    #[arg(long)]
+    pub metrics_public: bool,
 }
 
 pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
@@ -51,6 +55,7 @@ pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
     config.no_worker_grace = std::time::Duration::from_secs_f64(args.no_worker_grace_secs.max(1.0));
     config.token = args.token;
     config.metrics_listen = args.metrics_listen;
+    config.metrics_public = args.metrics_public;
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         let read = |path: &std::path::Path| {
             std::fs::read(path)
