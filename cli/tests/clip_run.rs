@@ -285,3 +285,20 @@ fn uniform_frames_per_reader(database_url: &str) {
 
 on_both_backends!(uniform_frames_per_reader);
 on_both_backends!(clip_detector_end_to_end);
+
+/// `dfbench bench frames`: beside an image detector, a clip detector's run decodes the union of
+/// the two selections (uniform:8 of 16 frames: the first 8 and 8 spread → 12 per video), once.
+#[test]
+fn bench_frames_decodes_the_union_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = run_ok(&["bench", "frames", "--workers", "1"], dir.path());
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains("temporal alone          144 frames decoded (union of the selections: 144)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("temporal + spectral     216 frames decoded (union of the selections: 216)"),
+        "{said}"
+    );
+}

@@ -2,6 +2,7 @@
 //! baseline measured in the same run, as a ratio; none of them is a pass/fail test.
 
 pub mod detector;
+mod frames;
 pub mod perturb;
 pub mod report;
 mod reuse;
@@ -13,6 +14,8 @@ use std::process::ExitCode;
 pub enum BenchCommand {
     /// One TorchScript detector: forward only vs end to end vs a PyTorch eval loop.
     Detector(detector::DetectorArgs),
+    /// Frames decoded by a clip detector alone vs beside an image detector (the union, once).
+    Frames(frames::FramesBenchArgs),
     /// Metrics over 10M scores vs scikit-learn, and a 20 × 50 × 200k-prediction report.
     Report(report::ReportBenchArgs),
     /// Cost of each perturbation per image vs PNG decode + detector preprocessing.
@@ -26,6 +29,7 @@ pub enum BenchCommand {
 pub async fn execute(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Detector(args) => detector::execute(args).await,
+        BenchCommand::Frames(args) => frames::execute(args).await,
         BenchCommand::Report(args) => report::execute(args).await,
         BenchCommand::Perturb(args) => perturb::execute(args).await,
         BenchCommand::Reuse(args) => reuse::execute(args).await,
