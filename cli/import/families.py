@@ -1,7 +1,7 @@
 """The families `dfbench import` knows: how to build each full-size module, which wrapper
 prefixes its released checkpoints carry, and the preprocessing its card declares (REFERENCE §4).
 
-Where upstream builds on a PyPI package (torchvision ResNets) the module comes from that package,
+Where upstream builds on a PyPI package (torchvision ResNets, efficientnet-pytorch) the module comes from that package,
 so key names match by construction; DeepfakeBench's own backbones are in `nets_dfb`.
 """
 
@@ -37,6 +37,28 @@ class DfbResNet34(nn.Module):
 
     def forward(self, x):
         return self.fc(nn.functional.adaptive_avg_pool2d(self.resnet(x), 1).flatten(1))
+
+
+class DfbEfficientNetB4(nn.Module):
+    """DFB `efficientnetb4`: efficientnet-pytorch's EfficientNet-B4 as `efficientnet`, its stem
+    replaced by a plain Conv2d(3, 48, 3, stride 2, no padding, no bias) and `_fc` removed; then
+    the features' global average pool and `last_layer` 1792 → 2 (no dropout in eval)."""
+
+    def __init__(self):
+        super().__init__()
+        from efficientnet_pytorch import EfficientNet
+
+        self.efficientnet = EfficientNet.from_name("efficientnet-b4")
+        self.efficientnet._conv_stem = nn.Conv2d(3, 48, kernel_size=3, stride=2, bias=False)
+        self.efficientnet._fc = nn.Identity()
+        # The plain swish (same values): the memory-efficient one is a custom autograd function,
+        # which a trace cannot save.
+        self.efficientnet.set_swish(memory_efficient=False)
+        self.last_layer = nn.Linear(1792, 2)
+
+    def forward(self, x):
+        x = self.efficientnet.extract_features(x)
+        return self.last_layer(nn.functional.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
 def cnnspot():
@@ -76,6 +98,9 @@ FAMILIES = [
     Family("meso4Inception", nets_dfb.Meso4Inception, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench meso4Inception: MesoInception-4, two classes",
            "SCLBD/DeepfakeBench training/networks/mesonet.py"),
+    Family("efficientnetb4", DfbEfficientNetB4, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench efficientnetb4: efficientnet-pytorch EfficientNet-B4, two classes",
+           "SCLBD/DeepfakeBench training/networks/efficientnetb4.py"),
     Family("resnet34", DfbResNet34, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench resnet34 (CNN-Aug): torchvision ResNet-34, two classes",
            "SCLBD/DeepfakeBench training/networks/resnet34.py"),

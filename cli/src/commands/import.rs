@@ -208,6 +208,7 @@ fn print_summary(
              max |Δ P(fake)| {:.3e}, output shape {:?}",
             parity.batch, parity.max_abs_output, parity.max_abs_probability, parity.output_shape
         );
+        println!("  check batch P(fake) {:?}", parity.p_fake);
     }
     println!("  card        {}", card_path.display());
     describe_card(resolved);
@@ -325,6 +326,7 @@ struct Parity {
     max_abs_output: f64,
     max_abs_probability: f64,
     output_shape: Vec<i64>,
+    p_fake: Vec<f64>,
 }
 
 #[derive(Debug, serde::Deserialize)]
