@@ -3,8 +3,9 @@
 //! `state_dict` (names, shapes, order; no forward pass), and a random-init checkpoint written in
 //! the release layout the manifest states imports into a card that loads, with the saved model's
 //! outputs equal to the eager module's to 1e-5. Checkpoints with a renamed key or a changed shape
-//! are refused naming the key; a DataParallel `module.` prefix is accepted. `dfbench cards check`
-//! describes the imported card and, in a torch build, scores a synthetic batch.
+//! are refused naming the key; a DataParallel `module.` prefix is accepted; `--onnx` adds an ONNX
+//! model and its card. `dfbench cards check` describes the imported card and, in a torch build,
+//! scores a synthetic batch.
 //!
 //! Needs the torch venv's python (`DFBENCH_TORCH_PYTHON`, else the default venv of
 //! scripts/setup-torch.sh). Without it the tests print "SKIPPED" and pass, unless
@@ -258,7 +259,7 @@ fn renamed_key_and_changed_shape_are_refused_naming_the_key() {
 }
 
 #[test]
-fn module_prefix_is_accepted_and_cards_check_describes_the_card() {
+fn module_prefix_is_accepted_onnx_is_written_and_cards_check_describes_the_card() {
     let Some(python) = torch_python() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let (weights, _) = checkpoint(&python, dir.path(), "meso4", "module-prefix");
@@ -272,6 +273,7 @@ fn module_prefix_is_accepted_and_cards_check_describes_the_card() {
             weights.to_str().expect("utf-8"),
             "--out",
             out.to_str().expect("utf-8"),
+            "--onnx",
         ],
     );
     let stdout = text(&output.stdout);
@@ -281,6 +283,9 @@ fn module_prefix_is_accepted_and_cards_check_describes_the_card() {
         "{stdout}"
     );
     let card = ResolvedCard::load(&out.join("card.toml")).expect("card");
+    let onnx = ResolvedCard::load(&out.join("onnx-card.toml")).expect("onnx card");
+    assert_eq!(onnx.card.model, out.join("model.onnx"));
+    assert_eq!(onnx.card.source, card.card.source);
 
     let check = dfbench()
         .args(["cards", "check"])
