@@ -68,7 +68,11 @@ def command_export(name, weights, out, device, onnx, result_path):
     family = families.get(name)
     module = family.build()
     notes = checkpoint.load_strict(module, name, weights, family.prefixes)
-    module = module.to(device).eval()
+    try:
+        module = module.to(device).eval()
+    except (RuntimeError, AssertionError) as error:
+        raise checkpoint.ImportProblem(
+            f"--device {device} is not usable here ({error}); use --device cpu") from error
     size = family.card["input_size"]
     example = torch.zeros(2, 3, size, size, device=device)
     os.makedirs(out, exist_ok=True)
@@ -120,15 +124,28 @@ def write_json(path, value):
         json.dump(value, handle)
 
 
+def check_family(name):
+    if name not in families.BY_NAME:
+        known = ", ".join(family.name for family in families.FAMILIES)
+        raise checkpoint.ImportProblem(
+            f"unknown family `{name}`: dfbench import knows {known} (`dfbench import --list`)")
+
+
 def main(argv):
     command, args = argv[0], argv[1:]
     if command == "list":
         command_list()
     elif command == "keys":
+        try:
+            check_family(args[0])
+        except checkpoint.ImportProblem as problem:
+            print(problem, file=sys.stderr)
+            return 3
         command_keys(args[0])
     elif command == "export":
         name, weights, out, device, onnx, result_path = args
         try:
+            check_family(name)
             command_export(name, weights, out, device, onnx == "1", result_path)
         except checkpoint.ImportProblem as problem:
             write_json(result_path, {"error": str(problem)})

@@ -364,3 +364,28 @@ fn missing_torch_python_names_the_setup_script() {
         "{stderr}"
     );
 }
+
+#[test]
+fn unknown_family_lists_the_known_ones() {
+    let Some(python) = torch_python() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let weights = dir.path().join("w.pth");
+    std::fs::write(&weights, b"not read").expect("weights");
+    let output = import(
+        &python,
+        &[
+            "--family",
+            "xceptoin",
+            "--weights",
+            weights.to_str().expect("utf-8"),
+            "--out",
+            dir.path().join("out").to_str().expect("utf-8"),
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("unknown family `xceptoin`") && stderr.contains("cnnspot, xception"),
+        "{stderr}"
+    );
+}
