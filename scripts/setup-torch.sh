@@ -17,6 +17,8 @@ set -euo pipefail
 
 torch_version=2.13.0
 torchvision_version=0.28.0
+onnx_version=1.23.2
+efficientnet_version=0.7.1
 venv=${DFBENCH_TORCH_VENV:-${DFBENCH_CACHE:-$HOME/.cache/dfbench}/torch-venv}
 marker="$venv/.dfbench-torch-$torch_version-torchvision-$torchvision_version"
 
@@ -32,6 +34,15 @@ if [ ! -f "$marker" ]; then
   # Checks the install really imports before marking it done.
   "$venv/bin/python" -c "import torch, torchvision; assert torch.__version__.startswith('$torch_version'), torch.__version__" >&2
   touch "$marker"
+fi
+
+# `dfbench import`'s exporter: `onnx` for --onnx (torch.onnx needs it) and efficientnet-pytorch,
+# which DeepfakeBench's EfficientNet-B4 detectors are built on. Small, and checked on every call
+# so an existing venv gains them without reinstalling torch.
+if ! "$venv/bin/python" -c "import onnx, efficientnet_pytorch" 2>/dev/null; then
+  echo "setup-torch: installing onnx and efficientnet-pytorch for dfbench import" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    "onnx==$onnx_version" "efficientnet-pytorch==$efficientnet_version" >&2
 fi
 
 # The library folder is found from the install, without importing torch (which takes seconds).

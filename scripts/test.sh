@@ -30,6 +30,13 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export DFBENCH_REQUIRE_CHROMIUM=1
 
+# The torch venv (scripts/setup-torch.sh, cached outside the clone): libtorch for the model
+# builds below, and the python that `dfbench import` runs its exporter with. The default build's
+# import tests (cli/tests/import.rs) need it; DFBENCH_REQUIRE_TORCH=1 turns their skip into a
+# failure. LIBTORCH does not touch the default build (only the `torch` feature reads it).
+eval "$(scripts/setup-torch.sh)"
+export DFBENCH_REQUIRE_TORCH=1
+
 # Throwaway PostgreSQL cluster.
 pg_dir=$(mktemp -d /tmp/dfbench-pg.XXXXXX)
 cleanup() { scripts/pg-throwaway.sh stop "$pg_dir"; }
@@ -50,7 +57,6 @@ cargo test --workspace
 # (scripts/setup-onnx.sh), opened at run time through ORT_DYLIB_PATH. The tests build reference
 # models with each venv's python and compare dfbench's scores with PyTorch's and
 # onnxruntime-Python's; DFBENCH_REQUIRE_ONNX=1 turns a skipped onnx test into a failure.
-eval "$(scripts/setup-torch.sh)"
 eval "$(scripts/setup-onnx.sh)"
 export DFBENCH_REQUIRE_ONNX=1
 models_target="${CARGO_TARGET_DIR:-target}-torch"
@@ -59,3 +65,6 @@ CARGO_TARGET_DIR="$models_target" cargo clippy -p dfbench-worker -p dfbench --fe
 # scores, typed model failures for both runtimes) and the local runs with model cards.
 CARGO_TARGET_DIR="$models_target" cargo test -p dfbench-worker --features torch,onnx
 CARGO_TARGET_DIR="$models_target" cargo test -p dfbench --features torch,onnx --test torch_run --test onnx_run
+# `dfbench cards check` scoring a synthetic batch of an imported card through the torch runtime
+# (the other import tests ran in the default build above).
+CARGO_TARGET_DIR="$models_target" cargo test -p dfbench --features torch,onnx --test import module_prefix_is_accepted

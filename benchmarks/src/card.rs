@@ -21,6 +21,9 @@
 //! matches no detector's upstream loader, so cards for released models should always set it. An
 //! interpolation other than the default is part of the preprocessing fingerprint.
 //!
+//! Cards written by `dfbench import` end with a `[source]` table (`family`, `checkpoint`,
+//! `checkpoint_sha256`): provenance only, outside the fingerprint.
+//!
 //! Video detectors add `input = "clip" | "thumbnail"` and their clip fields (`clip_size`,
 //! `clip_stride`, `clips_per_video`, `layout`, `grid`): see [`clip`]. They enter the fingerprint
 //! only when `input` is not `image`, so image cards keep the fingerprints they had.
@@ -122,6 +125,23 @@ pub struct DetectorCard {
     pub layout: Option<ClipLayout>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grid: Option<Grid>,
+    /// Where the weights came from (`dfbench import` writes it). Not part of the fingerprint:
+    /// the model file's own hash already is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<CardSource>,
+}
+
+/// The `[source]` table of an imported card: the family and the released checkpoint it was
+/// exported from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardSource {
+    /// The `dfbench import --family` name.
+    pub family: String,
+    /// The checkpoint's file name as given to `dfbench import`.
+    pub checkpoint: String,
+    /// sha256 of the checkpoint file, hex.
+    pub checkpoint_sha256: String,
 }
 
 fn default_shorter() -> u32 {

@@ -62,6 +62,11 @@ enum Command {
     /// Check datasets: counts, missing files, duplicates, label maps, undecodable images.
     #[command(subcommand)]
     Datasets(commands::datasets::DatasetsCommand),
+    /// Turn a released `.pth` checkpoint into a TorchScript model and a detector card.
+    Import(commands::import::ImportArgs),
+    /// Detector cards: `check` loads one, prints what it declares and runs a synthetic batch.
+    #[command(subcommand)]
+    Cards(commands::cards::CardsCommand),
     /// Throughput benchmarks with same-run baselines.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
@@ -110,6 +115,8 @@ fn main() -> ExitCode {
             Command::Verify(args) => commands::verify::execute(args).await,
             Command::Cancel(args) => commands::cancel::execute(args).await,
             Command::Synth(args) => commands::synth::execute(args),
+            Command::Import(args) => commands::import::execute(args).await,
+            Command::Cards(command) => commands::cards::execute(command).await,
             Command::Bench(command) => commands::bench::execute(command).await,
             Command::Datasets(command) => commands::datasets::execute(command),
         }

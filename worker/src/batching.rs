@@ -58,6 +58,14 @@ pub fn output_name(output: OutputKind) -> &'static str {
     }
 }
 
+/// The output shape an output kind requires (for messages) and its row width.
+pub fn expected_shape(output: OutputKind) -> (&'static str, usize) {
+    match output {
+        OutputKind::Logit | OutputKind::Probability => ("[batch] or [batch, 1]", 1),
+        OutputKind::TwoClass => ("[batch, 2]", 2),
+    }
+}
+
 /// Checks a raw output (row-major `values` of `shape`) against the card's output kind for a
 /// batch of `batch` images and maps each row to P(fake): logit → sigmoid, probability as is,
 /// two-class → softmax index 1. An image whose outputs are not finite fails alone.
@@ -67,10 +75,7 @@ pub fn decode_output(
     values: &[f32],
     batch: usize,
 ) -> Result<BatchScores, ForwardError> {
-    let (expected, width) = match output {
-        OutputKind::Logit | OutputKind::Probability => ("[batch] or [batch, 1]", 1),
-        OutputKind::TwoClass => ("[batch, 2]", 2),
-    };
+    let (expected, width) = expected_shape(output);
     let rows = i64::try_from(batch).unwrap_or(i64::MAX);
     let fits = match shape {
         [n] => width == 1 && *n == rows,

@@ -3,10 +3,14 @@
 //! the result out as a CHW float tensor in the card's channel order.
 //!
 //! Resizing uses the card's `interpolation` (`dfbench_benchmarks::resize`: OpenCV or Pillow
-//! semantics, or the `image` crate's triangle filter when the card does not say); crops are
-//! centred with the offset rounded down. Not behind the `torch` feature: it is plain CPU code,
-//! tested in every build. An image smaller than the crop is padded with black first, as
-//! torchvision's `CenterCrop` does, so every tensor of a batch has the same size.
+//! semantics, or the `image` crate's triangle filter when the card does not say). Crops are
+//! centred. With a `pil:*` interpolation the geometry is torchvision's, as the CNNSpot/UnivFD
+//! loaders (`Resize(shorter)` on a PIL image, then `CenterCrop`) compute it: the longer side
+//! `int(shorter * long / short)` (truncated) and the crop offset `int(round(margin / 2))` (half to
+//! even). Other cards keep dfbench's historical geometry: longer side rounded, offset rounded
+//! down. Not behind the `torch` feature: it is plain CPU code, tested in every build. An image
+//! smaller than the crop is padded with black first, as torchvision's `CenterCrop` does, so every
+//! tensor of a batch has the same size.
 //!
 //! A clip card's frames each get exactly that preprocessing; [`crate::clip_tensor`] then stacks
 //! them into the clip's tensor (its layout, or the thumbnail).
@@ -15,7 +19,7 @@ use crate::clip_tensor::{clip_shape, stack_clip};
 use crate::detector::ClipFrames;
 use dfbench_benchmarks::card::clip::ClipSpec;
 use dfbench_benchmarks::card::{ChannelOrder, DetectorCard, ResizePolicy};
-use dfbench_benchmarks::image_io::{RgbImage, center_crop, normalize_chw};
+use dfbench_benchmarks::image_io::{RgbImage, normalize_chw};
 use dfbench_benchmarks::resize::{Interpolation, resize};
 use rayon::prelude::*;
 
@@ -97,11 +101,21 @@ impl Preprocessing {
         match self.resize {
             ResizePolicy::Resize => resize(image, size, size, self.interpolation),
             ResizePolicy::ShorterCrop => {
-                let (width, height) = scaled_to_shorter(image.dimensions(), self.resize_shorter);
-                pad_and_crop(&resize(image, width, height, self.interpolation), size)
+                let (width, height) =
+                    scaled_to_shorter(image.dimensions(), self.resize_shorter, self.torchvision());
+                let resized = resize(image, width, height, self.interpolation);
+                pad_and_crop(&resized, size, self.torchvision())
             }
-            ResizePolicy::Crop => pad_and_crop(image, size),
+            ResizePolicy::Crop => pad_and_crop(image, size, self.torchvision()),
         }
+    }
+
+    /// Whether the crop geometry is torchvision's (cards resizing with Pillow's semantics).
+    fn torchvision(&self) -> bool {
+        matches!(
+            self.interpolation,
+            Interpolation::PilBilinear | Interpolation::PilBicubic | Interpolation::PilNearest
+        )
     }
 
     /// One image as a normalised CHW tensor of `tensor_len()` floats.
@@ -123,10 +137,16 @@ impl Preprocessing {
     }
 }
 
-/// (width, height) scaled so the shorter side is `shorter`, the other side rounded, at least 1.
-fn scaled_to_shorter((width, height): (u32, u32), shorter: u32) -> (u32, u32) {
+/// (width, height) scaled so the shorter side is `shorter`, at least 1 for the other side: rounded,
+/// or truncated as torchvision's `Resize(int)` does (`int(shorter * long / short)`).
+fn scaled_to_shorter((width, height): (u32, u32), shorter: u32, truncate: bool) -> (u32, u32) {
     let scale = |long: u32, short: u32| {
-        let scaled = (f64::from(long) * f64::from(shorter) / f64::from(short)).round();
+        let exact = f64::from(shorter) * f64::from(long) / f64::from(short);
+        let scaled = if truncate {
+            exact.trunc()
+        } else {
+            exact.round()
+        };
         (scaled as u32).max(1)
     };
     if width <= height {
@@ -136,9 +156,24 @@ fn scaled_to_shorter((width, height): (u32, u32), shorter: u32) -> (u32, u32) {
     }
 }
 
-/// Centre crop to `size`×`size`, padding with black (centred) where the image is smaller.
-fn pad_and_crop(image: &RgbImage, size: u32) -> RgbImage {
-    let cropped = center_crop(image, size);
+/// Offset of a centred crop leaving `margin` pixels: half, rounded down, or rounded half to even
+/// as torchvision's `int(round(margin / 2.0))`.
+fn crop_offset(margin: u32, half_to_even: bool) -> u32 {
+    let half = margin / 2;
+    if half_to_even && margin % 2 == 1 && half % 2 == 1 {
+        half + 1
+    } else {
+        half
+    }
+}
+
+/// Centre crop to `size`×`size`, padding with black (centred, offset rounded down) where the
+/// image is smaller.
+fn pad_and_crop(image: &RgbImage, size: u32, half_to_even: bool) -> RgbImage {
+    let (width, height) = (image.width().min(size), image.height().min(size));
+    let left = crop_offset(image.width() - width, half_to_even);
+    let top = crop_offset(image.height() - height, half_to_even);
+    let cropped = image::imageops::crop_imm(image, left, top, width, height).to_image();
     if cropped.dimensions() == (size, size) {
         return cropped;
     }
@@ -206,9 +241,26 @@ mod tests {
 
     #[test]
     fn shorter_side_scaling_keeps_the_aspect_ratio() {
-        assert_eq!(scaled_to_shorter((300, 200), 256), (384, 256));
-        assert_eq!(scaled_to_shorter((100, 333), 256), (256, 852));
-        assert_eq!(scaled_to_shorter((50, 50), 256), (256, 256));
+        for truncate in [false, true] {
+            assert_eq!(scaled_to_shorter((300, 200), 256, truncate), (384, 256));
+            assert_eq!(scaled_to_shorter((50, 50), 256, truncate), (256, 256));
+        }
+        // 256 × 333 / 100 = 852.48; 256 × 317 / 241 = 336.73.
+        assert_eq!(scaled_to_shorter((100, 333), 256, false), (256, 852));
+        assert_eq!(scaled_to_shorter((317, 241), 256, false), (337, 256));
+        assert_eq!(scaled_to_shorter((317, 241), 256, true), (336, 256));
+    }
+
+    #[test]
+    fn crop_offsets_round_down_or_half_to_even() {
+        let offsets = |half_to_even| -> Vec<u32> {
+            (0..8)
+                .map(|margin| crop_offset(margin, half_to_even))
+                .collect()
+        };
+        assert_eq!(offsets(false), [0, 0, 1, 1, 2, 2, 3, 3]);
+        // Python: [int(round(m / 2.0)) for m in range(8)]
+        assert_eq!(offsets(true), [0, 0, 1, 2, 2, 2, 3, 4]);
     }
 
     #[test]

@@ -91,3 +91,26 @@ fn missing_model_names_both_files() {
         "{message}"
     );
 }
+
+/// `dfbench import`'s `[source]` table round-trips and stays out of the fingerprint.
+#[test]
+fn source_table_is_provenance_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("m.pt"), b"weights").expect("model");
+    std::fs::write(dir.path().join("plain.toml"), CARD).expect("card");
+    let with_source = format!(
+        "{CARD}\n[source]\nfamily = \"cnnspot\"\ncheckpoint = \"blur_jpg_prob0.5.pth\"\n\
+         checkpoint_sha256 = \"ab12\"\n"
+    );
+    std::fs::write(dir.path().join("imported.toml"), &with_source).expect("card");
+    let plain = ResolvedCard::load(&dir.path().join("plain.toml")).expect("plain");
+    let imported = ResolvedCard::load(&dir.path().join("imported.toml")).expect("imported");
+    assert_eq!(plain.fingerprint, imported.fingerprint);
+    let source = imported.card.source.clone().expect("source");
+    assert_eq!(source.family, "cnnspot");
+    let reparsed = DetectorCard::parse(&imported.to_toml(), "round trip").expect("round trip");
+    assert_eq!(reparsed, imported.card);
+    let unknown = with_source.replace("family =", "famly =");
+    let error = DetectorCard::parse(&unknown, "typo.toml").expect_err("unknown field");
+    assert!(error.to_string().contains("famly"), "{error}");
+}

@@ -2,12 +2,14 @@
 
 pub mod bench;
 pub mod cancel;
+pub mod cards;
 pub mod compare;
 pub mod coordinator;
 pub mod datasets;
 pub mod demo;
 pub mod export;
 pub mod history;
+pub mod import;
 pub mod promote;
 pub mod report;
 pub mod run;

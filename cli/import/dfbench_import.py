@@ -1,0 +1,160 @@
+"""`dfbench import`'s exporter, run by the torch venv's python (scripts/setup-torch.sh).
+
+Commands (the `dfbench` binary writes these files to a temporary folder and runs them):
+  list                         families as JSON lines
+  keys FAMILY                  the full-size module's state_dict names and shapes
+  export FAMILY WEIGHTS OUT DEVICE ONNX RESULT
+      builds the family's module, loads WEIGHTS strictly (checkpoint.py), traces it to
+      OUT/model.pt (eval, frozen), optionally OUT/model.onnx, checks the saved model's outputs
+      against the eager module's, and writes RESULT (JSON): the card fields, checkpoint sha256,
+      parity figures, or {"error": ...} for a checkpoint that does not fit.
+Python is an offline tool here: the card's model is scored by dfbench's own runtime.
+"""
+
+import json
+import os
+import sys
+
+import torch
+
+import archive
+import checkpoint
+import families
+
+# Outputs of the saved model must equal the eager module's to this (P(fake) and raw outputs).
+PARITY_TOLERANCE = 1e-5
+
+
+def manifest_lines(module):
+    return [f"{name} {list(tensor.shape)}" for name, tensor in module.state_dict().items()]
+
+
+def command_list():
+    for family in families.FAMILIES:
+        print(json.dumps({"name": family.name, "summary": family.summary,
+                          "upstream": family.upstream, "card": family.card}))
+
+
+def command_keys(name):
+    print("\n".join(manifest_lines(families.get(name).build())))
+
+
+def probability(outputs, kind):
+    if kind == "two-class":
+        return torch.softmax(outputs, dim=1)[:, 1]
+    if kind == "logit":
+        return torch.sigmoid(outputs.reshape(-1))
+    return outputs.reshape(-1)
+
+
+def parity(eager, saved_path, size, kind, device):
+    """Max |saved − eager| over raw outputs and P(fake) on a seeded batch of 3 (a batch size the
+    trace did not see, so batch-dependent shapes would show)."""
+    generator = torch.Generator().manual_seed(18)
+    # Noise around a different brightness per image, so the three outputs differ.
+    levels = torch.tensor([-0.6, 0.0, 0.6]).view(3, 1, 1, 1)
+    batch = (levels + 0.4 * (torch.rand(3, 3, size, size, generator=generator) * 2 - 1)).to(device)
+    saved = torch.jit.load(saved_path, map_location=device)
+    with torch.no_grad():
+        want, got = eager(batch), saved(batch)
+    raw = (want - got).abs().max().item()
+    prob = (probability(want, kind) - probability(got, kind)).abs().max().item()
+    return {"batch": 3, "max_abs_output": raw, "max_abs_probability": prob,
+            "output_shape": list(got.shape),
+            "p_fake": [round(p, 6) for p in probability(got, kind).tolist()]}
+
+
+def command_export(name, weights, out, device, onnx, result_path):
+    family = families.get(name)
+    module = family.build()
+    notes = checkpoint.load_strict(module, name, weights, family.prefixes)
+    try:
+        module = module.to(device).eval()
+    except (RuntimeError, AssertionError) as error:
+        raise checkpoint.ImportProblem(
+            f"--device {device} is not usable here ({error}); use --device cpu") from error
+    size = family.card["input_size"]
+    example = torch.zeros(2, 3, size, size, device=device)
+    os.makedirs(out, exist_ok=True)
+    model_path = os.path.join(out, "model.pt")
+    with torch.no_grad():
+        traced = torch.jit.trace(module, example)
+        # optimize_numerics=False: no pass that may move outputs beyond the parity tolerance.
+        frozen = torch.jit.freeze(traced, optimize_numerics=False)
+    archive.save_reproducible(frozen, model_path)
+    check = parity(module, model_path, size, family.card["output"], device)
+    if max(check["max_abs_output"], check["max_abs_probability"]) > PARITY_TOLERANCE:
+        os.remove(model_path)
+        raise checkpoint.ImportProblem(
+            f"the traced model differs from the eager {name} module by "
+            f"{check['max_abs_output']:.3e} (tolerance {PARITY_TOLERANCE}); no model was written")
+    onnx_path = None
+    if onnx:
+        onnx_path = os.path.join(out, "model.onnx")
+        export_onnx(module, example, onnx_path)
+    write_json(result_path, {
+        "family": name,
+        "card": family.card,
+        "checkpoint_sha256": checkpoint.sha256_of(weights),
+        "model": "model.pt",
+        "onnx": onnx_path is not None,
+        "parity": check,
+        "load": notes,
+        "torch": torch.__version__,
+    })
+
+
+def export_onnx(module, example, path):
+    """TorchScript-based ONNX export (opset 17, dynamic batch), checked by onnx's checker."""
+    try:
+        import onnx
+    except ImportError as error:
+        raise checkpoint.ImportProblem(
+            "--onnx needs the `onnx` package in the torch venv: run scripts/setup-torch.sh"
+        ) from error
+    with torch.no_grad():
+        torch.onnx.export(module, example, path, input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+                          opset_version=17, dynamo=False)
+    onnx.checker.check_model(path)
+
+
+def write_json(path, value):
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(value, handle)
+
+
+def check_family(name):
+    if name not in families.BY_NAME:
+        known = ", ".join(family.name for family in families.FAMILIES)
+        raise checkpoint.ImportProblem(
+            f"unknown family `{name}`: dfbench import knows {known} (`dfbench import --list`)")
+
+
+def main(argv):
+    command, args = argv[0], argv[1:]
+    if command == "list":
+        command_list()
+    elif command == "keys":
+        try:
+            check_family(args[0])
+        except checkpoint.ImportProblem as problem:
+            print(problem, file=sys.stderr)
+            return 3
+        command_keys(args[0])
+    elif command == "export":
+        name, weights, out, device, onnx, result_path = args
+        try:
+            check_family(name)
+            command_export(name, weights, out, device, onnx == "1", result_path)
+        except checkpoint.ImportProblem as problem:
+            write_json(result_path, {"error": str(problem)})
+            return 3
+    else:
+        print(f"unknown command {command}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

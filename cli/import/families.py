@@ -1,0 +1,116 @@
+"""The families `dfbench import` knows: how to build each full-size module, which wrapper
+prefixes its released checkpoints carry, and the preprocessing its card declares (REFERENCE §4).
+
+Where upstream builds on a PyPI package (torchvision ResNets, efficientnet-pytorch) the module comes from that package,
+so key names match by construction; DeepfakeBench's own backbones are in `nets_dfb`.
+"""
+
+from torch import nn
+
+import nets_dfb
+
+# DeepfakeBench's test loader: cv2.imread, BGR→RGB, cv2.resize INTER_CUBIC to `resolution`,
+# ToTensor, Normalize(mean 0.5, std 0.5); softmax over two logits, P(fake) = class 1.
+DFB_CARD = {
+    "input_size": 256,
+    "resize": "resize",
+    "interpolation": "opencv:cubic",
+    "normalize": "half",
+    "channel_order": "rgb",
+    "output": "two-class",
+}
+# DataParallel's `module.` and DeepfakeBench's detector attribute `backbone.`.
+DFB_PREFIXES = ("module.", "backbone.")
+
+
+class DfbResNet34(nn.Module):
+    """DFB `resnet34`: torchvision's ResNet-34 without avgpool/fc as `resnet` (a Sequential, so
+    keys are `resnet.0.weight` ... `resnet.7.*`), adaptive average pool, `fc` 512 → 2."""
+
+    def __init__(self):
+        super().__init__()
+        import torchvision
+
+        body = torchvision.models.resnet34(weights=None)
+        self.resnet = nn.Sequential(*list(body.children())[:-2])
+        self.fc = nn.Linear(512, 2)
+
+    def forward(self, x):
+        return self.fc(nn.functional.adaptive_avg_pool2d(self.resnet(x), 1).flatten(1))
+
+
+class DfbEfficientNetB4(nn.Module):
+    """DFB `efficientnetb4`: efficientnet-pytorch's EfficientNet-B4 as `efficientnet`, its stem
+    replaced by a plain Conv2d(3, 48, 3, stride 2, no padding, no bias) and `_fc` removed; then
+    the features' global average pool and `last_layer` 1792 → 2 (no dropout in eval)."""
+
+    def __init__(self):
+        super().__init__()
+        from efficientnet_pytorch import EfficientNet
+
+        self.efficientnet = EfficientNet.from_name("efficientnet-b4")
+        self.efficientnet._conv_stem = nn.Conv2d(3, 48, kernel_size=3, stride=2, bias=False)
+        self.efficientnet._fc = nn.Identity()
+        # The plain swish (same values): the memory-efficient one is a custom autograd function,
+        # which a trace cannot save.
+        self.efficientnet.set_swish(memory_efficient=False)
+        self.last_layer = nn.Linear(1792, 2)
+
+    def forward(self, x):
+        x = self.efficientnet.extract_features(x)
+        return self.last_layer(nn.functional.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def cnnspot():
+    import torchvision
+
+    return torchvision.models.resnet50(weights=None, num_classes=1)
+
+
+class Family:
+    def __init__(self, name, build, card, prefixes, summary, upstream):
+        self.name = name
+        self.build = build
+        self.card = card
+        self.prefixes = prefixes
+        self.summary = summary
+        self.upstream = upstream
+
+
+FAMILIES = [
+    Family("cnnspot", cnnspot, {
+        # AIGCDetectBenchmark's test transform: Resize(256) (PIL bilinear), CenterCrop(224).
+        "input_size": 224,
+        "resize": "shorter-crop",
+        "resize_shorter": 256,
+        "interpolation": "pil:bilinear",
+        "normalize": "imagenet",
+        "channel_order": "rgb",
+        "output": "logit",
+    }, ("module.",), "CNNSpot (Wang et al. 2020): torchvision ResNet-50, one logit",
+        "PeterWang512/CNNDetection networks/resnet.py (torchvision layout)"),
+    Family("xception", nets_dfb.DfbXception, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench xception: Xception backbone, two classes",
+           "SCLBD/DeepfakeBench training/networks/xception.py"),
+    Family("meso4", nets_dfb.Meso4, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench meso4: MesoNet-4, two classes",
+           "SCLBD/DeepfakeBench training/networks/mesonet.py"),
+    Family("meso4Inception", nets_dfb.Meso4Inception, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench meso4Inception: MesoInception-4, two classes",
+           "SCLBD/DeepfakeBench training/networks/mesonet.py"),
+    Family("efficientnetb4", DfbEfficientNetB4, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench efficientnetb4: efficientnet-pytorch EfficientNet-B4, two classes",
+           "SCLBD/DeepfakeBench training/networks/efficientnetb4.py"),
+    Family("resnet34", DfbResNet34, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench resnet34 (CNN-Aug): torchvision ResNet-34, two classes",
+           "SCLBD/DeepfakeBench training/networks/resnet34.py"),
+]
+
+BY_NAME = {family.name: family for family in FAMILIES}
+
+
+def get(name):
+    family = BY_NAME.get(name)
+    if family is None:
+        raise KeyError(name)
+    return family

@@ -1,0 +1,391 @@
+//! `dfbench import` end to end (issue 18): per family, the golden key manifest (derived from the
+//! upstream definition, cli/tests/fixtures/import/*.keys) equals the exporter's full-size module
+//! `state_dict` (names, shapes, order; no forward pass), and a random-init checkpoint written in
+//! the release layout the manifest states imports into a card that loads, with the saved model's
+//! outputs equal to the eager module's to 1e-5. Checkpoints with a renamed key or a changed shape
+//! are refused naming the key; a DataParallel `module.` prefix is accepted; `--onnx` adds an ONNX
+//! model and its card. `dfbench cards check` describes the imported card and, in a torch build,
+//! scores a synthetic batch.
+//!
+//! Needs the torch venv's python (`DFBENCH_TORCH_PYTHON`, else the default venv of
+//! scripts/setup-torch.sh). Without it the tests print "SKIPPED" and pass, unless
+//! `DFBENCH_REQUIRE_TORCH=1` (CI).
+
+mod support;
+
+use dfbench_benchmarks::card::ResolvedCard;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::dfbench;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// The torch python, or `None` (after saying so) where the tests may skip.
+fn torch_python() -> Option<PathBuf> {
+    let path = std::env::var_os("DFBENCH_TORCH_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".cache/dfbench/torch-venv/bin/python"))
+        })?;
+    let works = Command::new(&path)
+        .args(["-c", "import torch, torchvision"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if works {
+        return Some(path);
+    }
+    let required = std::env::var("DFBENCH_REQUIRE_TORCH").is_ok_and(|value| value == "1");
+    assert!(
+        !required,
+        "DFBENCH_REQUIRE_TORCH=1 but {} cannot import torch: run scripts/setup-torch.sh",
+        path.display()
+    );
+    eprintln!("SKIPPED: no torch python (run `eval \"$(scripts/setup-torch.sh)\"`)");
+    None
+}
+
+fn import(python: &Path, args: &[&str]) -> Output {
+    dfbench()
+        .arg("import")
+        .args(args)
+        .arg("--python")
+        .arg(python)
+        .output()
+        .expect("spawn dfbench")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn manifest_path(family: &str) -> PathBuf {
+    Path::new(FIXTURES).join(format!("import/{family}.keys"))
+}
+
+/// Writes a random-init checkpoint of `family` (variant of the fixture script); returns its path
+/// and what the script printed (the affected key for `renamed` / `reshaped`).
+fn checkpoint(python: &Path, dir: &Path, family: &str, variant: &str) -> (PathBuf, String) {
+    let path = dir.join(format!("{family}-{variant}.pth"));
+    let output = Command::new(python)
+        .arg(Path::new(FIXTURES).join("import_checkpoints.py"))
+        .arg(manifest_path(family))
+        .arg(&path)
+        .arg(variant)
+        .output()
+        .expect("spawn python");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    (path, text(&output.stdout).trim().to_string())
+}
+
+fn families(python: &Path) -> Vec<String> {
+    let output = import(python, &["--list"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout)
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn every_family_has_a_manifest_equal_to_its_full_size_module() {
+    let Some(python) = torch_python() else { return };
+    let families = families(&python);
+    assert!(families.len() >= 6, "{families:?}");
+    for family in &families {
+        let manifest = std::fs::read_to_string(manifest_path(family))
+            .unwrap_or_else(|error| panic!("no golden manifest for `{family}`: {error}"));
+        let expected: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
+        let output = import(&python, &["--family", family, "--keys"]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let actual = text(&output.stdout);
+        let actual: Vec<&str> = actual.lines().collect();
+        let first_difference = expected.iter().zip(&actual).position(|(a, b)| a != b);
+        assert!(
+            expected == actual,
+            "{family}: manifest has {} keys, the module {}; first difference at line {:?}",
+            expected.len(),
+            actual.len(),
+            first_difference.map(|index| (expected[index], actual[index]))
+        );
+        println!(
+            "{family}: {} keys and shapes equal the manifest",
+            actual.len()
+        );
+    }
+}
+
+/// Imports `family`'s exact-layout random checkpoint and checks the card and the parity line.
+fn imports_release_layout(family: &str) {
+    let Some(python) = torch_python() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (weights, _) = checkpoint(&python, dir.path(), family, "exact");
+    let out = dir.path().join("card");
+    let output = import(
+        &python,
+        &[
+            "--family",
+            family,
+            "--weights",
+            weights.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+    );
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    println!("{stdout}");
+    let card = ResolvedCard::load(&out.join("card.toml")).expect("the imported card loads");
+    let source = card.card.source.clone().expect("[source]");
+    assert_eq!(source.family, family);
+    let bytes = std::fs::read(&weights).expect("weights");
+    assert_eq!(
+        source.checkpoint_sha256,
+        hex::encode(Sha256::digest(&bytes))
+    );
+    assert!(stdout.contains(&card.fingerprint), "{stdout}");
+
+    let parity = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("parity"))
+        .expect("parity line");
+    let figure = |label: &str| -> f64 {
+        let rest = &parity[parity.find(label).expect(label) + label.len()..];
+        rest.trim_start()
+            .split([',', ' '])
+            .next()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("no number after {label} in {parity}"))
+    };
+    assert!(figure("max |Δ output|") <= 1e-5, "{parity}");
+    assert!(figure("max |Δ P(fake)|") <= 1e-5, "{parity}");
+    // A saturated or constant model would pass the comparison without testing anything.
+    let scores_line = stdout
+        .lines()
+        .find(|line| line.contains("check batch P(fake)"))
+        .expect("check batch line");
+    let scores: Vec<f64> = scores_line[scores_line.find('[').expect("[") + 1..]
+        .trim_end_matches(']')
+        .split(',')
+        .map(|value| value.trim().parse().expect("score"))
+        .collect();
+    let spread = scores.iter().cloned().fold(f64::MIN, f64::max)
+        - scores.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(spread > 1e-4, "{family}: scores barely vary: {scores:?}");
+}
+
+#[test]
+fn cnnspot_release_checkpoint_imports() {
+    imports_release_layout("cnnspot");
+}
+
+#[test]
+fn xception_release_checkpoint_imports() {
+    imports_release_layout("xception");
+}
+
+#[test]
+fn meso4_release_checkpoint_imports() {
+    imports_release_layout("meso4");
+}
+
+#[test]
+fn meso4_inception_release_checkpoint_imports() {
+    imports_release_layout("meso4Inception");
+}
+
+#[test]
+fn efficientnetb4_release_checkpoint_imports() {
+    imports_release_layout("efficientnetb4");
+}
+
+#[test]
+fn resnet34_release_checkpoint_imports() {
+    imports_release_layout("resnet34");
+}
+
+fn refused(python: &Path, dir: &Path, family: &str, variant: &str) -> (String, String) {
+    let (weights, key) = checkpoint(python, dir, family, variant);
+    let out = dir.join(format!("out-{variant}"));
+    let output = import(
+        python,
+        &[
+            "--family",
+            family,
+            "--weights",
+            weights.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{variant}: {stderr}");
+    assert!(
+        !out.join("model.pt").exists(),
+        "{variant}: a model was written"
+    );
+    assert!(
+        !out.join("card.toml").exists(),
+        "{variant}: a card was written"
+    );
+    // The manifest names the key after the release prefix; errors name it after stripping.
+    let key = key.trim_start_matches("backbone.").to_string();
+    (stderr, key)
+}
+
+#[test]
+fn renamed_key_and_changed_shape_are_refused_naming_the_key() {
+    let Some(python) = torch_python() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (stderr, key) = refused(&python, dir.path(), "xception", "renamed");
+    assert!(
+        stderr.contains(&format!("1 missing key(s): {key}"))
+            && stderr.contains(&format!("1 unexpected key(s): {key}_renamed")),
+        "{stderr}"
+    );
+    let (stderr, key) = refused(&python, dir.path(), "xception", "reshaped");
+    assert!(
+        stderr.contains(&format!("shape mismatch: {key} is [33, 3, 3, 3]"))
+            && stderr.contains("[32, 3, 3, 3] in xception"),
+        "{stderr}"
+    );
+    println!("{stderr}");
+}
+
+#[test]
+fn module_prefix_is_accepted_onnx_is_written_and_cards_check_describes_the_card() {
+    let Some(python) = torch_python() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (weights, _) = checkpoint(&python, dir.path(), "meso4", "module-prefix");
+    let out = dir.path().join("meso4");
+    let output = import(
+        &python,
+        &[
+            "--family",
+            "meso4",
+            "--weights",
+            weights.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--onnx",
+        ],
+    );
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        stdout.contains("stripped prefixes [module., backbone.]"),
+        "{stdout}"
+    );
+    let card = ResolvedCard::load(&out.join("card.toml")).expect("card");
+    let onnx = ResolvedCard::load(&out.join("onnx-card.toml")).expect("onnx card");
+    assert_eq!(onnx.card.model, out.join("model.onnx"));
+    assert_eq!(onnx.card.source, card.card.source);
+
+    let check = dfbench()
+        .args(["cards", "check"])
+        .arg(&out)
+        .output()
+        .expect("spawn dfbench");
+    let report = text(&check.stdout);
+    assert!(check.status.success(), "{report}\n{}", text(&check.stderr));
+    println!("{report}");
+    for expected in [
+        "resize to 256x256; interpolation opencv:cubic",
+        "half mean [0.5, 0.5, 0.5] std [0.5, 0.5, 0.5]; channel order rgb",
+        "two-class",
+        "source      family meso4",
+        card.fingerprint.as_str(),
+    ] {
+        assert!(
+            report.contains(expected),
+            "missing {expected:?} in\n{report}"
+        );
+    }
+    if cfg!(feature = "torch") {
+        assert!(
+            report.contains("input [4, 3, 256, 256]") && report.contains("accepted as two-class"),
+            "{report}"
+        );
+    } else {
+        assert!(
+            report.contains("needs a build with `--features torch`"),
+            "{report}"
+        );
+    }
+}
+
+/// The same checkpoint imported twice gives the same model bytes, hence the same fingerprint.
+#[test]
+fn reimport_gives_the_same_fingerprint() {
+    let Some(python) = torch_python() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (weights, _) = checkpoint(&python, dir.path(), "meso4Inception", "exact");
+    let fingerprints: Vec<String> = ["a", "b"]
+        .iter()
+        .map(|name| {
+            let out = dir.path().join(name);
+            let output = import(
+                &python,
+                &[
+                    "--family",
+                    "meso4Inception",
+                    "--weights",
+                    weights.to_str().expect("utf-8"),
+                    "--out",
+                    out.to_str().expect("utf-8"),
+                ],
+            );
+            assert!(output.status.success(), "{}", text(&output.stderr));
+            ResolvedCard::load(&out.join("card.toml"))
+                .expect("card")
+                .fingerprint
+        })
+        .collect();
+    assert_eq!(fingerprints[0], fingerprints[1]);
+}
+
+#[test]
+fn missing_torch_python_names_the_setup_script() {
+    let output = dfbench()
+        .args(["import", "--list", "--python", "/nonexistent/python"])
+        .output()
+        .expect("spawn dfbench");
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no torch python at /nonexistent/python")
+            && stderr.contains("scripts/setup-torch.sh"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_family_lists_the_known_ones() {
+    let Some(python) = torch_python() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let weights = dir.path().join("w.pth");
+    std::fs::write(&weights, b"not read").expect("weights");
+    let output = import(
+        &python,
+        &[
+            "--family",
+            "xceptoin",
+            "--weights",
+            weights.to_str().expect("utf-8"),
+            "--out",
+            dir.path().join("out").to_str().expect("utf-8"),
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("unknown family `xceptoin`") && stderr.contains("cnnspot, xception"),
+        "{stderr}"
+    );
+}
