@@ -172,6 +172,30 @@ fn clip_detector_end_to_end(database_url: &str) {
     assert!(leaderboard.contains("| temporal | clip |"), "{leaderboard}");
     assert!(leaderboard.contains("clip → video: mean"), "{leaderboard}");
 
+    // verify re-scores whole videos (a partial run with a clip detector samples videos) on
+    // other workers and compares the same clips of the same frames.
+    let verified = run_ok(
+        &[
+            "verify",
+            "--run",
+            &first,
+            "--fraction",
+            "0.3",
+            "--database-url",
+            database_url,
+        ],
+        work,
+    );
+    let said = String::from_utf8_lossy(&verified.stdout);
+    let temporal_line = said
+        .lines()
+        .find(|line| line.trim_start().starts_with("temporal"))
+        .unwrap_or_else(|| panic!("no temporal line in:\n{said}"));
+    assert!(
+        temporal_line.contains(" clips ") && temporal_line.contains("outcome changed 0  ok"),
+        "{said}"
+    );
+
     // Unchanged: every clip reused.
     let (_, [reused, clips, clips_reused]) = run_suite(work, database_url, &[]);
     assert_eq!(

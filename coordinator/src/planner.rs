@@ -121,7 +121,9 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
             // predictions are reusable by full runs and the other way round; it covers the
             // image-read samples only, whatever this run's detectors read.
             let fingerprint = enumerated.fingerprint();
-            let selected = request.sampling.select(&enumerated.samples);
+            let selected = request
+                .sampling
+                .select(&enumerated.samples, !readers.is_empty());
             let kept: Vec<Sample> = if selected.len() == enumerated.samples.len() {
                 enumerated.samples
             } else {

@@ -16,7 +16,7 @@ use crate::progress;
 use crate::refs::resolve_run_ref;
 use dfbench_client::Client;
 use dfbench_proto::v1::{CancelRunRequest, SubmitRunRequest};
-use dfbench_store::{PredictionRow, RunId};
+use dfbench_reports::model::PredictionRecord;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -54,7 +54,8 @@ pub async fn execute(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let store = args.store.open_existing().await?;
     let original = resolve_run_ref(store.as_ref(), &args.run).await?;
     let details = store.run(&original).await?;
-    let original_rows = store.predictions(&original).await?;
+    // Predictions and clip outcomes alike (clips are keyed by video, clip index and frames).
+    let (_, original_rows) = crate::reporting::load(store.as_ref(), &original.0).await?;
     let producers: BTreeSet<String> = original_rows
         .iter()
         .map(|row| row.worker_id.clone())
@@ -100,7 +101,7 @@ pub async fn execute(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     };
-    let rescored = store.predictions(&RunId(verification.clone())).await?;
+    let (_, rescored) = crate::reporting::load(store.as_ref(), &verification).await?;
     let verdict = compare(&original_rows, &rescored);
     outln!("verification run {verification} of {original}:");
     let mut failed = false;
@@ -108,8 +109,9 @@ pub async fn execute(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         let over = summary.max_diff > args.tolerance || summary.changed_outcome > 0;
         failed |= over;
         outln!(
-            "  {detector:<24} {} samples  max |diff| {:.3e}  outcome changed {}  {}",
+            "  {detector:<24} {} {}  max |diff| {:.3e}  outcome changed {}  {}",
             summary.compared,
+            if summary.clips { "clips" } else { "samples" },
             summary.max_diff,
             summary.changed_outcome,
             if over { "ABOVE TOLERANCE" } else { "ok" }
@@ -153,18 +155,21 @@ async fn rescore(
 
 #[derive(Debug, Default, PartialEq)]
 struct DetectorVerdict {
+    /// The detector scores clips (the units compared are clip outcomes).
+    clips: bool,
     compared: usize,
     max_diff: f64,
     /// A score on one side, a failure on the other.
     changed_outcome: usize,
 }
 
-/// Per detector: predictions of the same (dataset, perturbation, path) in both runs.
+/// Per detector: outcomes of the same (dataset, perturbation, path) in both runs; a clip's path
+/// names its video, clip index and frames, so only the same clip of the same frames compares.
 fn compare(
-    original: &[PredictionRow],
-    rescored: &[PredictionRow],
+    original: &[PredictionRecord],
+    rescored: &[PredictionRecord],
 ) -> BTreeMap<String, DetectorVerdict> {
-    let key = |row: &PredictionRow| {
+    let key = |row: &PredictionRecord| {
         (
             row.detector.clone(),
             row.dataset.clone(),
@@ -181,6 +186,7 @@ fn compare(
         };
         let entry = verdict.entry(row.detector.clone()).or_default();
         entry.compared += 1;
+        entry.clips |= row.clip_index.is_some();
         match (before, row.score) {
             (Some(before), Some(after)) => {
                 entry.max_diff = entry.max_diff.max((before - after).abs())
@@ -197,24 +203,18 @@ mod tests {
     use super::*;
     use dfbench_benchmarks::FailureKind;
 
-    fn row(detector: &str, path: &str, score: Option<f64>) -> PredictionRow {
-        PredictionRow {
+    fn row(detector: &str, path: &str, score: Option<f64>) -> PredictionRecord {
+        PredictionRecord {
             detector: detector.into(),
-            detector_fingerprint: "f".into(),
             dataset: "d".into(),
-            subset: "s".into(),
             perturbation: "none".into(),
             rel_path: path.into(),
             video_key: path.into(),
             label: 1,
-            method: "m".into(),
-            label_group: "g".into(),
-            split: "test".into(),
-            compression: "raw".into(),
             score,
             failure_kind: score.is_none().then_some(FailureKind::DecodeError),
-            failure_message: None,
             worker_id: "w".into(),
+            ..PredictionRecord::default()
         }
     }
 
@@ -238,6 +238,7 @@ mod tests {
         assert_eq!(
             verdict["b"],
             DetectorVerdict {
+                clips: false,
                 compared: 1,
                 max_diff: 0.0,
                 changed_outcome: 1

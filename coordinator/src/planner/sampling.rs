@@ -50,11 +50,18 @@ impl Sampling {
         }
     }
 
-    /// Indices (ascending) of the samples to keep.
-    pub fn select(&self, samples: &[Sample]) -> Vec<usize> {
+    /// Indices (ascending) of the samples to keep. With `whole_videos` (the run has a clip
+    /// detector, which must read a video's consecutive frames) the unit of sampling is the
+    /// video: videos are taken whole, in rank order of their key, per label, while their frames
+    /// fit the label's share (at least one video per label with a share), so a clip of a partial
+    /// run reads the same frames as in a full run.
+    pub fn select(&self, samples: &[Sample], whole_videos: bool) -> Vec<usize> {
         let target = self.target(samples.len());
         if target >= samples.len() {
             return (0..samples.len()).collect();
+        }
+        if whole_videos {
+            return self.select_videos(samples, target);
         }
         let mut by_label: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
         for (index, sample) in samples.iter().enumerate() {
@@ -69,6 +76,44 @@ impl Sampling {
         for (indices, share) in by_label.iter_mut().zip(shares) {
             indices.sort_by_key(|index| (rank(self.seed, &samples[*index].rel_path), *index));
             kept.extend_from_slice(&indices[..share]);
+        }
+        kept.sort_unstable();
+        kept
+    }
+}
+
+impl Sampling {
+    fn select_videos(&self, samples: &[Sample], target: usize) -> Vec<usize> {
+        let mut videos: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for (index, sample) in samples.iter().enumerate() {
+            videos
+                .entry(sample.video_key.as_str())
+                .or_default()
+                .push(index);
+        }
+        // A video's label: fake only when every frame is (as the video level counts it).
+        let mut by_label: [Vec<(&str, Vec<usize>)>; 2] = [Vec::new(), Vec::new()];
+        for (key, members) in videos {
+            let fake = members.iter().all(|i| samples[*i].label.is_fake());
+            by_label[usize::from(fake)].push((key, members));
+        }
+        let frames = |group: &[(&str, Vec<usize>)]| group.iter().map(|(_, m)| m.len()).sum();
+        let shares = largest_remainder(
+            target,
+            &[frames(&by_label[0]), frames(&by_label[1])],
+            samples.len(),
+        );
+        let mut kept = Vec::with_capacity(target);
+        for (group, share) in by_label.iter_mut().zip(shares) {
+            group.sort_by_key(|(key, _)| (rank(self.seed, key), *key));
+            let mut taken = 0;
+            for (_, members) in group.iter() {
+                if share == 0 || (taken > 0 && taken + members.len() > share) {
+                    break;
+                }
+                taken += members.len();
+                kept.extend_from_slice(members);
+            }
         }
         kept.sort_unstable();
         kept
@@ -156,16 +201,54 @@ mod tests {
             seed: 7,
             ..Default::default()
         };
-        let kept = sampling.select(&all);
+        let kept = sampling.select(&all, false);
         assert_eq!(label_counts(&all, &kept), (30, 10));
-        assert_eq!(kept, sampling.select(&all), "same seed, same sample");
+        assert_eq!(kept, sampling.select(&all, false), "same seed, same sample");
         let other = Sampling {
             seed: 8,
             ..sampling
         }
-        .select(&all);
+        .select(&all, false);
         assert_ne!(kept, other, "another seed picks other files");
         assert_eq!(label_counts(&all, &other), (30, 10));
+    }
+
+    #[test]
+    fn with_clip_detectors_whole_videos_are_sampled() {
+        let mut all = samples(40, 40);
+        for (index, sample) in all.iter_mut().enumerate() {
+            sample.video_key = format!("v{}", index / 4);
+        }
+        let sampling = Sampling {
+            fraction: Some(0.25),
+            seed: 3,
+            ..Default::default()
+        };
+        let kept = sampling.select(&all, true);
+        assert_eq!(
+            label_counts(&all, &kept),
+            (8, 8),
+            "two videos of 4 frames per label"
+        );
+        let mut per_video: std::collections::BTreeMap<&str, usize> = Default::default();
+        for index in &kept {
+            *per_video.entry(all[*index].video_key.as_str()).or_default() += 1;
+        }
+        assert!(
+            per_video.values().all(|frames| *frames == 4),
+            "{per_video:?}"
+        );
+        assert_eq!(kept, sampling.select(&all, true), "seeded");
+        let tiny = Sampling {
+            limit: Some(1),
+            ..Default::default()
+        };
+        let one = tiny.select(&all, true);
+        assert_eq!(
+            one.len(),
+            4,
+            "a share below one video still takes one whole video"
+        );
     }
 
     #[test]
@@ -176,8 +259,8 @@ mod tests {
             ..Default::default()
         };
         // 3 × 2/7 = 0.86 and 3 × 5/7 = 2.14: the real label gets the remainder.
-        assert_eq!(label_counts(&all, &limit(3).select(&all)), (1, 2));
-        assert_eq!(limit(100).select(&all).len(), 7);
+        assert_eq!(label_counts(&all, &limit(3).select(&all, false)), (1, 2));
+        assert_eq!(limit(100).select(&all, false).len(), 7);
         assert_eq!(limit(3).describe().as_deref(), Some("limit=3 seed=0"));
         assert_eq!(Sampling::default().describe(), None);
         assert!(
