@@ -16,18 +16,23 @@ fn demo(work: &Path) {
 #[test]
 fn a_closed_stdout_pipe_ends_the_command_quietly() {
     let dir = tempfile::tempdir().expect("tmp");
-    demo(dir.path());
-    let quickstart =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../benchmarks/suites/quickstart.toml");
+    let work = dir.path();
+    run_ok(&["synth", "--out", "data"], work);
+    std::fs::write(work.join("suite.toml"), demo_suite("pipe", 8)).expect("suite");
+    for _ in 0..2 {
+        run_ok(
+            &["run", "suite.toml", "--workers", "1", "--limit", "2"],
+            work,
+        );
+    }
+    // `dfbench runs | head -0`: the reader goes away before anything is written.
     let mut child = dfbench()
-        .args(["datasets", "check"])
-        .arg(&quickstart)
-        .current_dir(dir.path())
+        .arg("runs")
+        .current_dir(work)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    // `| head -0`: the reader goes away before anything is written.
     drop(child.stdout.take());
     let output = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&output.stderr);
