@@ -274,3 +274,23 @@ fn every_option_of_every_command_has_help() {
         missing.join("\n")
     );
 }
+
+#[test]
+fn an_oversize_suite_is_refused_by_name() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut suite = demo_suite("huge", 8);
+    suite.push_str(&format!("# {}\n", "x".repeat(33 * 1024 * 1024)));
+    std::fs::write(dir.path().join("suite.toml"), suite).expect("suite");
+    let output = dfbench()
+        .args(["run", "suite.toml", "--workers", "1"])
+        .current_dir(dir.path())
+        .output()
+        .expect("spawn");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("over the 32 MiB a coordinator accepts"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("h2 protocol error"), "{stderr}");
+}

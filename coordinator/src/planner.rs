@@ -95,7 +95,14 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
     let mut shards = Vec::new();
     let mut problems = Vec::new();
     for spec in &suite.datasets {
-        let enumeration = adapter::enumerate(spec, &roots)?;
+        // A dataset that cannot be read is one problem among the others: every one is named.
+        let enumeration = match adapter::enumerate(spec, &roots) {
+            Ok(enumeration) => enumeration,
+            Err(error) => {
+                problems.push(error.to_string());
+                continue;
+            }
+        };
         problems.extend(enumeration.label_problems);
         // Absent sets stay in the stored suite text, which the report lists them from.
         for set in &enumeration.absent {

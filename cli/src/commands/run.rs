@@ -141,6 +141,17 @@ fn resolve_data_root(data_root: Option<&Path>) -> anyhow::Result<PathBuf> {
 }
 
 pub async fn submit(client: &mut Client, request: SubmitRunRequest) -> anyhow::Result<String> {
+    // Said here, by name, rather than as the transport's "h2 protocol error".
+    let size = prost::Message::encoded_len(&request);
+    if size > dfbench_proto::MAX_MESSAGE_BYTES {
+        anyhow::bail!(
+            "the run request is {:.1} MiB ({} is most of it), over the {} MiB a coordinator \
+             accepts; split the suite or shorten what it embeds",
+            size as f64 / (1024.0 * 1024.0),
+            request.suite_origin,
+            dfbench_proto::MAX_MESSAGE_BYTES / (1024 * 1024)
+        );
+    }
     let response = client
         .submit_run(request)
         .await

@@ -567,3 +567,22 @@ fn uniform_frames_plan_the_union_of_image_and_clip_reads() {
     new.sort_unstable();
     assert_eq!(old, new);
 }
+
+#[test]
+fn every_broken_dataset_is_named_at_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let suite = "name = \"two\"\n\
+        [[datasets]]\nname = \"first\"\nformat = \"cnnspot\"\nroot = \"missing-one\"\n\
+        [[datasets]]\nname = \"second\"\nformat = \"cnnspot\"\nroot = \"missing-two\"\n\
+        [[detectors]]\nname = \"npr\"\nkind = \"builtin\"\n";
+    let roots = std::collections::BTreeMap::new();
+    let request = RunRequest {
+        suite_text: suite,
+        ..request(dir.path(), &roots, false)
+    };
+    let message = expect_refused(plan_run(&request), "two missing roots").to_string();
+    assert!(
+        message.contains("`first`") && message.contains("`second`"),
+        "both datasets are named: {message}"
+    );
+}
