@@ -4,6 +4,11 @@
 //! The lease state machine lives here in SQL: a grant bumps `lease_epoch`, and every write a
 //! worker makes is accepted only while its (shard, epoch, owner) lease is current (fencing).
 //! Must not know about gRPC or images: callers hand in plain values and a clock (`now_ms`).
+//!
+//! Layout: the SQL is in `store/queries/*.sql` (one statement a file, see `queries`); the
+//! `Store` implementation both backends share is `sql_impl` (writes), `sql_reads` (reads),
+//! `history`, `clips`, `reuse` and `bulk`; `sqlite` and `postgres` hold what differs (pool
+//! setup, migrations, `Dialect`, bulk prediction ingest: multi-row insert vs. UNNEST/COPY).
 
 pub mod baseline;
 mod bulk;
@@ -16,6 +21,7 @@ mod history_model;
 mod model;
 mod pg_copy;
 mod postgres;
+mod queries;
 mod reuse;
 mod reuse_index;
 mod sql_impl;

@@ -59,10 +59,7 @@ impl PostgresStore {
                 after_plan: Some("ANALYZE shards, shard_samples, samples"),
                 // Costed as a join, Postgres hashes the whole samples table to read one shard's
                 // samples; by id list it probes the primary key.
-                shard_refs: "SELECT id, rel_path, clip_only FROM samples \
-                     WHERE id = ANY(ARRAY(SELECT sample_id FROM shard_samples \
-                       WHERE shard_id = $1 AND needed)) \
-                     ORDER BY id",
+                shard_refs: crate::queries::SHARD_REFS_POSTGRES,
                 completion_sees_all: false,
             },
             cache: StoreCache::default(),
@@ -75,20 +72,6 @@ impl_sql_store!(PostgresStore, "postgres");
 /// Batches of at least this many rows go in by COPY; smaller ones by one fenced `UNNEST`
 /// statement (one round trip, where COPY under a savepoint takes six).
 const COPY_MIN_ROWS: usize = 256;
-
-/// The fenced conflict-tolerant insert: locks the lease row (`FOR SHARE`) if it is still
-/// current and inserts the batch from arrays in the same statement, ignoring re-delivered
-/// rows. Returns (lease rows found, rows inserted); no lease row means a stale writer, and
-/// then nothing was inserted.
-const INSERT_FENCED: &str = "WITH lease AS (SELECT id FROM shards WHERE id = $4 AND lease_epoch = $5 \
-       AND state = 'leased' AND lease_owner = $3 AND lease_incarnation = $13 FOR SHARE), \
-     inserted AS (INSERT INTO predictions (run_id, detector, sample_id, perturbation, score, \
-       failure_kind, failure_message, detector_fingerprint, worker_id, shard_id, epoch, latency_us) \
-       SELECT $1, t.detector, t.sample_id, $2, t.score, t.kind, t.message, t.fingerprint, $3, $4, $5, t.latency \
-       FROM lease, UNNEST($6::bigint[], $7::text[], $8::float8[], $9::text[], $10::text[], $11::text[], $12::bigint[]) \
-         AS t(sample_id, detector, score, kind, message, fingerprint, latency) \
-       ON CONFLICT DO NOTHING RETURNING 1) \
-     SELECT (SELECT COUNT(*) FROM lease) AS leased, (SELECT COUNT(*) FROM inserted) AS inserted";
 
 impl PostgresStore {
     /// Inserts one batch if `lease` is current, atomically with the fencing check; returns
@@ -114,7 +97,7 @@ impl PostgresStore {
         Ok(inserted)
     }
 
-    /// [`INSERT_FENCED`]: one statement; `StaleLease` when the lease is not current.
+    /// `INSERT_FENCED_POSTGRES`: one statement; `StaleLease` when the lease is not current.
     async fn insert_unnest<'e, E>(
         executor: E,
         lease: &LeaseRef,
@@ -141,7 +124,7 @@ impl PostgresStore {
             fingerprints.push(prediction.detector_fingerprint.as_str());
             latencies.push(prediction.latency_us);
         }
-        let row = sqlx::query(INSERT_FENCED)
+        let row = sqlx::query(crate::queries::INSERT_FENCED_POSTGRES)
             .bind(context.run_id)
             .bind(context.perturbation)
             .bind(context.worker_id)

@@ -14,7 +14,7 @@ pub(crate) struct Dialect {
     /// A shard's samples (`id`, `rel_path`) by id, for shard `$1`.
     pub shard_refs: &'static str,
     /// The completion statement sees every other shard's committed state, so it can say
-    /// whether the run still has open shards (`COMPLETE_SHARD_PROBING`; SQLite).
+    /// whether the run still has open shards (`queries::COMPLETE_SHARD_PROBING_SQLITE`).
     pub completion_sees_all: bool,
 }
 
@@ -43,9 +43,7 @@ macro_rules! impl_sql_store {
                 let mut tx = self.pool.begin().await.during("begin run creation")?;
                 let run = &plan.run;
                 sqlx::query(
-                    "INSERT INTO runs (id, name, suite_name, suite_toml, suite_hash, data_root, \
-                     dfbench_version, status, error, created_at_ms, finished_at_ms, \
-                     requirement_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    $crate::queries::INSERT_RUN,
                 )
                 .bind(&run.id.0)
                 .bind(&run.name)
@@ -64,8 +62,7 @@ macro_rules! impl_sql_store {
                 .during("insert run")?;
                 for capability in &run.requires {
                     sqlx::query(
-                        "INSERT INTO run_requirements (run_id, capability) VALUES ($1, $2) \
-                         ON CONFLICT DO NOTHING",
+                        $crate::queries::INSERT_RUN_REQUIREMENT,
                     )
                     .bind(&run.id.0)
                     .bind(capability)
@@ -75,8 +72,7 @@ macro_rules! impl_sql_store {
                 }
                 for dataset in &plan.datasets {
                     sqlx::query(
-                        "INSERT INTO run_datasets (run_id, name, format, root, fingerprint, samples) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        $crate::queries::INSERT_RUN_DATASET,
                     )
                     .bind(&run.id.0)
                     .bind(&dataset.name)
@@ -90,8 +86,7 @@ macro_rules! impl_sql_store {
                 }
                 for detector in &plan.detectors {
                     sqlx::query(
-                        "INSERT INTO run_detectors (run_id, name, kind, builtin, card, fingerprint, \
-                         input) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        $crate::queries::INSERT_RUN_DETECTOR,
                     )
                     .bind(&run.id.0)
                     .bind(&detector.name)
@@ -147,12 +142,7 @@ macro_rules! impl_sql_store {
                 use $crate::error::QueryContext;
                 let mut tx = self.pool.begin().await.during("begin worker registration")?;
                 sqlx::query(
-                    "INSERT INTO workers (id, incarnation, hostname, dfbench_version, \
-                     devices, registered_at_ms, last_seen_ms) VALUES ($1, $2, $3, $4, $5, $6, $6) \
-                     ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, \
-                     hostname = excluded.hostname, dfbench_version = excluded.dfbench_version, \
-                     devices = excluded.devices, \
-                     registered_at_ms = excluded.registered_at_ms, last_seen_ms = excluded.last_seen_ms",
+                    $crate::queries::REGISTER_WORKER,
                 )
                 .bind(&worker.worker_id)
                 .bind(worker.incarnation.to_string())
@@ -163,15 +153,14 @@ macro_rules! impl_sql_store {
                 .execute(&mut *tx)
                 .await
                 .during("register worker")?;
-                sqlx::query("DELETE FROM worker_capabilities WHERE worker_id = $1")
+                sqlx::query($crate::queries::DELETE_WORKER_CAPABILITIES)
                     .bind(&worker.worker_id)
                     .execute(&mut *tx)
                     .await
                     .during("replace worker capabilities")?;
                 for capability in &worker.capabilities {
                     sqlx::query(
-                        "INSERT INTO worker_capabilities (worker_id, capability) VALUES ($1, $2) \
-                         ON CONFLICT DO NOTHING",
+                        $crate::queries::RECORD_WORKER_CAPABILITY,
                     )
                     .bind(&worker.worker_id)
                     .bind(capability)
@@ -194,23 +183,7 @@ macro_rules! impl_sql_store {
                 // No transaction: the UPDATE is atomic on its own, and what is read after it
                 // (the run's datasets and detectors, the shard's samples) never changes.
                 let mut conn = self.pool.acquire().await.during("begin acquire")?;
-                let sql = format!(
-                    "UPDATE shards SET state = 'leased', lease_owner = $2, lease_incarnation = $3, \
-                     lease_epoch = lease_epoch + 1, lease_expires_at_ms = $4, attempt = attempt + 1 \
-                     WHERE id = (SELECT s.id FROM shards s \
-                       WHERE s.state = 'ready' AND s.not_before_ms <= $1 \
-                       AND EXISTS (SELECT 1 FROM runs r WHERE r.id = s.run_id AND r.status = 'running' \
-                         AND (r.requirement_count = 0 \
-                           OR NOT EXISTS (SELECT 1 FROM run_requirements q WHERE q.run_id = r.id \
-                           AND NOT EXISTS (SELECT 1 FROM workers w JOIN worker_capabilities c \
-                             ON c.worker_id = w.id WHERE w.id = $2 AND w.incarnation = $3 \
-                             AND c.capability = q.capability))) \
-                         AND NOT EXISTS (SELECT 1 FROM run_excluded_workers x \
-                           WHERE x.run_id = r.id AND x.worker_id = $2)) \
-                       ORDER BY s.id LIMIT 1 {}) \
-                     RETURNING id, lease_epoch, run_id, dataset, perturbation, detectors, n_clips",
-                    self.dialect.acquire_lock
-                );
+                let sql = $crate::queries::fill($crate::queries::ACQUIRE_SHARD, &[&self.dialect.acquire_lock]);
                 let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(now_ms)
                     .bind(&owner.worker_id)
@@ -291,7 +264,7 @@ macro_rules! impl_sql_store {
                 // Two statements, no transaction (they need no atomicity together): one
                 // round trip each however many leases the worker holds.
                 let seen = sqlx::query(
-                    "UPDATE workers SET last_seen_ms = $3 WHERE id = $1 AND incarnation = $2",
+                    $crate::queries::TOUCH_WORKER,
                 )
                 .bind(&owner.worker_id)
                 .bind(owner.incarnation_text())
@@ -301,15 +274,7 @@ macro_rules! impl_sql_store {
                 .during("record worker heartbeat")?;
                 let mut extended = std::collections::HashSet::new();
                 for chunk in leases.chunks($crate::bulk::LEASE_ROWS_PER_UPDATE) {
-                    let sql = format!(
-                        "UPDATE shards SET lease_expires_at_ms = {} WHERE state = 'leased' \
-                         AND lease_owner = {} AND lease_incarnation = {} \
-                         AND (id, lease_epoch) IN (VALUES {}) RETURNING id, lease_epoch",
-                        $crate::bulk::parameters($backend, 1, 1),
-                        $crate::bulk::parameters($backend, 2, 1),
-                        $crate::bulk::parameters($backend, 3, 1),
-                        $crate::bulk::placeholders_from($backend, 4, chunk.len(), 2)
-                    );
+                    let sql = $crate::queries::fill($crate::queries::EXTEND_LEASES_ROWS, &[&$crate::bulk::parameters($backend, 1, 1), &$crate::bulk::parameters($backend, 2, 1), &$crate::bulk::parameters($backend, 3, 1), &$crate::bulk::placeholders_from($backend, 4, chunk.len(), 2)]);
                     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                         .bind(now_ms + ttl_ms)
                         .bind(&owner.worker_id)
@@ -391,9 +356,9 @@ macro_rules! impl_sql_store {
                 use $crate::error::QueryContext;
                 use sqlx::Row;
                 let statement = if self.dialect.completion_sees_all {
-                    $crate::sql_impl::COMPLETE_SHARD_PROBING
+                    $crate::queries::COMPLETE_SHARD_PROBING_SQLITE
                 } else {
-                    $crate::sql_impl::COMPLETE_SHARD
+                    $crate::queries::COMPLETE_SHARD
                 };
                 let completed = sqlx::query(statement)
                     .bind(lease.shard_id.0)
@@ -413,7 +378,7 @@ macro_rules! impl_sql_store {
                     let current = $crate::sql_impl::check_lease!(self, &self.pool, lease);
                     let run_id: String = current.try_get("run_id").during("read lease")?;
                     let (missing, missing_clips): (i64, i64) =
-                        sqlx::query_as($crate::sql_impl::MISSING_PREDICTIONS)
+                        sqlx::query_as($crate::queries::MISSING_PREDICTIONS)
                             .bind(lease.shard_id.0)
                             .bind(&run_id)
                             .fetch_one(&self.pool)
@@ -496,8 +461,7 @@ macro_rules! impl_sql_store {
                 use sqlx::Row;
                 let mut tx = self.pool.begin().await.during("begin reaping")?;
                 let expired = sqlx::query(
-                    "SELECT id, run_id, losses, max_losses, lease_owner FROM shards \
-                     WHERE state = 'leased' AND lease_expires_at_ms < $1",
+                    $crate::queries::EXPIRED_LEASES,
                 )
                 .bind(now_ms)
                 .fetch_all(&mut *tx)
@@ -544,7 +508,7 @@ macro_rules! impl_sql_store {
             ) -> Result<Vec<$crate::RunId>, $crate::StoreError> {
                 use $crate::error::QueryContext;
                 let finished: Vec<String> =
-                    sqlx::query_scalar($crate::sql_impl::FINISH_COMPLETE_RUNS)
+                    sqlx::query_scalar($crate::queries::FINISH_COMPLETE_RUNS)
                         .bind(now_ms)
                         .fetch_all(&self.pool)
                         .await
@@ -561,8 +525,7 @@ macro_rules! impl_sql_store {
                 use $crate::error::QueryContext;
                 let mut tx = self.pool.begin().await.during("begin failing stalled runs")?;
                 let stalled: Vec<String> = sqlx::query_scalar(
-                    "SELECT id FROM runs WHERE status = 'running' AND created_at_ms < $1 \
-                     AND NOT EXISTS (SELECT 1 FROM workers WHERE last_seen_ms >= $1) ORDER BY id",
+                    $crate::queries::RUNS_WITHOUT_WORKERS,
                 )
                 .bind(since_ms)
                 .fetch_all(&mut *tx)
@@ -570,7 +533,7 @@ macro_rules! impl_sql_store {
                 .during("find runs without workers")?;
                 for run_id in &stalled {
                     let open: Vec<i64> = sqlx::query_scalar(
-                        "SELECT id FROM shards WHERE run_id = $1 AND state IN ('ready', 'leased')",
+                        $crate::queries::OPEN_SHARDS_OF_RUN,
                     )
                     .bind(run_id)
                     .fetch_all(&mut *tx)
@@ -578,8 +541,7 @@ macro_rules! impl_sql_store {
                     .during("find the stalled run's open shards")?;
                     for shard_id in open {
                         sqlx::query(
-                            "UPDATE shards SET state = 'failed', lease_expires_at_ms = NULL, \
-                             last_error = $2 WHERE id = $1",
+                            $crate::queries::FAIL_STALLED_SHARD,
                         )
                         .bind(shard_id)
                         .bind(format!("{}: {message}", dfbench_benchmarks::FailureKind::NoWorkers))
@@ -595,8 +557,7 @@ macro_rules! impl_sql_store {
                         );
                     }
                     sqlx::query(
-                        "UPDATE runs SET status = 'failed', error = $2, finished_at_ms = $3 \
-                         WHERE id = $1",
+                        $crate::queries::FAIL_RUN,
                     )
                     .bind(run_id)
                     .bind(message)

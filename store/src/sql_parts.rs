@@ -1,5 +1,5 @@
-//! SQL text and helper macros of the store shared by both backends and used by the
-//! `Store` implementation in `sql_impl`: the lease, completion and run-finishing statements,
+//! Helper macros of the store shared by both backends (their SQL is in `queries`) and used by the
+//! `Store` implementation in `sql_impl`: running the lease, completion and run-finishing statements,
 //! the shard/run metadata caches' loaders, fencing checks, give-backs, and row conversions.
 //! Re-exported from `sql_impl`, so macros refer to them as `$crate::sql_impl::…`.
 
@@ -8,17 +8,6 @@ use crate::error::QueryContext;
 use crate::model::{DatasetRecord, NewPrediction, Outcome, RunId, RunRecord, RunStatus, ShardId};
 use sqlx::Row;
 use std::collections::HashSet;
-pub(crate) const LEASE_CHECK: &str = "SELECT run_id, perturbation, failures, max_attempts FROM shards \
-     WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 AND lease_incarnation = $4";
-
-/// Finishes run `$1` when none of its shards is ready or leased. Looks for the open shard with
-/// the highest id: shards are leased in id order, so while a run is going that one is live at
-/// once, where an `EXISTS` walked the run's completed shards from the lowest id first (their
-/// index entries stay until vacuum, so each completion cost grew with the run).
-pub(crate) const FINISH_RUN_IF_COMPLETE: &str = "UPDATE runs SET status = 'done', finished_at_ms = $2 \
-     WHERE id = $1 AND status = 'running' \
-     AND (SELECT id FROM shards WHERE run_id = $1 AND state IN ('ready', 'leased') \
-          ORDER BY id DESC LIMIT 1) IS NULL";
 
 /// Finishes run `$run_id` when no shard of it is ready or leased any more. Runs AFTER the
 /// transaction that ended a shard has committed, in a statement of its own: on Postgres (READ
@@ -30,7 +19,7 @@ pub(crate) const FINISH_RUN_IF_COMPLETE: &str = "UPDATE runs SET status = 'done'
 /// supervisor's `finish_complete_runs` sweep finishes the run.
 macro_rules! finish_run_if_complete {
     ($executor:expr, $run_id:expr, $now_ms:expr) => {{
-        sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
+        sqlx::query($crate::queries::FINISH_RUN_IF_COMPLETE)
             .bind($run_id)
             .bind($now_ms)
             .execute($executor)
@@ -40,87 +29,17 @@ macro_rules! finish_run_if_complete {
 }
 pub(crate) use finish_run_if_complete;
 
-/// Finishes every running run with no ready or leased shard (the supervisor's sweep).
-pub(crate) const FINISH_COMPLETE_RUNS: &str = "UPDATE runs SET status = 'done', finished_at_ms = $1 \
-     WHERE status = 'running' \
-     AND NOT EXISTS (SELECT 1 FROM shards WHERE run_id = runs.id AND state IN ('ready', 'leased')) \
-     RETURNING id";
-
-/// Marks a shard done in one statement if its lease (`$1` shard, `$2` epoch, `$3` owner, `$4`
-/// incarnation) is current, every (image-read sample, image detector) pair has a prediction
-/// (clip-only samples, `n_clip_only` of them, owe none) and every
-/// clip it owes an outcome (`n_clips`, counted only when it owes any), recording its
-/// provenance when given (`$5` worker, `$6` device, `$7` libtorch, `$8` CUDA, `$9` batch size;
-/// NULL keeps what is there); returns its run. Every prediction of the shard's (sample, perturbation) pairs carries its shard id
-/// (ingest checks membership; failures and reused rows are written with it), so the
-/// `predictions_shard` index counts them without a scan of the run. (No `run_id` filter on the
-/// count: shard ids are global, and with one Postgres chose the primary key's run prefix and
-/// filtered the run's rows.) One statement instead of a transaction
-/// of four: a completion is one round trip.
-macro_rules! complete_shard_sql {
-    ($returning:literal) => {
-        concat!(
-            "UPDATE shards SET state = 'done', lease_expires_at_ms = NULL, \
-             done_by = COALESCE($5, done_by), device = COALESCE($6, device), \
-             libtorch = COALESCE($7, libtorch), cuda = COALESCE($8, cuda), \
-             batch_size = COALESCE($9, batch_size) \
-             WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 \
-             AND lease_incarnation = $4 \
-             AND (SELECT COUNT(*) FROM predictions WHERE shard_id = $1) \
-             >= (n_samples - n_clip_only) * (SELECT COUNT(*) FROM run_detectors d WHERE d.run_id = shards.run_id \
-               AND d.input = 'image') \
-             AND (n_clips = 0 OR (SELECT COUNT(*) FROM clip_predictions WHERE shard_id = $1) >= n_clips) \
-             RETURNING run_id",
-            $returning
-        )
-    };
-}
-pub(crate) const COMPLETE_SHARD: &str = complete_shard_sql!("");
-
-/// [`COMPLETE_SHARD`] that also returns `open_left`: another ready or leased shard of the run,
-/// or NULL. Only where the statement sees every other completion (SQLite: one writer, one
-/// connection); there, a non-NULL `open_left` means the run cannot be finished yet and
-/// [`FINISH_RUN_IF_COMPLETE`] is skipped. On Postgres two concurrent last completions would
-/// each see the other's shard still leased, so it always runs the finish check after commit.
-pub(crate) const COMPLETE_SHARD_PROBING: &str = complete_shard_sql!(
-    ", (SELECT o.id FROM shards o WHERE o.run_id = shards.run_id \
-     AND o.state IN ('ready', 'leased') AND o.id <> $1 ORDER BY o.id DESC LIMIT 1) AS open_left"
-);
-
-/// (image-read sample, image detector) pairs of shard `$1` (of run `$2`) without a
-/// prediction, and its clips without an outcome.
-pub(crate) const MISSING_PREDICTIONS: &str = "SELECT \
-     (SELECT n_samples - n_clip_only FROM shards WHERE id = $1) \
-     * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $2 AND input = 'image') \
-     - (SELECT COUNT(*) FROM predictions WHERE shard_id = $1), \
-     (SELECT n_clips FROM shards WHERE id = $1) \
-     - (SELECT COUNT(*) FROM clip_predictions WHERE shard_id = $1)";
-
-/// Records a failure for every (image-read sample, image detector) pair of a shard that has no
-/// prediction yet; clip-only samples owe none (its clips: `clips::FILL_MISSING_CLIPS_AS_FAILED`, run with it by `fill_missing!`).
-pub(crate) const FILL_MISSING_AS_FAILED: &str = "INSERT INTO predictions \
-     (run_id, detector, sample_id, perturbation, score, failure_kind, failure_message, \
-      detector_fingerprint, worker_id, shard_id, epoch, latency_us) \
-     SELECT sh.run_id, d.name, ss.sample_id, sh.perturbation, CAST(NULL AS DOUBLE PRECISION), $2, $3, \
-            COALESCE(d.fingerprint, ''), $4, sh.id, sh.lease_epoch, 0 \
-     FROM shards sh \
-     JOIN shard_samples ss ON ss.shard_id = sh.id \
-     JOIN samples s ON s.id = ss.sample_id AND s.clip_only = FALSE \
-     JOIN run_detectors d ON d.run_id = sh.run_id AND d.input = 'image' \
-     WHERE sh.id = $1 \
-     ON CONFLICT DO NOTHING";
-
 /// Records a failure (`$kind`, `$message`, `$worker_id`) for every prediction and clip outcome
 /// shard `$shard_id` still misses.
 macro_rules! fill_missing {
     ($executor:expr, $shard_id:expr, $kind:expr, $message:expr, $worker_id:expr) => {{
         for (statement, action) in [
             (
-                $crate::sql_impl::FILL_MISSING_AS_FAILED,
+                $crate::queries::FILL_MISSING_AS_FAILED,
                 "record the shard's missing predictions as failures",
             ),
             (
-                $crate::clips::FILL_MISSING_CLIPS_AS_FAILED,
+                $crate::queries::FILL_MISSING_CLIPS_AS_FAILED,
                 "record the shard's missing clips as failures",
             ),
         ] {
@@ -136,11 +55,6 @@ macro_rules! fill_missing {
     }};
 }
 pub(crate) use fill_missing;
-
-pub(crate) const SELECT_RUN: &str = "SELECT id, name, suite_name, suite_toml, suite_hash, data_root, \
-     dfbench_version, status, error, created_at_ms, finished_at_ms, \
-     (SELECT string_agg(q.capability, ',' ORDER BY q.capability) FROM run_requirements q \
-      WHERE q.run_id = runs.id) AS requires FROM runs";
 
 /// Rejects a batch that names samples outside the shard, unknown or clip detectors, or invalid
 /// scores.
@@ -160,16 +74,13 @@ macro_rules! record_fingerprints {
         let mut seen = std::collections::BTreeSet::new();
         for (detector, fingerprint) in $reports {
             if seen.insert(detector) && $self.cache.first_fingerprint($run_id, detector) {
-                sqlx::query(
-                    "UPDATE run_detectors SET fingerprint = $3 \
-                     WHERE run_id = $1 AND name = $2 AND fingerprint IS NULL",
-                )
-                .bind($run_id)
-                .bind(detector)
-                .bind(fingerprint)
-                .execute(&$self.pool)
-                .await
-                .during("record detector fingerprint")?;
+                sqlx::query($crate::queries::RECORD_DETECTOR_FINGERPRINT)
+                    .bind($run_id)
+                    .bind(detector)
+                    .bind(fingerprint)
+                    .execute(&$self.pool)
+                    .await
+                    .during("record detector fingerprint")?;
             }
         }
     }};
@@ -182,14 +93,11 @@ macro_rules! run_meta {
         match $self.cache.run($run_id) {
             Some(meta) => meta,
             None => {
-                let dataset_rows = sqlx::query(
-                    "SELECT name, format, root, fingerprint, samples FROM run_datasets \
-                     WHERE run_id = $1 ORDER BY name",
-                )
-                .bind($run_id)
-                .fetch_all(&mut *$executor)
-                .await
-                .during("read run datasets")?;
+                let dataset_rows = sqlx::query($crate::queries::SELECT_RUN_DATASETS)
+                    .bind($run_id)
+                    .fetch_all(&mut *$executor)
+                    .await
+                    .during("read run datasets")?;
                 let datasets = dataset_rows
                     .iter()
                     .map($crate::sql_impl::dataset_from_row)
@@ -233,7 +141,7 @@ macro_rules! shard_samples {
             Some(samples) => samples,
             None => {
                 use sqlx::Row;
-                let shard = sqlx::query("SELECT run_id, perturbation FROM shards WHERE id = $1")
+                let shard = sqlx::query($crate::queries::READ_SHARD)
                     .bind($shard_id)
                     .fetch_optional(&mut *$executor)
                     .await
@@ -386,7 +294,7 @@ macro_rules! check_lease {
     ($self:ident, $executor:expr, $lease:expr) => {{
         let sql = format!(
             "{} {}",
-            $crate::sql_impl::LEASE_CHECK,
+            $crate::queries::LEASE_CHECK,
             $self.dialect.lease_check_lock
         );
         match sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -414,14 +322,11 @@ pub(crate) use check_lease;
 macro_rules! read_detectors {
     ($executor:expr, $run_id:expr) => {{
         use sqlx::Row;
-        let rows = sqlx::query(
-            "SELECT name, kind, builtin, card, fingerprint, input FROM run_detectors \
-             WHERE run_id = $1 ORDER BY name",
-        )
-        .bind($run_id)
-        .fetch_all($executor)
-        .await
-        .during("read run detectors")?;
+        let rows = sqlx::query($crate::queries::SELECT_RUN_DETECTORS)
+            .bind($run_id)
+            .fetch_all($executor)
+            .await
+            .during("read run detectors")?;
         let mut detectors = Vec::with_capacity(rows.len());
         for row in &rows {
             let input: String = row.try_get("input").during("read detector")?;

@@ -11,9 +11,9 @@ macro_rules! impl_sql_reads {
                 &self,
                 run_id: &$crate::RunId,
             ) -> Result<$crate::RunProgress, $crate::StoreError> {
-                use $crate::error::QueryContext;
                 use sqlx::Row;
-                let Some(run) = sqlx::query("SELECT status, error FROM runs WHERE id = $1")
+                use $crate::error::QueryContext;
+                let Some(run) = sqlx::query($crate::queries::READ_RUN_STATUS)
                     .bind(&run_id.0)
                     .fetch_optional(&self.pool)
                     .await
@@ -22,31 +22,11 @@ macro_rules! impl_sql_reads {
                     return Err($crate::StoreError::RunNotFound(run_id.clone()));
                 };
                 // One pass over the run's predictions and one over its shards.
-                let counts = sqlx::query(
-                    "SELECT sh.shards_total, sh.shards_done, sh.shards_failed, \
-                       p.predictions, p.failures, p.reused, \
-                       sh.samples * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $1 \
-                         AND input = 'image') AS expected, \
-                       c.clips, c.clip_failures, c.clips_reused, sh.clips_expected \
-                     FROM (SELECT COUNT(*) AS shards_total, \
-                             COUNT(CASE WHEN state = 'done' THEN 1 END) AS shards_done, \
-                             COUNT(CASE WHEN state = 'failed' THEN 1 END) AS shards_failed, \
-                             CAST(COALESCE(SUM(n_samples - n_clip_only), 0) AS BIGINT) AS samples, \
-                             CAST(COALESCE(SUM(n_clips), 0) AS BIGINT) AS clips_expected \
-                           FROM shards WHERE run_id = $1) sh, \
-                          (SELECT COUNT(*) AS predictions, \
-                             COUNT(failure_kind) AS failures, \
-                             COUNT(reused_from) AS reused \
-                           FROM predictions WHERE run_id = $1) p, \
-                          (SELECT COUNT(*) AS clips, \
-                             COUNT(failure_kind) AS clip_failures, \
-                             COUNT(reused_from) AS clips_reused \
-                           FROM clip_predictions WHERE run_id = $1) c",
-                )
-                .bind(&run_id.0)
-                .fetch_one(&self.pool)
-                .await
-                .during("count run progress")?;
+                let counts = sqlx::query($crate::queries::RUN_PROGRESS)
+                    .bind(&run_id.0)
+                    .fetch_one(&self.pool)
+                    .await
+                    .during("count run progress")?;
                 Ok($crate::RunProgress {
                     status: run.try_get("status").during("read run status")?,
                     error: run.try_get("error").during("read run status")?,
@@ -71,24 +51,18 @@ macro_rules! impl_sql_reads {
             ) -> Result<(), $crate::StoreError> {
                 use $crate::error::QueryContext;
                 let mut tx = self.pool.begin().await.during("begin cancel")?;
-                let updated = sqlx::query(
-                    "UPDATE runs SET status = 'cancelled', finished_at_ms = $2 \
-                     WHERE id = $1 AND status = 'running'",
-                )
-                .bind(&run_id.0)
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await
-                .during("cancel run")?;
-                if updated.rows_affected() > 0 {
-                    sqlx::query(
-                        "UPDATE shards SET state = 'cancelled' WHERE run_id = $1 \
-                         AND state IN ('ready', 'leased')",
-                    )
+                let updated = sqlx::query($crate::queries::CANCEL_RUN)
                     .bind(&run_id.0)
+                    .bind(now_ms)
                     .execute(&mut *tx)
                     .await
-                    .during("cancel shards")?;
+                    .during("cancel run")?;
+                if updated.rows_affected() > 0 {
+                    sqlx::query($crate::queries::CANCEL_SHARDS)
+                        .bind(&run_id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .during("cancel shards")?;
                 }
                 tx.commit().await.during("commit cancel")?;
                 Ok(())
@@ -101,7 +75,7 @@ macro_rules! impl_sql_reads {
                 use $crate::error::QueryContext;
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "{} ORDER BY created_at_ms DESC, id LIMIT $1",
-                    $crate::sql_impl::SELECT_RUN
+                    $crate::queries::SELECT_RUN
                 )))
                 .bind(limit)
                 .fetch_all(&self.pool)
@@ -115,27 +89,23 @@ macro_rules! impl_sql_reads {
                 run_id: &$crate::RunId,
             ) -> Result<$crate::RunDetails, $crate::StoreError> {
                 use $crate::error::QueryContext;
-                let Some(row) =
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "{} WHERE id = $1",
-                        $crate::sql_impl::SELECT_RUN
-                    )))
-                        .bind(&run_id.0)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .during("read run")?
+                let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE id = $1",
+                    $crate::queries::SELECT_RUN
+                )))
+                .bind(&run_id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .during("read run")?
                 else {
                     return Err($crate::StoreError::RunNotFound(run_id.clone()));
                 };
                 let run = $crate::sql_impl::run_from_row(&row)?;
-                let dataset_rows = sqlx::query(
-                    "SELECT name, format, root, fingerprint, samples FROM run_datasets \
-                     WHERE run_id = $1 ORDER BY name",
-                )
-                .bind(&run_id.0)
-                .fetch_all(&self.pool)
-                .await
-                .during("read run datasets")?;
+                let dataset_rows = sqlx::query($crate::queries::SELECT_RUN_DATASETS)
+                    .bind(&run_id.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .during("read run datasets")?;
                 let datasets = dataset_rows
                     .iter()
                     .map($crate::sql_impl::dataset_from_row)
@@ -152,19 +122,13 @@ macro_rules! impl_sql_reads {
                 &self,
                 run_id: &$crate::RunId,
             ) -> Result<Vec<$crate::PredictionRow>, $crate::StoreError> {
-                use $crate::error::QueryContext;
                 use sqlx::Row;
-                let rows = sqlx::query(
-                    "SELECT p.detector, p.detector_fingerprint, s.dataset, s.subset, p.perturbation, \
-                     s.rel_path, s.video_key, s.label, s.method, s.label_group, s.split, \
-                     s.compression, p.score, p.failure_kind, \
-                     p.failure_message, p.worker_id \
-                     FROM predictions p JOIN samples s ON s.id = p.sample_id WHERE p.run_id = $1",
-                )
-                .bind(&run_id.0)
-                .fetch_all(&self.pool)
-                .await
-                .during("read predictions")?;
+                use $crate::error::QueryContext;
+                let rows = sqlx::query($crate::queries::SELECT_PREDICTIONS)
+                    .bind(&run_id.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .during("read predictions")?;
                 let mut predictions = Vec::with_capacity(rows.len());
                 for row in &rows {
                     predictions.push($crate::PredictionRow {
@@ -187,7 +151,9 @@ macro_rules! impl_sql_reads {
                             .try_get::<Option<String>, _>("failure_kind")
                             .during("read prediction")?
                             .map(dfbench_benchmarks::FailureKind::from),
-                        failure_message: row.try_get("failure_message").during("read prediction")?,
+                        failure_message: row
+                            .try_get("failure_message")
+                            .during("read prediction")?,
                         worker_id: row.try_get("worker_id").during("read prediction")?,
                     });
                 }
@@ -206,9 +172,9 @@ macro_rules! impl_sql_reads {
                 &self,
                 run_id: &$crate::RunId,
             ) -> Result<Vec<$crate::ClipPredictionRow>, $crate::StoreError> {
-                use $crate::error::QueryContext;
                 use sqlx::Row;
-                let rows = sqlx::query($crate::clips::SELECT_CLIP_PREDICTIONS)
+                use $crate::error::QueryContext;
+                let rows = sqlx::query($crate::queries::SELECT_CLIP_PREDICTIONS)
                     .bind(&run_id.0)
                     .fetch_all(&self.pool)
                     .await
@@ -245,13 +211,20 @@ macro_rules! impl_sql_reads {
                     });
                 }
                 clips.sort_by(|a, b| {
-                    (&a.detector, &a.dataset, &a.video_key, &a.perturbation, a.clip_index).cmp(&(
-                        &b.detector,
-                        &b.dataset,
-                        &b.video_key,
-                        &b.perturbation,
-                        b.clip_index,
-                    ))
+                    (
+                        &a.detector,
+                        &a.dataset,
+                        &a.video_key,
+                        &a.perturbation,
+                        a.clip_index,
+                    )
+                        .cmp(&(
+                            &b.detector,
+                            &b.dataset,
+                            &b.video_key,
+                            &b.perturbation,
+                            b.clip_index,
+                        ))
                 });
                 Ok(clips)
             }
@@ -263,31 +236,27 @@ macro_rules! impl_sql_reads {
             ) -> Result<(), $crate::StoreError> {
                 use $crate::error::QueryContext;
                 let mut tx = self.pool.begin().await.during("begin metrics")?;
-                sqlx::query("DELETE FROM metrics WHERE run_id = $1")
+                sqlx::query($crate::queries::DELETE_OLD_METRICS)
                     .bind(&run_id.0)
                     .execute(&mut *tx)
                     .await
                     .during("delete old metrics")?;
                 for metric in rows {
-                    sqlx::query(
-                        "INSERT INTO metrics (run_id, detector, dataset, perturbation, slice, level, \
-                         metric, value, undefined_reason, n_real, n_fake) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                    )
-                    .bind(&run_id.0)
-                    .bind(&metric.detector)
-                    .bind(&metric.dataset)
-                    .bind(&metric.perturbation)
-                    .bind(&metric.slice)
-                    .bind(&metric.level)
-                    .bind(&metric.metric)
-                    .bind(metric.value)
-                    .bind(&metric.undefined_reason)
-                    .bind(metric.n_real)
-                    .bind(metric.n_fake)
-                    .execute(&mut *tx)
-                    .await
-                    .during("insert metric")?;
+                    sqlx::query($crate::queries::INSERT_METRIC)
+                        .bind(&run_id.0)
+                        .bind(&metric.detector)
+                        .bind(&metric.dataset)
+                        .bind(&metric.perturbation)
+                        .bind(&metric.slice)
+                        .bind(&metric.level)
+                        .bind(&metric.metric)
+                        .bind(metric.value)
+                        .bind(&metric.undefined_reason)
+                        .bind(metric.n_real)
+                        .bind(metric.n_fake)
+                        .execute(&mut *tx)
+                        .await
+                        .during("insert metric")?;
                 }
                 tx.commit().await.during("commit metrics")?;
                 Ok(())
@@ -297,16 +266,13 @@ macro_rules! impl_sql_reads {
                 &self,
                 run_id: &$crate::RunId,
             ) -> Result<Vec<$crate::MetricRecord>, $crate::StoreError> {
-                use $crate::error::QueryContext;
                 use sqlx::Row;
-                let rows = sqlx::query(
-                    "SELECT detector, dataset, perturbation, slice, level, metric, value, \
-                     undefined_reason, n_real, n_fake FROM metrics WHERE run_id = $1",
-                )
-                .bind(&run_id.0)
-                .fetch_all(&self.pool)
-                .await
-                .during("read metrics")?;
+                use $crate::error::QueryContext;
+                let rows = sqlx::query($crate::queries::SELECT_METRICS)
+                    .bind(&run_id.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .during("read metrics")?;
                 let mut metrics = Vec::with_capacity(rows.len());
                 for row in &rows {
                     metrics.push($crate::MetricRecord {
@@ -323,14 +289,22 @@ macro_rules! impl_sql_reads {
                     });
                 }
                 metrics.sort_by(|a, b| {
-                    (&a.detector, &a.dataset, &a.perturbation, &a.slice, &a.level, &a.metric).cmp(&(
-                        &b.detector,
-                        &b.dataset,
-                        &b.perturbation,
-                        &b.slice,
-                        &b.level,
-                        &b.metric,
-                    ))
+                    (
+                        &a.detector,
+                        &a.dataset,
+                        &a.perturbation,
+                        &a.slice,
+                        &a.level,
+                        &a.metric,
+                    )
+                        .cmp(&(
+                            &b.detector,
+                            &b.dataset,
+                            &b.perturbation,
+                            &b.slice,
+                            &b.level,
+                            &b.metric,
+                        ))
                 });
                 Ok(metrics)
             }
@@ -339,25 +313,21 @@ macro_rules! impl_sql_reads {
                 &self,
                 alive_since_ms: i64,
             ) -> Result<$crate::ClusterStats, $crate::StoreError> {
-                use $crate::error::QueryContext;
                 use sqlx::Row;
-                let workers_alive: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM workers WHERE last_seen_ms >= $1")
-                        .bind(alive_since_ms)
-                        .fetch_one(&self.pool)
-                        .await
-                        .during("count live workers")?;
-                let runs_running: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE status = 'running'")
-                        .fetch_one(&self.pool)
-                        .await
-                        .during("count running runs")?;
-                let rows = sqlx::query(
-                    "SELECT state, COUNT(*) AS n FROM shards GROUP BY state ORDER BY state",
-                )
-                .fetch_all(&self.pool)
-                .await
-                .during("count shards by state")?;
+                use $crate::error::QueryContext;
+                let workers_alive: i64 = sqlx::query_scalar($crate::queries::COUNT_LIVE_WORKERS)
+                    .bind(alive_since_ms)
+                    .fetch_one(&self.pool)
+                    .await
+                    .during("count live workers")?;
+                let runs_running: i64 = sqlx::query_scalar($crate::queries::COUNT_RUNNING_RUNS)
+                    .fetch_one(&self.pool)
+                    .await
+                    .during("count running runs")?;
+                let rows = sqlx::query($crate::queries::COUNT_SHARDS_BY_STATE)
+                    .fetch_all(&self.pool)
+                    .await
+                    .during("count shards by state")?;
                 let mut shards_by_state = Vec::with_capacity(rows.len());
                 for row in &rows {
                     shards_by_state.push((
@@ -372,20 +342,20 @@ macro_rules! impl_sql_reads {
                 })
             }
 
-            pub(crate) async fn sql_workers(&self) -> Result<Vec<$crate::WorkerRecord>, $crate::StoreError> {
-                use $crate::error::QueryContext;
+            pub(crate) async fn sql_workers(
+                &self,
+            ) -> Result<Vec<$crate::WorkerRecord>, $crate::StoreError> {
                 use sqlx::Row;
-                let rows = sqlx::query(
-                    "SELECT id, incarnation, hostname, dfbench_version, devices, last_seen_ms, \
-                     (SELECT string_agg(c.capability, ',' ORDER BY c.capability) \
-                      FROM worker_capabilities c WHERE c.worker_id = workers.id) AS capabilities \
-                     FROM workers ORDER BY last_seen_ms DESC, id",
-                )
-                .fetch_all(&self.pool)
-                .await
-                .during("read workers")?;
+                use $crate::error::QueryContext;
+                let rows = sqlx::query($crate::queries::SELECT_WORKERS)
+                    .fetch_all(&self.pool)
+                    .await
+                    .during("read workers")?;
                 let split = |text: String| -> Vec<String> {
-                    text.split(',').filter(|part| !part.is_empty()).map(str::to_string).collect()
+                    text.split(',')
+                        .filter(|part| !part.is_empty())
+                        .map(str::to_string)
+                        .collect()
                 };
                 let mut workers = Vec::with_capacity(rows.len());
                 for row in &rows {
@@ -410,15 +380,14 @@ macro_rules! impl_sql_reads {
                 paths: &[String],
             ) -> Result<std::collections::HashMap<String, $crate::FileContent>, $crate::StoreError>
             {
+                use sqlx::Row;
                 use $crate::Store;
                 use $crate::error::QueryContext;
-                use sqlx::Row;
                 let mut known = std::collections::HashMap::new();
                 for chunk in paths.chunks($crate::bulk::SAMPLE_ROWS_PER_INSERT) {
-                    let sql = format!(
-                        "SELECT path, size, mtime_ns, content_hash FROM file_contents \
-                         WHERE path IN ({})",
-                        $crate::bulk::parameters(self.backend(), 1, chunk.len())
+                    let sql = $crate::queries::fill(
+                        $crate::queries::KNOWN_CONTENTS_IN,
+                        &[&$crate::bulk::parameters(self.backend(), 1, chunk.len())],
                     );
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for path in chunk {

@@ -51,9 +51,7 @@ impl SqliteStore {
                 acquire_lock: "",
                 lease_check_lock: "",
                 after_plan: None,
-                shard_refs: "SELECT s.id, s.rel_path, s.clip_only FROM shard_samples ss \
-                     JOIN samples s ON s.id = ss.sample_id WHERE ss.shard_id = $1 AND ss.needed = TRUE \
-                     ORDER BY s.id",
+                shard_refs: crate::queries::SHARD_REFS_SQLITE,
                 // One pooled connection: every completion sees all earlier ones.
                 completion_sees_all: true,
             },
@@ -130,11 +128,12 @@ impl SqliteStore {
             }
             None => "true",
         };
-        let sql = format!(
-            "INSERT INTO predictions (run_id, detector, sample_id, perturbation, score, \
-             failure_kind, failure_message, detector_fingerprint, worker_id, shard_id, epoch, \
-             latency_us) SELECT * FROM (VALUES {}) WHERE {condition} ON CONFLICT DO NOTHING",
-            crate::bulk::placeholders("sqlite", chunk.len(), 12)
+        let sql = crate::queries::fill(
+            crate::queries::INSERT_PREDICTIONS_ROWS_SQLITE,
+            &[
+                &crate::bulk::placeholders("sqlite", chunk.len(), 12),
+                condition,
+            ],
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for prediction in chunk {
