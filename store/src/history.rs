@@ -11,13 +11,13 @@ macro_rules! impl_history_store {
                 &self,
                 run_id: &$crate::RunId,
             ) -> Result<$crate::RunHistory, $crate::StoreError> {
-                use sqlx::Row;
                 use $crate::error::QueryContext;
-                let Some(row) = sqlx::query($crate::queries::READ_RUN_HISTORY)
-                    .bind(&run_id.0)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .during("read run history")?
+                let Some(history) =
+                    sqlx::query_as::<_, $crate::RunHistory>($crate::queries::READ_RUN_HISTORY)
+                        .bind(&run_id.0)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .during("read run history")?
                 else {
                     return Err($crate::StoreError::RunNotFound(run_id.clone()));
                 };
@@ -33,13 +33,9 @@ macro_rules! impl_history_store {
                         .await
                         .during("read excluded workers")?;
                 Ok($crate::RunHistory {
-                    partial: row
-                        .try_get::<bool, _>("partial")
-                        .during("read run history")?,
-                    sampling: row.try_get("sampling").during("read run history")?,
-                    promoted_at_ms: row.try_get("promoted_at_ms").during("read run history")?,
                     tags,
                     excluded_workers,
+                    ..history
                 })
             }
 
@@ -48,17 +44,16 @@ macro_rules! impl_history_store {
                 run_id: &$crate::RunId,
                 now_ms: i64,
             ) -> Result<(), $crate::StoreError> {
-                use sqlx::Row;
                 use $crate::error::QueryContext;
-                let Some(row) = sqlx::query($crate::queries::READ_RUN_TO_PROMOTE)
-                    .bind(&run_id.0)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .during("read the run to promote")?
+                let Some((status, partial)) =
+                    sqlx::query_as::<_, (String, bool)>($crate::queries::READ_RUN_TO_PROMOTE)
+                        .bind(&run_id.0)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .during("read the run to promote")?
                 else {
                     return Err($crate::StoreError::RunNotFound(run_id.clone()));
                 };
-                let status: String = row.try_get("status").during("read the run to promote")?;
                 let refuse = |reason: String| $crate::StoreError::NotPromotable {
                     run_id: run_id.clone(),
                     reason,
@@ -68,10 +63,7 @@ macro_rules! impl_history_store {
                         "it is {status}, only finished runs can be promoted"
                     )));
                 }
-                if row
-                    .try_get::<bool, _>("partial")
-                    .during("read the run to promote")?
-                {
+                if partial {
                     return Err(refuse(
                         "it is a partial run (--limit/--fraction); promote a full run".to_string(),
                     ));
@@ -89,7 +81,6 @@ macro_rules! impl_history_store {
                 &self,
                 filter: &$crate::RunFilter,
             ) -> Result<Vec<$crate::FoundRun>, $crate::StoreError> {
-                use sqlx::Row;
                 use $crate::error::QueryContext;
                 // Unset filters bind NULL and match everything, so the SQL text is fixed.
                 let order = if filter.promoted_only {
@@ -98,7 +89,7 @@ macro_rules! impl_history_store {
                     "r.created_at_ms DESC, r.id DESC"
                 };
                 let sql = $crate::queries::fill($crate::queries::FIND_RUNS_ORDERED, &[&order]);
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                let runs: Vec<$crate::FoundRun> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(&filter.id_prefix)
                     .bind(&filter.name)
                     .bind(&filter.tag)
@@ -108,16 +99,6 @@ macro_rules! impl_history_store {
                     .fetch_all(&self.pool)
                     .await
                     .during("find runs")?;
-                let mut runs = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    runs.push($crate::FoundRun {
-                        id: $crate::RunId(row.try_get("id").during("read found run")?),
-                        name: row.try_get("name").during("read found run")?,
-                        status: row.try_get("status").during("read found run")?,
-                        created_at_ms: row.try_get("created_at_ms").during("read found run")?,
-                        promoted_at_ms: row.try_get("promoted_at_ms").during("read found run")?,
-                    });
-                }
                 Ok(runs)
             }
 
@@ -125,27 +106,12 @@ macro_rules! impl_history_store {
                 &self,
                 run_id: &$crate::RunId,
             ) -> Result<Vec<$crate::ProvenanceSummary>, $crate::StoreError> {
-                use sqlx::Row;
                 use $crate::error::QueryContext;
-                let rows = sqlx::query($crate::queries::READ_SHARD_PROVENANCE)
+                let summary = sqlx::query_as($crate::queries::READ_SHARD_PROVENANCE)
                     .bind(&run_id.0)
                     .fetch_all(&self.pool)
                     .await
                     .during("read shard provenance")?;
-                let mut summary = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    summary.push($crate::ProvenanceSummary {
-                        worker_id: row.try_get("worker_id").during("read provenance")?,
-                        provenance: $crate::ShardProvenance {
-                            device: row.try_get("device").during("read provenance")?,
-                            libtorch: row.try_get("libtorch").during("read provenance")?,
-                            cuda: row.try_get("cuda").during("read provenance")?,
-                            batch_size: row.try_get("batch_size").during("read provenance")?,
-                        },
-                        shards: row.try_get("shards").during("read provenance")?,
-                        leases: row.try_get("leases").during("read provenance")?,
-                    });
-                }
                 Ok(summary)
             }
         }

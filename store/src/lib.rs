@@ -24,6 +24,7 @@ mod postgres;
 mod queries;
 mod reuse;
 mod reuse_index;
+mod rows;
 mod sql_impl;
 mod sql_parts;
 mod sql_reads;

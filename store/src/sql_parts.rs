@@ -4,9 +4,7 @@
 //! Re-exported from `sql_impl`, so macros refer to them as `$crate::sql_impl::…`.
 
 use crate::StoreError;
-use crate::error::QueryContext;
-use crate::model::{DatasetRecord, NewPrediction, Outcome, RunId, RunRecord, RunStatus, ShardId};
-use sqlx::Row;
+use crate::model::{NewPrediction, Outcome, ShardId};
 use std::collections::HashSet;
 
 /// Finishes run `$run_id` when no shard of it is ready or leased any more. Runs AFTER the
@@ -93,16 +91,8 @@ macro_rules! run_meta {
         match $self.cache.run($run_id) {
             Some(meta) => meta,
             None => {
-                let dataset_rows = sqlx::query($crate::queries::SELECT_RUN_DATASETS)
-                    .bind($run_id)
-                    .fetch_all(&mut *$executor)
-                    .await
-                    .during("read run datasets")?;
-                let datasets = dataset_rows
-                    .iter()
-                    .map($crate::sql_impl::dataset_from_row)
-                    .collect::<Result<Vec<_>, _>>()?;
-                let detectors = $crate::sql_impl::read_detectors!(&mut *$executor, $run_id);
+                let (datasets, detectors) =
+                    $crate::sql_impl::read_run_parts!(&mut *$executor, $run_id);
                 $self.cache.put_run($run_id, datasets, detectors)
             }
         }
@@ -113,18 +103,15 @@ pub(crate) use run_meta;
 /// A shard's samples as (id, relative path), by id, and the ids of its clip-only samples.
 macro_rules! read_shard_refs {
     ($self:ident, $executor:expr, $shard_id:expr) => {{
-        use sqlx::Row;
-        let rows = sqlx::query($self.dialect.shard_refs)
+        let rows: Vec<(i64, String, bool)> = sqlx::query_as($self.dialect.shard_refs)
             .bind($shard_id)
             .fetch_all(&mut *$executor)
             .await
             .during("read the shard's samples")?;
         let mut refs = Vec::with_capacity(rows.len());
         let mut clip_only = std::collections::HashSet::new();
-        for row in &rows {
-            let id: i64 = row.try_get("id").during("read sample")?;
-            let path: String = row.try_get("rel_path").during("read sample")?;
-            if row.try_get::<bool, _>("clip_only").during("read sample")? {
+        for (id, path, only_clips) in rows {
+            if only_clips {
                 clip_only.insert(id);
             }
             refs.push(($crate::SampleId(id), path));
@@ -140,19 +127,16 @@ macro_rules! shard_samples {
         match $self.cache.shard($shard_id) {
             Some(samples) => samples,
             None => {
-                use sqlx::Row;
-                let shard = sqlx::query($crate::queries::READ_SHARD)
-                    .bind($shard_id)
-                    .fetch_optional(&mut *$executor)
-                    .await
-                    .during("read the shard")?
-                    .ok_or_else(|| $crate::StoreError::InvalidPrediction {
-                        shard_id: $crate::ShardId($shard_id),
-                        message: "no such shard".to_string(),
-                    })?;
-                let run_id: String = shard.try_get("run_id").during("read the shard")?;
-                let perturbation: String =
-                    shard.try_get("perturbation").during("read the shard")?;
+                let (run_id, perturbation): (String, String) =
+                    sqlx::query_as($crate::queries::READ_SHARD)
+                        .bind($shard_id)
+                        .fetch_optional(&mut *$executor)
+                        .await
+                        .during("read the shard")?
+                        .ok_or_else(|| $crate::StoreError::InvalidPrediction {
+                            shard_id: $crate::ShardId($shard_id),
+                            message: "no such shard".to_string(),
+                        })?;
                 let (refs, clip_only) =
                     $crate::sql_impl::read_shard_refs!($self, $executor, $shard_id);
                 $self
@@ -247,48 +231,6 @@ pub(crate) fn validate_predictions(
     Ok(())
 }
 
-pub(crate) fn dataset_from_row<R>(row: &R) -> Result<DatasetRecord, StoreError>
-where
-    R: Row,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let action = "read dataset";
-    Ok(DatasetRecord {
-        name: row.try_get("name").during(action)?,
-        format: row.try_get("format").during(action)?,
-        root: row.try_get("root").during(action)?,
-        fingerprint: row.try_get("fingerprint").during(action)?,
-        samples: row.try_get("samples").during(action)?,
-    })
-}
-
-pub(crate) fn run_from_row<R>(row: &R) -> Result<RunRecord, StoreError>
-where
-    R: Row,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let action = "read run";
-    let status: String = row.try_get("status").during(action)?;
-    Ok(RunRecord {
-        id: RunId(row.try_get("id").during(action)?),
-        name: row.try_get("name").during(action)?,
-        suite_name: row.try_get("suite_name").during(action)?,
-        suite_toml: row.try_get("suite_toml").during(action)?,
-        suite_hash: row.try_get("suite_hash").during(action)?,
-        data_root: row.try_get("data_root").during(action)?,
-        dfbench_version: row.try_get("dfbench_version").during(action)?,
-        status: RunStatus::parse(&status)?,
-        error: row.try_get("error").during(action)?,
-        created_at_ms: row.try_get("created_at_ms").during(action)?,
-        finished_at_ms: row.try_get("finished_at_ms").during(action)?,
-        requires: split_set(row.try_get("requires").during(action)?),
-    })
-}
-
 /// Fetches the lease row of `$lease` if it is still current, else returns `StaleLease`.
 macro_rules! check_lease {
     ($self:ident, $executor:expr, $lease:expr) => {{
@@ -318,37 +260,26 @@ macro_rules! check_lease {
 }
 pub(crate) use check_lease;
 
-/// The detectors of a run, sorted by name.
-macro_rules! read_detectors {
+/// A run's datasets and detectors (each sorted by name), as `(Vec<DatasetRecord>,
+/// Vec<DetectorRecord>)`.
+macro_rules! read_run_parts {
     ($executor:expr, $run_id:expr) => {{
-        use sqlx::Row;
-        let rows = sqlx::query($crate::queries::SELECT_RUN_DETECTORS)
-            .bind($run_id)
-            .fetch_all($executor)
-            .await
-            .during("read run detectors")?;
-        let mut detectors = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let input: String = row.try_get("input").during("read detector")?;
-            let input =
-                dfbench_benchmarks::card::clip::InputKind::parse(&input).ok_or_else(|| {
-                    $crate::StoreError::Corrupt {
-                        what: format!("run_detectors.input `{input}` (image, clip or thumbnail)"),
-                    }
-                })?;
-            detectors.push($crate::DetectorRecord {
-                name: row.try_get("name").during("read detector")?,
-                kind: row.try_get("kind").during("read detector")?,
-                builtin: row.try_get("builtin").during("read detector")?,
-                card: row.try_get("card").during("read detector")?,
-                fingerprint: row.try_get("fingerprint").during("read detector")?,
-                input,
-            });
-        }
-        detectors
+        let datasets: Vec<$crate::DatasetRecord> =
+            sqlx::query_as($crate::queries::SELECT_RUN_DATASETS)
+                .bind($run_id)
+                .fetch_all($executor)
+                .await
+                .during("read run datasets")?;
+        let detectors: Vec<$crate::rows::DetectorRow> =
+            sqlx::query_as($crate::queries::SELECT_RUN_DETECTORS)
+                .bind($run_id)
+                .fetch_all($executor)
+                .await
+                .during("read run detectors")?;
+        (datasets, $crate::rows::convert(detectors)?)
     }};
 }
-pub(crate) use read_detectors;
+pub(crate) use read_run_parts;
 
 /// Returns a leased shard to ready (retry, with backoff) or fails it for good, recording a
 /// failure for each of its missing predictions and clip outcomes. The caller finishes the run after its commit
@@ -390,13 +321,3 @@ macro_rules! give_back {
     }};
 }
 pub(crate) use give_back;
-
-/// A set stored as a comma-joined `string_agg` (NULL when empty), back as a sorted list.
-pub(crate) fn split_set(joined: Option<String>) -> Vec<String> {
-    joined
-        .unwrap_or_default()
-        .split(',')
-        .filter(|part| !part.is_empty())
-        .map(str::to_string)
-        .collect()
-}

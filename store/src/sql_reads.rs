@@ -11,36 +11,26 @@ macro_rules! impl_sql_reads {
                 &self,
                 run_id: &$crate::RunId,
             ) -> Result<$crate::RunProgress, $crate::StoreError> {
-                use sqlx::Row;
                 use $crate::error::QueryContext;
-                let Some(run) = sqlx::query($crate::queries::READ_RUN_STATUS)
-                    .bind(&run_id.0)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .during("read run status")?
+                let Some((status, error)) =
+                    sqlx::query_as::<_, (String, Option<String>)>($crate::queries::READ_RUN_STATUS)
+                        .bind(&run_id.0)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .during("read run status")?
                 else {
                     return Err($crate::StoreError::RunNotFound(run_id.clone()));
                 };
                 // One pass over the run's predictions and one over its shards.
-                let counts = sqlx::query($crate::queries::RUN_PROGRESS)
+                let counts: $crate::RunProgress = sqlx::query_as($crate::queries::RUN_PROGRESS)
                     .bind(&run_id.0)
                     .fetch_one(&self.pool)
                     .await
                     .during("count run progress")?;
                 Ok($crate::RunProgress {
-                    status: run.try_get("status").during("read run status")?,
-                    error: run.try_get("error").during("read run status")?,
-                    shards_total: counts.try_get("shards_total").during("read progress")?,
-                    shards_done: counts.try_get("shards_done").during("read progress")?,
-                    shards_failed: counts.try_get("shards_failed").during("read progress")?,
-                    predictions: counts.try_get("predictions").during("read progress")?,
-                    prediction_failures: counts.try_get("failures").during("read progress")?,
-                    predictions_reused: counts.try_get("reused").during("read progress")?,
-                    predictions_expected: counts.try_get("expected").during("read progress")?,
-                    clips: counts.try_get("clips").during("read progress")?,
-                    clip_failures: counts.try_get("clip_failures").during("read progress")?,
-                    clips_reused: counts.try_get("clips_reused").during("read progress")?,
-                    clips_expected: counts.try_get("clips_expected").during("read progress")?,
+                    status,
+                    error,
+                    ..counts
                 })
             }
 
@@ -73,7 +63,7 @@ macro_rules! impl_sql_reads {
                 limit: i64,
             ) -> Result<Vec<$crate::RunRecord>, $crate::StoreError> {
                 use $crate::error::QueryContext;
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                let rows: Vec<$crate::rows::RunRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "{} ORDER BY created_at_ms DESC, id LIMIT $1",
                     $crate::queries::SELECT_RUN
                 )))
@@ -81,7 +71,7 @@ macro_rules! impl_sql_reads {
                 .fetch_all(&self.pool)
                 .await
                 .during("list runs")?;
-                rows.iter().map($crate::sql_impl::run_from_row).collect()
+                $crate::rows::convert(rows)
             }
 
             pub(crate) async fn sql_run(
@@ -89,10 +79,9 @@ macro_rules! impl_sql_reads {
                 run_id: &$crate::RunId,
             ) -> Result<$crate::RunDetails, $crate::StoreError> {
                 use $crate::error::QueryContext;
-                let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{} WHERE id = $1",
-                    $crate::queries::SELECT_RUN
-                )))
+                let Some(row) = sqlx::query_as::<_, $crate::rows::RunRow>(sqlx::AssertSqlSafe(
+                    format!("{} WHERE id = $1", $crate::queries::SELECT_RUN),
+                ))
                 .bind(&run_id.0)
                 .fetch_optional(&self.pool)
                 .await
@@ -100,17 +89,9 @@ macro_rules! impl_sql_reads {
                 else {
                     return Err($crate::StoreError::RunNotFound(run_id.clone()));
                 };
-                let run = $crate::sql_impl::run_from_row(&row)?;
-                let dataset_rows = sqlx::query($crate::queries::SELECT_RUN_DATASETS)
-                    .bind(&run_id.0)
-                    .fetch_all(&self.pool)
-                    .await
-                    .during("read run datasets")?;
-                let datasets = dataset_rows
-                    .iter()
-                    .map($crate::sql_impl::dataset_from_row)
-                    .collect::<Result<Vec<_>, _>>()?;
-                let detectors = $crate::sql_impl::read_detectors!(&self.pool, &run_id.0);
+                let run = $crate::RunRecord::try_from(row)?;
+                let (datasets, detectors) =
+                    $crate::sql_impl::read_run_parts!(&self.pool, &run_id.0);
                 Ok($crate::RunDetails {
                     run,
                     datasets,
@@ -122,41 +103,15 @@ macro_rules! impl_sql_reads {
                 &self,
                 run_id: &$crate::RunId,
             ) -> Result<Vec<$crate::PredictionRow>, $crate::StoreError> {
-                use sqlx::Row;
                 use $crate::error::QueryContext;
-                let rows = sqlx::query($crate::queries::SELECT_PREDICTIONS)
-                    .bind(&run_id.0)
-                    .fetch_all(&self.pool)
-                    .await
-                    .during("read predictions")?;
-                let mut predictions = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    predictions.push($crate::PredictionRow {
-                        detector: row.try_get("detector").during("read prediction")?,
-                        detector_fingerprint: row
-                            .try_get("detector_fingerprint")
-                            .during("read prediction")?,
-                        dataset: row.try_get("dataset").during("read prediction")?,
-                        subset: row.try_get("subset").during("read prediction")?,
-                        perturbation: row.try_get("perturbation").during("read prediction")?,
-                        rel_path: row.try_get("rel_path").during("read prediction")?,
-                        video_key: row.try_get("video_key").during("read prediction")?,
-                        label: row.try_get("label").during("read prediction")?,
-                        method: row.try_get("method").during("read prediction")?,
-                        label_group: row.try_get("label_group").during("read prediction")?,
-                        split: row.try_get("split").during("read prediction")?,
-                        compression: row.try_get("compression").during("read prediction")?,
-                        score: row.try_get("score").during("read prediction")?,
-                        failure_kind: row
-                            .try_get::<Option<String>, _>("failure_kind")
-                            .during("read prediction")?
-                            .map(dfbench_benchmarks::FailureKind::from),
-                        failure_message: row
-                            .try_get("failure_message")
-                            .during("read prediction")?,
-                        worker_id: row.try_get("worker_id").during("read prediction")?,
-                    });
-                }
+                let rows: Vec<$crate::rows::PredictionRead> =
+                    sqlx::query_as($crate::queries::SELECT_PREDICTIONS)
+                        .bind(&run_id.0)
+                        .fetch_all(&self.pool)
+                        .await
+                        .during("read predictions")?;
+                let mut predictions: Vec<$crate::PredictionRow> =
+                    rows.into_iter().map(Into::into).collect();
                 predictions.sort_by(|a, b| {
                     (&a.detector, &a.dataset, &a.perturbation, &a.rel_path).cmp(&(
                         &b.detector,
@@ -172,44 +127,15 @@ macro_rules! impl_sql_reads {
                 &self,
                 run_id: &$crate::RunId,
             ) -> Result<Vec<$crate::ClipPredictionRow>, $crate::StoreError> {
-                use sqlx::Row;
                 use $crate::error::QueryContext;
-                let rows = sqlx::query($crate::queries::SELECT_CLIP_PREDICTIONS)
-                    .bind(&run_id.0)
-                    .fetch_all(&self.pool)
-                    .await
-                    .during("read clip predictions")?;
-                let action = "read clip prediction";
-                let mut clips = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    clips.push($crate::ClipPredictionRow {
-                        detector: row.try_get("detector").during(action)?,
-                        detector_fingerprint: row.try_get("detector_fingerprint").during(action)?,
-                        dataset: row.try_get("dataset").during(action)?,
-                        subset: row.try_get("subset").during(action)?,
-                        perturbation: row.try_get("perturbation").during(action)?,
-                        video_key: row.try_get("video_key").during(action)?,
-                        clip_index: row.try_get("clip_index").during(action)?,
-                        first_frame: row.try_get("first_frame").during(action)?,
-                        last_frame: row.try_get("last_frame").during(action)?,
-                        label: row.try_get("label").during(action)?,
-                        method: row.try_get("method").during(action)?,
-                        label_group: row.try_get("label_group").during(action)?,
-                        split: row.try_get("split").during(action)?,
-                        compression: row.try_get("compression").during(action)?,
-                        score: row.try_get("score").during(action)?,
-                        failure_kind: row
-                            .try_get::<Option<String>, _>("failure_kind")
-                            .during(action)?
-                            .map(dfbench_benchmarks::FailureKind::from),
-                        failure_message: row.try_get("failure_message").during(action)?,
-                        worker_id: row.try_get("worker_id").during(action)?,
-                        reused: row
-                            .try_get::<Option<String>, _>("reused_from")
-                            .during(action)?
-                            .is_some(),
-                    });
-                }
+                let rows: Vec<$crate::rows::ClipPredictionRead> =
+                    sqlx::query_as($crate::queries::SELECT_CLIP_PREDICTIONS)
+                        .bind(&run_id.0)
+                        .fetch_all(&self.pool)
+                        .await
+                        .during("read clip predictions")?;
+                let mut clips: Vec<$crate::ClipPredictionRow> =
+                    rows.into_iter().map(Into::into).collect();
                 clips.sort_by(|a, b| {
                     (
                         &a.detector,
@@ -266,28 +192,13 @@ macro_rules! impl_sql_reads {
                 &self,
                 run_id: &$crate::RunId,
             ) -> Result<Vec<$crate::MetricRecord>, $crate::StoreError> {
-                use sqlx::Row;
                 use $crate::error::QueryContext;
-                let rows = sqlx::query($crate::queries::SELECT_METRICS)
-                    .bind(&run_id.0)
-                    .fetch_all(&self.pool)
-                    .await
-                    .during("read metrics")?;
-                let mut metrics = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    metrics.push($crate::MetricRecord {
-                        detector: row.try_get("detector").during("read metric")?,
-                        dataset: row.try_get("dataset").during("read metric")?,
-                        perturbation: row.try_get("perturbation").during("read metric")?,
-                        slice: row.try_get("slice").during("read metric")?,
-                        level: row.try_get("level").during("read metric")?,
-                        metric: row.try_get("metric").during("read metric")?,
-                        value: row.try_get("value").during("read metric")?,
-                        undefined_reason: row.try_get("undefined_reason").during("read metric")?,
-                        n_real: row.try_get("n_real").during("read metric")?,
-                        n_fake: row.try_get("n_fake").during("read metric")?,
-                    });
-                }
+                let mut metrics: Vec<$crate::MetricRecord> =
+                    sqlx::query_as($crate::queries::SELECT_METRICS)
+                        .bind(&run_id.0)
+                        .fetch_all(&self.pool)
+                        .await
+                        .during("read metrics")?;
                 metrics.sort_by(|a, b| {
                     (
                         &a.detector,
@@ -313,7 +224,6 @@ macro_rules! impl_sql_reads {
                 &self,
                 alive_since_ms: i64,
             ) -> Result<$crate::ClusterStats, $crate::StoreError> {
-                use sqlx::Row;
                 use $crate::error::QueryContext;
                 let workers_alive: i64 = sqlx::query_scalar($crate::queries::COUNT_LIVE_WORKERS)
                     .bind(alive_since_ms)
@@ -324,17 +234,11 @@ macro_rules! impl_sql_reads {
                     .fetch_one(&self.pool)
                     .await
                     .during("count running runs")?;
-                let rows = sqlx::query($crate::queries::COUNT_SHARDS_BY_STATE)
-                    .fetch_all(&self.pool)
-                    .await
-                    .during("count shards by state")?;
-                let mut shards_by_state = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    shards_by_state.push((
-                        row.try_get("state").during("read shard counts")?,
-                        row.try_get("n").during("read shard counts")?,
-                    ));
-                }
+                let shards_by_state: Vec<(String, i64)> =
+                    sqlx::query_as($crate::queries::COUNT_SHARDS_BY_STATE)
+                        .fetch_all(&self.pool)
+                        .await
+                        .during("count shards by state")?;
                 Ok($crate::ClusterStats {
                     workers_alive,
                     runs_running,
@@ -345,34 +249,13 @@ macro_rules! impl_sql_reads {
             pub(crate) async fn sql_workers(
                 &self,
             ) -> Result<Vec<$crate::WorkerRecord>, $crate::StoreError> {
-                use sqlx::Row;
                 use $crate::error::QueryContext;
-                let rows = sqlx::query($crate::queries::SELECT_WORKERS)
-                    .fetch_all(&self.pool)
-                    .await
-                    .during("read workers")?;
-                let split = |text: String| -> Vec<String> {
-                    text.split(',')
-                        .filter(|part| !part.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                };
-                let mut workers = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let incarnation: String = row.try_get("incarnation").during("read worker")?;
-                    workers.push($crate::WorkerRecord {
-                        worker_id: row.try_get("id").during("read worker")?,
-                        incarnation: incarnation.parse().unwrap_or_default(),
-                        hostname: row.try_get("hostname").during("read worker")?,
-                        dfbench_version: row.try_get("dfbench_version").during("read worker")?,
-                        capabilities: $crate::sql_impl::split_set(
-                            row.try_get("capabilities").during("read worker")?,
-                        ),
-                        devices: split(row.try_get("devices").during("read worker")?),
-                        now_ms: row.try_get("last_seen_ms").during("read worker")?,
-                    });
-                }
-                Ok(workers)
+                let rows: Vec<$crate::rows::WorkerRow> =
+                    sqlx::query_as($crate::queries::SELECT_WORKERS)
+                        .fetch_all(&self.pool)
+                        .await
+                        .during("read workers")?;
+                Ok(rows.into_iter().map(Into::into).collect())
             }
 
             pub(crate) async fn sql_known_contents(
@@ -380,7 +263,6 @@ macro_rules! impl_sql_reads {
                 paths: &[String],
             ) -> Result<std::collections::HashMap<String, $crate::FileContent>, $crate::StoreError>
             {
-                use sqlx::Row;
                 use $crate::Store;
                 use $crate::error::QueryContext;
                 let mut known = std::collections::HashMap::new();
@@ -389,21 +271,19 @@ macro_rules! impl_sql_reads {
                         $crate::queries::KNOWN_CONTENTS_IN,
                         &[&$crate::bulk::parameters(self.backend(), 1, chunk.len())],
                     );
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    let mut query =
+                        sqlx::query_as::<_, $crate::FileContent>(sqlx::AssertSqlSafe(sql));
                     for path in chunk {
                         query = query.bind(path);
                     }
-                    for row in query
+                    for content in query
                         .fetch_all(&self.pool)
                         .await
                         .during("read known file contents")?
                     {
                         let content = $crate::FileContent {
-                            path: row.try_get("path").during("read file content")?,
-                            size: row.try_get("size").during("read file content")?,
-                            mtime_ns: row.try_get("mtime_ns").during("read file content")?,
-                            hash: row.try_get("content_hash").during("read file content")?,
                             stored: true,
+                            ..content
                         };
                         known.insert(content.path.clone(), content);
                     }
