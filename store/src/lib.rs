@@ -5,7 +5,8 @@
 //! worker makes is accepted only while its (shard, epoch, owner) lease is current (fencing).
 //! Must not know about gRPC or images: callers hand in plain values and a clock (`now_ms`).
 //!
-//! Layout: the SQL is in `store/queries/*.sql` (one statement a file, see `queries`); the
+//! Layout: the SQL is in `store/queries/*.sql` (one statement a file, see `queries`); rows are
+//! read with `sqlx::FromRow` into the model types or the row structs of `rows`; the
 //! `Store` implementation both backends share is `sql_impl` (writes), `sql_reads` (reads),
 //! `history`, `clips`, `reuse` and `bulk`; `sqlite` and `postgres` hold what differs (pool
 //! setup, migrations, `Dialect`, bulk prediction ingest: multi-row insert vs. UNNEST/COPY).

@@ -155,3 +155,34 @@ where
 {
     rows.into_iter().map(T::try_from).collect()
 }
+
+/// `queries::LEASE_CHECK`: the current lease of a shard.
+#[derive(sqlx::FromRow)]
+pub(crate) struct LeaseRow {
+    pub run_id: String,
+    pub failures: i64,
+    pub max_attempts: i64,
+}
+
+/// `queries::ACQUIRE_SHARD`: the shard just leased.
+#[derive(sqlx::FromRow)]
+pub(crate) struct LeasedShard {
+    pub id: i64,
+    pub lease_epoch: i64,
+    pub run_id: String,
+    pub dataset: String,
+    pub perturbation: String,
+    /// The detectors still owed (`reuse::shard_detectors`); NULL for all of the run's.
+    pub detectors: Option<String>,
+    pub n_clips: i64,
+}
+
+/// `queries::EXPIRED_LEASES`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ExpiredLease {
+    pub id: i64,
+    pub run_id: String,
+    pub losses: i64,
+    pub max_losses: i64,
+    pub lease_owner: Option<String>,
+}

@@ -179,12 +179,11 @@ macro_rules! impl_sql_store {
                 ttl_ms: i64,
             ) -> Result<Option<$crate::ShardAssignment>, $crate::StoreError> {
                 use $crate::error::QueryContext;
-                use sqlx::Row;
                 // No transaction: the UPDATE is atomic on its own, and what is read after it
                 // (the run's datasets and detectors, the shard's samples) never changes.
                 let mut conn = self.pool.acquire().await.during("begin acquire")?;
                 let sql = $crate::queries::fill($crate::queries::ACQUIRE_SHARD, &[&self.dialect.acquire_lock]);
-                let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+                let Some(row) = sqlx::query_as::<_, $crate::rows::LeasedShard>(sqlx::AssertSqlSafe(sql))
                     .bind(now_ms)
                     .bind(&owner.worker_id)
                     .bind(owner.incarnation_text())
@@ -195,11 +194,15 @@ macro_rules! impl_sql_store {
                 else {
                     return Ok(None);
                 };
-                let shard_id: i64 = row.try_get("id").during("read leased shard")?;
-                let epoch: i64 = row.try_get("lease_epoch").during("read leased shard")?;
-                let run_id: String = row.try_get("run_id").during("read leased shard")?;
-                let dataset_name: String = row.try_get("dataset").during("read leased shard")?;
-                let perturbation: String = row.try_get("perturbation").during("read leased shard")?;
+                let $crate::rows::LeasedShard {
+                    id: shard_id,
+                    lease_epoch: epoch,
+                    run_id,
+                    dataset: dataset_name,
+                    perturbation,
+                    detectors: subset,
+                    n_clips,
+                } = row;
                 let meta = $crate::sql_impl::run_meta!(self, &mut *conn, &run_id);
                 let dataset = meta
                     .datasets
@@ -210,7 +213,6 @@ macro_rules! impl_sql_store {
                         shard_id: $crate::ShardId(shard_id),
                         message: format!("dataset `{dataset_name}` of this shard is not part of run {run_id}"),
                     })?;
-                let subset: Option<String> = row.try_get("detectors").during("read leased shard")?;
                 let detectors = $crate::reuse::shard_detectors(&meta.detectors, subset.as_deref())?;
                 let cached = match self.cache.shard(shard_id) {
                     Some(cached) => cached,
@@ -234,7 +236,6 @@ macro_rules! impl_sql_store {
                     .collect();
                 clip_only.sort_by_key(|id| id.0);
                 // Not cached: which clips are owed changes as outcomes arrive.
-                let n_clips: i64 = row.try_get("n_clips").during("read leased shard")?;
                 let clips = if n_clips > 0 {
                     $crate::clips::owed_clips!(&mut *conn, shard_id)
                 } else {
@@ -375,8 +376,7 @@ macro_rules! impl_sql_store {
                     .during("complete shard")?;
                 let Some(completed) = completed else {
                     // Not completed: say why (a stale lease, or predictions still missing).
-                    let current = $crate::sql_impl::check_lease!(self, &self.pool, lease);
-                    let run_id: String = current.try_get("run_id").during("read lease")?;
+                    let run_id = $crate::sql_impl::check_lease!(self, &self.pool, lease).run_id;
                     let (missing, missing_clips): (i64, i64) =
                         sqlx::query_as($crate::queries::MISSING_PREDICTIONS)
                             .bind(lease.shard_id.0)
@@ -427,14 +427,11 @@ macro_rules! impl_sql_store {
                 now_ms: i64,
             ) -> Result<(), $crate::StoreError> {
                 use $crate::error::QueryContext;
-                use sqlx::Row;
                 let mut tx = self.pool.begin().await.during("begin shard failure")?;
                 let current = $crate::sql_impl::check_lease!(self, &mut *tx, lease);
-                let run_id: String = current.try_get("run_id").during("read lease")?;
-                let failures: i64 = current.try_get("failures").during("read lease")?;
-                let max_attempts: i64 = current.try_get("max_attempts").during("read lease")?;
-                let failures = failures + 1;
-                let retry = failure.retryable && failures < max_attempts;
+                let run_id = current.run_id;
+                let failures = current.failures + 1;
+                let retry = failure.retryable && failures < current.max_attempts;
                 if !retry {
                     self.cache.forget_shard(lease.shard_id.0);
                 }
@@ -458,25 +455,20 @@ macro_rules! impl_sql_store {
 
             async fn reap_expired_leases(&self, now_ms: i64) -> Result<u64, $crate::StoreError> {
                 use $crate::error::QueryContext;
-                use sqlx::Row;
                 let mut tx = self.pool.begin().await.during("begin reaping")?;
-                let expired = sqlx::query(
-                    $crate::queries::EXPIRED_LEASES,
-                )
+                let expired: Vec<$crate::rows::ExpiredLease> =
+                    sqlx::query_as($crate::queries::EXPIRED_LEASES)
                 .bind(now_ms)
                 .fetch_all(&mut *tx)
                 .await
                 .during("find expired leases")?;
                 let mut ended_runs = std::collections::BTreeSet::new();
                 for row in &expired {
-                    let shard_id: i64 = row.try_get("id").during("read expired lease")?;
-                    let run_id: String = row.try_get("run_id").during("read expired lease")?;
-                    let losses: i64 = row.try_get("losses").during("read expired lease")?;
-                    let max_losses: i64 = row.try_get("max_losses").during("read expired lease")?;
-                    let losses = losses + 1;
-                    let owner: Option<String> =
-                        row.try_get("lease_owner").during("read expired lease")?;
-                    let owner = owner.unwrap_or_default();
+                    let shard_id = row.id;
+                    let run_id = &row.run_id;
+                    let losses = row.losses + 1;
+                    let max_losses = row.max_losses;
+                    let owner = row.lease_owner.clone().unwrap_or_default();
                     let message = format!("worker {owner} stopped renewing its lease");
                     tracing::warn!(shard_id, worker_id = %owner, losses, "lease expired");
                     if losses >= max_losses {

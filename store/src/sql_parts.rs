@@ -239,7 +239,7 @@ macro_rules! check_lease {
             $crate::queries::LEASE_CHECK,
             $self.dialect.lease_check_lock
         );
-        match sqlx::query(sqlx::AssertSqlSafe(sql))
+        match sqlx::query_as::<_, $crate::rows::LeaseRow>(sqlx::AssertSqlSafe(sql))
             .bind($lease.shard_id.0)
             .bind($lease.epoch.0)
             .bind(&$lease.owner.worker_id)
