@@ -1,120 +1,133 @@
 //! Run history queries (issue 7): history columns and tags of a run, promotion, run lookups
-//! for references (`latest`, `tag:X`, …), and shard provenance. Expanded inside
-//! `impl_sql_store!` so both backends share the SQL text.
+//! for references (`latest`, `tag:X`, …), and shard provenance: `HistoryStore` for both
+//! backends, generic over the [`Backend`].
 
-/// Implements `HistoryStore` for `$store` (same shape as `impl_sql_store!`).
-macro_rules! impl_history_store {
-    ($store:ident) => {
-        #[async_trait::async_trait]
-        impl $crate::HistoryStore for $store {
-            async fn run_history(
-                &self,
-                run_id: &$crate::RunId,
-            ) -> Result<$crate::RunHistory, $crate::StoreError> {
-                use $crate::error::QueryContext;
-                let Some(history) =
-                    sqlx::query_as::<_, $crate::RunHistory>($crate::queries::READ_RUN_HISTORY)
-                        .bind(&run_id.0)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .during("read run history")?
-                else {
-                    return Err($crate::StoreError::RunNotFound(run_id.clone()));
-                };
-                let tags: Vec<String> = sqlx::query_scalar($crate::queries::READ_RUN_TAGS)
-                    .bind(&run_id.0)
-                    .fetch_all(&self.pool)
-                    .await
-                    .during("read run tags")?;
-                let excluded_workers: Vec<String> =
-                    sqlx::query_scalar($crate::queries::READ_EXCLUDED_WORKERS)
-                        .bind(&run_id.0)
-                        .fetch_all(&self.pool)
-                        .await
-                        .during("read excluded workers")?;
-                Ok($crate::RunHistory {
-                    tags,
-                    excluded_workers,
-                    ..history
-                })
-            }
+use crate::backend::{Backend, SqlStore};
+use crate::{FoundRun, ProvenanceSummary, RunHistory};
+use sqlx::{Decode, Encode, Executor, FromRow, IntoArguments, Type};
 
-            async fn promote_run(
-                &self,
-                run_id: &$crate::RunId,
-                now_ms: i64,
-            ) -> Result<(), $crate::StoreError> {
-                use $crate::error::QueryContext;
-                let Some((status, partial)) =
-                    sqlx::query_as::<_, (String, bool)>($crate::queries::READ_RUN_TO_PROMOTE)
-                        .bind(&run_id.0)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .during("read the run to promote")?
-                else {
-                    return Err($crate::StoreError::RunNotFound(run_id.clone()));
-                };
-                let refuse = |reason: String| $crate::StoreError::NotPromotable {
-                    run_id: run_id.clone(),
-                    reason,
-                };
-                if status != "done" {
-                    return Err(refuse(format!(
-                        "it is {status}, only finished runs can be promoted"
-                    )));
-                }
-                if partial {
-                    return Err(refuse(
-                        "it is a partial run (--limit/--fraction); promote a full run".to_string(),
-                    ));
-                }
-                sqlx::query($crate::queries::PROMOTE_RUN)
-                    .bind(&run_id.0)
-                    .bind(now_ms)
-                    .execute(&self.pool)
-                    .await
-                    .during("promote run")?;
-                Ok(())
-            }
+/// History needs, of the backend: executors for its pool, arguments of strings, integers and
+/// flags, and its row types.
+#[async_trait::async_trait]
+impl<DB: Backend> crate::HistoryStore for SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'r> (String, bool): FromRow<'r, DB::Row>,
+    for<'r> (String,): FromRow<'r, DB::Row>,
+    for<'r> RunHistory: FromRow<'r, DB::Row>,
+    for<'r> FoundRun: FromRow<'r, DB::Row>,
+    for<'r> ProvenanceSummary: FromRow<'r, DB::Row>,
+{
+    async fn run_history(
+        &self,
+        run_id: &crate::RunId,
+    ) -> Result<crate::RunHistory, crate::StoreError> {
+        use crate::error::QueryContext;
+        let Some(history) =
+            sqlx::query_as::<_, crate::RunHistory>(crate::queries::READ_RUN_HISTORY)
+                .bind(&run_id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .during("read run history")?
+        else {
+            return Err(crate::StoreError::RunNotFound(run_id.clone()));
+        };
+        let tags: Vec<String> = sqlx::query_scalar(crate::queries::READ_RUN_TAGS)
+            .bind(&run_id.0)
+            .fetch_all(&self.pool)
+            .await
+            .during("read run tags")?;
+        let excluded_workers: Vec<String> =
+            sqlx::query_scalar(crate::queries::READ_EXCLUDED_WORKERS)
+                .bind(&run_id.0)
+                .fetch_all(&self.pool)
+                .await
+                .during("read excluded workers")?;
+        Ok(crate::RunHistory {
+            tags,
+            excluded_workers,
+            ..history
+        })
+    }
 
-            async fn find_runs(
-                &self,
-                filter: &$crate::RunFilter,
-            ) -> Result<Vec<$crate::FoundRun>, $crate::StoreError> {
-                use $crate::error::QueryContext;
-                // Unset filters bind NULL and match everything, so the SQL text is fixed.
-                let order = if filter.promoted_only {
-                    "r.promoted_at_ms DESC, r.created_at_ms DESC, r.id DESC"
-                } else {
-                    "r.created_at_ms DESC, r.id DESC"
-                };
-                let sql = $crate::queries::fill($crate::queries::FIND_RUNS_ORDERED, &[&order]);
-                let runs: Vec<$crate::FoundRun> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(&filter.id_prefix)
-                    .bind(&filter.name)
-                    .bind(&filter.tag)
-                    .bind(filter.complete_only)
-                    .bind(filter.promoted_only)
-                    .bind(filter.limit.max(1))
-                    .fetch_all(&self.pool)
-                    .await
-                    .during("find runs")?;
-                Ok(runs)
-            }
-
-            async fn shard_provenance(
-                &self,
-                run_id: &$crate::RunId,
-            ) -> Result<Vec<$crate::ProvenanceSummary>, $crate::StoreError> {
-                use $crate::error::QueryContext;
-                let summary = sqlx::query_as($crate::queries::READ_SHARD_PROVENANCE)
-                    .bind(&run_id.0)
-                    .fetch_all(&self.pool)
-                    .await
-                    .during("read shard provenance")?;
-                Ok(summary)
-            }
+    async fn promote_run(
+        &self,
+        run_id: &crate::RunId,
+        now_ms: i64,
+    ) -> Result<(), crate::StoreError> {
+        use crate::error::QueryContext;
+        let Some((status, partial)) =
+            sqlx::query_as::<_, (String, bool)>(crate::queries::READ_RUN_TO_PROMOTE)
+                .bind(&run_id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .during("read the run to promote")?
+        else {
+            return Err(crate::StoreError::RunNotFound(run_id.clone()));
+        };
+        let refuse = |reason: String| crate::StoreError::NotPromotable {
+            run_id: run_id.clone(),
+            reason,
+        };
+        if status != "done" {
+            return Err(refuse(format!(
+                "it is {status}, only finished runs can be promoted"
+            )));
         }
-    };
+        if partial {
+            return Err(refuse(
+                "it is a partial run (--limit/--fraction); promote a full run".to_string(),
+            ));
+        }
+        sqlx::query(crate::queries::PROMOTE_RUN)
+            .bind(&run_id.0)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .during("promote run")?;
+        Ok(())
+    }
+
+    async fn find_runs(
+        &self,
+        filter: &crate::RunFilter,
+    ) -> Result<Vec<crate::FoundRun>, crate::StoreError> {
+        use crate::error::QueryContext;
+        // Unset filters bind NULL and match everything, so the SQL text is fixed.
+        let order = if filter.promoted_only {
+            "r.promoted_at_ms DESC, r.created_at_ms DESC, r.id DESC"
+        } else {
+            "r.created_at_ms DESC, r.id DESC"
+        };
+        let sql = crate::queries::fill(crate::queries::FIND_RUNS_ORDERED, &[order]);
+        let runs: Vec<crate::FoundRun> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(&filter.id_prefix)
+            .bind(&filter.name)
+            .bind(&filter.tag)
+            .bind(filter.complete_only)
+            .bind(filter.promoted_only)
+            .bind(filter.limit.max(1))
+            .fetch_all(&self.pool)
+            .await
+            .during("find runs")?;
+        Ok(runs)
+    }
+
+    async fn shard_provenance(
+        &self,
+        run_id: &crate::RunId,
+    ) -> Result<Vec<crate::ProvenanceSummary>, crate::StoreError> {
+        use crate::error::QueryContext;
+        let summary = sqlx::query_as(crate::queries::READ_SHARD_PROVENANCE)
+            .bind(&run_id.0)
+            .fetch_all(&self.pool)
+            .await
+            .during("read shard provenance")?;
+        Ok(summary)
+    }
 }
-pub(crate) use impl_history_store;

@@ -11,6 +11,7 @@
 //! `history`, `clips`, `reuse` and `bulk`; `sqlite` and `postgres` hold what differs (pool
 //! setup, migrations, `Dialect`, bulk prediction ingest: multi-row insert vs. UNNEST/COPY).
 
+pub mod backend;
 pub mod baseline;
 mod bulk;
 mod cache;
@@ -32,6 +33,7 @@ mod sql_reads;
 mod sqlite;
 pub mod testing;
 
+pub use backend::{Backend, SqlStore};
 pub use error::StoreError;
 pub use error_class::ErrorClass;
 pub use history_model::*;

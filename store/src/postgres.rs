@@ -3,19 +3,39 @@
 //! cannot be re-granted between the fencing check and the commit.
 
 use crate::StoreError;
-use crate::cache::StoreCache;
+use crate::backend::{Backend, Dialect, SqlStore};
 use crate::error::QueryContext;
 use crate::model::{LeaseRef, NewPrediction};
-use crate::sql_impl::{Dialect, IngestContext, impl_sql_store};
+use crate::sql_impl::{IngestContext, impl_sql_store};
+use sqlx::Postgres;
 use sqlx::Row;
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub struct PostgresStore {
-    pool: sqlx::PgPool,
-    dialect: Dialect,
-    cache: StoreCache,
+/// The store on PostgreSQL.
+pub type PostgresStore = SqlStore<Postgres>;
+
+impl Backend for Postgres {
+    const BACKEND: &'static str = "postgres";
+    const MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
+    const DIALECT: Dialect = Dialect {
+        acquire_lock: "FOR UPDATE OF s SKIP LOCKED",
+        lease_check_lock: "FOR SHARE",
+        // Fresh statistics for the new rows: with none (autovacuum analyzes a minute later at
+        // the earliest), Postgres picks the queue head by sorting every ready shard of the run
+        // and reads a shard's samples by hashing the whole samples table.
+        after_plan: Some("ANALYZE shards, shard_samples, samples"),
+        // Costed as a join, Postgres hashes the whole samples table to read one shard's
+        // samples; by id list it probes the primary key.
+        shard_refs: crate::queries::SHARD_REFS_POSTGRES,
+        completion_sees_all: false,
+    };
+
+    fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
+        result.rows_affected()
+    }
 }
 
 impl PostgresStore {
@@ -43,27 +63,7 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Connect { source })?;
-        sqlx::migrate!("../migrations/postgres")
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { source })?;
-        Ok(PostgresStore {
-            pool,
-            dialect: Dialect {
-                acquire_lock: "FOR UPDATE OF s SKIP LOCKED",
-                lease_check_lock: "FOR SHARE",
-                // Fresh statistics for the new rows: with none (autovacuum analyzes a minute
-                // later at the earliest), Postgres picks the queue head by sorting every ready
-                // shard of the run and reads a shard's samples by hashing the whole samples
-                // table.
-                after_plan: Some("ANALYZE shards, shard_samples, samples"),
-                // Costed as a join, Postgres hashes the whole samples table to read one shard's
-                // samples; by id list it probes the primary key.
-                shard_refs: crate::queries::SHARD_REFS_POSTGRES,
-                completion_sees_all: false,
-            },
-            cache: StoreCache::default(),
-        })
+        PostgresStore::open(pool).await
     }
 }
 

@@ -1,32 +1,17 @@
-//! The store implementation shared by both backends. The SQL is the same text for SQLite and
-//! PostgreSQL (both accept `$N` placeholders through sqlx); what differs is passed in as a
-//! [`Dialect`]: row-locking clauses that only PostgreSQL has. SQLite needs none of them because
-//! the coordinator is its only writer and its pool has a single connection.
-
-/// Backend-specific SQL fragments.
-pub(crate) struct Dialect {
-    /// Appended to the ready-shard pick inside the acquire UPDATE.
-    pub acquire_lock: &'static str,
-    /// Appended to the lease check of worker writes.
-    pub lease_check_lock: &'static str,
-    /// Run after a run's rows are committed.
-    pub after_plan: Option<&'static str>,
-    /// A shard's samples (`id`, `rel_path`) by id, for shard `$1`.
-    pub shard_refs: &'static str,
-    /// The completion statement sees every other shard's committed state, so it can say
-    /// whether the run still has open shards (`queries::COMPLETE_SHARD_PROBING_SQLITE`).
-    pub completion_sees_all: bool,
-}
+//! The write side of the store both backends share (planning, leases, ingest, completion,
+//! failure, reaping). The SQL is the same text for SQLite and PostgreSQL (both accept `$N`
+//! placeholders through sqlx); what differs is the backend's [`Dialect`](crate::backend::Dialect):
+//! row-locking clauses that only PostgreSQL has. SQLite needs none of them because the
+//! coordinator is its only writer and its pool has a single connection.
 
 pub(crate) use crate::sql_parts::*;
 
-/// Implements `Store` for `$store` (a struct with a `pool: sqlx::Pool<$db>` and a
-/// `dialect: Dialect`). A macro rather than generics because sqlx's per-backend executor bounds
-/// would otherwise dominate every signature.
+/// Implements `Store` for `$store` (a `SqlStore<DB>`): the write paths, forwarding the reads to
+/// the generic `sql_reads`. Still a macro: its statements run through the helper macros of
+/// `sql_parts`, `bulk`, `clips`, `reuse` and `reuse_index`, which take an executor expression;
+/// the reads and the history (`history`) are generic code over [`crate::backend::Backend`].
 macro_rules! impl_sql_store {
     ($store:ident, $backend:literal) => {
-        $crate::history::impl_history_store!($store);
-        $crate::sql_reads::impl_sql_reads!($store);
 
         #[async_trait::async_trait]
         impl $crate::Store for $store {

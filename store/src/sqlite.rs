@@ -2,18 +2,34 @@
 //! connection so the coordinator is the only writer and transactions never contend.
 
 use crate::StoreError;
-use crate::cache::StoreCache;
+use crate::backend::{Backend, Dialect, SqlStore};
 use crate::error::QueryContext;
 use crate::model::{LeaseRef, NewPrediction};
-use crate::sql_impl::{Dialect, IngestContext, impl_sql_store};
+use crate::sql_impl::{IngestContext, impl_sql_store};
+use sqlx::Sqlite;
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub struct SqliteStore {
-    pool: sqlx::SqlitePool,
-    dialect: Dialect,
-    cache: StoreCache,
+/// The store on SQLite.
+pub type SqliteStore = SqlStore<Sqlite>;
+
+impl Backend for Sqlite {
+    const BACKEND: &'static str = "sqlite";
+    const MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
+    const DIALECT: Dialect = Dialect {
+        acquire_lock: "",
+        lease_check_lock: "",
+        after_plan: None,
+        shard_refs: crate::queries::SHARD_REFS_SQLITE,
+        // One pooled connection: every completion sees all earlier ones.
+        completion_sees_all: true,
+    };
+
+    fn rows_affected(result: &sqlx::sqlite::SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
 }
 
 impl SqliteStore {
@@ -41,22 +57,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Connect { source })?;
-        sqlx::migrate!("../migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { source })?;
-        Ok(SqliteStore {
-            pool,
-            dialect: Dialect {
-                acquire_lock: "",
-                lease_check_lock: "",
-                after_plan: None,
-                shard_refs: crate::queries::SHARD_REFS_SQLITE,
-                // One pooled connection: every completion sees all earlier ones.
-                completion_sees_all: true,
-            },
-            cache: StoreCache::default(),
-        })
+        SqliteStore::open(pool).await
     }
 }
 
