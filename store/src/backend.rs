@@ -6,6 +6,8 @@
 
 use crate::StoreError;
 use crate::cache::StoreCache;
+use crate::model::{LeaseRef, NewPrediction};
+use crate::sql_parts::IngestContext;
 use sqlx::migrate::{Migrate, Migrator};
 
 /// Backend-specific SQL fragments (a backend's [`Backend::DIALECT`]).
@@ -23,16 +25,32 @@ pub struct Dialect {
     pub completion_sees_all: bool,
 }
 
+/// Rows a statement changed: an inherent method of each driver's `QueryResult`, as a trait so
+/// generic code can call it.
+pub trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::postgres::PgQueryResult::rows_affected(self)
+    }
+}
+
 /// A database the store runs on: its name, SQL fragments and migrations.
-pub trait Backend: sqlx::Database {
+pub trait Backend: sqlx::Database<QueryResult: RowsAffected> {
     /// `sqlite` or `postgres`, for logs and for `bulk::parameters`.
     const BACKEND: &'static str;
     /// Its SQL fragments.
     const DIALECT: Dialect;
     /// Its schema (`migrations/<name>`), embedded.
     const MIGRATOR: Migrator;
-    /// Rows a statement changed (each driver's own `QueryResult`).
-    fn rows_affected(result: &Self::QueryResult) -> u64;
 }
 
 /// The store on one backend: a pool, the backend's dialect and the caches of what never
@@ -59,4 +77,21 @@ where
             cache: StoreCache::default(),
         })
     }
+}
+
+/// One batch of a worker's predictions for a shard, written only while `lease` is current.
+pub(crate) struct FencedBatch<'a> {
+    pub lease: &'a LeaseRef,
+    pub context: IngestContext<'a>,
+    pub predictions: &'a [NewPrediction],
+}
+
+/// A backend's fenced bulk insert of one batch of predictions: SQLite's multi-row `INSERT`
+/// (`sqlite.rs`), PostgreSQL's `UNNEST` or `COPY` (`postgres.rs`). Returns how many rows were
+/// new; `StaleLease` (writing nothing) when the lease is not current.
+pub(crate) trait BulkIngest: Backend {
+    fn insert_fenced<'a>(
+        store: &'a SqlStore<Self>,
+        batch: &'a FencedBatch<'a>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a;
 }

@@ -3,25 +3,22 @@
 //! backends, generic over the [`Backend`].
 
 use crate::backend::{Backend, SqlStore};
-use crate::{FoundRun, ProvenanceSummary, RunHistory};
-use sqlx::{Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
-/// History needs, of the backend: executors for its pool, arguments of strings, integers and
-/// flags, and its row types.
+/// History needs, of the backend: executors for its pool, and strings, integers and flags as
+/// arguments and columns.
 #[async_trait::async_trait]
 impl<DB: Backend> crate::HistoryStore for SqlStore<DB>
 where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::Arguments: IntoArguments<DB>,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
     for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'r> (String, bool): FromRow<'r, DB::Row>,
-    for<'r> (String,): FromRow<'r, DB::Row>,
-    for<'r> RunHistory: FromRow<'r, DB::Row>,
-    for<'r> FoundRun: FromRow<'r, DB::Row>,
-    for<'r> ProvenanceSummary: FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
 {
     async fn run_history(
         &self,

@@ -5,11 +5,14 @@
 //! worker makes is accepted only while its (shard, epoch, owner) lease is current (fencing).
 //! Must not know about gRPC or images: callers hand in plain values and a clock (`now_ms`).
 //!
-//! Layout: the SQL is in `store/queries/*.sql` (one statement a file, see `queries`); rows are
-//! read with `sqlx::FromRow` into the model types or the row structs of `rows`; the
-//! `Store` implementation both backends share is `sql_impl` (writes), `sql_reads` (reads),
-//! `history`, `clips`, `reuse` and `bulk`; `sqlite` and `postgres` hold what differs (pool
-//! setup, migrations, `Dialect`, bulk prediction ingest: multi-row insert vs. UNNEST/COPY).
+//! Layout: one store type, `SqlStore<DB>` (`backend`), for both backends; what differs between
+//! them is the `Backend` trait, implemented in `sqlite` and `postgres` (name, SQL fragments,
+//! migrations, pool setup, bulk prediction ingest: multi-row insert vs. UNNEST/COPY). The
+//! shared implementation is generic code: `sql_impl` (the `Store` impl, writes), `sql_reads`
+//! (reads), `history` (`HistoryStore`), with statement helpers in `sql_parts`, `bulk`, `clips`,
+//! `reuse` and `reuse_index`. The SQL is in `store/queries/*.sql` (one statement a file, see
+//! `queries`); rows are read with `sqlx::FromRow` into the model types or the row structs of
+//! `rows`.
 
 pub mod backend;
 pub mod baseline;

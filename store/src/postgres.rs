@@ -3,10 +3,10 @@
 //! cannot be re-granted between the fencing check and the commit.
 
 use crate::StoreError;
-use crate::backend::{Backend, Dialect, SqlStore};
+use crate::backend::{Backend, BulkIngest, Dialect, FencedBatch, SqlStore};
 use crate::error::QueryContext;
 use crate::model::{LeaseRef, NewPrediction};
-use crate::sql_impl::{IngestContext, impl_sql_store};
+use crate::sql_impl::IngestContext;
 use sqlx::Postgres;
 use sqlx::Row;
 use sqlx::migrate::Migrator;
@@ -32,10 +32,6 @@ impl Backend for Postgres {
         shard_refs: crate::queries::SHARD_REFS_POSTGRES,
         completion_sees_all: false,
     };
-
-    fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
-        result.rows_affected()
-    }
 }
 
 impl PostgresStore {
@@ -67,36 +63,39 @@ impl PostgresStore {
     }
 }
 
-impl_sql_store!(PostgresStore, "postgres");
-
 /// Batches of at least this many rows go in by COPY; smaller ones by one fenced `UNNEST`
 /// statement (one round trip, where COPY under a savepoint takes six).
 const COPY_MIN_ROWS: usize = 256;
 
-impl PostgresStore {
+impl BulkIngest for Postgres {
     /// Inserts one batch if `lease` is current, atomically with the fencing check; returns
     /// how many rows were new. Large batches: a transaction that locks the lease row, then
     /// COPY ([`crate::pg_copy`]), or the fenced insert when some row already exists.
-    async fn insert_fenced(
-        &self,
-        lease: &LeaseRef,
-        context: &IngestContext<'_>,
-        predictions: &[NewPrediction],
+    async fn insert_fenced<'a>(
+        store: &'a PostgresStore,
+        batch: &'a FencedBatch<'a>,
     ) -> Result<u64, StoreError> {
+        let FencedBatch {
+            lease,
+            context,
+            predictions,
+        } = batch;
         if predictions.len() < COPY_MIN_ROWS {
-            return Self::insert_unnest(&self.pool, lease, context, predictions).await;
+            return PostgresStore::insert_unnest(&store.pool, lease, context, predictions).await;
         }
-        let mut tx = self.pool.begin().await.during("begin ingest")?;
-        crate::sql_impl::check_lease!(self, &mut *tx, lease);
+        let mut tx = store.pool.begin().await.during("begin ingest")?;
+        crate::sql_impl::check_lease!(store, &mut *tx, lease);
         let copied = crate::pg_copy::copy_predictions(&mut tx, context, predictions).await?;
         let inserted = match copied {
             Some(copied) => copied,
-            None => Self::insert_unnest(&mut *tx, lease, context, predictions).await?,
+            None => PostgresStore::insert_unnest(&mut *tx, lease, context, predictions).await?,
         };
         tx.commit().await.during("commit ingest")?;
         Ok(inserted)
     }
+}
 
+impl PostgresStore {
     /// `INSERT_FENCED_POSTGRES`: one statement; `StaleLease` when the lease is not current.
     async fn insert_unnest<'e, E>(
         executor: E,

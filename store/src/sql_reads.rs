@@ -4,35 +4,23 @@
 //! forwards to. Same SQL for SQLite and PostgreSQL. Kept apart from `sql_impl` so the lease hot
 //! path and these reads can each be read in one sitting.
 
-use crate::backend::{Backend, SqlStore};
-use crate::model::{DatasetRecord, FileContent, MetricRecord, RunProgress};
-use crate::rows::{ClipPredictionRead, DetectorRow, PredictionRead, RunRow, WorkerRow};
-use sqlx::{Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use crate::backend::{Backend, RowsAffected, SqlStore};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
-/// The reads need, of the backend: executors for its connections and pool, arguments of
-/// strings, integers and floats, and each row type read from its rows. (The row types are
-/// crate-private, like the methods.)
-#[allow(private_bounds)]
+/// The reads need, of the backend: executors for its connections and pool, and strings,
+/// integers and floats as arguments and columns (from which sqlx derives each row type's
+/// `FromRow`).
 impl<DB: Backend> SqlStore<DB>
 where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::Arguments: IntoArguments<DB>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<f64>: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
-    for<'r> (String, Option<String>): FromRow<'r, DB::Row>,
-    for<'r> (String, i64): FromRow<'r, DB::Row>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> RunProgress: FromRow<'r, DB::Row>,
-    for<'r> RunRow: FromRow<'r, DB::Row>,
-    for<'r> DatasetRecord: FromRow<'r, DB::Row>,
-    for<'r> DetectorRow: FromRow<'r, DB::Row>,
-    for<'r> PredictionRead: FromRow<'r, DB::Row>,
-    for<'r> ClipPredictionRead: FromRow<'r, DB::Row>,
-    for<'r> MetricRecord: FromRow<'r, DB::Row>,
-    for<'r> WorkerRow: FromRow<'r, DB::Row>,
-    for<'r> FileContent: FromRow<'r, DB::Row>,
+    for<'q> Option<i64>: Decode<'q, DB> + Type<DB>,
+    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
 {
     pub(crate) async fn sql_run_progress(
         &self,
@@ -74,7 +62,7 @@ where
             .execute(&mut *tx)
             .await
             .during("cancel run")?;
-        if DB::rows_affected(&updated) > 0 {
+        if updated.rows_affected() > 0 {
             sqlx::query(crate::queries::CANCEL_SHARDS)
                 .bind(&run_id.0)
                 .execute(&mut *tx)

@@ -2,10 +2,10 @@
 //! connection so the coordinator is the only writer and transactions never contend.
 
 use crate::StoreError;
-use crate::backend::{Backend, Dialect, SqlStore};
+use crate::backend::{Backend, BulkIngest, Dialect, FencedBatch, SqlStore};
 use crate::error::QueryContext;
 use crate::model::{LeaseRef, NewPrediction};
-use crate::sql_impl::{IngestContext, impl_sql_store};
+use crate::sql_impl::IngestContext;
 use sqlx::Sqlite;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -26,10 +26,6 @@ impl Backend for Sqlite {
         // One pooled connection: every completion sees all earlier ones.
         completion_sees_all: true,
     };
-
-    fn rows_affected(result: &sqlx::sqlite::SqliteQueryResult) -> u64 {
-        result.rows_affected()
-    }
 }
 
 impl SqliteStore {
@@ -61,41 +57,44 @@ impl SqliteStore {
     }
 }
 
-impl_sql_store!(SqliteStore, "sqlite");
-
 /// Rows per multi-row prediction insert (12 parameters each).
 const ROWS_PER_INSERT: usize = 64;
 
-impl SqliteStore {
+impl BulkIngest for Sqlite {
     /// Inserts one batch if `lease` is current. A batch of up to [`ROWS_PER_INSERT`] rows (a
     /// small shard's whole report) is one statement fenced by the lease, without a transaction
     /// around it: on sqlx every statement is a hop to the connection's worker thread, and
     /// `BEGIN`, the lease check and `COMMIT` were three of a lease→report→complete cycle's
     /// seven. Larger batches: the lease check and the inserts share one transaction (SQLite
     /// serialises writers, so nothing can re-grant the lease in between).
-    async fn insert_fenced(
-        &self,
-        lease: &LeaseRef,
-        context: &IngestContext<'_>,
-        predictions: &[NewPrediction],
+    async fn insert_fenced<'a>(
+        store: &'a SqliteStore,
+        batch: &'a FencedBatch<'a>,
     ) -> Result<u64, StoreError> {
+        let FencedBatch {
+            lease,
+            context,
+            predictions,
+        } = batch;
         if predictions.len() <= ROWS_PER_INSERT {
             let inserted =
-                Self::insert_chunk(&self.pool, context, predictions, Some(lease)).await?;
+                SqliteStore::insert_chunk(&store.pool, context, predictions, Some(lease)).await?;
             if inserted == 0 {
                 // Nothing new: every row was already there, or the lease is not current. An
                 // epoch only grows, so a lease found current now was current at the insert.
-                crate::sql_impl::check_lease!(self, &self.pool, lease);
+                crate::sql_impl::check_lease!(store, &store.pool, lease);
             }
             return Ok(inserted);
         }
-        let mut tx = self.pool.begin().await.during("begin ingest")?;
-        crate::sql_impl::check_lease!(self, &mut *tx, lease);
-        let inserted = Self::insert_predictions(&mut tx, context, predictions).await?;
+        let mut tx = store.pool.begin().await.during("begin ingest")?;
+        crate::sql_impl::check_lease!(store, &mut *tx, lease);
+        let inserted = SqliteStore::insert_predictions(&mut tx, context, predictions).await?;
         tx.commit().await.during("commit ingest")?;
         Ok(inserted)
     }
+}
 
+impl SqliteStore {
     /// Inserts one batch in multi-row statements of [`ROWS_PER_INSERT`] rows; re-delivered
     /// rows are ignored. Returns how many were new.
     pub(crate) async fn insert_predictions(
