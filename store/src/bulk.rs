@@ -57,11 +57,9 @@ macro_rules! insert_samples {
         let indexed: Vec<(usize, &dfbench_benchmarks::Sample)> =
             $plan.samples.iter().enumerate().collect();
         for chunk in indexed.chunks($crate::bulk::SAMPLE_ROWS_PER_INSERT) {
-            let sql = format!(
-                "INSERT INTO samples (run_id, dataset, subset, rel_path, label, label_group, \
-                 method, split, compression, video_key, frame_index, content_hash, file_size, \
-                 file_mtime_ns, clip_only) VALUES {} RETURNING id, dataset, rel_path",
-                $crate::bulk::placeholders($backend, chunk.len(), 15)
+            let sql = $crate::queries::fill(
+                $crate::queries::INSERT_SAMPLES_ROWS,
+                &[&$crate::bulk::placeholders($backend, chunk.len(), 15)],
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (index, sample) in chunk {
@@ -129,11 +127,9 @@ macro_rules! remember_contents {
         }
         let contents: Vec<&$crate::FileContent> = by_path.into_values().collect();
         for chunk in contents.chunks($crate::bulk::SAMPLE_ROWS_PER_INSERT) {
-            let sql = format!(
-                "INSERT INTO file_contents (path, size, mtime_ns, content_hash) VALUES {} \
-                 ON CONFLICT (path) DO UPDATE SET size = excluded.size, \
-                 mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash",
-                $crate::bulk::placeholders($backend, chunk.len(), 4)
+            let sql = $crate::queries::fill(
+                $crate::queries::UPSERT_FILE_CONTENTS_ROWS,
+                &[&$crate::bulk::placeholders($backend, chunk.len(), 4)],
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for content in chunk {
@@ -163,11 +159,9 @@ macro_rules! insert_shards {
         use $crate::error::QueryContext;
         let mut shard_ids = Vec::with_capacity($plan.shards.len());
         for chunk in $plan.shards.chunks($crate::bulk::SHARD_ROWS_PER_INSERT) {
-            let sql = format!(
-                "INSERT INTO shards (run_id, dataset, perturbation, state, max_attempts, \
-                 max_losses, n_samples, n_clips, n_clip_only) VALUES {} \
-                 RETURNING id, dataset, perturbation, n_samples",
-                $crate::bulk::placeholders($backend, chunk.len(), 9)
+            let sql = $crate::queries::fill(
+                $crate::queries::INSERT_SHARDS_ROWS,
+                &[&$crate::bulk::placeholders($backend, chunk.len(), 9)],
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for shard in chunk {
@@ -230,9 +224,9 @@ macro_rules! insert_shard_samples {
     ($executor:expr, $backend:expr, $pairs:expr) => {{
         use $crate::error::QueryContext;
         for chunk in $pairs.chunks($crate::bulk::SHARD_SAMPLE_ROWS_PER_INSERT) {
-            let sql = format!(
-                "INSERT INTO shard_samples (shard_id, sample_id) VALUES {}",
-                $crate::bulk::placeholders($backend, chunk.len(), 2)
+            let sql = $crate::queries::fill(
+                $crate::queries::INSERT_SHARD_SAMPLES_ROWS,
+                &[&$crate::bulk::placeholders($backend, chunk.len(), 2)],
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (shard_id, sample_id) in chunk {

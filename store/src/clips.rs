@@ -109,10 +109,9 @@ macro_rules! insert_clips {
         use $crate::error::QueryContext;
         let rows = $crate::clips::clip_rows($plan, $shard_ids, $sample_ids)?;
         for chunk in rows.chunks($crate::clips::CLIP_ROWS_PER_INSERT) {
-            let sql = format!(
-                "INSERT INTO shard_clips (shard_id, detector, video_key, clip_index, sample_ids, \
-                 first_frame, last_frame, content_key, video_sample) VALUES {}",
-                $crate::bulk::placeholders($backend, chunk.len(), 9)
+            let sql = $crate::queries::fill(
+                $crate::queries::INSERT_SHARD_CLIPS_ROWS,
+                &[&$crate::bulk::placeholders($backend, chunk.len(), 9)],
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for row in chunk {
@@ -135,11 +134,9 @@ macro_rules! insert_clips {
         let failed: Vec<&$crate::clips::ClipRow> =
             rows.iter().filter(|row| row.failure.is_some()).collect();
         for chunk in failed.chunks($crate::clips::FAILURE_ROWS_PER_INSERT) {
-            let sql = format!(
-                "INSERT INTO clip_predictions (run_id, shard_id, detector, video_key, clip_index, \
-                 perturbation, first_frame, last_frame, failure_kind, failure_message, \
-                 detector_fingerprint, content_key, worker_id, epoch, latency_us) VALUES {}",
-                $crate::bulk::placeholders($backend, chunk.len(), 15)
+            let sql = $crate::queries::fill(
+                $crate::queries::INSERT_CLIP_FAILURES_ROWS,
+                &[&$crate::bulk::placeholders($backend, chunk.len(), 15)],
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for row in chunk {
@@ -175,82 +172,11 @@ pub(crate) use insert_clips;
 /// ended run with the same (detector fingerprint, perturbation, content key). Clips already
 /// stored (planned failures) are kept.
 pub(crate) static REUSE_CLIPS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "INSERT INTO clip_predictions (run_id, shard_id, detector, video_key, clip_index, \
-         perturbation, first_frame, last_frame, score, failure_kind, failure_message, \
-         detector_fingerprint, content_key, worker_id, epoch, latency_us, reused_from) \
-     SELECT run_id, shard_id, detector, video_key, clip_index, perturbation, first_frame, \
-            last_frame, score, failure_kind, failure_message, detector_fingerprint, content_key, \
-            worker_id, 0, latency_us, origin \
-     FROM (SELECT sh.run_id, c.shard_id, c.detector, c.video_key, c.clip_index, sh.perturbation, \
-             c.first_frame, c.last_frame, p.score, p.failure_kind, p.failure_message, \
-             p.detector_fingerprint, c.content_key, p.worker_id, p.latency_us, \
-             COALESCE(p.reused_from, p.run_id) AS origin, \
-             ROW_NUMBER() OVER (PARTITION BY c.shard_id, c.detector, c.video_key, c.clip_index \
-               ORDER BY r.created_at_ms DESC, r.id DESC, p.shard_id DESC, p.video_key, \
-               p.clip_index) AS newest \
-           FROM shards sh \
-           JOIN shard_clips c ON c.shard_id = sh.id \
-           JOIN run_detectors d ON d.run_id = sh.run_id AND d.name = c.detector \
-           JOIN clip_predictions p ON p.detector_fingerprint = d.fingerprint \
-                AND p.perturbation = sh.perturbation AND p.content_key = c.content_key \
-           JOIN runs r ON r.id = p.run_id \
-           WHERE sh.run_id = $1 AND c.content_key <> '' AND d.fingerprint IS NOT NULL \
-             AND d.fingerprint <> '' AND r.status <> 'running' AND p.run_id <> $1 \
-             AND (p.failure_kind IS NULL OR p.failure_kind IN ({}))) candidates \
-     WHERE newest = 1 \
-     ON CONFLICT DO NOTHING",
-        crate::reuse_index::reusable_failure_list()
+    crate::queries::fill(
+        crate::queries::REUSE_CLIPS,
+        &[&crate::reuse_index::reusable_failure_list()],
     )
 });
-
-/// The clips of shard `$1` still without an outcome (sorted by `owed_clips!`).
-pub(crate) const OWED_CLIPS: &str = "SELECT c.detector, c.video_key, c.clip_index, c.sample_ids \
-     FROM shard_clips c WHERE c.shard_id = $1 AND NOT EXISTS (SELECT 1 FROM clip_predictions p \
-       WHERE p.shard_id = c.shard_id AND p.detector = c.detector AND p.video_key = c.video_key \
-       AND p.clip_index = c.clip_index)";
-
-/// Every clip shard `$1` owes, outcome or not (ingest checks reported clips against it).
-pub(crate) const SHARD_CLIP_KEYS: &str =
-    "SELECT detector, video_key, clip_index FROM shard_clips WHERE shard_id = $1";
-
-/// Stores one clip outcome of shard `$1` (`$2` detector, `$3` video, `$4` clip index) with its
-/// planned frames and content key: `$5` run, `$6` perturbation, `$7` score, `$8` failure kind,
-/// `$9` message, `$10` fingerprint, `$11` worker, `$12` epoch, `$13` latency. A re-delivered
-/// outcome is ignored.
-pub(crate) const INSERT_CLIP: &str = "INSERT INTO clip_predictions (run_id, shard_id, detector, \
-     video_key, clip_index, perturbation, first_frame, last_frame, score, failure_kind, \
-     failure_message, detector_fingerprint, content_key, worker_id, epoch, latency_us) \
-     SELECT $5, c.shard_id, c.detector, c.video_key, c.clip_index, $6, c.first_frame, \
-            c.last_frame, $7, $8, $9, $10, c.content_key, $11, $12, $13 \
-     FROM shard_clips c WHERE c.shard_id = $1 AND c.detector = $2 AND c.video_key = $3 \
-       AND c.clip_index = $4 \
-     ON CONFLICT DO NOTHING";
-
-/// Records a failure (`$2` kind, `$3` message, `$4` worker) for every clip of shard `$1` that
-/// has no outcome yet.
-pub(crate) const FILL_MISSING_CLIPS_AS_FAILED: &str = "INSERT INTO clip_predictions (run_id, \
-     shard_id, detector, video_key, clip_index, perturbation, first_frame, last_frame, \
-     failure_kind, failure_message, detector_fingerprint, content_key, worker_id, epoch, latency_us) \
-     SELECT sh.run_id, c.shard_id, c.detector, c.video_key, c.clip_index, sh.perturbation, \
-            c.first_frame, c.last_frame, $2, $3, COALESCE(d.fingerprint, ''), c.content_key, $4, \
-            sh.lease_epoch, 0 \
-     FROM shard_clips c \
-     JOIN shards sh ON sh.id = c.shard_id \
-     JOIN run_detectors d ON d.run_id = sh.run_id AND d.name = c.detector \
-     WHERE c.shard_id = $1 \
-     ON CONFLICT DO NOTHING";
-
-/// Every clip outcome of run `$1` with the labels of its video's first sample.
-pub(crate) const SELECT_CLIP_PREDICTIONS: &str = "SELECT p.detector, p.detector_fingerprint, \
-     s.dataset, s.subset, p.perturbation, p.video_key, p.clip_index, p.first_frame, p.last_frame, \
-     s.label, s.method, s.label_group, s.split, s.compression, p.score, p.failure_kind, \
-     p.failure_message, p.worker_id, p.reused_from \
-     FROM clip_predictions p \
-     JOIN shard_clips c ON c.shard_id = p.shard_id AND c.detector = p.detector \
-          AND c.video_key = p.video_key AND c.clip_index = p.clip_index \
-     JOIN samples s ON s.id = c.video_sample \
-     WHERE p.run_id = $1";
 
 /// Reads the space-separated sample ids of a stored clip.
 pub(crate) fn parse_sample_ids(stored: &str) -> Result<Vec<SampleId>, StoreError> {
@@ -269,7 +195,7 @@ macro_rules! owed_clips {
     ($executor:expr, $shard_id:expr) => {{
         use sqlx::Row;
         use $crate::error::QueryContext;
-        let rows = sqlx::query($crate::clips::OWED_CLIPS)
+        let rows = sqlx::query($crate::queries::OWED_CLIPS)
             .bind($shard_id)
             .fetch_all(&mut *$executor)
             .await
@@ -384,7 +310,7 @@ macro_rules! ingest_clips {
         let mut tx = $self.pool.begin().await.during("begin clip ingest")?;
         $crate::sql_impl::check_lease!($self, &mut *tx, $lease);
         let mut owed = std::collections::HashSet::new();
-        for row in sqlx::query($crate::clips::SHARD_CLIP_KEYS)
+        for row in sqlx::query($crate::queries::SHARD_CLIP_KEYS)
             .bind($lease.shard_id.0)
             .fetch_all(&mut *tx)
             .await
@@ -400,7 +326,7 @@ macro_rules! ingest_clips {
         let mut inserted = 0;
         for clip in $clips {
             let (score, failure_kind, failure_message) = clip.outcome.columns();
-            inserted += sqlx::query($crate::clips::INSERT_CLIP)
+            inserted += sqlx::query($crate::queries::INSERT_CLIP)
                 .bind($lease.shard_id.0)
                 .bind(&clip.detector)
                 .bind(&clip.video_key)

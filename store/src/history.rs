@@ -1,165 +1,130 @@
 //! Run history queries (issue 7): history columns and tags of a run, promotion, run lookups
-//! for references (`latest`, `tag:X`, …), and shard provenance. Expanded inside
-//! `impl_sql_store!` so both backends share the SQL text.
+//! for references (`latest`, `tag:X`, …), and shard provenance: `HistoryStore` for both
+//! backends, generic over the [`Backend`].
 
-/// Implements `HistoryStore` for `$store` (same shape as `impl_sql_store!`).
-macro_rules! impl_history_store {
-    ($store:ident) => {
-        #[async_trait::async_trait]
-        impl $crate::HistoryStore for $store {
-        async fn run_history(
-            &self,
-            run_id: &$crate::RunId,
-        ) -> Result<$crate::RunHistory, $crate::StoreError> {
-            use $crate::error::QueryContext;
-            use sqlx::Row;
-            let Some(row) = sqlx::query(
-                "SELECT partial, sampling, promoted_at_ms FROM runs WHERE id = $1",
-            )
-            .bind(&run_id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .during("read run history")?
-            else {
-                return Err($crate::StoreError::RunNotFound(run_id.clone()));
-            };
-            let tags: Vec<String> =
-                sqlx::query_scalar("SELECT tag FROM run_tags WHERE run_id = $1 ORDER BY tag")
-                    .bind(&run_id.0)
-                    .fetch_all(&self.pool)
-                    .await
-                    .during("read run tags")?;
-            let excluded_workers: Vec<String> = sqlx::query_scalar(
-                "SELECT worker_id FROM run_excluded_workers WHERE run_id = $1 ORDER BY worker_id",
-            )
+use crate::backend::{Backend, SqlStore};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+
+/// History needs, of the backend: executors for its pool, and strings, integers and flags as
+/// arguments and columns.
+#[async_trait::async_trait]
+impl<DB: Backend> crate::HistoryStore for SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+{
+    async fn run_history(
+        &self,
+        run_id: &crate::RunId,
+    ) -> Result<crate::RunHistory, crate::StoreError> {
+        use crate::error::QueryContext;
+        let Some(history) =
+            sqlx::query_as::<_, crate::RunHistory>(crate::queries::READ_RUN_HISTORY)
+                .bind(&run_id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .during("read run history")?
+        else {
+            return Err(crate::StoreError::RunNotFound(run_id.clone()));
+        };
+        let tags: Vec<String> = sqlx::query_scalar(crate::queries::READ_RUN_TAGS)
             .bind(&run_id.0)
             .fetch_all(&self.pool)
             .await
-            .during("read excluded workers")?;
-            Ok($crate::RunHistory {
-                partial: row.try_get::<bool, _>("partial").during("read run history")?,
-                sampling: row.try_get("sampling").during("read run history")?,
-                promoted_at_ms: row.try_get("promoted_at_ms").during("read run history")?,
-                tags,
-                excluded_workers,
-            })
-        }
+            .during("read run tags")?;
+        let excluded_workers: Vec<String> =
+            sqlx::query_scalar(crate::queries::READ_EXCLUDED_WORKERS)
+                .bind(&run_id.0)
+                .fetch_all(&self.pool)
+                .await
+                .during("read excluded workers")?;
+        Ok(crate::RunHistory {
+            tags,
+            excluded_workers,
+            ..history
+        })
+    }
 
-        async fn promote_run(
-            &self,
-            run_id: &$crate::RunId,
-            now_ms: i64,
-        ) -> Result<(), $crate::StoreError> {
-            use $crate::error::QueryContext;
-            use sqlx::Row;
-            let Some(row) = sqlx::query("SELECT status, partial FROM runs WHERE id = $1")
+    async fn promote_run(
+        &self,
+        run_id: &crate::RunId,
+        now_ms: i64,
+    ) -> Result<(), crate::StoreError> {
+        use crate::error::QueryContext;
+        let Some((status, partial)) =
+            sqlx::query_as::<_, (String, bool)>(crate::queries::READ_RUN_TO_PROMOTE)
                 .bind(&run_id.0)
                 .fetch_optional(&self.pool)
                 .await
                 .during("read the run to promote")?
-            else {
-                return Err($crate::StoreError::RunNotFound(run_id.clone()));
-            };
-            let status: String = row.try_get("status").during("read the run to promote")?;
-            let refuse = |reason: String| $crate::StoreError::NotPromotable {
-                run_id: run_id.clone(),
-                reason,
-            };
-            if status != "done" {
-                return Err(refuse(format!("it is {status}, only finished runs can be promoted")));
-            }
-            if row.try_get::<bool, _>("partial").during("read the run to promote")? {
-                return Err(refuse(
-                    "it is a partial run (--limit/--fraction); promote a full run".to_string(),
-                ));
-            }
-            sqlx::query("UPDATE runs SET promoted_at_ms = $2 WHERE id = $1")
-                .bind(&run_id.0)
-                .bind(now_ms)
-                .execute(&self.pool)
-                .await
-                .during("promote run")?;
-            Ok(())
+        else {
+            return Err(crate::StoreError::RunNotFound(run_id.clone()));
+        };
+        let refuse = |reason: String| crate::StoreError::NotPromotable {
+            run_id: run_id.clone(),
+            reason,
+        };
+        if status != "done" {
+            return Err(refuse(format!(
+                "it is {status}, only finished runs can be promoted"
+            )));
         }
-
-        async fn find_runs(
-            &self,
-            filter: &$crate::RunFilter,
-        ) -> Result<Vec<$crate::FoundRun>, $crate::StoreError> {
-            use $crate::error::QueryContext;
-            use sqlx::Row;
-            // Unset filters bind NULL and match everything, so the SQL text is fixed.
-            let order = if filter.promoted_only {
-                "r.promoted_at_ms DESC, r.created_at_ms DESC, r.id DESC"
-            } else {
-                "r.created_at_ms DESC, r.id DESC"
-            };
-            let sql = format!(
-                "SELECT r.id, r.name, r.status, r.created_at_ms, r.promoted_at_ms FROM runs r \
-                 WHERE ($1 IS NULL OR r.id LIKE $1 || '%') AND ($2 IS NULL OR r.name = $2) \
-                 AND ($3 IS NULL OR EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag = $3)) \
-                 AND (NOT $4 OR (r.status = 'done' AND r.partial = FALSE)) \
-                 AND (NOT $5 OR r.promoted_at_ms IS NOT NULL) \
-                 ORDER BY {order} LIMIT $6"
-            );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&filter.id_prefix)
-                .bind(&filter.name)
-                .bind(&filter.tag)
-                .bind(filter.complete_only)
-                .bind(filter.promoted_only)
-                .bind(filter.limit.max(1))
-                .fetch_all(&self.pool)
-                .await
-                .during("find runs")?;
-            let mut runs = Vec::with_capacity(rows.len());
-            for row in &rows {
-                runs.push($crate::FoundRun {
-                    id: $crate::RunId(row.try_get("id").during("read found run")?),
-                    name: row.try_get("name").during("read found run")?,
-                    status: row.try_get("status").during("read found run")?,
-                    created_at_ms: row.try_get("created_at_ms").during("read found run")?,
-                    promoted_at_ms: row.try_get("promoted_at_ms").during("read found run")?,
-                });
-            }
-            Ok(runs)
+        if partial {
+            return Err(refuse(
+                "it is a partial run (--limit/--fraction); promote a full run".to_string(),
+            ));
         }
+        sqlx::query(crate::queries::PROMOTE_RUN)
+            .bind(&run_id.0)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .during("promote run")?;
+        Ok(())
+    }
 
-        async fn shard_provenance(
-            &self,
-            run_id: &$crate::RunId,
-        ) -> Result<Vec<$crate::ProvenanceSummary>, $crate::StoreError> {
-            use $crate::error::QueryContext;
-            use sqlx::Row;
-            let rows = sqlx::query(
-                "SELECT COALESCE(done_by, '') AS worker_id, COALESCE(device, '') AS device, \
-                 COALESCE(libtorch, '') AS libtorch, COALESCE(cuda, '') AS cuda, \
-                 COALESCE(batch_size, 0) AS batch_size, COUNT(*) AS shards, \
-                 CAST(SUM(attempt) AS BIGINT) AS leases \
-                 FROM shards WHERE run_id = $1 AND state = 'done' \
-                 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
-            )
+    async fn find_runs(
+        &self,
+        filter: &crate::RunFilter,
+    ) -> Result<Vec<crate::FoundRun>, crate::StoreError> {
+        use crate::error::QueryContext;
+        // Unset filters bind NULL and match everything, so the SQL text is fixed.
+        let order = if filter.promoted_only {
+            "r.promoted_at_ms DESC, r.created_at_ms DESC, r.id DESC"
+        } else {
+            "r.created_at_ms DESC, r.id DESC"
+        };
+        let sql = crate::queries::fill(crate::queries::FIND_RUNS_ORDERED, &[order]);
+        let runs: Vec<crate::FoundRun> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(&filter.id_prefix)
+            .bind(&filter.name)
+            .bind(&filter.tag)
+            .bind(filter.complete_only)
+            .bind(filter.promoted_only)
+            .bind(filter.limit.max(1))
+            .fetch_all(&self.pool)
+            .await
+            .during("find runs")?;
+        Ok(runs)
+    }
+
+    async fn shard_provenance(
+        &self,
+        run_id: &crate::RunId,
+    ) -> Result<Vec<crate::ProvenanceSummary>, crate::StoreError> {
+        use crate::error::QueryContext;
+        let summary = sqlx::query_as(crate::queries::READ_SHARD_PROVENANCE)
             .bind(&run_id.0)
             .fetch_all(&self.pool)
             .await
             .during("read shard provenance")?;
-            let mut summary = Vec::with_capacity(rows.len());
-            for row in &rows {
-                summary.push($crate::ProvenanceSummary {
-                    worker_id: row.try_get("worker_id").during("read provenance")?,
-                    provenance: $crate::ShardProvenance {
-                        device: row.try_get("device").during("read provenance")?,
-                        libtorch: row.try_get("libtorch").during("read provenance")?,
-                        cuda: row.try_get("cuda").during("read provenance")?,
-                        batch_size: row.try_get("batch_size").during("read provenance")?,
-                    },
-                    shards: row.try_get("shards").during("read provenance")?,
-                    leases: row.try_get("leases").during("read provenance")?,
-                });
-            }
-            Ok(summary)
-        }
-        }
-    };
+        Ok(summary)
+    }
 }
-pub(crate) use impl_history_store;

@@ -31,17 +31,19 @@ pub struct CreatedRun {
 }
 
 /// What a stored run carries beyond its [`crate::RunRecord`].
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, sqlx::FromRow)]
 pub struct RunHistory {
     pub partial: bool,
     pub sampling: Option<String>,
     pub promoted_at_ms: Option<i64>,
+    #[sqlx(skip)]
     pub tags: Vec<String>,
+    #[sqlx(skip)]
     pub excluded_workers: Vec<String>,
 }
 
 /// Where and how a worker computed a shard, recorded when it completes it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, sqlx::FromRow)]
 pub struct ShardProvenance {
     pub device: String,
     pub libtorch: String,
@@ -50,10 +52,11 @@ pub struct ShardProvenance {
 }
 
 /// A distinct provenance of a run's shards and how many shards had it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ProvenanceSummary {
     /// Empty for shards finished without a worker (every prediction reused).
     pub worker_id: String,
+    #[sqlx(flatten)]
     pub provenance: ShardProvenance,
     pub shards: i64,
     /// Leases granted for these shards (0 when every prediction was reused).
@@ -74,7 +77,7 @@ pub struct RunFilter {
 }
 
 /// A run found by a [`RunFilter`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct FoundRun {
     pub id: RunId,
     pub name: String,

@@ -4,7 +4,17 @@
 //! The lease state machine lives here in SQL: a grant bumps `lease_epoch`, and every write a
 //! worker makes is accepted only while its (shard, epoch, owner) lease is current (fencing).
 //! Must not know about gRPC or images: callers hand in plain values and a clock (`now_ms`).
+//!
+//! Layout: one store type, `SqlStore<DB>` (`backend`), for both backends; what differs between
+//! them is the `Backend` trait, implemented in `sqlite` and `postgres` (name, SQL fragments,
+//! migrations, pool setup, bulk prediction ingest: multi-row insert vs. UNNEST/COPY). The
+//! shared implementation is generic code: `sql_impl` (the `Store` impl, writes), `sql_reads`
+//! (reads), `history` (`HistoryStore`), with statement helpers in `sql_parts`, `bulk`, `clips`,
+//! `reuse` and `reuse_index`. The SQL is in `store/queries/*.sql` (one statement a file, see
+//! `queries`); rows are read with `sqlx::FromRow` into the model types or the row structs of
+//! `rows`.
 
+pub mod backend;
 pub mod baseline;
 mod bulk;
 mod cache;
@@ -16,14 +26,17 @@ mod history_model;
 mod model;
 mod pg_copy;
 mod postgres;
+mod queries;
 mod reuse;
 mod reuse_index;
+mod rows;
 mod sql_impl;
 mod sql_parts;
 mod sql_reads;
 mod sqlite;
 pub mod testing;
 
+pub use backend::{Backend, SqlStore};
 pub use error::StoreError;
 pub use error_class::ErrorClass;
 pub use history_model::*;

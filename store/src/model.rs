@@ -6,7 +6,8 @@ use std::fmt;
 
 macro_rules! id_newtype {
     ($name:ident, $inner:ty) => {
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::Type)]
+        #[sqlx(transparent)]
         pub struct $name(pub $inner);
 
         impl fmt::Display for $name {
@@ -98,16 +99,18 @@ pub struct RunPlan {
 }
 
 /// A file's content identity at planning time (see `dfbench_benchmarks::content`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FileContent {
     /// Absolute path, the key of the store's `file_contents` table.
     pub path: String,
     pub size: i64,
     pub mtime_ns: i64,
     /// BLAKE3 of the bytes, lowercase hex.
+    #[sqlx(rename = "content_hash")]
     pub hash: String,
     /// The store already holds exactly this (size, mtime, hash) for the path, so planning has
     /// nothing to write for it (an unchanged rerun writes no `file_contents` rows).
+    #[sqlx(skip)]
     pub stored: bool,
 }
 
@@ -129,7 +132,7 @@ pub struct RunRecord {
     pub requires: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DatasetRecord {
     pub name: String,
     pub format: String,
@@ -139,7 +142,7 @@ pub struct DatasetRecord {
     pub samples: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DetectorRecord {
     pub name: String,
     pub kind: String,
@@ -152,6 +155,7 @@ pub struct DetectorRecord {
     /// What it scores: `Image` detectors one prediction per sample; `Clip` and `Thumbnail`
     /// detectors one clip prediction per planned clip ([`PlannedShard::clips`]) and none per
     /// sample.
+    #[sqlx(skip)]
     pub input: InputKind,
 }
 
@@ -232,7 +236,7 @@ pub struct NewClipPrediction {
 
 /// A stored clip outcome with its video's labels (those of its first frame's sample, or of
 /// the video's first sample for a planned failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ClipPredictionRow {
     pub detector: String,
     pub detector_fingerprint: String,
@@ -249,10 +253,12 @@ pub struct ClipPredictionRow {
     pub split: String,
     pub compression: String,
     pub score: Option<f64>,
+    #[sqlx(skip)]
     pub failure_kind: Option<FailureKind>,
     pub failure_message: Option<String>,
     pub worker_id: String,
     /// Copied from an earlier run with the same clip identity.
+    #[sqlx(skip)]
     pub reused: bool,
 }
 
@@ -340,17 +346,22 @@ pub struct HeartbeatOutcome {
     pub unknown_worker: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, sqlx::FromRow)]
 pub struct RunProgress {
+    #[sqlx(skip)]
     pub status: String,
+    #[sqlx(skip)]
     pub error: Option<String>,
     pub shards_total: i64,
     pub shards_done: i64,
     pub shards_failed: i64,
     pub predictions: i64,
+    #[sqlx(rename = "failures")]
     pub prediction_failures: i64,
     /// Predictions copied from earlier runs (the rest were computed for this run).
+    #[sqlx(rename = "reused")]
     pub predictions_reused: i64,
+    #[sqlx(rename = "expected")]
     pub predictions_expected: i64,
     /// Clip outcomes of clip and thumbnail detectors, counted apart from predictions.
     pub clips: i64,
@@ -367,7 +378,7 @@ pub struct RunDetails {
 }
 
 /// A stored prediction joined with its sample.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct PredictionRow {
     pub detector: String,
     pub detector_fingerprint: String,
@@ -382,12 +393,13 @@ pub struct PredictionRow {
     pub split: String,
     pub compression: String,
     pub score: Option<f64>,
+    #[sqlx(skip)]
     pub failure_kind: Option<FailureKind>,
     pub failure_message: Option<String>,
     pub worker_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct MetricRecord {
     pub detector: String,
     pub dataset: String,

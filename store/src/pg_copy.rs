@@ -16,10 +16,6 @@ use std::fmt::Write;
 /// PostgreSQL's SQLSTATE for a unique violation.
 const UNIQUE_VIOLATION: &str = "23505";
 
-const COPY_PREDICTIONS: &str = "COPY predictions (run_id, detector, sample_id, perturbation, score, \
-     failure_kind, failure_message, detector_fingerprint, worker_id, shard_id, epoch, latency_us) \
-     FROM STDIN";
-
 /// Copies `predictions` in; `Ok(None)` when some row already existed (nothing was written,
 /// the caller falls back to the conflict-tolerant insert), else how many rows went in.
 pub(crate) async fn copy_predictions(
@@ -30,7 +26,9 @@ pub(crate) async fn copy_predictions(
     let text = encode(context, predictions);
     let mut savepoint = tx.begin().await.during("start the copy savepoint")?;
     let copied = async {
-        let mut copy = savepoint.copy_in_raw(COPY_PREDICTIONS).await?;
+        let mut copy = savepoint
+            .copy_in_raw(crate::queries::COPY_PREDICTIONS_POSTGRES)
+            .await?;
         copy.send(text.as_bytes()).await?;
         copy.finish().await
     }

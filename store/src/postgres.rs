@@ -3,19 +3,35 @@
 //! cannot be re-granted between the fencing check and the commit.
 
 use crate::StoreError;
-use crate::cache::StoreCache;
+use crate::backend::{Backend, BulkIngest, Dialect, FencedBatch, SqlStore};
 use crate::error::QueryContext;
 use crate::model::{LeaseRef, NewPrediction};
-use crate::sql_impl::{Dialect, IngestContext, impl_sql_store};
+use crate::sql_impl::IngestContext;
+use sqlx::Postgres;
 use sqlx::Row;
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub struct PostgresStore {
-    pool: sqlx::PgPool,
-    dialect: Dialect,
-    cache: StoreCache,
+/// The store on PostgreSQL.
+pub type PostgresStore = SqlStore<Postgres>;
+
+impl Backend for Postgres {
+    const BACKEND: &'static str = "postgres";
+    const MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
+    const DIALECT: Dialect = Dialect {
+        acquire_lock: "FOR UPDATE OF s SKIP LOCKED",
+        lease_check_lock: "FOR SHARE",
+        // Fresh statistics for the new rows: with none (autovacuum analyzes a minute later at
+        // the earliest), Postgres picks the queue head by sorting every ready shard of the run
+        // and reads a shard's samples by hashing the whole samples table.
+        after_plan: Some("ANALYZE shards, shard_samples, samples"),
+        // Costed as a join, Postgres hashes the whole samples table to read one shard's
+        // samples; by id list it probes the primary key.
+        shard_refs: crate::queries::SHARD_REFS_POSTGRES,
+        completion_sees_all: false,
+    };
 }
 
 impl PostgresStore {
@@ -43,78 +59,44 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Connect { source })?;
-        sqlx::migrate!("../migrations/postgres")
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { source })?;
-        Ok(PostgresStore {
-            pool,
-            dialect: Dialect {
-                acquire_lock: "FOR UPDATE OF s SKIP LOCKED",
-                lease_check_lock: "FOR SHARE",
-                // Fresh statistics for the new rows: with none (autovacuum analyzes a minute
-                // later at the earliest), Postgres picks the queue head by sorting every ready
-                // shard of the run and reads a shard's samples by hashing the whole samples
-                // table.
-                after_plan: Some("ANALYZE shards, shard_samples, samples"),
-                // Costed as a join, Postgres hashes the whole samples table to read one shard's
-                // samples; by id list it probes the primary key.
-                shard_refs: "SELECT id, rel_path, clip_only FROM samples \
-                     WHERE id = ANY(ARRAY(SELECT sample_id FROM shard_samples \
-                       WHERE shard_id = $1 AND needed)) \
-                     ORDER BY id",
-                completion_sees_all: false,
-            },
-            cache: StoreCache::default(),
-        })
+        PostgresStore::open(pool).await
     }
 }
-
-impl_sql_store!(PostgresStore, "postgres");
 
 /// Batches of at least this many rows go in by COPY; smaller ones by one fenced `UNNEST`
 /// statement (one round trip, where COPY under a savepoint takes six).
 const COPY_MIN_ROWS: usize = 256;
 
-/// The fenced conflict-tolerant insert: locks the lease row (`FOR SHARE`) if it is still
-/// current and inserts the batch from arrays in the same statement, ignoring re-delivered
-/// rows. Returns (lease rows found, rows inserted); no lease row means a stale writer, and
-/// then nothing was inserted.
-const INSERT_FENCED: &str = "WITH lease AS (SELECT id FROM shards WHERE id = $4 AND lease_epoch = $5 \
-       AND state = 'leased' AND lease_owner = $3 AND lease_incarnation = $13 FOR SHARE), \
-     inserted AS (INSERT INTO predictions (run_id, detector, sample_id, perturbation, score, \
-       failure_kind, failure_message, detector_fingerprint, worker_id, shard_id, epoch, latency_us) \
-       SELECT $1, t.detector, t.sample_id, $2, t.score, t.kind, t.message, t.fingerprint, $3, $4, $5, t.latency \
-       FROM lease, UNNEST($6::bigint[], $7::text[], $8::float8[], $9::text[], $10::text[], $11::text[], $12::bigint[]) \
-         AS t(sample_id, detector, score, kind, message, fingerprint, latency) \
-       ON CONFLICT DO NOTHING RETURNING 1) \
-     SELECT (SELECT COUNT(*) FROM lease) AS leased, (SELECT COUNT(*) FROM inserted) AS inserted";
-
-impl PostgresStore {
+impl BulkIngest for Postgres {
     /// Inserts one batch if `lease` is current, atomically with the fencing check; returns
     /// how many rows were new. Large batches: a transaction that locks the lease row, then
     /// COPY ([`crate::pg_copy`]), or the fenced insert when some row already exists.
-    async fn insert_fenced(
-        &self,
-        lease: &LeaseRef,
-        context: &IngestContext<'_>,
-        predictions: &[NewPrediction],
+    async fn insert_fenced<'a>(
+        store: &'a PostgresStore,
+        batch: &'a FencedBatch<'a>,
     ) -> Result<u64, StoreError> {
+        let FencedBatch {
+            lease,
+            context,
+            predictions,
+        } = batch;
         if predictions.len() < COPY_MIN_ROWS {
-            return Self::insert_unnest(&self.pool, lease, context, predictions).await;
+            return PostgresStore::insert_unnest(&store.pool, lease, context, predictions).await;
         }
-        let mut tx = self.pool.begin().await.during("begin ingest")?;
-        crate::sql_impl::check_lease!(self, &mut *tx, lease);
+        let mut tx = store.pool.begin().await.during("begin ingest")?;
+        crate::sql_impl::check_lease!(store, &mut *tx, lease);
         let copied = crate::pg_copy::copy_predictions(&mut tx, context, predictions).await?;
         let inserted = match copied {
             Some(copied) => copied,
-            None => Self::insert_unnest(&mut *tx, lease, context, predictions).await?,
+            None => PostgresStore::insert_unnest(&mut *tx, lease, context, predictions).await?,
         };
         tx.commit().await.during("commit ingest")?;
         Ok(inserted)
     }
+}
 
-    /// [`INSERT_FENCED`]: one statement; `StaleLease` when the lease is not current.
+impl PostgresStore {
+    /// `INSERT_FENCED_POSTGRES`: one statement; `StaleLease` when the lease is not current.
     async fn insert_unnest<'e, E>(
         executor: E,
         lease: &LeaseRef,
@@ -141,7 +123,7 @@ impl PostgresStore {
             fingerprints.push(prediction.detector_fingerprint.as_str());
             latencies.push(prediction.latency_us);
         }
-        let row = sqlx::query(INSERT_FENCED)
+        let row = sqlx::query(crate::queries::INSERT_FENCED_POSTGRES)
             .bind(context.run_id)
             .bind(context.perturbation)
             .bind(context.worker_id)

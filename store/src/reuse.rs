@@ -26,58 +26,6 @@
 use crate::StoreError;
 use crate::model::DetectorRecord;
 
-/// Copies the indexed facts matching run `$1`'s keys into its shards, marked `reused_from`.
-/// Only reusable predictions are ever indexed, so every match is copied.
-pub(crate) const REUSE_PREDICTIONS: &str = "INSERT INTO predictions \
-     (run_id, detector, sample_id, perturbation, score, failure_kind, failure_message, \
-      detector_fingerprint, worker_id, shard_id, epoch, latency_us, reused_from) \
-     SELECT sh.run_id, d.name, s.id, sh.perturbation, r.score, r.failure_kind, r.failure_message, \
-            r.detector_fingerprint, r.worker_id, sh.id, 0, r.latency_us, r.source_run_id \
-     FROM shards sh \
-     JOIN run_detectors d ON d.run_id = sh.run_id \
-     JOIN shard_samples ss ON ss.shard_id = sh.id \
-     JOIN samples s ON s.id = ss.sample_id \
-     JOIN run_datasets nd ON nd.run_id = sh.run_id AND nd.name = s.dataset \
-     JOIN reuse_index r ON r.dataset_fingerprint = nd.fingerprint AND r.rel_path = s.rel_path \
-          AND r.content_hash = s.content_hash AND r.perturbation = sh.perturbation \
-          AND r.detector_fingerprint = d.fingerprint \
-     WHERE sh.run_id = $1 AND d.input = 'image' AND d.fingerprint IS NOT NULL \
-       AND d.fingerprint <> '' AND s.clip_only = FALSE \
-     ON CONFLICT DO NOTHING";
-
-/// Marks the samples of run `$1`'s shards that have a (reused) prediction for every image
-/// detector of the run (or owe none: clip-only samples) and that no clip still owed reads as not needed, so leases of partly
-/// reused shards carry only the samples that need model work. Each probe is one primary-key
-/// lookup of `predictions`, and a look at the shard's own clips.
-pub(crate) const MARK_REUSED_SAMPLES: &str = "UPDATE shard_samples SET needed = FALSE \
-     WHERE shard_id IN (SELECT id FROM shards WHERE run_id = $1 AND state = 'ready') \
-       AND ((SELECT clip_only FROM samples WHERE id = shard_samples.sample_id) = TRUE \
-         OR NOT EXISTS (SELECT 1 FROM run_detectors d WHERE d.run_id = $1 AND d.input = 'image' \
-         AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = $1 AND p.detector = d.name \
-           AND p.sample_id = shard_samples.sample_id \
-           AND p.perturbation = (SELECT perturbation FROM shards WHERE id = shard_samples.shard_id)))) \
-       AND NOT EXISTS (SELECT 1 FROM shard_clips c WHERE c.shard_id = shard_samples.shard_id \
-         AND (' ' || c.sample_ids || ' ') LIKE ('% ' || CAST(shard_samples.sample_id AS TEXT) || ' %') \
-         AND NOT EXISTS (SELECT 1 FROM clip_predictions p WHERE p.shard_id = c.shard_id \
-           AND p.detector = c.detector AND p.video_key = c.video_key AND p.clip_index = c.clip_index))";
-
-/// (shard, detector) pairs of run `$1` with at least one image-read sample (image detectors) or clip
-/// (clip and thumbnail detectors) still without an outcome.
-pub(crate) const MISSING_SHARD_DETECTORS: &str = "SELECT sh.id AS shard_id, d.name AS detector \
-     FROM shards sh JOIN run_detectors d ON d.run_id = sh.run_id \
-     WHERE sh.run_id = $1 AND d.input = 'image' \
-       AND EXISTS (SELECT 1 FROM shard_samples ss JOIN samples s ON s.id = ss.sample_id \
-       WHERE ss.shard_id = sh.id AND s.clip_only = FALSE \
-       AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = sh.run_id \
-         AND p.detector = d.name AND p.sample_id = ss.sample_id AND p.perturbation = sh.perturbation)) \
-     UNION \
-     SELECT c.shard_id AS shard_id, c.detector AS detector \
-     FROM shard_clips c JOIN shards sh ON sh.id = c.shard_id \
-     WHERE sh.run_id = $1 AND NOT EXISTS (SELECT 1 FROM clip_predictions p \
-       WHERE p.shard_id = c.shard_id AND p.detector = c.detector AND p.video_key = c.video_key \
-       AND p.clip_index = c.clip_index) \
-     ORDER BY shard_id, detector";
-
 /// The detectors a leased shard must run: all of the run's, or the subset stored at planning.
 pub(crate) fn shard_detectors(
     all: &[DetectorRecord],
@@ -106,7 +54,7 @@ macro_rules! plan_history {
         use sqlx::Row;
         use $crate::error::QueryContext;
         let run_id = &$plan.run.id.0;
-        sqlx::query("UPDATE runs SET partial = $2, sampling = $3 WHERE id = $1")
+        sqlx::query($crate::queries::SET_RUN_HISTORY)
             .bind(run_id)
             .bind($options.partial.is_some())
             .bind(&$options.partial)
@@ -114,30 +62,25 @@ macro_rules! plan_history {
             .await
             .during("store the run's history columns")?;
         for worker_id in &$options.excluded_workers {
-            sqlx::query(
-                "INSERT INTO run_excluded_workers (run_id, worker_id) VALUES ($1, $2) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(run_id)
-            .bind(worker_id)
-            .execute(&mut *$executor)
-            .await
-            .during("exclude a worker from the run")?;
+            sqlx::query($crate::queries::INSERT_EXCLUDED_WORKER)
+                .bind(run_id)
+                .bind(worker_id)
+                .execute(&mut *$executor)
+                .await
+                .during("exclude a worker from the run")?;
         }
         for tag in &$options.tags {
-            sqlx::query(
-                "INSERT INTO run_tags (run_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(run_id)
-            .bind(tag)
-            .execute(&mut *$executor)
-            .await
-            .during("tag the run")?;
+            sqlx::query($crate::queries::INSERT_RUN_TAG)
+                .bind(run_id)
+                .bind(tag)
+                .execute(&mut *$executor)
+                .await
+                .during("tag the run")?;
         }
         let mut created = $crate::CreatedRun::default();
         if $options.reuse_predictions {
             $crate::reuse_index::index_ended_runs!(&mut *$executor);
-            created.reused = sqlx::query($crate::reuse::REUSE_PREDICTIONS)
+            created.reused = sqlx::query($crate::queries::REUSE_PREDICTIONS)
                 .bind(run_id)
                 .execute(&mut *$executor)
                 .await
@@ -173,7 +116,7 @@ macro_rules! plan_history {
             {
                 Vec::new()
             } else {
-                sqlx::query($crate::reuse::MISSING_SHARD_DETECTORS)
+                sqlx::query($crate::queries::MISSING_SHARD_DETECTORS)
                     .bind(run_id)
                     .fetch_all(&mut *$executor)
                     .await
@@ -186,7 +129,7 @@ macro_rules! plan_history {
                     .or_default()
                     .push(row.try_get("detector").during("read missing detectors")?);
             }
-            let shard_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM shards WHERE run_id = $1")
+            let shard_ids: Vec<i64> = sqlx::query_scalar($crate::queries::SELECT_RUN_SHARD_IDS)
                 .bind(run_id)
                 .fetch_all(&mut *$executor)
                 .await
@@ -223,13 +166,13 @@ macro_rules! plan_history {
             samples_narrowed = !rows.is_empty()
                 && (created.reused > 0 || created.clips_reused > 0 || image_detectors == 0);
             if samples_narrowed {
-                sqlx::query($crate::reuse::MARK_REUSED_SAMPLES)
+                sqlx::query($crate::queries::MARK_REUSED_SAMPLES)
                     .bind(run_id)
                     .execute(&mut *$executor)
                     .await
                     .during("leave fully reused samples out of their shards' leases")?;
             }
-            created.finished = sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
+            created.finished = sqlx::query($crate::queries::FINISH_RUN_IF_COMPLETE)
                 .bind(run_id)
                 .bind($plan.run.created_at_ms)
                 .execute(&mut *$executor)
@@ -239,7 +182,7 @@ macro_rules! plan_history {
                 > 0;
             if created.finished {
                 // Every outcome was reused or planned: the run computed nothing to index.
-                sqlx::query("UPDATE runs SET reuse_indexed = TRUE WHERE id = $1")
+                sqlx::query($crate::queries::MARK_RUN_INDEXED)
                     .bind(run_id)
                     .execute(&mut *$executor)
                     .await

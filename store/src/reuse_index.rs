@@ -24,34 +24,10 @@
 //! two plannings inserting overlapping keys of different runs could each wait on the other's
 //! uncommitted keys and deadlock. SQLite serialises writers anyway.
 
-/// Ended runs whose own predictions are not in the index yet, oldest first.
-pub(crate) const RUNS_TO_INDEX: &str = "SELECT id FROM runs \
-     WHERE reuse_indexed = FALSE AND status <> 'running' ORDER BY created_at_ms, id";
-
-/// Serialises indexing between concurrent plannings (see the module doc).
-pub(crate) const LOCK_INDEXING: &str = "UPDATE reuse_index_lock SET id = id";
-
-/// Claims run `$1` for indexing; affects no row when another planning already did.
-pub(crate) const CLAIM_RUN: &str =
-    "UPDATE runs SET reuse_indexed = TRUE WHERE id = $1 AND reuse_indexed = FALSE";
-
 /// Copies run `$1`'s own reusable predictions into the index (the rules are in `reuse`:
 /// computed by this run, with a detector fingerprint, a score or a reusable failure).
 pub(crate) static INDEX_RUN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "INSERT INTO reuse_index \
-     (detector_fingerprint, dataset_fingerprint, rel_path, content_hash, perturbation, score, \
-      failure_kind, failure_message, worker_id, latency_us, source_run_id) \
-     SELECT p.detector_fingerprint, rd.fingerprint, s.rel_path, s.content_hash, p.perturbation, p.score, \
-            p.failure_kind, p.failure_message, p.worker_id, p.latency_us, p.run_id \
-     FROM predictions p \
-     JOIN samples s ON s.id = p.sample_id \
-     JOIN run_datasets rd ON rd.run_id = s.run_id AND rd.name = s.dataset \
-     WHERE p.run_id = $1 AND p.reused_from IS NULL AND p.detector_fingerprint <> '' \
-       AND (p.failure_kind IS NULL OR p.failure_kind IN ({})) \
-     ON CONFLICT DO NOTHING",
-        reusable_failure_list()
-    )
+    crate::queries::fill(crate::queries::INDEX_RUN, &[&reusable_failure_list()])
 });
 
 /// The reusable failure kinds as an SQL list (`'decode_error', 'detector_error'`), for
@@ -68,18 +44,18 @@ pub(crate) fn reusable_failure_list() -> String {
 macro_rules! index_ended_runs {
     ($executor:expr) => {{
         use $crate::error::QueryContext;
-        let pending: Vec<String> = sqlx::query_scalar($crate::reuse_index::RUNS_TO_INDEX)
+        let pending: Vec<String> = sqlx::query_scalar($crate::queries::RUNS_TO_INDEX)
             .fetch_all(&mut *$executor)
             .await
             .during("find runs to index for reuse")?;
         if !pending.is_empty() {
-            sqlx::query($crate::reuse_index::LOCK_INDEXING)
+            sqlx::query($crate::queries::LOCK_INDEXING)
                 .execute(&mut *$executor)
                 .await
                 .during("lock the reuse index")?;
         }
         for run_id in &pending {
-            let claimed = sqlx::query($crate::reuse_index::CLAIM_RUN)
+            let claimed = sqlx::query($crate::queries::CLAIM_RUN)
                 .bind(run_id)
                 .execute(&mut *$executor)
                 .await

@@ -1,696 +1,637 @@
-//! The store implementation shared by both backends. The SQL is the same text for SQLite and
-//! PostgreSQL (both accept `$N` placeholders through sqlx); what differs is passed in as a
-//! [`Dialect`]: row-locking clauses that only PostgreSQL has. SQLite needs none of them because
-//! the coordinator is its only writer and its pool has a single connection.
-
-/// Backend-specific SQL fragments.
-pub(crate) struct Dialect {
-    /// Appended to the ready-shard pick inside the acquire UPDATE.
-    pub acquire_lock: &'static str,
-    /// Appended to the lease check of worker writes.
-    pub lease_check_lock: &'static str,
-    /// Run after a run's rows are committed.
-    pub after_plan: Option<&'static str>,
-    /// A shard's samples (`id`, `rel_path`) by id, for shard `$1`.
-    pub shard_refs: &'static str,
-    /// The completion statement sees every other shard's committed state, so it can say
-    /// whether the run still has open shards (`COMPLETE_SHARD_PROBING`; SQLite).
-    pub completion_sees_all: bool,
-}
+//! `Store` for [`SqlStore`] on either backend, as generic code: the write side (planning,
+//! leases, ingest, completion, failure, reaping) here, the reads forwarded to `sql_reads`. The
+//! statement-level helpers it uses are still macros (`sql_parts`, `bulk`, `clips`, `reuse`,
+//! `reuse_index`): they expand inside this impl, so its `where` clause covers them, where as
+//! functions each would repeat it. The SQL is the same text for SQLite and PostgreSQL (both accept `$N`
+//! placeholders through sqlx); what differs is the backend's [`Dialect`](crate::backend::Dialect):
+//! row-locking clauses that only PostgreSQL has. SQLite needs none of them because the
+//! coordinator is its only writer and its pool has a single connection.
 
 pub(crate) use crate::sql_parts::*;
 
-/// Implements `Store` for `$store` (a struct with a `pool: sqlx::Pool<$db>` and a
-/// `dialect: Dialect`). A macro rather than generics because sqlx's per-backend executor bounds
-/// would otherwise dominate every signature.
-macro_rules! impl_sql_store {
-    ($store:ident, $backend:literal) => {
-        $crate::history::impl_history_store!($store);
-        $crate::sql_reads::impl_sql_reads!($store);
+use crate::backend::{Backend, BulkIngest, FencedBatch, RowsAffected, SqlStore};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
-        #[async_trait::async_trait]
-        impl $crate::Store for $store {
-            fn backend(&self) -> &'static str {
-                $backend
-            }
+/// The write paths need, of the backend: executors for its connections and pool, the stored
+/// types as arguments and columns (from which sqlx derives each row type's `FromRow`), and its
+/// bulk ingest. (`BulkIngest` is crate-private, like the `IngestContext` it takes.)
+#[allow(private_bounds)]
+#[async_trait::async_trait]
+impl<DB: Backend + BulkIngest> crate::Store for SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+{
+    fn backend(&self) -> &'static str {
+        DB::BACKEND
+    }
 
-            async fn create_run_with(
-                &self,
-                plan: &$crate::RunPlan,
-                options: &$crate::PlanOptions,
-            ) -> Result<$crate::CreatedRun, $crate::StoreError> {
-                use $crate::error::QueryContext;
-                let mut tx = self.pool.begin().await.during("begin run creation")?;
-                let run = &plan.run;
-                sqlx::query(
-                    "INSERT INTO runs (id, name, suite_name, suite_toml, suite_hash, data_root, \
-                     dfbench_version, status, error, created_at_ms, finished_at_ms, \
-                     requirement_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
+    async fn create_run_with(
+        &self,
+        plan: &crate::RunPlan,
+        options: &crate::PlanOptions,
+    ) -> Result<crate::CreatedRun, crate::StoreError> {
+        use crate::error::QueryContext;
+        let mut tx = self.pool.begin().await.during("begin run creation")?;
+        let run = &plan.run;
+        sqlx::query(crate::queries::INSERT_RUN)
+            .bind(&run.id.0)
+            .bind(&run.name)
+            .bind(&run.suite_name)
+            .bind(&run.suite_toml)
+            .bind(&run.suite_hash)
+            .bind(&run.data_root)
+            .bind(&run.dfbench_version)
+            .bind(run.status.as_str())
+            .bind(&run.error)
+            .bind(run.created_at_ms)
+            .bind(run.finished_at_ms)
+            .bind(run.requires.len() as i64)
+            .execute(&mut *tx)
+            .await
+            .during("insert run")?;
+        for capability in &run.requires {
+            sqlx::query(crate::queries::INSERT_RUN_REQUIREMENT)
                 .bind(&run.id.0)
-                .bind(&run.name)
-                .bind(&run.suite_name)
-                .bind(&run.suite_toml)
-                .bind(&run.suite_hash)
-                .bind(&run.data_root)
-                .bind(&run.dfbench_version)
-                .bind(run.status.as_str())
-                .bind(&run.error)
-                .bind(run.created_at_ms)
-                .bind(run.finished_at_ms)
-                .bind(run.requires.len() as i64)
+                .bind(capability)
                 .execute(&mut *tx)
                 .await
-                .during("insert run")?;
-                for capability in &run.requires {
-                    sqlx::query(
-                        "INSERT INTO run_requirements (run_id, capability) VALUES ($1, $2) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(&run.id.0)
-                    .bind(capability)
-                    .execute(&mut *tx)
-                    .await
-                    .during("insert run requirement")?;
-                }
-                for dataset in &plan.datasets {
-                    sqlx::query(
-                        "INSERT INTO run_datasets (run_id, name, format, root, fingerprint, samples) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(&run.id.0)
-                    .bind(&dataset.name)
-                    .bind(&dataset.format)
-                    .bind(&dataset.root)
-                    .bind(&dataset.fingerprint)
-                    .bind(dataset.samples)
-                    .execute(&mut *tx)
-                    .await
-                    .during("insert run dataset")?;
-                }
-                for detector in &plan.detectors {
-                    sqlx::query(
-                        "INSERT INTO run_detectors (run_id, name, kind, builtin, card, fingerprint, \
-                         input) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(&run.id.0)
-                    .bind(&detector.name)
-                    .bind(&detector.kind)
-                    .bind(&detector.builtin)
-                    .bind(&detector.card)
-                    .bind(&detector.fingerprint)
-                    .bind(detector.input.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .during("insert run detector")?;
-                }
-                let sample_ids = $crate::bulk::insert_samples!(&mut *tx, $backend, plan);
-                let shard_ids = $crate::bulk::insert_shards!(&mut *tx, $backend, plan);
-                let mut memberships: Vec<(i64, i64)> = Vec::new();
-                for (shard, &shard_id) in plan.shards.iter().zip(&shard_ids) {
-                    for index in &shard.sample_indices {
-                        let sample_id = sample_ids.get(*index).copied().ok_or_else(|| {
-                            $crate::StoreError::InvalidPrediction {
-                                shard_id: $crate::ShardId(shard_id),
-                                message: format!("planned sample index {index} is out of range"),
-                            }
-                        })?;
-                        memberships.push((shard_id, sample_id));
-                    }
-                }
-                $crate::bulk::insert_shard_samples!(&mut *tx, $backend, memberships);
-                let planned_failures = $crate::clips::insert_clips!(
-                    &mut *tx, $backend, plan, &shard_ids, &sample_ids
-                );
-                let (created, samples_narrowed) = $crate::reuse::plan_history!(
-                    &mut *tx, $backend, plan, options, planned_failures
-                );
-                tx.commit().await.during("commit run creation")?;
-                if created.shards_done == 0 && !samples_narrowed {
-                    // Every shard is to be leased with all its samples: the first ones need no
-                    // read when they are.
-                    self.cache.warm_run(plan, &shard_ids, &sample_ids);
-                }
-                if let Some(analyze) = self.dialect.after_plan {
-                    sqlx::query(analyze)
-                        .execute(&self.pool)
-                        .await
-                        .during("refresh the planner's statistics of shards")?;
-                }
-                Ok(created)
-            }
-
-            async fn register_worker(
-                &self,
-                worker: &$crate::WorkerRecord,
-            ) -> Result<(), $crate::StoreError> {
-                use $crate::error::QueryContext;
-                let mut tx = self.pool.begin().await.during("begin worker registration")?;
-                sqlx::query(
-                    "INSERT INTO workers (id, incarnation, hostname, dfbench_version, \
-                     devices, registered_at_ms, last_seen_ms) VALUES ($1, $2, $3, $4, $5, $6, $6) \
-                     ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, \
-                     hostname = excluded.hostname, dfbench_version = excluded.dfbench_version, \
-                     devices = excluded.devices, \
-                     registered_at_ms = excluded.registered_at_ms, last_seen_ms = excluded.last_seen_ms",
-                )
-                .bind(&worker.worker_id)
-                .bind(worker.incarnation.to_string())
-                .bind(&worker.hostname)
-                .bind(&worker.dfbench_version)
-                .bind(worker.devices.join(","))
-                .bind(worker.now_ms)
+                .during("insert run requirement")?;
+        }
+        for dataset in &plan.datasets {
+            sqlx::query(crate::queries::INSERT_RUN_DATASET)
+                .bind(&run.id.0)
+                .bind(&dataset.name)
+                .bind(&dataset.format)
+                .bind(&dataset.root)
+                .bind(&dataset.fingerprint)
+                .bind(dataset.samples)
                 .execute(&mut *tx)
                 .await
-                .during("register worker")?;
-                sqlx::query("DELETE FROM worker_capabilities WHERE worker_id = $1")
-                    .bind(&worker.worker_id)
-                    .execute(&mut *tx)
-                    .await
-                    .during("replace worker capabilities")?;
-                for capability in &worker.capabilities {
-                    sqlx::query(
-                        "INSERT INTO worker_capabilities (worker_id, capability) VALUES ($1, $2) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(&worker.worker_id)
-                    .bind(capability)
-                    .execute(&mut *tx)
-                    .await
-                    .during("record worker capability")?;
-                }
-                tx.commit().await.during("commit worker registration")?;
-                Ok(())
-            }
-
-            async fn acquire_shard(
-                &self,
-                owner: &$crate::LeaseOwner,
-                now_ms: i64,
-                ttl_ms: i64,
-            ) -> Result<Option<$crate::ShardAssignment>, $crate::StoreError> {
-                use $crate::error::QueryContext;
-                use sqlx::Row;
-                // No transaction: the UPDATE is atomic on its own, and what is read after it
-                // (the run's datasets and detectors, the shard's samples) never changes.
-                let mut conn = self.pool.acquire().await.during("begin acquire")?;
-                let sql = format!(
-                    "UPDATE shards SET state = 'leased', lease_owner = $2, lease_incarnation = $3, \
-                     lease_epoch = lease_epoch + 1, lease_expires_at_ms = $4, attempt = attempt + 1 \
-                     WHERE id = (SELECT s.id FROM shards s \
-                       WHERE s.state = 'ready' AND s.not_before_ms <= $1 \
-                       AND EXISTS (SELECT 1 FROM runs r WHERE r.id = s.run_id AND r.status = 'running' \
-                         AND (r.requirement_count = 0 \
-                           OR NOT EXISTS (SELECT 1 FROM run_requirements q WHERE q.run_id = r.id \
-                           AND NOT EXISTS (SELECT 1 FROM workers w JOIN worker_capabilities c \
-                             ON c.worker_id = w.id WHERE w.id = $2 AND w.incarnation = $3 \
-                             AND c.capability = q.capability))) \
-                         AND NOT EXISTS (SELECT 1 FROM run_excluded_workers x \
-                           WHERE x.run_id = r.id AND x.worker_id = $2)) \
-                       ORDER BY s.id LIMIT 1 {}) \
-                     RETURNING id, lease_epoch, run_id, dataset, perturbation, detectors, n_clips",
-                    self.dialect.acquire_lock
-                );
-                let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(now_ms)
-                    .bind(&owner.worker_id)
-                    .bind(owner.incarnation_text())
-                    .bind(now_ms + ttl_ms)
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .during("lease a ready shard")?
-                else {
-                    return Ok(None);
-                };
-                let shard_id: i64 = row.try_get("id").during("read leased shard")?;
-                let epoch: i64 = row.try_get("lease_epoch").during("read leased shard")?;
-                let run_id: String = row.try_get("run_id").during("read leased shard")?;
-                let dataset_name: String = row.try_get("dataset").during("read leased shard")?;
-                let perturbation: String = row.try_get("perturbation").during("read leased shard")?;
-                let meta = $crate::sql_impl::run_meta!(self, &mut *conn, &run_id);
-                let dataset = meta
-                    .datasets
-                    .iter()
-                    .find(|dataset| dataset.name == dataset_name)
-                    .cloned()
-                    .ok_or_else(|| $crate::StoreError::InvalidPrediction {
-                        shard_id: $crate::ShardId(shard_id),
-                        message: format!("dataset `{dataset_name}` of this shard is not part of run {run_id}"),
-                    })?;
-                let subset: Option<String> = row.try_get("detectors").during("read leased shard")?;
-                let detectors = $crate::reuse::shard_detectors(&meta.detectors, subset.as_deref())?;
-                let cached = match self.cache.shard(shard_id) {
-                    Some(cached) => cached,
-                    None => {
-                        let (refs, clip_only) =
-                            $crate::sql_impl::read_shard_refs!(self, &mut *conn, shard_id);
-                        self.cache.put_shard(
-                            shard_id,
-                            run_id.clone(),
-                            perturbation.clone(),
-                            refs,
-                            clip_only,
-                        )
+                .during("insert run dataset")?;
+        }
+        for detector in &plan.detectors {
+            sqlx::query(crate::queries::INSERT_RUN_DETECTOR)
+                .bind(&run.id.0)
+                .bind(&detector.name)
+                .bind(&detector.kind)
+                .bind(&detector.builtin)
+                .bind(&detector.card)
+                .bind(&detector.fingerprint)
+                .bind(detector.input.as_str())
+                .execute(&mut *tx)
+                .await
+                .during("insert run detector")?;
+        }
+        let sample_ids = crate::bulk::insert_samples!(&mut *tx, DB::BACKEND, plan);
+        let shard_ids = crate::bulk::insert_shards!(&mut *tx, DB::BACKEND, plan);
+        let mut memberships: Vec<(i64, i64)> = Vec::new();
+        for (shard, &shard_id) in plan.shards.iter().zip(&shard_ids) {
+            for index in &shard.sample_indices {
+                let sample_id = sample_ids.get(*index).copied().ok_or_else(|| {
+                    crate::StoreError::InvalidPrediction {
+                        shard_id: crate::ShardId(shard_id),
+                        message: format!("planned sample index {index} is out of range"),
                     }
-                };
-                let samples = cached.refs.clone();
-                let mut clip_only: Vec<$crate::SampleId> = cached
-                    .clip_only
-                    .iter()
-                    .map(|id| $crate::SampleId(*id))
-                    .collect();
-                clip_only.sort_by_key(|id| id.0);
-                // Not cached: which clips are owed changes as outcomes arrive.
-                let n_clips: i64 = row.try_get("n_clips").during("read leased shard")?;
-                let clips = if n_clips > 0 {
-                    $crate::clips::owed_clips!(&mut *conn, shard_id)
-                } else {
-                    Vec::new()
-                };
-                Ok(Some($crate::ShardAssignment {
-                    shard_id: $crate::ShardId(shard_id),
-                    epoch: $crate::LeaseEpoch(epoch),
-                    run_id: $crate::RunId(run_id),
-                    dataset,
-                    perturbation,
-                    detectors,
-                    samples,
-                    clip_only,
-                    clips,
-                }))
+                })?;
+                memberships.push((shard_id, sample_id));
             }
-
-            async fn heartbeat(
-                &self,
-                owner: &$crate::LeaseOwner,
-                leases: &[($crate::ShardId, $crate::LeaseEpoch)],
-                now_ms: i64,
-                ttl_ms: i64,
-            ) -> Result<$crate::HeartbeatOutcome, $crate::StoreError> {
-                use $crate::error::QueryContext;
-                // Two statements, no transaction (they need no atomicity together): one
-                // round trip each however many leases the worker holds.
-                let seen = sqlx::query(
-                    "UPDATE workers SET last_seen_ms = $3 WHERE id = $1 AND incarnation = $2",
-                )
-                .bind(&owner.worker_id)
-                .bind(owner.incarnation_text())
-                .bind(now_ms)
+        }
+        crate::bulk::insert_shard_samples!(&mut *tx, DB::BACKEND, memberships);
+        let planned_failures =
+            crate::clips::insert_clips!(&mut *tx, DB::BACKEND, plan, &shard_ids, &sample_ids);
+        let (created, samples_narrowed) =
+            crate::reuse::plan_history!(&mut *tx, DB::BACKEND, plan, options, planned_failures);
+        tx.commit().await.during("commit run creation")?;
+        if created.shards_done == 0 && !samples_narrowed {
+            // Every shard is to be leased with all its samples: the first ones need no
+            // read when they are.
+            self.cache.warm_run(plan, &shard_ids, &sample_ids);
+        }
+        if let Some(analyze) = self.dialect.after_plan {
+            sqlx::query(analyze)
                 .execute(&self.pool)
                 .await
-                .during("record worker heartbeat")?;
-                let mut extended = std::collections::HashSet::new();
-                for chunk in leases.chunks($crate::bulk::LEASE_ROWS_PER_UPDATE) {
-                    let sql = format!(
-                        "UPDATE shards SET lease_expires_at_ms = {} WHERE state = 'leased' \
-                         AND lease_owner = {} AND lease_incarnation = {} \
-                         AND (id, lease_epoch) IN (VALUES {}) RETURNING id, lease_epoch",
-                        $crate::bulk::parameters($backend, 1, 1),
-                        $crate::bulk::parameters($backend, 2, 1),
-                        $crate::bulk::parameters($backend, 3, 1),
-                        $crate::bulk::placeholders_from($backend, 4, chunk.len(), 2)
-                    );
-                    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .bind(now_ms + ttl_ms)
-                        .bind(&owner.worker_id)
-                        .bind(owner.incarnation_text());
-                    for (shard_id, epoch) in chunk {
-                        query = query.bind(shard_id.0).bind(epoch.0);
-                    }
-                    let rows: Vec<(i64, i64)> = query
-                        .fetch_all(&self.pool)
-                        .await
-                        .during("extend leases")?;
-                    extended.extend(rows);
-                }
-                let revoked = leases
-                    .iter()
-                    .filter(|(shard_id, epoch)| !extended.contains(&(shard_id.0, epoch.0)))
-                    .map(|(shard_id, _)| shard_id.clone())
-                    .collect();
-                Ok($crate::HeartbeatOutcome {
-                    revoked,
-                    unknown_worker: seen.rows_affected() == 0,
-                })
-            }
+                .during("refresh the planner's statistics of shards")?;
+        }
+        Ok(created)
+    }
 
-            async fn ingest_predictions(
-                &self,
-                lease: &$crate::LeaseRef,
-                predictions: &[$crate::NewPrediction],
-            ) -> Result<u64, $crate::StoreError> {
-                use $crate::error::QueryContext;
-                let (shard, meta) = $crate::sql_impl::shard_and_run!(self, lease.shard_id.0);
-                $crate::sql_impl::validate_predictions(
-                    &lease.shard_id,
-                    predictions,
-                    &shard.ids,
-                    &shard.clip_only,
-                    &meta.detector_names,
-                    &meta.clip_detectors,
-                )?;
-                let context = $crate::sql_impl::IngestContext {
-                    run_id: &shard.run_id,
-                    perturbation: &shard.perturbation,
-                    worker_id: &lease.owner.worker_id,
-                    shard_id: lease.shard_id.0,
-                    epoch: lease.epoch.0,
-                };
-                // Fencing and insert are atomic inside: a stale lease writes nothing.
-                let inserted = self.insert_fenced(lease, &context, predictions).await?;
-                $crate::sql_impl::record_fingerprints!(
-                    self,
-                    &shard.run_id,
-                    predictions.iter().map(|p| (&p.detector, &p.detector_fingerprint))
-                );
-                Ok(inserted)
-            }
+    async fn register_worker(&self, worker: &crate::WorkerRecord) -> Result<(), crate::StoreError> {
+        use crate::error::QueryContext;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .during("begin worker registration")?;
+        sqlx::query(crate::queries::REGISTER_WORKER)
+            .bind(&worker.worker_id)
+            .bind(worker.incarnation.to_string())
+            .bind(&worker.hostname)
+            .bind(&worker.dfbench_version)
+            .bind(worker.devices.join(","))
+            .bind(worker.now_ms)
+            .execute(&mut *tx)
+            .await
+            .during("register worker")?;
+        sqlx::query(crate::queries::DELETE_WORKER_CAPABILITIES)
+            .bind(&worker.worker_id)
+            .execute(&mut *tx)
+            .await
+            .during("replace worker capabilities")?;
+        for capability in &worker.capabilities {
+            sqlx::query(crate::queries::RECORD_WORKER_CAPABILITY)
+                .bind(&worker.worker_id)
+                .bind(capability)
+                .execute(&mut *tx)
+                .await
+                .during("record worker capability")?;
+        }
+        tx.commit().await.during("commit worker registration")?;
+        Ok(())
+    }
 
-            async fn ingest_clip_predictions(
-                &self,
-                lease: &$crate::LeaseRef,
-                clips: &[$crate::NewClipPrediction],
-            ) -> Result<u64, $crate::StoreError> {
-                use $crate::error::QueryContext;
-                let (shard, meta) = $crate::sql_impl::shard_and_run!(self, lease.shard_id.0);
-                let inserted = $crate::clips::ingest_clips!(self, lease, shard, meta, clips);
-                $crate::sql_impl::record_fingerprints!(
-                    self,
-                    &shard.run_id,
-                    clips.iter().map(|c| (&c.detector, &c.detector_fingerprint))
-                );
-                Ok(inserted)
-            }
-
-            async fn complete_shard_with(
-                &self,
-                lease: &$crate::LeaseRef,
-                now_ms: i64,
-                provenance: Option<&$crate::ShardProvenance>,
-            ) -> Result<(), $crate::StoreError> {
-                use $crate::error::QueryContext;
-                use sqlx::Row;
-                let statement = if self.dialect.completion_sees_all {
-                    $crate::sql_impl::COMPLETE_SHARD_PROBING
-                } else {
-                    $crate::sql_impl::COMPLETE_SHARD
-                };
-                let completed = sqlx::query(statement)
-                    .bind(lease.shard_id.0)
-                    .bind(lease.epoch.0)
-                    .bind(&lease.owner.worker_id)
-                    .bind(lease.owner.incarnation_text())
-                    .bind(provenance.map(|_| lease.owner.worker_id.as_str()))
-                    .bind(provenance.map(|p| p.device.as_str()))
-                    .bind(provenance.map(|p| p.libtorch.as_str()))
-                    .bind(provenance.map(|p| p.cuda.as_str()))
-                    .bind(provenance.map(|p| p.batch_size))
-                    .fetch_optional(&self.pool)
-                    .await
-                    .during("complete shard")?;
-                let Some(completed) = completed else {
-                    // Not completed: say why (a stale lease, or predictions still missing).
-                    let current = $crate::sql_impl::check_lease!(self, &self.pool, lease);
-                    let run_id: String = current.try_get("run_id").during("read lease")?;
-                    let (missing, missing_clips): (i64, i64) =
-                        sqlx::query_as($crate::sql_impl::MISSING_PREDICTIONS)
-                            .bind(lease.shard_id.0)
-                            .bind(&run_id)
-                            .fetch_one(&self.pool)
-                            .await
-                            .during("count missing predictions")?;
-                    return Err($crate::StoreError::IncompleteShard {
-                        shard_id: lease.shard_id.clone(),
-                        missing,
-                        missing_clips,
-                    });
-                };
-                self.cache.forget_shard(lease.shard_id.0);
-                let run_id: String = completed.try_get("run_id").during("complete shard")?;
-                if self.dialect.completion_sees_all {
-                    let open_left: Option<i64> =
-                        completed.try_get("open_left").during("complete shard")?;
-                    if open_left.is_some() {
-                        return Ok(());
-                    }
-                }
-                let finished =
-                    $crate::sql_impl::finish_run_if_complete!(&self.pool, &run_id, now_ms);
-                if finished.rows_affected() > 0 {
-                    // The run's last shard: index its predictions for reuse now, once, so the
-                    // next run's planning does not pay for it. A failure here loses nothing:
-                    // the next planning indexes every ended run still missing.
-                    if let Err(error) = self.index_ended_runs().await {
-                        tracing::warn!(%error, run_id = %run_id, "could not index the finished run for reuse");
-                    }
-                }
-                Ok(())
-            }
-
-            async fn index_ended_runs(&self) -> Result<(), $crate::StoreError> {
-                use $crate::error::QueryContext;
-                let mut tx = self.pool.begin().await.during("begin reuse indexing")?;
-                $crate::reuse_index::index_ended_runs!(&mut *tx);
-                tx.commit().await.during("commit reuse indexing")?;
-                Ok(())
-            }
-
-            async fn fail_shard(
-                &self,
-                lease: &$crate::LeaseRef,
-                failure: &$crate::ShardFailure,
-                now_ms: i64,
-            ) -> Result<(), $crate::StoreError> {
-                use $crate::error::QueryContext;
-                use sqlx::Row;
-                let mut tx = self.pool.begin().await.during("begin shard failure")?;
-                let current = $crate::sql_impl::check_lease!(self, &mut *tx, lease);
-                let run_id: String = current.try_get("run_id").during("read lease")?;
-                let failures: i64 = current.try_get("failures").during("read lease")?;
-                let max_attempts: i64 = current.try_get("max_attempts").during("read lease")?;
-                let failures = failures + 1;
-                let retry = failure.retryable && failures < max_attempts;
-                if !retry {
-                    self.cache.forget_shard(lease.shard_id.0);
-                }
-                $crate::sql_impl::give_back!(
-                    &mut *tx,
-                    lease.shard_id.0,
-                    retry,
-                    "failures",
-                    failures,
-                    failure.kind.as_str(),
-                    &failure.message,
-                    &lease.owner.worker_id,
-                    now_ms
-                );
-                tx.commit().await.during("commit shard failure")?;
-                if !retry {
-                    $crate::sql_impl::finish_run_if_complete!(&self.pool, &run_id, now_ms);
-                }
-                Ok(())
-            }
-
-            async fn reap_expired_leases(&self, now_ms: i64) -> Result<u64, $crate::StoreError> {
-                use $crate::error::QueryContext;
-                use sqlx::Row;
-                let mut tx = self.pool.begin().await.during("begin reaping")?;
-                let expired = sqlx::query(
-                    "SELECT id, run_id, losses, max_losses, lease_owner FROM shards \
-                     WHERE state = 'leased' AND lease_expires_at_ms < $1",
+    async fn acquire_shard(
+        &self,
+        owner: &crate::LeaseOwner,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<Option<crate::ShardAssignment>, crate::StoreError> {
+        use crate::error::QueryContext;
+        // No transaction: the UPDATE is atomic on its own, and what is read after it
+        // (the run's datasets and detectors, the shard's samples) never changes.
+        let mut conn = self.pool.acquire().await.during("begin acquire")?;
+        let sql = crate::queries::fill(crate::queries::ACQUIRE_SHARD, &[self.dialect.acquire_lock]);
+        let Some(row) = sqlx::query_as::<_, crate::rows::LeasedShard>(sqlx::AssertSqlSafe(sql))
+            .bind(now_ms)
+            .bind(&owner.worker_id)
+            .bind(owner.incarnation_text())
+            .bind(now_ms + ttl_ms)
+            .fetch_optional(&mut *conn)
+            .await
+            .during("lease a ready shard")?
+        else {
+            return Ok(None);
+        };
+        let crate::rows::LeasedShard {
+            id: shard_id,
+            lease_epoch: epoch,
+            run_id,
+            dataset: dataset_name,
+            perturbation,
+            detectors: subset,
+            n_clips,
+        } = row;
+        let meta = crate::sql_impl::run_meta!(self, &mut *conn, &run_id);
+        let dataset = meta
+            .datasets
+            .iter()
+            .find(|dataset| dataset.name == dataset_name)
+            .cloned()
+            .ok_or_else(|| crate::StoreError::InvalidPrediction {
+                shard_id: crate::ShardId(shard_id),
+                message: format!(
+                    "dataset `{dataset_name}` of this shard is not part of run {run_id}"
+                ),
+            })?;
+        let detectors = crate::reuse::shard_detectors(&meta.detectors, subset.as_deref())?;
+        let cached = match self.cache.shard(shard_id) {
+            Some(cached) => cached,
+            None => {
+                let (refs, clip_only) =
+                    crate::sql_impl::read_shard_refs!(self, &mut *conn, shard_id);
+                self.cache.put_shard(
+                    shard_id,
+                    run_id.clone(),
+                    perturbation.clone(),
+                    refs,
+                    clip_only,
                 )
+            }
+        };
+        let samples = cached.refs.clone();
+        let mut clip_only: Vec<crate::SampleId> = cached
+            .clip_only
+            .iter()
+            .map(|id| crate::SampleId(*id))
+            .collect();
+        clip_only.sort_by_key(|id| id.0);
+        // Not cached: which clips are owed changes as outcomes arrive.
+        let clips = if n_clips > 0 {
+            crate::clips::owed_clips!(&mut *conn, shard_id)
+        } else {
+            Vec::new()
+        };
+        Ok(Some(crate::ShardAssignment {
+            shard_id: crate::ShardId(shard_id),
+            epoch: crate::LeaseEpoch(epoch),
+            run_id: crate::RunId(run_id),
+            dataset,
+            perturbation,
+            detectors,
+            samples,
+            clip_only,
+            clips,
+        }))
+    }
+
+    async fn heartbeat(
+        &self,
+        owner: &crate::LeaseOwner,
+        leases: &[(crate::ShardId, crate::LeaseEpoch)],
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<crate::HeartbeatOutcome, crate::StoreError> {
+        use crate::error::QueryContext;
+        // Two statements, no transaction (they need no atomicity together): one
+        // round trip each however many leases the worker holds.
+        let seen = sqlx::query(crate::queries::TOUCH_WORKER)
+            .bind(&owner.worker_id)
+            .bind(owner.incarnation_text())
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .during("record worker heartbeat")?;
+        let mut extended = std::collections::HashSet::new();
+        for chunk in leases.chunks(crate::bulk::LEASE_ROWS_PER_UPDATE) {
+            let sql = crate::queries::fill(
+                crate::queries::EXTEND_LEASES_ROWS,
+                &[
+                    &crate::bulk::parameters(DB::BACKEND, 1, 1),
+                    &crate::bulk::parameters(DB::BACKEND, 2, 1),
+                    &crate::bulk::parameters(DB::BACKEND, 3, 1),
+                    &crate::bulk::placeholders_from(DB::BACKEND, 4, chunk.len(), 2),
+                ],
+            );
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(now_ms + ttl_ms)
+                .bind(&owner.worker_id)
+                .bind(owner.incarnation_text());
+            for (shard_id, epoch) in chunk {
+                query = query.bind(shard_id.0).bind(epoch.0);
+            }
+            let rows: Vec<(i64, i64)> =
+                query.fetch_all(&self.pool).await.during("extend leases")?;
+            extended.extend(rows);
+        }
+        let revoked = leases
+            .iter()
+            .filter(|(shard_id, epoch)| !extended.contains(&(shard_id.0, epoch.0)))
+            .map(|(shard_id, _)| shard_id.clone())
+            .collect();
+        Ok(crate::HeartbeatOutcome {
+            revoked,
+            unknown_worker: seen.rows_affected() == 0,
+        })
+    }
+
+    async fn ingest_predictions(
+        &self,
+        lease: &crate::LeaseRef,
+        predictions: &[crate::NewPrediction],
+    ) -> Result<u64, crate::StoreError> {
+        use crate::error::QueryContext;
+        let (shard, meta) = crate::sql_impl::shard_and_run!(self, lease.shard_id.0);
+        crate::sql_impl::validate_predictions(
+            &lease.shard_id,
+            predictions,
+            &shard.ids,
+            &shard.clip_only,
+            &meta.detector_names,
+            &meta.clip_detectors,
+        )?;
+        let context = crate::sql_impl::IngestContext {
+            run_id: &shard.run_id,
+            perturbation: &shard.perturbation,
+            worker_id: &lease.owner.worker_id,
+            shard_id: lease.shard_id.0,
+            epoch: lease.epoch.0,
+        };
+        // Fencing and insert are atomic inside: a stale lease writes nothing.
+        let batch = FencedBatch {
+            lease,
+            context,
+            predictions,
+        };
+        let inserted = DB::insert_fenced(self, &batch).await?;
+        crate::sql_impl::record_fingerprints!(
+            self,
+            &shard.run_id,
+            predictions
+                .iter()
+                .map(|p| (&p.detector, &p.detector_fingerprint))
+        );
+        Ok(inserted)
+    }
+
+    async fn ingest_clip_predictions(
+        &self,
+        lease: &crate::LeaseRef,
+        clips: &[crate::NewClipPrediction],
+    ) -> Result<u64, crate::StoreError> {
+        use crate::error::QueryContext;
+        let (shard, meta) = crate::sql_impl::shard_and_run!(self, lease.shard_id.0);
+        let inserted = crate::clips::ingest_clips!(self, lease, shard, meta, clips);
+        crate::sql_impl::record_fingerprints!(
+            self,
+            &shard.run_id,
+            clips.iter().map(|c| (&c.detector, &c.detector_fingerprint))
+        );
+        Ok(inserted)
+    }
+
+    async fn complete_shard_with(
+        &self,
+        lease: &crate::LeaseRef,
+        now_ms: i64,
+        provenance: Option<&crate::ShardProvenance>,
+    ) -> Result<(), crate::StoreError> {
+        use crate::error::QueryContext;
+        use sqlx::Row;
+        let statement = if self.dialect.completion_sees_all {
+            crate::queries::COMPLETE_SHARD_PROBING_SQLITE
+        } else {
+            crate::queries::COMPLETE_SHARD
+        };
+        let completed = sqlx::query(statement)
+            .bind(lease.shard_id.0)
+            .bind(lease.epoch.0)
+            .bind(&lease.owner.worker_id)
+            .bind(lease.owner.incarnation_text())
+            .bind(provenance.map(|_| lease.owner.worker_id.as_str()))
+            .bind(provenance.map(|p| p.device.as_str()))
+            .bind(provenance.map(|p| p.libtorch.as_str()))
+            .bind(provenance.map(|p| p.cuda.as_str()))
+            .bind(provenance.map(|p| p.batch_size))
+            .fetch_optional(&self.pool)
+            .await
+            .during("complete shard")?;
+        let Some(completed) = completed else {
+            // Not completed: say why (a stale lease, or predictions still missing).
+            let run_id = crate::sql_impl::check_lease!(self, &self.pool, lease).run_id;
+            let (missing, missing_clips): (i64, i64) =
+                sqlx::query_as(crate::queries::MISSING_PREDICTIONS)
+                    .bind(lease.shard_id.0)
+                    .bind(&run_id)
+                    .fetch_one(&self.pool)
+                    .await
+                    .during("count missing predictions")?;
+            return Err(crate::StoreError::IncompleteShard {
+                shard_id: lease.shard_id.clone(),
+                missing,
+                missing_clips,
+            });
+        };
+        self.cache.forget_shard(lease.shard_id.0);
+        let run_id: String = completed.try_get("run_id").during("complete shard")?;
+        if self.dialect.completion_sees_all {
+            let open_left: Option<i64> = completed.try_get("open_left").during("complete shard")?;
+            if open_left.is_some() {
+                return Ok(());
+            }
+        }
+        let finished = crate::sql_impl::finish_run_if_complete!(&self.pool, &run_id, now_ms);
+        if finished.rows_affected() > 0 {
+            // The run's last shard: index its predictions for reuse now, once, so the
+            // next run's planning does not pay for it. A failure here loses nothing:
+            // the next planning indexes every ended run still missing.
+            if let Err(error) = self.index_ended_runs().await {
+                tracing::warn!(%error, run_id = %run_id, "could not index the finished run for reuse");
+            }
+        }
+        Ok(())
+    }
+
+    async fn index_ended_runs(&self) -> Result<(), crate::StoreError> {
+        use crate::error::QueryContext;
+        let mut tx = self.pool.begin().await.during("begin reuse indexing")?;
+        crate::reuse_index::index_ended_runs!(&mut *tx);
+        tx.commit().await.during("commit reuse indexing")?;
+        Ok(())
+    }
+
+    async fn fail_shard(
+        &self,
+        lease: &crate::LeaseRef,
+        failure: &crate::ShardFailure,
+        now_ms: i64,
+    ) -> Result<(), crate::StoreError> {
+        use crate::error::QueryContext;
+        let mut tx = self.pool.begin().await.during("begin shard failure")?;
+        let current = crate::sql_impl::check_lease!(self, &mut *tx, lease);
+        let run_id = current.run_id;
+        let failures = current.failures + 1;
+        let retry = failure.retryable && failures < current.max_attempts;
+        if !retry {
+            self.cache.forget_shard(lease.shard_id.0);
+        }
+        crate::sql_impl::give_back!(
+            &mut *tx,
+            lease.shard_id.0,
+            retry,
+            "failures",
+            failures,
+            failure.kind.as_str(),
+            &failure.message,
+            &lease.owner.worker_id,
+            now_ms
+        );
+        tx.commit().await.during("commit shard failure")?;
+        if !retry {
+            crate::sql_impl::finish_run_if_complete!(&self.pool, &run_id, now_ms);
+        }
+        Ok(())
+    }
+
+    async fn reap_expired_leases(&self, now_ms: i64) -> Result<u64, crate::StoreError> {
+        use crate::error::QueryContext;
+        let mut tx = self.pool.begin().await.during("begin reaping")?;
+        let expired: Vec<crate::rows::ExpiredLease> =
+            sqlx::query_as(crate::queries::EXPIRED_LEASES)
                 .bind(now_ms)
                 .fetch_all(&mut *tx)
                 .await
                 .during("find expired leases")?;
-                let mut ended_runs = std::collections::BTreeSet::new();
-                for row in &expired {
-                    let shard_id: i64 = row.try_get("id").during("read expired lease")?;
-                    let run_id: String = row.try_get("run_id").during("read expired lease")?;
-                    let losses: i64 = row.try_get("losses").during("read expired lease")?;
-                    let max_losses: i64 = row.try_get("max_losses").during("read expired lease")?;
-                    let losses = losses + 1;
-                    let owner: Option<String> =
-                        row.try_get("lease_owner").during("read expired lease")?;
-                    let owner = owner.unwrap_or_default();
-                    let message = format!("worker {owner} stopped renewing its lease");
-                    tracing::warn!(shard_id, worker_id = %owner, losses, "lease expired");
-                    if losses >= max_losses {
-                        self.cache.forget_shard(shard_id);
-                        ended_runs.insert(run_id.clone());
-                    }
-                    $crate::sql_impl::give_back!(
-                        &mut *tx,
-                        shard_id,
-                        losses < max_losses,
-                        "losses",
-                        losses,
-                        dfbench_benchmarks::FailureKind::LeaseExpired.as_str(),
-                        &message,
-                        &owner,
-                        now_ms
-                    );
-                }
-                tx.commit().await.during("commit reaping")?;
-                for run_id in &ended_runs {
-                    $crate::sql_impl::finish_run_if_complete!(&self.pool, run_id, now_ms);
-                }
-                Ok(expired.len() as u64)
+        let mut ended_runs = std::collections::BTreeSet::new();
+        for row in &expired {
+            let shard_id = row.id;
+            let run_id = &row.run_id;
+            let losses = row.losses + 1;
+            let max_losses = row.max_losses;
+            let owner = row.lease_owner.clone().unwrap_or_default();
+            let message = format!("worker {owner} stopped renewing its lease");
+            tracing::warn!(shard_id, worker_id = %owner, losses, "lease expired");
+            if losses >= max_losses {
+                self.cache.forget_shard(shard_id);
+                ended_runs.insert(run_id.clone());
             }
+            crate::sql_impl::give_back!(
+                &mut *tx,
+                shard_id,
+                losses < max_losses,
+                "losses",
+                losses,
+                dfbench_benchmarks::FailureKind::LeaseExpired.as_str(),
+                &message,
+                &owner,
+                now_ms
+            );
+        }
+        tx.commit().await.during("commit reaping")?;
+        for run_id in &ended_runs {
+            crate::sql_impl::finish_run_if_complete!(&self.pool, run_id, now_ms);
+        }
+        Ok(expired.len() as u64)
+    }
 
-            async fn finish_complete_runs(
-                &self,
-                now_ms: i64,
-            ) -> Result<Vec<$crate::RunId>, $crate::StoreError> {
-                use $crate::error::QueryContext;
-                let finished: Vec<String> =
-                    sqlx::query_scalar($crate::sql_impl::FINISH_COMPLETE_RUNS)
-                        .bind(now_ms)
-                        .fetch_all(&self.pool)
-                        .await
-                        .during("finish complete runs")?;
-                Ok(finished.into_iter().map($crate::RunId).collect())
-            }
+    async fn finish_complete_runs(
+        &self,
+        now_ms: i64,
+    ) -> Result<Vec<crate::RunId>, crate::StoreError> {
+        use crate::error::QueryContext;
+        let finished: Vec<String> = sqlx::query_scalar(crate::queries::FINISH_COMPLETE_RUNS)
+            .bind(now_ms)
+            .fetch_all(&self.pool)
+            .await
+            .during("finish complete runs")?;
+        Ok(finished.into_iter().map(crate::RunId).collect())
+    }
 
-            async fn fail_runs_without_workers(
-                &self,
-                since_ms: i64,
-                now_ms: i64,
-                message: &str,
-            ) -> Result<Vec<$crate::RunId>, $crate::StoreError> {
-                use $crate::error::QueryContext;
-                let mut tx = self.pool.begin().await.during("begin failing stalled runs")?;
-                let stalled: Vec<String> = sqlx::query_scalar(
-                    "SELECT id FROM runs WHERE status = 'running' AND created_at_ms < $1 \
-                     AND NOT EXISTS (SELECT 1 FROM workers WHERE last_seen_ms >= $1) ORDER BY id",
-                )
-                .bind(since_ms)
+    async fn fail_runs_without_workers(
+        &self,
+        since_ms: i64,
+        now_ms: i64,
+        message: &str,
+    ) -> Result<Vec<crate::RunId>, crate::StoreError> {
+        use crate::error::QueryContext;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .during("begin failing stalled runs")?;
+        let stalled: Vec<String> = sqlx::query_scalar(crate::queries::RUNS_WITHOUT_WORKERS)
+            .bind(since_ms)
+            .fetch_all(&mut *tx)
+            .await
+            .during("find runs without workers")?;
+        for run_id in &stalled {
+            let open: Vec<i64> = sqlx::query_scalar(crate::queries::OPEN_SHARDS_OF_RUN)
+                .bind(run_id)
                 .fetch_all(&mut *tx)
                 .await
-                .during("find runs without workers")?;
-                for run_id in &stalled {
-                    let open: Vec<i64> = sqlx::query_scalar(
-                        "SELECT id FROM shards WHERE run_id = $1 AND state IN ('ready', 'leased')",
-                    )
-                    .bind(run_id)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .during("find the stalled run's open shards")?;
-                    for shard_id in open {
-                        sqlx::query(
-                            "UPDATE shards SET state = 'failed', lease_expires_at_ms = NULL, \
-                             last_error = $2 WHERE id = $1",
-                        )
-                        .bind(shard_id)
-                        .bind(format!("{}: {message}", dfbench_benchmarks::FailureKind::NoWorkers))
-                        .execute(&mut *tx)
-                        .await
-                        .during("fail a stalled shard")?;
-                        $crate::sql_impl::fill_missing!(
-                            &mut *tx,
-                            shard_id,
-                            dfbench_benchmarks::FailureKind::NoWorkers.as_str(),
-                            message,
-                            ""
-                        );
-                    }
-                    sqlx::query(
-                        "UPDATE runs SET status = 'failed', error = $2, finished_at_ms = $3 \
-                         WHERE id = $1",
-                    )
-                    .bind(run_id)
-                    .bind(message)
-                    .bind(now_ms)
+                .during("find the stalled run's open shards")?;
+            for shard_id in open {
+                sqlx::query(crate::queries::FAIL_STALLED_SHARD)
+                    .bind(shard_id)
+                    .bind(format!(
+                        "{}: {message}",
+                        dfbench_benchmarks::FailureKind::NoWorkers
+                    ))
                     .execute(&mut *tx)
                     .await
-                    .during("fail a run without workers")?;
-                }
-                tx.commit().await.during("commit failing stalled runs")?;
-                for run_id in &stalled {
-                    self.cache.forget_run(run_id);
-                }
-                Ok(stalled.into_iter().map($crate::RunId).collect())
+                    .during("fail a stalled shard")?;
+                crate::sql_impl::fill_missing!(
+                    &mut *tx,
+                    shard_id,
+                    dfbench_benchmarks::FailureKind::NoWorkers.as_str(),
+                    message,
+                    ""
+                );
             }
-
-            async fn run_progress(
-                &self,
-                run_id: &$crate::RunId,
-            ) -> Result<$crate::RunProgress, $crate::StoreError> {
-                self.sql_run_progress(run_id).await
-            }
-
-            async fn cancel_run(
-                &self,
-                run_id: &$crate::RunId,
-                now_ms: i64,
-            ) -> Result<(), $crate::StoreError> {
-                self.sql_cancel_run(run_id, now_ms).await?;
-                self.cache.forget_run(&run_id.0);
-                Ok(())
-            }
-
-            async fn list_runs(
-                &self,
-                limit: i64,
-            ) -> Result<Vec<$crate::RunRecord>, $crate::StoreError> {
-                self.sql_list_runs(limit).await
-            }
-
-            async fn run(
-                &self,
-                run_id: &$crate::RunId,
-            ) -> Result<$crate::RunDetails, $crate::StoreError> {
-                self.sql_run(run_id).await
-            }
-
-            async fn predictions(
-                &self,
-                run_id: &$crate::RunId,
-            ) -> Result<Vec<$crate::PredictionRow>, $crate::StoreError> {
-                self.sql_predictions(run_id).await
-            }
-
-            async fn clip_predictions(
-                &self,
-                run_id: &$crate::RunId,
-            ) -> Result<Vec<$crate::ClipPredictionRow>, $crate::StoreError> {
-                self.sql_clip_predictions(run_id).await
-            }
-
-            async fn replace_metrics(
-                &self,
-                run_id: &$crate::RunId,
-                rows: &[$crate::MetricRecord],
-            ) -> Result<(), $crate::StoreError> {
-                self.sql_replace_metrics(run_id, rows).await
-            }
-
-            async fn metrics(
-                &self,
-                run_id: &$crate::RunId,
-            ) -> Result<Vec<$crate::MetricRecord>, $crate::StoreError> {
-                self.sql_metrics(run_id).await
-            }
-
-            async fn cluster_stats(
-                &self,
-                alive_since_ms: i64,
-            ) -> Result<$crate::ClusterStats, $crate::StoreError> {
-                self.sql_cluster_stats(alive_since_ms).await
-            }
-
-            async fn workers(&self) -> Result<Vec<$crate::WorkerRecord>, $crate::StoreError> {
-                self.sql_workers().await
-            }
-
-            async fn known_contents(
-                &self,
-                paths: &[String],
-            ) -> Result<std::collections::HashMap<String, $crate::FileContent>, $crate::StoreError>
-            {
-                self.sql_known_contents(paths).await
-            }
+            sqlx::query(crate::queries::FAIL_RUN)
+                .bind(run_id)
+                .bind(message)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await
+                .during("fail a run without workers")?;
         }
-    };
+        tx.commit().await.during("commit failing stalled runs")?;
+        for run_id in &stalled {
+            self.cache.forget_run(run_id);
+        }
+        Ok(stalled.into_iter().map(crate::RunId).collect())
+    }
+
+    async fn run_progress(
+        &self,
+        run_id: &crate::RunId,
+    ) -> Result<crate::RunProgress, crate::StoreError> {
+        self.sql_run_progress(run_id).await
+    }
+
+    async fn cancel_run(
+        &self,
+        run_id: &crate::RunId,
+        now_ms: i64,
+    ) -> Result<(), crate::StoreError> {
+        self.sql_cancel_run(run_id, now_ms).await?;
+        self.cache.forget_run(&run_id.0);
+        Ok(())
+    }
+
+    async fn list_runs(&self, limit: i64) -> Result<Vec<crate::RunRecord>, crate::StoreError> {
+        self.sql_list_runs(limit).await
+    }
+
+    async fn run(&self, run_id: &crate::RunId) -> Result<crate::RunDetails, crate::StoreError> {
+        self.sql_run(run_id).await
+    }
+
+    async fn predictions(
+        &self,
+        run_id: &crate::RunId,
+    ) -> Result<Vec<crate::PredictionRow>, crate::StoreError> {
+        self.sql_predictions(run_id).await
+    }
+
+    async fn clip_predictions(
+        &self,
+        run_id: &crate::RunId,
+    ) -> Result<Vec<crate::ClipPredictionRow>, crate::StoreError> {
+        self.sql_clip_predictions(run_id).await
+    }
+
+    async fn replace_metrics(
+        &self,
+        run_id: &crate::RunId,
+        rows: &[crate::MetricRecord],
+    ) -> Result<(), crate::StoreError> {
+        self.sql_replace_metrics(run_id, rows).await
+    }
+
+    async fn metrics(
+        &self,
+        run_id: &crate::RunId,
+    ) -> Result<Vec<crate::MetricRecord>, crate::StoreError> {
+        self.sql_metrics(run_id).await
+    }
+
+    async fn cluster_stats(
+        &self,
+        alive_since_ms: i64,
+    ) -> Result<crate::ClusterStats, crate::StoreError> {
+        self.sql_cluster_stats(alive_since_ms).await
+    }
+
+    async fn workers(&self) -> Result<Vec<crate::WorkerRecord>, crate::StoreError> {
+        self.sql_workers().await
+    }
+
+    async fn known_contents(
+        &self,
+        paths: &[String],
+    ) -> Result<std::collections::HashMap<String, crate::FileContent>, crate::StoreError> {
+        self.sql_known_contents(paths).await
+    }
 }
-pub(crate) use impl_sql_store;

@@ -1,24 +1,11 @@
-//! SQL text and helper macros of the store shared by both backends and used by the
-//! `Store` implementation in `sql_impl`: the lease, completion and run-finishing statements,
+//! Helper macros of the store shared by both backends (their SQL is in `queries`) and used by the
+//! `Store` implementation in `sql_impl`: running the lease, completion and run-finishing statements,
 //! the shard/run metadata caches' loaders, fencing checks, give-backs, and row conversions.
 //! Re-exported from `sql_impl`, so macros refer to them as `$crate::sql_impl::…`.
 
 use crate::StoreError;
-use crate::error::QueryContext;
-use crate::model::{DatasetRecord, NewPrediction, Outcome, RunId, RunRecord, RunStatus, ShardId};
-use sqlx::Row;
+use crate::model::{NewPrediction, Outcome, ShardId};
 use std::collections::HashSet;
-pub(crate) const LEASE_CHECK: &str = "SELECT run_id, perturbation, failures, max_attempts FROM shards \
-     WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 AND lease_incarnation = $4";
-
-/// Finishes run `$1` when none of its shards is ready or leased. Looks for the open shard with
-/// the highest id: shards are leased in id order, so while a run is going that one is live at
-/// once, where an `EXISTS` walked the run's completed shards from the lowest id first (their
-/// index entries stay until vacuum, so each completion cost grew with the run).
-pub(crate) const FINISH_RUN_IF_COMPLETE: &str = "UPDATE runs SET status = 'done', finished_at_ms = $2 \
-     WHERE id = $1 AND status = 'running' \
-     AND (SELECT id FROM shards WHERE run_id = $1 AND state IN ('ready', 'leased') \
-          ORDER BY id DESC LIMIT 1) IS NULL";
 
 /// Finishes run `$run_id` when no shard of it is ready or leased any more. Runs AFTER the
 /// transaction that ended a shard has committed, in a statement of its own: on Postgres (READ
@@ -30,7 +17,7 @@ pub(crate) const FINISH_RUN_IF_COMPLETE: &str = "UPDATE runs SET status = 'done'
 /// supervisor's `finish_complete_runs` sweep finishes the run.
 macro_rules! finish_run_if_complete {
     ($executor:expr, $run_id:expr, $now_ms:expr) => {{
-        sqlx::query($crate::sql_impl::FINISH_RUN_IF_COMPLETE)
+        sqlx::query($crate::queries::FINISH_RUN_IF_COMPLETE)
             .bind($run_id)
             .bind($now_ms)
             .execute($executor)
@@ -40,87 +27,17 @@ macro_rules! finish_run_if_complete {
 }
 pub(crate) use finish_run_if_complete;
 
-/// Finishes every running run with no ready or leased shard (the supervisor's sweep).
-pub(crate) const FINISH_COMPLETE_RUNS: &str = "UPDATE runs SET status = 'done', finished_at_ms = $1 \
-     WHERE status = 'running' \
-     AND NOT EXISTS (SELECT 1 FROM shards WHERE run_id = runs.id AND state IN ('ready', 'leased')) \
-     RETURNING id";
-
-/// Marks a shard done in one statement if its lease (`$1` shard, `$2` epoch, `$3` owner, `$4`
-/// incarnation) is current, every (image-read sample, image detector) pair has a prediction
-/// (clip-only samples, `n_clip_only` of them, owe none) and every
-/// clip it owes an outcome (`n_clips`, counted only when it owes any), recording its
-/// provenance when given (`$5` worker, `$6` device, `$7` libtorch, `$8` CUDA, `$9` batch size;
-/// NULL keeps what is there); returns its run. Every prediction of the shard's (sample, perturbation) pairs carries its shard id
-/// (ingest checks membership; failures and reused rows are written with it), so the
-/// `predictions_shard` index counts them without a scan of the run. (No `run_id` filter on the
-/// count: shard ids are global, and with one Postgres chose the primary key's run prefix and
-/// filtered the run's rows.) One statement instead of a transaction
-/// of four: a completion is one round trip.
-macro_rules! complete_shard_sql {
-    ($returning:literal) => {
-        concat!(
-            "UPDATE shards SET state = 'done', lease_expires_at_ms = NULL, \
-             done_by = COALESCE($5, done_by), device = COALESCE($6, device), \
-             libtorch = COALESCE($7, libtorch), cuda = COALESCE($8, cuda), \
-             batch_size = COALESCE($9, batch_size) \
-             WHERE id = $1 AND lease_epoch = $2 AND state = 'leased' AND lease_owner = $3 \
-             AND lease_incarnation = $4 \
-             AND (SELECT COUNT(*) FROM predictions WHERE shard_id = $1) \
-             >= (n_samples - n_clip_only) * (SELECT COUNT(*) FROM run_detectors d WHERE d.run_id = shards.run_id \
-               AND d.input = 'image') \
-             AND (n_clips = 0 OR (SELECT COUNT(*) FROM clip_predictions WHERE shard_id = $1) >= n_clips) \
-             RETURNING run_id",
-            $returning
-        )
-    };
-}
-pub(crate) const COMPLETE_SHARD: &str = complete_shard_sql!("");
-
-/// [`COMPLETE_SHARD`] that also returns `open_left`: another ready or leased shard of the run,
-/// or NULL. Only where the statement sees every other completion (SQLite: one writer, one
-/// connection); there, a non-NULL `open_left` means the run cannot be finished yet and
-/// [`FINISH_RUN_IF_COMPLETE`] is skipped. On Postgres two concurrent last completions would
-/// each see the other's shard still leased, so it always runs the finish check after commit.
-pub(crate) const COMPLETE_SHARD_PROBING: &str = complete_shard_sql!(
-    ", (SELECT o.id FROM shards o WHERE o.run_id = shards.run_id \
-     AND o.state IN ('ready', 'leased') AND o.id <> $1 ORDER BY o.id DESC LIMIT 1) AS open_left"
-);
-
-/// (image-read sample, image detector) pairs of shard `$1` (of run `$2`) without a
-/// prediction, and its clips without an outcome.
-pub(crate) const MISSING_PREDICTIONS: &str = "SELECT \
-     (SELECT n_samples - n_clip_only FROM shards WHERE id = $1) \
-     * (SELECT COUNT(*) FROM run_detectors WHERE run_id = $2 AND input = 'image') \
-     - (SELECT COUNT(*) FROM predictions WHERE shard_id = $1), \
-     (SELECT n_clips FROM shards WHERE id = $1) \
-     - (SELECT COUNT(*) FROM clip_predictions WHERE shard_id = $1)";
-
-/// Records a failure for every (image-read sample, image detector) pair of a shard that has no
-/// prediction yet; clip-only samples owe none (its clips: `clips::FILL_MISSING_CLIPS_AS_FAILED`, run with it by `fill_missing!`).
-pub(crate) const FILL_MISSING_AS_FAILED: &str = "INSERT INTO predictions \
-     (run_id, detector, sample_id, perturbation, score, failure_kind, failure_message, \
-      detector_fingerprint, worker_id, shard_id, epoch, latency_us) \
-     SELECT sh.run_id, d.name, ss.sample_id, sh.perturbation, CAST(NULL AS DOUBLE PRECISION), $2, $3, \
-            COALESCE(d.fingerprint, ''), $4, sh.id, sh.lease_epoch, 0 \
-     FROM shards sh \
-     JOIN shard_samples ss ON ss.shard_id = sh.id \
-     JOIN samples s ON s.id = ss.sample_id AND s.clip_only = FALSE \
-     JOIN run_detectors d ON d.run_id = sh.run_id AND d.input = 'image' \
-     WHERE sh.id = $1 \
-     ON CONFLICT DO NOTHING";
-
 /// Records a failure (`$kind`, `$message`, `$worker_id`) for every prediction and clip outcome
 /// shard `$shard_id` still misses.
 macro_rules! fill_missing {
     ($executor:expr, $shard_id:expr, $kind:expr, $message:expr, $worker_id:expr) => {{
         for (statement, action) in [
             (
-                $crate::sql_impl::FILL_MISSING_AS_FAILED,
+                $crate::queries::FILL_MISSING_AS_FAILED,
                 "record the shard's missing predictions as failures",
             ),
             (
-                $crate::clips::FILL_MISSING_CLIPS_AS_FAILED,
+                $crate::queries::FILL_MISSING_CLIPS_AS_FAILED,
                 "record the shard's missing clips as failures",
             ),
         ] {
@@ -136,11 +53,6 @@ macro_rules! fill_missing {
     }};
 }
 pub(crate) use fill_missing;
-
-pub(crate) const SELECT_RUN: &str = "SELECT id, name, suite_name, suite_toml, suite_hash, data_root, \
-     dfbench_version, status, error, created_at_ms, finished_at_ms, \
-     (SELECT string_agg(q.capability, ',' ORDER BY q.capability) FROM run_requirements q \
-      WHERE q.run_id = runs.id) AS requires FROM runs";
 
 /// Rejects a batch that names samples outside the shard, unknown or clip detectors, or invalid
 /// scores.
@@ -160,16 +72,13 @@ macro_rules! record_fingerprints {
         let mut seen = std::collections::BTreeSet::new();
         for (detector, fingerprint) in $reports {
             if seen.insert(detector) && $self.cache.first_fingerprint($run_id, detector) {
-                sqlx::query(
-                    "UPDATE run_detectors SET fingerprint = $3 \
-                     WHERE run_id = $1 AND name = $2 AND fingerprint IS NULL",
-                )
-                .bind($run_id)
-                .bind(detector)
-                .bind(fingerprint)
-                .execute(&$self.pool)
-                .await
-                .during("record detector fingerprint")?;
+                sqlx::query($crate::queries::RECORD_DETECTOR_FINGERPRINT)
+                    .bind($run_id)
+                    .bind(detector)
+                    .bind(fingerprint)
+                    .execute(&$self.pool)
+                    .await
+                    .during("record detector fingerprint")?;
             }
         }
     }};
@@ -182,19 +91,8 @@ macro_rules! run_meta {
         match $self.cache.run($run_id) {
             Some(meta) => meta,
             None => {
-                let dataset_rows = sqlx::query(
-                    "SELECT name, format, root, fingerprint, samples FROM run_datasets \
-                     WHERE run_id = $1 ORDER BY name",
-                )
-                .bind($run_id)
-                .fetch_all(&mut *$executor)
-                .await
-                .during("read run datasets")?;
-                let datasets = dataset_rows
-                    .iter()
-                    .map($crate::sql_impl::dataset_from_row)
-                    .collect::<Result<Vec<_>, _>>()?;
-                let detectors = $crate::sql_impl::read_detectors!(&mut *$executor, $run_id);
+                let (datasets, detectors) =
+                    $crate::sql_impl::read_run_parts!(&mut *$executor, $run_id);
                 $self.cache.put_run($run_id, datasets, detectors)
             }
         }
@@ -205,18 +103,15 @@ pub(crate) use run_meta;
 /// A shard's samples as (id, relative path), by id, and the ids of its clip-only samples.
 macro_rules! read_shard_refs {
     ($self:ident, $executor:expr, $shard_id:expr) => {{
-        use sqlx::Row;
-        let rows = sqlx::query($self.dialect.shard_refs)
+        let rows: Vec<(i64, String, bool)> = sqlx::query_as($self.dialect.shard_refs)
             .bind($shard_id)
             .fetch_all(&mut *$executor)
             .await
             .during("read the shard's samples")?;
         let mut refs = Vec::with_capacity(rows.len());
         let mut clip_only = std::collections::HashSet::new();
-        for row in &rows {
-            let id: i64 = row.try_get("id").during("read sample")?;
-            let path: String = row.try_get("rel_path").during("read sample")?;
-            if row.try_get::<bool, _>("clip_only").during("read sample")? {
+        for (id, path, only_clips) in rows {
+            if only_clips {
                 clip_only.insert(id);
             }
             refs.push(($crate::SampleId(id), path));
@@ -232,19 +127,16 @@ macro_rules! shard_samples {
         match $self.cache.shard($shard_id) {
             Some(samples) => samples,
             None => {
-                use sqlx::Row;
-                let shard = sqlx::query("SELECT run_id, perturbation FROM shards WHERE id = $1")
-                    .bind($shard_id)
-                    .fetch_optional(&mut *$executor)
-                    .await
-                    .during("read the shard")?
-                    .ok_or_else(|| $crate::StoreError::InvalidPrediction {
-                        shard_id: $crate::ShardId($shard_id),
-                        message: "no such shard".to_string(),
-                    })?;
-                let run_id: String = shard.try_get("run_id").during("read the shard")?;
-                let perturbation: String =
-                    shard.try_get("perturbation").during("read the shard")?;
+                let (run_id, perturbation): (String, String) =
+                    sqlx::query_as($crate::queries::READ_SHARD)
+                        .bind($shard_id)
+                        .fetch_optional(&mut *$executor)
+                        .await
+                        .during("read the shard")?
+                        .ok_or_else(|| $crate::StoreError::InvalidPrediction {
+                            shard_id: $crate::ShardId($shard_id),
+                            message: "no such shard".to_string(),
+                        })?;
                 let (refs, clip_only) =
                     $crate::sql_impl::read_shard_refs!($self, $executor, $shard_id);
                 $self
@@ -339,57 +231,15 @@ pub(crate) fn validate_predictions(
     Ok(())
 }
 
-pub(crate) fn dataset_from_row<R>(row: &R) -> Result<DatasetRecord, StoreError>
-where
-    R: Row,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let action = "read dataset";
-    Ok(DatasetRecord {
-        name: row.try_get("name").during(action)?,
-        format: row.try_get("format").during(action)?,
-        root: row.try_get("root").during(action)?,
-        fingerprint: row.try_get("fingerprint").during(action)?,
-        samples: row.try_get("samples").during(action)?,
-    })
-}
-
-pub(crate) fn run_from_row<R>(row: &R) -> Result<RunRecord, StoreError>
-where
-    R: Row,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let action = "read run";
-    let status: String = row.try_get("status").during(action)?;
-    Ok(RunRecord {
-        id: RunId(row.try_get("id").during(action)?),
-        name: row.try_get("name").during(action)?,
-        suite_name: row.try_get("suite_name").during(action)?,
-        suite_toml: row.try_get("suite_toml").during(action)?,
-        suite_hash: row.try_get("suite_hash").during(action)?,
-        data_root: row.try_get("data_root").during(action)?,
-        dfbench_version: row.try_get("dfbench_version").during(action)?,
-        status: RunStatus::parse(&status)?,
-        error: row.try_get("error").during(action)?,
-        created_at_ms: row.try_get("created_at_ms").during(action)?,
-        finished_at_ms: row.try_get("finished_at_ms").during(action)?,
-        requires: split_set(row.try_get("requires").during(action)?),
-    })
-}
-
 /// Fetches the lease row of `$lease` if it is still current, else returns `StaleLease`.
 macro_rules! check_lease {
     ($self:ident, $executor:expr, $lease:expr) => {{
         let sql = format!(
             "{} {}",
-            $crate::sql_impl::LEASE_CHECK,
+            $crate::queries::LEASE_CHECK,
             $self.dialect.lease_check_lock
         );
-        match sqlx::query(sqlx::AssertSqlSafe(sql))
+        match sqlx::query_as::<_, $crate::rows::LeaseRow>(sqlx::AssertSqlSafe(sql))
             .bind($lease.shard_id.0)
             .bind($lease.epoch.0)
             .bind(&$lease.owner.worker_id)
@@ -410,40 +260,26 @@ macro_rules! check_lease {
 }
 pub(crate) use check_lease;
 
-/// The detectors of a run, sorted by name.
-macro_rules! read_detectors {
+/// A run's datasets and detectors (each sorted by name), as `(Vec<DatasetRecord>,
+/// Vec<DetectorRecord>)`.
+macro_rules! read_run_parts {
     ($executor:expr, $run_id:expr) => {{
-        use sqlx::Row;
-        let rows = sqlx::query(
-            "SELECT name, kind, builtin, card, fingerprint, input FROM run_detectors \
-             WHERE run_id = $1 ORDER BY name",
-        )
-        .bind($run_id)
-        .fetch_all($executor)
-        .await
-        .during("read run detectors")?;
-        let mut detectors = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let input: String = row.try_get("input").during("read detector")?;
-            let input =
-                dfbench_benchmarks::card::clip::InputKind::parse(&input).ok_or_else(|| {
-                    $crate::StoreError::Corrupt {
-                        what: format!("run_detectors.input `{input}` (image, clip or thumbnail)"),
-                    }
-                })?;
-            detectors.push($crate::DetectorRecord {
-                name: row.try_get("name").during("read detector")?,
-                kind: row.try_get("kind").during("read detector")?,
-                builtin: row.try_get("builtin").during("read detector")?,
-                card: row.try_get("card").during("read detector")?,
-                fingerprint: row.try_get("fingerprint").during("read detector")?,
-                input,
-            });
-        }
-        detectors
+        let datasets: Vec<$crate::DatasetRecord> =
+            sqlx::query_as($crate::queries::SELECT_RUN_DATASETS)
+                .bind($run_id)
+                .fetch_all($executor)
+                .await
+                .during("read run datasets")?;
+        let detectors: Vec<$crate::rows::DetectorRow> =
+            sqlx::query_as($crate::queries::SELECT_RUN_DETECTORS)
+                .bind($run_id)
+                .fetch_all($executor)
+                .await
+                .during("read run detectors")?;
+        (datasets, $crate::rows::convert(detectors)?)
     }};
 }
-pub(crate) use read_detectors;
+pub(crate) use read_run_parts;
 
 /// Returns a leased shard to ready (retry, with backoff) or fails it for good, recording a
 /// failure for each of its missing predictions and clip outcomes. The caller finishes the run after its commit
@@ -485,13 +321,3 @@ macro_rules! give_back {
     }};
 }
 pub(crate) use give_back;
-
-/// A set stored as a comma-joined `string_agg` (NULL when empty), back as a sorted list.
-pub(crate) fn split_set(joined: Option<String>) -> Vec<String> {
-    joined
-        .unwrap_or_default()
-        .split(',')
-        .filter(|part| !part.is_empty())
-        .map(str::to_string)
-        .collect()
-}

@@ -2,18 +2,30 @@
 //! connection so the coordinator is the only writer and transactions never contend.
 
 use crate::StoreError;
-use crate::cache::StoreCache;
+use crate::backend::{Backend, BulkIngest, Dialect, FencedBatch, SqlStore};
 use crate::error::QueryContext;
 use crate::model::{LeaseRef, NewPrediction};
-use crate::sql_impl::{Dialect, IngestContext, impl_sql_store};
+use crate::sql_impl::IngestContext;
+use sqlx::Sqlite;
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub struct SqliteStore {
-    pool: sqlx::SqlitePool,
-    dialect: Dialect,
-    cache: StoreCache,
+/// The store on SQLite.
+pub type SqliteStore = SqlStore<Sqlite>;
+
+impl Backend for Sqlite {
+    const BACKEND: &'static str = "sqlite";
+    const MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
+    const DIALECT: Dialect = Dialect {
+        acquire_lock: "",
+        lease_check_lock: "",
+        after_plan: None,
+        shard_refs: crate::queries::SHARD_REFS_SQLITE,
+        // One pooled connection: every completion sees all earlier ones.
+        completion_sees_all: true,
+    };
 }
 
 impl SqliteStore {
@@ -41,62 +53,48 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Connect { source })?;
-        sqlx::migrate!("../migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { source })?;
-        Ok(SqliteStore {
-            pool,
-            dialect: Dialect {
-                acquire_lock: "",
-                lease_check_lock: "",
-                after_plan: None,
-                shard_refs: "SELECT s.id, s.rel_path, s.clip_only FROM shard_samples ss \
-                     JOIN samples s ON s.id = ss.sample_id WHERE ss.shard_id = $1 AND ss.needed = TRUE \
-                     ORDER BY s.id",
-                // One pooled connection: every completion sees all earlier ones.
-                completion_sees_all: true,
-            },
-            cache: StoreCache::default(),
-        })
+        SqliteStore::open(pool).await
     }
 }
-
-impl_sql_store!(SqliteStore, "sqlite");
 
 /// Rows per multi-row prediction insert (12 parameters each).
 const ROWS_PER_INSERT: usize = 64;
 
-impl SqliteStore {
+impl BulkIngest for Sqlite {
     /// Inserts one batch if `lease` is current. A batch of up to [`ROWS_PER_INSERT`] rows (a
     /// small shard's whole report) is one statement fenced by the lease, without a transaction
     /// around it: on sqlx every statement is a hop to the connection's worker thread, and
     /// `BEGIN`, the lease check and `COMMIT` were three of a lease→report→complete cycle's
     /// seven. Larger batches: the lease check and the inserts share one transaction (SQLite
     /// serialises writers, so nothing can re-grant the lease in between).
-    async fn insert_fenced(
-        &self,
-        lease: &LeaseRef,
-        context: &IngestContext<'_>,
-        predictions: &[NewPrediction],
+    async fn insert_fenced<'a>(
+        store: &'a SqliteStore,
+        batch: &'a FencedBatch<'a>,
     ) -> Result<u64, StoreError> {
+        let FencedBatch {
+            lease,
+            context,
+            predictions,
+        } = batch;
         if predictions.len() <= ROWS_PER_INSERT {
             let inserted =
-                Self::insert_chunk(&self.pool, context, predictions, Some(lease)).await?;
+                SqliteStore::insert_chunk(&store.pool, context, predictions, Some(lease)).await?;
             if inserted == 0 {
                 // Nothing new: every row was already there, or the lease is not current. An
                 // epoch only grows, so a lease found current now was current at the insert.
-                crate::sql_impl::check_lease!(self, &self.pool, lease);
+                crate::sql_impl::check_lease!(store, &store.pool, lease);
             }
             return Ok(inserted);
         }
-        let mut tx = self.pool.begin().await.during("begin ingest")?;
-        crate::sql_impl::check_lease!(self, &mut *tx, lease);
-        let inserted = Self::insert_predictions(&mut tx, context, predictions).await?;
+        let mut tx = store.pool.begin().await.during("begin ingest")?;
+        crate::sql_impl::check_lease!(store, &mut *tx, lease);
+        let inserted = SqliteStore::insert_predictions(&mut tx, context, predictions).await?;
         tx.commit().await.during("commit ingest")?;
         Ok(inserted)
     }
+}
 
+impl SqliteStore {
     /// Inserts one batch in multi-row statements of [`ROWS_PER_INSERT`] rows; re-delivered
     /// rows are ignored. Returns how many were new.
     pub(crate) async fn insert_predictions(
@@ -130,11 +128,12 @@ impl SqliteStore {
             }
             None => "true",
         };
-        let sql = format!(
-            "INSERT INTO predictions (run_id, detector, sample_id, perturbation, score, \
-             failure_kind, failure_message, detector_fingerprint, worker_id, shard_id, epoch, \
-             latency_us) SELECT * FROM (VALUES {}) WHERE {condition} ON CONFLICT DO NOTHING",
-            crate::bulk::placeholders("sqlite", chunk.len(), 12)
+        let sql = crate::queries::fill(
+            crate::queries::INSERT_PREDICTIONS_ROWS_SQLITE,
+            &[
+                &crate::bulk::placeholders("sqlite", chunk.len(), 12),
+                condition,
+            ],
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for prediction in chunk {

@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM workers WHERE last_seen_ms >= $1

@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM runs WHERE status = 'running'

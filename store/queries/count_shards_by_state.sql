@@ -1,0 +1,1 @@
+SELECT state, COUNT(*) AS n FROM shards GROUP BY state ORDER BY state

@@ -1,0 +1,1 @@
+DELETE FROM worker_capabilities WHERE worker_id = $1

@@ -1,0 +1,1 @@
+UPDATE reuse_index_lock SET id = id

@@ -1,0 +1,1 @@
+SELECT status, error FROM runs WHERE id = $1

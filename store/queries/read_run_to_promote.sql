@@ -1,0 +1,1 @@
+SELECT status, partial FROM runs WHERE id = $1

@@ -1,0 +1,1 @@
+SELECT run_id, perturbation FROM shards WHERE id = $1

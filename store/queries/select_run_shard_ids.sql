@@ -1,0 +1,1 @@
+SELECT id FROM shards WHERE run_id = $1

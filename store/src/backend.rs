@@ -1,0 +1,97 @@
+//! What differs between the two backends, behind one trait: [`Backend`] is implemented for
+//! sqlx's `Sqlite` and `Postgres` (in `sqlite.rs` and `postgres.rs`, with their pool setup and
+//! bulk prediction ingest). [`SqlStore`] is the one store type both share; `SqliteStore` and
+//! `PostgresStore` name it per backend. The generic read code (`sql_reads`, `history`) carries
+//! the sqlx bounds in the `where` clause of its impl blocks; its SQL is in `queries`.
+
+use crate::StoreError;
+use crate::cache::StoreCache;
+use crate::model::{LeaseRef, NewPrediction};
+use crate::sql_parts::IngestContext;
+use sqlx::migrate::{Migrate, Migrator};
+
+/// Backend-specific SQL fragments (a backend's [`Backend::DIALECT`]).
+pub struct Dialect {
+    /// Appended to the ready-shard pick inside the acquire UPDATE.
+    pub acquire_lock: &'static str,
+    /// Appended to the lease check of worker writes.
+    pub lease_check_lock: &'static str,
+    /// Run after a run's rows are committed.
+    pub after_plan: Option<&'static str>,
+    /// A shard's samples (`id`, `rel_path`, `clip_only`) by id, for shard `$1`.
+    pub shard_refs: &'static str,
+    /// The completion statement sees every other shard's committed state, so it can say
+    /// whether the run still has open shards (`queries::COMPLETE_SHARD_PROBING_SQLITE`).
+    pub completion_sees_all: bool,
+}
+
+/// Rows a statement changed: an inherent method of each driver's `QueryResult`, as a trait so
+/// generic code can call it.
+pub trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::postgres::PgQueryResult::rows_affected(self)
+    }
+}
+
+/// A database the store runs on: its name, SQL fragments and migrations.
+pub trait Backend: sqlx::Database<QueryResult: RowsAffected> {
+    /// `sqlite` or `postgres`, for logs and for `bulk::parameters`.
+    const BACKEND: &'static str;
+    /// Its SQL fragments.
+    const DIALECT: Dialect;
+    /// Its schema (`migrations/<name>`), embedded.
+    const MIGRATOR: Migrator;
+}
+
+/// The store on one backend: a pool, the backend's dialect and the caches of what never
+/// changes once a run is created.
+pub struct SqlStore<DB: Backend> {
+    pub(crate) pool: sqlx::Pool<DB>,
+    pub(crate) dialect: Dialect,
+    pub(crate) cache: StoreCache,
+}
+
+impl<DB: Backend> SqlStore<DB>
+where
+    DB::Connection: Migrate,
+{
+    /// Migrates the database behind `pool` and wraps it: the tail of both backends' `connect`.
+    pub(crate) async fn open(pool: sqlx::Pool<DB>) -> Result<SqlStore<DB>, StoreError> {
+        DB::MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate { source })?;
+        Ok(SqlStore {
+            pool,
+            dialect: DB::DIALECT,
+            cache: StoreCache::default(),
+        })
+    }
+}
+
+/// One batch of a worker's predictions for a shard, written only while `lease` is current.
+pub(crate) struct FencedBatch<'a> {
+    pub lease: &'a LeaseRef,
+    pub context: IngestContext<'a>,
+    pub predictions: &'a [NewPrediction],
+}
+
+/// A backend's fenced bulk insert of one batch of predictions: SQLite's multi-row `INSERT`
+/// (`sqlite.rs`), PostgreSQL's `UNNEST` or `COPY` (`postgres.rs`). Returns how many rows were
+/// new; `StaleLease` (writing nothing) when the lease is not current.
+pub(crate) trait BulkIngest: Backend {
+    fn insert_fenced<'a>(
+        store: &'a SqlStore<Self>,
+        batch: &'a FencedBatch<'a>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a;
+}
