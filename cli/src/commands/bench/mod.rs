@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
-    /// One TorchScript detector: forward only vs end to end vs a PyTorch eval loop.
+    /// One TorchScript or ONNX detector: forward only vs end to end vs its runtime's Python loop.
     Detector(detector::DetectorArgs),
     /// Metrics over 10M scores vs scikit-learn, and a 20 × 50 × 200k-prediction report.
     Report(report::ReportBenchArgs),
