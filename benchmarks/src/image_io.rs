@@ -98,6 +98,14 @@ pub fn decode_rgb(path: &Path) -> Result<RgbImage, DecodeError> {
     decode_rgb_bytes(&bytes, path)
 }
 
+/// Width × height as the file's header declares them, read without decoding any pixel; `None`
+/// when the header cannot be read (decoding will say why).
+pub fn declared_pixels(path: &Path) -> Option<u64> {
+    image::image_dimensions(path)
+        .ok()
+        .map(|(width, height)| u64::from(width) * u64::from(height))
+}
+
 /// Decodes image bytes under [`DEFAULT_MAX_PIXELS`]; `path` only names the image in errors.
 pub fn decode_rgb_bytes(bytes: &[u8], path: &Path) -> Result<RgbImage, DecodeError> {
     decode_rgb_bytes_limited(bytes, path, DEFAULT_MAX_PIXELS)
