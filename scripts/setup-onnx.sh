@@ -9,7 +9,7 @@
 # never downloads one at build time; the library comes from the PyPI `onnxruntime==1.31.*` wheel
 # (CPU; set DFBENCH_ONNX_PACKAGE=onnxruntime-gpu on CUDA hosts). The same venv builds the test
 # models (`onnx`, `numpy`) and computes ONNX Runtime's own reference scores and the Python anchor
-# of `dfbench bench detector`.
+# of `dfbench bench detector` (which decodes with Pillow).
 #
 # The venv lives outside the clone (default $HOME/.cache/dfbench/onnx-venv, override with
 # DFBENCH_ONNX_VENV); a second call only checks it. Progress goes to stderr; stdout carries only
@@ -19,7 +19,8 @@ set -euo pipefail
 ort_series=1.31
 package=${DFBENCH_ONNX_PACKAGE:-onnxruntime}
 venv=${DFBENCH_ONNX_VENV:-${DFBENCH_CACHE:-$HOME/.cache/dfbench}/onnx-venv}
-marker="$venv/.dfbench-$package-$ort_series"
+# The marker names what is installed; a new requirement gets a new marker (installed once more).
+marker="$venv/.dfbench-$package-$ort_series-pillow"
 
 if [ ! -f "$marker" ]; then
   if [ ! -x "$venv/bin/python" ]; then
@@ -27,11 +28,11 @@ if [ ! -f "$marker" ]; then
     mkdir -p "$(dirname "$venv")"
     python3 -m venv "$venv"
   fi
-  echo "setup-onnx: installing $package==$ort_series.* onnx numpy<3 (once)" >&2
+  echo "setup-onnx: installing $package==$ort_series.* onnx numpy<3 pillow (once)" >&2
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    "$package==$ort_series.*" onnx 'numpy<3' >&2
+    "$package==$ort_series.*" onnx 'numpy<3' 'pillow>=10' >&2
   # Checks the install really imports, and is the series the ort crate was built for.
-  "$venv/bin/python" -c "import onnx, onnxruntime as o; assert o.__version__.startswith('$ort_series.'), o.__version__" >&2
+  "$venv/bin/python" -c "import onnx, PIL, onnxruntime as o; assert o.__version__.startswith('$ort_series.'), o.__version__" >&2
   touch "$marker"
 fi
 

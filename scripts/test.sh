@@ -64,7 +64,7 @@ CARGO_TARGET_DIR="$models_target" cargo clippy -p dfbench-worker -p dfbench --fe
 # The feature-independent tests already ran above; here the worker's own tests (reference
 # scores, typed model failures for both runtimes) and the local runs with model cards.
 CARGO_TARGET_DIR="$models_target" cargo test -p dfbench-worker --features torch,onnx
-CARGO_TARGET_DIR="$models_target" cargo test -p dfbench --features torch,onnx --test torch_run --test onnx_run
+CARGO_TARGET_DIR="$models_target" cargo test -p dfbench --features torch,onnx --test torch_run --test onnx_run --test bench_detector
 # `dfbench cards check` scoring a synthetic batch of an imported card through the torch runtime
 # (the other import tests ran in the default build above).
 CARGO_TARGET_DIR="$models_target" cargo test -p dfbench --features torch,onnx --test import module_prefix_is_accepted

@@ -73,7 +73,12 @@ impl DatasetCheck {
                 .filter_map(|(_, sample)| {
                     decode_rgb(&enumerated.root.join(&sample.rel_path))
                         .err()
-                        .map(|error| (sample.rel_path.clone(), error.to_string()))
+                        .map(|error| {
+                            (
+                                sample.rel_path.clone(),
+                                format!("{}: {error}", error.kind()),
+                            )
+                        })
                 })
                 .collect();
             unreadable.sort();

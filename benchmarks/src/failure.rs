@@ -18,6 +18,12 @@ pub enum FailureKind {
     /// The file is an image in a format dfbench does not decode (e.g. `.webp`, `.gif`); listed
     /// by folder layouts so it is counted, never dropped unseen.
     UnsupportedFormat,
+    /// The image's header declares more pixels than the decode limit (a decompression bomb, or
+    /// an image far above any benchmark's size); refused before any pixel is allocated.
+    ImageTooLarge,
+    /// The PNG or JPEG ends before its image data does (premature end of data); refused
+    /// rather than scored on a padded image, as Pillow refuses it.
+    TruncatedImage,
     /// The test-time perturbation could not be applied to the decoded image.
     PerturbationError,
     /// The detector's model file could not be loaded (unreadable, changed, not TorchScript).
@@ -61,10 +67,12 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind this build knows, in documentation order.
-    pub const KNOWN: [FailureKind; 20] = [
+    pub const KNOWN: [FailureKind; 22] = [
         FailureKind::DecodeError,
         FailureKind::FileUnreadable,
         FailureKind::UnsupportedFormat,
+        FailureKind::ImageTooLarge,
+        FailureKind::TruncatedImage,
         FailureKind::PerturbationError,
         FailureKind::ModelLoadError,
         FailureKind::BadDetectorCard,
@@ -98,6 +106,8 @@ impl FailureKind {
             FailureKind::DecodeError => "decode_error",
             FailureKind::FileUnreadable => "file_unreadable",
             FailureKind::UnsupportedFormat => "unsupported_format",
+            FailureKind::ImageTooLarge => "image_too_large",
+            FailureKind::TruncatedImage => "truncated_image",
             FailureKind::PerturbationError => "perturbation_error",
             FailureKind::ModelLoadError => "model_load_error",
             FailureKind::BadDetectorCard => "bad_detector_card",
@@ -133,7 +143,10 @@ impl FailureKind {
     /// fingerprint and file may reuse it; every other kind is a fault of the infrastructure
     /// (or unknown) and is retried by the next run.
     pub fn is_reusable(&self) -> bool {
-        matches!(self, FailureKind::DecodeError | FailureKind::DetectorError)
+        matches!(
+            self,
+            FailureKind::DecodeError | FailureKind::TruncatedImage | FailureKind::DetectorError
+        )
     }
 
     /// The stored spellings of the reusable kinds, for SQL filters.
@@ -211,7 +224,7 @@ mod tests {
     fn only_file_and_detector_properties_are_reusable() {
         assert_eq!(
             FailureKind::reusable_spellings(),
-            vec!["decode_error", "detector_error"]
+            vec!["decode_error", "truncated_image", "detector_error"]
         );
     }
 }

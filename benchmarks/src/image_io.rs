@@ -1,4 +1,9 @@
 //! Image decoding and preprocessing shared by every detector runtime.
+//!
+//! Decoding is bounded and strict: the dimensions are read from the header first and an image
+//! above [`DEFAULT_MAX_PIXELS`] is refused before any pixel buffer exists (`image_too_large`),
+//! and a PNG or JPEG whose data ends early is refused (`truncated_image`) instead of being
+//! decoded to a padded image.
 
 use crate::FailureKind;
 pub use image::RgbImage;
@@ -25,7 +30,30 @@ pub enum DecodeError {
         crate::adapter::IMAGE_EXTENSIONS.join(", ")
     )]
     Unsupported { path: PathBuf, extension: String },
+    #[error(
+        "{path} declares {width}x{height} pixels ({} megapixels), above the decode limit of {} megapixels; it is not decoded (a decompression bomb, or far larger than any benchmark image): resize it or remove it from the dataset",
+        (*width as u64 * *height as u64) / 1_000_000,
+        max_pixels / 1_000_000
+    )]
+    TooLarge {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
+    #[error(
+        "{path} is truncated: its {format} data ends before the image does ({detail}); re-encode or re-download it, or remove it from the dataset"
+    )]
+    Truncated {
+        path: PathBuf,
+        format: &'static str,
+        detail: String,
+    },
 }
+
+/// The most pixels (width × height) an image may declare to be decoded: 64 megapixels, above
+/// every image of the benchmarks dfbench supports.
+pub const DEFAULT_MAX_PIXELS: u64 = 64_000_000;
 
 /// Image formats dfbench does not decode. Folder layouts list such files as samples, so each
 /// becomes a recorded `unsupported_format` failure instead of being dropped unseen.
@@ -48,6 +76,8 @@ impl DecodeError {
             DecodeError::Io { .. } => FailureKind::FileUnreadable,
             DecodeError::Format { .. } | DecodeError::Empty { .. } => FailureKind::DecodeError,
             DecodeError::Unsupported { .. } => FailureKind::UnsupportedFormat,
+            DecodeError::TooLarge { .. } => FailureKind::ImageTooLarge,
+            DecodeError::Truncated { .. } => FailureKind::TruncatedImage,
         }
     }
 }
@@ -68,11 +98,62 @@ pub fn decode_rgb(path: &Path) -> Result<RgbImage, DecodeError> {
     decode_rgb_bytes(&bytes, path)
 }
 
-/// Decodes image bytes; `path` only names the image in errors.
+/// Width × height as the file's header declares them, read without decoding any pixel; `None`
+/// when the header cannot be read (decoding will say why).
+pub fn declared_pixels(path: &Path) -> Option<u64> {
+    image::image_dimensions(path)
+        .ok()
+        .map(|(width, height)| u64::from(width) * u64::from(height))
+}
+
+/// Decodes image bytes under [`DEFAULT_MAX_PIXELS`]; `path` only names the image in errors.
 pub fn decode_rgb_bytes(bytes: &[u8], path: &Path) -> Result<RgbImage, DecodeError> {
-    let decoded = image::load_from_memory(bytes).map_err(|error| DecodeError::Format {
+    decode_rgb_bytes_limited(bytes, path, DEFAULT_MAX_PIXELS)
+}
+
+/// Decodes image bytes: the header's dimensions are checked against `max_pixels` before any
+/// pixel is allocated, and truncated PNG/JPEG data is an error, never a padded image.
+pub fn decode_rgb_bytes_limited(
+    bytes: &[u8],
+    path: &Path,
+    max_pixels: u64,
+) -> Result<RgbImage, DecodeError> {
+    let format_error = |error: image::ImageError| DecodeError::Format {
         path: path.to_path_buf(),
         message: error.to_string(),
+    };
+    let format = image::guess_format(bytes).map_err(format_error)?;
+    let reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let (width, height) = reader.into_dimensions().map_err(format_error)?;
+    if u64::from(width) * u64::from(height) > max_pixels {
+        return Err(DecodeError::TooLarge {
+            path: path.to_path_buf(),
+            width,
+            height,
+            max_pixels,
+        });
+    }
+    if let Some((format, detail)) = truncation(bytes, format) {
+        return Err(DecodeError::Truncated {
+            path: path.to_path_buf(),
+            format,
+            detail,
+        });
+    }
+    let decoded = image::load_from_memory_with_format(bytes, format).map_err(|error| {
+        match (format, &error) {
+            // The PNG decoder stops at the end of the file with an I/O error.
+            (image::ImageFormat::Png, image::ImageError::IoError(io))
+                if io.kind() == std::io::ErrorKind::UnexpectedEof =>
+            {
+                DecodeError::Truncated {
+                    path: path.to_path_buf(),
+                    format: "PNG",
+                    detail: io.to_string(),
+                }
+            }
+            _ => format_error(error),
+        }
     })?;
     let rgb = decoded.into_rgb8();
     if rgb.width() == 0 || rgb.height() == 0 {
@@ -83,6 +164,32 @@ pub fn decode_rgb_bytes(bytes: &[u8], path: &Path) -> Result<RgbImage, DecodeErr
         });
     }
     Ok(rgb)
+}
+
+/// Why `bytes` are a truncated JPEG, found from the file's structure (the JPEG decoder pads a
+/// short scan silently; the PNG decoder reports the early end itself): a JPEG must hold an
+/// end-of-image marker (`FF D9`) after its last start-of-scan (`FF DA`; entropy-coded data never
+/// holds either, so an embedded EXIF thumbnail's end marker, which comes before the main
+/// image's scans, does not count).
+fn truncation(bytes: &[u8], format: image::ImageFormat) -> Option<(&'static str, String)> {
+    match format {
+        image::ImageFormat::Jpeg => {
+            let last_scan = bytes.windows(2).rposition(|pair| pair == [0xFF, 0xDA])?;
+            let ended = bytes[last_scan..]
+                .windows(2)
+                .any(|pair| pair == [0xFF, 0xD9]);
+            (!ended).then(|| {
+                (
+                    "JPEG",
+                    format!(
+                        "no end-of-image marker after the scan at byte {last_scan} of {}",
+                        bytes.len()
+                    ),
+                )
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Bilinear resize to `width`×`height` (identity when the size already matches).
@@ -123,6 +230,58 @@ pub fn normalize_chw(image: &RgbImage, mean: [f32; 3], std: [f32; 3]) -> Vec<f32
     out
 }
 
+/// Hostile files for tests (here and in other crates' tests): built in memory, never large.
+#[doc(hidden)]
+pub mod test_files {
+    /// CRC-32 (IEEE) of a PNG chunk's type and data.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for byte in bytes {
+            crc ^= u32::from(*byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        let body: Vec<u8> = kind.iter().chain(data).copied().collect();
+        out.extend(&body);
+        out.extend(crc32(&body).to_be_bytes());
+        out
+    }
+
+    /// A PNG of a few hundred bytes whose header declares `width`×`height` RGB pixels (a
+    /// decompression bomb's header; its data holds one short row).
+    pub fn header_bomb_png(width: u32, height: u32) -> Vec<u8> {
+        let mut ihdr = width.to_be_bytes().to_vec();
+        ihdr.extend(height.to_be_bytes());
+        ihdr.extend([8, 2, 0, 0, 0]);
+        // A stored (uncompressed) deflate block of one row's zeros: valid data, far too short.
+        let row = vec![0u8; 64];
+        let mut idat = vec![0x78, 0x01, 0x00];
+        idat.extend((row.len() as u16).to_le_bytes());
+        idat.extend((!(row.len() as u16)).to_le_bytes());
+        idat.extend(&row);
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend(chunk(b"IHDR", &ihdr));
+        png.extend(chunk(b"IDAT", &idat));
+        png.extend(chunk(b"IEND", &[]));
+        png
+    }
+
+    /// The first half of `bytes` (a truncated file).
+    pub fn truncated(bytes: &[u8]) -> Vec<u8> {
+        bytes[..bytes.len() / 2].to_vec()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +314,49 @@ mod tests {
         assert!((chw[1] - 1.0).abs() < 1e-6);
         assert!((chw[8 + 1] + 1.0).abs() < 1e-6);
         assert_eq!(center_crop(&decoded, 2).dimensions(), (2, 2));
+    }
+
+    #[test]
+    fn a_header_bomb_is_too_large_before_any_pixel_is_allocated() {
+        let bomb = test_files::header_bomb_png(20_000, 20_000);
+        assert!(bomb.len() < 1000, "{} bytes", bomb.len());
+        let error = decode_rgb_bytes(&bomb, Path::new("bomb.png")).expect_err("refused");
+        assert_eq!(error.kind(), FailureKind::ImageTooLarge, "{error}");
+        let message = error.to_string();
+        assert!(
+            message.contains("bomb.png") && message.contains("20000x20000"),
+            "{message}"
+        );
+        // A per-dataset limit lowers it.
+        let small = encoded(image::ImageFormat::Png);
+        let error = decode_rgb_bytes_limited(&small, Path::new("s.png"), 100).expect_err("limit");
+        assert_eq!(error.kind(), FailureKind::ImageTooLarge, "{error}");
+    }
+
+    /// A 64x64 noisy image encoded as `format`.
+    fn encoded(format: image::ImageFormat) -> Vec<u8> {
+        let image = RgbImage::from_fn(64, 64, |x, y| {
+            let value = ((x * 37 + y * 91) ^ (x * y)) as u8;
+            image::Rgb([value, value.wrapping_mul(3), value.wrapping_add(71)])
+        });
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        image.write_to(&mut bytes, format).expect("encode");
+        bytes.into_inner()
+    }
+
+    #[test]
+    fn truncated_png_and_jpeg_are_refused_whole_ones_decode() {
+        for (format, name) in [
+            (image::ImageFormat::Png, "half.png"),
+            (image::ImageFormat::Jpeg, "half.jpg"),
+        ] {
+            let whole = encoded(format);
+            let decoded = decode_rgb_bytes(&whole, Path::new(name)).expect("whole decodes");
+            assert_eq!(decoded.dimensions(), (64, 64));
+            let half = &whole[..whole.len() / 2];
+            let error = decode_rgb_bytes(half, Path::new(name)).expect_err("truncated");
+            assert_eq!(error.kind(), FailureKind::TruncatedImage, "{name}: {error}");
+            assert!(error.to_string().contains(name), "{error}");
+        }
     }
 }

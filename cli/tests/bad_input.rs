@@ -1,8 +1,11 @@
-//! Bad input gets one clear message, and a bad sample is recorded, never fatal or replaced.
+//! Bad input gets one clear message, and a bad sample is recorded, never fatal or replaced:
+//! corrupt, truncated (PNG and JPEG) and header-bomb images each end as their typed failure in a
+//! real `dfbench run` while the other samples score, and `datasets check` names each kind.
 
 mod support;
 
 use dfbench_benchmarks::FailureKind;
+use dfbench_benchmarks::image_io::test_files;
 use std::path::Path;
 use support::*;
 
@@ -56,7 +59,45 @@ fn corrupt_image_is_recorded_as_a_failure_and_the_run_finishes() {
     let mut truncated = std::fs::read(work.join("data/0_real/r0.png")).expect("read");
     truncated.truncate(truncated.len() / 2);
     std::fs::write(work.join("data/0_real/truncated.png"), truncated).expect("truncated");
+    // Half a JPEG (the decoder would pad it) and a PNG header declaring 20000x20000 pixels.
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::open(work.join("data/0_real/r1.png"))
+        .expect("open")
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    std::fs::write(
+        work.join("data/1_fake/truncated.jpg"),
+        test_files::truncated(jpeg.get_ref()),
+    )
+    .expect("truncated jpeg");
+    std::fs::write(
+        work.join("data/1_fake/bomb.png"),
+        test_files::header_bomb_png(20_000, 20_000),
+    )
+    .expect("bomb");
     std::fs::write(work.join("suite.toml"), SUITE).expect("suite");
+    let check = dfbench()
+        .args(["datasets", "check", "suite.toml"])
+        .current_dir(work)
+        .output()
+        .expect("spawn dfbench");
+    let stdout = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(
+        !check.status.success(),
+        "unreadable images exit non-zero:\n{stdout}"
+    );
+    for (file, kind) in [
+        ("corrupt.png", FailureKind::DecodeError),
+        ("truncated.png", FailureKind::TruncatedImage),
+        ("truncated.jpg", FailureKind::TruncatedImage),
+        ("bomb.png", FailureKind::ImageTooLarge),
+    ] {
+        let line = stdout
+            .lines()
+            .find(|line| line.contains(file))
+            .unwrap_or_else(|| panic!("datasets check names {file}:\n{stdout}"));
+        assert!(line.contains(kind.as_str()), "{line}");
+    }
 
     let output = run_ok(
         &[
@@ -71,7 +112,7 @@ fn corrupt_image_is_recorded_as_a_failure_and_the_run_finishes() {
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("4 failed"),
+        stdout.contains("8 failed"),
         "failures counted in the summary:\n{stdout}"
     );
     let run_folder = single_run_folder(&work.join("reports"));
@@ -91,17 +132,20 @@ fn corrupt_image_is_recorded_as_a_failure_and_the_run_finishes() {
     let rows = read_export(&work.join("p.csv"));
     assert_eq!(
         rows.len(),
-        2 * 10,
+        2 * 12,
         "every sample of both detectors ends as a score or a failure"
     );
     let failed: Vec<_> = rows.iter().filter(|row| !row.failure.is_empty()).collect();
-    assert_eq!(failed.len(), 4);
+    assert_eq!(failed.len(), 8, "{failed:?}");
     for row in &failed {
         assert!(row.score.is_none());
-        assert_eq!(row.failure, FailureKind::DecodeError.as_str(), "{row:?}");
-        assert!(
-            row.sample_path.ends_with("corrupt.png") || row.sample_path.ends_with("truncated.png")
-        );
+        let expected = match row.sample_path.rsplit('/').next().unwrap_or_default() {
+            "corrupt.png" => FailureKind::DecodeError,
+            "truncated.png" | "truncated.jpg" => FailureKind::TruncatedImage,
+            "bomb.png" => FailureKind::ImageTooLarge,
+            other => panic!("{other} should have scored: {row:?}"),
+        };
+        assert_eq!(row.failure, expected.as_str(), "{row:?}");
     }
     let html = std::fs::read_to_string(run_folder.join("index.html")).expect("index.html");
     assert!(

@@ -12,7 +12,7 @@ pub use crate::decode::{DecodedSample, decode_chunk};
 use crate::detector::{Detector, DetectorFailure};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::card::clip::InputKind;
-use dfbench_benchmarks::image_io::RgbImage;
+use dfbench_benchmarks::image_io::{DEFAULT_MAX_PIXELS, RgbImage, declared_pixels};
 use dfbench_benchmarks::perturb::Perturbation;
 use dfbench_proto::v1::{self as pb, prediction::Outcome};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -239,20 +239,28 @@ fn score_with(
 
 /// The scoring threads of a shard stopped before delivering every chunk.
 #[derive(Debug, thiserror::Error)]
-#[error("the scoring pipeline stopped after {delivered} of {expected} chunks; see the worker log")]
+#[error(
+    "the scoring pipeline stopped after {delivered} chunk(s), before the shard's last one; see the worker log"
+)]
 pub struct PipelineStopped {
     pub delivered: usize,
-    pub expected: usize,
 }
+
+/// Decoded pixels one chunk may hold (width × height summed over its images): 2 GiB of RGB.
+/// With the decode thread one chunk ahead of the scoring thread, about two chunks are decoded at
+/// once, each under this budget.
+pub const CHUNK_PIXEL_BUDGET: u64 = (2 << 30) / 3;
 
 /// Scores a whole shard chunk by chunk: a decode thread runs at most one chunk ahead of the
 /// scoring thread (bounded queue), and the caller receives each chunk's predictions and clip
-/// outcomes in order. Decoded frames are kept only while a pending clip still needs them.
-/// Dropping it stops both threads after the chunk they are working on.
+/// outcomes in order. A chunk holds at most `chunk_size` samples and stops growing before its
+/// images' pixels (read from their headers) pass [`CHUNK_PIXEL_BUDGET`]. Decoded frames are
+/// kept only while a pending clip still needs them. Dropping it stops both threads after the
+/// chunk they are working on.
 pub struct ShardScoring {
-    receiver: tokio::sync::mpsc::Receiver<ScoredChunk>,
+    receiver: tokio::sync::mpsc::Receiver<(ScoredChunk, bool)>,
     delivered: usize,
-    expected: usize,
+    finished: bool,
 }
 
 impl ShardScoring {
@@ -298,73 +306,99 @@ impl ShardScoring {
             perturbation,
         } = shard;
         let chunk_size = chunk_size.max(1);
-        let chunks = samples.len().div_ceil(chunk_size);
-        // Clips of a shard without samples are all malformed; they still get one delivery.
-        let expected = if chunks == 0 && !clips.is_empty() {
-            1
-        } else {
-            chunks
-        };
+        // Nothing to deliver at all only when there are neither samples nor clips; clips of a
+        // shard without samples are all malformed and still get one delivery.
+        let finished = samples.is_empty() && clips.is_empty();
         let mut tracker = ClipTracker::new(clips, &samples, &detectors);
         let (decoded_sender, decoded_receiver) = std::sync::mpsc::sync_channel(1);
         let (sender, receiver) = tokio::sync::mpsc::channel(1);
         std::thread::spawn(move || {
-            for chunk in samples.chunks(chunk_size) {
+            let mut start = 0;
+            while start < samples.len() {
+                let end = chunk_end(&root, &samples, start, chunk_size, CHUNK_PIXEL_BUDGET);
+                let decoded = decode_chunk(&root, &samples[start..end], &perturbation);
                 if decoded_sender
-                    .send(decode_chunk(&root, chunk, &perturbation))
+                    .send((decoded, end == samples.len()))
                     .is_err()
                 {
                     return;
                 }
+                start = end;
             }
         });
         std::thread::spawn(move || {
-            let mut scored_chunks = 0;
-            for decoded in decoded_receiver {
+            let mut any = false;
+            for (decoded, last) in decoded_receiver {
+                any = true;
                 let predictions = score_decoded(&decoded, &detectors);
                 let mut clips = tracker.absorb(decoded, &detectors);
-                scored_chunks += 1;
-                if scored_chunks == chunks {
+                if last {
                     clips.extend(tracker.finish(&detectors));
                 }
                 if sender
-                    .blocking_send(ScoredChunk { predictions, clips })
+                    .blocking_send((ScoredChunk { predictions, clips }, last))
                     .is_err()
                 {
                     return;
                 }
             }
-            if chunks == 0 && expected == 1 {
+            if !any && !finished {
                 let clips = tracker.finish(&detectors);
-                let _ = sender.blocking_send(ScoredChunk {
+                let chunk = ScoredChunk {
                     predictions: Vec::new(),
                     clips,
-                });
+                };
+                let _ = sender.blocking_send((chunk, true));
             }
         });
         ShardScoring {
             receiver,
             delivered: 0,
-            expected,
+            finished,
         }
     }
 
     /// The next chunk's predictions and clip outcomes; `None` once every chunk was delivered.
     pub async fn next_chunk(&mut self) -> Option<Result<ScoredChunk, PipelineStopped>> {
-        if self.delivered == self.expected {
+        if self.finished {
             return None;
         }
         match self.receiver.recv().await {
-            Some(scored) => {
+            Some((scored, last)) => {
                 self.delivered += 1;
+                self.finished = last;
                 Some(Ok(scored))
             }
             None => Some(Err(PipelineStopped {
                 delivered: self.delivered,
-                expected: self.expected,
             })),
         }
     }
+}
+
+/// Where the chunk starting at `start` ends: after at most `chunk_size` samples, and before the
+/// sample whose pixels (from its header, without decoding) would take the chunk's total past
+/// `budget` (a chunk always takes its first sample). A header that cannot be read, or declares
+/// more than the decode limit (refused without decoding), counts as no pixels.
+pub fn chunk_end(
+    root: &Path,
+    samples: &[pb::SampleRef],
+    start: usize,
+    chunk_size: usize,
+    budget: u64,
+) -> usize {
+    let limit = samples.len().min(start + chunk_size.max(1));
+    let mut pixels = 0u64;
+    for (index, sample) in samples.iter().enumerate().take(limit).skip(start) {
+        let declared = declared_pixels(&root.join(&sample.path))
+            .filter(|declared| *declared <= DEFAULT_MAX_PIXELS)
+            .unwrap_or(0);
+        if index > start && pixels + declared > budget {
+            return index;
+        }
+        pixels += declared;
+    }
+    limit
 }
 
 /// What a shard scores: its samples (paths relative to `root`), the clips its clip detectors
@@ -413,5 +447,44 @@ mod tests {
                 .all(|p| matches!(p.outcome, Some(Outcome::Score(_)))),
             "{predictions:?}"
         );
+    }
+
+    /// Chunks stop growing before their pixels pass the budget; a header bomb (refused without
+    /// decoding) counts as nothing, and a chunk always takes its first sample.
+    #[test]
+    fn chunks_are_cut_by_declared_pixels() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut samples = Vec::new();
+        for (index, side) in [100u32, 100, 100, 300].into_iter().enumerate() {
+            let name = format!("{index}.png");
+            RgbImage::new(side, side)
+                .save(dir.path().join(&name))
+                .expect("png");
+            samples.push(name);
+        }
+        std::fs::write(
+            dir.path().join("bomb.png"),
+            dfbench_benchmarks::image_io::test_files::header_bomb_png(20_000, 20_000),
+        )
+        .expect("bomb");
+        samples.insert(1, "bomb.png".to_string());
+        let samples: Vec<pb::SampleRef> = samples
+            .into_iter()
+            .enumerate()
+            .map(|(index, path)| pb::SampleRef {
+                sample_id: index as i64,
+                path,
+                clip_only: false,
+            })
+            .collect();
+        let root = dir.path();
+        // 0.png, bomb.png (0), 1.png = 20_000 pixels; 2.png would make 30_000.
+        assert_eq!(chunk_end(root, &samples, 0, 8, 25_000), 3);
+        assert_eq!(chunk_end(root, &samples, 3, 8, 25_000), 4);
+        // 3.png alone (90_000) is over the budget: taken alone all the same.
+        assert_eq!(chunk_end(root, &samples, 4, 8, 25_000), 5);
+        // The count still caps a chunk under a large budget.
+        assert_eq!(chunk_end(root, &samples, 0, 2, u64::MAX), 2);
+        assert_eq!(chunk_end(root, &samples, 0, 8, u64::MAX), 5);
     }
 }

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
-    /// One TorchScript detector: forward only vs end to end vs a PyTorch eval loop.
+    /// One TorchScript or ONNX detector: forward only vs end to end vs its runtime's Python loop.
     Detector(detector::DetectorArgs),
     /// Frames decoded by a clip detector alone vs beside an image detector (the union, once).
     Frames(frames::FramesBenchArgs),

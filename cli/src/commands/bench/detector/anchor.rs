@@ -1,23 +1,59 @@
-//! The PyTorch anchor of `dfbench bench detector`: anchor.py (embedded in the binary) run by the
-//! torch venv's python with the card's preprocessing as torchvision transforms.
+//! The Python anchor of `dfbench bench detector`: anchor.py (embedded in the binary) run with
+//! the card's preprocessing, by the torch venv's python for a TorchScript card (DataLoader, PIL,
+//! torchvision transforms) or by the ONNX venv's python for an ONNX card (a plain loop: PIL,
+//! numpy, `InferenceSession.run`).
 
 use super::DetectorArgs;
-use super::torch_bench::median;
+use super::image_bench::median;
+use super::subject::Runtime;
+use crate::output::outln;
 use anyhow::Context;
 use dfbench_benchmarks::card::{ChannelOrder, DetectorCard, OutputKind, ResizePolicy};
 use std::path::{Path, PathBuf};
 
 const ANCHOR: &str = include_str!("anchor.py");
 
-/// Median images per second of the plain PyTorch eval loop over `files` (for a clip card:
-/// clips per second, `files` being the frames in order, cut into consecutive clips).
-pub fn pytorch_anchor(
-    python: &Path,
+/// The anchor's median rates: end to end (images, or clips, per second) and, where the anchor
+/// measures it (ONNX), its forward-only rate on arrays prepared beforehand.
+pub struct Anchor {
+    pub end_to_end: f64,
+    pub forward: Option<f64>,
+}
+
+/// Runs the anchor of `runtime` over `files` (for a clip card: the frames in order, cut into
+/// consecutive clips); `None`, after printing why, when it is skipped (no python given, or an
+/// ONNX clip card, which the Python loop does not stack).
+pub fn python_anchor(
+    runtime: Runtime,
     args: &DetectorArgs,
     card: &DetectorCard,
     files: &[PathBuf],
     scratch: &Path,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Option<Anchor>> {
+    let clip = !card.input.is_image();
+    let (python, label, variable) = match runtime {
+        Runtime::TorchScript if clip => (&args.python, "pytorch clip loop", "DFBENCH_TORCH_PYTHON"),
+        Runtime::TorchScript => (&args.python, "pytorch eval loop", "DFBENCH_TORCH_PYTHON"),
+        Runtime::Onnx => (
+            &args.onnx_python,
+            "onnxruntime-python loop",
+            "DFBENCH_ONNX_PYTHON",
+        ),
+    };
+    let python = python.as_ref().filter(|path| path.as_os_str() != "none");
+    let Some(python) = python else {
+        let flag = if runtime == Runtime::Onnx {
+            "--onnx-python"
+        } else {
+            "--python"
+        };
+        outln!("  {label:<23} skipped (no {flag} / {variable})");
+        return Ok(None);
+    };
+    if clip && runtime == Runtime::Onnx {
+        outln!("  {label:<23} skipped (the Python loop stacks clips for TorchScript cards only)");
+        return Ok(None);
+    }
     let script = scratch.join("detector_anchor.py");
     let listing = scratch.join("files.txt");
     std::fs::write(&script, ANCHOR)?;
@@ -61,6 +97,7 @@ pub fn pytorch_anchor(
     };
     let result = std::process::Command::new(python)
         .arg(&script)
+        .args(["--runtime", runtime.kind()])
         .args([
             "--model",
             &card.model.display().to_string(),
@@ -100,26 +137,34 @@ pub fn pytorch_anchor(
         .output()
         .with_context(|| {
             format!(
-                "cannot run {}; point --python at the torch venv's python",
-                python.display()
+                "cannot run {}; point it ({variable}) at the {} venv's python",
+                python.display(),
+                runtime.kind()
             )
         })?;
     let stdout = String::from_utf8_lossy(&result.stdout);
     anyhow::ensure!(
         result.status.success(),
-        "the PyTorch anchor failed ({}): {}",
+        "the {label} anchor failed ({}): {}",
         python.display(),
         String::from_utf8_lossy(&result.stderr).trim()
     );
-    let rates = stdout
-        .lines()
-        .find_map(|line| line.strip_prefix("img_per_s "))
-        .map(|rest| {
-            rest.split_whitespace()
-                .filter_map(|value| value.parse().ok())
-                .collect::<Vec<f64>>()
-        })
-        .filter(|rates| !rates.is_empty())
-        .with_context(|| format!("the PyTorch anchor printed no rates: {stdout}"))?;
-    Ok(median(rates))
+    let rates = |prefix: &str| {
+        stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(prefix))
+            .map(|rest| {
+                rest.split_whitespace()
+                    .filter_map(|value| value.parse().ok())
+                    .collect::<Vec<f64>>()
+            })
+            .filter(|rates| !rates.is_empty())
+            .map(median)
+    };
+    let end_to_end = rates("img_per_s ")
+        .with_context(|| format!("the {label} anchor printed no rates: {stdout}"))?;
+    Ok(Some(Anchor {
+        end_to_end,
+        forward: rates("forward_img_per_s "),
+    }))
 }

@@ -1,22 +1,24 @@
-//! `dfbench bench detector` on a clip card (torch builds only): the frames (a folder, or
+//! `dfbench bench detector` on a clip card (TorchScript or ONNX): the frames (a folder, or
 //! generated PNGs) in order, cut into consecutive clips of the card's `clip_size`, measured in
 //! clips per second three ways in one run: forward only on clip tensors prepared beforehand,
 //! dfbench end to end (the worker's shard pipeline: each frame decoded once, clips scored as
-//! their frames arrive), and the plain PyTorch loop (PIL decode, stacking) of anchor.py.
+//! their frames arrive), and for a TorchScript card the plain PyTorch loop (PIL decode, stacking)
+//! of anchor.py.
 
 use super::DetectorArgs;
-use super::anchor::pytorch_anchor;
+use super::anchor::python_anchor;
+use super::image_bench::median;
 use super::inputs::{Scratch, list_images, write_images};
-use super::torch_bench::{load, median};
+use super::subject::Subject;
 use crate::output::outln;
 use anyhow::Context;
 use dfbench_benchmarks::card::ResolvedCard;
 use dfbench_benchmarks::image_io::{RgbImage, decode_rgb};
 use dfbench_benchmarks::perturb::Perturbation;
 use dfbench_proto::v1::{self as pb, clip_prediction::Outcome};
+use dfbench_worker::Detector;
 use dfbench_worker::detector::ClipFrames;
 use dfbench_worker::scoring::{LoadedDetector, ShardInput, ShardScoring};
-use dfbench_worker::torch::{self, LIBTORCH_VERSION, TorchDetector};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -51,15 +53,16 @@ pub async fn execute(args: DetectorArgs, resolved: ResolvedCard) -> anyhow::Resu
         files.len()
     );
     let files = &files[..clip_count * clip_size];
-    let (model, detector) = load(&args, &resolved)?;
+    let subject = Subject::load(&args.card, &resolved, &args.device)?;
     outln!(
-        "dfbench bench detector {}: {clip_count} clips of {clip_size} ({} {source}), input {}, batch {} clips, {} threads, device {}, libtorch {LIBTORCH_VERSION}",
+        "dfbench bench detector {}: {clip_count} clips of {clip_size} ({} {source}), input {}, batch {} clips, {} threads, device {}, {}",
         args.card.display(),
         files.len(),
         spec.input,
         card.batch_size,
         args.threads,
-        args.device
+        args.device,
+        subject.runtime.describe()
     );
 
     // Clip tensors prepared once, outside the timing of the forward-only measurement.
@@ -72,20 +75,15 @@ pub async fn execute(args: DetectorArgs, resolved: ResolvedCard) -> anyhow::Resu
         .map(|clip| clip.iter().collect())
         .collect();
     let batch = card.batch_size.max(1) as usize;
-    let prepared: Vec<(Arc<Vec<f32>>, usize)> = clips
+    let prepared: Vec<(Vec<f32>, usize)> = clips
         .chunks(batch)
-        .map(|chunk| {
-            let input = model.preprocessing.prepare_clip_batch(chunk);
-            (Arc::new(input), chunk.len())
-        })
+        .map(|chunk| (subject.preprocessing.prepare_clip_batch(chunk), chunk.len()))
         .collect();
     let forward_only = || {
+        let batches = prepared.clone();
         let started = Instant::now();
-        for (input, size) in &prepared {
-            let (model, input, size) = (Arc::clone(&model), Arc::clone(input), *size);
-            torch::on_torch_thread(move || model.score_prepared(&input, size))
-                .context("the forward pass panicked")?
-                .map_err(|error| anyhow::anyhow!("{error}"))?;
+        for (input, size) in batches {
+            subject.forward(input, size)?;
         }
         anyhow::Ok(clip_count as f64 / started.elapsed().as_secs_f64())
     };
@@ -93,7 +91,9 @@ pub async fn execute(args: DetectorArgs, resolved: ResolvedCard) -> anyhow::Resu
     let (mut forward_rates, mut end_to_end_rates) = (Vec::new(), Vec::new());
     for round in 0..=args.rounds.max(1) {
         let forward = forward_only()?;
-        let end_to_end = shard.end_to_end(Arc::clone(&detector), batch).await?;
+        let end_to_end = shard
+            .end_to_end(Arc::clone(&subject.detector), batch)
+            .await?;
         if round > 0 {
             forward_rates.push(forward);
             end_to_end_rates.push(end_to_end);
@@ -104,23 +104,18 @@ pub async fn execute(args: DetectorArgs, resolved: ResolvedCard) -> anyhow::Resu
     outln!("  dfbench end to end      {end_to_end:>9.1} clips/s");
     outln!("  end to end / forward    {:>9.3}", end_to_end / forward);
 
-    let python = args
-        .python
-        .clone()
-        .filter(|path| path.as_os_str() != "none");
-    let Some(python) = python else {
-        outln!("  pytorch clip loop       skipped (no --python / DFBENCH_TORCH_PYTHON)");
+    let paths: Vec<PathBuf> = files.iter().map(|file| root.join(file)).collect();
+    let Some(anchor) = python_anchor(subject.runtime, &args, &card, &paths, &generated.0)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let paths: Vec<PathBuf> = files.iter().map(|file| root.join(file)).collect();
-    let anchor = pytorch_anchor(&python, &args, &card, &paths, generated.0.as_path())?;
     outln!(
-        "  pytorch clip loop       {anchor:>9.1} clips/s   (DataLoader with {} workers, PIL, torch.stack)",
+        "  pytorch clip loop       {:>9.1} clips/s   (DataLoader with {} workers, PIL, torch.stack)",
+        anchor.end_to_end,
         args.loader_workers
     );
     outln!(
         "  dfbench / pytorch       {:>9.3}   (target >= 1.2)",
-        end_to_end / anchor
+        end_to_end / anchor.end_to_end
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -162,7 +157,7 @@ impl Shard {
 
     /// Clips per second of one pass of the worker's pipeline (chunks of `batch` clips' frames);
     /// fails on any clip that was not scored.
-    async fn end_to_end(&self, detector: Arc<TorchDetector>, batch: usize) -> anyhow::Result<f64> {
+    async fn end_to_end(&self, detector: Arc<dyn Detector>, batch: usize) -> anyhow::Result<f64> {
         let started = Instant::now();
         let detectors = Arc::new(vec![LoadedDetector::Ready(detector)]);
         let frames_per_clip = self.samples.len() / self.clips.len().max(1);
