@@ -415,17 +415,27 @@ fn ffpp_cross_plans_the_example_clip_card() {
     let dir = tempfile::tempdir().expect("tmp");
     dfbench_benchmarks::synth::write_demo_dataset(dir.path()).expect("synth");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let suite = std::fs::read_to_string(repo.join("benchmarks/suites/ffpp-cross.toml"))
-        .expect("suite")
-        .replace(
-            "# [[detectors]]\n# name = \"i3d\"",
-            "[[detectors]]\nname = \"i3d\"",
-        )
-        .replace("# kind = \"torchscript\"", "kind = \"torchscript\"")
-        .replace(
-            "# card = \"benchmarks/cards/i3d.toml\"",
-            "card = \"cards/i3d.toml\"",
-        );
+    let text =
+        std::fs::read_to_string(repo.join("benchmarks/suites/ffpp-cross.toml")).expect("suite");
+    // Uncomments the i3d example block (from `# [[detectors]]` before `# name = "i3d"` to the
+    // next blank line) and points its card line at the copy below.
+    let lines: Vec<&str> = text.lines().collect();
+    let name = lines
+        .iter()
+        .position(|line| *line == "# name = \"i3d\"")
+        .expect("the i3d example");
+    let mut suite = String::new();
+    let mut in_block = false;
+    for (index, line) in lines.iter().enumerate() {
+        in_block = (in_block || index + 1 == name) && !line.trim().is_empty();
+        let line = match line.strip_prefix("# ") {
+            Some(_) if in_block && line.starts_with("# card = ") => "card = \"cards/i3d.toml\"",
+            Some(rest) if in_block => rest,
+            _ => line,
+        };
+        suite.push_str(line);
+        suite.push('\n');
+    }
     assert!(
         suite.contains("card = \"cards/i3d.toml\""),
         "the example block is there"
