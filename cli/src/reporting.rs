@@ -6,7 +6,9 @@
 
 use anyhow::Context;
 use dfbench_reports::history::FAILED_METRIC;
-use dfbench_reports::model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo};
+use dfbench_reports::model::{
+    CarriedOver, DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo,
+};
 use dfbench_reports::{MetricRow, ReportOptions};
 use dfbench_store::{MetricRecord, RunDetails, RunId, Store};
 use std::collections::BTreeMap;
@@ -105,6 +107,7 @@ pub fn run_info(details: &RunDetails) -> RunInfo {
             })
             .collect(),
         workers: Vec::new(),
+        carried_over: Vec::new(),
     }
 }
 
@@ -143,6 +146,7 @@ fn clip_record(row: dfbench_store::ClipPredictionRow) -> PredictionRecord {
         failure_kind: row.failure_kind,
         failure_message: row.failure_message,
         clip_index: Some(row.clip_index),
+        reused_from: row.reused_from,
     }
 }
 
@@ -179,6 +183,7 @@ pub async fn load(
             failure_kind: row.failure_kind,
             failure_message: row.failure_message,
             clip_index: None,
+            reused_from: row.reused_from,
         })
         .chain(clips.into_iter().map(clip_record))
         .collect();
@@ -188,6 +193,7 @@ pub async fn load(
         .context("cannot list the workers that scored the run")?;
     let run = RunInfo {
         workers: run_workers(workers, &predictions),
+        carried_over: CarriedOver::count(&predictions),
         ..run
     };
     Ok((run, predictions))

@@ -2,7 +2,8 @@
 //! clip detector scores the synthetic `DemoClips` videos beside an image detector in one run,
 //! the report has clip and video levels, an unchanged rerun reuses every clip, a changed frame
 //! recomputes only the clip that read it, a missing frame fails its clip naming the frame, and
-//! videos shorter than a clip are recorded as `video_too_short`. Under `frames = "uniform:8"`
+//! videos shorter than a clip are recorded as `video_too_short`; `history` charts the clip
+//! detector on its clips. Under `frames = "uniform:8"`
 //! each detector reads its own frames (image: 8 evenly spaced, clip: the first 8) from one
 //! shard holding their union, and an image-only suite keeps exactly its old samples.
 
@@ -201,6 +202,25 @@ fn clip_detector_end_to_end(database_url: &str) {
     assert_eq!(
         (reused, clips, clips_reused),
         ((VIDEOS * FRAMES) as u64, CLIPS as u64, CLIPS as u64)
+    );
+
+    // The series' history charts the clip detector on its clips beside the image detector.
+    run_ok(
+        &[
+            "history",
+            "--name",
+            "clips",
+            "--out",
+            "history",
+            "--database-url",
+            database_url,
+        ],
+        work,
+    );
+    let page = std::fs::read_to_string(work.join("history/index.html")).expect("history page");
+    assert!(
+        page.contains("<th>temporal (clips)</th>") && page.contains("<th>spectral</th>"),
+        "{page}"
     );
 
     // One frame changed: its frame prediction and the one clip that read it are recomputed.

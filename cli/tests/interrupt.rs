@@ -1,6 +1,7 @@
 //! Ctrl-C during a local run (a real `dfbench run` process sent SIGINT): the first interrupt
 //! cancels the run keeping what was stored and says how to continue; running the same command
-//! again computes only what was not stored; a second interrupt quits at once.
+//! again computes only what was not stored, and its report says what it carried over from
+//! which run; a second interrupt quits at once.
 
 mod support;
 
@@ -118,6 +119,16 @@ fn ctrl_c_keeps_the_stored_work_and_the_rerun_continues() {
         "everything stored before the interrupt is reused"
     );
     assert_eq!(reused + computed, total, "and only the rest is computed");
+    // The rerun's report says what it carried over, and from which run.
+    let first = run_id_from(&stderr);
+    let second = run_id_from(&String::from_utf8_lossy(&rerun.stderr));
+    let board = std::fs::read_to_string(work.join("reports").join(&second).join("leaderboard.md"))
+        .expect("the rerun's leaderboard");
+    let said = format!(
+        "- Reuse: {kept} outcomes carried over from earlier runs (not recomputed): {kept} from \
+         run {first}"
+    );
+    assert!(board.contains(&said), "{said}\nnot in:\n{board}");
 }
 
 #[test]

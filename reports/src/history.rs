@@ -1,5 +1,7 @@
-//! History of a named run series (e.g. the nightly job): the frame-level AUC and failure rate of
-//! every detector × dataset × perturbation (slice `all`) across runs, as trend charts and tables.
+//! History of a named run series (e.g. the nightly job): the AUC and failure rate of every
+//! detector × dataset × perturbation (slice `all`) across runs, as trend charts and tables.
+//! Each detector is charted on its own unit: frames for image detectors, clips for clip
+//! detectors (which score no frame alone); the series says which ([`Series::label`]).
 //!
 //! The caller hands in the runs oldest first, each with its AUCs and failure rates: read from
 //! the run's stored metrics (the failure count is stored as the metric [`FAILED_METRIC`]), or
@@ -13,18 +15,22 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::metrics;
 use crate::model::{PredictionRecord, RunInfo};
+pub use crate::report::{LEVEL_CLIP, LEVEL_FRAME};
 pub use write::{HistoryFiles, write_history};
 
 /// The stored "metric" holding a slice's count of failed predictions (its `n_real` / `n_fake`
 /// are the scored ones), so that history shows failure rates without loading predictions.
 pub const FAILED_METRIC: &str = "failed";
 
-/// The frame-level AUC of one detector × dataset × perturbation (slice `all`) in one run.
+/// The AUC of one detector × dataset × perturbation (slice `all`) in one run, on the detector's
+/// own unit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellAuc {
     pub detector: String,
     pub dataset: String,
     pub perturbation: String,
+    /// [`LEVEL_FRAME`] for image detectors, [`LEVEL_CLIP`] for clip detectors.
+    pub level: String,
     /// `None` when undefined (e.g. one class only).
     pub auc: Option<f64>,
     /// Failed predictions in percent of all; `None` when unknown (metrics stored before failure
@@ -49,11 +55,24 @@ pub struct HistoryRun {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub detector: String,
+    /// The unit the AUC is computed on ([`LEVEL_FRAME`] or [`LEVEL_CLIP`]).
+    pub level: String,
     /// One entry per run of [`History::runs`]; `None` where the run lacks the cell.
     pub points: Vec<Option<f64>>,
     /// Failure rates (percent), one entry per run; `None` where the run lacks the cell or its
     /// failure count is unknown.
     pub failure_rates: Vec<Option<f64>>,
+}
+
+impl Series {
+    /// The detector's name, with its unit when that is not the frame (`temporal (clips)`).
+    pub fn label(&self) -> String {
+        if self.level == LEVEL_FRAME {
+            self.detector.clone()
+        } else {
+            format!("{} ({}s)", self.detector, self.level)
+        }
+    }
 }
 
 /// The trend of one dataset × perturbation: one series per detector, sorted by name.
@@ -75,12 +94,18 @@ pub struct History {
     pub trends: Vec<Trend>,
 }
 
-/// Frame-level AUC (slice `all`) per detector × dataset × perturbation of one run's predictions;
-/// failed predictions are left out as in the report.
+/// AUC (slice `all`) per detector × dataset × perturbation of one run's predictions, on frames
+/// for image detectors and on clips for clip detectors (records with a clip index); failed
+/// predictions are left out as in the report.
 pub fn aucs_from_predictions(predictions: &[PredictionRecord]) -> Vec<CellAuc> {
     crate::report::rows::group(predictions)
         .into_iter()
         .map(|((detector, dataset, perturbation), records)| {
+            let level = if records.iter().any(|r| r.clip_index.is_some()) {
+                LEVEL_CLIP
+            } else {
+                LEVEL_FRAME
+            };
             let (scores, labels): (Vec<f64>, Vec<bool>) = records
                 .iter()
                 .filter_map(|r| r.score.filter(|s| s.is_finite()).map(|s| (s, r.is_fake())))
@@ -90,6 +115,7 @@ pub fn aucs_from_predictions(predictions: &[PredictionRecord]) -> Vec<CellAuc> {
                 detector,
                 dataset,
                 perturbation,
+                level: level.to_string(),
                 auc: metrics::auc(&scores, &labels).value(),
                 failure_rate: failure_rate(failed, scores.len() as u64),
             }
@@ -100,16 +126,17 @@ pub fn aucs_from_predictions(predictions: &[PredictionRecord]) -> Vec<CellAuc> {
 /// Arranges the runs' AUCs into one trend per dataset × perturbation.
 pub fn build_history(name: &str, runs: Vec<HistoryRun>) -> History {
     type TrendKey = (String, String);
-    let mut trends: BTreeMap<TrendKey, BTreeMap<String, Series>> = BTreeMap::new();
+    let mut trends: BTreeMap<TrendKey, BTreeMap<(String, String), Series>> = BTreeMap::new();
     for (index, run) in runs.iter().enumerate() {
         for cell in &run.aucs {
             let key = (cell.dataset.clone(), cell.perturbation.clone());
             let series = trends
                 .entry(key)
                 .or_default()
-                .entry(cell.detector.clone())
+                .entry((cell.detector.clone(), cell.level.clone()))
                 .or_insert_with(|| Series {
                     detector: cell.detector.clone(),
+                    level: cell.level.clone(),
                     points: vec![None; runs.len()],
                     failure_rates: vec![None; runs.len()],
                 });

@@ -26,6 +26,54 @@ pub struct RunInfo {
     pub detectors: Vec<DetectorInfo>,
     /// The workers that scored the run's predictions (provenance: devices, capabilities).
     pub workers: Vec<WorkerInfo>,
+    /// Outcomes this run took from earlier runs instead of computing them (content-keyed
+    /// reuse, e.g. the rerun of an interrupted run), per computing run; most first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carried_over: Vec<CarriedOver>,
+}
+
+/// Outcomes (predictions and clip outcomes) of the run copied from one earlier run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarriedOver {
+    /// The run that computed them.
+    pub run_id: String,
+    pub outcomes: u64,
+}
+
+impl CarriedOver {
+    /// Counts `predictions` by the run each was copied from, most first (ties by run id).
+    pub fn count(predictions: &[PredictionRecord]) -> Vec<CarriedOver> {
+        let mut counts: std::collections::BTreeMap<&str, u64> = Default::default();
+        for source in predictions.iter().filter_map(|p| p.reused_from.as_deref()) {
+            *counts.entry(source).or_default() += 1;
+        }
+        let mut carried: Vec<CarriedOver> = counts
+            .into_iter()
+            .map(|(run_id, outcomes)| CarriedOver {
+                run_id: run_id.to_string(),
+                outcomes,
+            })
+            .collect();
+        carried.sort_by(|a, b| b.outcomes.cmp(&a.outcomes).then(a.run_id.cmp(&b.run_id)));
+        carried
+    }
+
+    /// `48 outcomes carried over from earlier runs (not recomputed): 48 from run r-1`, or
+    /// `None` when the run computed everything itself.
+    pub fn describe(carried: &[CarriedOver]) -> Option<String> {
+        let sum: u64 = carried.iter().map(|c| c.outcomes).sum();
+        if sum == 0 {
+            return None;
+        }
+        let sources: Vec<String> = carried
+            .iter()
+            .map(|c| format!("{} from run {}", c.outcomes, c.run_id))
+            .collect();
+        Some(format!(
+            "{sum} outcomes carried over from earlier runs (not recomputed): {}",
+            sources.join(", ")
+        ))
+    }
 }
 
 /// One worker that scored predictions of the run.
@@ -86,6 +134,10 @@ pub struct PredictionRecord {
     pub score: Option<f64>,
     pub failure_kind: Option<FailureKind>,
     pub failure_message: Option<String>,
+    /// The earlier run that computed this outcome, when the run copied it (content-keyed
+    /// reuse); `None` when the run computed it itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reused_from: Option<String>,
 }
 
 impl PredictionRecord {

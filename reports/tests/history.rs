@@ -77,6 +77,7 @@ fn history_charts_every_dataset_and_tables_every_run() {
             detector: "good".into(),
             dataset: "demo".into(),
             perturbation: "none".into(),
+            level: "frame".into(),
             auc: Some(0.75),
             failure_rate: Some(20.0)
         }
@@ -144,4 +145,61 @@ fn history_charts_every_dataset_and_tables_every_run() {
         !html.contains("<script") && !html.contains("href="),
         "self-contained"
     );
+}
+
+#[test]
+fn clip_detectors_are_charted_on_their_clips() {
+    // A clip detector's outcomes carry a clip index: its AUC is over clips, labelled as such,
+    // beside an image detector's frame AUC on the same dataset.
+    let clip = |index: i64, label: i64, score: Option<f64>| PredictionRecord {
+        rel_path: format!("v{label}#clip{index}"),
+        video_key: format!("v{label}"),
+        clip_index: Some(index),
+        score,
+        failure_kind: score
+            .is_none()
+            .then_some(dfbench_benchmarks::FailureKind::VideoTooShort),
+        ..prediction("temporal", "demo", "", label, 0.0)
+    };
+    let records = [
+        predictions("spectral", "demo", [0.9, 0.8]),
+        vec![
+            clip(0, 0, Some(0.2)),
+            clip(1, 0, Some(0.6)),
+            clip(0, 1, Some(0.7)),
+            clip(1, 1, Some(0.4)),
+            clip(2, 1, None),
+        ],
+    ]
+    .concat();
+    let aucs = aucs_from_predictions(&records);
+    let temporal = aucs
+        .iter()
+        .find(|a| a.detector == "temporal")
+        .expect("the clip detector has a cell");
+    assert_eq!(temporal.level, "clip");
+    // Clip pairs (fake > real): 0.7 beats 0.2 and 0.6, 0.4 beats 0.2 only: 3 of 4.
+    assert_eq!(temporal.auc, Some(0.75));
+    assert_eq!(temporal.failure_rate, Some(20.0));
+    let spectral = aucs
+        .iter()
+        .find(|a| a.detector == "spectral")
+        .expect("image");
+    assert_eq!(spectral.level, "frame");
+
+    let history = build_history(
+        "nightly",
+        vec![HistoryRun {
+            run: run("run-1", "v1"),
+            aucs,
+        }],
+    );
+    let labels: Vec<String> = history.trends[0].series.iter().map(|s| s.label()).collect();
+    assert_eq!(labels, ["spectral", "temporal (clips)"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = write_history(&history, dir.path()).expect("write history");
+    let html = std::fs::read_to_string(&files.index_html).expect("index.html");
+    assert!(html.contains("<th>temporal (clips)</th>"), "{html}");
+    let svg = std::fs::read_to_string(dir.path().join("auc-demo.svg")).expect("svg");
+    assert!(svg.contains("temporal (clips)"));
 }

@@ -257,9 +257,9 @@ pub struct ClipPredictionRow {
     pub failure_kind: Option<FailureKind>,
     pub failure_message: Option<String>,
     pub worker_id: String,
-    /// Copied from an earlier run with the same clip identity.
-    #[sqlx(skip)]
-    pub reused: bool,
+    /// The earlier run that computed the outcome, when it was copied from there (same clip
+    /// identity); `None` when this run computed it.
+    pub reused_from: Option<String>,
 }
 
 /// What a worker needs to run a leased shard.
@@ -397,6 +397,9 @@ pub struct PredictionRow {
     pub failure_kind: Option<FailureKind>,
     pub failure_message: Option<String>,
     pub worker_id: String,
+    /// The earlier run that computed the prediction, when it was copied from there (content-
+    /// keyed reuse); `None` when this run computed it.
+    pub reused_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]

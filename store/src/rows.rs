@@ -98,14 +98,12 @@ pub(crate) struct ClipPredictionRead {
     #[sqlx(flatten)]
     clip: ClipPredictionRow,
     failure_kind: Option<String>,
-    reused_from: Option<String>,
 }
 
 impl From<ClipPredictionRead> for ClipPredictionRow {
     fn from(row: ClipPredictionRead) -> ClipPredictionRow {
         ClipPredictionRow {
             failure_kind: row.failure_kind.map(FailureKind::from),
-            reused: row.reused_from.is_some(),
             ..row.clip
         }
     }

@@ -1,15 +1,18 @@
 //! `dfbench history --name NAME`: the AUC and failure rate of every detector × dataset over the
 //! done runs named NAME (oldest first), as trend charts and tables in OUT/index.html.
 //!
-//! AUCs and failure counts come from each run's stored metrics (frame level, slice `all`); a run
-//! without stored metrics has them recomputed from its predictions. Metrics stored before
+//! AUCs and failure counts come from each run's stored metrics (slice `all`; frame level for
+//! image detectors, clip level for clip detectors); a run without stored metrics has them
+//! recomputed from its predictions. Metrics stored before
 //! failure counts were (no `failed` rows) show the failure rate as n/a.
 
 use crate::args::StoreArgs;
 use crate::output::outln;
 use crate::reporting;
 use anyhow::{Context, bail};
-use dfbench_reports::history::{CellAuc, FAILED_METRIC, aucs_from_predictions, failure_rate};
+use dfbench_reports::history::{
+    CellAuc, FAILED_METRIC, LEVEL_CLIP, LEVEL_FRAME, aucs_from_predictions, failure_rate,
+};
 use dfbench_reports::{HistoryRun, build_history, write_history};
 use dfbench_store::{MetricRecord, RunRecord, RunStatus, Store};
 use std::collections::BTreeMap;
@@ -36,27 +39,33 @@ async fn run_aucs(store: &dyn Store, run: &RunRecord) -> anyhow::Result<Vec<Cell
         .metrics(&run.id)
         .await
         .with_context(|| format!("cannot read the metrics of run {}", run.id))?;
-    let frame_all = |m: &&MetricRecord| m.slice == "all" && m.level == "frame";
-    let failed: BTreeMap<(&str, &str, &str), u64> = stored
+    // Each detector's own unit: image detectors have frame rows, clip detectors clip rows.
+    let unit_all =
+        |m: &&MetricRecord| m.slice == "all" && (m.level == LEVEL_FRAME || m.level == LEVEL_CLIP);
+    let failed: BTreeMap<(&str, &str, &str, &str), u64> = stored
         .iter()
-        .filter(frame_all)
+        .filter(unit_all)
         .filter(|m| m.metric == FAILED_METRIC)
         .filter_map(|m| {
             let count = m.value.filter(|v| v.is_finite() && *v >= 0.0)? as u64;
-            Some(((&*m.detector, &*m.dataset, &*m.perturbation), count))
+            Some((
+                (&*m.detector, &*m.dataset, &*m.perturbation, &*m.level),
+                count,
+            ))
         })
         .collect();
     let aucs: Vec<CellAuc> = stored
         .iter()
-        .filter(frame_all)
+        .filter(unit_all)
         .filter(|m| m.metric == "auc")
         .map(|m| {
-            let key = (&*m.detector, &*m.dataset, &*m.perturbation);
+            let key = (&*m.detector, &*m.dataset, &*m.perturbation, &*m.level);
             let scored = u64::try_from(m.n_real + m.n_fake).unwrap_or(0);
             CellAuc {
                 detector: m.detector.clone(),
                 dataset: m.dataset.clone(),
                 perturbation: m.perturbation.clone(),
+                level: m.level.clone(),
                 auc: m.value,
                 failure_rate: failed.get(&key).and_then(|&f| failure_rate(f, scored)),
             }

@@ -71,7 +71,7 @@ fn draw<DB: DrawingBackend>(
         }
         // An empty series carries the legend entry.
         ctx.draw_series(LineSeries::new(Vec::<(f64, f64)>::new(), style))?
-            .label(series.detector.clone())
+            .label(series.label())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
     }
     if !trend.series.is_empty() {

@@ -63,7 +63,7 @@ fn version_changes(history: &History, dataset: &str) -> Vec<String> {
 fn trend_table(out: &mut String, history: &History, trend: &Trend) {
     out.push_str("<table><tr><th>#</th><th>Run</th>");
     for series in &trend.series {
-        let _ = write!(out, "<th>{}</th>", esc(&series.detector));
+        let _ = write!(out, "<th>{}</th>", esc(&series.label()));
     }
     out.push_str("</tr>\n");
     for (index, run) in history.runs.iter().enumerate() {
@@ -106,8 +106,9 @@ pub fn render(history: &History, svgs: &BTreeMap<(String, String), String>) -> S
         out,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
          <style>{STYLE}</style></head><body><h1>{}</h1>\
-         <p>Frame-level AUC on all samples of each dataset and the share of failed predictions \
-         (left out of the AUC), {} done run(s), oldest first.</p>",
+         <p>AUC on all samples of each dataset, on each detector's own unit (frames for image \
+         detectors, clips for clip detectors, marked <i>(clips)</i>), and the share of failed \
+         predictions (left out of the AUC), {} done run(s), oldest first.</p>",
         esc(&title),
         esc(&title),
         history.runs.len()

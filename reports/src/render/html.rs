@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::metrics::MetricValue;
-use crate::model::RunInfo;
+use crate::model::{CarriedOver, RunInfo};
 use crate::render::html_sections as sections;
 use crate::render::{Board, escape_html as esc};
 use crate::report::{FailureRecord, Report};
@@ -51,6 +51,9 @@ fn provenance(out: &mut String, run: &RunInfo) {
     ];
     for (k, v) in rows {
         let _ = writeln!(out, "<tr><th>{k}</th><td><code>{}</code></td></tr>", esc(v));
+    }
+    if let Some(line) = CarriedOver::describe(&run.carried_over) {
+        let _ = writeln!(out, "<tr><th>Reuse</th><td>{}</td></tr>", esc(&line));
     }
     out.push_str("</table>\n<h3>Datasets</h3><table>\n");
     out.push_str("<tr><th>Dataset</th><th>Samples</th><th>Fingerprint</th></tr>\n");

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::model::RunInfo;
+use crate::model::{CarriedOver, RunInfo};
 use crate::render::{Board, escape_md, with_interval};
 use crate::report::Leaderboard;
 use crate::robustness::render::{RobustnessSection, markdown as robustness};
@@ -52,6 +52,9 @@ fn header(out: &mut String, run: &RunInfo) {
             escape_md(&set.dataset),
             escape_md(&set.reason)
         );
+    }
+    if let Some(line) = CarriedOver::describe(&run.carried_over) {
+        let _ = writeln!(out, "- Reuse: {}", escape_md(&line));
     }
     let _ = writeln!(
         out,

@@ -379,9 +379,9 @@ async fn clips_are_leased_ingested_and_completed(store: &dyn Store) {
             first_row.perturbation.as_str(),
             first_row.method.as_str(),
             first_row.split.as_str(),
-            first_row.reused
+            first_row.reused_from.as_deref()
         ),
-        ("clip", "f-clip", "vid", "none", "m", "test", false)
+        ("clip", "f-clip", "vid", "none", "m", "test", None)
     );
 }
 
@@ -525,12 +525,15 @@ async fn reruns_reuse_clips_by_content(store: &dyn Store) {
         (3, 2, 2)
     );
     let rows = store.clip_predictions(&run_2).await.expect("clip rows");
-    let reused: Vec<(i64, bool, Option<f64>)> = rows
+    let reused: Vec<(i64, Option<&str>, Option<f64>)> = rows
         .iter()
         .filter(|row| row.video_key == "vid/a")
-        .map(|row| (row.clip_index, row.reused, row.score))
+        .map(|row| (row.clip_index, row.reused_from.as_deref(), row.score))
         .collect();
-    assert_eq!(reused, [(0, true, Some(0.9)), (1, true, None)]);
+    assert_eq!(
+        reused,
+        [(0, Some("r-1"), Some(0.9)), (1, Some("r-1"), None)]
+    );
 
     // Clip 1's frames changed: only it is leased, with only its frames.
     let changed = store

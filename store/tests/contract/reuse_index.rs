@@ -105,6 +105,21 @@ async fn first_facts_survive_many_runs(store: &dyn Store) {
             .iter()
             .all(|fact| fact.2 == "alice")
     );
+    // Each copy names the run that computed it (not the rerun it was last copied into); the
+    // first run computed its own.
+    let sources = |rows: Vec<PredictionRow>| -> Vec<Option<String>> {
+        rows.into_iter().map(|row| row.reused_from).collect()
+    };
+    let last = store
+        .predictions(&RunId("last".into()))
+        .await
+        .expect("rows");
+    assert_eq!(sources(last), vec![Some("first".to_string()); 8]);
+    let first = store
+        .predictions(&RunId("first".into()))
+        .await
+        .expect("rows");
+    assert_eq!(sources(first), vec![None; 8]);
 
     // Another fingerprint of detector b, or another dataset version, never matches.
     let created = plan(store, "changed-b", t0 + 101, "fb-new", "v1").await;
