@@ -69,8 +69,9 @@ impl CarriedOver {
             .iter()
             .map(|c| format!("{} from run {}", c.outcomes, c.run_id))
             .collect();
+        let noun = if sum == 1 { "outcome" } else { "outcomes" };
         Some(format!(
-            "{sum} outcomes carried over from earlier runs (not recomputed): {}",
+            "{sum} {noun} carried over from earlier runs (not recomputed): {}",
             sources.join(", ")
         ))
     }

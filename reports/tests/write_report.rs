@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 
-use dfbench_reports::model::AbsentSet;
+use dfbench_reports::model::{AbsentSet, CarriedOver};
 use dfbench_reports::{
     DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo, compute_metrics, write_report,
 };
@@ -54,6 +54,13 @@ fn run_info() -> RunInfo {
             capabilities: vec!["builtin".into(), "torch".into()],
             predictions: 19,
         }],
+        carried_over: CarriedOver::count(&[
+            PredictionRecord {
+                reused_from: Some("run-0000".into()),
+                ..PredictionRecord::default()
+            },
+            PredictionRecord::default(),
+        ]),
     }
 }
 
@@ -245,6 +252,13 @@ fn writes_all_files() {
         md.contains("- Absent dataset (not scored): df40/deepfacelab (not in the DF40 release)"),
         "an absent dataset is listed with its reason, not as zero: {md}"
     );
+    assert!(
+        md.contains(
+            "- Reuse: 1 outcome carried over from earlier runs (not recomputed): 1 from run \
+             run-0000"
+        ),
+        "{md}"
+    );
 
     let html = read(&dir, "index.html");
     assert!(html.contains("<svg"));
@@ -255,6 +269,10 @@ fn writes_all_files() {
         html.contains(
             "<tr><td>df40/deepfacelab</td><td class=\"na\">absent</td><td>not in the DF40 release</td></tr>"
         ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><th>Reuse</th><td>1 outcome carried over from earlier runs"),
         "{html}"
     );
     assert!(html.contains("id=\"leaderboard\"") && html.contains("id=\"heatmap\""));
