@@ -1,6 +1,6 @@
 //! What a new user meets first: a closed pipe, colours in redirected logs, out-of-range
-//! numbers, read-only commands on a store that does not exist, an empty listing, and a symlink
-//! cycle or an unsupported image inside a dataset.
+//! numbers, read-only commands on a store that does not exist, an empty listing, a finished
+//! local worker shown as gone, and a symlink cycle or an unsupported image inside a dataset.
 
 mod support;
 
@@ -118,6 +118,28 @@ async fn read_only_commands_never_create_a_database_and_empty_listings_say_so() 
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no runs stored in"), "{stderr}");
+}
+
+/// The local worker of a finished `dfbench run` says it leaves as the command ends: `status`
+/// on the same store shows it `left` and counts no worker alive.
+#[test]
+fn local_workers_leave_when_the_run_ends() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let work = dir.path();
+    run_ok(&["synth", "--out", "data"], work);
+    std::fs::write(work.join("suite.toml"), demo_suite("left", 8)).expect("suite");
+    let db = ["--database-url", "sqlite:left.db"];
+    let mut run = vec!["run", "suite.toml", "--workers", "1", "--limit", "4"];
+    run.extend(db);
+    run_ok(&run, work);
+    let output = run_ok(&["status", db[0], db[1]], work);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("workers: 0 alive, 1 known"), "{stdout}");
+    let worker = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("local-"))
+        .unwrap_or_else(|| panic!("no local worker in:\n{stdout}"));
+    assert_eq!(worker.split_whitespace().nth(1), Some("left"), "{worker}");
 }
 
 const DIRE_SUITE: &str = r#"
