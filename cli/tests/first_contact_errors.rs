@@ -1,6 +1,6 @@
-//! Error messages a new user meets when a store is not where it should be: a PostgreSQL port
-//! nobody listens on and a SQLite path in a missing folder. Each is said once, at once, with
-//! its cause and what to do.
+//! Error messages a new user meets when a store or a dataset is not where it should be: a
+//! PostgreSQL port nobody listens on, a SQLite path in a missing folder, and a CSV manifest row
+//! whose file is missing. Each is said once, at once, with its cause and what to do.
 
 mod support;
 
@@ -63,4 +63,42 @@ fn a_sqlite_path_in_a_missing_folder_is_one_line_naming_the_folder() {
     assert!(!stderr.contains("server"), "{stderr}");
     assert!(!stderr.contains("unable to open"), "{stderr}");
     assert!(!folder.exists());
+}
+
+#[test]
+fn a_manifest_row_whose_file_is_missing_is_refused_without_saying_it_stays() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let work = dir.path();
+    run_ok(&["synth", "--out", "data"], work);
+    let root = work.join("data/cnnspot");
+    let listed: Vec<String> = image_files(&root).into_iter().take(2).collect();
+    assert_eq!(listed.len(), 2);
+    let manifest = format!(
+        "path,label\n{},0\n{},1\nnot/there.png,1\n",
+        listed[0], listed[1]
+    );
+    std::fs::write(root.join("manifest.csv"), manifest).expect("manifest");
+    let suite = "name = \"listed\"\n[[datasets]]\nname = \"listed\"\nformat = \"csv\"\n\
+                 root = \"data/cnnspot\"\n[[detectors]]\nname = \"npr\"\nkind = \"builtin\"\n";
+    std::fs::write(work.join("suite.toml"), suite).expect("suite");
+    let mut run = vec!["run", "suite.toml", "--database-url", "sqlite:csv.db"];
+    run.extend(["--out", "reports"]);
+
+    let (code, stderr) = output_of(&run, work);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("the run was not started"), "{stderr}");
+    assert!(stderr.contains("not/there.png"), "{stderr}");
+    assert!(stderr.contains("--allow-missing"), "{stderr}");
+    assert!(
+        !stderr.contains("stay in the run"),
+        "a refused run says nothing stays in it:\n{stderr}"
+    );
+
+    run.push("--allow-missing");
+    let output = run_ok(&run, work);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("they stay in the run and become failed predictions"),
+        "{stderr}"
+    );
 }
