@@ -1,7 +1,7 @@
 //! Suites: a TOML file naming datasets × detectors × perturbations and how to cut shards.
 //!
-//! Parsing rejects unknown fields, and `validate` reports every problem at once so a user fixes
-//! a suite in one pass.
+//! Parsing rejects unknown fields, and every problem is reported at once (unknown fields, bad
+//! `frames` values and the rest of the validation together) so a user fixes a suite in one pass.
 //!
 //! Dataset options (see [`DatasetSpec`] and `benchmarks/suites/*.toml` for examples):
 //!
@@ -220,18 +220,11 @@ impl Suite {
         Suite::parse(&text, &path.display().to_string())
     }
 
-    /// Parses and validates suite text; `origin` names it in errors.
+    /// Parses and validates suite text; `origin` names it in errors. Every problem is reported
+    /// at once, unknown fields and bad `frames` values included (see [`Suite::parse_lenient`]).
     pub fn parse(text: &str, origin: &str) -> Result<Suite, SuiteError> {
-        let mut suite: Suite =
-            toml::from_str(text).map_err(|error| datasets::parse_error(text, origin, &error))?;
-        let problems = suite.problems();
+        let (suite, problems) = Suite::parse_lenient(text, origin)?;
         if problems.is_empty() {
-            // Every entry expanded in `problems`, so this cannot fail; keep the entries if it did.
-            if let Ok(ids) =
-                crate::perturb::grid::expand_all(suite.perturbations.iter().map(String::as_str))
-            {
-                suite.perturbations = ids;
-            }
             Ok(suite)
         } else {
             Err(SuiteError::Invalid {
@@ -239,6 +232,39 @@ impl Suite {
                 problems,
             })
         }
+    }
+
+    /// Reads a suite file like [`Suite::load`], but returns the suite with its problems (see
+    /// [`Suite::parse_lenient`]).
+    pub fn load_lenient(path: &Path) -> Result<(Suite, Vec<String>), SuiteError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SuiteError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Suite::parse_lenient(&text, &path.display().to_string())
+    }
+
+    /// The suite in `text` as far as it can be read, with every problem (empty when valid):
+    /// unknown fields (named with their table and the accepted names) are left out and bad
+    /// `frames` values read as `"all"`, each a problem, and the rest is validated, so
+    /// `datasets check` can go on to check the datasets. `Err` only when no suite can be built
+    /// (not TOML, or a wrong type or missing field). Perturbations are expanded to canonical
+    /// ids only when there is no problem.
+    pub fn parse_lenient(text: &str, origin: &str) -> Result<(Suite, Vec<String>), SuiteError> {
+        let (mut suite, mut problems) = match toml::from_str::<Suite>(text) {
+            Ok(suite) => (suite, Vec::new()),
+            Err(strict) => lenient::read(text, origin, &strict)?,
+        };
+        problems.extend(suite.problems());
+        if problems.is_empty() {
+            // Every entry expanded in `problems`, so this cannot fail; keep the entries if it did.
+            if let Ok(ids) =
+                crate::perturb::grid::expand_all(suite.perturbations.iter().map(String::as_str))
+            {
+                suite.perturbations = ids;
+            }
+        }
+        Ok((suite, problems))
     }
 
     /// Every problem with this suite, empty when it is valid.
@@ -363,6 +389,7 @@ fn push_duplicates<'a>(
 }
 
 mod datasets;
+mod lenient;
 pub use datasets::AbsentSet;
 
 #[cfg(test)]

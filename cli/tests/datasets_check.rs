@@ -237,3 +237,58 @@ fn df40_p3_on_the_release_reports_deepfacelab_absent_and_scores_the_eight_others
     assert_eq!(datasets.len(), 8, "{datasets:?}");
     assert!(!datasets.contains("df40/deepfacelab"), "{datasets:?}");
 }
+
+/// Issue 20: an unknown field used to stop the suite at serde's first error, hiding the rest.
+const UNKNOWN_FIELD_SUITE: &str = r#"
+name = "u"
+[[datasets]]
+name = "gone"
+format = "cnnspot"
+root = "no-such-folder"
+fromes = "all"
+[[detectors]]
+name = "npr"
+kind = "builtin"
+"#;
+
+#[test]
+fn check_reports_an_unknown_field_and_a_missing_root_together() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    std::fs::write(work.join("s.toml"), UNKNOWN_FIELD_SUITE).expect("suite");
+    let (ok, stdout, stderr) = output_of(&["datasets", "check", "s.toml"], work);
+    assert!(!ok, "problems exit non-zero:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("unknown field `fromes` in [[datasets]] entry `gone`")
+            && stdout.contains("did you mean `frames`?")
+            && stdout.contains("accepted fields: name, format, root,"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("dataset `gone`: root") && stdout.contains("no-such-folder"),
+        "the missing root is reported too:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("the suite itself has 1 problem(s)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn run_reports_an_unknown_field_with_the_suites_other_problems() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    let suite = UNKNOWN_FIELD_SUITE
+        .replace("kind = \"builtin\"", "kind = \"tflite\"")
+        .replace("format = \"cnnspot\"", "format = \"ffpp\"");
+    std::fs::write(work.join("s.toml"), suite).expect("suite");
+    let (ok, stdout, stderr) = output_of(&["run", "s.toml"], work);
+    assert!(!ok, "an invalid suite does not run:\n{stdout}\n{stderr}");
+    for needle in [
+        "unknown field `fromes` in [[datasets]] entry `gone`",
+        "`frames` is required for format `ffpp`",
+        "detector `npr` has unknown kind `tflite`",
+    ] {
+        assert!(stderr.contains(needle), "{needle}:\n{stderr}");
+    }
+}

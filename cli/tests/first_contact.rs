@@ -1,11 +1,12 @@
 //! What a new user meets first: a closed pipe, colours in redirected logs, out-of-range
-//! numbers, read-only commands on a store that does not exist, an empty listing, and a symlink
-//! cycle or an unsupported image inside a dataset.
+//! numbers, read-only commands on a store that does not exist, an empty listing, workers that
+//! stopped shown as gone, and a symlink cycle or an unsupported image inside a dataset.
 
 mod support;
 
 use std::path::Path;
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 use support::*;
 
 /// `dfbench datasets check` on the demo data, whose report is many lines of stdout.
@@ -120,6 +121,69 @@ async fn read_only_commands_never_create_a_database_and_empty_listings_say_so() 
     assert!(stderr.contains("no runs stored in"), "{stderr}");
 }
 
+/// The local worker of a finished `dfbench run` says it leaves as the command ends: `status`
+/// on the same store shows it `left` and counts no worker alive.
+#[test]
+fn local_workers_leave_when_the_run_ends() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let work = dir.path();
+    run_ok(&["synth", "--out", "data"], work);
+    std::fs::write(work.join("suite.toml"), demo_suite("left", 8)).expect("suite");
+    let db = ["--database-url", "sqlite:left.db"];
+    let mut run = vec!["run", "suite.toml", "--workers", "1", "--limit", "4"];
+    run.extend(db);
+    run_ok(&run, work);
+    let stdout = status(&db, work);
+    assert!(stdout.contains("workers: 0 alive, 1 known"), "{stdout}");
+    assert_eq!(worker_state(&stdout, "local-"), Some("left"), "{stdout}");
+}
+
+/// A `dfbench worker` stopped with Ctrl-C says it leaves before it exits.
+#[test]
+fn a_worker_stopped_with_ctrl_c_leaves() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let work = dir.path();
+    let database_url = format!("sqlite:{}", work.join("w.db").display());
+    let db = ["--database-url", database_url.as_str()];
+    let (_coordinator, url) = start_coordinator(&database_url, &[]);
+    let mut worker = start_worker(&url, "leaver");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while worker_state(&status(&db, work), "leaver") != Some("alive") {
+        assert!(Instant::now() < deadline, "the worker never registered");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &worker.0.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(interrupted.success());
+    let exited = loop {
+        if let Some(exited) = worker.0.try_wait().expect("wait") {
+            break exited;
+        }
+        assert!(Instant::now() < deadline, "the worker did not stop");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(exited.success(), "{exited}");
+    let stdout = status(&db, work);
+    assert!(stdout.contains("workers: 0 alive, 1 known"), "{stdout}");
+    assert_eq!(worker_state(&stdout, "leaver"), Some("left"), "{stdout}");
+}
+
+/// `dfbench status` on the store `db` (`--database-url URL`).
+fn status(db: &[&str; 2], work: &Path) -> String {
+    let output = run_ok(&["status", db[0], db[1]], work);
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+/// What `status` says of the worker whose name starts with `name`: alive, silent or left.
+fn worker_state<'a>(status: &'a str, name: &str) -> Option<&'a str> {
+    status
+        .lines()
+        .find(|line| line.trim_start().starts_with(name))
+        .and_then(|line| line.split_whitespace().nth(1))
+}
+
 const DIRE_SUITE: &str = r#"
 name = "walk"
 [[datasets]]
@@ -180,7 +244,7 @@ fn coordinator_urls_fail_at_once_with_their_cause() {
         ("localhost:50551", "no http:// or https:// scheme"),
         ("http://no-such-host.invalid:50551", "is unknown"),
     ] {
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let output = dfbench()
             .args(["cancel", "--run", "r1", "--coordinator", url])
             .current_dir(dir.path())
@@ -190,7 +254,7 @@ fn coordinator_urls_fail_at_once_with_their_cause() {
         assert!(!output.status.success(), "{url}");
         assert!(stderr.contains(cause), "{url}: {stderr}");
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(5),
+            started.elapsed() < Duration::from_secs(5),
             "{url} took {:?}: no retrying what cannot succeed",
             started.elapsed()
         );

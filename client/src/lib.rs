@@ -1,5 +1,6 @@
 //! dfbench-client: connecting to a coordinator. One place that dials, retries with backoff,
-//! attaches the bearer token (`DFBENCH_TOKEN`) to every call and sets the message size limits.
+//! attaches the bearer token (`DFBENCH_TOKEN`) to every call and sets the message size limits,
+//! and says goodbye for a worker that exits (`deregister_worker`, bounded in time).
 //! Used by workers and by the client commands (`run`, `cancel`, `verify`).
 //!
 //! Owns only the connection; must not know about scoring, the store or reports.
@@ -190,6 +191,28 @@ fn authority_of(url: &str) -> Result<String, ConnectError> {
     } else {
         format!("{host_port}:{default_port}")
     })
+}
+
+/// Tells the coordinator that worker `worker_id` (this `incarnation`) is leaving because its
+/// process exits, waiting at most `within` (an exiting process must not hang on a coordinator
+/// that went away first). Returns whether the coordinator knew this incarnation; a coordinator
+/// that predates the call answers `Unimplemented`.
+pub async fn deregister_worker(
+    client: &mut Client,
+    worker_id: &str,
+    incarnation: u64,
+    within: Duration,
+) -> Result<bool, tonic::Status> {
+    let request = dfbench_proto::v1::DeregisterWorkerRequest {
+        worker_id: worker_id.to_string(),
+        incarnation,
+    };
+    match tokio::time::timeout(within, client.deregister_worker(request)).await {
+        Ok(response) => Ok(response?.into_inner().known),
+        Err(_) => Err(tonic::Status::deadline_exceeded(format!(
+            "no answer within {within:?}"
+        ))),
+    }
 }
 
 /// Whether a failed call may succeed if repeated (coordinator or database restarting).

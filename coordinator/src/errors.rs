@@ -13,9 +13,11 @@ pub(crate) fn store_status(error: StoreError) -> Status {
         StoreError::BadUrl { .. } => Status::invalid_argument(error.to_string()),
         StoreError::NotPromotable { .. } => Status::failed_precondition(error.to_string()),
         StoreError::Corrupt { .. } => Status::internal(error.to_string()),
-        StoreError::Connect { .. } | StoreError::Query { .. } | StoreError::Migrate { .. } => {
-            database_status(&error)
-        }
+        StoreError::Connect { .. }
+        | StoreError::Unreachable { .. }
+        | StoreError::MissingFolder { .. }
+        | StoreError::Query { .. }
+        | StoreError::Migrate { .. } => database_status(&error),
     }
 }
 

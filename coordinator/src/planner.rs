@@ -112,7 +112,9 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
             let enumerated = enumerated.keep_readers(has_image, has_clip);
             let check = DatasetCheck::run(&enumerated, false);
             problems.extend(check.blocking_problems(request.allow_missing));
-            if !check.missing.is_empty() {
+            // Said only when the run goes ahead: without --allow-missing the missing files are
+            // among the problems that refuse it.
+            if request.allow_missing && !check.missing.is_empty() {
                 tracing::warn!(
                     dataset = %enumerated.name,
                     missing = check.missing.len(),

@@ -236,6 +236,7 @@ impl Coordinator for CoordinatorService {
                 capabilities: request.capabilities,
                 devices: request.devices,
                 now_ms: now_ms(),
+                left_at_ms: None,
             })
             .await
             .map_err(store_status)?;
@@ -442,6 +443,29 @@ impl Coordinator for CoordinatorService {
         CoordinatorMetrics::add(&self.metrics.shards_given_back, 1);
         self.work_ready.notify_waiters();
         Ok(Response::new(pb::FailShardResponse {}))
+    }
+
+    async fn deregister_worker(
+        &self,
+        request: Request<pb::DeregisterWorkerRequest>,
+    ) -> Result<Response<pb::DeregisterWorkerResponse>, Status> {
+        let request = request.into_inner();
+        let owner = LeaseOwner {
+            worker_id: required(&request.worker_id, "worker_id")?.to_string(),
+            incarnation: request.incarnation,
+        };
+        let known = self
+            .store
+            .deregister_worker(&owner, now_ms())
+            .await
+            .map_err(store_status)?;
+        tracing::info!(
+            worker_id = %owner.worker_id,
+            incarnation = owner.incarnation,
+            known,
+            "worker left"
+        );
+        Ok(Response::new(pb::DeregisterWorkerResponse { known }))
     }
 
     async fn submit_run(

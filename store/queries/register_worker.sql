@@ -3,4 +3,5 @@ INSERT INTO workers (id, incarnation, hostname, dfbench_version,
   ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation,
   hostname = excluded.hostname, dfbench_version = excluded.dfbench_version,
   devices = excluded.devices,
-  registered_at_ms = excluded.registered_at_ms, last_seen_ms = excluded.last_seen_ms
+  registered_at_ms = excluded.registered_at_ms, last_seen_ms = excluded.last_seen_ms,
+  left_at_ms = NULL

@@ -13,7 +13,7 @@ use std::time::Instant;
 async fn sqlite_connection(url: &str) -> Result<sqlx::SqliteConnection, StoreError> {
     let mut connection = sqlx::SqliteConnection::connect(url)
         .await
-        .map_err(|source| StoreError::Connect { source })?;
+        .map_err(|cause| StoreError::Connect { cause })?;
     sqlx::query("PRAGMA journal_mode=WAL")
         .execute(&mut connection)
         .await
@@ -126,7 +126,7 @@ pub struct CopyRates {
 pub async fn postgres_copy_rate(url: &str, rows: u32) -> Result<CopyRates, StoreError> {
     let mut connection = sqlx::PgConnection::connect(url)
         .await
-        .map_err(|source| StoreError::Connect { source })?;
+        .map_err(|cause| StoreError::Connect { cause })?;
     sqlx::query("DROP TABLE IF EXISTS bench_predictions")
         .execute(&mut connection)
         .await

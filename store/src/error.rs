@@ -8,10 +8,22 @@ use crate::model::{LeaseEpoch, RunId, ShardId};
 pub enum StoreError {
     #[error("database url `{url}` is not supported: use sqlite:PATH or postgres://USER@HOST/DB")]
     BadUrl { url: String },
+    /// The cause is said once: it is not the error's `source`, whose chain would repeat it.
     #[error(
-        "cannot connect to the database: {source}; check --database-url and that the server is running"
+        "cannot connect to the database: {}; check --database-url",
+        innermost(cause)
     )]
-    Connect { source: sqlx::Error },
+    Connect { cause: sqlx::Error },
+    #[error(
+        "cannot connect to the database at {address}: {cause}; check the host and port in \
+         --database-url and that the PostgreSQL server is running there"
+    )]
+    Unreachable { address: String, cause: String },
+    #[error(
+        "cannot create the SQLite database {path}: its folder {folder} does not exist; create \
+         it (mkdir -p {folder}) or choose another --database-url"
+    )]
+    MissingFolder { path: String, folder: String },
     #[error("cannot migrate the database schema: {source}")]
     Migrate { source: sqlx::migrate::MigrateError },
     #[error("database error while trying to {action}: {source}")]
@@ -48,7 +60,12 @@ impl StoreError {
     /// operator acts (see `error_class` for the mapping).
     pub fn class(&self) -> ErrorClass {
         match self {
-            StoreError::Connect { source } | StoreError::Query { source, .. } => classify(source),
+            StoreError::Connect { cause: source } | StoreError::Query { source, .. } => {
+                classify(source)
+            }
+            // The server may come up (or the network come back): a later try may succeed.
+            StoreError::Unreachable { .. } => ErrorClass::Retry,
+            StoreError::MissingFolder { .. } => ErrorClass::Fatal,
             StoreError::Migrate { source } => match source {
                 sqlx::migrate::MigrateError::Execute(inner)
                 | sqlx::migrate::MigrateError::ExecuteMigration(inner, _) => classify(inner),
@@ -63,6 +80,16 @@ impl StoreError {
             | StoreError::InvalidPrediction { .. } => ErrorClass::NotRetried,
         }
     }
+}
+
+/// The deepest message of an error's chain: sqlx wraps the driver's (or the OS's) error and
+/// repeats it in its own text, so only the innermost is worth saying.
+pub(crate) fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut deepest = error;
+    while let Some(source) = deepest.source() {
+        deepest = source;
+    }
+    deepest.to_string()
 }
 
 /// Attaches what the store was doing to a sqlx error.

@@ -70,7 +70,15 @@ pub trait Store: HistoryStore + Send + Sync {
         options: &PlanOptions,
     ) -> Result<CreatedRun, StoreError>;
 
+    /// Registers a worker incarnation, replacing what was stored for its id: a worker that had
+    /// left is registered (and alive) again.
     async fn register_worker(&self, worker: &WorkerRecord) -> Result<(), StoreError>;
+
+    /// Records that `owner` is leaving (its process exits): from now on it reads back with
+    /// `left_at_ms` set and is not counted alive by [`Store::cluster_stats`]. Leases it still
+    /// holds are left to expire. Returns false, changing nothing, when the store does not know
+    /// this incarnation (never registered, or a newer one registered since).
+    async fn deregister_worker(&self, owner: &LeaseOwner, now_ms: i64) -> Result<bool, StoreError>;
 
     /// Leases the oldest ready shard of a running run to `owner`, bumping its epoch.
     async fn acquire_shard(
@@ -180,7 +188,8 @@ pub trait Store: HistoryStore + Send + Sync {
 
     async fn metrics(&self, run_id: &RunId) -> Result<Vec<MetricRecord>, StoreError>;
 
-    /// Counts for monitoring: workers seen since `alive_since_ms`, shards by state, running runs.
+    /// Counts for monitoring: workers seen since `alive_since_ms` that have not left, shards by
+    /// state, running runs.
     async fn cluster_stats(&self, alive_since_ms: i64) -> Result<ClusterStats, StoreError>;
 
     /// Registered workers, most recently seen first.

@@ -290,6 +290,9 @@ pub struct WorkerRecord {
     pub devices: Vec<String>,
     /// When registering: now. When read back: when the worker was last seen.
     pub now_ms: i64,
+    /// When read back: when this incarnation said it was leaving (it exited), or `None`.
+    /// Ignored when registering (registering clears it).
+    pub left_at_ms: Option<i64>,
 }
 
 /// One outcome as reported by a worker: a score or a typed failure.

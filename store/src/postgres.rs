@@ -40,8 +40,9 @@ impl PostgresStore {
         // No parallel query: the store's statements touch a few rows each, and starting a
         // parallel worker costs far more than reading one shard's samples.
         let options = PgConnectOptions::from_str(url)
-            .map_err(|source| StoreError::Connect { source })?
+            .map_err(|cause| StoreError::Connect { cause })?
             .options([("max_parallel_workers_per_gather", "0")]);
+        dial_once(&options).await?;
         // sqlx pings every connection it hands out by default: a round trip per query. Only
         // connections idle for a while (e.g. across a Postgres restart) are checked.
         let pool = PgPoolOptions::new()
@@ -58,8 +59,48 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Connect { source })?;
+            .map_err(|cause| StoreError::Connect { cause })?;
         PostgresStore::open(pool).await
+    }
+}
+
+/// How long the first connection may take before the server is called unreachable.
+const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens (and closes) one connection before the pool is built. The pool retries a refused
+/// connection until its acquire timeout and then says only "pool timed out": a wrong port or
+/// a server that is down would cost seconds and hide its cause. Here it fails at once, naming
+/// the address and the cause (connection refused, unknown host, no answer).
+async fn dial_once(options: &PgConnectOptions) -> Result<(), StoreError> {
+    let address = match options.get_socket() {
+        Some(socket) => socket.display().to_string(),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    };
+    let dialled = tokio::time::timeout(
+        DIAL_TIMEOUT,
+        <sqlx::PgConnection as sqlx::Connection>::connect_with(options),
+    )
+    .await;
+    match dialled {
+        Ok(Ok(connection)) => {
+            if let Err(error) = sqlx::Connection::close(connection).await {
+                tracing::debug!(%error, "closing the first connection failed");
+            }
+            Ok(())
+        }
+        Ok(Err(sqlx::Error::Io(io))) => Err(StoreError::Unreachable {
+            address,
+            cause: if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                "connection refused (nothing listens there)".to_string()
+            } else {
+                crate::error::innermost(&io)
+            },
+        }),
+        Ok(Err(cause)) => Err(StoreError::Connect { cause }),
+        Err(_) => Err(StoreError::Unreachable {
+            address,
+            cause: format!("no answer within {DIAL_TIMEOUT:?}"),
+        }),
     }
 }
 

@@ -39,6 +39,9 @@ pub(crate) const COUNT_SHARDS_BY_STATE: &str = include_str!("../queries/count_sh
 pub(crate) const DELETE_OLD_METRICS: &str = include_str!("../queries/delete_old_metrics.sql");
 pub(crate) const DELETE_WORKER_CAPABILITIES: &str =
     include_str!("../queries/delete_worker_capabilities.sql");
+/// Marks worker `$1` incarnation `$2` as having left at `$3` (also its last sighting); affects
+/// no row when the store knows another incarnation or none.
+pub(crate) const DEREGISTER_WORKER: &str = include_str!("../queries/deregister_worker.sql");
 pub(crate) const EXPIRED_LEASES: &str = include_str!("../queries/expired_leases.sql");
 pub(crate) const FAIL_RUN: &str = include_str!("../queries/fail_run.sql");
 pub(crate) const FAIL_STALLED_SHARD: &str = include_str!("../queries/fail_stalled_shard.sql");

@@ -120,6 +120,7 @@ pub(crate) struct WorkerRow {
     capabilities: Option<String>,
     devices: String,
     last_seen_ms: i64,
+    left_at_ms: Option<i64>,
 }
 
 impl From<WorkerRow> for WorkerRecord {
@@ -132,6 +133,7 @@ impl From<WorkerRow> for WorkerRecord {
             capabilities: split_set(row.capabilities),
             devices: split_set(Some(row.devices)),
             now_ms: row.last_seen_ms,
+            left_at_ms: row.left_at_ms,
         }
     }
 }

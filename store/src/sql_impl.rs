@@ -161,6 +161,22 @@ where
         Ok(())
     }
 
+    async fn deregister_worker(
+        &self,
+        owner: &crate::LeaseOwner,
+        now_ms: i64,
+    ) -> Result<bool, crate::StoreError> {
+        use crate::error::QueryContext;
+        let left = sqlx::query(crate::queries::DEREGISTER_WORKER)
+            .bind(&owner.worker_id)
+            .bind(owner.incarnation_text())
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .during("record that a worker left")?;
+        Ok(left.rows_affected() > 0)
+    }
+
     async fn acquire_shard(
         &self,
         owner: &crate::LeaseOwner,

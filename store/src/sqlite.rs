@@ -32,7 +32,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite:PATH`) and migrates it.
     pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
         let options =
-            SqliteConnectOptions::from_str(url).map_err(|source| StoreError::Connect { source })?;
+            SqliteConnectOptions::from_str(url).map_err(|cause| StoreError::Connect { cause })?;
         SqliteStore::connect_with(options).await
     }
 
@@ -40,6 +40,18 @@ impl SqliteStore {
     /// store's own settings (WAL, busy timeout, foreign keys, create if missing) are applied
     /// on top.
     pub async fn connect_with(options: SqliteConnectOptions) -> Result<SqliteStore, StoreError> {
+        // SQLite says only "unable to open database file" (code 14) when the file's folder is
+        // missing: name the folder and what to do instead.
+        let path = options.get_filename();
+        if let Some(folder) = path.parent()
+            && !folder.as_os_str().is_empty()
+            && !folder.exists()
+        {
+            return Err(StoreError::MissingFolder {
+                path: path.display().to_string(),
+                folder: folder.display().to_string(),
+            });
+        }
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -52,7 +64,7 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Connect { source })?;
+            .map_err(|cause| StoreError::Connect { cause })?;
         SqliteStore::open(pool).await
     }
 }

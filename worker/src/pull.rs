@@ -1,5 +1,6 @@
 //! The worker's pull loop: register, then lease a shard, score it in chunks while a heartbeat
-//! task keeps the lease alive, stream predictions back, complete it, repeat until told to stop.
+//! task keeps the lease alive, stream predictions back, complete it, repeat until told to stop;
+//! then say it leaves (deregister).
 //! A coordinator that restarts is waited for with backoff; a lease the coordinator revokes
 //! (expired, re-granted, cancelled) is dropped at the next chunk boundary.
 
@@ -7,7 +8,7 @@ use crate::runtime::load_detector;
 use crate::scoring::{LoadedDetector, ShardInput, ShardScoring};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::perturb::{PerturbError, parse as parse_perturbation};
-use dfbench_client::{Client, ConnectError, connect, is_transient};
+use dfbench_client::{Client, ConnectError, connect, deregister_worker, is_transient};
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::{self as pb};
 use std::path::PathBuf;
@@ -186,8 +187,30 @@ pub async fn run_worker(
         }
     }
     heartbeat.abort();
+    leave(&mut client, &identity).await;
     tracing::info!(worker_id = %identity.worker_id, ?stats, "worker stopped");
     Ok(stats)
+}
+
+/// Tells the coordinator this worker is leaving, so it is shown as `left` rather than alive
+/// (or, later, silent). Best effort and bounded: a coordinator that is gone or predates the
+/// call only costs a log line.
+async fn leave(client: &mut Client, identity: &Identity) {
+    let within = Duration::from_secs(2);
+    match deregister_worker(client, &identity.worker_id, identity.incarnation, within).await {
+        Ok(true) => {
+            tracing::debug!(worker_id = %identity.worker_id, "told the coordinator this worker left")
+        }
+        Ok(false) => {
+            tracing::debug!(worker_id = %identity.worker_id, "the coordinator no longer knew this worker")
+        }
+        Err(status) if status.code() == tonic::Code::Unimplemented => {
+            tracing::debug!(%status, "coordinator predates DeregisterWorker")
+        }
+        Err(status) => {
+            tracing::warn!(%status, "could not tell the coordinator this worker left; it will be seen silent")
+        }
+    }
 }
 
 fn set_lease(slot: &Mutex<Option<(i64, i64)>>, value: Option<(i64, i64)>) {

@@ -1,6 +1,6 @@
 //! One `[[datasets]]` entry: its defaults, and which options each format takes and needs.
 
-use super::{DATASET_FORMATS, DatasetSpec, SuiteError};
+use super::{DATASET_FORMATS, DatasetSpec};
 use crate::adapter::frames::FrameSelection;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -149,53 +149,16 @@ pub struct AbsentSet {
     pub reason: String,
 }
 
-/// The error for suite `text` that does not deserialize. Serde rejects a bad `frames` value with
-/// a line number but not the dataset, so such values become problems naming the dataset and the
-/// field; any other error is the TOML error.
-pub(super) fn parse_error(text: &str, origin: &str, error: &toml::de::Error) -> SuiteError {
-    let problems = frames_problems(text);
-    if problems.is_empty() {
-        SuiteError::Parse {
-            origin: origin.to_string(),
-            message: error.to_string().trim().to_string(),
-        }
-    } else {
-        SuiteError::Invalid {
-            origin: origin.to_string(),
-            problems,
-        }
+/// What is wrong with a `[[datasets]]` entry's `frames` value, `None` when it is a valid
+/// selection. Serde would reject a bad one with a line number but not the dataset, so
+/// [`super::lenient`] turns this into a problem naming the dataset and the field.
+pub(super) fn frames_problem(frames: &toml::Value) -> Option<String> {
+    match frames.as_str() {
+        Some(text) => FrameSelection::try_from(text.to_string()).err(),
+        None => Some(format!(
+            "frames = {frames} is not a string: write it quoted, e.g. \"uniform:8\""
+        )),
     }
-}
-
-/// Problems with the `frames` value of each `[[datasets]]` entry of suite `text`, naming the
-/// dataset. Text that is not TOML has none here (the parse error says why).
-fn frames_problems(text: &str) -> Vec<String> {
-    let Ok(table) = text.parse::<toml::Table>() else {
-        return Vec::new();
-    };
-    let Some(toml::Value::Array(entries)) = table.get("datasets") else {
-        return Vec::new();
-    };
-    let mut problems = Vec::new();
-    for (position, entry) in entries.iter().enumerate() {
-        let Some(frames) = entry.get("frames") else {
-            continue;
-        };
-        let name = match entry.get("name").and_then(toml::Value::as_str) {
-            Some(name) => format!("`{name}`"),
-            None => format!("number {}", position + 1),
-        };
-        let problem = match frames.as_str() {
-            Some(text) => FrameSelection::try_from(text.to_string()).err(),
-            None => Some(format!(
-                "frames = {frames} is not a string: write it quoted, e.g. \"uniform:8\""
-            )),
-        };
-        if let Some(problem) = problem {
-            problems.push(format!("dataset {name}, field `frames`: {problem}"));
-        }
-    }
-    problems
 }
 
 impl DatasetSpec {

@@ -203,3 +203,74 @@ fn absent_sets_must_be_listed_in_sets_and_give_a_reason() {
         .to_string();
     assert!(error.contains("option `absent` does not apply"), "{error}");
 }
+
+#[test]
+fn an_unknown_field_does_not_hide_the_other_problems() {
+    // Issue 20: serde stops at the first unknown field; every problem is still reported.
+    let text = VIDEO
+        .replace("\"first:32\"", "\"uniform:eight\"\nfames = 3")
+        .replace("[roots]\n", "shard_sise = 3\n[roots]\n")
+        .replace("kind = \"builtin\"", "kind = \"tflite\"\ncrad = \"x.toml\"");
+    let message = Suite::parse(&text, "v.toml")
+        .expect_err("problems")
+        .to_string();
+    for needle in [
+        "v.toml",
+        "unknown field `shard_sise` at the top level of the suite: did you mean `shard_size`?",
+        "unknown field `fames` in [[datasets]] entry `ff`: did you mean `frames`?",
+        "accepted fields: name, format, root,",
+        "dataset `ff`, field `frames`",
+        "unknown field `crad` in [[detectors]] entry",
+        "has unknown kind `tflite`",
+    ] {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+    assert!(!message.contains("`frames` is required"), "{message}");
+}
+
+#[test]
+fn parse_lenient_returns_the_suite_with_its_problems() {
+    let text =
+        format!("{GOOD}\nshard_sise = 3\n").replace("[[datasets]]\n", "[[datasets]]\nrot = 1\n");
+    let (suite, problems) = Suite::parse_lenient(&text, "s").expect("a suite");
+    assert_eq!(suite.datasets[0].name, "demo");
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    let (_, none) = Suite::parse_lenient(GOOD, "s").expect("a suite");
+    assert!(none.is_empty(), "{none:?}");
+}
+
+#[test]
+fn a_suite_that_cannot_be_built_still_names_its_unknown_fields() {
+    // `name` missing: no suite, but the unknown field is still reported with the serde error.
+    let text = format!("{GOOD}\nshard_sise = 3\n").replace("name = \"t\"\n", "");
+    let message = Suite::parse(&text, "s").expect_err("no name").to_string();
+    assert!(message.contains("shard_sise"), "{message}");
+    assert!(message.contains("missing field `name`"), "{message}");
+    // Not TOML at all: the TOML error, with its line.
+    let message = Suite::parse("name = ", "s")
+        .expect_err("not toml")
+        .to_string();
+    assert!(message.contains("not valid TOML"), "{message}");
+}
+
+#[test]
+fn the_accepted_field_lists_match_the_structs() {
+    fn keys<T: Serialize>(value: &T) -> Vec<String> {
+        let json = serde_json::to_value(value).unwrap_or_default();
+        let mut keys: Vec<String> = json
+            .as_object()
+            .map(|object| object.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+    fn sorted(names: &[&str]) -> Vec<String> {
+        let mut names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+        names.sort();
+        names
+    }
+    let suite = Suite::parse(GOOD, "s").expect("valid");
+    assert_eq!(keys(&suite), sorted(lenient::SUITE_FIELDS));
+    assert_eq!(keys(&suite.datasets[0]), sorted(lenient::DATASET_FIELDS));
+    assert_eq!(keys(&suite.detectors[0]), sorted(lenient::DETECTOR_FIELDS));
+}

@@ -2,7 +2,8 @@
 //! manifest) exactly as a run would, then print per split × label × method counts, missing
 //! files, duplicate paths, label-map problems and images that do not decode. Sets the suite
 //! marks `absent` are listed as absent with their reason (not read, not a problem). Exits 1 when
-//! any dataset has a problem, so it can gate a run in CI or a Slurm script.
+//! any dataset has a problem, so it can gate a run in CI or a Slurm script. A suite's own
+//! problems (unknown fields, bad values) are listed first and its datasets are checked anyway.
 
 mod clips;
 
@@ -52,9 +53,20 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (default_root, named) = parse_data_roots(&args.data_roots)?;
     let is_suite = args.target.extension().is_some_and(|ext| ext == "toml");
     // Which frames are checked: the union of what the suite's image and clip detectors read
-    // (a bare dataset: what image detectors read).
+    // (a bare dataset: what image detectors read). Suite problems (unknown fields included) are
+    // printed first and the datasets are still checked, so one pass shows every problem.
+    let mut suite_problems = Vec::new();
     let (specs, roots, readers, has_image) = if is_suite {
-        let suite = Suite::load(&args.target)?;
+        let (suite, problems) = Suite::load_lenient(&args.target)?;
+        if !problems.is_empty() {
+            outln!(
+                "suite {} has {} problem(s):\n  - {}\n",
+                args.target.display(),
+                problems.len(),
+                problems.join("\n  - ")
+            );
+        }
+        suite_problems = problems;
         let roots = DataRoots::for_suite(&default_root, &suite.roots, &named);
         let readers = clips::readers(&suite, &default_root);
         let has_image = suite.detectors.len() > readers.len();
@@ -114,16 +126,24 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             .collect();
         format!("; {} absent: {}", absent.len(), listed.join(", "))
     };
+    let suite_note = if suite_problems.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; the suite itself has {} problem(s), listed first",
+            suite_problems.len()
+        )
+    };
     outln!(
-        "checked {checked} dataset(s) in {:.1}s: {}{absent_note}",
+        "checked {checked} dataset(s) in {:.1}s: {}{absent_note}{suite_note}",
         started.elapsed().as_secs_f64(),
-        if failed == 0 {
-            "all good".to_string()
-        } else {
-            format!("{failed} with problems")
+        match (failed, suite_problems.is_empty()) {
+            (0, true) => "all good".to_string(),
+            (0, false) => "no dataset problems".to_string(),
+            (failed, _) => format!("{failed} with problems"),
         }
     );
-    Ok(if failed == 0 {
+    Ok(if failed == 0 && suite_problems.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -3,7 +3,7 @@
 
 use crate::args::StoreArgs;
 use crate::output::outln;
-use dfbench_coordinator::waiting::{ALIVE_MS, waiting_reason};
+use dfbench_coordinator::waiting::{ALIVE_MS, Liveness, waiting_reason};
 use dfbench_store::{ProvenanceSummary, RunHistory, now_ms};
 use std::process::ExitCode;
 
@@ -20,21 +20,17 @@ pub async fn execute(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let store = args.store.open_existing().await?;
     let now = now_ms();
     let workers = store.workers().await?;
-    let alive: Vec<_> = workers
+    let alive = workers
         .iter()
-        .filter(|worker| now - worker.now_ms <= ALIVE_MS)
-        .collect();
-    outln!("workers: {} alive, {} known", alive.len(), workers.len());
+        .filter(|worker| Liveness::of(worker, now) == Liveness::Alive)
+        .count();
+    outln!("workers: {alive} alive, {} known", workers.len());
     for worker in &workers {
         let seen = (now - worker.now_ms) as f64 / 1000.0;
         outln!(
             "  {:<28} {:<8} seen {seen:>7.1}s ago  devices [{}]  capabilities [{}]  dfbench {}",
             worker.worker_id,
-            if now - worker.now_ms <= ALIVE_MS {
-                "alive"
-            } else {
-                "silent"
-            },
+            Liveness::of(worker, now).as_str(),
             worker.devices.join(","),
             worker.capabilities.join(","),
             worker.dfbench_version

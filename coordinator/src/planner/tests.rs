@@ -303,6 +303,7 @@ async fn a_worker_without_onnx_never_receives_an_onnx_shard() {
         capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
         devices: vec!["cpu".to_string()],
         now_ms: now,
+        left_at_ms: None,
     };
     let lease = |name: &str| dfbench_store::LeaseOwner {
         worker_id: name.to_string(),

@@ -18,6 +18,7 @@ fn capable(name: &str, capabilities: &[&str]) -> WorkerRecord {
         capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
         devices: vec!["cpu".into()],
         now_ms: 100,
+        left_at_ms: None,
     }
 }
 

@@ -13,7 +13,8 @@
 //! - `create_run_with`: `history::run_history`, every `reuse_index` test, `contents::*`,
 //!   `clips::reruns_reuse_clips_by_content` (clip reuse), `clips::*` (planned clip failures)
 //! - `register_worker`: `capabilities::requirements_match_exactly`, `leases::failures_capabilities_and_stalls`,
-//!   `runs::workers_most_recently_seen_first`
+//!   `runs::workers_most_recently_seen_first`, `runs::workers_that_leave_are_not_alive`
+//! - `deregister_worker`: `runs::workers_that_leave_are_not_alive`
 //! - `acquire_shard`: `leases::lease_state_machine` (epochs, backoff),
 //!   `leases::failures_capabilities_and_stalls` (capabilities), `history::run_history` (excluded
 //!   workers), `bulk::many_shards`, `clips::clips_are_leased_ingested_and_completed` (owed clips)
@@ -46,8 +47,8 @@
 //! - `clip_predictions`: `clips::*`, `frame_reads::*` (clip-only samples owe no prediction)
 //! - `replace_metrics`, `metrics`: `runs::metrics_are_replaced`, `leases::lease_state_machine`
 //! - `cluster_stats`: `runs::cluster_stats_count_workers_shards_and_runs`,
-//!   `leases::failures_capabilities_and_stalls`
-//! - `workers`: `runs::workers_most_recently_seen_first`
+//!   `leases::failures_capabilities_and_stalls`, `runs::workers_that_leave_are_not_alive`
+//! - `workers`: `runs::workers_most_recently_seen_first`, `runs::workers_that_leave_are_not_alive`
 //! - `known_contents`: `contents::known_contents_are_the_last_planned`,
 //!   `contents::known_contents_in_chunks`
 //! - `run_history`: `history::run_history`, `history::promotion_is_recorded`

@@ -11,6 +11,7 @@ store_contract! {
     metrics_are_replaced,
     cluster_stats_count_workers_shards_and_runs,
     workers_most_recently_seen_first,
+    workers_that_leave_are_not_alive,
     backend_names_itself,
 }
 
@@ -236,6 +237,77 @@ async fn workers_most_recently_seen_first(store: &dyn Store) {
     let seen = store.workers().await.expect("workers");
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0], restarted);
+}
+
+/// `deregister_worker` marks only the named incarnation left (last seen then) and out of the
+/// live count; a heartbeat after it changes nothing, registering again brings it back.
+async fn workers_that_leave_are_not_alive(store: &dyn Store) {
+    for name in ["going", "staying"] {
+        store
+            .register_worker(&worker(name, 1, &["builtin"], 100))
+            .await
+            .expect("register");
+    }
+    let gone = |seen: Vec<WorkerRecord>| -> Vec<(String, Option<i64>)> {
+        seen.into_iter()
+            .map(|worker| (worker.worker_id, worker.left_at_ms))
+            .collect()
+    };
+    assert!(
+        !store
+            .deregister_worker(&owner("going", 2), 150)
+            .await
+            .expect("deregister"),
+        "another incarnation"
+    );
+    assert!(
+        !store
+            .deregister_worker(&owner("ghost", 1), 150)
+            .await
+            .expect("deregister"),
+        "never registered"
+    );
+    assert_eq!(
+        store.cluster_stats(0).await.expect("stats").workers_alive,
+        2
+    );
+    assert!(
+        store
+            .deregister_worker(&owner("going", 1), 200)
+            .await
+            .expect("deregister")
+    );
+    let seen = store.workers().await.expect("workers");
+    assert_eq!(seen[0].now_ms, 200, "last seen when it left");
+    assert_eq!(
+        gone(seen),
+        [("going".into(), Some(200)), ("staying".into(), None)]
+    );
+    assert_eq!(
+        store.cluster_stats(0).await.expect("stats").workers_alive,
+        1
+    );
+    store
+        .heartbeat(&owner("going", 1), &[], 300, 1_000)
+        .await
+        .expect("late heartbeat");
+    assert_eq!(
+        store.workers().await.expect("workers")[0].left_at_ms,
+        Some(200),
+        "a heartbeat in flight when it left does not bring it back"
+    );
+    store
+        .register_worker(&worker("going", 3, &["builtin"], 400))
+        .await
+        .expect("register again");
+    assert_eq!(
+        gone(store.workers().await.expect("workers")),
+        [("going".into(), None), ("staying".into(), None)]
+    );
+    assert_eq!(
+        store.cluster_stats(0).await.expect("stats").workers_alive,
+        2
+    );
 }
 
 async fn backend_names_itself(db: &TestDb) {

@@ -270,6 +270,7 @@ pub fn worker(name: &str, incarnation: u64, capabilities: &[&str], now_ms: i64) 
         capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
         devices: vec!["cpu".into()],
         now_ms,
+        left_at_ms: None,
     }
 }
 
