@@ -234,13 +234,19 @@ async fn interrupted_local(
         .await
         .context("cannot index the interrupted run's predictions for reuse")?;
     let progress = store.run_progress(&id).await?;
+    // Clip outcomes are named only when the run has clip detectors.
+    let clips = if progress.clips_expected > 0 {
+        format!(
+            " and {} of {} clip outcomes",
+            progress.clips, progress.clips_expected
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
-        "run {run_id} interrupted and cancelled: {} of {} predictions and {} of {} clip outcomes \
-         stored; run the same command again to continue (stored work is reused, not recomputed)",
-        progress.predictions,
-        progress.predictions_expected,
-        progress.clips,
-        progress.clips_expected
+        "run {run_id} interrupted and cancelled: {} of {} predictions{clips} stored; run the \
+         same command again to continue (stored work is reused, not recomputed)",
+        progress.predictions, progress.predictions_expected,
     );
     Ok(ExitCode::from(130))
 }
