@@ -151,7 +151,11 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
             let first = samples.len();
             let groups = append_in_shard_order(kept, suite.shard_size, &mut samples);
             let stills = clips::stills(&samples[first..]);
-            if !readers.is_empty() && stills > 0 {
+            // A dataset of stills alone is expected beside video datasets (image detectors
+            // score it); stills mixed into a video dataset are worth a warning.
+            if !readers.is_empty() && stills == samples.len() - first {
+                tracing::info!(dataset = %enumerated.name, stills, "no videos in this dataset: the run's clip detectors score none of it");
+            } else if !readers.is_empty() && stills > 0 {
                 tracing::warn!(dataset = %enumerated.name, stills, "samples without a frame index are still images, not videos: the run's clip detectors score none of them");
             }
             let shard_clips: Vec<_> = groups

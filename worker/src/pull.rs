@@ -220,6 +220,14 @@ fn set_lease(slot: &Mutex<Option<(i64, i64)>>, value: Option<(i64, i64)>) {
     }
 }
 
+/// The (shard, epoch) the worker holds now, if any.
+fn held_lease(slot: &Mutex<Option<(i64, i64)>>) -> Option<(i64, i64)> {
+    match slot.lock() {
+        Ok(guard) => *guard,
+        Err(poisoned) => *poisoned.into_inner(),
+    }
+}
+
 fn hostname() -> String {
     std::env::var("HOSTNAME")
         .ok()
@@ -240,10 +248,7 @@ async fn heartbeat_forever(
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
-        let lease = match current_lease.lock() {
-            Ok(guard) => *guard,
-            Err(poisoned) => *poisoned.into_inner(),
-        };
+        let lease = held_lease(&current_lease);
         let leases = lease
             .map(|(shard_id, epoch)| vec![pb::LeaseState { shard_id, epoch }])
             .unwrap_or_default();
@@ -255,7 +260,14 @@ async fn heartbeat_forever(
         match client.heartbeat(request).await {
             Ok(response) => {
                 let response = response.into_inner();
+                let holding = held_lease(&current_lease).map(|(shard_id, _)| shard_id);
                 for shard_id in response.revoked_shard_ids {
+                    // A shard completed while its heartbeat was on the way is no longer held:
+                    // its "revocation" is the completion itself, not news.
+                    if holding != Some(shard_id) {
+                        tracing::debug!(shard_id, "lease ended before the heartbeat's answer");
+                        continue;
+                    }
                     tracing::warn!(shard_id, "lease revoked by the coordinator");
                     let _ = revoked.send(Some(shard_id));
                 }
