@@ -36,7 +36,7 @@ def command_list():
 
 
 def command_keys(name):
-    print("\n".join(manifest_lines(families.get(name).build())))
+    print("\n".join(manifest_lines(families.get(name).module())))
 
 
 def probability(outputs, kind):
@@ -47,13 +47,14 @@ def probability(outputs, kind):
     return outputs.reshape(-1)
 
 
-def parity(eager, saved_path, size, kind, device):
+def parity(eager, saved_path, family, kind, device):
     """Max |saved − eager| over raw outputs and P(fake) on a seeded batch of 3 (a batch size the
     trace did not see, so batch-dependent shapes would show)."""
     generator = torch.Generator().manual_seed(18)
     # Noise around a different brightness per image, so the three outputs differ.
-    levels = torch.tensor([-0.6, 0.0, 0.6]).view(3, 1, 1, 1)
-    batch = (levels + 0.4 * (torch.rand(3, 3, size, size, generator=generator) * 2 - 1)).to(device)
+    shape = family.input_shape(3)
+    levels = torch.tensor([-0.6, 0.0, 0.6]).view(3, *([1] * (len(shape) - 1)))
+    batch = (levels + 0.4 * family.random_input(3, generator)).to(device)
     saved = torch.jit.load(saved_path, map_location=device)
     with torch.no_grad():
         want, got = eager(batch), saved(batch)
@@ -66,15 +67,14 @@ def parity(eager, saved_path, size, kind, device):
 
 def command_export(name, weights, out, device, onnx, result_path):
     family = families.get(name)
-    module = family.build()
+    module = family.module()
     notes = checkpoint.load_strict(module, name, weights, family.prefixes)
     try:
         module = module.to(device).eval()
     except (RuntimeError, AssertionError) as error:
         raise checkpoint.ImportProblem(
             f"--device {device} is not usable here ({error}); use --device cpu") from error
-    size = family.card["input_size"]
-    example = torch.zeros(2, 3, size, size, device=device)
+    example = torch.zeros(family.input_shape(2), device=device)
     os.makedirs(out, exist_ok=True)
     model_path = os.path.join(out, "model.pt")
     with torch.no_grad():
@@ -82,7 +82,7 @@ def command_export(name, weights, out, device, onnx, result_path):
         # optimize_numerics=False: no pass that may move outputs beyond the parity tolerance.
         frozen = torch.jit.freeze(traced, optimize_numerics=False)
     archive.save_reproducible(frozen, model_path)
-    check = parity(module, model_path, size, family.card["output"], device)
+    check = parity(module, model_path, family, family.card["output"], device)
     if max(check["max_abs_output"], check["max_abs_probability"]) > PARITY_TOLERANCE:
         os.remove(model_path)
         raise checkpoint.ImportProblem(

@@ -5,9 +5,17 @@ Where upstream builds on a PyPI package (torchvision ResNets, efficientnet-pytor
 so key names match by construction; DeepfakeBench's own backbones are in `nets_dfb`.
 """
 
+import os
+
+import torch
 from torch import nn
 
 import nets_dfb
+
+# Set by tests only: families too large to trace and run quickly on a CPU (ViT-L/14, the 3D
+# ResNet-50s) build a reduced width/depth of the same code instead. Golden manifests are always
+# checked at full size; `dfbench import` never sets this.
+REDUCED_ENV = "DFBENCH_IMPORT_REDUCED"
 
 # DeepfakeBench's test loader: cv2.imread, BGR→RGB, cv2.resize INTER_CUBIC to `resolution`,
 # ToTensor, Normalize(mean 0.5, std 0.5); softmax over two logits, P(fake) = class 1.
@@ -68,13 +76,39 @@ def cnnspot():
 
 
 class Family:
-    def __init__(self, name, build, card, prefixes, summary, upstream):
+    """One importable family. `build` makes the full-size module; `reduced`, where given, the same
+    code at a reduced width/depth for CPU tests (used only when REDUCED_ENV is "1")."""
+
+    def __init__(self, name, build, card, prefixes, summary, upstream, reduced=None):
         self.name = name
         self.build = build
         self.card = card
         self.prefixes = prefixes
         self.summary = summary
         self.upstream = upstream
+        self.reduced = reduced
+
+    def module(self):
+        """The module `keys` lists and `export` loads into: full size unless a test asked for
+        the reduced one and the family has it."""
+        if self.reduced is not None and os.environ.get(REDUCED_ENV) == "1":
+            return self.reduced()
+        return self.build()
+
+    def input_shape(self, batch):
+        """The model input for `batch` samples, from the card: images [B, 3, S, S]; clip cards
+        [B, 3, T, S, S] (layout bcthw) or [B, T, 3, S, S] (btchw)."""
+        size = self.card["input_size"]
+        if self.card.get("input") == "clip":
+            frames = self.card["clip_size"]
+            if self.card.get("layout", "bcthw") == "btchw":
+                return (batch, frames, 3, size, size)
+            return (batch, 3, frames, size, size)
+        return (batch, 3, size, size)
+
+    def random_input(self, batch, generator):
+        """Seeded uniform noise in [-1, 1] of the model's input shape."""
+        return torch.rand(self.input_shape(batch), generator=generator) * 2 - 1
 
 
 FAMILIES = [

@@ -47,7 +47,11 @@ fn torch_python() -> Option<PathBuf> {
 }
 
 fn import(python: &Path, args: &[&str]) -> Output {
-    dfbench()
+    import_at(python, Size::Full, args)
+}
+
+fn import_at(python: &Path, size: Size, args: &[&str]) -> Output {
+    size.apply(&mut dfbench())
         .arg("import")
         .args(args)
         .arg("--python")
@@ -67,10 +71,45 @@ fn manifest_path(family: &str) -> PathBuf {
 /// Writes a random-init checkpoint of `family` (variant of the fixture script); returns its path
 /// and what the script printed (the affected key for `renamed` / `reshaped`).
 fn checkpoint(python: &Path, dir: &Path, family: &str, variant: &str) -> (PathBuf, String) {
+    checkpoint_from(python, dir, &manifest_path(family), Size::Full, variant)
+}
+
+/// Which module a test imports into: the full-size one, or (for the largest families, set by
+/// `DFBENCH_IMPORT_REDUCED=1`) a reduced width/depth of the same code.
+#[derive(Clone, Copy)]
+enum Size {
+    Full,
+    Reduced,
+}
+
+impl Size {
+    fn apply(self, command: &mut Command) -> &mut Command {
+        match self {
+            Size::Full => command.env_remove(REDUCED_ENV),
+            Size::Reduced => command.env(REDUCED_ENV, "1"),
+        }
+    }
+}
+
+const REDUCED_ENV: &str = "DFBENCH_IMPORT_REDUCED";
+
+/// [`checkpoint`] from any manifest named `<family>.keys`, building the module at `size`.
+fn checkpoint_from(
+    python: &Path,
+    dir: &Path,
+    manifest: &Path,
+    size: Size,
+    variant: &str,
+) -> (PathBuf, String) {
+    let family = manifest
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .expect("manifest name");
     let path = dir.join(format!("{family}-{variant}.pth"));
-    let output = Command::new(python)
+    let output = size
+        .apply(&mut Command::new(python))
         .arg(Path::new(FIXTURES).join("import_checkpoints.py"))
-        .arg(manifest_path(family))
+        .arg(manifest)
         .arg(&path)
         .arg(variant)
         .output()
@@ -119,12 +158,42 @@ fn every_family_has_a_manifest_equal_to_its_full_size_module() {
 
 /// Imports `family`'s exact-layout random checkpoint and checks the card and the parity line.
 fn imports_release_layout(family: &str) {
+    imports_release_layout_at(family, Size::Full);
+}
+
+/// [`imports_release_layout`] for the largest families at a reduced width/depth of the same
+/// code: the manifest is the reduced module's (what `--keys` lists under `DFBENCH_IMPORT_REDUCED=1`)
+/// under the golden manifest's header, so the release layout (wrapper, prefix) is the real one.
+/// `every_family_has_a_manifest_equal_to_its_full_size_module` still checks the full size.
+#[allow(dead_code)] // used by the ViT-L/14 and 3D ResNet-50 families' tests
+fn imports_reduced_release_layout(family: &str) {
+    imports_release_layout_at(family, Size::Reduced);
+}
+
+fn imports_release_layout_at(family: &str, size: Size) {
     let Some(python) = torch_python() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
-    let (weights, _) = checkpoint(&python, dir.path(), family, "exact");
+    let manifest = match size {
+        Size::Full => manifest_path(family),
+        Size::Reduced => {
+            let golden = std::fs::read_to_string(manifest_path(family)).expect("golden manifest");
+            let output = import_at(&python, size, &["--family", family, "--keys"]);
+            assert!(output.status.success(), "{}", text(&output.stderr));
+            let header: String = golden
+                .lines()
+                .filter(|line| line.starts_with('#'))
+                .map(|line| format!("{line}\n"))
+                .collect();
+            let path = dir.path().join(format!("{family}.keys"));
+            std::fs::write(&path, header + &text(&output.stdout)).expect("write manifest");
+            path
+        }
+    };
+    let (weights, _) = checkpoint_from(&python, dir.path(), &manifest, size, "exact");
     let out = dir.path().join("card");
-    let output = import(
+    let output = import_at(
         &python,
+        size,
         &[
             "--family",
             family,
