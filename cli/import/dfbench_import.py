@@ -32,7 +32,8 @@ def manifest_lines(module):
 def command_list():
     for family in families.FAMILIES:
         print(json.dumps({"name": family.name, "summary": family.summary,
-                          "upstream": family.upstream, "card": family.card}))
+                          "upstream": family.upstream, "card": family.card,
+                          "reduced": family.reduced is not None}))
 
 
 def command_keys(name):

@@ -75,6 +75,14 @@ def cnnspot():
     return torchvision.models.resnet50(weights=None, num_classes=1)
 
 
+# The cards' `normalize` names (benchmarks/src/card.rs): mean and std per RGB channel.
+NORMALIZATION = {
+    "half": ([0.5, 0.5, 0.5], [0.5, 0.5, 0.5]),
+    "imagenet": ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+    "clip": ([0.48145466, 0.4578275, 0.40821073], [0.26862954, 0.26130258, 0.27577711]),
+}
+
+
 class Family:
     """One importable family. `build` makes the full-size module; `reduced`, where given, the same
     code at a reduced width/depth for CPU tests (used only when REDUCED_ENV is "1")."""
@@ -107,8 +115,15 @@ class Family:
         return (batch, 3, size, size)
 
     def random_input(self, batch, generator):
-        """Seeded uniform noise in [-1, 1] of the model's input shape."""
-        return torch.rand(self.input_shape(batch), generator=generator) * 2 - 1
+        """Seeded noise of the model's input shape as the card's preprocessing would hand it
+        over: uniform pixels in [0, 1], normalised with the card's mean and std (for "half",
+        uniform in [-1, 1])."""
+        mean, std = NORMALIZATION[self.card.get("normalize", "half")]
+        pixels = torch.rand(self.input_shape(batch), generator=generator)
+        channels = 2 if self.card.get("input") == "clip" and self.card.get("layout") == "btchw" else 1
+        view = [1] * pixels.dim()
+        view[channels] = 3
+        return (pixels - torch.tensor(mean).view(view)) / torch.tensor(std).view(view)
 
 
 FAMILIES = [

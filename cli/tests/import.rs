@@ -11,112 +11,14 @@
 //! scripts/setup-torch.sh). Without it the tests print "SKIPPED" and pass, unless
 //! `DFBENCH_REQUIRE_TORCH=1` (CI).
 
+mod import_support;
 mod support;
 
 use dfbench_benchmarks::card::ResolvedCard;
-use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use import_support::*;
 use support::dfbench;
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-
-/// The torch python, or `None` (after saying so) where the tests may skip.
-fn torch_python() -> Option<PathBuf> {
-    let path = std::env::var_os("DFBENCH_TORCH_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|home| PathBuf::from(home).join(".cache/dfbench/torch-venv/bin/python"))
-        })?;
-    let works = Command::new(&path)
-        .args(["-c", "import torch, torchvision"])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if works {
-        return Some(path);
-    }
-    let required = std::env::var("DFBENCH_REQUIRE_TORCH").is_ok_and(|value| value == "1");
-    assert!(
-        !required,
-        "DFBENCH_REQUIRE_TORCH=1 but {} cannot import torch: run scripts/setup-torch.sh",
-        path.display()
-    );
-    eprintln!("SKIPPED: no torch python (run `eval \"$(scripts/setup-torch.sh)\"`)");
-    None
-}
-
-fn import(python: &Path, args: &[&str]) -> Output {
-    import_at(python, Size::Full, args)
-}
-
-fn import_at(python: &Path, size: Size, args: &[&str]) -> Output {
-    size.apply(&mut dfbench())
-        .arg("import")
-        .args(args)
-        .arg("--python")
-        .arg(python)
-        .output()
-        .expect("spawn dfbench")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn manifest_path(family: &str) -> PathBuf {
-    Path::new(FIXTURES).join(format!("import/{family}.keys"))
-}
-
-/// Writes a random-init checkpoint of `family` (variant of the fixture script); returns its path
-/// and what the script printed (the affected key for `renamed` / `reshaped`).
-fn checkpoint(python: &Path, dir: &Path, family: &str, variant: &str) -> (PathBuf, String) {
-    checkpoint_from(python, dir, &manifest_path(family), Size::Full, variant)
-}
-
-/// Which module a test imports into: the full-size one, or (for the largest families, set by
-/// `DFBENCH_IMPORT_REDUCED=1`) a reduced width/depth of the same code.
-#[derive(Clone, Copy)]
-enum Size {
-    Full,
-    Reduced,
-}
-
-impl Size {
-    fn apply(self, command: &mut Command) -> &mut Command {
-        match self {
-            Size::Full => command.env_remove(REDUCED_ENV),
-            Size::Reduced => command.env(REDUCED_ENV, "1"),
-        }
-    }
-}
-
-const REDUCED_ENV: &str = "DFBENCH_IMPORT_REDUCED";
-
-/// [`checkpoint`] from any manifest named `<family>.keys`, building the module at `size`.
-fn checkpoint_from(
-    python: &Path,
-    dir: &Path,
-    manifest: &Path,
-    size: Size,
-    variant: &str,
-) -> (PathBuf, String) {
-    let family = manifest
-        .file_stem()
-        .and_then(|stem| stem.to_str())
-        .expect("manifest name");
-    let path = dir.join(format!("{family}-{variant}.pth"));
-    let output = size
-        .apply(&mut Command::new(python))
-        .arg(Path::new(FIXTURES).join("import_checkpoints.py"))
-        .arg(manifest)
-        .arg(&path)
-        .arg(variant)
-        .output()
-        .expect("spawn python");
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    (path, text(&output.stdout).trim().to_string())
-}
+use sha2::{Digest, Sha256};
+use std::path::Path;
 
 fn families(python: &Path) -> Vec<String> {
     let output = import(python, &["--list"]);
@@ -173,22 +75,7 @@ fn imports_reduced_release_layout(family: &str) {
 fn imports_release_layout_at(family: &str, size: Size) {
     let Some(python) = torch_python() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
-    let manifest = match size {
-        Size::Full => manifest_path(family),
-        Size::Reduced => {
-            let golden = std::fs::read_to_string(manifest_path(family)).expect("golden manifest");
-            let output = import_at(&python, size, &["--family", family, "--keys"]);
-            assert!(output.status.success(), "{}", text(&output.stderr));
-            let header: String = golden
-                .lines()
-                .filter(|line| line.starts_with('#'))
-                .map(|line| format!("{line}\n"))
-                .collect();
-            let path = dir.path().join(format!("{family}.keys"));
-            std::fs::write(&path, header + &text(&output.stdout)).expect("write manifest");
-            path
-        }
-    };
+    let manifest = release_manifest(&python, dir.path(), family, size);
     let (weights, _) = checkpoint_from(&python, dir.path(), &manifest, size, "exact");
     let out = dir.path().join("card");
     let output = import_at(

@@ -1,0 +1,230 @@
+//! Imported cards score what the upstream framework scores (issue 18's model parity, issue 19's
+//! ONNX parity). For every image family the exporter knows: a seeded random-init checkpoint in
+//! the family's release layout is imported with `dfbench import --onnx`; dfbench scores PNG
+//! fixtures of several sizes through the TorchScript card (tch) and through the ONNX card (ONNX
+//! Runtime); the exact tensors dfbench prepared then go through the family's eager PyTorch module
+//! with the checkpoint loaded by the exporter's strict loader (fixtures/import_eager.py), and
+//! through onnxruntime-Python on the exported model.onnx. Both differences are bounded at 1e-5
+//! and printed per family. Families marked `reduced` (ViT-L/14, 3D ResNet-50) run at the reduced
+//! width/depth of the same code; clip families are scored by the clip tests instead.
+//!
+//! Runs in the torch+onnx build (scripts/test.sh), with both venvs.
+#![cfg(all(feature = "torch", feature = "onnx"))]
+
+mod import_support;
+#[path = "../../worker/tests/onnx_support/mod.rs"]
+mod onnx_support;
+mod support;
+#[path = "../../worker/tests/torch_support/mod.rs"]
+mod torch_support;
+
+use dfbench_benchmarks::card::ResolvedCard;
+use dfbench_benchmarks::image_io::decode_rgb;
+use dfbench_proto::v1 as pb;
+use dfbench_proto::v1::prediction::Outcome;
+use dfbench_worker::preprocess::Preprocessing;
+use dfbench_worker::runtime::load_detector;
+use dfbench_worker::scoring::{LoadedDetector, score_chunk};
+use import_support::*;
+use std::path::Path;
+use std::process::Command;
+use torch_support::{samples, script_scores, spec, write_pngs};
+
+/// Bound on |dfbench − reference| for P(fake), both runtimes.
+const TOLERANCE: f64 = 1e-5;
+
+#[derive(serde::Deserialize)]
+struct FamilyLine {
+    name: String,
+    card: serde_json::Value,
+    #[serde(default)]
+    reduced: bool,
+}
+
+fn exporter_families(python: &Path) -> Vec<FamilyLine> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("import/dfbench_import.py");
+    let output = Command::new(python)
+        .arg(script)
+        .arg("list")
+        .output()
+        .expect("spawn python");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("family line"))
+        .collect()
+}
+
+/// dfbench's P(fake) for every fixture through `spec` (one card, one runtime).
+fn dfbench_scores(root: &Path, paths: &[String], spec: &pb::DetectorSpec) -> Vec<f64> {
+    let loaded = load_detector(spec, "cpu");
+    if let LoadedDetector::Unavailable { kind, reason, .. } = &loaded {
+        panic!("{} did not load: {kind}: {reason}", spec.name);
+    }
+    score_chunk(root, &samples(paths), &[loaded])
+        .iter()
+        .map(|prediction| match &prediction.outcome {
+            Some(Outcome::Score(score)) => *score,
+            other => panic!(
+                "{}: {} not scored: {other:?}",
+                spec.name, prediction.sample_id
+            ),
+        })
+        .collect()
+}
+
+/// PyTorch's P(fake): the eager module with the checkpoint, on dfbench's tensors.
+fn eager_scores(
+    python: &Path,
+    family: &str,
+    size: Size,
+    weights: &Path,
+    tensors: &[f32],
+    count: usize,
+) -> Vec<f64> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("tensors.f32");
+    let output = dir.path().join("scores.txt");
+    let bytes: Vec<u8> = tensors.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(&input, bytes).expect("write tensors");
+    let run = size
+        .apply(&mut Command::new(python))
+        .arg(Path::new(FIXTURES).join("import_eager.py"))
+        .args([family.as_ref(), weights.as_os_str(), input.as_os_str()])
+        .arg(count.to_string())
+        .arg(&output)
+        .output()
+        .expect("spawn python");
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    std::fs::read_to_string(&output)
+        .expect("scores")
+        .lines()
+        .map(|line| line.parse().expect("score"))
+        .collect()
+}
+
+fn worst(ours: &[f64], theirs: &[f64]) -> f64 {
+    assert_eq!(ours.len(), theirs.len());
+    ours.iter()
+        .zip(theirs)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max)
+}
+
+struct Row {
+    family: String,
+    size: &'static str,
+    torch: f64,
+    onnx: f64,
+    spread: f64,
+}
+
+fn family_parity(torch: &Path, onnx: &Path, family: &FamilyLine) -> Row {
+    let name = family.name.as_str();
+    let size = if family.reduced {
+        Size::Reduced
+    } else {
+        Size::Full
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = release_manifest(torch, dir.path(), name, size);
+    let (weights, _) = checkpoint_from(torch, dir.path(), &manifest, size, "exact");
+    let out = dir.path().join("card");
+    let imported = import_at(
+        torch,
+        size,
+        &[
+            "--family",
+            name,
+            "--weights",
+            path_str(&weights),
+            "--out",
+            path_str(&out),
+            "--onnx",
+        ],
+    );
+    assert!(
+        imported.status.success(),
+        "{name}: {}",
+        text(&imported.stderr)
+    );
+    let card = ResolvedCard::load(&out.join("card.toml")).expect("card.toml");
+    let onnx_card = ResolvedCard::load(&out.join("onnx-card.toml")).expect("onnx-card.toml");
+
+    let data = dir.path().join("images");
+    let paths = write_pngs(&data);
+    let torch_ours = dfbench_scores(&data, &paths, &spec(name, &card));
+    let onnx_ours = dfbench_scores(&data, &paths, &onnx_support::onnx_spec(name, &onnx_card));
+
+    let preprocessing = Preprocessing::from_card(&card.card);
+    let tensors: Vec<f32> = paths
+        .iter()
+        .flat_map(|path| preprocessing.prepare(&decode_rgb(&data.join(path)).expect("decode")))
+        .collect();
+    let eager = eager_scores(torch, name, size, &weights, &tensors, paths.len());
+    let runtime = script_scores(onnx, &onnx_support::script(), &onnx_card, &tensors);
+    let spread = eager.iter().cloned().fold(f64::MIN, f64::max)
+        - eager.iter().cloned().fold(f64::MAX, f64::min);
+    Row {
+        family: name.to_string(),
+        size: if family.reduced { "reduced" } else { "full" },
+        torch: worst(&torch_ours, &eager),
+        onnx: worst(&onnx_ours, &runtime),
+        spread,
+    }
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 temp path")
+}
+
+#[test]
+fn imported_families_score_as_pytorch_and_onnxruntime() {
+    let Some(torch) = torch_python() else { return };
+    let Some(onnx) = onnx_support::onnx_python("imported families") else {
+        return;
+    };
+    // DFBENCH_IMPORT_FAMILIES=a,b limits the test to those families (while working on one).
+    let chosen: Option<Vec<String>> = std::env::var("DFBENCH_IMPORT_FAMILIES")
+        .ok()
+        .map(|names| names.split(',').map(str::to_string).collect());
+    let families: Vec<FamilyLine> = exporter_families(&torch)
+        .into_iter()
+        .filter(|family| family.card.get("input").and_then(|v| v.as_str()) != Some("clip"))
+        .filter(|family| {
+            chosen
+                .as_ref()
+                .is_none_or(|names| names.contains(&family.name))
+        })
+        .collect();
+    if chosen.is_none() {
+        assert!(
+            families.len() >= 6,
+            "only {} image families",
+            families.len()
+        );
+    }
+    println!(
+        "{:<16} {:<8} {:>22} {:>26} {:>12}",
+        "family", "size", "|dfbench tch − torch|", "|dfbench ort − ort-python|", "score spread"
+    );
+    let mut failures = Vec::new();
+    for family in &families {
+        let row = family_parity(&torch, &onnx, family);
+        println!(
+            "{:<16} {:<8} {:>22.3e} {:>26.3e} {:>12.4}",
+            row.family, row.size, row.torch, row.onnx, row.spread
+        );
+        if row.torch > TOLERANCE || row.onnx > TOLERANCE {
+            failures.push(format!("{}: beyond {TOLERANCE}", row.family));
+        }
+        // A saturated or constant model would pass the comparison without testing anything.
+        if row.spread <= 1e-4 {
+            failures.push(format!(
+                "{}: scores barely vary ({:e})",
+                row.family, row.spread
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -1,0 +1,127 @@
+//! Shared by the `dfbench import` tests (import.rs in every build, import_parity.rs in the
+//! torch+onnx build): the torch venv's python, running `dfbench import`, and seeded random-init
+//! checkpoints in a family's release layout, full size or reduced.
+#![allow(dead_code)]
+
+use crate::support::dfbench;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// The torch python, or `None` (after saying so) where the tests may skip.
+pub fn torch_python() -> Option<PathBuf> {
+    let path = std::env::var_os("DFBENCH_TORCH_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".cache/dfbench/torch-venv/bin/python"))
+        })?;
+    let works = Command::new(&path)
+        .args(["-c", "import torch, torchvision"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if works {
+        return Some(path);
+    }
+    let required = std::env::var("DFBENCH_REQUIRE_TORCH").is_ok_and(|value| value == "1");
+    assert!(
+        !required,
+        "DFBENCH_REQUIRE_TORCH=1 but {} cannot import torch: run scripts/setup-torch.sh",
+        path.display()
+    );
+    eprintln!("SKIPPED: no torch python (run `eval \"$(scripts/setup-torch.sh)\"`)");
+    None
+}
+
+pub fn import(python: &Path, args: &[&str]) -> Output {
+    import_at(python, Size::Full, args)
+}
+
+pub fn import_at(python: &Path, size: Size, args: &[&str]) -> Output {
+    size.apply(&mut dfbench())
+        .arg("import")
+        .args(args)
+        .arg("--python")
+        .arg(python)
+        .output()
+        .expect("spawn dfbench")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub fn manifest_path(family: &str) -> PathBuf {
+    Path::new(FIXTURES).join(format!("import/{family}.keys"))
+}
+
+/// Writes a random-init checkpoint of `family` (variant of the fixture script); returns its path
+/// and what the script printed (the affected key for `renamed` / `reshaped`).
+pub fn checkpoint(python: &Path, dir: &Path, family: &str, variant: &str) -> (PathBuf, String) {
+    checkpoint_from(python, dir, &manifest_path(family), Size::Full, variant)
+}
+
+/// Which module a test imports into: the full-size one, or (for the largest families, set by
+/// `DFBENCH_IMPORT_REDUCED=1`) a reduced width/depth of the same code.
+#[derive(Clone, Copy)]
+pub enum Size {
+    Full,
+    Reduced,
+}
+
+impl Size {
+    pub fn apply(self, command: &mut Command) -> &mut Command {
+        match self {
+            Size::Full => command.env_remove(REDUCED_ENV),
+            Size::Reduced => command.env(REDUCED_ENV, "1"),
+        }
+    }
+}
+
+pub const REDUCED_ENV: &str = "DFBENCH_IMPORT_REDUCED";
+
+/// [`checkpoint`] from any manifest named `<family>.keys`, building the module at `size`.
+pub fn checkpoint_from(
+    python: &Path,
+    dir: &Path,
+    manifest: &Path,
+    size: Size,
+    variant: &str,
+) -> (PathBuf, String) {
+    let family = manifest
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .expect("manifest name");
+    let path = dir.join(format!("{family}-{variant}.pth"));
+    let output = size
+        .apply(&mut Command::new(python))
+        .arg(Path::new(FIXTURES).join("import_checkpoints.py"))
+        .arg(manifest)
+        .arg(&path)
+        .arg(variant)
+        .output()
+        .expect("spawn python");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    (path, text(&output.stdout).trim().to_string())
+}
+
+/// The manifest a `size` checkpoint of `family` is written from: the golden one at full size;
+/// at reduced size the reduced module's keys (what `--keys` lists under `DFBENCH_IMPORT_REDUCED=1`)
+/// under the golden manifest's header, so the release layout (wrapper, prefix) is the real one.
+pub fn release_manifest(python: &Path, dir: &Path, family: &str, size: Size) -> PathBuf {
+    if let Size::Full = size {
+        return manifest_path(family);
+    }
+    let golden = std::fs::read_to_string(manifest_path(family)).expect("golden manifest");
+    let output = import_at(python, size, &["--family", family, "--keys"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let header: String = golden
+        .lines()
+        .filter(|line| line.starts_with('#'))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let path = dir.join(format!("{family}.keys"));
+    std::fs::write(&path, header + &text(&output.stdout)).expect("write manifest");
+    path
+}
