@@ -24,7 +24,6 @@ upstream) and flattens to B × 1: the detector's `prob` is that value, so the ou
 probability.
 """
 
-import torch
 from torch import nn
 
 # Blocks per stage (res2..res5) of the depth-50 network.
