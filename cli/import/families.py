@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 import nets_dfb
+import nets_video
 
 # Set by tests only: families too large to trace and run quickly on a CPU (ViT-L/14, the 3D
 # ResNet-50s) build a reduced width/depth of the same code instead. Golden manifests are always
@@ -29,6 +30,14 @@ DFB_CARD = {
 }
 # DataParallel's `module.` and DeepfakeBench's detector attribute `backbone.`.
 DFB_PREFIXES = ("module.", "backbone.")
+
+# DeepfakeBench's clip detectors (i3d, altfreezing; nets_video): the same loader per frame
+# (resolution 224), 16-frame clips stacked B × T × C × H × W (the detectors permute to
+# B × C × T × H × W themselves), one sigmoid output per clip.
+DFB_CLIP_CARD = dict(DFB_CARD, input_size=224, output="probability", input="clip", clip_size=16,
+                     layout="btchw")
+# DataParallel's `module.` and the detectors' attribute `resnet.`.
+DFB_CLIP_PREFIXES = ("module.", "resnet.")
 
 
 class DfbResNet34(nn.Module):
@@ -153,6 +162,14 @@ FAMILIES = [
     Family("resnet34", DfbResNet34, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench resnet34 (CNN-Aug): torchvision ResNet-34, two classes",
            "SCLBD/DeepfakeBench training/networks/resnet34.py"),
+    Family("i3d", nets_video.i3d, DFB_CLIP_CARD, DFB_CLIP_PREFIXES,
+           "DeepfakeBench i3d: SlowFast's I3D ResNet-50 on 16-frame clips, P(fake) (sigmoid head)",
+           "SCLBD/DeepfakeBench training/detectors/i3d_detector.py (utils/slowfast ResNet)",
+           reduced=nets_video.i3d_reduced),
+    Family("altfreezing", nets_video.i3d, DFB_CLIP_CARD, DFB_CLIP_PREFIXES,
+           "DeepfakeBench altfreezing: the i3d ResNet-50 trained with alternate freezing, P(fake)",
+           "SCLBD/DeepfakeBench training/detectors/altfreezing_detector.py (utils/slowfast ResNet)",
+           reduced=nets_video.i3d_reduced),
 ]
 
 BY_NAME = {family.name: family for family in FAMILIES}

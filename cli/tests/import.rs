@@ -345,3 +345,63 @@ fn unknown_family_lists_the_known_ones() {
         "{stderr}"
     );
 }
+
+#[test]
+fn i3d_release_checkpoint_imports() {
+    imports_reduced_release_layout("i3d");
+}
+
+#[test]
+fn altfreezing_release_checkpoint_imports() {
+    imports_reduced_release_layout("altfreezing");
+}
+
+/// DeepfakeBench's clip detectors (i3d; altfreezing shares the card): the imported card takes
+/// 16-frame clips of 224² frames as B × T × C × H × W (the detectors permute to B × C × T × H × W
+/// themselves, and so does the exported module) and reads one probability per clip (the SlowFast
+/// head's sigmoid), with DeepfakeBench's per-frame loader.
+#[test]
+fn i3d_card_is_a_btchw_probability_clip_card() {
+    use dfbench_benchmarks::card::OutputKind;
+    use dfbench_benchmarks::card::clip::{ClipLayout, InputKind};
+    let Some(python) = torch_python() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let golden = std::fs::read_to_string(manifest_path("i3d")).expect("golden manifest");
+    let keys = import_at(&python, Size::Reduced, &["--family", "i3d", "--keys"]);
+    assert!(keys.status.success(), "{}", text(&keys.stderr));
+    let header: String = golden
+        .lines()
+        .filter(|line| line.starts_with('#'))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let manifest = dir.path().join("i3d.keys");
+    std::fs::write(&manifest, header + &text(&keys.stdout)).expect("write manifest");
+    let (weights, _) = checkpoint_from(&python, dir.path(), &manifest, Size::Reduced, "exact");
+    let out = dir.path().join("card");
+    let output = import_at(
+        &python,
+        Size::Reduced,
+        &[
+            "--family",
+            "i3d",
+            "--weights",
+            weights.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let card = ResolvedCard::load(&out.join("card.toml")).expect("the imported card loads");
+    let card = card.card;
+    assert_eq!(card.input, InputKind::Clip);
+    assert_eq!(card.clip_size, Some(16));
+    assert_eq!(card.layout, Some(ClipLayout::Btchw));
+    assert_eq!(card.output, OutputKind::Probability);
+    assert_eq!(card.input_size, 224);
+    assert_eq!(card.normalize.as_deref(), Some("half"));
+    assert!(
+        text(&output.stdout).contains("output shape [3, 1]"),
+        "{}",
+        text(&output.stdout)
+    );
+}
