@@ -8,6 +8,7 @@ so key names match by construction; DeepfakeBench's own backbones are in `nets_d
 from torch import nn
 
 import nets_dfb
+import nets_dfb_detectors
 
 # DeepfakeBench's test loader: cv2.imread, BGR→RGB, cv2.resize INTER_CUBIC to `resolution`,
 # ToTensor, Normalize(mean 0.5, std 0.5); softmax over two logits, P(fake) = class 1.
@@ -68,13 +69,16 @@ def cnnspot():
 
 
 class Family:
-    def __init__(self, name, build, card, prefixes, summary, upstream):
+    """`onnx_refusal`: why `--onnx` cannot be offered for the family (None: it can)."""
+
+    def __init__(self, name, build, card, prefixes, summary, upstream, onnx_refusal=None):
         self.name = name
         self.build = build
         self.card = card
         self.prefixes = prefixes
         self.summary = summary
         self.upstream = upstream
+        self.onnx_refusal = onnx_refusal
 
 
 FAMILIES = [
@@ -104,6 +108,24 @@ FAMILIES = [
     Family("resnet34", DfbResNet34, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench resnet34 (CNN-Aug): torchvision ResNet-34, two classes",
            "SCLBD/DeepfakeBench training/networks/resnet34.py"),
+    # The Xception-based detectors: DFB saves the whole detector's state_dict, so the keys carry
+    # the detector's attribute names (`backbone.`, `FAD_head.`, ...); `backbone.` is stripped only
+    # where every key has it (spsl). Their yamls: resolution 256, mean = std = 0.5, like DFB_CARD.
+    Family("f3net", nets_dfb_detectors.F3Net, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench f3net: FAD head (DCT band filters, 12 channels) + Xception, two classes",
+           "SCLBD/DeepfakeBench training/detectors/f3net_detector.py"),
+    Family("spsl", nets_dfb_detectors.Spsl, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench spsl: RGB + phase spectrum into a 4-channel Xception, two classes",
+           "SCLBD/DeepfakeBench training/detectors/spsl_detector.py",
+           onnx_refusal="its phase spectrum is computed with torch.fft.fftn / torch.fft.ifftn and "
+           "torch.angle on complex tensors (aten::fft_fftn, aten::angle, aten::fft_ifftn), which "
+           "torch's ONNX exporter (TorchScript-based, opset 17) cannot export"),
+    Family("srm", nets_dfb_detectors.Srm, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench srm: RGB + SRM-noise dual Xception, cross-modal attention, two classes",
+           "SCLBD/DeepfakeBench training/detectors/srm_detector.py"),
+    Family("ucf", nets_dfb_detectors.Ucf, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench ucf: forgery encoder (Xception) + shared head (inference), two classes",
+           "SCLBD/DeepfakeBench training/detectors/ucf_detector.py"),
 ]
 
 BY_NAME = {family.name: family for family in FAMILIES}
