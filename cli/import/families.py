@@ -2,7 +2,9 @@
 prefixes its released checkpoints carry, and the preprocessing its card declares (REFERENCE §4).
 
 Where upstream builds on a PyPI package (torchvision ResNets, efficientnet-pytorch) the module comes from that package,
-so key names match by construction; DeepfakeBench's own backbones are in `nets_dfb`.
+so key names match by construction; DeepfakeBench's own backbones are in `nets_dfb`, its
+Xception-based detectors (f3net, spsl, srm, ucf) in `nets_dfb_detectors`. A family whose
+module cannot be exported to ONNX says why in `onnx_refusal`, and `--onnx` is refused with it.
 """
 
 from torch import nn
