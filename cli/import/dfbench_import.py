@@ -68,6 +68,10 @@ def parity(eager, saved_path, family, kind, device):
 
 def command_export(name, weights, out, device, onnx, result_path):
     family = families.get(name)
+    if onnx and family.onnx_refusal:
+        raise checkpoint.ImportProblem(
+            f"--onnx is not available for `{name}`: {family.onnx_refusal}; import it without "
+            "--onnx (the TorchScript model.pt is unaffected); no model was written")
     module = family.module()
     notes = checkpoint.load_strict(module, name, weights, family.prefixes)
     try:

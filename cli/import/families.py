@@ -2,7 +2,9 @@
 prefixes its released checkpoints carry, and the preprocessing its card declares (REFERENCE §4).
 
 Where upstream builds on a PyPI package (torchvision ResNets, efficientnet-pytorch) the module comes from that package,
-so key names match by construction; DeepfakeBench's own backbones are in `nets_dfb`.
+so key names match by construction; DeepfakeBench's own backbones are in `nets_dfb`, its
+Xception-based detectors (f3net, spsl, srm, ucf) in `nets_dfb_detectors`. A family whose
+module cannot be exported to ONNX says why in `onnx_refusal`, and `--onnx` is refused with it.
 """
 
 import os
@@ -11,6 +13,7 @@ import torch
 from torch import nn
 
 import nets_dfb
+import nets_dfb_detectors
 import nets_video
 
 # Set by tests only: families too large to trace and run quickly on a CPU (ViT-L/14, the 3D
@@ -94,15 +97,18 @@ NORMALIZATION = {
 
 class Family:
     """One importable family. `build` makes the full-size module; `reduced`, where given, the same
-    code at a reduced width/depth for CPU tests (used only when REDUCED_ENV is "1")."""
+    code at a reduced width/depth for CPU tests (used only when REDUCED_ENV is "1");
+    `onnx_refusal`: why `--onnx` cannot be offered for the family (None: it can)."""
 
-    def __init__(self, name, build, card, prefixes, summary, upstream, reduced=None):
+    def __init__(self, name, build, card, prefixes, summary, upstream, reduced=None,
+                 onnx_refusal=None):
         self.name = name
         self.build = build
         self.card = card
         self.prefixes = prefixes
         self.summary = summary
         self.upstream = upstream
+        self.onnx_refusal = onnx_refusal
         self.reduced = reduced
 
     def module(self):
@@ -162,6 +168,24 @@ FAMILIES = [
     Family("resnet34", DfbResNet34, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench resnet34 (CNN-Aug): torchvision ResNet-34, two classes",
            "SCLBD/DeepfakeBench training/networks/resnet34.py"),
+    # The Xception-based detectors: DFB saves the whole detector's state_dict, so the keys carry
+    # the detector's attribute names (`backbone.`, `FAD_head.`, ...); `backbone.` is stripped only
+    # where every key has it (spsl). Their yamls: resolution 256, mean = std = 0.5, like DFB_CARD.
+    Family("f3net", nets_dfb_detectors.F3Net, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench f3net: FAD head (DCT band filters, 12 channels) + Xception, two classes",
+           "SCLBD/DeepfakeBench training/detectors/f3net_detector.py"),
+    Family("spsl", nets_dfb_detectors.Spsl, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench spsl: RGB + phase spectrum into a 4-channel Xception, two classes",
+           "SCLBD/DeepfakeBench training/detectors/spsl_detector.py",
+           onnx_refusal="its phase spectrum is computed with torch.fft.fftn / torch.fft.ifftn and "
+           "torch.angle on complex tensors (aten::fft_fftn, aten::angle, aten::fft_ifftn), which "
+           "torch's ONNX exporter (TorchScript-based, opset 17) cannot export"),
+    Family("srm", nets_dfb_detectors.Srm, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench srm: RGB + SRM-noise dual Xception, cross-modal attention, two classes",
+           "SCLBD/DeepfakeBench training/detectors/srm_detector.py"),
+    Family("ucf", nets_dfb_detectors.Ucf, DFB_CARD, DFB_PREFIXES,
+           "DeepfakeBench ucf: forgery encoder (Xception) + shared head (inference), two classes",
+           "SCLBD/DeepfakeBench training/detectors/ucf_detector.py"),
     Family("i3d", nets_video.i3d, DFB_CLIP_CARD, DFB_CLIP_PREFIXES,
            "DeepfakeBench i3d: SlowFast's I3D ResNet-50 on 16-frame clips, P(fake) (sigmoid head)",
            "SCLBD/DeepfakeBench training/detectors/i3d_detector.py (utils/slowfast ResNet)",

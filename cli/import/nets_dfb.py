@@ -54,12 +54,17 @@ class XceptionBlock(nn.Module):
 
 
 class DfbXception(nn.Module):
-    """DFB `xception` backbone (`mode: original`, 2 classes, no dropout). The checkpoint also
-    holds `adjust_channel` (built in every mode, used only by IID), so it is declared, unused."""
+    """DFB `xception` backbone (2 classes). The checkpoint also holds `adjust_channel` (built in
+    every mode), so it is always declared. The defaults are the `xception` family (`mode:
+    original`, `inc: 3`, no dropout); the Xception-based detectors (nets_dfb_detectors) set
+    `inc` (input channels of conv1), `dropout` (upstream then wraps the classifier as
+    Sequential(Dropout, Linear), keys `last_linear.1.*`; the identity in eval) and `adjust`
+    (`mode: adjust_channel`: the features end with `adjust_channel`, 512 channels, and the
+    classifier skips its ReLU). The stage methods follow upstream's `fea_part*` split."""
 
-    def __init__(self, num_classes=2):
+    def __init__(self, num_classes=2, inc=3, dropout=0.0, adjust=False):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 32, 3, 2, 0, bias=False)
+        self.conv1 = nn.Conv2d(inc, 32, 3, 2, 0, bias=False)
         self.bn1 = nn.BatchNorm2d(32)
         self.conv2 = nn.Conv2d(32, 64, 3, bias=False)
         self.bn2 = nn.BatchNorm2d(64)
@@ -70,25 +75,44 @@ class DfbXception(nn.Module):
         specs += [(728, 1024, 2, 2, True, False)]
         for index, spec in enumerate(specs, start=1):
             setattr(self, f"block{index}", XceptionBlock(*spec))
-        self.blocks = [f"block{index}" for index in range(1, len(specs) + 1)]
         self.conv3 = SeparableConv2d(1024, 1536, 3, 1, 1)
         self.bn3 = nn.BatchNorm2d(1536)
         self.conv4 = SeparableConv2d(1536, 2048, 3, 1, 1)
         self.bn4 = nn.BatchNorm2d(2048)
-        self.last_linear = nn.Linear(2048, num_classes)
+        linear = nn.Linear(2048, num_classes)
+        self.last_linear = nn.Sequential(nn.Dropout(dropout), linear) if dropout else linear
         self.adjust_channel = nn.Sequential(
             nn.Conv2d(2048, 512, 1, 1), nn.BatchNorm2d(512), nn.ReLU())
+        self.adjust = adjust
+
+    def stem0(self, x):  # upstream fea_part1_0
+        return F.relu(self.bn1(self.conv1(x)))
+
+    def stem1(self, x):  # upstream fea_part1_1
+        return F.relu(self.bn2(self.conv2(x)))
+
+    def blocks(self, x, first, last):
+        # Entry flow: blocks 1-3 (fea_part2); middle: 4-7 (fea_part3) and 8-11; exit: 12.
+        for index in range(first, last + 1):
+            x = getattr(self, f"block{index}")(x)
+        return x
+
+    def exit_flow(self, x):  # upstream fea_part5: no ReLU after bn4
+        x = F.relu(self.bn3(self.conv3(x)))
+        return self.bn4(self.conv4(x))
+
+    def features(self, x):
+        x = self.exit_flow(self.blocks(self.stem1(self.stem0(x)), 1, 12))
+        return self.adjust_channel(x) if self.adjust else x
+
+    def classifier(self, x):
+        # ReLU (not in adjust mode), global average pool, linear.
+        if not self.adjust:
+            x = F.relu(x)
+        return self.last_linear(F.adaptive_avg_pool2d(x, (1, 1)).flatten(1))
 
     def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = F.relu(self.bn2(self.conv2(x)))
-        for name in self.blocks:
-            x = getattr(self, name)(x)
-        x = F.relu(self.bn3(self.conv3(x)))
-        x = self.bn4(self.conv4(x))
-        # Classifier: ReLU, global average pool, linear.
-        x = F.adaptive_avg_pool2d(F.relu(x), (1, 1)).flatten(1)
-        return self.last_linear(x)
+        return self.classifier(self.features(x))
 
 
 class Meso4(nn.Module):

@@ -166,6 +166,26 @@ fn resnet34_release_checkpoint_imports() {
     imports_release_layout("resnet34");
 }
 
+#[test]
+fn f3net_release_checkpoint_imports() {
+    imports_release_layout("f3net");
+}
+
+#[test]
+fn spsl_release_checkpoint_imports() {
+    imports_release_layout("spsl");
+}
+
+#[test]
+fn srm_release_checkpoint_imports() {
+    imports_release_layout("srm");
+}
+
+#[test]
+fn ucf_release_checkpoint_imports() {
+    imports_release_layout("ucf");
+}
+
 fn refused(python: &Path, dir: &Path, family: &str, variant: &str) -> (String, String) {
     let (weights, key) = checkpoint(python, dir, family, variant);
     let out = dir.join(format!("out-{variant}"));

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 
 /// The exporter's files, written next to each other so `dfbench_import.py` imports the rest.
-const EXPORTER: [(&str, &str); 6] = [
+const EXPORTER: [(&str, &str); 7] = [
     (
         "dfbench_import.py",
         include_str!("../../import/dfbench_import.py"),
@@ -26,6 +26,10 @@ const EXPORTER: [(&str, &str); 6] = [
     ("checkpoint.py", include_str!("../../import/checkpoint.py")),
     ("families.py", include_str!("../../import/families.py")),
     ("nets_dfb.py", include_str!("../../import/nets_dfb.py")),
+    (
+        "nets_dfb_detectors.py",
+        include_str!("../../import/nets_dfb_detectors.py"),
+    ),
     ("nets_video.py", include_str!("../../import/nets_video.py")),
 ];
 
