@@ -22,7 +22,9 @@
 //! interpolation other than the default is part of the preprocessing fingerprint.
 //!
 //! Cards written by `dfbench import` end with a `[source]` table (`family`, `checkpoint`,
-//! `checkpoint_sha256`): provenance only, outside the fingerprint.
+//! `checkpoint_sha256`, and for families released as two files `encoder`, `encoder_sha256`):
+//! provenance only, outside the fingerprint (the weights of both files are in the model file,
+//! whose hash is).
 //!
 //! Video detectors add `input = "clip" | "thumbnail"` and their clip fields (`clip_size`,
 //! `clip_stride`, `clips_per_video`, `layout`, `grid`): see [`clip`]. They enter the fingerprint
@@ -142,6 +144,12 @@ pub struct CardSource {
     pub checkpoint: String,
     /// sha256 of the checkpoint file, hex.
     pub checkpoint_sha256: String,
+    /// The separately released encoder's file name (`dfbench import --encoder`; UnivFD's CLIP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder: Option<String>,
+    /// sha256 of the encoder file, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder_sha256: Option<String>,
 }
 
 fn default_shorter() -> u32 {

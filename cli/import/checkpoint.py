@@ -121,10 +121,30 @@ def describe(family, path, missing, unexpected, mismatched):
     return "\n".join(lines)
 
 
-def load_strict(module, family, path, prefixes):
+def drop_derived(module, weights, derived):
+    """`weights` without the `derived` keys: buffers an older library version saved that `module`
+    recomputes (non-persistent, e.g. transformers' `position_ids`). Each must equal the module's
+    own value; returns the dropped names."""
+    buffers = dict(module.named_buffers())
+    dropped = []
+    for key in derived:
+        if key not in weights:
+            continue
+        own = buffers.get(key)
+        if own is None or tuple(own.shape) != tuple(weights[key].shape) or not torch.equal(
+                own.to(weights[key].dtype), weights[key]):
+            raise ImportProblem(
+                f"{key} in the checkpoint differs from the value the module computes; "
+                "the checkpoint does not come from this family's code")
+        dropped.append(key)
+    return {key: value for key, value in weights.items() if key not in dropped}, dropped
+
+
+def load_strict(module, family, path, prefixes, derived=()):
     """Loads `path` into `module` or raises ImportProblem; returns notes on what was unwrapped."""
     weights, trail = unwrap(read_checkpoint(path), path)
     weights, stripped = strip_prefixes(weights, prefixes)
+    weights, dropped = drop_derived(module, weights, derived)
     expected = module.state_dict()
     missing, unexpected, mismatched = compare(expected, weights)
     if missing or unexpected or mismatched:
@@ -134,4 +154,7 @@ def load_strict(module, family, path, prefixes):
         if key not in complete:  # only optional keys reach here
             complete[key] = expected[key]
     module.load_state_dict(complete, strict=True)
-    return {"unwrapped": trail, "stripped_prefixes": stripped, "tensors": len(weights)}
+    notes = {"unwrapped": trail, "stripped_prefixes": stripped, "tensors": len(weights)}
+    if dropped:
+        notes["dropped_derived"] = dropped
+    return notes

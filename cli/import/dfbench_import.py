@@ -3,8 +3,9 @@
 Commands (the `dfbench` binary writes these files to a temporary folder and runs them):
   list                         families as JSON lines
   keys FAMILY                  the full-size module's state_dict names and shapes
-  export FAMILY WEIGHTS OUT DEVICE ONNX RESULT
-      builds the family's module, loads WEIGHTS strictly (checkpoint.py), traces it to
+  export FAMILY WEIGHTS OUT DEVICE ONNX RESULT [ENCODER]
+      builds the family's module, loads WEIGHTS strictly (checkpoint.py; for a family released
+      as two files, such as UnivFD's probe plus its CLIP encoder, also ENCODER), traces it to
       OUT/model.pt (eval, frozen), optionally OUT/model.onnx, checks the saved model's outputs
       against the eager module's, and writes RESULT (JSON): the card fields, checkpoint sha256,
       parity figures, or {"error": ...} for a checkpoint that does not fit.
@@ -33,7 +34,8 @@ def command_list():
     for family in families.FAMILIES:
         print(json.dumps({"name": family.name, "summary": family.summary,
                           "upstream": family.upstream, "card": family.card,
-                          "reduced": family.reduced is not None}))
+                          "reduced": family.reduced is not None,
+                          "encoder": family.encoder is not None}))
 
 
 def command_keys(name):
@@ -66,14 +68,36 @@ def parity(eager, saved_path, family, kind, device):
             "p_fake": [round(p, 6) for p in probability(got, kind).tolist()]}
 
 
-def command_export(name, weights, out, device, onnx, result_path):
+def families_with_encoder():
+    return [family.name for family in families.FAMILIES if family.encoder is not None]
+
+
+def load_weights(family, module, weights, encoder):
+    """Loads the checkpoint (and, for two-file families, the --encoder file) into `module`."""
+    takers = ", ".join(families_with_encoder()) or "none"
+    if family.encoder is None:
+        if encoder is not None:
+            raise checkpoint.ImportProblem(
+                f"--encoder is not used by family `{family.name}`: its checkpoint is one file "
+                f"(--encoder is for {takers}); drop --encoder")
+        return checkpoint.load_strict(module, family.name, weights, family.prefixes,
+                                      family.derived)
+    if encoder is None:
+        raise checkpoint.ImportProblem(
+            f"family `{family.name}` is released as two files: --weights takes its head and "
+            "--encoder FILE its encoder checkpoint (for univfd: --weights fc_weights.pth "
+            "--encoder ViT-L-14.pt); --encoder is missing")
+    return family.encoder(module, family.name, weights, encoder, family.prefixes)
+
+
+def command_export(name, weights, out, device, onnx, result_path, encoder=None):
     family = families.get(name)
     if onnx and family.onnx_refusal:
         raise checkpoint.ImportProblem(
             f"--onnx is not available for `{name}`: {family.onnx_refusal}; import it without "
             "--onnx (the TorchScript model.pt is unaffected); no model was written")
     module = family.module()
-    notes = checkpoint.load_strict(module, name, weights, family.prefixes)
+    notes = load_weights(family, module, weights, encoder)
     try:
         module = module.to(device).eval()
     except (RuntimeError, AssertionError) as error:
@@ -97,7 +121,11 @@ def command_export(name, weights, out, device, onnx, result_path):
     if onnx:
         onnx_path = os.path.join(out, "model.onnx")
         export_onnx(module, example, onnx_path)
+    extra = {}
+    if encoder is not None:
+        extra = {"encoder_sha256": checkpoint.sha256_of(encoder)}
     write_json(result_path, {
+        **extra,
         "family": name,
         "card": family.card,
         "checkpoint_sha256": checkpoint.sha256_of(weights),
@@ -117,10 +145,18 @@ def export_onnx(module, example, path):
         raise checkpoint.ImportProblem(
             "--onnx needs the `onnx` package in the torch venv: run scripts/setup-torch.sh"
         ) from error
-    with torch.no_grad():
-        torch.onnx.export(module, example, path, input_names=["input"], output_names=["output"],
-                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-                          opset_version=17, dynamo=False)
+    # nn.MultiheadAttention's inference fast path (aten::_native_multi_head_attention, taken by
+    # open_clip's batch-first attention) has no ONNX form; its plain path computes the same.
+    fastpath = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        with torch.no_grad():
+            torch.onnx.export(module, example, path, input_names=["input"],
+                              output_names=["output"],
+                              dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+                              opset_version=17, dynamo=False)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fastpath)
     onnx.checker.check_model(path)
 
 
@@ -148,10 +184,11 @@ def main(argv):
             return 3
         command_keys(args[0])
     elif command == "export":
-        name, weights, out, device, onnx, result_path = args
+        name, weights, out, device, onnx, result_path = args[:6]
+        encoder = args[6] if len(args) > 6 else None
         try:
             check_family(name)
-            command_export(name, weights, out, device, onnx == "1", result_path)
+            command_export(name, weights, out, device, onnx == "1", result_path, encoder)
         except checkpoint.ImportProblem as problem:
             write_json(result_path, {"error": str(problem)})
             return 3

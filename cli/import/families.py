@@ -12,9 +12,11 @@ import os
 import torch
 from torch import nn
 
+import nets_clip
 import nets_dfb
 import nets_dfb_detectors
 import nets_video
+import nets_npr
 
 # Set by tests only: families too large to trace and run quickly on a CPU (ViT-L/14, the 3D
 # ResNet-50s) build a reduced width/depth of the same code instead. Golden manifests are always
@@ -101,7 +103,7 @@ class Family:
     `onnx_refusal`: why `--onnx` cannot be offered for the family (None: it can)."""
 
     def __init__(self, name, build, card, prefixes, summary, upstream, reduced=None,
-                 onnx_refusal=None):
+                 onnx_refusal=None, encoder=None, derived=()):
         self.name = name
         self.build = build
         self.card = card
@@ -110,6 +112,12 @@ class Family:
         self.upstream = upstream
         self.onnx_refusal = onnx_refusal
         self.reduced = reduced
+        # For a family released as two files (a head plus a separately released encoder, given as
+        # `--encoder`): load(module, family, weights, encoder, prefixes) → notes. None: one file.
+        self.encoder = encoder
+        # Buffers older library versions saved in checkpoints that the module now recomputes
+        # (non-persistent): accepted and dropped when they equal the module's (checkpoint.py).
+        self.derived = derived
 
     def module(self):
         """The module `keys` lists and `export` loads into: full size unless a test asked for
@@ -194,6 +202,48 @@ FAMILIES = [
            "DeepfakeBench altfreezing: the i3d ResNet-50 trained with alternate freezing, P(fake)",
            "SCLBD/DeepfakeBench training/detectors/altfreezing_detector.py (utils/slowfast ResNet)",
            reduced=nets_video.i3d_reduced),
+]
+
+# DeepfakeBench's CLIP detectors keep `backbone` and `head` side by side, so only `module.` is
+# stripped. transformers before 4.31 saved the vision embeddings' `position_ids` (an arange).
+DFB_CLIP_PREFIXES = ("module.",)
+DFB_CLIP_DERIVED = ("backbone.embeddings.position_ids",)
+
+FAMILIES += [
+    Family("npr", nets_npr.npr, {
+        # NPR's test loader (data/datasets.py with test.py's settings): PIL RGB, torchvision
+        # Resize((256, 256)) (PIL bilinear) on every set whose images vary in size, no crop,
+        # ImageNet normalisation; sigmoid of one logit.
+        "input_size": 256,
+        "resize": "resize",
+        "interpolation": "pil:bilinear",
+        "normalize": "imagenet",
+        "channel_order": "rgb",
+        "output": "logit",
+    }, ("module.",), "NPR (Tan et al. 2024): up-sampling residual into a truncated ResNet-50, one logit",
+        "chuangchuangtan/NPR-DeepfakeDetection networks/resnet.py"),
+    Family("clip", nets_clip.dfb_clip, dict(DFB_CARD, input_size=224), DFB_CLIP_PREFIXES,
+           "DeepfakeBench clip: transformers CLIP ViT-B/16 vision model, two classes",
+           "SCLBD/DeepfakeBench training/detectors/clip_detector.py",
+           derived=DFB_CLIP_DERIVED),
+    Family("effort", nets_clip.dfb_effort, dict(DFB_CARD, input_size=224, normalize="clip"),
+           DFB_CLIP_PREFIXES,
+           "DeepfakeBench effort: CLIP ViT-L/14 with SVD-residual attention, two classes",
+           "SCLBD/DeepfakeBench training/detectors/effort_detector.py",
+           reduced=nets_clip.dfb_effort_reduced, derived=DFB_CLIP_DERIVED),
+    Family("univfd", nets_clip.univfd, {
+        # UnivFD's validate.py: PIL RGB, CenterCrop(224) without any resize, CLIP normalisation;
+        # sigmoid of one logit. Nothing is resized; a pil:* interpolation gives the crop
+        # torchvision's geometry (offsets rounded as CenterCrop does, zero padding when smaller).
+        "input_size": 224,
+        "resize": "crop",
+        "interpolation": "pil:bilinear",
+        "normalize": "clip",
+        "channel_order": "rgb",
+        "output": "logit",
+    }, ("module.",), "UnivFD (Ojha et al. 2023): linear probe on frozen CLIP ViT-L/14 (needs --encoder)",
+        "WisconsinAIVision/UniversalFakeDetect models/clip_models.py",
+        reduced=nets_clip.univfd_reduced, encoder=nets_clip.load_univfd),
 ]
 
 BY_NAME = {family.name: family for family in FAMILIES}

@@ -16,9 +16,9 @@ mod support;
 
 use dfbench_benchmarks::card::ResolvedCard;
 use import_support::*;
-use support::dfbench;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use support::dfbench;
 
 fn families(python: &Path) -> Vec<String> {
     let output = import(python, &["--list"]);
@@ -76,20 +76,23 @@ fn imports_release_layout_at(family: &str, size: Size) {
     let Some(python) = torch_python() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let manifest = release_manifest(&python, dir.path(), family, size);
-    let (weights, _) = checkpoint_from(&python, dir.path(), &manifest, size, "exact");
+    // A family released as two files (`probe=` in the manifest's layout) gets its encoder file
+    // written beside the checkpoint; the fixture prints its path.
+    let (weights, printed) = checkpoint_from(&python, dir.path(), &manifest, size, "exact");
+    let encoder = (!printed.is_empty()).then(|| PathBuf::from(&printed));
     let out = dir.path().join("card");
-    let output = import_at(
-        &python,
-        size,
-        &[
-            "--family",
-            family,
-            "--weights",
-            weights.to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-        ],
-    );
+    let mut args = vec![
+        "--family",
+        family,
+        "--weights",
+        weights.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    if let Some(encoder) = &encoder {
+        args.extend(["--encoder", encoder.to_str().expect("utf-8")]);
+    }
+    let output = import_at(&python, size, &args);
     let stdout = text(&output.stdout);
     assert!(
         output.status.success(),
@@ -104,6 +107,17 @@ fn imports_release_layout_at(family: &str, size: Size) {
     assert_eq!(
         source.checkpoint_sha256,
         hex::encode(Sha256::digest(&bytes))
+    );
+    let encoder_sha256 = encoder
+        .as_ref()
+        .map(|path| hex::encode(Sha256::digest(std::fs::read(path).expect("encoder"))));
+    assert_eq!(source.encoder_sha256, encoder_sha256);
+    assert_eq!(
+        source.encoder,
+        encoder
+            .as_ref()
+            .and_then(|path| path.file_name())
+            .map(|name| name.to_string_lossy().into_owned())
     );
     assert!(stdout.contains(&card.fingerprint), "{stdout}");
 
@@ -184,6 +198,64 @@ fn srm_release_checkpoint_imports() {
 #[test]
 fn ucf_release_checkpoint_imports() {
     imports_release_layout("ucf");
+}
+
+#[test]
+fn npr_release_checkpoint_imports() {
+    imports_release_layout("npr");
+}
+
+#[test]
+fn clip_release_checkpoint_imports() {
+    imports_release_layout("clip");
+}
+
+#[test]
+fn effort_release_checkpoint_imports() {
+    imports_reduced_release_layout("effort");
+}
+
+/// UnivFD is released as two files: the probe (--weights) and OpenAI's CLIP encoder (--encoder, a
+/// float16 TorchScript archive with a text tower); both hashes go into `[source]`. Without
+/// --encoder the import is refused naming the flag, and a one-file family refuses --encoder.
+#[test]
+fn univfd_probe_and_encoder_import_and_encoder_is_checked() {
+    imports_reduced_release_layout("univfd");
+    let Some(python) = torch_python() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let weights = dir.path().join("w.pth");
+    std::fs::write(&weights, b"not read").expect("weights");
+    let out = dir.path().join("out");
+    let base = [
+        "--weights",
+        weights.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    let output = import_at(
+        &python,
+        Size::Reduced,
+        &[&["--family", "univfd"], &base[..]].concat(),
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("released as two files") && stderr.contains("--encoder is missing"),
+        "{stderr}"
+    );
+    let encoder = weights.to_str().expect("utf-8");
+    let output = import(
+        &python,
+        &[&["--family", "meso4", "--encoder", encoder], &base[..]].concat(),
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--encoder is not used by family `meso4`")
+            && stderr.contains("(--encoder is for univfd)"),
+        "{stderr}"
+    );
+    assert!(!out.join("card.toml").exists());
 }
 
 fn refused(python: &Path, dir: &Path, family: &str, variant: &str) -> (String, String) {

@@ -26,7 +26,7 @@ use dfbench_worker::preprocess::Preprocessing;
 use dfbench_worker::runtime::load_detector;
 use dfbench_worker::scoring::{LoadedDetector, score_chunk};
 use import_support::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use torch_support::{samples, script_scores, spec, write_pngs};
 
@@ -79,6 +79,7 @@ fn eager_scores(
     family: &str,
     size: Size,
     weights: &Path,
+    encoder: Option<&Path>,
     tensors: &[f32],
     count: usize,
 ) -> Vec<f64> {
@@ -93,6 +94,7 @@ fn eager_scores(
         .args([family.as_ref(), weights.as_os_str(), input.as_os_str()])
         .arg(count.to_string())
         .arg(&output)
+        .args(encoder)
         .output()
         .expect("spawn python");
     assert!(run.status.success(), "{}", text(&run.stderr));
@@ -128,21 +130,23 @@ fn family_parity(torch: &Path, onnx: &Path, family: &FamilyLine) -> Row {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let manifest = release_manifest(torch, dir.path(), name, size);
-    let (weights, _) = checkpoint_from(torch, dir.path(), &manifest, size, "exact");
+    // A family released as two files gets its encoder beside the checkpoint (path printed).
+    let (weights, encoder) = checkpoint_from(torch, dir.path(), &manifest, size, "exact");
+    let encoder = (!encoder.is_empty()).then(|| PathBuf::from(encoder));
     let out = dir.path().join("card");
-    let imported = import_at(
-        torch,
-        size,
-        &[
-            "--family",
-            name,
-            "--weights",
-            path_str(&weights),
-            "--out",
-            path_str(&out),
-            "--onnx",
-        ],
-    );
+    let mut args = vec![
+        "--family",
+        name,
+        "--weights",
+        path_str(&weights),
+        "--out",
+        path_str(&out),
+        "--onnx",
+    ];
+    if let Some(encoder) = &encoder {
+        args.extend(["--encoder", path_str(encoder)]);
+    }
+    let imported = import_at(torch, size, &args);
     assert!(
         imported.status.success(),
         "{name}: {}",
@@ -161,7 +165,15 @@ fn family_parity(torch: &Path, onnx: &Path, family: &FamilyLine) -> Row {
         .iter()
         .flat_map(|path| preprocessing.prepare(&decode_rgb(&data.join(path)).expect("decode")))
         .collect();
-    let eager = eager_scores(torch, name, size, &weights, &tensors, paths.len());
+    let eager = eager_scores(
+        torch,
+        name,
+        size,
+        &weights,
+        encoder.as_deref(),
+        &tensors,
+        paths.len(),
+    );
     let runtime = script_scores(onnx, &onnx_support::script(), &onnx_card, &tensors);
     let spread = eager.iter().cloned().fold(f64::MIN, f64::max)
         - eager.iter().cloned().fold(f64::MAX, f64::min);

@@ -101,6 +101,13 @@ pub fn describe_card(resolved: &ResolvedCard) {
             source.checkpoint,
             source.checkpoint_sha256
         );
+        if let Some(encoder) = &source.encoder {
+            outln!(
+                "              encoder {} (sha256 {})",
+                encoder,
+                source.encoder_sha256.as_deref().unwrap_or("?")
+            );
+        }
     }
     outln!("  fingerprint {}", resolved.fingerprint);
 }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 
 /// The exporter's files, written next to each other so `dfbench_import.py` imports the rest.
-const EXPORTER: [(&str, &str); 7] = [
+const EXPORTER: [(&str, &str); 9] = [
     (
         "dfbench_import.py",
         include_str!("../../import/dfbench_import.py"),
@@ -31,6 +31,8 @@ const EXPORTER: [(&str, &str); 7] = [
         include_str!("../../import/nets_dfb_detectors.py"),
     ),
     ("nets_video.py", include_str!("../../import/nets_video.py")),
+    ("nets_npr.py", include_str!("../../import/nets_npr.py")),
+    ("nets_clip.py", include_str!("../../import/nets_clip.py")),
 ];
 
 /// Exit status of the exporter for a checkpoint that does not fit (its result file says why).
@@ -45,6 +47,11 @@ pub struct ImportArgs {
     /// prefixes `module.`/`backbone.` are handled).
     #[arg(long, value_name = "FILE.pth", required_unless_present_any = ["list", "keys"])]
     pub weights: Option<PathBuf>,
+    /// The separately released encoder checkpoint, for families released as two files (univfd:
+    /// --weights fc_weights.pth --encoder ViT-L-14.pt, OpenAI's TorchScript archive or a state
+    /// dict). Other families refuse it.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["list", "keys"])]
+    pub encoder: Option<PathBuf>,
     /// Folder to write model.pt and card.toml into (created when missing).
     #[arg(long, value_name = "DIR", required_unless_present_any = ["list", "keys"])]
     pub out: Option<PathBuf>,
@@ -117,20 +124,26 @@ fn import(
     if !weights.is_file() {
         bail!("--weights {} is not a file", weights.display());
     }
+    if let Some(encoder) = &args.encoder
+        && !encoder.is_file()
+    {
+        bail!("--encoder {} is not a file", encoder.display());
+    }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let result_path = exporter.dir.path().join("result.json");
-    let output = exporter.run_allowing(
-        &[
-            "export".as_ref(),
-            family.as_ref(),
-            weights.as_os_str(),
-            out.as_os_str(),
-            args.device.as_ref(),
-            if args.onnx { "1" } else { "0" }.as_ref(),
-            result_path.as_os_str(),
-        ],
-        &[EXIT_DOES_NOT_FIT],
-    )?;
+    let mut export_args = vec![
+        "export".as_ref(),
+        family.as_ref(),
+        weights.as_os_str(),
+        out.as_os_str(),
+        args.device.as_ref(),
+        if args.onnx { "1" } else { "0" }.as_ref(),
+        result_path.as_os_str(),
+    ];
+    if let Some(encoder) = &args.encoder {
+        export_args.push(encoder.as_os_str());
+    }
+    let output = exporter.run_allowing(&export_args, &[EXIT_DOES_NOT_FIT])?;
     let text = std::fs::read_to_string(&result_path).with_context(|| {
         format!(
             "the exporter wrote no result ({})",
@@ -149,6 +162,12 @@ fn import(
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default(),
         checkpoint_sha256: result.checkpoint_sha256.clone().unwrap_or_default(),
+        encoder: args.encoder.as_ref().and_then(|encoder| {
+            encoder
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        }),
+        encoder_sha256: result.encoder_sha256.clone(),
     };
     let card_value = result
         .card
@@ -328,6 +347,7 @@ struct ExportResult {
     error: Option<String>,
     card: Option<serde_json::Value>,
     checkpoint_sha256: Option<String>,
+    encoder_sha256: Option<String>,
     parity: Option<Parity>,
     load: Option<LoadNotes>,
 }
