@@ -116,7 +116,10 @@ fn strip(table: &mut toml::Table) -> Vec<String> {
             }
         }
     }
-    for (key, accepted) in [("detectors", DETECTOR_FIELDS), ("reference", REFERENCE_FIELDS)] {
+    for (key, accepted) in [
+        ("detectors", DETECTOR_FIELDS),
+        ("reference", REFERENCE_FIELDS),
+    ] {
         let Some(toml::Value::Array(entries)) = table.get_mut(key) else {
             continue;
         };

@@ -62,7 +62,10 @@ fn a_reference_to_a_detector_not_in_the_suite_is_a_warning() {
     let warnings = suite.reference_warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("`xception`"), "{warnings:?}");
-    assert!(warnings[0].contains("its detectors: spectral"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("its detectors: spectral"),
+        "{warnings:?}"
+    );
 }
 
 #[test]
@@ -157,8 +160,17 @@ fn the_reference_field_list_matches_the_struct() {
 fn the_shipped_ffpp_cross_suite_parses_with_its_references() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/suites/ffpp-cross.toml");
     let suite = Suite::load(std::path::Path::new(path)).expect("valid");
-    assert!(suite.references.len() >= 7 * 7, "{}", suite.references.len());
-    assert!(suite.references.iter().all(|r| r.kind == "top3-mean-during-training"));
+    assert!(
+        suite.references.len() >= 7 * 7,
+        "{}",
+        suite.references.len()
+    );
+    assert!(
+        suite
+            .references
+            .iter()
+            .all(|r| r.kind == "top3-mean-during-training")
+    );
     // The released-checkpoint detectors are commented out: their references are not checked.
     assert!(suite.active_references().is_empty());
     assert_eq!(suite.reference_warnings().len(), 7);
