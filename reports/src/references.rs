@@ -96,7 +96,8 @@ pub struct ReferenceResult {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReferenceCheck {
     pub results: Vec<ReferenceResult>,
-    /// References left out, e.g. of a detector not in the suite (one line each group).
+    /// References left out, e.g. of a detector not in the suite: one line per group, each
+    /// saying it is not checked.
     pub unchecked: Vec<String>,
 }
 

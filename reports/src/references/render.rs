@@ -91,7 +91,7 @@ pub fn markdown(out: &mut String, check: &ReferenceCheck) {
     let _ = writeln!(out, "## References ({})\n", check.summary());
     let _ = writeln!(out, "{NOTE}\n");
     for line in &check.unchecked {
-        let _ = writeln!(out, "- Not checked: {}", escape_md(line));
+        let _ = writeln!(out, "- {}", escape_md(line));
     }
     if !check.unchecked.is_empty() {
         out.push('\n');
@@ -117,7 +117,7 @@ pub fn html(out: &mut String, check: &ReferenceCheck) {
     );
     let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(NOTE));
     for line in &check.unchecked {
-        let _ = writeln!(out, "<p class=\"note\">Not checked: {}</p>", esc(line));
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(line));
     }
     if !check.results.is_empty() {
         out.push_str("<table>\n<tr>");
@@ -205,7 +205,7 @@ pub fn terminal(check: &ReferenceCheck) -> String {
         out.push('\n');
     }
     for line in &check.unchecked {
-        let _ = writeln!(out, "not checked: {line}");
+        let _ = writeln!(out, "{line}");
     }
     let _ = write!(out, "{}", check.summary());
     out
