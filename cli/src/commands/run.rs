@@ -80,6 +80,16 @@ pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
     let origin = args.suite.display().to_string();
     let suite = Suite::parse(&suite_text, &origin)?;
     args.references.require_references(&suite)?;
+    if args.references.check_references
+        && args.coordinator.coordinator.is_some()
+        && args.store.database_url.is_none()
+    {
+        anyhow::bail!(
+            "--check-references with --coordinator needs the report: pass --database-url <the \
+             coordinator's database>, or check later with `dfbench report --run RUN \
+             --check-references --database-url …`"
+        );
+    }
     for warning in suite.reference_warnings() {
         eprintln!("references: {warning}");
     }
@@ -292,13 +302,6 @@ async fn run_remote(
             eprintln!(
                 "for the report: dfbench report --run {run_id} --database-url <the coordinator's database>"
             );
-            if args.references.check_references {
-                anyhow::bail!(
-                    "--check-references needs the report: pass --database-url <the \
-                     coordinator's database>, or run `dfbench report --run {run_id} \
-                     --check-references --database-url …`"
-                );
-            }
             Ok(status_code(&last.status))
         }
     }
