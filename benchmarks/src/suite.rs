@@ -40,6 +40,9 @@
 //!   `"univfd"`, `"aigcdb"`), expanded at parse time into one canonical id per level
 //!   (`crate::perturb` documents each id; `crate::perturb::grid` the entries). Every dataset is
 //!   scored once per id; an entry that does not parse is a problem naming it and the syntax.
+//! - **References.** `[[reference]]` tables give published values (detector × dataset × level ×
+//!   metric, with source, kind and tolerance) that `dfbench run/report --check-references`
+//!   compares with the run; see [`references`]. They are not scored and enter no fingerprint.
 //! - **Video keys.** `dataset/label_group/method/compression/video`; `legacy_video_key = true`
 //!   reproduces DeepfakeBench's parent-folder key (which merges FF++ videos across methods).
 
@@ -91,6 +94,10 @@ pub struct Suite {
     pub roots: BTreeMap<String, String>,
     pub datasets: Vec<DatasetSpec>,
     pub detectors: Vec<DetectorSpec>,
+    /// Published values the run is checked against (`[[reference]]` tables, see
+    /// [`references`]); not scored, outside every fingerprint.
+    #[serde(default, rename = "reference")]
+    pub references: Vec<ReferenceSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -345,6 +352,7 @@ impl Suite {
                 ));
             }
         }
+        references::push_problems(&mut problems, self);
         problems
     }
 
@@ -390,7 +398,9 @@ fn push_duplicates<'a>(
 
 mod datasets;
 mod lenient;
+pub mod references;
 pub use datasets::AbsentSet;
+pub use references::ReferenceSpec;
 
 #[cfg(test)]
 mod tests;

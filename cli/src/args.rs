@@ -112,3 +112,47 @@ fn parse_video_aggregation(text: &str) -> Result<dfbench_reports::VideoAggregati
     dfbench_reports::VideoAggregation::parse(text)
         .ok_or_else(|| format!("`{text}` is not an aggregation: use mean, max or dfb"))
 }
+
+/// `--check-references`, shared by `run` and `report`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReferenceCheckArgs {
+    /// Check the suite's published reference values (`[[reference]]`) against the run: print
+    /// each with its measured value, Δ and mark, and exit 0 when all are reproduced (|Δ| ≤
+    /// tolerance), 1 when any is not reproduced or has no measurement, 2 when the suite has no
+    /// reference to check (or on an error).
+    #[arg(long)]
+    pub check_references: bool,
+}
+
+impl ReferenceCheckArgs {
+    /// Fails when the flag is set and `suite` has nothing to check; says why.
+    pub fn require_references(&self, suite: &dfbench_benchmarks::Suite) -> anyhow::Result<()> {
+        if !self.check_references {
+            return Ok(());
+        }
+        if suite.references.is_empty() {
+            anyhow::bail!(
+                "--check-references: suite `{}` has no [[reference]] entries, so there is nothing \
+                 to check; add published values as [[reference]] tables (see the README, \
+                 \"Reference values\") or drop the flag",
+                suite.name
+            );
+        }
+        if suite.active_references().is_empty() {
+            anyhow::bail!(
+                "--check-references: none of the {} [[reference]] entries of suite `{}` names one \
+                 of its detectors ({}):\n  {}",
+                suite.references.len(),
+                suite.name,
+                suite
+                    .detectors
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                suite.reference_warnings().join("\n  ")
+            );
+        }
+        Ok(())
+    }
+}

@@ -4,6 +4,7 @@
 //! reports crate from the label group and method). The workers that scored the run are the store's workers whose id appears in
 //! the run's predictions, with their prediction counts.
 
+use crate::output::outln;
 use anyhow::Context;
 use dfbench_reports::history::FAILED_METRIC;
 use dfbench_reports::model::{
@@ -13,6 +14,7 @@ use dfbench_reports::{MetricRow, ReportOptions};
 use dfbench_store::{MetricRecord, RunDetails, RunId, Store};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 /// Which part of the run a report covers; empty lists mean everything.
 #[derive(Debug, Clone, Default)]
@@ -76,6 +78,8 @@ fn run_workers(
 pub struct WrittenReport {
     pub folder: PathBuf,
     pub leaderboard: String,
+    /// The reproduction check, when the run's suite has references.
+    pub references: Option<dfbench_reports::ReferenceCheck>,
 }
 
 /// The report's view of a stored run (without workers: they come from its predictions).
@@ -119,6 +123,112 @@ fn absent_sets(details: &RunDetails) -> Vec<dfbench_reports::model::AbsentSet> {
             tracing::warn!(run = %details.run.id.0, %error, "cannot list the run's absent datasets");
             Vec::new()
         }
+    }
+}
+
+/// Prints the reproduction check's short table and returns its exit code: 0 when every
+/// checked reference is reproduced, 1 when any is not reproduced or has no measurement (the
+/// reason is printed beside it). An error (exit 2) when nothing could be checked.
+pub fn print_reference_check(report: &WrittenReport) -> anyhow::Result<ExitCode> {
+    let Some(check) = &report.references else {
+        anyhow::bail!("--check-references: the run's suite has no [[reference]] entries");
+    };
+    if check.results.is_empty() {
+        anyhow::bail!(
+            "--check-references: no reference could be checked:\n  {}",
+            check.unchecked.join("\n  ")
+        );
+    }
+    outln!("\nreferences:");
+    outln!("{}", dfbench_reports::references::render::terminal(check));
+    Ok(ExitCode::from(check.exit_code()))
+}
+
+/// The reproduction check of the run's stored suite, `None` when it has no references.
+/// References outside `filter` (detector, dataset, level or metric left out) are not checked.
+async fn reference_check(
+    store: &dyn Store,
+    run_id: &str,
+    run: &RunInfo,
+    report: &dfbench_reports::Report,
+    filter: &ReportFilter,
+) -> anyhow::Result<Option<dfbench_reports::ReferenceCheck>> {
+    let details = store.run(&RunId(run_id.to_string())).await?;
+    // A stored suite this version cannot read (an old run) has no references to check; its
+    // report is still written.
+    let suite =
+        match dfbench_benchmarks::Suite::parse(&details.run.suite_toml, "the run's stored suite") {
+            Ok(suite) => suite,
+            Err(error) => {
+                tracing::warn!(run = %run_id, %error, "cannot read the run's references");
+                return Ok(None);
+            }
+        };
+    if suite.references.is_empty() {
+        return Ok(None);
+    }
+    let mut unchecked = suite.reference_warnings();
+    let (kept, left_out): (Vec<_>, Vec<_>) =
+        suite
+            .active_references()
+            .into_iter()
+            .partition(|reference| {
+                let metric = reference.metric().map(|(metric, _)| metric.to_string());
+                (filter.detectors.is_empty() || filter.detectors.contains(&reference.detector))
+                    && (filter.datasets.is_empty() || filter.datasets.contains(&reference.dataset))
+                    && filter.level.as_ref().is_none_or(|l| *l == reference.level)
+                    && (filter.metrics.is_empty()
+                        || metric.is_some_and(|m| filter.metrics.contains(&m)))
+            });
+    if !left_out.is_empty() {
+        unchecked.push(match left_out.len() {
+            1 => "1 [[reference]] entry falls outside the report's filter: not checked".to_string(),
+            n => format!("{n} [[reference]] entries fall outside the report's filter: not checked"),
+        });
+    }
+    let protocols = details
+        .detectors
+        .iter()
+        .map(|detector| (detector.name.clone(), detector_protocol(detector)))
+        .collect();
+    Ok(Some(dfbench_reports::check_references(
+        run, report, &kept, &protocols, unchecked,
+    )))
+}
+
+/// A detector's preprocessing summary and checkpoint hash, from its stored card.
+fn detector_protocol(
+    detector: &dfbench_store::DetectorRecord,
+) -> dfbench_reports::DetectorProtocol {
+    let Some(text) = &detector.card else {
+        return dfbench_reports::DetectorProtocol {
+            preprocessing: format!(
+                "built-in `{}` (its parameters are its fingerprint)",
+                detector.builtin
+            ),
+            checkpoint_sha256: None,
+        };
+    };
+    match dfbench_benchmarks::card::DetectorCard::parse(text, &detector.name) {
+        Ok(card) => dfbench_reports::DetectorProtocol {
+            preprocessing: with_interpolation(&card),
+            checkpoint_sha256: card.source.map(|source| source.checkpoint_sha256),
+        },
+        Err(error) => dfbench_reports::DetectorProtocol {
+            preprocessing: format!("card unreadable: {error}"),
+            checkpoint_sha256: None,
+        },
+    }
+}
+
+/// The card's preprocessing signature, naming the interpolation even when it is the default
+/// (which the signature leaves out to keep old fingerprints).
+fn with_interpolation(card: &dfbench_benchmarks::card::DetectorCard) -> String {
+    let signature = card.preprocessing_signature();
+    if signature.contains("interpolation=") {
+        signature
+    } else {
+        format!("{signature};interpolation={}", card.interpolation)
     }
 }
 
@@ -255,11 +365,13 @@ pub async fn write_filtered(
             .leaderboards
             .retain(|b| filter.level.as_ref().is_none_or(|l| *l == b.level));
     }
+    report.references = reference_check(store, run_id, &run, &report, filter).await?;
     let folder = out_root.join(run_id);
     let files = dfbench_reports::write_built_report(&run, &predictions, &report, &folder)
         .with_context(|| format!("cannot write the report into {}", folder.display()))?;
     Ok(WrittenReport {
         folder,
         leaderboard: files.leaderboard_markdown,
+        references: report.references,
     })
 }

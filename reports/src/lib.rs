@@ -9,6 +9,7 @@
 //!   slice (all, subset, method, split, category), leaderboards, failure lists, ROC curves;
 //! - charts ([`chart`], plotters with an embedded font), the CSV / JSON / Markdown / HTML
 //!   renderers ([`render`]) and the polars exports ([`export`]), written by [`write_report`];
+//! - the reproduction check of a suite's published reference values ([`references`]);
 //! - run comparison with per-cell verdicts ([`compare`]) and run-series trends ([`history`]).
 //!
 //! It must not touch anything else: no model running, no network, no gRPC, no database. The
@@ -22,6 +23,7 @@ pub mod export;
 pub mod history;
 pub mod metrics;
 pub mod model;
+pub mod references;
 pub mod render;
 pub mod report;
 pub mod robustness;
@@ -36,6 +38,7 @@ pub use metrics::bootstrap::BootstrapConfig;
 pub use metrics::delong::{AucVariance, PairedAucTest, delong_auc_variance, delong_paired_test};
 pub use metrics::{METRIC_NAMES, MetricSet, MetricValue, frame_metrics, roc_points};
 pub use model::{DatasetInfo, DetectorInfo, PredictionRecord, RunInfo, WorkerInfo};
+pub use references::{DetectorProtocol, Mark, ReferenceCheck, ReferenceResult, check_references};
 pub use report::{
     MetricRow, Report, ReportOptions, VideoAggregation, build_report, compute_metrics,
 };

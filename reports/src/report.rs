@@ -116,6 +116,9 @@ pub struct Report {
     /// Mean AUC across datasets per perturbation × level, detectors ranked.
     pub leaderboards: Vec<Leaderboard>,
     pub options: ReportOptions,
+    /// The reproduction check, when the run's suite has references (set by the caller with
+    /// [`crate::references::check_references`]; [`build_report`] leaves it `None`).
+    pub references: Option<crate::references::ReferenceCheck>,
 }
 
 /// The failure of a prediction that has no usable score, if it has none.
@@ -248,5 +251,6 @@ pub fn build_report(
         charts: roc_charts(predictions),
         leaderboards,
         options: *options,
+        references: None,
     }
 }

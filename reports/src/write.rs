@@ -1,6 +1,7 @@
 //! Writes the report files into an output directory.
 //!
-//! Files: `metrics.csv`, `metrics.json`, `leaderboard.md`, `index.html`, `roc-<dataset>.svg/.png`
+//! Files: `metrics.csv`, `metrics.json`, `leaderboard.md`, `index.html`, `references.csv` (when
+//! the suite has references), `roc-<dataset>.svg/.png`
 //! per dataset and `roc.svg/.png` (the first dataset by name), with perturbations
 //! `robustness-<dataset>-<family>.svg/.png` per dataset × family with levels, plus the polars
 //! exports ([`crate::export`]). No chart is written when there are no predictions. Output is
@@ -30,6 +31,8 @@ pub struct ReportFiles {
     pub metrics_json: PathBuf,
     pub leaderboard_md: PathBuf,
     pub index_html: PathBuf,
+    /// `references.csv`, when the run's suite has references.
+    pub references_csv: Option<PathBuf>,
     /// ROC charts: `roc.svg`, `roc.png`, then `roc-<dataset>.svg` / `.png` per dataset; then
     /// the robustness curves `robustness-<dataset>-<family>.svg` / `.png`.
     pub charts: Vec<PathBuf>,
@@ -48,6 +51,7 @@ impl ReportFiles {
             self.leaderboard_md.as_path(),
             self.index_html.as_path(),
         ];
+        out.extend(self.references_csv.as_deref());
         out.extend(self.charts.iter().map(PathBuf::as_path));
         out.extend(self.exports.iter().map(PathBuf::as_path));
         out
@@ -245,7 +249,7 @@ pub fn write_built_report(
     let (mut charts, svgs) = write_charts(report, out_dir)?;
     let robustness = write_robustness(report, out_dir, &mut charts)?;
 
-    let leaderboard_markdown = render::markdown::render(
+    let mut leaderboard_markdown = render::markdown::render(
         run,
         &report.leaderboards,
         &boards,
@@ -255,6 +259,13 @@ pub fn write_built_report(
             .any(|b| b.has_clips)
             .then(|| report.options.video_aggregation.describe()),
     );
+    let mut references_csv = None;
+    if let Some(check) = &report.references {
+        crate::references::render::markdown(&mut leaderboard_markdown, check);
+        let path = out_dir.join("references.csv");
+        write(&path, &crate::references::render::csv(check, &path)?)?;
+        references_csv = Some(path);
+    }
     let leaderboard_md = out_dir.join("leaderboard.md");
     write(&leaderboard_md, leaderboard_markdown.as_bytes())?;
 
@@ -270,6 +281,7 @@ pub fn write_built_report(
         metrics_json,
         leaderboard_md,
         index_html,
+        references_csv,
         charts,
         exports,
         leaderboard_markdown,

@@ -17,6 +17,7 @@ pub(super) const SUITE_FIELDS: &[&str] = &[
     "roots",
     "datasets",
     "detectors",
+    "reference",
 ];
 
 /// Fields of a `[[datasets]]` entry (the fields of [`super::DatasetSpec`]).
@@ -39,6 +40,20 @@ pub(super) const DATASET_FIELDS: &[&str] = &[
 
 /// Fields of a `[[detectors]]` entry (the fields of [`super::DetectorSpec`]).
 pub(super) const DETECTOR_FIELDS: &[&str] = &["name", "kind", "builtin", "card"];
+
+/// Fields of a `[[reference]]` entry (the fields of [`super::ReferenceSpec`]).
+pub(super) const REFERENCE_FIELDS: &[&str] = &[
+    "detector",
+    "dataset",
+    "level",
+    "auc",
+    "ap",
+    "eer",
+    "acc",
+    "source",
+    "kind",
+    "tolerance",
+];
 
 /// The suite in `text` and every problem found on the way (not yet [`Suite::problems`]), after
 /// `strict` (the error of a strict parse) failed. `Err` when no suite can be built even
@@ -101,16 +116,26 @@ fn strip(table: &mut toml::Table) -> Vec<String> {
             }
         }
     }
-    if let Some(toml::Value::Array(entries)) = table.get_mut("detectors") {
+    for (key, accepted) in [
+        ("detectors", DETECTOR_FIELDS),
+        ("reference", REFERENCE_FIELDS),
+    ] {
+        let Some(toml::Value::Array(entries)) = table.get_mut(key) else {
+            continue;
+        };
         for (position, entry) in entries.iter_mut().enumerate() {
             let Some(entry) = entry.as_table_mut() else {
                 continue;
             };
-            let name = entry_name(entry, position);
+            let name = if key == "reference" {
+                reference_name(entry, position)
+            } else {
+                entry_name(entry, position)
+            };
             drop_unknown(
                 entry,
-                DETECTOR_FIELDS,
-                &format!("in [[detectors]] entry {name}"),
+                accepted,
+                &format!("in [[{key}]] entry {name}"),
                 &mut problems,
             );
         }
@@ -124,6 +149,17 @@ fn entry_name(entry: &toml::Table, position: usize) -> String {
         Some(name) => format!("`{name}`"),
         None => format!("number {}", position + 1),
     }
+}
+
+/// How a `[[reference]]` entry is named in a problem: position and detector × dataset.
+fn reference_name(entry: &toml::Table, position: usize) -> String {
+    let field = |key: &str| entry.get(key).and_then(toml::Value::as_str).unwrap_or("?");
+    format!(
+        "number {} (detector `{}`, dataset `{}`)",
+        position + 1,
+        field("detector"),
+        field("dataset")
+    )
 }
 
 fn drop_unknown(

@@ -269,8 +269,16 @@ fn the_accepted_field_lists_match_the_structs() {
         names.sort();
         names
     }
-    let suite = Suite::parse(GOOD, "s").expect("valid");
+    let referenced = format!(
+        "{GOOD}[[reference]]\ndetector = \"spectral\"\ndataset = \"demo\"\nlevel = \"frame\"\n\
+         auc = 0.9\nsource = \"s\"\nkind = \"paper\"\ntolerance = 0.02\n"
+    );
+    let suite = Suite::parse(&referenced, "s").expect("valid");
     assert_eq!(keys(&suite), sorted(lenient::SUITE_FIELDS));
     assert_eq!(keys(&suite.datasets[0]), sorted(lenient::DATASET_FIELDS));
     assert_eq!(keys(&suite.detectors[0]), sorted(lenient::DETECTOR_FIELDS));
+    assert_eq!(
+        keys(&suite.references[0]),
+        sorted(lenient::REFERENCE_FIELDS)
+    );
 }

@@ -84,6 +84,7 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
         fraction: None,
         seed: 0,
         out: PathBuf::from("reports-out"),
+        references: Default::default(),
     })
     .await
 }

@@ -2,6 +2,8 @@
 //!
 //! Filters (`--detectors`, `--datasets`, `--level`, `--metric`) apply after loading the run;
 //! a filtered report is written but does not replace the run's stored metrics.
+//! `--check-references` checks the run's suite's `[[reference]]` values (exit 0 / 1 / 2 as
+//! `compare`; references outside the filters are not checked).
 
 use crate::args::StoreArgs;
 use crate::output::outln;
@@ -34,6 +36,8 @@ pub struct ReportArgs {
     pub metrics: Vec<String>,
     #[command(flatten)]
     pub aggregation: crate::args::VideoAggregationArgs,
+    #[command(flatten)]
+    pub references: crate::args::ReferenceCheckArgs,
 }
 
 pub async fn execute(args: ReportArgs) -> anyhow::Result<ExitCode> {
@@ -52,5 +56,12 @@ pub async fn execute(args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     outln!("{}", report.leaderboard);
     outln!("report: {}", report.folder.join("index.html").display());
+    if args.references.check_references {
+        let details = store.run(&run_id).await?;
+        let suite =
+            dfbench_benchmarks::Suite::parse(&details.run.suite_toml, "the run's stored suite")?;
+        args.references.require_references(&suite)?;
+        return reporting::print_reference_check(&report);
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,7 @@
 //! `dfbench run SUITE`: submit a suite, follow it, write the report. Without `--coordinator` it
 //! starts a local coordinator and workers in this process (over real gRPC on loopback).
+//! `--check-references` then compares the suite's `[[reference]]` values with the run (see
+//! [`reporting::print_reference_check`] for the exit code).
 
 use crate::args::{CoordinatorArgs, StoreArgs, connect};
 use crate::local::LocalCluster;
@@ -64,6 +66,8 @@ pub struct RunArgs {
     /// Reports go to OUT/<run-id>/.
     #[arg(long, default_value = "reports-out")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub references: crate::args::ReferenceCheckArgs,
 }
 
 pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -75,6 +79,20 @@ pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
     })?;
     let origin = args.suite.display().to_string();
     let suite = Suite::parse(&suite_text, &origin)?;
+    args.references.require_references(&suite)?;
+    if args.references.check_references
+        && args.coordinator.coordinator.is_some()
+        && args.store.database_url.is_none()
+    {
+        anyhow::bail!(
+            "--check-references with --coordinator needs the report: pass --database-url <the \
+             coordinator's database>, or check later with `dfbench report --run RUN \
+             --check-references --database-url …`"
+        );
+    }
+    for warning in suite.reference_warnings() {
+        eprintln!("references: {warning}");
+    }
     for set in suite.absent_sets() {
         eprintln!(
             "dataset {}: absent ({}): marked `absent` in the suite; not scored, listed as absent in the report",
@@ -203,7 +221,7 @@ async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<
         last.status,
         started.elapsed().as_secs_f64()
     );
-    finish(store.as_ref(), &run_id, &last, &args.out).await
+    finish(store.as_ref(), &run_id, &last, args).await
 }
 
 /// The first Ctrl-C of a local run: stop leasing, keep what the workers stored, mark the run
@@ -277,7 +295,7 @@ async fn run_remote(
     match &args.store.database_url {
         Some(_) => {
             let store = args.store.open().await?;
-            finish(store.as_ref(), &run_id, &last, &args.out).await
+            finish(store.as_ref(), &run_id, &last, args).await
         }
         None => {
             outln!("run {run_id}: {}", last.status);
@@ -293,12 +311,12 @@ async fn finish(
     store: &dyn dfbench_store::Store,
     run_id: &str,
     last: &dfbench_proto::v1::RunProgress,
-    out: &Path,
+    args: &RunArgs,
 ) -> anyhow::Result<ExitCode> {
     if last.status != "done" {
         eprintln!("run {run_id} ended {}: {}", last.status, last.error);
     }
-    let report = reporting::write(store, run_id, out).await?;
+    let report = reporting::write(store, run_id, &args.out).await?;
     outln!("{}", report.leaderboard);
     let clips = if last.clips_expected > 0 {
         format!(
@@ -319,7 +337,16 @@ async fn finish(
         last.predictions - last.predictions_reused,
         report.folder.join("index.html").display()
     );
-    Ok(status_code(&last.status))
+    let status = status_code(&last.status);
+    if !args.references.check_references {
+        return Ok(status);
+    }
+    let references = reporting::print_reference_check(&report)?;
+    Ok(if last.status == "done" {
+        references
+    } else {
+        status
+    })
 }
 
 fn status_code(status: &str) -> ExitCode {

@@ -2,7 +2,8 @@
 //! no web fonts). Every string from the input is HTML-escaped. Sections: leaderboard (with
 //! intervals and rank), heatmap detector × dataset (AUC), robustness (table and curves, only
 //! with perturbations besides `none`), one
-//! section per dataset (ranked table, per-subset and per-method AUC, ROC chart), failures with
+//! section per dataset (ranked table, per-subset and per-method AUC, ROC chart), references
+//! (published values against the run, when the suite has some), failures with
 //! reasons, provenance (versions, fingerprints, workers and their devices).
 
 use std::collections::BTreeMap;
@@ -201,6 +202,9 @@ pub fn render(
     for (i, b) in boards.iter().enumerate() {
         let key = (b.dataset.clone(), b.perturbation.clone());
         sections::board(&mut out, i, b, charts.get(&key));
+    }
+    if let Some(check) = &report.references {
+        crate::references::render::html(&mut out, check);
     }
     failures(&mut out, &report.failures);
     provenance(&mut out, run);

@@ -20,6 +20,9 @@ struct Document<'a> {
     metrics: Vec<Metric<'a>>,
     leaderboards: Vec<Board<'a>>,
     failures: Failures<'a>,
+    /// Only when the run's suite has references.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    references: Option<crate::references::render::JsonCheck<'a>>,
 }
 
 #[derive(Serialize)]
@@ -153,6 +156,10 @@ pub fn render(run: &RunInfo, report: &Report) -> Result<String, serde_json::Erro
                 })
                 .collect(),
         },
+        references: report
+            .references
+            .as_ref()
+            .map(crate::references::render::json),
     };
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');
