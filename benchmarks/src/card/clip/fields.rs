@@ -57,9 +57,11 @@ impl fmt::Display for InputKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClipLayout {
-    /// B × C × T × H × W (3D convolutions: I3D, FTCN, AltFreezing).
+    /// B × C × T × H × W: what a bare 3D ConvNet takes (a TorchScript export of the network).
     Bcthw,
-    /// B × T × C × H × W (frame-wise backbones: TimeSformer, VideoMAE, X-CLIP, TALL).
+    /// B × T × C × H × W: frame-wise backbones (TimeSformer, VideoMAE, X-CLIP, TALL) and
+    /// DeepfakeBench's video detectors, whose forward permutes to B × C × T itself (I3D,
+    /// AltFreezing as `dfbench import` exports them).
     Btchw,
 }
 
