@@ -35,7 +35,8 @@ def command_list():
         print(json.dumps({"name": family.name, "summary": family.summary,
                           "upstream": family.upstream, "card": family.card,
                           "reduced": family.reduced is not None,
-                          "encoder": family.encoder is not None}))
+                          "encoder": family.encoder is not None,
+                          "onnx": family.onnx_refusal is None}))
 
 
 def command_keys(name):

@@ -15,7 +15,7 @@ use std::path::Path;
 /// Frames per reference clip.
 pub const FRAMES: usize = 4;
 
-/// Three videos of 8 frames (frame sizes varying across videos) and their clips.
+/// Three videos of two clips each (frame sizes varying across videos).
 pub struct ClipFixture {
     pub dir: tempfile::TempDir,
     pub samples: Vec<pb::SampleRef>,
@@ -23,7 +23,13 @@ pub struct ClipFixture {
     pub clip_frames: Vec<Vec<i64>>,
 }
 
+/// Three videos of 8 frames, two clips of [`FRAMES`] each.
 pub fn clip_fixture() -> ClipFixture {
+    clip_fixture_of(FRAMES)
+}
+
+/// Three videos of `2 × frames` frames, two clips of `frames` each.
+pub fn clip_fixture_of(frames: usize) -> ClipFixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let sizes = [(48, 40), (64, 64), (37, 53)];
     let mut samples = Vec::new();
@@ -31,7 +37,7 @@ pub fn clip_fixture() -> ClipFixture {
     for (video, (width, height)) in sizes.iter().enumerate() {
         std::fs::create_dir_all(dir.path().join(format!("v{video}"))).expect("mkdir");
         let mut ids = Vec::new();
-        for t in 0..(2 * FRAMES) as u32 {
+        for t in 0..(2 * frames) as u32 {
             let mut state = 0x2545_f491_u32.wrapping_mul(video as u32 * 8 + t + 1);
             let image = RgbImage::from_fn(*width, *height, |x, y| {
                 state ^= state << 13;
@@ -50,8 +56,8 @@ pub fn clip_fixture() -> ClipFixture {
             });
             ids.push(sample_id);
         }
-        clip_frames.push(ids[..FRAMES].to_vec());
-        clip_frames.push(ids[FRAMES..].to_vec());
+        clip_frames.push(ids[..frames].to_vec());
+        clip_frames.push(ids[frames..].to_vec());
     }
     ClipFixture {
         dir,
@@ -160,7 +166,7 @@ pub fn script_clip_scores(
     let (batch, size, frames, kind) = (
         card.card.batch_size.to_string(),
         card.card.input_size.to_string(),
-        FRAMES.to_string(),
+        card.card.clip_size.unwrap_or(FRAMES as u32).to_string(),
         script_input(card),
     );
     let result = std::process::Command::new(python)
