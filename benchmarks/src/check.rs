@@ -3,7 +3,8 @@
 //! paths, the frame order each video uses, and (optionally, it reads every file) images that do
 //! not decode.
 
-use crate::adapter::Enumerated;
+use crate::adapter::inventory::{Tally, file_kind};
+use crate::adapter::{Enumerated, IMAGE_EXTENSIONS, WalkInventory};
 use crate::image_io::decode_rgb;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +37,11 @@ pub struct DatasetCheck {
     pub decoded: bool,
     /// Which frame order the videos use (integer stem, path string, or a mix).
     pub frame_order: FrameOrderSummary,
+    /// Listed files that are not PNG/JPEG (by extension): each is scored as a failed prediction
+    /// (`unsupported_format` for `.webp`, `.gif`, …).
+    pub not_decodable: Tally,
+    /// What the folder walk saw besides the samples (see [`WalkInventory`]).
+    pub inventory: WalkInventory,
 }
 
 impl DatasetCheck {
@@ -45,7 +51,18 @@ impl DatasetCheck {
         let mut videos = BTreeSet::new();
         let mut seen = BTreeSet::new();
         let mut duplicates = BTreeSet::new();
+        let mut not_decodable = Tally::default();
         for sample in &enumerated.samples {
+            let path = std::path::Path::new(&sample.rel_path);
+            let decodable = path
+                .extension()
+                .and_then(|extension| extension.to_str())
+                .is_some_and(|extension| {
+                    IMAGE_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str())
+                });
+            if !decodable {
+                not_decodable.add(path, Some(file_kind(path)));
+            }
             let key = (
                 sample.split.clone(),
                 sample.label.to_string(),
@@ -96,6 +113,8 @@ impl DatasetCheck {
             unreadable,
             decoded: decode,
             frame_order: FrameOrderSummary::of(&enumerated.samples),
+            not_decodable,
+            inventory: enumerated.inventory.clone(),
         }
     }
 
@@ -171,6 +190,86 @@ impl DatasetCheck {
         if !self.decoded {
             let _ = writeln!(out, "  images not decoded (existence checked only)");
         }
+        self.render_inventory(&mut out);
         out
+    }
+
+    /// The lines on what is not a sample or not a decodable one: followed links, listed files
+    /// that are not PNG/JPEG, files that are not images and entries the layout does not read.
+    /// Nothing when there are none (manifest layouts: one line saying what is not counted).
+    fn render_inventory(&self, out: &mut String) {
+        let canonical = self.root.canonicalize().ok();
+        let shown = |path: &std::path::Path| {
+            let relative = path.strip_prefix(&self.root).ok().or_else(|| {
+                canonical
+                    .as_ref()
+                    .and_then(|root| path.strip_prefix(root).ok())
+            });
+            match relative {
+                Some(relative) => relative.display().to_string(),
+                None => path.display().to_string(),
+            }
+        };
+        let more = |shown: usize, count: usize| {
+            if count > shown {
+                format!(", and {} more", count - shown)
+            } else {
+                String::new()
+            }
+        };
+        let inventory = &self.inventory;
+        if inventory.links > 0 {
+            let links: Vec<String> = inventory
+                .first_links
+                .iter()
+                .map(|(link, target)| format!("{} -> {}", shown(link), shown(target)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  followed {} symlinked folder(s): {}{}",
+                inventory.links,
+                links.join(", "),
+                more(links.len(), inventory.links)
+            );
+        }
+        let tallies = [
+            (
+                &self.not_decodable,
+                "listed file(s) are not PNG/JPEG: each is recorded as a failed prediction (unsupported_format for .webp, .gif, …)",
+            ),
+            (
+                &inventory.not_images,
+                "file(s) are not images: not part of the dataset, not scored",
+            ),
+            (
+                &inventory.unread,
+                "entries are where this layout reads nothing: not part of the dataset, not scored",
+            ),
+        ];
+        for (tally, what) in tallies {
+            if tally.is_empty() {
+                continue;
+            }
+            let first: Vec<String> = tally.first.iter().map(|path| shown(path)).collect();
+            let kinds: Vec<String> = tally
+                .by_kind
+                .iter()
+                .map(|(kind, count)| format!("{kind} {count}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {} {what}: {}{} (by kind: {})",
+                tally.count,
+                first.join(", "),
+                more(first.len(), tally.count),
+                kinds.join(", ")
+            );
+        }
+        if !inventory.walked {
+            let _ = writeln!(
+                out,
+                "  manifest layout: only the files it lists are in the dataset; other files under the root are not read, counted or scored"
+            );
+        }
     }
 }

@@ -292,3 +292,103 @@ fn run_reports_an_unknown_field_with_the_suites_other_problems() {
         assert!(stderr.contains(needle), "{needle}:\n{stderr}");
     }
 }
+
+/// Issue 27: every file under a walked folder that is not a sample, or not a decodable one, is
+/// listed with its first names and a tally, and symlinked folders followed are named.
+#[test]
+fn check_names_followed_links_and_lists_files_that_are_not_supported_images() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    let touch = |rel: &str| {
+        let path = work.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, b"x").expect("write");
+    };
+    for rel in [
+        "cnn/README.md",
+        "cnn/progan/.DS_Store",
+        "cnn/progan/0_real/a.png",
+        "cnn/progan/1_fake/b.png",
+        "cnn/progan/1_fake/c.webp",
+        "cnn/progan/1_fake/notes.txt",
+        "store/biggan/0_real/d.png",
+        "store/biggan/1_fake/e.jpg",
+    ] {
+        touch(rel);
+    }
+    std::os::unix::fs::symlink("../store/biggan", work.join("cnn/biggan")).expect("link");
+    let (ok, stdout, stderr) = output_of(&["datasets", "check", "cnn", "--no-decode"], work);
+    println!("{stdout}");
+    assert!(ok, "not a problem, reported:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("dataset cnn: 5 samples"), "{stdout}");
+    let store = work.join("store/biggan").canonicalize().expect("store");
+    assert!(
+        stdout.contains(&format!(
+            "followed 1 symlinked folder(s): biggan -> {}",
+            store.display()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "1 listed file(s) are not PNG/JPEG: each is recorded as a failed prediction (unsupported_format for .webp, .gif, …): progan/1_fake/c.webp (by kind: .webp 1)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "3 file(s) are not images: not part of the dataset, not scored: README.md, progan/.DS_Store, progan/1_fake/notes.txt (by kind: .md 1, .txt 1, hidden 1)"
+        ),
+        "{stdout}"
+    );
+}
+
+/// A CSV manifest walks nothing: files under its root that no row names are not counted, and the
+/// check says so; a folder layout with nothing unusual prints none of these lines.
+#[test]
+fn check_says_what_a_manifest_does_not_count_and_stays_quiet_on_a_clean_tree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    for rel in [
+        "m/a.png",
+        "m/b.gif",
+        "m/notes.txt",
+        "clean/0_real/a.png",
+        "clean/1_fake/b.png",
+    ] {
+        let path = work.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, b"x").expect("write");
+    }
+    std::fs::write(
+        work.join("m/manifest.csv"),
+        "path,label\na.png,0\nb.gif,1\n",
+    )
+    .expect("csv");
+    let (ok, stdout, stderr) = output_of(
+        &["datasets", "check", "m/manifest.csv", "--no-decode"],
+        work,
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("1 listed file(s) are not PNG/JPEG")
+            && stdout.contains("b.gif (by kind: .gif 1)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("manifest layout: only the files it lists are in the dataset; other files under the root are not read, counted or scored"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("notes.txt"), "{stdout}");
+    let (ok, stdout, stderr) = output_of(&["datasets", "check", "clean", "--no-decode"], work);
+    assert!(ok, "{stdout}\n{stderr}");
+    for quiet in [
+        "symlinked",
+        "not PNG/JPEG",
+        "not images",
+        "reads nothing",
+        "manifest layout",
+    ] {
+        assert!(!stdout.contains(quiet), "{quiet}: {stdout}");
+    }
+}

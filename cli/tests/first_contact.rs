@@ -237,6 +237,49 @@ fn a_symlink_back_into_the_tree_is_refused_naming_the_link() {
     );
 }
 
+/// Issue 27: a generator folder stored elsewhere and linked in is followed and named; a note and
+/// a hidden file beside the reals, and a file beside the generator folders, are listed, not
+/// dropped unseen.
+#[test]
+fn a_linked_generator_folder_and_stray_files_are_reported_by_the_check() {
+    let dir = tempfile::tempdir().expect("tmp");
+    demo(dir.path());
+    std::fs::write(dir.path().join("suite.toml"), DIRE_SUITE).expect("suite");
+    let domain = dir
+        .path()
+        .join("demo-data/DiffusionForensics/images/test/lsun_bedroom");
+    let store = dir.path().join("adm-elsewhere");
+    std::fs::rename(domain.join("adm"), &store).expect("move adm out");
+    std::os::unix::fs::symlink(&store, domain.join("adm")).expect("link");
+    std::fs::write(domain.join("real/labels.txt"), b"x").expect("write");
+    std::fs::write(domain.join("real/.DS_Store"), b"x").expect("write");
+    std::fs::write(domain.join("README"), b"x").expect("write");
+    let output = dfbench()
+        .args(["datasets", "check", "suite.toml", "--no-decode"])
+        .current_dir(dir.path())
+        .output()
+        .expect("spawn");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let store = store.canonicalize().expect("store");
+    assert!(
+        stdout.contains(&format!(
+            "followed 1 symlinked folder(s): images/test/lsun_bedroom/adm -> {}",
+            store.display()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("3 file(s) are not images: not part of the dataset, not scored: images/test/lsun_bedroom/README, images/test/lsun_bedroom/real/.DS_Store, images/test/lsun_bedroom/real/labels.txt (by kind: .txt 1, hidden 1, no extension 1)"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn coordinator_urls_fail_at_once_with_their_cause() {
     let dir = tempfile::tempdir().expect("tmp");

@@ -122,6 +122,17 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
                     "listed files are missing; they stay in the run and become failed predictions (--allow-missing)"
                 );
             }
+            // Nothing the walk passed is dropped unseen: said here, listed by `datasets check`.
+            let inventory = &enumerated.inventory;
+            if inventory.links + inventory.not_images.count + inventory.unread.count > 0 {
+                tracing::info!(
+                    dataset = %enumerated.name,
+                    symlinked_folders_followed = inventory.links,
+                    files_not_images = inventory.not_images.count,
+                    entries_not_read = inventory.unread.count,
+                    "the folder walk followed links or passed files that are not samples (not scored); `dfbench datasets check` lists them"
+                );
+            }
             let root = enumerated
                 .root
                 .canonicalize()

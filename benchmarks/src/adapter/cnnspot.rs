@@ -1,7 +1,8 @@
 //! CNNSpot-style layout: `<root>/<subset>/[<class>/]{0_real,1_fake}/*` (REFERENCE §1.10).
 //! A root that holds `0_real`/`1_fake` directly is one subset named after the dataset.
 
-use super::{AdapterError, Enumerated, is_image, read_dir_sorted};
+use super::walk::{Entry, Kind, entries_sorted, followed, skipped_file};
+use super::{AdapterError, Enumerated, WalkInventory, is_image};
 use crate::sample::{FrameReads, Label, Sample};
 use std::path::Path;
 
@@ -10,7 +11,8 @@ const FAKE_DIR: &str = "1_fake";
 
 pub fn enumerate(dataset: &str, root: &Path) -> Result<Enumerated, AdapterError> {
     let mut files = Vec::new();
-    collect_label_dirs(dataset, root, root, 0, &mut files)?;
+    let mut inventory = WalkInventory::walked();
+    collect_label_dirs(dataset, root, root, 0, &mut files, &mut inventory)?;
     files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     if files.is_empty() {
         return Err(AdapterError::Empty {
@@ -55,7 +57,8 @@ pub fn enumerate(dataset: &str, root: &Path) -> Result<Enumerated, AdapterError>
         samples,
         sizes,
         Vec::new(),
-    ))
+    )
+    .with_inventory(inventory))
 }
 
 struct FoundFile {
@@ -64,19 +67,22 @@ struct FoundFile {
     size: u64,
 }
 
-/// Walks at most three levels (subset, class, label dir) looking for `0_real` / `1_fake`.
+/// Walks at most three levels (subset, class, label dir) looking for `0_real` / `1_fake`. Files
+/// outside the label folders and folders below the third level are recorded, not read.
 fn collect_label_dirs(
     dataset: &str,
     root: &Path,
     dir: &Path,
     depth: usize,
     out: &mut Vec<FoundFile>,
+    inventory: &mut WalkInventory,
 ) -> Result<(), AdapterError> {
-    for entry in read_dir_sorted(dataset, dir)? {
-        if !entry.is_dir() {
+    for Entry { path, kind, link } in entries_sorted(dataset, dir)? {
+        if kind != Kind::Dir {
+            skipped_file(inventory, &path, false);
             continue;
         }
-        let name = entry
+        let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
@@ -85,10 +91,15 @@ fn collect_label_dirs(
             FAKE_DIR => Some(Label::Fake),
             _ => None,
         };
+        if link && (label.is_some() || depth < 2) {
+            followed(dataset, inventory, &path)?;
+        }
         match label {
-            Some(label) => collect_images(dataset, root, &entry, label, out)?,
-            None if depth < 2 => collect_label_dirs(dataset, root, &entry, depth + 1, out)?,
-            None => {}
+            Some(label) => collect_images(dataset, root, &path, label, out, inventory)?,
+            None if depth < 2 => {
+                collect_label_dirs(dataset, root, &path, depth + 1, out, inventory)?
+            }
+            None => inventory.unread(&path, "folder".to_string()),
         }
     }
     Ok(())
@@ -100,10 +111,19 @@ fn collect_images(
     dir: &Path,
     label: Label,
     out: &mut Vec<FoundFile>,
+    inventory: &mut WalkInventory,
 ) -> Result<(), AdapterError> {
-    for path in read_dir_sorted(dataset, dir)? {
-        if !path.is_file() || !is_image(&path) {
-            continue;
+    for Entry { path, kind, .. } in entries_sorted(dataset, dir)? {
+        match kind {
+            Kind::File if is_image(&path) => {}
+            Kind::Dir => {
+                inventory.unread(&path, "folder".to_string());
+                continue;
+            }
+            _ => {
+                skipped_file(inventory, &path, true);
+                continue;
+            }
         }
         let metadata = std::fs::metadata(&path).map_err(|source| AdapterError::Io {
             dataset: dataset.to_string(),
@@ -172,6 +192,10 @@ mod tests {
         let found = enumerate("odd", dir.path()).expect("enumerate");
         let paths: Vec<_> = found.samples.iter().map(|s| s.rel_path.as_str()).collect();
         assert_eq!(paths, ["0_real/a.png", "1_fake/b.webp", "1_fake/c.GIF"]);
+        let inventory = &found.inventory;
+        assert!(inventory.walked);
+        assert_eq!(inventory.not_images.count, 1);
+        assert!(inventory.not_images.first[0].ends_with("1_fake/readme.txt"));
         let error = crate::image_io::decode_rgb(&dir.path().join("1_fake/b.webp"))
             .expect_err("not decoded");
         assert_eq!(error.kind(), crate::FailureKind::UnsupportedFormat);
@@ -179,6 +203,29 @@ mod tests {
             error.to_string().contains(".webp images are not supported"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn links_files_outside_label_folders_and_folders_inside_them_are_recorded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = tempfile::tempdir().expect("tempdir");
+        touch(&dir.path().join("adm/0_real/a.png"));
+        touch(&dir.path().join("adm/1_fake/b.png"));
+        touch(&dir.path().join("adm/1_fake/extra/c.png"));
+        touch(&dir.path().join("adm/stray.png"));
+        touch(&dir.path().join(".DS_Store"));
+        touch(&store.path().join("biggan/1_fake/d.png"));
+        std::os::unix::fs::symlink(store.path().join("biggan"), dir.path().join("biggan"))
+            .expect("link");
+        let found = enumerate("d", dir.path()).expect("enumerate");
+        assert_eq!(found.samples.len(), 3);
+        let inventory = &found.inventory;
+        assert_eq!(inventory.links, 1);
+        assert!(inventory.first_links[0].0.ends_with("biggan"));
+        assert_eq!(inventory.not_images.by_kind["hidden"], 1);
+        assert_eq!(inventory.unread.count, 2, "{inventory:?}");
+        assert_eq!(inventory.unread.by_kind["folder"], 1);
+        assert_eq!(inventory.unread.by_kind[".png"], 1);
     }
 
     #[test]

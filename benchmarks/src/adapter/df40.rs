@@ -171,7 +171,7 @@ fn add_media(
     template: &Video,
     builder: &mut DatasetBuilder,
 ) -> Result<(), AdapterError> {
-    let media = media_in(&spec.name, dir)?;
+    let media = media_in(&spec.name, dir, builder.inventory())?;
     for (video, files) in media.videos {
         let frames = files
             .iter()

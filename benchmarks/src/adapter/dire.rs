@@ -6,8 +6,10 @@
 //! Every generator shares the same reals, so each set (generator) becomes its own dataset
 //! `<name>/<generator>` = `real/*` + `<generator>/*`. `sets` defaults to every generator folder.
 
-use super::walk::{images_under, subdir_names};
-use super::{AdapterError, DatasetBuilder, Enumerated, Video, relative_path, set_dataset_name};
+use super::walk::{Kind, entries_sorted, images_under, skipped_file, subdir_names};
+use super::{
+    AdapterError, DatasetBuilder, Enumerated, Video, WalkInventory, relative_path, set_dataset_name,
+};
 use crate::sample::Label;
 use crate::suite::DatasetSpec;
 use std::path::Path;
@@ -47,7 +49,14 @@ pub fn enumerate(spec: &DatasetSpec, root: &Path) -> Result<Vec<Enumerated>, Ada
             expected: "one folder per generator beside real/".to_string(),
         });
     }
-    let reals = images_under(&spec.name, &dir.join(REAL))?;
+    // What every set shares: files beside the generator folders (not read) and the reals.
+    let mut shared = WalkInventory::walked();
+    for entry in entries_sorted(&spec.name, &dir)? {
+        if entry.kind != Kind::Dir {
+            skipped_file(&mut shared, &entry.path, false);
+        }
+    }
+    let reals = images_under(&spec.name, &dir.join(REAL), &mut shared)?;
     let mut datasets = Vec::new();
     for generator in &generators {
         let generator_dir = dir.join(generator);
@@ -64,7 +73,8 @@ pub fn enumerate(spec: &DatasetSpec, root: &Path) -> Result<Vec<Enumerated>, Ada
         }
         let name = set_dataset_name(&spec.name, generator);
         let mut builder = DatasetBuilder::new(&name, root, spec.frame_selection(), false);
-        let fakes = images_under(&spec.name, &generator_dir)?;
+        builder.inventory().merge(&shared);
+        let fakes = images_under(&spec.name, &generator_dir, builder.inventory())?;
         for (files, label, method) in [
             (&reals, Label::Real, REAL),
             (&fakes, Label::Fake, generator.as_str()),

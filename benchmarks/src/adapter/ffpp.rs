@@ -9,6 +9,7 @@
 //! the split of pair [a, b]); DeepFakeDetection is in every split, as DFB copies it. Without the
 //! pair lists every video is used and its split is recorded as `unsplit`.
 
+use super::inventory;
 use super::walk::media_in;
 use super::{AdapterError, DatasetBuilder, Enumerated, Video, relative_path, set_dataset_name};
 use crate::sample::Label;
@@ -104,7 +105,14 @@ pub fn enumerate(spec: &DatasetSpec, root: &Path) -> Result<Vec<Enumerated>, Ada
             } else {
                 "unsplit"
             };
-            for (video, files) in media_in(&spec.name, &dir)?.videos {
+            let media = media_in(&spec.name, &dir, builder.inventory())?;
+            // The frames of an FF++ folder are in video folders; a loose image is not read.
+            for still in &media.stills {
+                builder
+                    .inventory()
+                    .unread(still, inventory::file_kind(still));
+            }
+            for (video, files) in media.videos {
                 if let Some(pairs) = &pairs
                     && !every_split
                     && !pairs.contains(&video)

@@ -18,13 +18,15 @@ pub mod dfb_json;
 pub mod dire;
 pub mod ffpp;
 pub mod frames;
+pub mod inventory;
 mod json_shape;
 pub mod labels;
 mod videos;
 mod walk;
 
+pub use inventory::WalkInventory;
 pub(crate) use videos::{DatasetBuilder, Video};
-pub(crate) use walk::{is_image, read_dir_sorted};
+pub(crate) use walk::is_image;
 
 use crate::roots::{DataRoots, RootError};
 use crate::sample::{FrameReads, Sample};
@@ -149,6 +151,9 @@ pub struct Enumerated {
     pub sizes: Vec<u64>,
     /// Indices into `samples` of files listed by a manifest but absent on disk.
     pub missing: Vec<usize>,
+    /// What the folder walk saw besides the samples: symlinked folders followed, files that are
+    /// not images, entries the layout does not read (empty for manifest layouts).
+    pub inventory: WalkInventory,
     /// The dataset's identity, computed once over its image-read samples (see
     /// [`Enumerated::fingerprint`]).
     fingerprint: String,
@@ -176,8 +181,14 @@ impl Enumerated {
             samples,
             sizes,
             missing,
+            inventory: WalkInventory::default(),
             fingerprint,
         }
+    }
+
+    /// The same dataset with what its folder walk saw.
+    pub fn with_inventory(self, inventory: WalkInventory) -> Enumerated {
+        Enumerated { inventory, ..self }
     }
 
     /// The dataset fingerprint over the samples image detectors read (exactly the samples a

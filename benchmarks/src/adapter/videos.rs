@@ -3,7 +3,7 @@
 //! and missing files, the same way for every adapter.
 
 use super::frames::{self, FrameSelection};
-use super::{AdapterError, Enumerated};
+use super::{AdapterError, Enumerated, WalkInventory};
 use crate::sample::{FrameReads, Label, Sample};
 use std::path::{Path, PathBuf};
 
@@ -29,6 +29,7 @@ pub(crate) struct DatasetBuilder {
     selection: FrameSelection,
     legacy_video_key: bool,
     samples: Vec<Sample>,
+    inventory: WalkInventory,
 }
 
 impl DatasetBuilder {
@@ -39,11 +40,17 @@ impl DatasetBuilder {
             selection,
             legacy_video_key: legacy,
             samples: Vec::new(),
+            inventory: WalkInventory::default(),
         }
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Where the folder walks of this dataset record what they saw besides its samples.
+    pub fn inventory(&mut self) -> &mut WalkInventory {
+        &mut self.inventory
     }
 
     pub fn add(&mut self, video: Video) -> Result<(), AdapterError> {
@@ -125,13 +132,10 @@ impl DatasetBuilder {
                 }
             }
         }
-        Ok(Enumerated::new(
-            self.name,
-            self.root,
-            self.samples,
-            sizes,
-            missing,
-        ))
+        Ok(
+            Enumerated::new(self.name, self.root, self.samples, sizes, missing)
+                .with_inventory(self.inventory),
+        )
     }
 }
 

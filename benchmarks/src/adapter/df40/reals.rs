@@ -60,7 +60,15 @@ pub(super) fn add_domain_reals(
                 "DF40 takes its reals from FaceForensics++ (ff) and Celeb-DF-v2 (cdf) beside DF40/ under `root`",
             ));
         }
-        for (video, files) in media_in(builder.name(), &folder)?.videos {
+        let name = builder.name().to_string();
+        let media = media_in(&name, &folder, builder.inventory())?;
+        // Real frames are in video folders; a loose image is not read.
+        for still in &media.stills {
+            builder
+                .inventory()
+                .unread(still, crate::adapter::inventory::file_kind(still));
+        }
+        for (video, files) in media.videos {
             if keep.as_ref().is_some_and(|keep| !keep.contains(&video)) {
                 continue;
             }
