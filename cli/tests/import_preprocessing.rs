@@ -12,6 +12,12 @@
 //! distinct upstream configuration once. Max and mean absolute difference over every tensor
 //! value are printed as a table and bounded per (loader, format) in `BOUNDS`.
 //!
+//! Small images: UnivFD's `CenterCrop(224)` pads an image smaller than 224 with zeros
+//! (torchvision), which dfbench's `crop` card does too (before normalising, so the padding reads
+//! (0 − mean)/std in both; `small` pads both sides, `thin` pads one and crops the other, and a
+//! test below checks the padded pixels). CNNSpot's loader resizes the shorter side to 256 before
+//! its crop, so it never pads; DeepfakeBench and NPR resize to the square input, never crop.
+//!
 //! Needs the torch venv's python with cv2 (scripts/setup-torch.sh): without it the test says
 //! SKIPPED and passes, unless DFBENCH_REQUIRE_TORCH=1.
 

@@ -93,7 +93,7 @@ pub async fn execute(args: ImportArgs) -> anyhow::Result<ExitCode> {
 fn list(exporter: &Exporter) -> anyhow::Result<ExitCode> {
     let output = exporter.run(&["list".as_ref()])?;
     outln!(
-        "{:<16} {:<6} {:<14} {:<9} {:<14} summary",
+        "{:<16} {:<6} {:<14} {:<11} {:<14} summary",
         "family",
         "input",
         "interpolation",
@@ -104,7 +104,7 @@ fn list(exporter: &Exporter) -> anyhow::Result<ExitCode> {
         let family: FamilyLine = serde_json::from_str(line)
             .with_context(|| format!("the exporter printed an unreadable family line: {line}"))?;
         outln!(
-            "{:<16} {:<6} {:<14} {:<9} {:<14} {}",
+            "{:<16} {:<6} {:<14} {:<11} {:<14} {}",
             family.name,
             family.card.input_size,
             family.card.interpolation,
