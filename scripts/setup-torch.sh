@@ -21,6 +21,11 @@ onnx_version=1.23.2
 efficientnet_version=0.7.1
 transformers_version=5.23.0
 open_clip_version=3.3.0
+# cv2 for the preprocessing-parity reference (DeepfakeBench loads with cv2.imread / cv2.resize);
+# 5.x wheels are built against numpy 2.
+opencv_version=5.1.0.95
+# Pillow (torchvision's dependency) pinned for the same test: its resize pass order changed in 13.0.
+pillow_version=13.0.0
 venv=${DFBENCH_TORCH_VENV:-${DFBENCH_CACHE:-$HOME/.cache/dfbench}/torch-venv}
 marker="$venv/.dfbench-torch-$torch_version-torchvision-$torchvision_version"
 
@@ -40,14 +45,17 @@ fi
 
 # `dfbench import`'s exporter: `onnx` for --onnx (torch.onnx needs it), efficientnet-pytorch,
 # which DeepfakeBench's EfficientNet-B4 detectors are built on, transformers (the CLIP vision
-# models of DeepfakeBench's clip and effort detectors) and open_clip (UnivFD's OpenAI-layout
-# CLIP ViT-L/14). Their requirements are met by the torch above (none reinstalls torch). Checked
-# on every call so an existing venv gains them without reinstalling torch.
-if ! "$venv/bin/python" -c "import onnx, efficientnet_pytorch, transformers, open_clip" 2>/dev/null; then
-  echo "setup-torch: installing onnx, efficientnet-pytorch, transformers and open_clip for dfbench import" >&2
+# models of DeepfakeBench's clip and effort detectors), open_clip (UnivFD's OpenAI-layout
+# CLIP ViT-L/14) and opencv-python-headless (cv2: DeepfakeBench's test loader, re-run by
+# cli/tests/fixtures/preprocess_reference.py for the preprocessing-parity test). Their
+# requirements are met by the torch above (none reinstalls torch). Checked on every call so an
+# existing venv gains them without reinstalling torch.
+if ! "$venv/bin/python" -c "import onnx, efficientnet_pytorch, transformers, open_clip, cv2, PIL; assert PIL.__version__ == '$pillow_version'" 2>/dev/null; then
+  echo "setup-torch: installing onnx, efficientnet-pytorch, transformers, open_clip and opencv for dfbench import" >&2
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
     "onnx==$onnx_version" "efficientnet-pytorch==$efficientnet_version" \
-    "transformers==$transformers_version" "open-clip-torch==$open_clip_version" >&2
+    "transformers==$transformers_version" "open-clip-torch==$open_clip_version" \
+    "opencv-python-headless==$opencv_version" "pillow==$pillow_version" >&2
   "$venv/bin/python" -c "import torch; assert torch.__version__.startswith('$torch_version'), torch.__version__" >&2
 fi
 

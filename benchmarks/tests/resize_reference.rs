@@ -48,7 +48,14 @@ for index, spec in enumerate(sys.argv[2:]):
 "#;
 
 /// Source sizes of the fixtures.
-const SOURCES: &[(u32, u32)] = &[(317, 241), (64, 48), (1024, 768), (256, 256), (300, 200)];
+const SOURCES: &[(u32, u32)] = &[
+    (317, 241),
+    (64, 48),
+    (1024, 768),
+    (256, 256),
+    (300, 200),
+    (240, 360),
+];
 
 /// (source, target): down and up, integer and fractional ratios, odd sizes.
 type Size = (u32, u32);
@@ -64,6 +71,10 @@ const CASES: &[(Size, Size)] = &[
     ((300, 200), (150, 100)),
     ((64, 48), (5, 3)),
     ((317, 241), (2, 2)),
+    // The height shrinks by more than twice the width's pixels: Pillow 13 resamples vertically
+    // first (the second also upscales the width, as NPR's Resize((256, 256)) of a portrait does).
+    ((317, 241), (300, 100)),
+    ((240, 360), (256, 256)),
 ];
 
 /// Per method, the largest max abs difference of the resize alone: against the library's own

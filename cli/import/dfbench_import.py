@@ -33,7 +33,8 @@ def manifest_lines(module):
 def command_list():
     for family in families.FAMILIES:
         print(json.dumps({"name": family.name, "summary": family.summary,
-                          "upstream": family.upstream, "card": family.card,
+                          "upstream": family.upstream, "loader": family.loader,
+                          "card": family.card,
                           "reduced": family.reduced is not None,
                           "encoder": family.encoder is not None,
                           "onnx": family.onnx_refusal is None}))

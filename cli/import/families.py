@@ -97,14 +97,41 @@ NORMALIZATION = {
 }
 
 
+# The upstream TEST loaders the cards reproduce (`Family.loader`). Each is re-run with its own
+# libraries by cli/tests/fixtures/preprocess_reference.py and compared with dfbench's tensors by
+# cli/tests/import_preprocessing.rs.
+LOADERS = {
+    # SCLBD/DeepfakeBench training/dataset/abstract_dataset.py (load_rgb, __getitem__):
+    # cv2.imread (BGR) → cv2.cvtColor BGR2RGB → cv2.resize to (resolution, resolution) with
+    # INTER_CUBIC → ToTensor → Normalize(mean, std); resolution, mean, std from the detector's
+    # training/config/detector/<name>.yaml.
+    "deepfakebench": "DeepfakeBench abstract_dataset.load_rgb: cv2 INTER_CUBIC to resolution",
+    # Ekko-zn/AIGCDetectBenchmark data/process.py `processing` at test (isTrain False, no
+    # --no_resize / --no_crop): Image.open().convert("RGB") → TF.resize(loadSize 256, PIL
+    # bilinear) → CenterCrop(CropSize 224) → ToTensor → Normalize(ImageNet).
+    "cnnspot": "AIGCDetectBenchmark processing: PIL Resize(256) bilinear, CenterCrop(224)",
+    # chuangchuangtan/NPR-DeepfakeDetection data/datasets.py binary_dataset with test.py's
+    # no_crop: ImageFolder's PIL loader (convert("RGB")) → Resize((loadSize, loadSize)) = 256
+    # (PIL bilinear) → ToTensor → Normalize(ImageNet).
+    "npr": "NPR datasets.binary_dataset: PIL Resize((256, 256)) bilinear, no crop",
+    # WisconsinAIVision/UniversalFakeDetect validate.py RealFakeDataset: Image.open().convert("RGB")
+    # → CenterCrop(224) (zero padding when smaller) → ToTensor → Normalize(CLIP).
+    "univfd": "UniversalFakeDetect validate.py: CenterCrop(224), no resize",
+}
+
+
 class Family:
     """One importable family. `build` makes the full-size module; `reduced`, where given, the same
     code at a reduced width/depth for CPU tests (used only when REDUCED_ENV is "1");
-    `onnx_refusal`: why `--onnx` cannot be offered for the family (None: it can)."""
+    `onnx_refusal`: why `--onnx` cannot be offered for the family (None: it can); `loader`: the
+    upstream test loader (a LOADERS key) whose tensors the card reproduces."""
 
-    def __init__(self, name, build, card, prefixes, summary, upstream, reduced=None,
+    def __init__(self, name, build, card, prefixes, summary, upstream, loader, reduced=None,
                  onnx_refusal=None, encoder=None, derived=()):
+        if loader not in LOADERS:
+            raise ValueError(f"{name}: unknown loader {loader!r}")
         self.name = name
+        self.loader = loader
         self.build = build
         self.card = card
         self.prefixes = prefixes
@@ -152,6 +179,8 @@ class Family:
 FAMILIES = [
     Family("cnnspot", cnnspot, {
         # AIGCDetectBenchmark's test transform: Resize(256) (PIL bilinear), CenterCrop(224).
+        # (CNNDetection's own eval.py sets no_resize: CenterCrop(224) of the original image, or
+        # --no_crop; a card for that protocol is univfd's geometry with ImageNet normalisation.)
         "input_size": 224,
         "resize": "shorter-crop",
         "resize_shorter": 256,
@@ -160,47 +189,49 @@ FAMILIES = [
         "channel_order": "rgb",
         "output": "logit",
     }, ("module.",), "CNNSpot (Wang et al. 2020): torchvision ResNet-50, one logit",
-        "PeterWang512/CNNDetection networks/resnet.py (torchvision layout)"),
+        "PeterWang512/CNNDetection networks/resnet.py (torchvision layout)", "cnnspot"),
     Family("xception", nets_dfb.DfbXception, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench xception: Xception backbone, two classes",
-           "SCLBD/DeepfakeBench training/networks/xception.py"),
+           "SCLBD/DeepfakeBench training/networks/xception.py", "deepfakebench"),
     Family("meso4", nets_dfb.Meso4, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench meso4: MesoNet-4, two classes",
-           "SCLBD/DeepfakeBench training/networks/mesonet.py"),
+           "SCLBD/DeepfakeBench training/networks/mesonet.py", "deepfakebench"),
     Family("meso4Inception", nets_dfb.Meso4Inception, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench meso4Inception: MesoInception-4, two classes",
-           "SCLBD/DeepfakeBench training/networks/mesonet.py"),
+           "SCLBD/DeepfakeBench training/networks/mesonet.py", "deepfakebench"),
     Family("efficientnetb4", DfbEfficientNetB4, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench efficientnetb4: efficientnet-pytorch EfficientNet-B4, two classes",
-           "SCLBD/DeepfakeBench training/networks/efficientnetb4.py"),
+           "SCLBD/DeepfakeBench training/networks/efficientnetb4.py", "deepfakebench"),
     Family("resnet34", DfbResNet34, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench resnet34 (CNN-Aug): torchvision ResNet-34, two classes",
-           "SCLBD/DeepfakeBench training/networks/resnet34.py"),
+           "SCLBD/DeepfakeBench training/networks/resnet34.py", "deepfakebench"),
     # The Xception-based detectors: DFB saves the whole detector's state_dict, so the keys carry
     # the detector's attribute names (`backbone.`, `FAD_head.`, ...); `backbone.` is stripped only
     # where every key has it (spsl). Their yamls: resolution 256, mean = std = 0.5, like DFB_CARD.
     Family("f3net", nets_dfb_detectors.F3Net, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench f3net: FAD head (DCT band filters, 12 channels) + Xception, two classes",
-           "SCLBD/DeepfakeBench training/detectors/f3net_detector.py"),
+           "SCLBD/DeepfakeBench training/detectors/f3net_detector.py", "deepfakebench"),
     Family("spsl", nets_dfb_detectors.Spsl, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench spsl: RGB + phase spectrum into a 4-channel Xception, two classes",
-           "SCLBD/DeepfakeBench training/detectors/spsl_detector.py",
+           "SCLBD/DeepfakeBench training/detectors/spsl_detector.py", "deepfakebench",
            onnx_refusal="its phase spectrum is computed with torch.fft.fftn / torch.fft.ifftn and "
            "torch.angle on complex tensors (aten::fft_fftn, aten::angle, aten::fft_ifftn), which "
            "torch's ONNX exporter (TorchScript-based, opset 17) cannot export"),
     Family("srm", nets_dfb_detectors.Srm, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench srm: RGB + SRM-noise dual Xception, cross-modal attention, two classes",
-           "SCLBD/DeepfakeBench training/detectors/srm_detector.py"),
+           "SCLBD/DeepfakeBench training/detectors/srm_detector.py", "deepfakebench"),
     Family("ucf", nets_dfb_detectors.Ucf, DFB_CARD, DFB_PREFIXES,
            "DeepfakeBench ucf: forgery encoder (Xception) + shared head (inference), two classes",
-           "SCLBD/DeepfakeBench training/detectors/ucf_detector.py"),
+           "SCLBD/DeepfakeBench training/detectors/ucf_detector.py", "deepfakebench"),
     Family("i3d", nets_video.i3d, DFB_CLIP_CARD, DFB_CLIP_PREFIXES,
            "DeepfakeBench i3d: SlowFast's I3D ResNet-50 on 16-frame clips, P(fake) (sigmoid head)",
            "SCLBD/DeepfakeBench training/detectors/i3d_detector.py (utils/slowfast ResNet)",
+           "deepfakebench",
            reduced=nets_video.i3d_reduced),
     Family("altfreezing", nets_video.i3d, DFB_CLIP_CARD, DFB_CLIP_PREFIXES,
            "DeepfakeBench altfreezing: the i3d ResNet-50 trained with alternate freezing, P(fake)",
            "SCLBD/DeepfakeBench training/detectors/altfreezing_detector.py (utils/slowfast ResNet)",
+           "deepfakebench",
            reduced=nets_video.i3d_reduced),
 ]
 
@@ -221,15 +252,15 @@ FAMILIES += [
         "channel_order": "rgb",
         "output": "logit",
     }, ("module.",), "NPR (Tan et al. 2024): up-sampling residual into a truncated ResNet-50, one logit",
-        "chuangchuangtan/NPR-DeepfakeDetection networks/resnet.py"),
+        "chuangchuangtan/NPR-DeepfakeDetection networks/resnet.py", "npr"),
     Family("clip", nets_clip.dfb_clip, dict(DFB_CARD, input_size=224), DFB_CLIP_PREFIXES,
            "DeepfakeBench clip: transformers CLIP ViT-B/16 vision model, two classes",
-           "SCLBD/DeepfakeBench training/detectors/clip_detector.py",
+           "SCLBD/DeepfakeBench training/detectors/clip_detector.py", "deepfakebench",
            derived=DFB_CLIP_DERIVED),
     Family("effort", nets_clip.dfb_effort, dict(DFB_CARD, input_size=224, normalize="clip"),
            DFB_CLIP_PREFIXES,
            "DeepfakeBench effort: CLIP ViT-L/14 with SVD-residual attention, two classes",
-           "SCLBD/DeepfakeBench training/detectors/effort_detector.py",
+           "SCLBD/DeepfakeBench training/detectors/effort_detector.py", "deepfakebench",
            reduced=nets_clip.dfb_effort_reduced, derived=DFB_CLIP_DERIVED),
     Family("univfd", nets_clip.univfd, {
         # UnivFD's validate.py: PIL RGB, CenterCrop(224) without any resize, CLIP normalisation;
@@ -242,7 +273,7 @@ FAMILIES += [
         "channel_order": "rgb",
         "output": "logit",
     }, ("module.",), "UnivFD (Ojha et al. 2023): linear probe on frozen CLIP ViT-L/14 (needs --encoder)",
-        "WisconsinAIVision/UniversalFakeDetect models/clip_models.py",
+        "WisconsinAIVision/UniversalFakeDetect models/clip_models.py", "univfd",
         reduced=nets_clip.univfd_reduced, encoder=nets_clip.load_univfd),
 ]
 

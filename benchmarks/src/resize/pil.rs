@@ -4,8 +4,10 @@
 //! support grows with the shrink factor (antialiasing). Per output index the source window is
 //! `[center − support + ½, center + support + ½)` truncated and clipped to the image, weights
 //! `filter((x − center + ½) / filterscale)` normalised to sum 1 (doubles), then rounded to 22-bit
-//! fixed point (half away from zero). Horizontal pass first, then vertical; each pass starts from
-//! ½ (2²¹), shifts right by 22 and clips to 0..=255.
+//! fixed point (half away from zero). Horizontal pass first, then vertical — unless the height
+//! shrinks by more than twice as many pixels as the width, where Pillow 13 runs the vertical pass
+//! first ([`vertical_first`]); each pass starts from ½ (2²¹), shifts right by 22 and clips to
+//! 0..=255.
 //!
 //! `NEAREST`: source index truncated from a position that starts at ½·scale and is advanced by
 //! adding `scale` (src/dst as a double) once per output pixel, as Pillow accumulates it.
@@ -115,48 +117,95 @@ fn clip8(sum: i32) -> u8 {
 
 const HALF: i32 = 1 << (PRECISION_BITS - 1);
 
-pub(crate) fn resample(src: &Plane, width: usize, height: usize, filter: Filter) -> Vec<u8> {
-    // Pillow skips a pass whose axis keeps its size.
-    let horizontal: Vec<u8> = if width == src.width {
-        src.data.to_vec()
-    } else {
-        let xw = windows(src.width, width, filter);
-        let mut out = Vec::with_capacity(width * src.height * CN);
-        for y in 0..src.height {
-            let row = src.row(y);
-            for d in 0..width {
-                let taps = &xw.coef[d * xw.ksize..d * xw.ksize + xw.len[d]];
-                let base = xw.first[d] * CN;
-                for c in 0..CN {
-                    let mut sum = HALF;
-                    for (k, &w) in taps.iter().enumerate() {
-                        sum = sum.wrapping_add(i32::from(row[base + k * CN + c]) * w);
-                    }
-                    out.push(clip8(sum));
+/// Whether Pillow runs the vertical pass first: since Pillow 13.0 (`ImagingResampleInner`, PR
+/// #9549) when the height shrinks, by more than twice as many pixels as the width does. Pillow
+/// 12 and older always run the horizontal pass first; the two orders round the intermediate
+/// image differently (at most one level apart).
+pub(crate) fn vertical_first(src: (usize, usize), dst: (usize, usize)) -> bool {
+    let shrink = |from: usize, to: usize| from as i64 - to as i64;
+    let (height_shrink, width_shrink) = (shrink(src.1, dst.1), shrink(src.0, dst.0));
+    height_shrink > 0 && height_shrink > width_shrink * 2
+}
+
+/// One horizontal pass: `height` rows of `in_width` pixels to `out_width`.
+fn horizontal_pass(
+    data: &[u8],
+    in_width: usize,
+    height: usize,
+    out_width: usize,
+    filter: Filter,
+) -> Vec<u8> {
+    let src = Plane {
+        data,
+        width: in_width,
+        height,
+    };
+    let xw = windows(in_width, out_width, filter);
+    let mut out = Vec::with_capacity(out_width * height * CN);
+    for y in 0..height {
+        let row = src.row(y);
+        for d in 0..out_width {
+            let taps = &xw.coef[d * xw.ksize..d * xw.ksize + xw.len[d]];
+            let base = xw.first[d] * CN;
+            for c in 0..CN {
+                let mut sum = HALF;
+                for (k, &w) in taps.iter().enumerate() {
+                    sum = sum.wrapping_add(i32::from(row[base + k * CN + c]) * w);
                 }
+                out.push(clip8(sum));
             }
         }
-        out
-    };
-    if height == src.height {
-        return horizontal;
     }
+    out
+}
+
+/// One vertical pass: `width` columns of `in_height` pixels to `out_height`.
+fn vertical_pass(
+    data: &[u8],
+    width: usize,
+    in_height: usize,
+    out_height: usize,
+    filter: Filter,
+) -> Vec<u8> {
     let row_len = width * CN;
-    let yw = windows(src.height, height, filter);
-    let mut out = vec![0u8; row_len * height];
-    for d in 0..height {
+    let yw = windows(in_height, out_height, filter);
+    let mut out = vec![0u8; row_len * out_height];
+    for d in 0..out_height {
         let taps = &yw.coef[d * yw.ksize..d * yw.ksize + yw.len[d]];
         let dst = &mut out[d * row_len..(d + 1) * row_len];
         for (x, value) in dst.iter_mut().enumerate() {
             let mut sum = HALF;
             for (k, &w) in taps.iter().enumerate() {
                 let y = yw.first[d] + k;
-                sum = sum.wrapping_add(i32::from(horizontal[y * row_len + x]) * w);
+                sum = sum.wrapping_add(i32::from(data[y * row_len + x]) * w);
             }
             *value = clip8(sum);
         }
     }
     out
+}
+
+pub(crate) fn resample(src: &Plane, width: usize, height: usize, filter: Filter) -> Vec<u8> {
+    // Pillow skips a pass whose axis keeps its size.
+    let need_horizontal = width != src.width;
+    let need_vertical = height != src.height;
+    let mut data = src.data.to_vec();
+    if vertical_first((src.width, src.height), (width, height)) {
+        if need_vertical {
+            data = vertical_pass(&data, src.width, src.height, height, filter);
+        }
+        if need_horizontal {
+            data = horizontal_pass(&data, src.width, height, width, filter);
+        }
+    } else {
+        if need_horizontal {
+            data = horizontal_pass(&data, src.width, src.height, width, filter);
+        }
+        if need_vertical {
+            data = vertical_pass(&data, width, src.height, height, filter);
+        }
+    }
+    data
 }
 
 pub(crate) fn nearest(src: &Plane, width: usize, height: usize) -> Vec<u8> {
@@ -179,4 +228,21 @@ pub(crate) fn nearest(src: &Plane, width: usize, height: usize) -> Vec<u8> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_vertical_pass_goes_first_only_when_the_height_shrinks_twice_as_much() {
+        // Pillow 13: (h − H) > 0 and (h − H) > 2 (w − W), in pixels.
+        assert!(vertical_first((240, 360), (256, 256)));
+        assert!(vertical_first((120, 120), (110, 90)));
+        assert!(!vertical_first((120, 120), (110, 100)));
+        assert!(!vertical_first((301, 181), (256, 256)));
+        assert!(!vertical_first((400, 300), (256, 256)));
+        assert!(!vertical_first((120, 120), (60, 30)));
+        assert!(vertical_first((120, 120), (90, 30)));
+    }
 }

@@ -93,21 +93,23 @@ pub async fn execute(args: ImportArgs) -> anyhow::Result<ExitCode> {
 fn list(exporter: &Exporter) -> anyhow::Result<ExitCode> {
     let output = exporter.run(&["list".as_ref()])?;
     outln!(
-        "{:<16} {:<6} {:<14} {:<9} summary",
+        "{:<16} {:<6} {:<14} {:<11} {:<14} summary",
         "family",
         "input",
         "interpolation",
-        "output"
+        "output",
+        "loader"
     );
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let family: FamilyLine = serde_json::from_str(line)
             .with_context(|| format!("the exporter printed an unreadable family line: {line}"))?;
         outln!(
-            "{:<16} {:<6} {:<14} {:<9} {}",
+            "{:<16} {:<6} {:<14} {:<11} {:<14} {}",
             family.name,
             family.card.input_size,
             family.card.interpolation,
             family.card.output,
+            family.loader,
             family.summary
         );
     }
@@ -332,6 +334,9 @@ fn default_python() -> PathBuf {
 struct FamilyLine {
     name: String,
     summary: String,
+    /// The upstream test loader the card reproduces (families.py LOADERS).
+    #[serde(default)]
+    loader: String,
     card: FamilyCard,
 }
 
