@@ -9,8 +9,9 @@
 //! jitter; once the database takes that write the fault is cleared and new runs may start.
 //!
 //! The cause lives in memory only: a coordinator that stops before the database takes the
-//! write leaves those runs `running`, and the next coordinator fails them through the
-//! no-worker supervisor (with its own message) once its grace period has passed.
+//! write leaves those runs `running` (a local `dfbench run` tries the write itself on its way
+//! out). The next coordinator carries on with them once the database takes writes (stored work
+//! is kept), or fails them through the no-worker supervisor if no worker comes.
 
 use dfbench_store::{RunId, RunStatus, Store, StoreError, now_ms};
 use std::collections::{BTreeMap, BTreeSet};
