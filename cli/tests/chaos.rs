@@ -568,3 +568,109 @@ fn database_fills_up_mid_run() {
         progress.predictions_expected
     );
 }
+
+/// `psql URL -c SQL …`, each `-c` its own transaction; fails the test when psql does.
+fn psql(database_url: &str, statements: &[&str]) {
+    let mut command = std::process::Command::new("psql");
+    command.args([database_url, "-v", "ON_ERROR_STOP=1", "-q"]);
+    for statement in statements {
+        command.args(["-c", statement]);
+    }
+    let output = command.output().expect("psql");
+    assert!(
+        output.status.success(),
+        "psql {statements:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The database turns read-only mid-run (SQLSTATE 25006): `dfbench run` exits non-zero within
+/// seconds naming the cause, and once the database is writable again the coordinator marks the
+/// run `failed` with it.
+///
+/// `ALTER DATABASE … SET default_transaction_read_only` reaches new sessions only, so the
+/// coordinator's pooled sessions are ended after each switch (as a failover or restart would).
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_turns_read_only_mid_run() {
+    let _serial = SERIAL.lock().await;
+    let Some(setup) = setup("postgres_read_only").await else {
+        return;
+    };
+    let database = setup
+        .database_url
+        .rsplit('/')
+        .next()
+        .and_then(|rest| rest.split('?').next())
+        .expect("database name")
+        .to_string();
+    let end_sessions = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                        WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    let (_coordinator, url) = start_coordinator(&setup.database_url, FAST);
+    let _workers = [
+        start_worker_with(&url, "w1", SLOW_WORKER),
+        start_worker_with(&url, "w2", SLOW_WORKER),
+    ];
+    let run = start_run(&setup, &url, &[]);
+    wait_for_progress(&setup, 30);
+    psql(
+        &setup.database_url,
+        &[
+            &format!("ALTER DATABASE \"{database}\" SET default_transaction_read_only = on"),
+            end_sessions,
+        ],
+    );
+    let switched = Instant::now();
+    let (ok, _, stderr) = wait_background(run, &setup.work, "run", Duration::from_secs(60));
+    let waited = switched.elapsed();
+    let message = stderr
+        .lines()
+        .find(|line| line.starts_with("run ") && line.contains(" failed: "))
+        .unwrap_or_else(|| panic!("no `run … failed: cause` line:\n{stderr}"));
+    println!(
+        "database read-only → exit {:.2} s after the switch\n{message}",
+        waited.as_secs_f64()
+    );
+    assert!(
+        !ok,
+        "a run stopped by a read-only database must fail:\n{stderr}"
+    );
+    assert!(
+        waited < Duration::from_secs(30),
+        "exit {waited:?} after the switch"
+    );
+    assert!(
+        message.contains("the database is read-only (PostgreSQL 25006"),
+        "{message}"
+    );
+    // The operator makes it writable again; the coordinator's retry then fails the run.
+    psql(
+        &setup.database_url,
+        &[
+            "SET default_transaction_read_only = off",
+            &format!("ALTER DATABASE \"{database}\" RESET default_transaction_read_only"),
+            end_sessions,
+        ],
+    );
+    let run_id = dfbench_store::RunId(run_id_from(&stderr));
+    let store = dfbench_store::open_store(&setup.database_url)
+        .await
+        .expect("open");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let progress = loop {
+        let progress = store.run_progress(&run_id).await.expect("progress");
+        if progress.status != "running" || Instant::now() > deadline {
+            break progress;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(progress.status, "failed", "{progress:?}");
+    let error = progress.error.unwrap_or_default();
+    assert!(
+        error.starts_with("the database is read-only (PostgreSQL 25006"),
+        "{error}"
+    );
+    println!(
+        "writable again → run failed after {:.1} s: {error}",
+        switched.elapsed().as_secs_f64()
+    );
+}
