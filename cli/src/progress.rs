@@ -21,6 +21,10 @@ pub async fn follow(client: &mut Client, run_id: &str) -> anyhow::Result<RunProg
     );
     let mut last: Option<RunProgress> = None;
     let mut lost_since: Option<tokio::time::Instant> = None;
+    // Reconnect attempts back off (0.5 s doubling to 4 s, with jitter); one log line a second
+    // at most.
+    let mut attempt = 0u32;
+    let mut logged: Option<tokio::time::Instant> = None;
     loop {
         match watch_once(client, run_id, &bar, &mut last).await {
             Ok(()) => break,
@@ -34,8 +38,12 @@ pub async fn follow(client: &mut Client, run_id: &str) -> anyhow::Result<RunProg
                         status.message()
                     );
                 }
-                tracing::warn!(%status, "lost the coordinator, reconnecting");
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                if logged.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+                    tracing::warn!(%status, "lost the coordinator, reconnecting");
+                    logged = Some(tokio::time::Instant::now());
+                }
+                tokio::time::sleep(reconnect_delay(attempt)).await;
+                attempt = attempt.saturating_add(1);
             }
             Err(status) => {
                 bar.finish_and_clear();
@@ -48,6 +56,17 @@ pub async fn follow(client: &mut Client, run_id: &str) -> anyhow::Result<RunProg
     }
     bar.finish_and_clear();
     last.context("the coordinator closed the progress stream without a status")
+}
+
+/// 500 ms doubling to 4 s, scaled by a jitter factor in [0.5, 1.0).
+fn reconnect_delay(attempt: u32) -> Duration {
+    let base_ms = 500u64.saturating_mul(1u64 << attempt.min(3));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = 0.5 + f64::from(nanos % 1000) / 2000.0;
+    Duration::from_millis((base_ms as f64 * jitter) as u64)
 }
 
 /// One watch stream until it ends (Ok) or fails (Err with the status).

@@ -2,7 +2,8 @@
 //! coordinator SIGKILLed and restarted, Postgres stopped and started, a stale-epoch write, all
 //! workers lost, a request without the token. Each run's final predictions must equal an
 //! undisturbed run's: every (detector, sample) exactly once, none missing, none duplicated.
-//! Skipped visibly without `DATABASE_URL` (scripts/test.sh provides it).
+//! Skipped visibly without `DATABASE_URL` (scripts/test.sh provides it), except
+//! `database_fills_up_mid_run`, which fills a SQLite file (`DFBENCH_SQLITE_MAX_PAGE_COUNT`).
 
 mod support;
 
@@ -443,4 +444,233 @@ async fn requests_without_the_token_are_refused() {
     let (ok, _, stderr) = wait_background(run, &setup.work, "run", Duration::from_secs(120));
     assert!(ok, "{stderr}");
     assert_equals_baseline(&setup, &stderr);
+}
+
+/// Pages the SQLite file may grow to in `database_fills_up_mid_run` (test-only hook
+/// `DFBENCH_SQLITE_MAX_PAGE_COUNT`, `PRAGMA max_page_count` on the store's connections):
+/// measured, the schema and the planned run take about 70 pages and 90 fill up after about
+/// half of the run's 480 predictions.
+const FILL_AT_PAGES: &str = "90";
+
+/// The database fills up mid-run (SQLITE_FULL): the local `dfbench run` exits non-zero within
+/// seconds, naming the cause, and the run is `failed` with the cause. No Postgres needed.
+///
+/// Space "comes back" on its own here: the limit stops the file growing, and marking the run
+/// failed rewrites its row in place, so the coordinator's recovery write goes through at once
+/// (on a really full disk it is retried with backoff until it does).
+#[test]
+fn database_fills_up_mid_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    run_ok(&["synth", "--out", "data"], work);
+    std::fs::write(work.join("suite.toml"), demo_suite("full", 12)).expect("suite");
+    let database = work.join("full.db");
+    let database_url = format!("sqlite:{}", database.display());
+    let stderr = std::fs::File::create(work.join("run.err")).expect("stderr file");
+    let mut run = KillOnDrop(
+        dfbench()
+            .args([
+                "run",
+                "suite.toml",
+                "--database-url",
+                &database_url,
+                "--out",
+                "reports",
+                "--chunk-delay-ms",
+                "20",
+            ])
+            .env("DFBENCH_SQLITE_MAX_PAGE_COUNT", FILL_AT_PAGES)
+            .current_dir(work)
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn"),
+    );
+    // The fill is the coordinator's "fatal database fault" line; the exit is measured here.
+    let started = Instant::now();
+    let mut filled_at = None;
+    let status = loop {
+        if let Some(status) = run.0.try_wait().expect("wait") {
+            break status;
+        }
+        if filled_at.is_none()
+            && std::fs::read_to_string(work.join("run.err"))
+                .unwrap_or_default()
+                .contains("fatal database fault")
+        {
+            filled_at = Some(Instant::now());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the run did not end within 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let exited_at = Instant::now();
+    let stderr = std::fs::read_to_string(work.join("run.err")).unwrap_or_default();
+    assert!(
+        stderr.contains("fatal database fault"),
+        "the database never filled up: raise the run or lower FILL_AT_PAGES\n{stderr}"
+    );
+    let after_fill = exited_at.duration_since(filled_at.unwrap_or(exited_at));
+    let message = stderr
+        .lines()
+        .find(|line| line.starts_with("run ") && line.contains(" failed: "))
+        .unwrap_or_else(|| panic!("no `run … failed: cause` line:\n{stderr}"));
+    println!(
+        "database full → exit {status} {:.2} s after the fill ({:.1} s after start)\n{message}",
+        after_fill.as_secs_f64(),
+        exited_at.duration_since(started).as_secs_f64()
+    );
+    assert!(
+        !status.success(),
+        "a run stopped by a full database must fail:\n{stderr}"
+    );
+    assert!(
+        after_fill < Duration::from_secs(30),
+        "exit {after_fill:?} after the fill"
+    );
+    assert!(
+        message.contains("the database is full (SQLite: database or disk is full)"),
+        "{message}"
+    );
+    // Each worker says the cause once, not per retry.
+    assert!(
+        stderr
+            .matches("shard dropped: the coordinator stopped its run")
+            .count()
+            <= 2,
+        "{stderr}"
+    );
+    // Read back without the limit: the run is failed, with the cause, part of its work stored.
+    let run_id = run_id_from(&stderr);
+    let progress = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let store = dfbench_store::open_store(&database_url)
+                .await
+                .expect("open");
+            store
+                .run_progress(&dfbench_store::RunId(run_id.clone()))
+                .await
+                .expect("progress")
+        });
+    assert_eq!(progress.status, "failed");
+    let error = progress.error.unwrap_or_default();
+    assert!(
+        error.starts_with("the database is full (SQLite: database or disk is full)"),
+        "{error}"
+    );
+    assert!(
+        progress.predictions > 0 && progress.predictions < progress.predictions_expected,
+        "the fill must land mid-run: {} of {} predictions stored",
+        progress.predictions,
+        progress.predictions_expected
+    );
+}
+
+/// `psql URL -c SQL …`, each `-c` its own transaction; fails the test when psql does.
+fn psql(database_url: &str, statements: &[&str]) {
+    let mut command = std::process::Command::new("psql");
+    command.args([database_url, "-v", "ON_ERROR_STOP=1", "-q"]);
+    for statement in statements {
+        command.args(["-c", statement]);
+    }
+    let output = command.output().expect("psql");
+    assert!(
+        output.status.success(),
+        "psql {statements:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The database turns read-only mid-run (SQLSTATE 25006): `dfbench run` exits non-zero within
+/// seconds naming the cause, and once the database is writable again the coordinator marks the
+/// run `failed` with it.
+///
+/// `ALTER DATABASE … SET default_transaction_read_only` reaches new sessions only, so the
+/// coordinator's pooled sessions are ended after each switch (as a failover or restart would).
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_turns_read_only_mid_run() {
+    let _serial = SERIAL.lock().await;
+    let Some(setup) = setup("postgres_read_only").await else {
+        return;
+    };
+    let database = setup
+        .database_url
+        .rsplit('/')
+        .next()
+        .and_then(|rest| rest.split('?').next())
+        .expect("database name")
+        .to_string();
+    let end_sessions = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                        WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    let (_coordinator, url) = start_coordinator(&setup.database_url, FAST);
+    let _workers = [
+        start_worker_with(&url, "w1", SLOW_WORKER),
+        start_worker_with(&url, "w2", SLOW_WORKER),
+    ];
+    let run = start_run(&setup, &url, &[]);
+    wait_for_progress(&setup, 30);
+    psql(
+        &setup.database_url,
+        &[
+            &format!("ALTER DATABASE \"{database}\" SET default_transaction_read_only = on"),
+            end_sessions,
+        ],
+    );
+    let switched = Instant::now();
+    let (ok, _, stderr) = wait_background(run, &setup.work, "run", Duration::from_secs(60));
+    let waited = switched.elapsed();
+    let message = stderr
+        .lines()
+        .find(|line| line.starts_with("run ") && line.contains(" failed: "))
+        .unwrap_or_else(|| panic!("no `run … failed: cause` line:\n{stderr}"));
+    println!(
+        "database read-only → exit {:.2} s after the switch\n{message}",
+        waited.as_secs_f64()
+    );
+    assert!(
+        !ok,
+        "a run stopped by a read-only database must fail:\n{stderr}"
+    );
+    assert!(
+        waited < Duration::from_secs(30),
+        "exit {waited:?} after the switch"
+    );
+    assert!(
+        message.contains("the database is read-only (PostgreSQL 25006"),
+        "{message}"
+    );
+    // The operator makes it writable again; the coordinator's retry then fails the run.
+    psql(
+        &setup.database_url,
+        &[
+            "SET default_transaction_read_only = off",
+            &format!("ALTER DATABASE \"{database}\" RESET default_transaction_read_only"),
+            end_sessions,
+        ],
+    );
+    let run_id = dfbench_store::RunId(run_id_from(&stderr));
+    let store = dfbench_store::open_store(&setup.database_url)
+        .await
+        .expect("open");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let progress = loop {
+        let progress = store.run_progress(&run_id).await.expect("progress");
+        if progress.status != "running" || Instant::now() > deadline {
+            break progress;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(progress.status, "failed", "{progress:?}");
+    let error = progress.error.unwrap_or_default();
+    assert!(
+        error.starts_with("the database is read-only (PostgreSQL 25006"),
+        "{error}"
+    );
+    println!(
+        "writable again → run failed after {:.1} s: {error}",
+        switched.elapsed().as_secs_f64()
+    );
 }

@@ -8,6 +8,7 @@
 mod auth;
 pub mod contents;
 mod errors;
+pub mod faults;
 pub mod metrics;
 pub mod planner;
 mod server;

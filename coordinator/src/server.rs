@@ -2,6 +2,7 @@
 //! beside it (expired leases back to the queue, runs without workers failed with a reason).
 
 use crate::auth::TokenCheck;
+use crate::faults::{StoreFaults, Throttle};
 use crate::metrics::{CoordinatorMetrics, serve_metrics};
 use crate::service::{CoordinatorService, ServiceTimings};
 use dfbench_proto::MAX_MESSAGE_BYTES;
@@ -181,12 +182,24 @@ pub async fn spawn(
     let (sender, receiver) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         let work_ready = Arc::new(Notify::new());
+        let faults = Arc::new(StoreFaults::default());
         let supervisor = tokio::spawn(supervise(
             Arc::clone(&store),
             config.clone(),
             Arc::clone(&work_ready),
+            Arc::clone(&faults),
         ));
-        let service = CoordinatorService::new(store, config.timings.clone(), work_ready, metrics);
+        let recovery = tokio::spawn(crate::faults::recover(
+            Arc::clone(&store),
+            Arc::clone(&faults),
+        ));
+        let service = CoordinatorService::with_faults(
+            store,
+            config.timings.clone(),
+            work_ready,
+            metrics,
+            faults,
+        );
         let server = CoordinatorServer::new(service)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
@@ -210,6 +223,7 @@ pub async fn spawn(
             })
             .await;
         supervisor.abort();
+        recovery.abort();
         result.map_err(ServeError::from)
     });
     Ok(RunningCoordinator {
@@ -223,13 +237,32 @@ pub async fn spawn(
 
 /// Returns expired leases to the queue, finishes runs left complete but running, and fails
 /// runs that have had no worker for the grace period. A store error is logged and retried next tick (e.g. while Postgres restarts).
-async fn supervise(store: Arc<dyn Store>, config: CoordinatorConfig, work_ready: Arc<Notify>) {
+///
+/// While a fatal database fault is in force (see `faults`) it writes nothing: the recovery
+/// task fails the stopped runs, and reaping would only hand their shards out again. A store
+/// error is logged at most once a second.
+async fn supervise(
+    store: Arc<dyn Store>,
+    config: CoordinatorConfig,
+    work_ready: Arc<Notify>,
+    faults: Arc<StoreFaults>,
+) {
     let started = now_ms();
+    let mut throttle = Throttle::default();
+    let mut report = |error: &dfbench_store::StoreError, what: &str| {
+        faults.record(error);
+        if throttle.ready() {
+            tracing::error!(%error, "supervisor could not {what}");
+        }
+    };
     let grace_ms = config.no_worker_grace.as_millis() as i64;
     let mut ticker = tokio::time::interval(config.reap_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
+        if faults.current().is_some() {
+            continue;
+        }
         let now = now_ms();
         match store.reap_expired_leases(now).await {
             Ok(0) => {}
@@ -237,7 +270,7 @@ async fn supervise(store: Arc<dyn Store>, config: CoordinatorConfig, work_ready:
                 tracing::warn!(reaped, "expired leases returned to the queue");
                 work_ready.notify_waiters();
             }
-            Err(error) => tracing::error!(%error, "supervisor could not reap leases"),
+            Err(error) => report(&error, "reap leases"),
         }
         match store.finish_complete_runs(now).await {
             Ok(finished) => {
@@ -245,11 +278,11 @@ async fn supervise(store: Arc<dyn Store>, config: CoordinatorConfig, work_ready:
                     tracing::warn!(%run_id, "finished a run whose last completion did not");
                 }
             }
-            Err(error) => tracing::error!(%error, "supervisor could not finish complete runs"),
+            Err(error) => report(&error, "finish complete runs"),
         }
         // Failed and cancelled runs too: their stored predictions are reusable facts.
         if let Err(error) = store.index_ended_runs().await {
-            tracing::error!(%error, "supervisor could not index ended runs for reuse");
+            report(&error, "index ended runs for reuse");
         }
         // Only judge after this coordinator itself has been up for the grace period, so a
         // restart does not fail runs whose workers are still reconnecting.
@@ -269,7 +302,7 @@ async fn supervise(store: Arc<dyn Store>, config: CoordinatorConfig, work_ready:
                     tracing::error!(%run_id, %message, "run failed");
                 }
             }
-            Err(error) => tracing::error!(%error, "supervisor could not check for workers"),
+            Err(error) => report(&error, "check for workers"),
         }
     }
 }

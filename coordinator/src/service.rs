@@ -3,6 +3,7 @@
 
 use crate::contents::identify_contents;
 use crate::errors::{plan_status, store_status};
+use crate::faults::StoreFaults;
 use crate::metrics::CoordinatorMetrics;
 use crate::planner::{RunRequest, Sampling, plan_run};
 use dfbench_benchmarks::FailureKind;
@@ -41,6 +42,8 @@ pub struct CoordinatorService {
     /// Woken when new work may be ready (a run submitted, a shard given back).
     work_ready: Arc<Notify>,
     metrics: Arc<CoordinatorMetrics>,
+    /// The fatal database fault in force, if any (see `faults`).
+    faults: Arc<StoreFaults>,
 }
 
 impl CoordinatorService {
@@ -50,20 +53,57 @@ impl CoordinatorService {
         work_ready: Arc<Notify>,
         metrics: Arc<CoordinatorMetrics>,
     ) -> Self {
+        Self::with_faults(
+            store,
+            timings,
+            work_ready,
+            metrics,
+            Arc::new(StoreFaults::default()),
+        )
+    }
+
+    /// Like [`CoordinatorService::new`], sharing the fault state with the supervisor and the
+    /// recovery task.
+    pub fn with_faults(
+        store: Arc<dyn Store>,
+        timings: ServiceTimings,
+        work_ready: Arc<Notify>,
+        metrics: Arc<CoordinatorMetrics>,
+        faults: Arc<StoreFaults>,
+    ) -> Self {
         CoordinatorService {
             store,
             timings,
             work_ready,
             metrics,
+            faults,
         }
     }
 
-    /// Maps a store error to a status, counting fencing rejections.
+    /// Maps a store error to a status, recording a fatal fault (see `faults`).
+    fn store_error(&self, error: StoreError) -> Status {
+        self.faults.record(&error);
+        store_status(error)
+    }
+
+    /// Maps a store error to a status, counting fencing rejections; a fatal fault stops the
+    /// runs in flight and the worker is told why (`Aborted`, not retried).
     fn worker_write_status(&self, error: StoreError) -> Status {
         if matches!(error, StoreError::StaleLease { .. }) {
             CoordinatorMetrics::add(&self.metrics.stale_writes_rejected, 1);
         }
+        if let Some(cause) = self.faults.record(&error) {
+            return fault_status(&cause);
+        }
         store_status(error)
+    }
+
+    /// `Aborted` naming the fault in force, if any: worker writes are not tried meanwhile.
+    fn check_fault(&self) -> Result<(), Status> {
+        match self.faults.current() {
+            Some(cause) => Err(fault_status(&cause)),
+            None => Ok(()),
+        }
     }
 
     /// Stores one batch of a worker's predictions (fenced by its lease); returns how many
@@ -131,6 +171,13 @@ impl CoordinatorService {
         tracing::info!(shard_id = lease.shard_id.0, worker_id = %lease.owner.worker_id, "shard done");
         Ok(())
     }
+}
+
+/// What a worker is told when its write is refused because of a fatal database fault.
+fn fault_status(cause: &str) -> Status {
+    Status::aborted(format!(
+        "the coordinator stopped the runs in flight: {cause}"
+    ))
 }
 
 fn required<'a>(value: &'a str, field: &str) -> Result<&'a str, Status> {
@@ -239,7 +286,7 @@ impl Coordinator for CoordinatorService {
                 left_at_ms: None,
             })
             .await
-            .map_err(store_status)?;
+            .map_err(|error| self.store_error(error))?;
         tracing::info!(
             worker_id,
             incarnation = request.incarnation,
@@ -265,6 +312,14 @@ impl Coordinator for CoordinatorService {
             .iter()
             .map(|lease| (ShardId(lease.shard_id), LeaseEpoch(lease.epoch)))
             .collect();
+        if let Some(cause) = self.faults.current() {
+            // Every held lease is dropped; nothing is written while the database is at fault.
+            return Ok(Response::new(pb::HeartbeatResponse {
+                revoked_shard_ids: request.leases.iter().map(|lease| lease.shard_id).collect(),
+                reregister: false,
+                stop_reason: cause,
+            }));
+        }
         let outcome = self
             .store
             .heartbeat(
@@ -274,10 +329,11 @@ impl Coordinator for CoordinatorService {
                 self.timings.lease_ttl.as_millis() as i64,
             )
             .await
-            .map_err(store_status)?;
+            .map_err(|error| self.store_error(error))?;
         Ok(Response::new(pb::HeartbeatResponse {
             revoked_shard_ids: outcome.revoked.into_iter().map(|shard| shard.0).collect(),
             reregister: outcome.unknown_worker,
+            stop_reason: String::new(),
         }))
     }
 
@@ -293,11 +349,17 @@ impl Coordinator for CoordinatorService {
         let deadline = tokio::time::Instant::now() + self.timings.acquire_wait;
         loop {
             let notified = self.work_ready.notified();
+            if self.faults.current().is_some() {
+                // No leases while the database is at fault: answer "nothing" at the deadline,
+                // so workers wait rather than spin.
+                tokio::time::sleep_until(deadline).await;
+                return Ok(Response::new(pb::AcquireShardResponse { lease: None }));
+            }
             let assignment = self
                 .store
                 .acquire_shard(&owner, now_ms(), self.timings.lease_ttl.as_millis() as i64)
                 .await
-                .map_err(store_status)?;
+                .map_err(|error| self.store_error(error))?;
             if let Some(assignment) = assignment {
                 CoordinatorMetrics::add(&self.metrics.leases_granted, 1);
                 tracing::info!(
@@ -370,6 +432,7 @@ impl Coordinator for CoordinatorService {
         let mut completion = None;
         while let Some(batch) = stream.next().await {
             let batch = batch?;
+            self.check_fault()?;
             let lease = lease_ref(
                 &batch.worker_id,
                 batch.incarnation,
@@ -410,6 +473,7 @@ impl Coordinator for CoordinatorService {
             request.shard_id,
             request.epoch,
         )?;
+        self.check_fault()?;
         self.complete(&lease, request.provenance).await?;
         Ok(Response::new(pb::CompleteShardResponse {}))
     }
@@ -435,6 +499,7 @@ impl Coordinator for CoordinatorService {
             },
             message: reason.message,
         };
+        self.check_fault()?;
         tracing::warn!(shard_id = request.shard_id, kind = %failure.kind, message = %failure.message, "shard given back");
         self.store
             .fail_shard(&lease, &failure, now_ms())
@@ -458,7 +523,7 @@ impl Coordinator for CoordinatorService {
             .store
             .deregister_worker(&owner, now_ms())
             .await
-            .map_err(store_status)?;
+            .map_err(|error| self.store_error(error))?;
         tracing::info!(
             worker_id = %owner.worker_id,
             incarnation = owner.incarnation,
@@ -510,12 +575,12 @@ impl Coordinator for CoordinatorService {
             tokio::task::block_in_place(|| plan_run(&run_request)).map_err(plan_status)?;
         let files_hashed = identify_contents(self.store.as_ref(), &mut plan, request.hash_contents)
             .await
-            .map_err(store_status)?;
+            .map_err(|error| self.store_error(error))?;
         let created = self
             .store
             .create_run_with(&plan, &options)
             .await
-            .map_err(store_status)?;
+            .map_err(|error| self.store_error(error))?;
         tracing::info!(
             run_id = %plan.run.id,
             samples = plan.samples.len(),
@@ -556,21 +621,38 @@ impl Coordinator for CoordinatorService {
             self.store
                 .run_progress(&run_id)
                 .await
-                .map_err(store_status)?,
+                .map_err(|error| self.store_error(error))?,
         );
         let requires = self
             .store
             .run(&run_id)
             .await
-            .map_err(store_status)?
+            .map_err(|error| self.store_error(error))?
             .run
             .requires;
         let store = Arc::clone(&self.store);
+        let faults = Arc::clone(&self.faults);
         let interval = self.timings.watch_interval;
         let (sender, receiver) = tokio::sync::mpsc::channel(4);
         tokio::spawn(async move {
             let mut last: Option<pb::RunProgress> = None;
+            let mut fault_changes = faults.subscribe();
+            let mut throttle = crate::faults::Throttle::default();
             loop {
+                // A fatal database fault ends a running run's stream at once, naming the cause.
+                if let Some(cause) = faults.cause_for(&run_id)
+                    && last.as_ref().is_none_or(|last| last.status == "running")
+                {
+                    faults.affect(&run_id);
+                    let mut message = last.unwrap_or_default();
+                    message.run_id = run_id.0.clone();
+                    message.status = "failed".to_string();
+                    message.error = StoreFaults::run_message(&cause);
+                    message.waiting = String::new();
+                    message.store_fault = true;
+                    let _ = sender.send(Ok(message)).await;
+                    return;
+                }
                 let read = match first.take() {
                     Some(progress) => Ok(progress),
                     None => store.run_progress(&run_id).await,
@@ -582,9 +664,13 @@ impl Coordinator for CoordinatorService {
                         return;
                     }
                     Err(error) => {
-                        // The database may be restarting: keep the watcher and try again.
-                        tracing::warn!(%run_id, %error, "progress unavailable, retrying");
-                        tokio::time::sleep(interval).await;
+                        // The database may be restarting: keep the watcher and try again
+                        // (a fatal error ends the stream on the next turn).
+                        faults.record(&error);
+                        if throttle.ready() {
+                            tracing::warn!(%run_id, %error, "progress unavailable, retrying");
+                        }
+                        let _ = tokio::time::timeout(interval, fault_changes.changed()).await;
                         continue;
                     }
                 };
@@ -604,9 +690,14 @@ impl Coordinator for CoordinatorService {
                     clip_failures: progress.clip_failures as u64,
                     clips_expected: progress.clips_expected as u64,
                     clips_reused: progress.clips_reused as u64,
+                    store_fault: false,
                 };
                 let finished = message.status != "running";
                 let mut message = message;
+                // Failed by the fault path between the check above and this read.
+                if message.status == "failed" && faults.cause_for(&run_id).is_some() {
+                    message.store_fault = true;
+                }
                 if !finished && let Ok(workers) = store.workers().await {
                     message.waiting = crate::waiting::waiting_reason(
                         &requires,
@@ -624,7 +715,7 @@ impl Coordinator for CoordinatorService {
                 if finished {
                     return;
                 }
-                tokio::time::sleep(interval).await;
+                let _ = tokio::time::timeout(interval, fault_changes.changed()).await;
             }
         });
         let stream = tokio_stream::wrappers::ReceiverStream::new(receiver);
@@ -639,11 +730,11 @@ impl Coordinator for CoordinatorService {
         self.store
             .run_progress(&run_id)
             .await
-            .map_err(store_status)?;
+            .map_err(|error| self.store_error(error))?;
         self.store
             .cancel_run(&run_id, now_ms())
             .await
-            .map_err(store_status)?;
+            .map_err(|error| self.store_error(error))?;
         Ok(Response::new(pb::CancelRunResponse {}))
     }
 
@@ -655,7 +746,11 @@ impl Coordinator for CoordinatorService {
             0 => 20,
             limit => i64::from(limit.min(1000)),
         };
-        let runs = self.store.list_runs(limit).await.map_err(store_status)?;
+        let runs = self
+            .store
+            .list_runs(limit)
+            .await
+            .map_err(|error| self.store_error(error))?;
         Ok(Response::new(pb::ListRunsResponse {
             runs: runs
                 .into_iter()

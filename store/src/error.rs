@@ -82,6 +82,49 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether nothing will succeed until an operator acts (disk full, read-only, corrupt).
+    pub fn is_fatal(&self) -> bool {
+        self.class() == ErrorClass::Fatal
+    }
+
+    /// For a fatal error: the cause in a user's words, with the database's own message, e.g.
+    /// "the database is full (database or disk is full)". `None` for any other error.
+    pub fn fatal_cause(&self) -> Option<String> {
+        if !self.is_fatal() {
+            return None;
+        }
+        let detail = match self {
+            StoreError::Connect { cause } | StoreError::Query { source: cause, .. } => {
+                match cause {
+                    sqlx::Error::Database(database)
+                        if database
+                            .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                            .is_some() =>
+                    {
+                        format!("SQLite: {}", database.message())
+                    }
+                    sqlx::Error::Database(database) => format!(
+                        "PostgreSQL {}: {}",
+                        database.code().unwrap_or_default(),
+                        database.message()
+                    ),
+                    other => innermost(other),
+                }
+            }
+            other => other.to_string(),
+        };
+        let what = match self {
+            StoreError::Connect { cause } | StoreError::Query { source: cause, .. } => {
+                crate::error_class::fatal_kind(cause)
+            }
+            StoreError::MissingFolder { .. } => "the database cannot be opened",
+            _ => "the database cannot take writes",
+        };
+        Some(format!("{what} ({detail})"))
+    }
+}
+
 /// The deepest message of an error's chain: sqlx wraps the driver's (or the OS's) error and
 /// repeats it in its own text, so only the innermost is worth saying.
 pub(crate) fn innermost(error: &(dyn std::error::Error + 'static)) -> String {

@@ -37,6 +37,38 @@ pub fn classify(error: &sqlx::Error) -> ErrorClass {
     }
 }
 
+/// For a fatal error, what is wrong in a user's words ("the database is full", "the database
+/// is read-only", "the database is corrupt", "the database cannot be read or written").
+pub fn fatal_kind(error: &sqlx::Error) -> &'static str {
+    const FULL: &str = "the database is full";
+    const READ_ONLY: &str = "the database is read-only";
+    const CORRUPT: &str = "the database is corrupt";
+    const IO: &str = "the database cannot be read or written";
+    let sqlx::Error::Database(database) = error else {
+        return IO;
+    };
+    let Some(code) = database.code() else {
+        return IO;
+    };
+    if database
+        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
+        return match code.parse::<i32>().map(|code| code & 0xff) {
+            Ok(13) => FULL,
+            Ok(8) => READ_ONLY,
+            Ok(11) | Ok(26) => CORRUPT,
+            _ => IO,
+        };
+    }
+    match code.as_ref() {
+        "53100" => FULL,
+        "25006" => READ_ONLY,
+        "XX001" | "XX002" => CORRUPT,
+        _ => IO,
+    }
+}
+
 /// Classifies an error the database itself reported.
 pub fn classify_database(error: &dyn DatabaseError) -> ErrorClass {
     let Some(code) = error.code() else {
@@ -123,5 +155,50 @@ mod tests {
         assert_eq!(classify_sqlite_code(8), ErrorClass::Fatal);
         assert_eq!(classify_sqlite_code(11), ErrorClass::Fatal);
         assert_eq!(classify_sqlite_code(26), ErrorClass::Fatal);
+    }
+
+    /// A real SQLITE_FULL (a connection capped by `max_page_count`, as the chaos test does) is
+    /// fatal, and its cause says the database is full.
+    #[tokio::test]
+    async fn a_full_sqlite_database_is_fatal() {
+        use sqlx::ConnectOptions;
+        use std::str::FromStr;
+        let mut connection = sqlx::sqlite::SqliteConnectOptions::from_str("sqlite::memory:")
+            .expect("memory url")
+            .pragma("max_page_count", "8")
+            .connect()
+            .await
+            .expect("connect");
+        sqlx::query("CREATE TABLE t (b BLOB)")
+            .execute(&mut connection)
+            .await
+            .expect("create");
+        let mut full = None;
+        for _ in 0..64 {
+            if let Err(error) = sqlx::query("INSERT INTO t VALUES (zeroblob(4000))")
+                .execute(&mut connection)
+                .await
+            {
+                full = Some(error);
+                break;
+            }
+        }
+        let error = full.expect("8 pages fill up");
+        assert_eq!(classify(&error), ErrorClass::Fatal, "{error}");
+        let store_error = crate::StoreError::Query {
+            action: "insert",
+            source: error,
+        };
+        assert!(store_error.is_fatal());
+        let cause = store_error.fatal_cause().expect("a fatal cause");
+        assert_eq!(
+            cause,
+            "the database is full (SQLite: database or disk is full)"
+        );
+        assert_eq!(
+            classify_sqlstate("53100"),
+            ErrorClass::Fatal,
+            "Postgres disk_full"
+        );
     }
 }

@@ -168,6 +168,17 @@ pub trait Store: HistoryStore + Send + Sync {
 
     async fn cancel_run(&self, run_id: &RunId, now_ms: i64) -> Result<(), StoreError>;
 
+    /// Marks a running run `failed` with `message` as its error (the coordinator's fatal
+    /// database path: the cause a write hit). Touches only the run's row, so it needs no new
+    /// space; its shards are no longer leased because the run is not running. Returns whether
+    /// the run was running.
+    async fn fail_run(
+        &self,
+        run_id: &RunId,
+        message: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
+
     async fn list_runs(&self, limit: i64) -> Result<Vec<RunRecord>, StoreError>;
 
     async fn run(&self, run_id: &RunId) -> Result<RunDetails, StoreError>;

@@ -44,6 +44,8 @@ pub(crate) const DELETE_WORKER_CAPABILITIES: &str =
 pub(crate) const DEREGISTER_WORKER: &str = include_str!("../queries/deregister_worker.sql");
 pub(crate) const EXPIRED_LEASES: &str = include_str!("../queries/expired_leases.sql");
 pub(crate) const FAIL_RUN: &str = include_str!("../queries/fail_run.sql");
+/// Fails run `$1` with error `$2` at `$3` if it is still running (a fatal database fault).
+pub(crate) const FAIL_RUNNING_RUN: &str = include_str!("../queries/fail_running_run.sql");
 pub(crate) const FAIL_STALLED_SHARD: &str = include_str!("../queries/fail_stalled_shard.sql");
 /// Records a failure for every (image-read sample, image detector) pair of a shard that has no
 /// prediction yet; clip-only samples owe none (its clips: `clips::FILL_MISSING_CLIPS_AS_FAILED`, run with it by `fill_missing!`).

@@ -596,6 +596,24 @@ where
         Ok(())
     }
 
+    async fn fail_run(
+        &self,
+        run_id: &crate::RunId,
+        message: &str,
+        now_ms: i64,
+    ) -> Result<bool, crate::StoreError> {
+        use crate::error::QueryContext;
+        let updated = sqlx::query(crate::queries::FAIL_RUNNING_RUN)
+            .bind(&run_id.0)
+            .bind(message)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .during("mark the run failed")?;
+        self.cache.forget_run(&run_id.0);
+        Ok(updated.rows_affected() > 0)
+    }
+
     async fn list_runs(&self, limit: i64) -> Result<Vec<crate::RunRecord>, crate::StoreError> {
         self.sql_list_runs(limit).await
     }

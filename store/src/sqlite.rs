@@ -58,6 +58,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        let options = match test_max_page_count() {
+            Some(pages) => options.pragma("max_page_count", pages.to_string()),
+            None => options,
+        };
         // No ping before each use (sqlx's default): a local file cannot hang up.
         let pool = SqlitePoolOptions::new()
             .test_before_acquire(false)
@@ -67,6 +71,18 @@ impl SqliteStore {
             .map_err(|cause| StoreError::Connect { cause })?;
         SqliteStore::open(pool).await
     }
+}
+
+/// Test-only hook: `DFBENCH_SQLITE_MAX_PAGE_COUNT=N` caps every connection this process opens
+/// at N pages (`PRAGMA max_page_count`), so a chaos test can fill the database mid-run
+/// (SQLITE_FULL) without filling a disk. Not a setting: unset in normal use.
+pub const TEST_MAX_PAGE_COUNT_ENV: &str = "DFBENCH_SQLITE_MAX_PAGE_COUNT";
+
+fn test_max_page_count() -> Option<u64> {
+    std::env::var(TEST_MAX_PAGE_COUNT_ENV)
+        .ok()
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .filter(|pages| *pages > 0)
 }
 
 /// Rows per multi-row prediction insert (12 parameters each).

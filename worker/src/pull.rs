@@ -144,6 +144,10 @@ pub async fn run_worker(
     ));
 
     let mut stats = WorkerStats::default();
+    // Consecutive dropped shards: each waits longer before the next acquire (capped, with
+    // jitter), so a coordinator that keeps refusing writes is not hammered.
+    let mut drops = 0u32;
+    let mut last_drop_cause = String::new();
     while !*stop.borrow() {
         let request = pb::AcquireShardRequest {
             worker_id: identity.worker_id.clone(),
@@ -179,10 +183,30 @@ pub async fn run_worker(
                 stats.shards_completed += 1;
                 stats.predictions_sent += predictions;
                 stats.clips_sent += clips;
+                drops = 0;
             }
             Err(error) => {
                 stats.shards_dropped += 1;
-                tracing::warn!(shard_id = lease.shard_id, epoch = lease.epoch, %error, "shard dropped");
+                // A run stopped by the coordinator (a fatal database fault) is said once, with
+                // its cause; every other drop is logged as it happens.
+                match error.stop_cause() {
+                    Some(cause) if cause == last_drop_cause => {
+                        tracing::debug!(shard_id = lease.shard_id, %error, "shard dropped");
+                    }
+                    Some(cause) => {
+                        tracing::warn!(shard_id = lease.shard_id, cause = %cause, "shard dropped: the coordinator stopped its run");
+                        last_drop_cause = cause.to_string();
+                    }
+                    None => {
+                        tracing::warn!(shard_id = lease.shard_id, epoch = lease.epoch, %error, "shard dropped");
+                    }
+                }
+                let delay = backoff(drops);
+                drops = drops.saturating_add(1);
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stop.changed() => break,
+                }
             }
         }
     }
@@ -246,6 +270,7 @@ async fn heartbeat_forever(
     revoked: watch::Sender<Option<i64>>,
 ) {
     let mut ticker = tokio::time::interval(interval);
+    let mut stop_reason = String::new();
     loop {
         ticker.tick().await;
         let lease = held_lease(&current_lease);
@@ -260,6 +285,15 @@ async fn heartbeat_forever(
         match client.heartbeat(request).await {
             Ok(response) => {
                 let response = response.into_inner();
+                // Said once per cause, not per heartbeat.
+                if response.stop_reason != stop_reason {
+                    if !response.stop_reason.is_empty() {
+                        tracing::warn!(cause = %response.stop_reason, "the coordinator stopped the runs in flight; waiting for work");
+                    } else {
+                        tracing::info!("the coordinator leases work again");
+                    }
+                    stop_reason = response.stop_reason.clone();
+                }
                 let holding = held_lease(&current_lease).map(|(shard_id, _)| shard_id);
                 for shard_id in response.revoked_shard_ids {
                     // A shard completed while its heartbeat was on the way is no longer held:
@@ -268,7 +302,11 @@ async fn heartbeat_forever(
                         tracing::debug!(shard_id, "lease ended before the heartbeat's answer");
                         continue;
                     }
-                    tracing::warn!(shard_id, "lease revoked by the coordinator");
+                    if stop_reason.is_empty() {
+                        tracing::warn!(shard_id, "lease revoked by the coordinator");
+                    } else {
+                        tracing::debug!(shard_id, "lease revoked: the run was stopped");
+                    }
                     let _ = revoked.send(Some(shard_id));
                 }
                 if response.reregister {
@@ -295,6 +333,32 @@ enum ShardError {
     Scoring(String),
     #[error(transparent)]
     Perturbation(#[from] PerturbError),
+}
+
+impl ShardError {
+    /// The coordinator's reason when it refused the shard's writes because it stopped the run
+    /// (`Aborted`: a fatal database fault), else `None`.
+    fn stop_cause(&self) -> Option<&str> {
+        match self {
+            ShardError::Report(status) | ShardError::Complete(status)
+                if status.code() == tonic::Code::Aborted =>
+            {
+                Some(status.message())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Capped exponential backoff with jitter: 200 ms doubling to 5 s, scaled by [0.5, 1.0).
+fn backoff(attempt: u32) -> Duration {
+    let base_ms = 200u64.saturating_mul(1u64 << attempt.min(5)).min(5_000);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = 0.5 + f64::from(nanos % 1000) / 2000.0;
+    Duration::from_millis((base_ms as f64 * jitter) as u64)
 }
 
 /// Scores one leased shard and reports it. Returns the numbers of predictions and clip

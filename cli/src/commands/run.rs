@@ -216,6 +216,9 @@ async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<
     };
     cluster.stop().await?;
     let last = outcome?;
+    if last.store_fault {
+        return Ok(stopped_by_fault(Some(store.as_ref()), &run_id, &last).await);
+    }
     eprintln!(
         "run {run_id} {} in {:.1}s",
         last.status,
@@ -287,6 +290,9 @@ async fn run_remote(
             return Ok(ExitCode::from(130));
         }
     };
+    if last.store_fault {
+        return Ok(stopped_by_fault(None, &run_id, &last).await);
+    }
     eprintln!(
         "run {run_id} {} in {:.1}s",
         last.status,
@@ -305,6 +311,43 @@ async fn run_remote(
             Ok(status_code(&last.status))
         }
     }
+}
+
+/// A run the coordinator stopped because its database cannot take writes (disk full,
+/// read-only, corrupt): says why and exits 1 without a report (writing one needs the
+/// database). A local run also tries the status write itself, in case the coordinator's
+/// recovery had not got to it before the cluster stopped.
+async fn stopped_by_fault(
+    store: Option<&dyn dfbench_store::Store>,
+    run_id: &str,
+    last: &dfbench_proto::v1::RunProgress,
+) -> ExitCode {
+    eprintln!("run {run_id} failed: {}", last.error);
+    if let Some(store) = store {
+        let id = dfbench_store::RunId(run_id.to_string());
+        let mut delay = std::time::Duration::from_millis(250);
+        let mut marked = None;
+        for _ in 0..3 {
+            match store
+                .fail_run(&id, &last.error, dfbench_store::now_ms())
+                .await
+            {
+                Ok(_) => {
+                    marked = Some(Ok(()));
+                    break;
+                }
+                Err(error) => marked = Some(Err(error)),
+            }
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+        if let Some(Err(error)) = marked {
+            eprintln!(
+                "the database did not take the run's `failed` status ({error}); it stays                  `running` until a coordinator on this database fails it (no worker seen)"
+            );
+        }
+    }
+    ExitCode::from(1)
 }
 
 async fn finish(

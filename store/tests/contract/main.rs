@@ -40,6 +40,7 @@
 //!   `reuse_index::only_reusable_failures_are_reused`
 //! - `cancel_run`: `leases::cancel_stops_leasing`, `runs::list_runs_newest_first`
 //! - `list_runs`: `runs::list_runs_newest_first`
+//! - `fail_run`: `runs::fail_run_fails_only_running_runs`
 //! - `run`: `runs::run_details_round_trip`, `runs::sweep_finishes_runs_left_running`
 //! - `predictions`: `bulk::bulk_ingest`, `leases::lease_state_machine`,
 //!   `reuse_index::cancelled_runs_count_running_runs_wait`,

@@ -7,6 +7,7 @@ use dfbench_store::*;
 store_contract! {
     sweep_finishes_runs_left_running,
     list_runs_newest_first,
+    fail_run_fails_only_running_runs,
     run_details_round_trip,
     metrics_are_replaced,
     cluster_stats_count_workers_shards_and_runs,
@@ -90,6 +91,34 @@ async fn list_runs_newest_first(store: &dyn Store) {
             ..plan("r-old", 100).run
         }
     );
+}
+
+/// `fail_run` (the coordinator's fatal-fault path) fails a running run with its cause, once;
+/// an ended run keeps its status and error.
+async fn fail_run_fails_only_running_runs(store: &dyn Store) {
+    for planned in [plan("r-full", 100), plan("r-cancelled", 100)] {
+        store.create_run(&planned).await.expect("create");
+    }
+    let full = RunId("r-full".into());
+    let cancelled = RunId("r-cancelled".into());
+    store.cancel_run(&cancelled, 150).await.expect("cancel");
+    let cause = "the database is full (SQLite: database or disk is full)";
+    assert!(store.fail_run(&full, cause, 200).await.expect("fail"));
+    assert!(!store.fail_run(&full, "later", 300).await.expect("again"));
+    assert!(!store.fail_run(&cancelled, cause, 300).await.expect("ended"));
+    let progress = store.run_progress(&full).await.expect("progress");
+    assert_eq!(progress.status, "failed");
+    assert_eq!(progress.error.as_deref(), Some(cause));
+    assert_eq!(
+        store
+            .run_progress(&cancelled)
+            .await
+            .expect("progress")
+            .status,
+        "cancelled"
+    );
+    let record = store.run(&full).await.expect("run").run;
+    assert_eq!(record.finished_at_ms, Some(200));
 }
 
 /// `run` returns the record, datasets (by name) and detectors as planned, and names an
