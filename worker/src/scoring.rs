@@ -8,11 +8,11 @@
 //! runtime) score the previous one.
 
 use crate::clips::ClipTracker;
-pub use crate::decode::{DecodedSample, decode_chunk};
+pub use crate::decode::{DecodedSample, decode_chunk, decode_chunk_with};
 use crate::detector::{Detector, DetectorFailure};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::card::clip::InputKind;
-use dfbench_benchmarks::image_io::{DEFAULT_MAX_PIXELS, RgbImage, declared_pixels};
+use dfbench_benchmarks::image_io::{DecodeOptions, ExifOrientation, RgbImage, declared_pixels};
 use dfbench_benchmarks::perturb::Perturbation;
 use dfbench_proto::v1::{self as pb, prediction::Outcome};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -287,6 +287,7 @@ impl ShardScoring {
             samples,
             clips: Vec::new(),
             perturbation,
+            decode: DecodeOptions::default(),
         };
         ShardScoring::start_shard(shard, detectors, chunk_size)
     }
@@ -304,6 +305,7 @@ impl ShardScoring {
             samples,
             clips,
             perturbation,
+            decode,
         } = shard;
         let chunk_size = chunk_size.max(1);
         // Nothing to deliver at all only when there are neither samples nor clips; clips of a
@@ -315,8 +317,15 @@ impl ShardScoring {
         std::thread::spawn(move || {
             let mut start = 0;
             while start < samples.len() {
-                let end = chunk_end(&root, &samples, start, chunk_size, CHUNK_PIXEL_BUDGET);
-                let decoded = decode_chunk(&root, &samples[start..end], &perturbation);
+                let end = chunk_end(
+                    &root,
+                    &samples,
+                    start,
+                    chunk_size,
+                    CHUNK_PIXEL_BUDGET,
+                    decode.max_pixels,
+                );
+                let decoded = decode_chunk_with(&root, &samples[start..end], &perturbation, decode);
                 if decoded_sender
                     .send((decoded, end == samples.len()))
                     .is_err()
@@ -379,19 +388,21 @@ impl ShardScoring {
 /// Where the chunk starting at `start` ends: after at most `chunk_size` samples, and before the
 /// sample whose pixels (from its header, without decoding) would take the chunk's total past
 /// `budget` (a chunk always takes its first sample). A header that cannot be read, or declares
-/// more than the decode limit (refused without decoding), counts as no pixels.
+/// more than the dataset's decode limit `max_pixels` (refused without decoding), counts as no
+/// pixels.
 pub fn chunk_end(
     root: &Path,
     samples: &[pb::SampleRef],
     start: usize,
     chunk_size: usize,
     budget: u64,
+    max_pixels: u64,
 ) -> usize {
     let limit = samples.len().min(start + chunk_size.max(1));
     let mut pixels = 0u64;
     for (index, sample) in samples.iter().enumerate().take(limit).skip(start) {
         let declared = declared_pixels(&root.join(&sample.path))
-            .filter(|declared| *declared <= DEFAULT_MAX_PIXELS)
+            .filter(|declared| *declared <= max_pixels)
             .unwrap_or(0);
         if index > start && pixels + declared > budget {
             return index;
@@ -408,12 +419,31 @@ pub struct ShardInput {
     pub samples: Vec<pb::SampleRef>,
     pub clips: Vec<pb::ClipRef>,
     pub perturbation: Perturbation,
+    /// How the dataset's images are decoded (pixel limit, EXIF rule): from the lease.
+    pub decode: DecodeOptions,
+}
+
+/// The decode options a lease carries; the defaults where an older coordinator sent none
+/// (`max_pixels` 0, `exif_orientation` empty). An unknown rule reads as `ignore` (the suite
+/// was validated on the coordinator).
+pub fn lease_decode_options(lease: &pb::ShardLease) -> DecodeOptions {
+    let defaults = DecodeOptions::default();
+    DecodeOptions {
+        max_pixels: if lease.max_pixels == 0 {
+            defaults.max_pixels
+        } else {
+            lease.max_pixels
+        },
+        exif_orientation: ExifOrientation::parse(&lease.exif_orientation)
+            .unwrap_or(ExifOrientation::Ignore),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::runtime::load_detector;
+    use dfbench_benchmarks::image_io::DEFAULT_MAX_PIXELS;
 
     /// A clip-only sample (`uniform:N`: read by clip detectors only) gets no image prediction;
     /// the others get one per image detector, in sample order.
@@ -479,12 +509,27 @@ mod tests {
             .collect();
         let root = dir.path();
         // 0.png, bomb.png (0), 1.png = 20_000 pixels; 2.png would make 30_000.
-        assert_eq!(chunk_end(root, &samples, 0, 8, 25_000), 3);
-        assert_eq!(chunk_end(root, &samples, 3, 8, 25_000), 4);
+        assert_eq!(
+            chunk_end(root, &samples, 0, 8, 25_000, DEFAULT_MAX_PIXELS),
+            3
+        );
+        assert_eq!(
+            chunk_end(root, &samples, 3, 8, 25_000, DEFAULT_MAX_PIXELS),
+            4
+        );
         // 3.png alone (90_000) is over the budget: taken alone all the same.
-        assert_eq!(chunk_end(root, &samples, 4, 8, 25_000), 5);
+        assert_eq!(
+            chunk_end(root, &samples, 4, 8, 25_000, DEFAULT_MAX_PIXELS),
+            5
+        );
         // The count still caps a chunk under a large budget.
-        assert_eq!(chunk_end(root, &samples, 0, 2, u64::MAX), 2);
-        assert_eq!(chunk_end(root, &samples, 0, 8, u64::MAX), 5);
+        assert_eq!(
+            chunk_end(root, &samples, 0, 2, u64::MAX, DEFAULT_MAX_PIXELS),
+            2
+        );
+        assert_eq!(
+            chunk_end(root, &samples, 0, 8, u64::MAX, DEFAULT_MAX_PIXELS),
+            5
+        );
     }
 }
