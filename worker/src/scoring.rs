@@ -246,13 +246,22 @@ pub struct PipelineStopped {
     pub delivered: usize,
 }
 
-/// Decoded pixels one chunk may hold (width × height summed over its images): 2 GiB of RGB.
-/// With the decode thread one chunk ahead of the scoring thread, about two chunks are decoded at
-/// once, each under this budget.
-pub const CHUNK_PIXEL_BUDGET: u64 = (2 << 30) / 3;
+/// Decoded memory a worker may hold for one shard: 1 GiB of 8-bit RGB, across the whole
+/// pipeline (the chunk being scored and the chunk being decoded). Measured with one worker on
+/// 40 images of 7000x7000 (`scripts/memory-budget.py`): a 2 GiB budget peaked at 2.0 GB RSS
+/// (both chunks full while the slower scoring thread works), over the 1.5 GiB the process may
+/// take; 1 GiB keeps it well under. Chunks of ordinary images are cut by `chunk_size` long
+/// before this (32 images of up to 5.5 megapixels each fit in half of it).
+pub const DECODE_BUDGET_BYTES: u64 = 1 << 30;
+
+/// Decoded pixels one chunk may hold (width × height summed over its images): half of
+/// [`DECODE_BUDGET_BYTES`] as RGB (3 bytes a pixel). The decode thread hands a chunk over only
+/// when the scoring thread takes it (a rendezvous, no queued chunk), so at most two chunks are
+/// decoded at once, the one being scored and the one being decoded: together under the budget.
+pub const CHUNK_PIXEL_BUDGET: u64 = DECODE_BUDGET_BYTES / 2 / 3;
 
 /// Scores a whole shard chunk by chunk: a decode thread runs at most one chunk ahead of the
-/// scoring thread (bounded queue), and the caller receives each chunk's predictions and clip
+/// scoring thread (a rendezvous channel, nothing queued), and the caller receives each chunk's predictions and clip
 /// outcomes in order. A chunk holds at most `chunk_size` samples and stops growing before its
 /// images' pixels (read from their headers) pass [`CHUNK_PIXEL_BUDGET`]. Decoded frames are
 /// kept only while a pending clip still needs them. Dropping it stops both threads after the
@@ -312,7 +321,9 @@ impl ShardScoring {
         // shard without samples are all malformed and still get one delivery.
         let finished = samples.is_empty() && clips.is_empty();
         let mut tracker = ClipTracker::new(clips, &samples, &detectors);
-        let (decoded_sender, decoded_receiver) = std::sync::mpsc::sync_channel(1);
+        // A rendezvous: the decode thread starts the next chunk only once the scoring thread has
+        // taken this one (and dropped the one before), so two chunks at most are decoded at once.
+        let (decoded_sender, decoded_receiver) = std::sync::mpsc::sync_channel(0);
         let (sender, receiver) = tokio::sync::mpsc::channel(1);
         std::thread::spawn(move || {
             let mut start = 0;
