@@ -5,7 +5,7 @@
 
 use crate::adapter::inventory::{Tally, file_kind};
 use crate::adapter::{Enumerated, IMAGE_EXTENSIONS, WalkInventory};
-use crate::image_io::decode_rgb;
+use crate::image_io::decode_rgb_with;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -35,6 +35,8 @@ pub struct DatasetCheck {
     pub unreadable: Vec<(String, String)>,
     /// Whether images were decoded.
     pub decoded: bool,
+    /// What they are decoded under (the dataset's `max_pixels` and `exif_orientation`).
+    pub decode_options: crate::image_io::DecodeOptions,
     /// Which frame order the videos use (integer stem, path string, or a mix).
     pub frame_order: FrameOrderSummary,
     /// Listed files that are not PNG/JPEG (by extension): each is scored as a failed prediction
@@ -88,7 +90,7 @@ impl DatasetCheck {
                 .enumerate()
                 .filter(|(index, _)| !missing_set.contains(index))
                 .filter_map(|(_, sample)| {
-                    decode_rgb(&enumerated.root.join(&sample.rel_path))
+                    decode_rgb_with(&enumerated.root.join(&sample.rel_path), enumerated.decode)
                         .err()
                         .map(|error| {
                             (
@@ -112,6 +114,7 @@ impl DatasetCheck {
             duplicates: duplicates.into_iter().collect(),
             unreadable,
             decoded: decode,
+            decode_options: enumerated.decode,
             frame_order: FrameOrderSummary::of(&enumerated.samples),
             not_decodable,
             inventory: enumerated.inventory.clone(),
@@ -159,6 +162,11 @@ impl DatasetCheck {
             self.fingerprint
         );
         let _ = writeln!(out, "  {}", self.frame_order.render());
+        let _ = writeln!(
+            out,
+            "  decoding: exif_orientation {}, max_pixels {}",
+            self.decode_options.exif_orientation, self.decode_options.max_pixels
+        );
         let _ = writeln!(
             out,
             "  {:<10} {:<6} {:<24} {:>8}",

@@ -4,6 +4,10 @@
 //! above [`DEFAULT_MAX_PIXELS`] is refused before any pixel buffer exists (`image_too_large`),
 //! and a PNG or JPEG whose data ends early is refused (`truncated_image`) instead of being
 //! decoded to a padded image.
+//!
+//! What a dataset decodes under travels as [`DecodeOptions`]: its pixel limit (`max_pixels`,
+//! default [`DEFAULT_MAX_PIXELS`]) and whether the EXIF Orientation tag is applied
+//! ([`ExifOrientation`]; JPEG APP1 and PNG eXIf), each settable per dataset in a suite.
 
 use crate::FailureKind;
 pub use image::RgbImage;
@@ -31,7 +35,7 @@ pub enum DecodeError {
     )]
     Unsupported { path: PathBuf, extension: String },
     #[error(
-        "{path} declares {width}x{height} pixels ({} megapixels), above the decode limit of {} megapixels; it is not decoded (a decompression bomb, or far larger than any benchmark image): resize it or remove it from the dataset",
+        "{path} declares {width}x{height} pixels ({} megapixels), above the dataset's decode limit of {max_pixels} pixels ({} megapixels); it is not decoded (a decompression bomb, or far larger than any benchmark image): resize it, remove it from the dataset, or raise the limit with `max_pixels = N` in the suite's [[datasets]] entry (at most {MAX_PIXELS_UPPER_BOUND})",
         (*width as u64 * *height as u64) / 1_000_000,
         max_pixels / 1_000_000
     )]
@@ -54,6 +58,80 @@ pub enum DecodeError {
 /// The most pixels (width × height) an image may declare to be decoded: 64 megapixels, above
 /// every image of the benchmarks dfbench supports.
 pub const DEFAULT_MAX_PIXELS: u64 = 64_000_000;
+
+/// The largest `max_pixels` a suite may set: 1 gigapixel (3 GiB of RGB for one image, more
+/// than a worker's decode budget).
+pub const MAX_PIXELS_UPPER_BOUND: u64 = 1_000_000_000;
+
+/// Whether decoding applies the EXIF Orientation tag (rotating/flipping the pixels as a camera
+/// asked): `apply` is OpenCV's `cv2.imread` (DeepfakeBench's loaders), `ignore` PIL's
+/// `Image.open` (CNNSpot, UnivFD, DIRE loaders).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExifOrientation {
+    Apply,
+    Ignore,
+}
+
+impl ExifOrientation {
+    /// The suite / wire spelling: `apply` or `ignore`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExifOrientation::Apply => "apply",
+            ExifOrientation::Ignore => "ignore",
+        }
+    }
+
+    /// Reads the suite / wire spelling; `None` for anything else.
+    pub fn parse(text: &str) -> Option<ExifOrientation> {
+        match text {
+            "apply" => Some(ExifOrientation::Apply),
+            "ignore" => Some(ExifOrientation::Ignore),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ExifOrientation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a dataset's images are decoded: the pixel limit checked from the header and the EXIF
+/// orientation rule. The default (64 MP, `ignore`) is how dfbench decoded before either was
+/// settable, so datasets at the default keep their fingerprints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DecodeOptions {
+    pub max_pixels: u64,
+    pub exif_orientation: ExifOrientation,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> DecodeOptions {
+        DecodeOptions {
+            max_pixels: DEFAULT_MAX_PIXELS,
+            exif_orientation: ExifOrientation::Ignore,
+        }
+    }
+}
+
+impl DecodeOptions {
+    /// What the options add to a dataset fingerprint: empty at the default (so stored runs stay
+    /// reusable), else `;exif_orientation=apply` and/or `;max_pixels=N`, so predictions decoded
+    /// under different options are never reused for one another.
+    pub fn fingerprint_suffix(&self) -> String {
+        let mut suffix = String::new();
+        if self.exif_orientation != ExifOrientation::Ignore {
+            suffix.push_str(";exif_orientation=");
+            suffix.push_str(self.exif_orientation.as_str());
+        }
+        if self.max_pixels != DEFAULT_MAX_PIXELS {
+            suffix.push_str(&format!(";max_pixels={}", self.max_pixels));
+        }
+        suffix
+    }
+}
 
 /// Image formats dfbench does not decode. Folder layouts list such files as samples, so each
 /// becomes a recorded `unsupported_format` failure instead of being dropped unseen.
@@ -85,6 +163,11 @@ impl DecodeError {
 /// Reads and decodes a PNG or JPEG file into 8-bit RGB; a file named as an unsupported image
 /// format is refused without reading it.
 pub fn decode_rgb(path: &Path) -> Result<RgbImage, DecodeError> {
+    decode_rgb_with(path, DecodeOptions::default())
+}
+
+/// [`decode_rgb`] under a dataset's [`DecodeOptions`].
+pub fn decode_rgb_with(path: &Path, options: DecodeOptions) -> Result<RgbImage, DecodeError> {
     if let Some(extension) = unsupported_extension(path) {
         return Err(DecodeError::Unsupported {
             path: path.to_path_buf(),
@@ -95,7 +178,7 @@ pub fn decode_rgb(path: &Path) -> Result<RgbImage, DecodeError> {
         path: path.to_path_buf(),
         source,
     })?;
-    decode_rgb_bytes(&bytes, path)
+    decode_rgb_bytes_with(&bytes, path, options)
 }
 
 /// Width × height as the file's header declares them, read without decoding any pixel; `None`
@@ -118,6 +201,23 @@ pub fn decode_rgb_bytes_limited(
     path: &Path,
     max_pixels: u64,
 ) -> Result<RgbImage, DecodeError> {
+    let options = DecodeOptions {
+        max_pixels,
+        ..DecodeOptions::default()
+    };
+    decode_rgb_bytes_with(bytes, path, options)
+}
+
+/// Decodes image bytes under `options`: the header's dimensions are checked against
+/// `options.max_pixels` before any pixel is allocated, truncated PNG/JPEG data is an error, and
+/// with [`ExifOrientation::Apply`] the EXIF Orientation tag (JPEG APP1, PNG eXIf) rotates or
+/// flips the decoded pixels as OpenCV's `imread` does.
+pub fn decode_rgb_bytes_with(
+    bytes: &[u8],
+    path: &Path,
+    options: DecodeOptions,
+) -> Result<RgbImage, DecodeError> {
+    let max_pixels = options.max_pixels;
     let format_error = |error: image::ImageError| DecodeError::Format {
         path: path.to_path_buf(),
         message: error.to_string(),
@@ -140,7 +240,17 @@ pub fn decode_rgb_bytes_limited(
             detail,
         });
     }
-    let decoded = image::load_from_memory_with_format(bytes, format).map_err(|error| {
+    let orientation = match options.exif_orientation {
+        ExifOrientation::Ignore => image::metadata::Orientation::NoTransforms,
+        // An unreadable or absent tag leaves the pixels as stored (what OpenCV does).
+        ExifOrientation::Apply => {
+            image::ImageReader::with_format(std::io::Cursor::new(bytes), format)
+                .into_decoder()
+                .and_then(|mut decoder| image::ImageDecoder::orientation(&mut decoder))
+                .unwrap_or(image::metadata::Orientation::NoTransforms)
+        }
+    };
+    let mut decoded = image::load_from_memory_with_format(bytes, format).map_err(|error| {
         match (format, &error) {
             // The PNG decoder stops at the end of the file with an I/O error.
             (image::ImageFormat::Png, image::ImageError::IoError(io))
@@ -155,6 +265,7 @@ pub fn decode_rgb_bytes_limited(
             _ => format_error(error),
         }
     })?;
+    decoded.apply_orientation(orientation);
     let rgb = decoded.into_rgb8();
     if rgb.width() == 0 || rgb.height() == 0 {
         return Err(DecodeError::Empty {
@@ -276,6 +387,29 @@ pub mod test_files {
         png
     }
 
+    /// `jpeg` (a baseline JPEG starting with SOI) with an EXIF APP1 segment spliced in right
+    /// after SOI whose IFD0 holds one Orientation tag (0x0112) of value `orientation` (1–8;
+    /// 6 = rotate 90° clockwise), as a camera writes it. Big-endian TIFF, one IFD entry.
+    pub fn jpeg_with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+        let mut tiff = b"MM\0\x2a".to_vec();
+        tiff.extend(8u32.to_be_bytes()); // IFD0 right after the header
+        tiff.extend(1u16.to_be_bytes()); // one entry
+        tiff.extend(0x0112u16.to_be_bytes()); // Orientation
+        tiff.extend(3u16.to_be_bytes()); // SHORT
+        tiff.extend(1u32.to_be_bytes()); // count
+        tiff.extend(orientation.to_be_bytes());
+        tiff.extend([0, 0]); // value padded to 4 bytes
+        tiff.extend(0u32.to_be_bytes()); // no next IFD
+        let mut payload = b"Exif\0\0".to_vec();
+        payload.extend(tiff);
+        let mut out = jpeg[..2].to_vec();
+        out.extend([0xFF, 0xE1]);
+        out.extend(((payload.len() + 2) as u16).to_be_bytes());
+        out.extend(payload);
+        out.extend(&jpeg[2..]);
+        out
+    }
+
     /// The first half of `bytes` (a truncated file).
     pub fn truncated(bytes: &[u8]) -> Vec<u8> {
         bytes[..bytes.len() / 2].to_vec()
@@ -342,6 +476,64 @@ mod tests {
         let mut bytes = std::io::Cursor::new(Vec::new());
         image.write_to(&mut bytes, format).expect("encode");
         bytes.into_inner()
+    }
+
+    /// A non-square JPEG tagged EXIF orientation 6 decodes rotated (90° clockwise) under
+    /// `apply` and as stored under `ignore`; a rotation moves the top-left corner's colour to
+    /// the top-right.
+    #[test]
+    fn exif_orientation_six_rotates_only_under_apply() {
+        let stored = RgbImage::from_fn(64, 32, |x, y| {
+            if x < 16 && y < 16 {
+                image::Rgb([250, 10, 10])
+            } else {
+                image::Rgb([10, 10, 250])
+            }
+        });
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        stored
+            .write_to(&mut bytes, image::ImageFormat::Jpeg)
+            .expect("encode");
+        let tagged = test_files::jpeg_with_exif_orientation(&bytes.into_inner(), 6);
+        let path = Path::new("rotated.jpg");
+        let ignore = DecodeOptions::default();
+        let apply = DecodeOptions {
+            exif_orientation: ExifOrientation::Apply,
+            ..DecodeOptions::default()
+        };
+        let as_stored = decode_rgb_bytes_with(&tagged, path, ignore).expect("ignore");
+        assert_eq!(as_stored.dimensions(), (64, 32));
+        let rotated = decode_rgb_bytes_with(&tagged, path, apply).expect("apply");
+        assert_eq!(rotated.dimensions(), (32, 64));
+        let red = |pixel: &image::Rgb<u8>| pixel[0] > 200 && pixel[2] < 60;
+        assert!(red(as_stored.get_pixel(2, 2)));
+        assert!(
+            red(rotated.get_pixel(29, 2)),
+            "{:?}",
+            rotated.get_pixel(29, 2)
+        );
+        assert!(!red(rotated.get_pixel(2, 2)));
+        // The limit counts the same pixels either way; an untagged JPEG is left as it is.
+        let error = decode_rgb_bytes_with(
+            &tagged,
+            path,
+            DecodeOptions {
+                max_pixels: 2047,
+                ..apply
+            },
+        )
+        .expect_err("over the limit");
+        assert_eq!(error.kind(), FailureKind::ImageTooLarge);
+        assert!(error.to_string().contains("max_pixels"), "{error}");
+        let plain = encoded(image::ImageFormat::Jpeg);
+        assert_eq!(
+            decode_rgb_bytes_with(&plain, path, apply)
+                .expect("plain")
+                .dimensions(),
+            (64, 64)
+        );
+        assert_eq!(apply.fingerprint_suffix(), ";exif_orientation=apply");
+        assert_eq!(ignore.fingerprint_suffix(), "");
     }
 
     #[test]

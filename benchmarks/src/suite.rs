@@ -43,6 +43,11 @@
 //! - **References.** `[[reference]]` tables give published values (detector × dataset × level ×
 //!   metric, with source, kind and tolerance) that `dfbench run/report --check-references`
 //!   compares with the run; see [`references`]. They are not scored and enter no fingerprint.
+//! - **Decoding.** `exif_orientation = "apply" | "ignore"` follows the format's reference
+//!   loader by default (DeepfakeBench layouts `apply`, as OpenCV does; cnnspot, dire and csv
+//!   `ignore`, as PIL does); `max_pixels = N` replaces the 64-megapixel decode limit (1 to
+//!   [`crate::image_io::MAX_PIXELS_UPPER_BOUND`]). Both enter the dataset fingerprint when not
+//!   at dfbench's old behaviour (`ignore`, 64 MP), so reuse never mixes decodes.
 //! - **Video keys.** `dataset/label_group/method/compression/video`; `legacy_video_key = true`
 //!   reproduces DeepfakeBench's parent-folder key (which merges FF++ videos across methods).
 
@@ -144,6 +149,16 @@ pub struct DatasetSpec {
     /// dire: the domain folder, e.g. `lsun_bedroom` (the default), `imagenet`, `celebahq`.
     #[serde(default)]
     pub domain: Option<String>,
+    /// `"apply"` or `"ignore"` the EXIF Orientation tag when decoding. Defaults to what the
+    /// format's reference loader does: `apply` for DeepfakeBench layouts (dfb-json, ffpp, df40:
+    /// OpenCV's `imread`), `ignore` for cnnspot, dire and csv (PIL's `Image.open`). See
+    /// [`DatasetSpec::decode_options`].
+    #[serde(default)]
+    pub exif_orientation: Option<String>,
+    /// Most pixels (width × height, from the header) an image may declare to be decoded;
+    /// larger ones record `image_too_large`. Default [`crate::image_io::DEFAULT_MAX_PIXELS`].
+    #[serde(default)]
+    pub max_pixels: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -99,6 +99,8 @@ pub fn run_info(details: &RunDetails) -> RunInfo {
                 name: dataset.name.clone(),
                 fingerprint: dataset.fingerprint.clone(),
                 samples: dataset.samples.max(0) as u64,
+                exif_orientation: dataset.exif_orientation.clone(),
+                max_pixels: u64::try_from(dataset.max_pixels).unwrap_or(0),
             })
             .collect(),
         absent: absent_sets(details),

@@ -158,6 +158,8 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
                 root: root.display().to_string(),
                 fingerprint,
                 samples: kept.len() as i64,
+                exif_orientation: enumerated.decode.exif_orientation.as_str().to_string(),
+                max_pixels: i64::try_from(enumerated.decode.max_pixels).unwrap_or(i64::MAX),
             });
             let first = samples.len();
             let groups = append_in_shard_order(kept, suite.shard_size, &mut samples);

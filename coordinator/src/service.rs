@@ -386,6 +386,8 @@ impl Coordinator for CoordinatorService {
                         })
                         .collect(),
                     perturbation: assignment.perturbation,
+                    exif_orientation: assignment.dataset.exif_orientation,
+                    max_pixels: u64::try_from(assignment.dataset.max_pixels).unwrap_or(0),
                     dataset_name: assignment.dataset.name,
                     dataset_root: assignment.dataset.root,
                     dataset_version: assignment.dataset.fingerprint,

@@ -91,12 +91,38 @@ pub struct WorkerInfo {
     pub predictions: u64,
 }
 
-/// One dataset of the run and its content fingerprint.
+/// One dataset of the run, its content fingerprint and how its images were decoded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatasetInfo {
     pub name: String,
     pub fingerprint: String,
     pub samples: u64,
+    /// `apply` or `ignore`: whether the EXIF Orientation tag was applied when decoding
+    /// (OpenCV's rule for DeepfakeBench layouts, PIL's for the others); empty when unknown.
+    #[serde(default)]
+    pub exif_orientation: String,
+    /// The decode limit in pixels (width × height); 0 when unknown.
+    #[serde(default)]
+    pub max_pixels: u64,
+}
+
+impl DatasetInfo {
+    /// `exif_orientation apply, max_pixels 64000000` (what is known of it), for provenance.
+    pub fn decoding(&self) -> String {
+        let orientation = if self.exif_orientation.is_empty() {
+            "unknown"
+        } else {
+            &self.exif_orientation
+        };
+        if self.max_pixels == 0 {
+            format!("exif_orientation {orientation}")
+        } else {
+            format!(
+                "exif_orientation {orientation}, max_pixels {}",
+                self.max_pixels
+            )
+        }
+    }
 }
 
 /// One detector of the run and its fingerprint (weights + code + config).

@@ -39,6 +39,7 @@ fn run(id: &str, fingerprint: &str) -> RunInfo {
         name: name.to_string(),
         fingerprint: fingerprint.to_string(),
         samples: 4,
+        ..DatasetInfo::default()
     };
     RunInfo {
         run_id: id.to_string(),

@@ -194,6 +194,7 @@ fn sample_run() -> (RunInfo, Vec<PredictionRecord>) {
             name: "FF++".into(),
             fingerprint: "fp-ff".into(),
             samples: 36,
+            ..DatasetInfo::default()
         }],
         detectors: vec![DetectorInfo {
             name: "alpha".into(),

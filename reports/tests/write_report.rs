@@ -25,11 +25,13 @@ fn run_info() -> RunInfo {
                 name: "demo".into(),
                 fingerprint: "fp-demo".into(),
                 samples: 8,
+                ..DatasetInfo::default()
             },
             DatasetInfo {
                 name: "other/set".into(),
                 fingerprint: "fp-other".into(),
                 samples: 2,
+                ..DatasetInfo::default()
             },
         ],
         absent: vec![AbsentSet {

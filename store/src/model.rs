@@ -140,6 +140,11 @@ pub struct DatasetRecord {
     pub root: String,
     pub fingerprint: String,
     pub samples: i64,
+    /// `apply` or `ignore`: whether workers apply the EXIF Orientation tag when decoding (the
+    /// suite entry's `exif_orientation`, default per format); `ignore` for runs stored before.
+    pub exif_orientation: String,
+    /// The decode limit in pixels (the suite entry's `max_pixels`, default 64 MP).
+    pub max_pixels: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]

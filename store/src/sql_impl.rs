@@ -76,6 +76,8 @@ where
                 .bind(&dataset.root)
                 .bind(&dataset.fingerprint)
                 .bind(dataset.samples)
+                .bind(&dataset.exif_orientation)
+                .bind(dataset.max_pixels)
                 .execute(&mut *tx)
                 .await
                 .during("insert run dataset")?;

@@ -3,7 +3,7 @@
 //! image, so the perturbation costs once per sample whatever the number of detectors.
 
 use dfbench_benchmarks::FailureKind;
-use dfbench_benchmarks::image_io::{RgbImage, decode_rgb};
+use dfbench_benchmarks::image_io::{DecodeOptions, RgbImage, decode_rgb_with};
 use dfbench_benchmarks::perturb::Perturbation;
 use dfbench_proto::v1 as pb;
 use rayon::prelude::*;
@@ -26,11 +26,22 @@ pub fn decode_chunk(
     samples: &[pb::SampleRef],
     perturbation: &Perturbation,
 ) -> Vec<DecodedSample> {
+    decode_chunk_with(root, samples, perturbation, DecodeOptions::default())
+}
+
+/// [`decode_chunk`] under the dataset's decode options (its pixel limit and EXIF rule, from
+/// the lease).
+pub fn decode_chunk_with(
+    root: &Path,
+    samples: &[pb::SampleRef],
+    perturbation: &Perturbation,
+    options: DecodeOptions,
+) -> Vec<DecodedSample> {
     samples
         .par_iter()
         .map(|sample| {
             let path = root.join(&sample.path);
-            let image = decode(&path, sample.sample_id)
+            let image = decode(&path, sample.sample_id, options)
                 .and_then(|image| perturb(image, perturbation, sample, &path));
             DecodedSample {
                 sample_id: sample.sample_id,
@@ -42,8 +53,12 @@ pub fn decode_chunk(
         .collect()
 }
 
-fn decode(path: &Path, sample_id: i64) -> Result<RgbImage, (FailureKind, String)> {
-    match catch_unwind(|| decode_rgb(path)) {
+fn decode(
+    path: &Path,
+    sample_id: i64,
+    options: DecodeOptions,
+) -> Result<RgbImage, (FailureKind, String)> {
+    match catch_unwind(|| decode_rgb_with(path, options)) {
         Ok(Ok(image)) => Ok(image),
         Ok(Err(error)) => {
             tracing::warn!(sample_id, path = %path.display(), %error, "sample cannot be decoded");

@@ -401,6 +401,7 @@ async fn run_shard(
         samples: lease.samples.clone(),
         clips: lease.clips.clone(),
         perturbation,
+        decode: crate::scoring::lease_decode_options(lease),
     };
     let mut scoring = ShardScoring::start_shard(shard, detectors, config.chunk_size);
     while let Some(scored) = scoring.next_chunk().await {

@@ -8,11 +8,11 @@
 //! runtime) score the previous one.
 
 use crate::clips::ClipTracker;
-pub use crate::decode::{DecodedSample, decode_chunk};
+pub use crate::decode::{DecodedSample, decode_chunk, decode_chunk_with};
 use crate::detector::{Detector, DetectorFailure};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::card::clip::InputKind;
-use dfbench_benchmarks::image_io::{DEFAULT_MAX_PIXELS, RgbImage, declared_pixels};
+use dfbench_benchmarks::image_io::{DecodeOptions, ExifOrientation, RgbImage, declared_pixels};
 use dfbench_benchmarks::perturb::Perturbation;
 use dfbench_proto::v1::{self as pb, prediction::Outcome};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -246,13 +246,22 @@ pub struct PipelineStopped {
     pub delivered: usize,
 }
 
-/// Decoded pixels one chunk may hold (width × height summed over its images): 2 GiB of RGB.
-/// With the decode thread one chunk ahead of the scoring thread, about two chunks are decoded at
-/// once, each under this budget.
-pub const CHUNK_PIXEL_BUDGET: u64 = (2 << 30) / 3;
+/// Decoded memory a worker may hold for one shard: 1 GiB of 8-bit RGB, across the whole
+/// pipeline (the chunk being scored and the chunk being decoded). Measured with one worker on
+/// 40 images of 7000x7000 (`scripts/memory-budget.py`): a 2 GiB budget peaked at 2.0 GB RSS
+/// (both chunks full while the slower scoring thread works), over the 1.5 GiB the process may
+/// take; 1 GiB keeps it well under. Chunks of ordinary images are cut by `chunk_size` long
+/// before this (32 images of up to 5.5 megapixels each fit in half of it).
+pub const DECODE_BUDGET_BYTES: u64 = 1 << 30;
+
+/// Decoded pixels one chunk may hold (width × height summed over its images): half of
+/// [`DECODE_BUDGET_BYTES`] as RGB (3 bytes a pixel). The decode thread hands a chunk over only
+/// when the scoring thread takes it (a rendezvous, no queued chunk), so at most two chunks are
+/// decoded at once, the one being scored and the one being decoded: together under the budget.
+pub const CHUNK_PIXEL_BUDGET: u64 = DECODE_BUDGET_BYTES / 2 / 3;
 
 /// Scores a whole shard chunk by chunk: a decode thread runs at most one chunk ahead of the
-/// scoring thread (bounded queue), and the caller receives each chunk's predictions and clip
+/// scoring thread (a rendezvous channel, nothing queued), and the caller receives each chunk's predictions and clip
 /// outcomes in order. A chunk holds at most `chunk_size` samples and stops growing before its
 /// images' pixels (read from their headers) pass [`CHUNK_PIXEL_BUDGET`]. Decoded frames are
 /// kept only while a pending clip still needs them. Dropping it stops both threads after the
@@ -287,6 +296,7 @@ impl ShardScoring {
             samples,
             clips: Vec::new(),
             perturbation,
+            decode: DecodeOptions::default(),
         };
         ShardScoring::start_shard(shard, detectors, chunk_size)
     }
@@ -304,19 +314,29 @@ impl ShardScoring {
             samples,
             clips,
             perturbation,
+            decode,
         } = shard;
         let chunk_size = chunk_size.max(1);
         // Nothing to deliver at all only when there are neither samples nor clips; clips of a
         // shard without samples are all malformed and still get one delivery.
         let finished = samples.is_empty() && clips.is_empty();
         let mut tracker = ClipTracker::new(clips, &samples, &detectors);
-        let (decoded_sender, decoded_receiver) = std::sync::mpsc::sync_channel(1);
+        // A rendezvous: the decode thread starts the next chunk only once the scoring thread has
+        // taken this one (and dropped the one before), so two chunks at most are decoded at once.
+        let (decoded_sender, decoded_receiver) = std::sync::mpsc::sync_channel(0);
         let (sender, receiver) = tokio::sync::mpsc::channel(1);
         std::thread::spawn(move || {
             let mut start = 0;
             while start < samples.len() {
-                let end = chunk_end(&root, &samples, start, chunk_size, CHUNK_PIXEL_BUDGET);
-                let decoded = decode_chunk(&root, &samples[start..end], &perturbation);
+                let end = chunk_end(
+                    &root,
+                    &samples,
+                    start,
+                    chunk_size,
+                    CHUNK_PIXEL_BUDGET,
+                    decode.max_pixels,
+                );
+                let decoded = decode_chunk_with(&root, &samples[start..end], &perturbation, decode);
                 if decoded_sender
                     .send((decoded, end == samples.len()))
                     .is_err()
@@ -379,19 +399,21 @@ impl ShardScoring {
 /// Where the chunk starting at `start` ends: after at most `chunk_size` samples, and before the
 /// sample whose pixels (from its header, without decoding) would take the chunk's total past
 /// `budget` (a chunk always takes its first sample). A header that cannot be read, or declares
-/// more than the decode limit (refused without decoding), counts as no pixels.
+/// more than the dataset's decode limit `max_pixels` (refused without decoding), counts as no
+/// pixels.
 pub fn chunk_end(
     root: &Path,
     samples: &[pb::SampleRef],
     start: usize,
     chunk_size: usize,
     budget: u64,
+    max_pixels: u64,
 ) -> usize {
     let limit = samples.len().min(start + chunk_size.max(1));
     let mut pixels = 0u64;
     for (index, sample) in samples.iter().enumerate().take(limit).skip(start) {
         let declared = declared_pixels(&root.join(&sample.path))
-            .filter(|declared| *declared <= DEFAULT_MAX_PIXELS)
+            .filter(|declared| *declared <= max_pixels)
             .unwrap_or(0);
         if index > start && pixels + declared > budget {
             return index;
@@ -408,12 +430,31 @@ pub struct ShardInput {
     pub samples: Vec<pb::SampleRef>,
     pub clips: Vec<pb::ClipRef>,
     pub perturbation: Perturbation,
+    /// How the dataset's images are decoded (pixel limit, EXIF rule): from the lease.
+    pub decode: DecodeOptions,
+}
+
+/// The decode options a lease carries; the defaults where an older coordinator sent none
+/// (`max_pixels` 0, `exif_orientation` empty). An unknown rule reads as `ignore` (the suite
+/// was validated on the coordinator).
+pub fn lease_decode_options(lease: &pb::ShardLease) -> DecodeOptions {
+    let defaults = DecodeOptions::default();
+    DecodeOptions {
+        max_pixels: if lease.max_pixels == 0 {
+            defaults.max_pixels
+        } else {
+            lease.max_pixels
+        },
+        exif_orientation: ExifOrientation::parse(&lease.exif_orientation)
+            .unwrap_or(ExifOrientation::Ignore),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::runtime::load_detector;
+    use dfbench_benchmarks::image_io::DEFAULT_MAX_PIXELS;
 
     /// A clip-only sample (`uniform:N`: read by clip detectors only) gets no image prediction;
     /// the others get one per image detector, in sample order.
@@ -479,12 +520,27 @@ mod tests {
             .collect();
         let root = dir.path();
         // 0.png, bomb.png (0), 1.png = 20_000 pixels; 2.png would make 30_000.
-        assert_eq!(chunk_end(root, &samples, 0, 8, 25_000), 3);
-        assert_eq!(chunk_end(root, &samples, 3, 8, 25_000), 4);
+        assert_eq!(
+            chunk_end(root, &samples, 0, 8, 25_000, DEFAULT_MAX_PIXELS),
+            3
+        );
+        assert_eq!(
+            chunk_end(root, &samples, 3, 8, 25_000, DEFAULT_MAX_PIXELS),
+            4
+        );
         // 3.png alone (90_000) is over the budget: taken alone all the same.
-        assert_eq!(chunk_end(root, &samples, 4, 8, 25_000), 5);
+        assert_eq!(
+            chunk_end(root, &samples, 4, 8, 25_000, DEFAULT_MAX_PIXELS),
+            5
+        );
         // The count still caps a chunk under a large budget.
-        assert_eq!(chunk_end(root, &samples, 0, 2, u64::MAX), 2);
-        assert_eq!(chunk_end(root, &samples, 0, 8, u64::MAX), 5);
+        assert_eq!(
+            chunk_end(root, &samples, 0, 2, u64::MAX, DEFAULT_MAX_PIXELS),
+            2
+        );
+        assert_eq!(
+            chunk_end(root, &samples, 0, 8, u64::MAX, DEFAULT_MAX_PIXELS),
+            5
+        );
     }
 }

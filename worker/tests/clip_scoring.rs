@@ -102,6 +102,7 @@ async fn every_clip_gets_one_outcome_and_clip_detectors_no_sample_predictions() 
         samples: samples.clone(),
         clips: clips.clone(),
         perturbation: Perturbation::none(),
+        decode: Default::default(),
     };
     // Chunks of 3: clips span chunks, video 1 starts inside one.
     let mut scoring = ShardScoring::start_shard(shard, detectors, 3);
@@ -183,6 +184,7 @@ async fn a_shard_without_samples_still_answers_its_clips() {
         samples: Vec::new(),
         clips: vec![clip("temporal", "v", 0, &[1, 2])],
         perturbation: Perturbation::none(),
+        decode: Default::default(),
     };
     let mut scoring = ShardScoring::start_shard(shard, detectors, 4);
     let chunk = scoring

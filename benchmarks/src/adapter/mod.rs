@@ -28,6 +28,7 @@ pub use inventory::WalkInventory;
 pub(crate) use videos::{DatasetBuilder, Video};
 pub(crate) use walk::is_image;
 
+use crate::image_io::DecodeOptions;
 use crate::roots::{DataRoots, RootError};
 use crate::sample::{FrameReads, Sample};
 use crate::suite::{AbsentSet, DatasetSpec};
@@ -154,6 +155,9 @@ pub struct Enumerated {
     /// What the folder walk saw besides the samples: symlinked folders followed, files that are
     /// not images, entries the layout does not read (empty for manifest layouts).
     pub inventory: WalkInventory,
+    /// How its images are decoded (the suite entry's `max_pixels` and `exif_orientation`, see
+    /// [`DatasetSpec::decode_options`]); the default until [`enumerate`] sets the entry's.
+    pub decode: DecodeOptions,
     /// The dataset's identity, computed once over its image-read samples (see
     /// [`Enumerated::fingerprint`]).
     fingerprint: String,
@@ -182,6 +186,7 @@ impl Enumerated {
             sizes,
             missing,
             inventory: WalkInventory::default(),
+            decode: DecodeOptions::default(),
             fingerprint,
         }
     }
@@ -193,9 +198,22 @@ impl Enumerated {
 
     /// The dataset fingerprint over the samples image detectors read (exactly the samples a
     /// dataset had before clip detectors existed, so stored runs' predictions stay reusable),
-    /// whatever [`Enumerated::keep_readers`] later drops.
+    /// whatever [`Enumerated::keep_readers`] later drops. Decode options other than the
+    /// default ([`DecodeOptions::fingerprint_suffix`]) are mixed in: an image decoded with its
+    /// EXIF orientation applied is a different input, so reuse (keyed on this fingerprint)
+    /// never hands one decode's predictions to another.
     pub fn fingerprint(&self) -> String {
-        self.fingerprint.clone()
+        let suffix = self.decode.fingerprint_suffix();
+        if suffix.is_empty() {
+            self.fingerprint.clone()
+        } else {
+            crate::fingerprint::sha256_hex(format!("{}{suffix}", self.fingerprint).as_bytes())
+        }
+    }
+
+    /// The same dataset decoded under `decode`.
+    pub fn with_decode(self, decode: DecodeOptions) -> Enumerated {
+        Enumerated { decode, ..self }
     }
 
     /// Keeps only the samples a run with image detectors (`image`) and clip detectors (`clip`)
@@ -243,6 +261,17 @@ pub struct SpecEnumeration {
 /// Enumerates one dataset entry of a suite with the adapter its `format` names. Sets marked
 /// `absent` are left out (and listed in [`SpecEnumeration::absent`]) before the adapter runs.
 pub fn enumerate(spec: &DatasetSpec, roots: &DataRoots) -> Result<SpecEnumeration, AdapterError> {
+    let mut enumeration = enumerate_sets(spec, roots)?;
+    let decode = spec.decode_options();
+    enumeration.datasets = enumeration
+        .datasets
+        .into_iter()
+        .map(|dataset| dataset.with_decode(decode))
+        .collect();
+    Ok(enumeration)
+}
+
+fn enumerate_sets(spec: &DatasetSpec, roots: &DataRoots) -> Result<SpecEnumeration, AdapterError> {
     let absent = spec.absent_sets();
     if absent.is_empty() {
         return enumerate_present(spec, roots);

@@ -2,6 +2,7 @@
 
 use super::{DATASET_FORMATS, DatasetSpec};
 use crate::adapter::frames::FrameSelection;
+use crate::image_io::{DEFAULT_MAX_PIXELS, DecodeOptions, ExifOrientation, MAX_PIXELS_UPPER_BOUND};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -109,6 +110,21 @@ pub(super) fn push_problems(problems: &mut Vec<String>, spec: &DatasetSpec) {
             "dataset `{name}`: `tree = \"{tree}\"` is not a DiffusionForensics tree: use images, recons or dire"
         ));
     }
+    if let Some(rule) = &spec.exif_orientation
+        && ExifOrientation::parse(rule).is_none()
+    {
+        problems.push(format!(
+            "dataset `{name}`: `exif_orientation = \"{rule}\"` is not a rule: use \"apply\" (rotate as the EXIF Orientation tag says, as OpenCV does) or \"ignore\" (pixels as stored, as PIL does); the default for format `{format}` is \"{}\"",
+            default_exif_orientation(format)
+        ));
+    }
+    if let Some(max_pixels) = spec.max_pixels
+        && !(1..=MAX_PIXELS_UPPER_BOUND).contains(&max_pixels)
+    {
+        problems.push(format!(
+            "dataset `{name}`: `max_pixels = {max_pixels}` is out of range: use 1 to {MAX_PIXELS_UPPER_BOUND} (the default is {DEFAULT_MAX_PIXELS}, 64 megapixels)"
+        ));
+    }
     for (label, value) in &spec.label_map {
         if !matches!(value, 0 | 1) {
             problems.push(format!(
@@ -138,6 +154,16 @@ pub(super) fn push_problems(problems: &mut Vec<String>, spec: &DatasetSpec) {
                 "dataset `{name}`: `absent` gives set `{set}` no reason; say why the data lacks it, e.g. \"not in the DF40 release\""
             ));
         }
+    }
+}
+
+/// The EXIF rule of `format`'s reference loader: DeepfakeBench's loaders read frames with
+/// OpenCV (`cv2.imread` applies the Orientation tag); CNNSpot, UnivFD and DIRE read with PIL
+/// (`Image.open` does not), and a CSV manifest is read like them.
+pub fn default_exif_orientation(format: &str) -> ExifOrientation {
+    match format {
+        "dfb-json" | "ffpp" | "df40" => ExifOrientation::Apply,
+        _ => ExifOrientation::Ignore,
     }
 }
 
@@ -179,6 +205,22 @@ impl DatasetSpec {
             manifest: None,
             tree: None,
             domain: None,
+            exif_orientation: None,
+            max_pixels: None,
+        }
+    }
+
+    /// How this dataset's images are decoded: its `max_pixels` (default 64 MP) and its
+    /// `exif_orientation` (default per format, [`default_exif_orientation`]). An invalid value
+    /// (a suite problem) reads as the default.
+    pub fn decode_options(&self) -> DecodeOptions {
+        DecodeOptions {
+            max_pixels: self.max_pixels.unwrap_or(DEFAULT_MAX_PIXELS),
+            exif_orientation: self
+                .exif_orientation
+                .as_deref()
+                .and_then(ExifOrientation::parse)
+                .unwrap_or_else(|| default_exif_orientation(&self.format)),
         }
     }
 

@@ -36,6 +36,8 @@ pub(super) const DATASET_FIELDS: &[&str] = &[
     "manifest",
     "tree",
     "domain",
+    "exif_orientation",
+    "max_pixels",
 ];
 
 /// Fields of a `[[detectors]]` entry (the fields of [`super::DetectorSpec`]).

@@ -282,3 +282,61 @@ fn the_accepted_field_lists_match_the_structs() {
         sorted(lenient::REFERENCE_FIELDS)
     );
 }
+
+/// `exif_orientation` defaults to the format's reference loader (OpenCV `apply` for
+/// DeepfakeBench layouts, PIL `ignore` for the rest), the field overrides it, and a bad value
+/// or an out-of-range `max_pixels` is a problem naming the dataset.
+#[test]
+fn decode_options_default_by_layout_and_the_fields_override_them() {
+    use crate::image_io::{DEFAULT_MAX_PIXELS, ExifOrientation};
+    let dfb = GOOD.replace(
+        "format = \"cnnspot\"",
+        "format = \"ffpp\"\nframes = \"all\"",
+    );
+    let options = |text: &str| Suite::parse(text, "s").expect("valid").datasets[0].decode_options();
+    assert_eq!(options(GOOD).exif_orientation, ExifOrientation::Ignore);
+    assert_eq!(options(GOOD).max_pixels, DEFAULT_MAX_PIXELS);
+    assert_eq!(options(&dfb).exif_orientation, ExifOrientation::Apply);
+    for format in ["dfb-json", "df40"] {
+        assert_eq!(
+            DatasetSpec::new("d", format, Path::new("r"))
+                .decode_options()
+                .exif_orientation,
+            ExifOrientation::Apply
+        );
+    }
+    for format in ["dire", "csv"] {
+        assert_eq!(
+            DatasetSpec::new("d", format, Path::new("r"))
+                .decode_options()
+                .exif_orientation,
+            ExifOrientation::Ignore
+        );
+    }
+    let field = "root = \"demo-data/cnnspot\"";
+    let applied = GOOD.replace(
+        field,
+        &format!("{field}\nexif_orientation = \"apply\"\nmax_pixels = 1000"),
+    );
+    assert_eq!(options(&applied).exif_orientation, ExifOrientation::Apply);
+    assert_eq!(options(&applied).max_pixels, 1000);
+    let ignored = dfb.replace(field, &format!("{field}\nexif_orientation = \"ignore\""));
+    assert_eq!(options(&ignored).exif_orientation, ExifOrientation::Ignore);
+
+    let bad = GOOD.replace(
+        field,
+        &format!("{field}\nexif_orientation = \"rotate\"\nmax_pixels = 0"),
+    );
+    let message = Suite::parse(&bad, "s").expect_err("bad").to_string();
+    assert!(
+        message.contains("dataset `demo`: `exif_orientation = \"rotate\"`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`max_pixels = 0` is out of range"),
+        "{message}"
+    );
+    let huge = GOOD.replace(field, &format!("{field}\nmax_pixels = 5000000000"));
+    let message = Suite::parse(&huge, "s").expect_err("huge").to_string();
+    assert!(message.contains("max_pixels = 5000000000"), "{message}");
+}

@@ -107,6 +107,8 @@ pub fn plan(spec: &RunSpec<'_>) -> RunPlan {
             root: "/data/ff".into(),
             fingerprint: spec.fingerprint.into(),
             samples: samples.len() as i64,
+            exif_orientation: "ignore".into(),
+            max_pixels: 64_000_000,
         }],
         detectors: spec
             .detectors

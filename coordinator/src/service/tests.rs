@@ -50,6 +50,8 @@ fn plan() -> RunPlan {
             root: "/data".into(),
             fingerprint: "f".into(),
             samples: 2,
+            exif_orientation: "ignore".into(),
+            max_pixels: 64_000_000,
         }],
         detectors: vec![DetectorRecord {
             input: InputKind::Clip,

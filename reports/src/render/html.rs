@@ -57,14 +57,17 @@ fn provenance(out: &mut String, run: &RunInfo) {
         let _ = writeln!(out, "<tr><th>Reuse</th><td>{}</td></tr>", esc(&line));
     }
     out.push_str("</table>\n<h3>Datasets</h3><table>\n");
-    out.push_str("<tr><th>Dataset</th><th>Samples</th><th>Fingerprint</th></tr>\n");
+    out.push_str(
+        "<tr><th>Dataset</th><th>Samples</th><th>Fingerprint</th><th>Decoding</th></tr>\n",
+    );
     for d in &run.datasets {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td><code>{}</code></td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td><code>{}</code></td><td>{}</td></tr>",
             esc(&d.name),
             d.samples,
-            esc(&d.fingerprint)
+            esc(&d.fingerprint),
+            esc(&d.decoding())
         );
     }
     for set in &run.absent {

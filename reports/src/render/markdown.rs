@@ -45,6 +45,16 @@ fn header(out: &mut String, run: &RunInfo) {
         escape_md(&run.dfbench_version)
     );
     let _ = writeln!(out, "- Created: {}", escape_md(&run.created_at));
+    for dataset in &run.datasets {
+        let _ = writeln!(
+            out,
+            "- Dataset {}: {} samples, fingerprint {}, decoded with {}",
+            escape_md(&dataset.name),
+            dataset.samples,
+            escape_md(&dataset.fingerprint),
+            escape_md(&dataset.decoding())
+        );
+    }
     for set in &run.absent {
         let _ = writeln!(
             out,

@@ -47,6 +47,7 @@ pub fn run(id: &str, fingerprint: &str) -> RunInfo {
             name: "ff".to_string(),
             fingerprint: fingerprint.to_string(),
             samples: 750,
+            ..DatasetInfo::default()
         }],
         ..RunInfo::default()
     }

@@ -160,6 +160,8 @@ pub fn dataset(name: &str, fingerprint: &str, samples: usize) -> DatasetRecord {
         root: "/data".into(),
         fingerprint: fingerprint.into(),
         samples: samples as i64,
+        exif_orientation: "ignore".into(),
+        max_pixels: 64_000_000,
     }
 }
 

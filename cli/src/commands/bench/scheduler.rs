@@ -320,6 +320,8 @@ fn plan(run_id: &str, shards: usize, samples_per_shard: usize) -> RunPlan {
             root: "/".into(),
             fingerprint: "bench".into(),
             samples: total as i64,
+            exif_orientation: "ignore".into(),
+            max_pixels: 64_000_000,
         }],
         detectors: vec![DetectorRecord::builtin("noop")],
         samples,

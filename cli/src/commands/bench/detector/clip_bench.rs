@@ -166,6 +166,7 @@ impl Shard {
             samples: self.samples.clone(),
             clips: self.clips.clone(),
             perturbation: Perturbation::none(),
+            decode: Default::default(),
         };
         let mut scoring = ShardScoring::start_shard(input, detectors, batch * frames_per_clip);
         let mut scored = 0;
