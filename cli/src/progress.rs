@@ -60,13 +60,7 @@ pub async fn follow(client: &mut Client, run_id: &str) -> anyhow::Result<RunProg
 
 /// 500 ms doubling to 4 s, scaled by a jitter factor in [0.5, 1.0).
 fn reconnect_delay(attempt: u32) -> Duration {
-    let base_ms = 500u64.saturating_mul(1u64 << attempt.min(3));
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.subsec_nanos())
-        .unwrap_or(0);
-    let jitter = 0.5 + f64::from(nanos % 1000) / 2000.0;
-    Duration::from_millis((base_ms as f64 * jitter) as u64)
+    dfbench_proto::retry::retry_delay(attempt, Duration::from_millis(500), Duration::from_secs(4))
 }
 
 /// One watch stream until it ends (Ok) or fails (Err with the status).

@@ -107,13 +107,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Capped exponential backoff with jitter: 250 ms doubling to 10 s, each delay scaled by a
 /// random factor in [0.5, 1.0).
 pub fn backoff(attempt: u32) -> Duration {
-    let base_ms = 250u64.saturating_mul(1u64 << attempt.min(6)).min(10_000);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.subsec_nanos())
-        .unwrap_or(0);
-    let jitter = 0.5 + f64::from(nanos % 1000) / 2000.0;
-    Duration::from_millis((base_ms as f64 * jitter) as u64)
+    dfbench_proto::retry::retry_delay(attempt, Duration::from_millis(250), Duration::from_secs(10))
 }
 
 /// Logs at most once a second.

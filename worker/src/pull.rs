@@ -352,13 +352,7 @@ impl ShardError {
 
 /// Capped exponential backoff with jitter: 200 ms doubling to 5 s, scaled by [0.5, 1.0).
 fn backoff(attempt: u32) -> Duration {
-    let base_ms = 200u64.saturating_mul(1u64 << attempt.min(5)).min(5_000);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.subsec_nanos())
-        .unwrap_or(0);
-    let jitter = 0.5 + f64::from(nanos % 1000) / 2000.0;
-    Duration::from_millis((base_ms as f64 * jitter) as u64)
+    dfbench_proto::retry::retry_delay(attempt, Duration::from_millis(200), Duration::from_secs(5))
 }
 
 /// Scores one leased shard and reports it. Returns the numbers of predictions and clip
