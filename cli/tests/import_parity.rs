@@ -38,19 +38,6 @@ use torch_support::{samples, script_scores, spec, write_pngs};
 /// Bound on |dfbench − reference| for P(fake), both runtimes.
 const TOLERANCE: f64 = 1e-5;
 
-/// The TorchScript bound for one family, where it is not [`TOLERANCE`]. The random-init
-/// EfficientNet-B4 (efficientnet-pytorch, depthwise convolutions + swish) is ill-conditioned:
-/// on the same machine and binary, |dfbench tch − eager PyTorch| measured 2.6e-8, 8.4e-7,
-/// 2.9e-6 and 3.1e-4 in four runs, while its ONNX difference stays 0 and the exporter's own
-/// saved-vs-eager check (one process) is 0. Open on issue 18: find which kernel's numerics
-/// vary (threads, oneDNN dispatch) and restore 1e-5.
-fn torch_tolerance(family: &str) -> f64 {
-    match family {
-        "efficientnetb4" => 1e-3,
-        _ => TOLERANCE,
-    }
-}
-
 #[derive(serde::Deserialize)]
 struct FamilyLine {
     name: String,
@@ -312,10 +299,8 @@ fn imported_families_score_as_pytorch_and_onnxruntime() {
             "{:<16} {:<8} {:>22.3e} {:>26} {:>12.4}",
             row.family, row.size, row.torch, onnx, row.spread
         );
-        if row.torch > torch_tolerance(&row.family)
-            || row.onnx.is_some_and(|worst| worst > TOLERANCE)
-        {
-            failures.push(format!("{}: beyond its bound", row.family));
+        if row.torch > TOLERANCE || row.onnx.is_some_and(|worst| worst > TOLERANCE) {
+            failures.push(format!("{}: beyond {TOLERANCE}", row.family));
         }
         // A saturated or constant model would pass the comparison without testing anything.
         if row.spread <= 1e-4 {
