@@ -38,29 +38,6 @@ use torch_support::{samples, script_scores, spec, write_pngs};
 /// Bound on |dfbench − reference| for P(fake), both runtimes.
 const TOLERANCE: f64 = 1e-5;
 
-#[derive(serde::Deserialize)]
-struct FamilyLine {
-    name: String,
-    card: serde_json::Value,
-    reduced: bool,
-    /// Whether the family exports to ONNX (spsl's FFT does not).
-    onnx: bool,
-}
-
-fn exporter_families(python: &Path) -> Vec<FamilyLine> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("import/dfbench_import.py");
-    let output = Command::new(python)
-        .arg(script)
-        .arg("list")
-        .output()
-        .expect("spawn python");
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    text(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("family line"))
-        .collect()
-}
-
 /// dfbench's P(fake) for every fixture through `spec` (one card, one runtime).
 fn dfbench_scores(root: &Path, paths: &[String], spec: &pb::DetectorSpec) -> Vec<f64> {
     let loaded = load_detector(spec, "cpu");

@@ -27,7 +27,7 @@ mod support;
 use dfbench_benchmarks::card::DetectorCard;
 use dfbench_benchmarks::image_io::{RgbImage, decode_rgb};
 use dfbench_worker::preprocess::Preprocessing;
-use import_support::{FIXTURES, text, torch_python};
+use import_support::{FIXTURES, FamilyLine, exporter_families, text, torch_python};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,13 +79,6 @@ const IMAGES: &[(&str, u32, u32)] = &[
     ("thin", 301, 181),
     ("square-256", 256, 256),
 ];
-
-#[derive(serde::Deserialize)]
-struct FamilyLine {
-    name: String,
-    loader: String,
-    card: serde_json::Value,
-}
 
 #[derive(serde::Deserialize)]
 struct ReferenceLine {
@@ -157,20 +150,6 @@ fn reference_python() -> Option<PathBuf> {
     );
     eprintln!("SKIPPED: the torch python has no cv2 (run `scripts/setup-torch.sh`)");
     None
-}
-
-fn exporter_families(python: &Path) -> Vec<FamilyLine> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("import/dfbench_import.py");
-    let output = Command::new(python)
-        .arg(script)
-        .arg("list")
-        .output()
-        .expect("spawn python");
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    text(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("family line"))
-        .collect()
 }
 
 /// The card `dfbench import` writes for `family` (as import.rs's `write_card` builds it).

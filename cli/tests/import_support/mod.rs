@@ -125,3 +125,31 @@ pub fn release_manifest(python: &Path, dir: &Path, family: &str, size: Size) -> 
     std::fs::write(&path, header + &text(&output.stdout)).expect("write manifest");
     path
 }
+
+/// One family as the exporter's `list` prints it.
+#[derive(serde::Deserialize)]
+pub struct FamilyLine {
+    pub name: String,
+    pub card: serde_json::Value,
+    /// The upstream test loader the card reproduces (deepfakebench, cnnspot, npr, univfd).
+    pub loader: String,
+    /// Whether tests import it at a reduced width/depth.
+    pub reduced: bool,
+    /// Whether the family exports to ONNX (spsl's FFT does not).
+    pub onnx: bool,
+}
+
+/// Every family the exporter knows, read from `dfbench_import.py list` with `python`.
+pub fn exporter_families(python: &Path) -> Vec<FamilyLine> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("import/dfbench_import.py");
+    let output = Command::new(python)
+        .arg(script)
+        .arg("list")
+        .output()
+        .expect("spawn python");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("family line"))
+        .collect()
+}
