@@ -1,8 +1,8 @@
 //! `dfbench import` end to end (issue 18): per family, the golden key manifest (derived from the
 //! upstream definition, cli/tests/fixtures/import/*.keys) equals the exporter's full-size module
-//! `state_dict` (names, shapes, order; no forward pass), and a random-init checkpoint written in
-//! the release layout the manifest states imports into a card that loads, with the saved model's
-//! outputs equal to the eager module's to 1e-5. Checkpoints with a renamed key or a changed shape
+//! `state_dict` (names, shapes, order; no forward pass). Every family's release-layout import
+//! (card, `[source]` hashes, the printed parity) is checked once, in import_parity.rs (torch+onnx
+//! build), which imports each family anyway. Checkpoints with a renamed key or a changed shape
 //! are refused naming the key; a DataParallel `module.` prefix is accepted; `--onnx` adds an ONNX
 //! model and its card. `dfbench cards check` describes the imported card and, in a torch build,
 //! scores a synthetic batch.
@@ -16,8 +16,7 @@ mod support;
 
 use dfbench_benchmarks::card::ResolvedCard;
 use import_support::*;
-use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use support::dfbench;
 
 fn families(python: &Path) -> Vec<String> {
@@ -58,169 +57,12 @@ fn every_family_has_a_manifest_equal_to_its_full_size_module() {
     }
 }
 
-/// Imports `family`'s exact-layout random checkpoint and checks the card and the parity line.
-fn imports_release_layout(family: &str) {
-    imports_release_layout_at(family, Size::Full);
-}
-
-/// [`imports_release_layout`] for the largest families at a reduced width/depth of the same
-/// code: the manifest is the reduced module's (what `--keys` lists under `DFBENCH_IMPORT_REDUCED=1`)
-/// under the golden manifest's header, so the release layout (wrapper, prefix) is the real one.
-/// `every_family_has_a_manifest_equal_to_its_full_size_module` still checks the full size.
-#[allow(dead_code)] // used by the ViT-L/14 and 3D ResNet-50 families' tests
-fn imports_reduced_release_layout(family: &str) {
-    imports_release_layout_at(family, Size::Reduced);
-}
-
-fn imports_release_layout_at(family: &str, size: Size) {
-    let Some(python) = torch_python() else { return };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let manifest = release_manifest(&python, dir.path(), family, size);
-    // A family released as two files (`probe=` in the manifest's layout) gets its encoder file
-    // written beside the checkpoint; the fixture prints its path.
-    let (weights, printed) = checkpoint_from(&python, dir.path(), &manifest, size, "exact");
-    let encoder = (!printed.is_empty()).then(|| PathBuf::from(&printed));
-    let out = dir.path().join("card");
-    let mut args = vec![
-        "--family",
-        family,
-        "--weights",
-        weights.to_str().expect("utf-8"),
-        "--out",
-        out.to_str().expect("utf-8"),
-    ];
-    if let Some(encoder) = &encoder {
-        args.extend(["--encoder", encoder.to_str().expect("utf-8")]);
-    }
-    let output = import_at(&python, size, &args);
-    let stdout = text(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        text(&output.stderr)
-    );
-    println!("{stdout}");
-    let card = ResolvedCard::load(&out.join("card.toml")).expect("the imported card loads");
-    let source = card.card.source.clone().expect("[source]");
-    assert_eq!(source.family, family);
-    let bytes = std::fs::read(&weights).expect("weights");
-    assert_eq!(
-        source.checkpoint_sha256,
-        hex::encode(Sha256::digest(&bytes))
-    );
-    let encoder_sha256 = encoder
-        .as_ref()
-        .map(|path| hex::encode(Sha256::digest(std::fs::read(path).expect("encoder"))));
-    assert_eq!(source.encoder_sha256, encoder_sha256);
-    assert_eq!(
-        source.encoder,
-        encoder
-            .as_ref()
-            .and_then(|path| path.file_name())
-            .map(|name| name.to_string_lossy().into_owned())
-    );
-    assert!(stdout.contains(&card.fingerprint), "{stdout}");
-
-    let parity = stdout
-        .lines()
-        .find(|line| line.trim_start().starts_with("parity"))
-        .expect("parity line");
-    let figure = |label: &str| -> f64 {
-        let rest = &parity[parity.find(label).expect(label) + label.len()..];
-        rest.trim_start()
-            .split([',', ' '])
-            .next()
-            .and_then(|value| value.parse().ok())
-            .unwrap_or_else(|| panic!("no number after {label} in {parity}"))
-    };
-    assert!(figure("max |Δ output|") <= 1e-5, "{parity}");
-    assert!(figure("max |Δ P(fake)|") <= 1e-5, "{parity}");
-    // A saturated or constant model would pass the comparison without testing anything.
-    let scores_line = stdout
-        .lines()
-        .find(|line| line.contains("check batch P(fake)"))
-        .expect("check batch line");
-    let scores: Vec<f64> = scores_line[scores_line.find('[').expect("[") + 1..]
-        .trim_end_matches(']')
-        .split(',')
-        .map(|value| value.trim().parse().expect("score"))
-        .collect();
-    let spread = scores.iter().cloned().fold(f64::MIN, f64::max)
-        - scores.iter().cloned().fold(f64::MAX, f64::min);
-    assert!(spread > 1e-4, "{family}: scores barely vary: {scores:?}");
-}
-
-#[test]
-fn cnnspot_release_checkpoint_imports() {
-    imports_release_layout("cnnspot");
-}
-
-#[test]
-fn xception_release_checkpoint_imports() {
-    imports_release_layout("xception");
-}
-
-#[test]
-fn meso4_release_checkpoint_imports() {
-    imports_release_layout("meso4");
-}
-
-#[test]
-fn meso4_inception_release_checkpoint_imports() {
-    imports_release_layout("meso4Inception");
-}
-
-#[test]
-fn efficientnetb4_release_checkpoint_imports() {
-    imports_release_layout("efficientnetb4");
-}
-
-#[test]
-fn resnet34_release_checkpoint_imports() {
-    imports_release_layout("resnet34");
-}
-
-#[test]
-fn f3net_release_checkpoint_imports() {
-    imports_release_layout("f3net");
-}
-
-#[test]
-fn spsl_release_checkpoint_imports() {
-    imports_release_layout("spsl");
-}
-
-#[test]
-fn srm_release_checkpoint_imports() {
-    imports_release_layout("srm");
-}
-
-#[test]
-fn ucf_release_checkpoint_imports() {
-    imports_release_layout("ucf");
-}
-
-#[test]
-fn npr_release_checkpoint_imports() {
-    imports_release_layout("npr");
-}
-
-#[test]
-fn clip_release_checkpoint_imports() {
-    imports_release_layout("clip");
-}
-
-#[test]
-fn effort_release_checkpoint_imports() {
-    imports_reduced_release_layout("effort");
-}
-
 /// UnivFD is released as two files: the probe (--weights) and OpenAI's CLIP encoder (--encoder, a
-/// float16 TorchScript archive with a text tower); both hashes go into `[source]`. Without
-/// --encoder the import is refused naming the flag, and a one-file family refuses --encoder.
+/// float16 TorchScript archive with a text tower). Without --encoder the import is refused naming
+/// the flag, and a one-file family refuses --encoder. (The two-file import itself, with both
+/// hashes in `[source]`, is checked with every other family's in import_parity.rs.)
 #[test]
-fn univfd_probe_and_encoder_import_and_encoder_is_checked() {
-    imports_reduced_release_layout("univfd");
+fn univfd_without_encoder_and_encoder_for_a_one_file_family_are_refused() {
     let Some(python) = torch_python() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let weights = dir.path().join("w.pth");
@@ -436,16 +278,6 @@ fn unknown_family_lists_the_known_ones() {
         stderr.contains("unknown family `xceptoin`") && stderr.contains("cnnspot, xception"),
         "{stderr}"
     );
-}
-
-#[test]
-fn i3d_release_checkpoint_imports() {
-    imports_reduced_release_layout("i3d");
-}
-
-#[test]
-fn altfreezing_release_checkpoint_imports() {
-    imports_reduced_release_layout("altfreezing");
 }
 
 /// DeepfakeBench's clip detectors (i3d; altfreezing shares the card): the imported card takes

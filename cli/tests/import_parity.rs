@@ -10,6 +10,10 @@
 //! ResNet-50) run at the reduced width/depth of the same code; a family without an ONNX export
 //! (spsl's FFT) is compared through TorchScript only.
 //!
+//! Each import is also checked as `dfbench import` promises (import_support::check_imported: the
+//! card's `[source]` hashes, the printed fingerprint, the exporter's own parity line); this is the
+//! one place every family's release layout is imported.
+//!
 //! Runs in the torch+onnx build (scripts/test.sh), with both venvs.
 #![cfg(all(feature = "torch", feature = "onnx"))]
 
@@ -137,7 +141,13 @@ fn family_parity(torch: &Path, onnx: &Path, family: &FamilyLine) -> Row {
         "{name}: {}",
         text(&imported.stderr)
     );
-    let card = ResolvedCard::load(&out.join("card.toml")).expect("card.toml");
+    let card = check_imported(
+        name,
+        &weights,
+        encoder.as_deref(),
+        &out,
+        &text(&imported.stdout),
+    );
 
     let onnx_card = family
         .onnx

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 use crate::support::dfbench;
+use dfbench_benchmarks::card::ResolvedCard;
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -152,4 +154,59 @@ pub fn exporter_families(python: &Path) -> Vec<FamilyLine> {
         .lines()
         .map(|line| serde_json::from_str(line).expect("family line"))
         .collect()
+}
+
+/// What `dfbench import` must have produced for `family` from `weights` (and `encoder` for a
+/// family released as two files): a card that loads, whose `[source]` names the family and the
+/// checkpoint's (and encoder's) sha256, whose fingerprint the import printed, with the printed
+/// parity of the saved model against the eager module within 1e-5 on a batch whose scores vary.
+pub fn check_imported(
+    family: &str,
+    weights: &Path,
+    encoder: Option<&Path>,
+    out: &Path,
+    stdout: &str,
+) -> ResolvedCard {
+    let card = ResolvedCard::load(&out.join("card.toml")).expect("the imported card loads");
+    let source = card.card.source.clone().expect("[source]");
+    assert_eq!(source.family, family);
+    let sha256 = |path: &Path| hex::encode(Sha256::digest(std::fs::read(path).expect("read")));
+    assert_eq!(source.checkpoint_sha256, sha256(weights));
+    assert_eq!(source.encoder_sha256, encoder.map(sha256));
+    assert_eq!(
+        source.encoder,
+        encoder
+            .and_then(|path| path.file_name())
+            .map(|name| name.to_string_lossy().into_owned())
+    );
+    assert!(stdout.contains(&card.fingerprint), "{stdout}");
+
+    let parity = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("parity"))
+        .expect("parity line");
+    let figure = |label: &str| -> f64 {
+        let rest = &parity[parity.find(label).expect(label) + label.len()..];
+        rest.trim_start()
+            .split([',', ' '])
+            .next()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("no number after {label} in {parity}"))
+    };
+    assert!(figure("max |Δ output|") <= 1e-5, "{family}: {parity}");
+    assert!(figure("max |Δ P(fake)|") <= 1e-5, "{family}: {parity}");
+    // A saturated or constant model would pass the comparison without testing anything.
+    let scores_line = stdout
+        .lines()
+        .find(|line| line.contains("check batch P(fake)"))
+        .expect("check batch line");
+    let scores: Vec<f64> = scores_line[scores_line.find('[').expect("[") + 1..]
+        .trim_end_matches(']')
+        .split(',')
+        .map(|value| value.trim().parse().expect("score"))
+        .collect();
+    let spread = scores.iter().cloned().fold(f64::MIN, f64::max)
+        - scores.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(spread > 1e-4, "{family}: scores barely vary: {scores:?}");
+    card
 }
