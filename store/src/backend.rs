@@ -93,5 +93,8 @@ pub(crate) trait BulkIngest: Backend {
     fn insert_fenced<'a>(
         store: &'a SqlStore<Self>,
         batch: &'a FencedBatch<'a>,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send + 'a;
+    ) -> impl Future<Output = Ingested> + Send + 'a;
 }
+
+/// What a fenced insert returns: how many rows were new.
+pub(crate) type Ingested = Result<u64, StoreError>;

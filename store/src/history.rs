@@ -5,49 +5,41 @@
 use crate::backend::{Backend, SqlStore};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
-/// History needs, of the backend: executors for its pool, and strings, integers and flags as
-/// arguments and columns.
+/// History needs, of the backend: flags (promotion, partial runs), strings and integers as
+/// arguments and columns, and executors for its pool.
 #[async_trait::async_trait]
 impl<DB: Backend> crate::HistoryStore for SqlStore<DB>
 where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Decode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
 {
     async fn run_history(
         &self,
         run_id: &crate::RunId,
     ) -> Result<crate::RunHistory, crate::StoreError> {
-        use crate::error::QueryContext;
-        let Some(history) =
-            sqlx::query_as::<_, crate::RunHistory>(crate::queries::READ_RUN_HISTORY)
-                .bind(&run_id.0)
-                .fetch_optional(&self.pool)
-                .await
-                .during("read run history")?
-        else {
-            return Err(crate::StoreError::RunNotFound(run_id.clone()));
-        };
-        let tags: Vec<String> = sqlx::query_scalar(crate::queries::READ_RUN_TAGS)
-            .bind(&run_id.0)
-            .fetch_all(&self.pool)
-            .await
-            .during("read run tags")?;
-        let excluded_workers: Vec<String> =
-            sqlx::query_scalar(crate::queries::READ_EXCLUDED_WORKERS)
-                .bind(&run_id.0)
-                .fetch_all(&self.pool)
-                .await
-                .during("read excluded workers")?;
+        let history: crate::RunHistory = self
+            .run_row(crate::queries::READ_RUN_HISTORY, run_id, "read run history")
+            .await?;
+        let tags: Vec<(String,)> = self
+            .run_rows(crate::queries::READ_RUN_TAGS, run_id, "read run tags")
+            .await?;
+        let excluded: Vec<(String,)> = self
+            .run_rows(
+                crate::queries::READ_EXCLUDED_WORKERS,
+                run_id,
+                "read excluded workers",
+            )
+            .await?;
         Ok(crate::RunHistory {
-            tags,
-            excluded_workers,
+            tags: tags.into_iter().map(|(tag,)| tag).collect(),
+            excluded_workers: excluded.into_iter().map(|(worker,)| worker).collect(),
             ..history
         })
     }
@@ -58,15 +50,13 @@ where
         now_ms: i64,
     ) -> Result<(), crate::StoreError> {
         use crate::error::QueryContext;
-        let Some((status, partial)) =
-            sqlx::query_as::<_, (String, bool)>(crate::queries::READ_RUN_TO_PROMOTE)
-                .bind(&run_id.0)
-                .fetch_optional(&self.pool)
-                .await
-                .during("read the run to promote")?
-        else {
-            return Err(crate::StoreError::RunNotFound(run_id.clone()));
-        };
+        let (status, partial): (String, bool) = self
+            .run_row(
+                crate::queries::READ_RUN_TO_PROMOTE,
+                run_id,
+                "read the run to promote",
+            )
+            .await?;
         let refuse = |reason: String| crate::StoreError::NotPromotable {
             run_id: run_id.clone(),
             reason,
@@ -119,12 +109,11 @@ where
         &self,
         run_id: &crate::RunId,
     ) -> Result<Vec<crate::ProvenanceSummary>, crate::StoreError> {
-        use crate::error::QueryContext;
-        let summary = sqlx::query_as(crate::queries::READ_SHARD_PROVENANCE)
-            .bind(&run_id.0)
-            .fetch_all(&self.pool)
-            .await
-            .during("read shard provenance")?;
-        Ok(summary)
+        self.run_rows(
+            crate::queries::READ_SHARD_PROVENANCE,
+            run_id,
+            "read shard provenance",
+        )
+        .await
     }
 }

@@ -3,7 +3,7 @@
 //! cannot be re-granted between the fencing check and the commit.
 
 use crate::StoreError;
-use crate::backend::{Backend, BulkIngest, Dialect, FencedBatch, SqlStore};
+use crate::backend::{Backend, BulkIngest, Dialect, FencedBatch, Ingested, SqlStore};
 use crate::error::QueryContext;
 use crate::model::{LeaseRef, NewPrediction};
 use crate::sql_impl::IngestContext;
@@ -104,23 +104,12 @@ async fn dial_once(options: &PgConnectOptions) -> Result<(), StoreError> {
     }
 }
 
-/// Batches of at least this many rows go in by COPY; smaller ones by one fenced `UNNEST`
-/// statement (one round trip, where COPY under a savepoint takes six).
-const COPY_MIN_ROWS: usize = 256;
-
 impl BulkIngest for Postgres {
     /// Inserts one batch if `lease` is current, atomically with the fencing check; returns
     /// how many rows were new. Large batches: a transaction that locks the lease row, then
     /// COPY ([`crate::pg_copy`]), or the fenced insert when some row already exists.
-    async fn insert_fenced<'a>(
-        store: &'a PostgresStore,
-        batch: &'a FencedBatch<'a>,
-    ) -> Result<u64, StoreError> {
-        let FencedBatch {
-            lease,
-            context,
-            predictions,
-        } = batch;
+    async fn insert_fenced<'a>(store: &'a PostgresStore, batch: &'a FencedBatch<'a>) -> Ingested {
+        let (lease, context, predictions) = (batch.lease, &batch.context, batch.predictions);
         if predictions.len() < COPY_MIN_ROWS {
             return PostgresStore::insert_unnest(&store.pool, lease, context, predictions).await;
         }
@@ -135,6 +124,10 @@ impl BulkIngest for Postgres {
         Ok(inserted)
     }
 }
+
+/// Batches of at least this many rows go in by COPY; smaller ones by one fenced `UNNEST`
+/// statement (one round trip, where COPY under a savepoint takes six).
+const COPY_MIN_ROWS: usize = 256;
 
 impl PostgresStore {
     /// `INSERT_FENCED_POSTGRES`: one statement; `StaleLease` when the lease is not current.

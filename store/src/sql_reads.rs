@@ -7,6 +7,68 @@
 use crate::backend::{Backend, RowsAffected, SqlStore};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
+/// The reads of one run's rows, shared by the read side and history: what they need of the
+/// backend is an executor for its pool and a run id as an argument.
+impl<DB: Backend> SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+{
+    /// Every row `sql` gives for run `$1`.
+    pub(crate) async fn run_rows<T>(
+        &self,
+        sql: &'static str,
+        run_id: &crate::RunId,
+        action: &'static str,
+    ) -> Result<Vec<T>, crate::StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, DB::Row> + Send + Unpin,
+    {
+        use crate::error::QueryContext;
+        sqlx::query_as(sql)
+            .bind(&run_id.0)
+            .fetch_all(&self.pool)
+            .await
+            .during(action)
+    }
+
+    /// [`Self::run_rows`] read as `R`, converted to `T` and sorted by `order` (in Rust, so both
+    /// backends give the same order whatever their collation).
+    pub(crate) async fn run_rows_sorted<R, T>(
+        &self,
+        (sql, action): (&'static str, &'static str),
+        run_id: &crate::RunId,
+        order: impl Fn(&T, &T) -> std::cmp::Ordering,
+    ) -> Result<Vec<T>, crate::StoreError>
+    where
+        R: for<'r> sqlx::FromRow<'r, DB::Row> + Send + Unpin,
+        T: From<R>,
+    {
+        let rows: Vec<R> = self.run_rows(sql, run_id, action).await?;
+        let mut out: Vec<T> = rows.into_iter().map(T::from).collect();
+        out.sort_by(order);
+        Ok(out)
+    }
+
+    /// The row `sql` gives for run `$1`; `RunNotFound` when there is none.
+    pub(crate) async fn run_row<T>(
+        &self,
+        sql: &'static str,
+        run_id: &crate::RunId,
+        action: &'static str,
+    ) -> Result<T, crate::StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, DB::Row> + Send + Unpin,
+    {
+        // A run id names at most one row in every query this reads.
+        let rows: Vec<T> = self.run_rows(sql, run_id, action).await?;
+        rows.into_iter()
+            .next()
+            .ok_or_else(|| crate::StoreError::RunNotFound(run_id.clone()))
+    }
+}
+
 /// The reads need, of the backend: executors for its connections and pool, and strings,
 /// integers and floats as arguments and columns (from which sqlx derives each row type's
 /// `FromRow`).
@@ -26,22 +88,13 @@ where
         &self,
         run_id: &crate::RunId,
     ) -> Result<crate::RunProgress, crate::StoreError> {
-        use crate::error::QueryContext;
-        let Some((status, error)) =
-            sqlx::query_as::<_, (String, Option<String>)>(crate::queries::READ_RUN_STATUS)
-                .bind(&run_id.0)
-                .fetch_optional(&self.pool)
-                .await
-                .during("read run status")?
-        else {
-            return Err(crate::StoreError::RunNotFound(run_id.clone()));
-        };
+        let (status, error): (String, Option<String>) = self
+            .run_row(crate::queries::READ_RUN_STATUS, run_id, "read run status")
+            .await?;
         // One pass over the run's predictions and one over its shards.
-        let counts: crate::RunProgress = sqlx::query_as(crate::queries::RUN_PROGRESS)
-            .bind(&run_id.0)
-            .fetch_one(&self.pool)
-            .await
-            .during("count run progress")?;
+        let counts: crate::RunProgress = self
+            .run_row(crate::queries::RUN_PROGRESS, run_id, "count run progress")
+            .await?;
         Ok(crate::RunProgress {
             status,
             error,
@@ -63,11 +116,8 @@ where
             .await
             .during("cancel run")?;
         if updated.rows_affected() > 0 {
-            sqlx::query(crate::queries::CANCEL_SHARDS)
-                .bind(&run_id.0)
-                .execute(&mut *tx)
-                .await
-                .during("cancel shards")?;
+            let shards = sqlx::query(crate::queries::CANCEL_SHARDS).bind(&run_id.0);
+            shards.execute(&mut *tx).await.during("cancel shards")?;
         }
         tx.commit().await.during("commit cancel")?;
         Ok(())
@@ -118,54 +168,21 @@ where
         &self,
         run_id: &crate::RunId,
     ) -> Result<Vec<crate::PredictionRow>, crate::StoreError> {
-        use crate::error::QueryContext;
-        let rows: Vec<crate::rows::PredictionRead> =
-            sqlx::query_as(crate::queries::SELECT_PREDICTIONS)
-                .bind(&run_id.0)
-                .fetch_all(&self.pool)
-                .await
-                .during("read predictions")?;
-        let mut predictions: Vec<crate::PredictionRow> = rows.into_iter().map(Into::into).collect();
-        predictions.sort_by(|a, b| {
-            (&a.detector, &a.dataset, &a.perturbation, &a.rel_path).cmp(&(
-                &b.detector,
-                &b.dataset,
-                &b.perturbation,
-                &b.rel_path,
-            ))
-        });
-        Ok(predictions)
+        let query = (crate::queries::SELECT_PREDICTIONS, "read predictions");
+        let order = |a: &_, b: &_| prediction_order(a).cmp(&prediction_order(b));
+        self.run_rows_sorted::<crate::rows::PredictionRead, _>(query, run_id, order)
+            .await
     }
 
     pub(crate) async fn sql_clip_predictions(
         &self,
         run_id: &crate::RunId,
     ) -> Result<Vec<crate::ClipPredictionRow>, crate::StoreError> {
-        use crate::error::QueryContext;
-        let rows: Vec<crate::rows::ClipPredictionRead> =
-            sqlx::query_as(crate::queries::SELECT_CLIP_PREDICTIONS)
-                .bind(&run_id.0)
-                .fetch_all(&self.pool)
-                .await
-                .during("read clip predictions")?;
-        let mut clips: Vec<crate::ClipPredictionRow> = rows.into_iter().map(Into::into).collect();
-        clips.sort_by(|a, b| {
-            (
-                &a.detector,
-                &a.dataset,
-                &a.video_key,
-                &a.perturbation,
-                a.clip_index,
-            )
-                .cmp(&(
-                    &b.detector,
-                    &b.dataset,
-                    &b.video_key,
-                    &b.perturbation,
-                    b.clip_index,
-                ))
-        });
-        Ok(clips)
+        let read = "read clip predictions";
+        let order = |a: &_, b: &_| clip_order(a).cmp(&clip_order(b));
+        let query = (crate::queries::SELECT_CLIP_PREDICTIONS, read);
+        self.run_rows_sorted::<crate::rows::ClipPredictionRead, _>(query, run_id, order)
+            .await
     }
 
     pub(crate) async fn sql_replace_metrics(
@@ -205,12 +222,9 @@ where
         &self,
         run_id: &crate::RunId,
     ) -> Result<Vec<crate::MetricRecord>, crate::StoreError> {
-        use crate::error::QueryContext;
-        let mut metrics: Vec<crate::MetricRecord> = sqlx::query_as(crate::queries::SELECT_METRICS)
-            .bind(&run_id.0)
-            .fetch_all(&self.pool)
-            .await
-            .during("read metrics")?;
+        let mut metrics: Vec<crate::MetricRecord> = self
+            .run_rows(crate::queries::SELECT_METRICS, run_id, "read metrics")
+            .await?;
         metrics.sort_by(|a, b| {
             (
                 &a.detector,
@@ -296,4 +310,20 @@ where
         }
         Ok(known)
     }
+}
+
+/// The order of a run's predictions: detector, dataset, perturbation, path.
+fn prediction_order(p: &crate::PredictionRow) -> (&str, &str, &str, &str) {
+    (&p.detector, &p.dataset, &p.perturbation, &p.rel_path)
+}
+
+/// The order of a run's clip outcomes: detector, dataset, video, perturbation, clip.
+fn clip_order(c: &crate::ClipPredictionRow) -> (&str, &str, &str, &str, i64) {
+    (
+        &c.detector,
+        &c.dataset,
+        &c.video_key,
+        &c.perturbation,
+        c.clip_index,
+    )
 }

@@ -2,7 +2,7 @@
 //! connection so the coordinator is the only writer and transactions never contend.
 
 use crate::StoreError;
-use crate::backend::{Backend, BulkIngest, Dialect, FencedBatch, SqlStore};
+use crate::backend::{Backend, BulkIngest, Dialect, FencedBatch, Ingested, SqlStore};
 use crate::error::QueryContext;
 use crate::model::{LeaseRef, NewPrediction};
 use crate::sql_impl::IngestContext;
@@ -19,9 +19,10 @@ impl Backend for Sqlite {
     const BACKEND: &'static str = "sqlite";
     const MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
     const DIALECT: Dialect = Dialect {
+        // SQLite serialises writers: no row locks to ask for, no statistics to refresh.
+        after_plan: None,
         acquire_lock: "",
         lease_check_lock: "",
-        after_plan: None,
         shard_refs: crate::queries::SHARD_REFS_SQLITE,
         // One pooled connection: every completion sees all earlier ones.
         completion_sees_all: true,
@@ -95,15 +96,8 @@ impl BulkIngest for Sqlite {
     /// `BEGIN`, the lease check and `COMMIT` were three of a lease→report→complete cycle's
     /// seven. Larger batches: the lease check and the inserts share one transaction (SQLite
     /// serialises writers, so nothing can re-grant the lease in between).
-    async fn insert_fenced<'a>(
-        store: &'a SqliteStore,
-        batch: &'a FencedBatch<'a>,
-    ) -> Result<u64, StoreError> {
-        let FencedBatch {
-            lease,
-            context,
-            predictions,
-        } = batch;
+    async fn insert_fenced<'a>(store: &'a SqliteStore, batch: &'a FencedBatch<'a>) -> Ingested {
+        let (lease, context, predictions) = (batch.lease, &batch.context, batch.predictions);
         if predictions.len() <= ROWS_PER_INSERT {
             let inserted =
                 SqliteStore::insert_chunk(&store.pool, context, predictions, Some(lease)).await?;

@@ -23,30 +23,11 @@ fn frame(video: &str, index: u32, label: Label) -> Sample {
     }
 }
 
-fn detector(name: &str, input: InputKind) -> DetectorRecord {
-    DetectorRecord {
-        fingerprint: Some(format!("f-{name}")),
-        input,
-        ..DetectorRecord::builtin(name)
-    }
-}
-
 /// Video `vid/a` (fake, frames 0-3) in shard 0 and `vid/b` (real, frames 0-1) in shard 1;
 /// image detector `img` and clip detector `clip` (2 frames a clip). `vid/a` gives clips 0
 /// (frames 0, 1) and 1 (frames 2, 3) with content keys `keys`; `vid/b` is planned as a
 /// `video_too_short` failure.
 fn clip_plan(run_id: &str, at: i64, keys: [&str; 2]) -> RunPlan {
-    let clip = |index: i64, frames: Vec<usize>, key: &str| PlannedClip {
-        detector: "clip".into(),
-        video_key: "vid/a".into(),
-        clip_index: index,
-        first_frame: frames[0] as i64,
-        last_frame: frames[1] as i64,
-        sample_indices: frames,
-        video_sample: 0,
-        content_key: key.into(),
-        planned_failure: None,
-    };
     let too_short = PlannedClip {
         detector: "clip".into(),
         video_key: "vid/b".into(),
@@ -63,28 +44,20 @@ fn clip_plan(run_id: &str, at: i64, keys: [&str; 2]) -> RunPlan {
     };
     let mut samples: Vec<Sample> = (0..4).map(|i| frame("a", i, Label::Fake)).collect();
     samples.extend((0..2).map(|i| frame("b", i, Label::Real)));
-    RunPlan {
-        run: run_record(run_id, "clips", at),
-        datasets: vec![dataset("vid", "fv", samples.len())],
-        detectors: vec![
-            detector("clip", InputKind::Clip),
-            detector("img", InputKind::Image),
-        ],
-        samples,
-        contents: Vec::new(),
-        shards: vec![
-            PlannedShard {
-                clips: vec![clip(0, vec![0, 1], keys[0]), clip(1, vec![2, 3], keys[1])],
-                ..shard("vid", "none", vec![0, 1, 2, 3])
-            },
-            PlannedShard {
-                clips: vec![too_short],
-                ..shard("vid", "none", vec![4, 5])
-            },
-        ],
-        max_attempts: 2,
-        max_losses: 2,
-    }
+    let shards = vec![
+        PlannedShard {
+            clips: vec![
+                clip_of_a(0, vec![0, 1], keys[0].into()),
+                clip_of_a(1, vec![2, 3], keys[1].into()),
+            ],
+            ..shard("vid", "none", vec![0, 1, 2, 3])
+        },
+        PlannedShard {
+            clips: vec![too_short],
+            ..shard("vid", "none", vec![4, 5])
+        },
+    ];
+    video_plan((run_id, "clips", at), samples, shards, 2)
 }
 
 const KEYS: [&str; 2] = ["ka0", "ka1"];
@@ -407,8 +380,7 @@ async fn failed_shards_record_their_missing_clips(store: &dyn Store) {
         .ingest_clip_predictions(&lease, &[clip_outcome("vid/a", 0, Outcome::Score(0.3))])
         .await
         .expect("ingest clip");
-    store.fail_shard(&lease, &failure, t0).await.expect("fail");
-    let progress = store.run_progress(&run_id).await.expect("progress");
+    let progress = fail_then_progress(store, &lease, &failure, t0, &run_id).await;
     assert_eq!((progress.clips, progress.clip_failures), (2, 1), "retried");
     // The retry carries only the clip still owed; at max attempts the shard fails for good.
     let later = t0 + 60_000;
@@ -416,19 +388,12 @@ async fn failed_shards_record_their_missing_clips(store: &dyn Store) {
     assert_eq!(retry.shard_id, first.shard_id);
     let owed: Vec<i64> = retry.clips.iter().map(|c| c.clip_index).collect();
     assert_eq!(owed, [1]);
-    store
-        .fail_shard(&lease_of(&retry, &alice), &failure, later)
-        .await
-        .expect("fail for good");
-    let progress = store.run_progress(&run_id).await.expect("progress");
-    assert_eq!(progress.shards_failed, 1);
+    let retry_lease = lease_of(&retry, &alice);
+    let progress = fail_then_progress(store, &retry_lease, &failure, later, &run_id).await;
+    let clips = [progress.clips, progress.clip_failures];
     assert_eq!(
-        (
-            progress.clips,
-            progress.clip_failures,
-            progress.clips_expected
-        ),
-        (3, 2, 3)
+        (progress.shards_failed, clips, progress.clips_expected),
+        (1, [3, 2], 3)
     );
     let rows = store.clip_predictions(&run_id).await.expect("clip rows");
     let outcomes: Vec<String> = rows

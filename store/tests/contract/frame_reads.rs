@@ -4,7 +4,6 @@
 //! image-read samples only.
 
 use crate::support::*;
-use dfbench_benchmarks::card::clip::InputKind;
 use dfbench_benchmarks::{FailureKind, FrameReads, Label, Sample};
 use dfbench_store::*;
 
@@ -33,38 +32,14 @@ fn union_plan(run_id: &str, at: i64) -> RunPlan {
             ..sample("vid", &format!("a/{index}.png"), Label::Fake)
         })
         .collect();
-    let clip = |index: i64, frames: Vec<usize>| PlannedClip {
-        detector: "clip".into(),
-        video_key: "vid/a".into(),
-        clip_index: index,
-        first_frame: frames[0] as i64,
-        last_frame: frames[1] as i64,
-        sample_indices: frames,
-        video_sample: 0,
-        content_key: format!("k{index}"),
-        planned_failure: None,
-    };
-    let detector = |name: &str, input: InputKind| DetectorRecord {
-        fingerprint: Some(format!("f-{name}")),
-        input,
-        ..DetectorRecord::builtin(name)
-    };
-    RunPlan {
-        run: run_record(run_id, "union", at),
-        datasets: vec![dataset("vid", "fv", samples.len())],
-        detectors: vec![
-            detector("clip", InputKind::Clip),
-            detector("img", InputKind::Image),
+    let shard = PlannedShard {
+        clips: vec![
+            clip_of_a(0, vec![0, 1], "k0".into()),
+            clip_of_a(1, vec![2, 3], "k1".into()),
         ],
-        samples,
-        contents: Vec::new(),
-        shards: vec![PlannedShard {
-            clips: vec![clip(0, vec![0, 1]), clip(1, vec![2, 3])],
-            ..shard("vid", "none", vec![0, 1, 2, 3, 4])
-        }],
-        max_attempts: 1,
-        max_losses: 1,
-    }
+        ..shard("vid", "none", vec![0, 1, 2, 3, 4])
+    };
+    video_plan((run_id, "union", at), samples, vec![shard], 1)
 }
 
 fn id_of(assignment: &ShardAssignment, path: &str) -> SampleId {
@@ -192,19 +167,14 @@ async fn failed_shards_fill_image_read_samples_only(store: &dyn Store) {
         kind: FailureKind::ForwardError,
         message: "out of memory".into(),
     };
-    store
-        .fail_shard(&lease_of(&assignment, &alice), &failure, t0)
-        .await
-        .expect("fail");
-    let progress = store.run_progress(&run_id).await.expect("progress");
+    let lease = lease_of(&assignment, &alice);
+    let progress = fail_then_progress(store, &lease, &failure, t0, &run_id).await;
     assert_eq!(progress.shards_failed, 1);
+    let predictions = progress.predictions;
+    let expected = progress.predictions_expected;
     assert_eq!(
-        (
-            progress.predictions,
-            progress.prediction_failures,
-            progress.predictions_expected
-        ),
-        (3, 3, 3)
+        [predictions, progress.prediction_failures, expected],
+        [3, 3, 3]
     );
     assert_eq!((progress.clips, progress.clip_failures), (2, 2));
     let mut failed: Vec<String> = store

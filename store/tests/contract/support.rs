@@ -2,6 +2,7 @@
 //! [`store_contract!`] (each test once per backend), and the small run plans and worker steps
 //! the tests are written with.
 
+use dfbench_benchmarks::card::clip::InputKind;
 use dfbench_benchmarks::{Label, Sample};
 use dfbench_store::testing::fresh_postgres_url;
 use dfbench_store::*;
@@ -211,6 +212,21 @@ pub fn lease_of(assignment: &ShardAssignment, owner: &LeaseOwner) -> LeaseRef {
     }
 }
 
+/// Gives `lease`'s shard back as failed at `now_ms`; returns `run_id`'s progress after it.
+pub async fn fail_then_progress(
+    store: &dyn Store,
+    lease: &LeaseRef,
+    failure: &ShardFailure,
+    now_ms: i64,
+    run_id: &RunId,
+) -> RunProgress {
+    store
+        .fail_shard(lease, failure, now_ms)
+        .await
+        .expect("fail shard");
+    store.run_progress(run_id).await.expect("progress")
+}
+
 /// What `owner` is granted now, if anything.
 pub async fn try_lease(
     store: &dyn Store,
@@ -372,4 +388,48 @@ pub async fn compute_next_shard(
         .await
         .expect("complete");
     assignment
+}
+
+/// Clip `index` of video `vid/a` for detector `clip`: frames `frames` (first and last give the
+/// span), content key `key`.
+pub fn clip_of_a(index: i64, frames: Vec<usize>, key: String) -> PlannedClip {
+    PlannedClip {
+        detector: "clip".into(),
+        video_key: "vid/a".into(),
+        clip_index: index,
+        first_frame: frames[0] as i64,
+        last_frame: frames[1] as i64,
+        sample_indices: frames,
+        video_sample: 0,
+        content_key: key,
+        planned_failure: None,
+    }
+}
+
+/// A run `run_id` named `name` over dataset `vid` (`samples`) with clip detector `clip` and
+/// image detector `img`, in `shards`, each shard tried at most `attempts` times.
+pub fn video_plan(
+    (run_id, name, at): (&str, &str, i64),
+    samples: Vec<Sample>,
+    shards: Vec<PlannedShard>,
+    attempts: i64,
+) -> RunPlan {
+    let detector = |name: &str, input: InputKind| DetectorRecord {
+        fingerprint: Some(format!("f-{name}")),
+        input,
+        ..DetectorRecord::builtin(name)
+    };
+    RunPlan {
+        run: run_record(run_id, name, at),
+        datasets: vec![dataset("vid", "fv", samples.len())],
+        detectors: vec![
+            detector("clip", InputKind::Clip),
+            detector("img", InputKind::Image),
+        ],
+        samples,
+        contents: Vec::new(),
+        shards,
+        max_attempts: attempts,
+        max_losses: attempts,
+    }
 }
