@@ -98,9 +98,18 @@ impl std::fmt::Display for ExifOrientation {
     }
 }
 
+/// Version of how dfbench turns a file into the pixels a detector prepares: its decoders, its
+/// resize implementations ([`crate::resize`]) and the bytes of each perturbation. It is part of
+/// every dataset fingerprint ([`DecodeOptions::fingerprint_suffix`]), hence of the key a
+/// prediction is reused under, so a change to any of them recomputes instead of serving scores
+/// computed the old way: bump the part that changed whenever one output byte can differ.
+/// History: before this string existed (no suffix) = `decode=image-0.25;resize=1;noise=1`;
+/// `noise=2` draws the rounded noise from a table (`perturb::noise`).
+pub const PREPROCESSING_VERSION: &str = "decode=image-0.25;resize=1;noise=2";
+
 /// How a dataset's images are decoded: the pixel limit checked from the header and the EXIF
 /// orientation rule. The default (64 MP, `ignore`) is how dfbench decoded before either was
-/// settable, so datasets at the default keep their fingerprints.
+/// settable, so it adds nothing to a fingerprint but the [`PREPROCESSING_VERSION`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DecodeOptions {
     pub max_pixels: u64,
@@ -117,11 +126,12 @@ impl Default for DecodeOptions {
 }
 
 impl DecodeOptions {
-    /// What the options add to a dataset fingerprint: empty at the default (so stored runs stay
-    /// reusable), else `;exif_orientation=apply` and/or `;max_pixels=N`, so predictions decoded
-    /// under different options are never reused for one another.
+    /// What the options add to a dataset fingerprint: `;preprocessing=`[`PREPROCESSING_VERSION`],
+    /// then `;exif_orientation=apply` and/or `;max_pixels=N` when not at the default, so
+    /// predictions decoded another way, or by another implementation, are never reused for one
+    /// another.
     pub fn fingerprint_suffix(&self) -> String {
-        let mut suffix = String::new();
+        let mut suffix = format!(";preprocessing={PREPROCESSING_VERSION}");
         if self.exif_orientation != ExifOrientation::Ignore {
             suffix.push_str(";exif_orientation=");
             suffix.push_str(self.exif_orientation.as_str());
@@ -532,8 +542,12 @@ mod tests {
                 .dimensions(),
             (64, 64)
         );
-        assert_eq!(apply.fingerprint_suffix(), ";exif_orientation=apply");
-        assert_eq!(ignore.fingerprint_suffix(), "");
+        let version = format!(";preprocessing={PREPROCESSING_VERSION}");
+        assert_eq!(
+            apply.fingerprint_suffix(),
+            format!("{version};exif_orientation=apply")
+        );
+        assert_eq!(ignore.fingerprint_suffix(), version);
     }
 
     #[test]
