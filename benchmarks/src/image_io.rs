@@ -338,17 +338,28 @@ pub fn to_gray_f32(image: &RgbImage) -> Vec<f32> {
         .collect()
 }
 
-/// CHW float tensor: (pixel / 255 − mean[c]) / std[c].
+/// CHW float tensor: (pixel / 255 − mean[c]) / std[c], each channel's 256 possible values
+/// computed once (the same f32 operations per value, so the same bits as computing each pixel).
 pub fn normalize_chw(image: &RgbImage, mean: [f32; 3], std: [f32; 3]) -> Vec<f32> {
     let plane = (image.width() * image.height()) as usize;
+    let tables: [[f32; 256]; 3] = std::array::from_fn(|channel| {
+        std::array::from_fn(|value| normalized(value as u8, mean[channel], std[channel]))
+    });
     let mut out = vec![0.0f32; plane * 3];
-    for (index, pixel) in image.pixels().enumerate() {
-        for channel in 0..3 {
-            let value = f32::from(pixel[channel]) / 255.0;
-            out[channel * plane + index] = (value - mean[channel]) / std[channel];
-        }
+    let (red, rest) = out.split_at_mut(plane);
+    let (green, blue) = rest.split_at_mut(plane);
+    let planes = red.iter_mut().zip(green.iter_mut()).zip(blue.iter_mut());
+    for (((r, g), b), pixel) in planes.zip(image.as_raw().chunks_exact(3)) {
+        *r = tables[0][usize::from(pixel[0])];
+        *g = tables[1][usize::from(pixel[1])];
+        *b = tables[2][usize::from(pixel[2])];
     }
     out
+}
+
+/// One value of [`normalize_chw`]: (value / 255 − mean) / std in f32.
+fn normalized(value: u8, mean: f32, std: f32) -> f32 {
+    (f32::from(value) / 255.0 - mean) / std
 }
 
 /// Hostile files for tests (here and in other crates' tests): built in memory, never large.
@@ -458,6 +469,25 @@ mod tests {
         assert!((chw[1] - 1.0).abs() < 1e-6);
         assert!((chw[8 + 1] + 1.0).abs() < 1e-6);
         assert_eq!(center_crop(&decoded, 2).dimensions(), (2, 2));
+    }
+
+    /// The tables give exactly the bits of the formula, for every value of every channel.
+    #[test]
+    fn normalize_chw_is_the_formula_bit_for_bit() {
+        let (mean, std) = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+        let image = RgbImage::from_fn(256, 2, |x, y| {
+            let v = x as u8;
+            image::Rgb([v, v.wrapping_add(y as u8 * 85), 255 - v])
+        });
+        let chw = normalize_chw(&image, mean, std);
+        let plane = 512;
+        for (index, pixel) in image.pixels().enumerate() {
+            for channel in 0..3 {
+                let value = f32::from(pixel[channel]) / 255.0;
+                let expected = (value - mean[channel]) / std[channel];
+                assert_eq!(chw[channel * plane + index].to_bits(), expected.to_bits());
+            }
+        }
     }
 
     #[test]
