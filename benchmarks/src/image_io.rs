@@ -98,9 +98,18 @@ impl std::fmt::Display for ExifOrientation {
     }
 }
 
+/// Version of how dfbench turns a file into the pixels a detector prepares: its decoders, its
+/// resize implementations ([`crate::resize`]) and the bytes of each perturbation. It is part of
+/// every dataset fingerprint ([`DecodeOptions::fingerprint_suffix`]), hence of the key a
+/// prediction is reused under, so a change to any of them recomputes instead of serving scores
+/// computed the old way: bump the part that changed whenever one output byte can differ.
+/// History: before this string existed (no suffix) = `decode=image-0.25;resize=1;noise=1`;
+/// `noise=2` draws the rounded noise from a table (`perturb::noise`).
+pub const PREPROCESSING_VERSION: &str = "decode=image-0.25;resize=1;noise=2";
+
 /// How a dataset's images are decoded: the pixel limit checked from the header and the EXIF
 /// orientation rule. The default (64 MP, `ignore`) is how dfbench decoded before either was
-/// settable, so datasets at the default keep their fingerprints.
+/// settable, so it adds nothing to a fingerprint but the [`PREPROCESSING_VERSION`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DecodeOptions {
     pub max_pixels: u64,
@@ -117,11 +126,12 @@ impl Default for DecodeOptions {
 }
 
 impl DecodeOptions {
-    /// What the options add to a dataset fingerprint: empty at the default (so stored runs stay
-    /// reusable), else `;exif_orientation=apply` and/or `;max_pixels=N`, so predictions decoded
-    /// under different options are never reused for one another.
+    /// What the options add to a dataset fingerprint: `;preprocessing=`[`PREPROCESSING_VERSION`],
+    /// then `;exif_orientation=apply` and/or `;max_pixels=N` when not at the default, so
+    /// predictions decoded another way, or by another implementation, are never reused for one
+    /// another.
     pub fn fingerprint_suffix(&self) -> String {
-        let mut suffix = String::new();
+        let mut suffix = format!(";preprocessing={PREPROCESSING_VERSION}");
         if self.exif_orientation != ExifOrientation::Ignore {
             suffix.push_str(";exif_orientation=");
             suffix.push_str(self.exif_orientation.as_str());
@@ -328,17 +338,28 @@ pub fn to_gray_f32(image: &RgbImage) -> Vec<f32> {
         .collect()
 }
 
-/// CHW float tensor: (pixel / 255 − mean[c]) / std[c].
+/// CHW float tensor: (pixel / 255 − mean[c]) / std[c], each channel's 256 possible values
+/// computed once (the same f32 operations per value, so the same bits as computing each pixel).
 pub fn normalize_chw(image: &RgbImage, mean: [f32; 3], std: [f32; 3]) -> Vec<f32> {
     let plane = (image.width() * image.height()) as usize;
+    let tables: [[f32; 256]; 3] = std::array::from_fn(|channel| {
+        std::array::from_fn(|value| normalized(value as u8, mean[channel], std[channel]))
+    });
     let mut out = vec![0.0f32; plane * 3];
-    for (index, pixel) in image.pixels().enumerate() {
-        for channel in 0..3 {
-            let value = f32::from(pixel[channel]) / 255.0;
-            out[channel * plane + index] = (value - mean[channel]) / std[channel];
-        }
+    let (red, rest) = out.split_at_mut(plane);
+    let (green, blue) = rest.split_at_mut(plane);
+    let planes = red.iter_mut().zip(green.iter_mut()).zip(blue.iter_mut());
+    for (((r, g), b), pixel) in planes.zip(image.as_raw().chunks_exact(3)) {
+        *r = tables[0][usize::from(pixel[0])];
+        *g = tables[1][usize::from(pixel[1])];
+        *b = tables[2][usize::from(pixel[2])];
     }
     out
+}
+
+/// One value of [`normalize_chw`]: (value / 255 − mean) / std in f32.
+fn normalized(value: u8, mean: f32, std: f32) -> f32 {
+    (f32::from(value) / 255.0 - mean) / std
 }
 
 /// Hostile files for tests (here and in other crates' tests): built in memory, never large.
@@ -450,6 +471,25 @@ mod tests {
         assert_eq!(center_crop(&decoded, 2).dimensions(), (2, 2));
     }
 
+    /// The tables give exactly the bits of the formula, for every value of every channel.
+    #[test]
+    fn normalize_chw_is_the_formula_bit_for_bit() {
+        let (mean, std) = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+        let image = RgbImage::from_fn(256, 2, |x, y| {
+            let v = x as u8;
+            image::Rgb([v, v.wrapping_add(y as u8 * 85), 255 - v])
+        });
+        let chw = normalize_chw(&image, mean, std);
+        let plane = 512;
+        for (index, pixel) in image.pixels().enumerate() {
+            for channel in 0..3 {
+                let value = f32::from(pixel[channel]) / 255.0;
+                let expected = (value - mean[channel]) / std[channel];
+                assert_eq!(chw[channel * plane + index].to_bits(), expected.to_bits());
+            }
+        }
+    }
+
     #[test]
     fn a_header_bomb_is_too_large_before_any_pixel_is_allocated() {
         let bomb = test_files::header_bomb_png(20_000, 20_000);
@@ -532,8 +572,12 @@ mod tests {
                 .dimensions(),
             (64, 64)
         );
-        assert_eq!(apply.fingerprint_suffix(), ";exif_orientation=apply");
-        assert_eq!(ignore.fingerprint_suffix(), "");
+        let version = format!(";preprocessing={PREPROCESSING_VERSION}");
+        assert_eq!(
+            apply.fingerprint_suffix(),
+            format!("{version};exif_orientation=apply")
+        );
+        assert_eq!(ignore.fingerprint_suffix(), version);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `dfbench bench …`: end-to-end throughput benchmarks. Each prints its figure next to a
 //! baseline measured in the same run, as a ratio; none of them is a pass/fail test.
 
+mod decode;
 pub mod detector;
 mod frames;
 pub mod perturb;
@@ -12,6 +13,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
+    /// Decode + preprocess to a card's tensor, images/s per core, vs decode alone and Python.
+    Decode(decode::DecodeBenchArgs),
     /// One TorchScript or ONNX detector: forward only vs end to end vs its runtime's Python loop.
     Detector(detector::DetectorArgs),
     /// Frames decoded by a clip detector alone vs beside an image detector (the union, once).
@@ -28,6 +31,7 @@ pub enum BenchCommand {
 
 pub async fn execute(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
+        BenchCommand::Decode(args) => decode::execute(args).await,
         BenchCommand::Detector(args) => detector::execute(args).await,
         BenchCommand::Frames(args) => frames::execute(args).await,
         BenchCommand::Report(args) => report::execute(args).await,
