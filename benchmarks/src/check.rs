@@ -3,6 +3,7 @@
 //! paths, the frame order each video uses, and (optionally, it reads every file) images that do
 //! not decode.
 
+use crate::adapter::integrity::{ChecksumMismatch, Integrity};
 use crate::adapter::inventory::{Tally, file_kind};
 use crate::adapter::{Enumerated, IMAGE_EXTENSIONS, WalkInventory};
 use crate::image_io::decode_rgb_with;
@@ -12,6 +13,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 mod frame_order;
+mod integrity;
 pub use frame_order::{FrameOrderSummary, MixedVideo};
 
 /// How many paths of each problem list are printed.
@@ -44,10 +46,15 @@ pub struct DatasetCheck {
     pub not_decodable: Tally,
     /// What the folder walk saw besides the samples (see [`WalkInventory`]).
     pub inventory: WalkInventory,
+    /// The release's integrity data (see [`Integrity`]) and, when files were read, the files
+    /// whose MD5 is not the published one.
+    pub integrity: Integrity,
+    pub checksum_mismatches: Vec<ChecksumMismatch>,
 }
 
 impl DatasetCheck {
-    /// Checks `enumerated`; with `decode`, every present image is decoded (in parallel).
+    /// Checks `enumerated`; with `decode`, every present image is decoded and every file with a
+    /// published checksum hashed (in parallel).
     pub fn run(enumerated: &Enumerated, decode: bool) -> DatasetCheck {
         let mut counts = BTreeMap::new();
         let mut videos = BTreeSet::new();
@@ -118,6 +125,12 @@ impl DatasetCheck {
             frame_order: FrameOrderSummary::of(&enumerated.samples),
             not_decodable,
             inventory: enumerated.inventory.clone(),
+            integrity: enumerated.integrity.clone(),
+            checksum_mismatches: if decode {
+                enumerated.integrity.verify()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -144,9 +157,22 @@ impl DatasetCheck {
         problems
     }
 
-    /// Whether `datasets check` must exit non-zero.
+    /// Whether `datasets check` must exit non-zero. Images the release itself lists as broken
+    /// (recorded exclusions) do not count when they fail to decode: that is what was published.
     pub fn has_errors(&self) -> bool {
-        !self.missing.is_empty() || !self.duplicates.is_empty() || !self.unreadable.is_empty()
+        let excluded: BTreeSet<&str> = self
+            .integrity
+            .exclusions
+            .iter()
+            .map(|exclusion| exclusion.rel_path.as_str())
+            .collect();
+        !self.missing.is_empty()
+            || !self.duplicates.is_empty()
+            || self
+                .unreadable
+                .iter()
+                .any(|(path, _)| !excluded.contains(path.as_str()))
+            || !self.checksum_mismatches.is_empty()
     }
 
     /// Human-readable report.
@@ -198,6 +224,7 @@ impl DatasetCheck {
         if !self.decoded {
             let _ = writeln!(out, "  images not decoded (existence checked only)");
         }
+        self.render_integrity(&mut out);
         self.render_inventory(&mut out);
         out
     }

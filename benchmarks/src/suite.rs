@@ -60,7 +60,17 @@ use std::path::{Path, PathBuf};
 pub const BUILTIN_DETECTORS: &[&str] = &["spectral", "npr", "temporal"];
 
 /// Dataset layouts an adapter exists for.
-pub const DATASET_FORMATS: &[&str] = &["cnnspot", "dfb-json", "ffpp", "df40", "dire", "csv"];
+pub const DATASET_FORMATS: &[&str] = &[
+    "cnnspot",
+    "dfb-json",
+    "ffpp",
+    "df40",
+    "dire",
+    "csv",
+    "genimage",
+    "community-forensics",
+    "aigibench",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {

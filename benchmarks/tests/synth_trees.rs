@@ -17,6 +17,9 @@ fn roots_for(suite: &Suite, work: &Path) -> DataRoots {
             "diffusionforensics".to_string(),
             data.join("DiffusionForensics"),
         ),
+        ("genimage".to_string(), data.join("GenImage")),
+        ("commfor".to_string(), data.join("CommunityForensics")),
+        ("aigibench".to_string(), data.join("AIGIBench")),
     ]);
     DataRoots::for_suite(work, &suite.roots, &overrides)
 }

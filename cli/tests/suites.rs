@@ -72,6 +72,12 @@ fn every_suite_runs_on_the_synth_trees() {
                 "dfb_json=demo-data/dataset_json",
                 "--data-root",
                 "diffusionforensics=demo-data/DiffusionForensics",
+                "--data-root",
+                "genimage=demo-data/GenImage",
+                "--data-root",
+                "commfor=demo-data/CommunityForensics",
+                "--data-root",
+                "aigibench=demo-data/AIGIBench",
             ],
             work,
         );

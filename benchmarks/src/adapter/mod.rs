@@ -8,18 +8,26 @@
 //! | `df40` | `DF40/<method>/{ff,cdf}`, `DF40/<set>/{fake,real}` + FF++ / Celeb-DF reals | [`df40`] |
 //! | `dire` | DiffusionForensics `<tree>/<split>/<domain>/<generator>/` | [`dire`] |
 //! | `csv` | a manifest: path, label[, video, method, split, subset] | [`csv_manifest`] |
+//! | `genimage` | GenImage `<generator>/{train,val}/{ai,nature}` + its checksum and broken-file lists | [`genimage`] |
+//! | `community-forensics` | Community Forensics `<generator>/{real,fake}` | [`community_forensics`] |
+//! | `aigibench` | AIGIBench `{train,val,test}/<subset>/{0_real,1_fake}` | [`aigibench`] |
 //!
 //! Formats whose test sets share a real side expand into one dataset per set (`<name>/<set>`).
 
+pub mod aigibench;
 pub mod cnnspot;
+pub mod community_forensics;
 pub mod csv_manifest;
 pub mod df40;
 pub mod dfb_json;
 pub mod dire;
 pub mod ffpp;
 pub mod frames;
+pub mod genimage;
+pub mod integrity;
 pub mod inventory;
 mod json_shape;
+mod label_folders;
 pub mod labels;
 mod videos;
 mod walk;
@@ -158,6 +166,9 @@ pub struct Enumerated {
     /// How its images are decoded (the suite entry's `max_pixels` and `exif_orientation`, see
     /// [`DatasetSpec::decode_options`]); the default until [`enumerate`] sets the entry's.
     pub decode: DecodeOptions,
+    /// What the release publishes about its files: samples it lists as broken (kept, scored,
+    /// listed by `datasets check`) and checksums `datasets check` verifies.
+    pub integrity: integrity::Integrity,
     /// The dataset's identity, computed once over its image-read samples (see
     /// [`Enumerated::fingerprint`]).
     fingerprint: String,
@@ -187,8 +198,14 @@ impl Enumerated {
             missing,
             inventory: WalkInventory::default(),
             decode: DecodeOptions::default(),
+            integrity: integrity::Integrity::default(),
             fingerprint,
         }
+    }
+
+    /// The same dataset with its release's integrity data.
+    pub fn with_integrity(self, integrity: integrity::Integrity) -> Enumerated {
+        Enumerated { integrity, ..self }
     }
 
     /// The same dataset with what its folder walk saw.
@@ -313,6 +330,9 @@ fn enumerate_present(
         }),
         "dire" => dire::enumerate(spec, &root).map(no_problems),
         "csv" => csv_manifest::enumerate(spec, &root, roots),
+        "genimage" => genimage::enumerate(spec, &root).map(no_problems),
+        "community-forensics" => community_forensics::enumerate(spec, &root).map(no_problems),
+        "aigibench" => aigibench::enumerate(spec, &root).map(no_problems),
         other => Err(AdapterError::UnknownFormat {
             dataset: spec.name.clone(),
             format: other.to_string(),

@@ -33,6 +33,7 @@ fn accepted_options(format: &str) -> &'static [&'static str] {
         "df40" => &["sets", "absent", "split", "frames", "legacy_video_key"],
         "dire" => &["sets", "absent", "split", "tree", "domain"],
         "csv" => &["frames", "legacy_video_key", "label_map", "manifest"],
+        "genimage" | "community-forensics" | "aigibench" => &["sets", "absent", "split"],
         _ => &[],
     }
 }

@@ -11,6 +11,7 @@ mod df40;
 mod df40_json;
 mod dire_csv;
 mod ffpp;
+pub mod released;
 
 use super::{Rng, Subset, SynthError, encode, render_fake, render_real};
 use image::codecs::jpeg::JpegEncoder;
@@ -45,6 +46,9 @@ pub fn write_all(out: &Path) -> Result<Vec<LayoutSummary>, SynthError> {
         dire_csv::write_dire(&out.join("DiffusionForensics"))?,
         dire_csv::write_csv(&out.join("custom"))?,
         clips::write(&rgb, &json)?,
+        released::write_genimage(&out.join("GenImage"))?,
+        released::write_community_forensics(&out.join("CommunityForensics"))?,
+        released::write_aigibench(&out.join("AIGIBench"))?,
     ])
 }
 

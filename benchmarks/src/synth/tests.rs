@@ -81,7 +81,10 @@ fn synth_is_deterministic_and_complete() {
             "df40",
             "diffusionforensics",
             "custom",
-            "clips"
+            "clips",
+            "genimage",
+            "community-forensics",
+            "aigibench"
         ]
     );
     assert!(readme.contains("format csv"), "{readme}");

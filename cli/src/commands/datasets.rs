@@ -245,7 +245,12 @@ fn detect_format(target: &Path) -> Option<String> {
         _ if has("DF40") => "df40",
         _ if has("images") || has("dire") || has("recons") => "dire",
         _ if has("manifest.csv") => "csv",
+        _ if has("checksums.csv") || has("corrupted_files") || has("improper_png_header") => {
+            "genimage"
+        }
+        _ if contains_label_dir(&target.join("test"), 1) => "aigibench",
         _ if contains_label_dir(target, 0) => "cnnspot",
+        _ if has_real_fake_sets(target) => "community-forensics",
         _ => return None,
     };
     Some(format.to_string())
@@ -263,6 +268,16 @@ fn contains_label_dir(dir: &Path, depth: usize) -> bool {
                 || name == "1_fake"
                 || (depth < 2 && contains_label_dir(&path, depth + 1)))
     })
+}
+
+/// Whether a sub-folder of `dir` holds `real` or `fake` (Community Forensics' layout).
+fn has_real_fake_sets(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries
+        .flatten()
+        .any(|entry| entry.path().join("real").is_dir() || entry.path().join("fake").is_dir())
 }
 
 /// FF++ sets (c23, and `_c40`) whose folders exist under an FF++ root.
