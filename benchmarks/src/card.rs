@@ -52,6 +52,11 @@ pub enum CardError {
         origin: String,
         problems: Vec<String>,
     },
+    #[error("detector card {card}: {outside}")]
+    Outside {
+        card: PathBuf,
+        outside: crate::roots::Outside,
+    },
     #[error("model file {path} named by card {card} cannot be read: {source}")]
     Model {
         card: PathBuf,
@@ -178,7 +183,7 @@ impl DetectorCard {
     pub fn parse(text: &str, origin: &str) -> Result<DetectorCard, CardError> {
         let card: DetectorCard = toml::from_str(text).map_err(|error| CardError::Parse {
             origin: origin.to_string(),
-            message: error.to_string().trim().to_string(),
+            message: toml_problem(text, &error),
         })?;
         let problems = card.problems();
         if problems.is_empty() {
@@ -282,6 +287,26 @@ pub struct ResolvedCard {
 impl ResolvedCard {
     /// Reads `path`, resolves `model` against the card's folder, and hashes the weights.
     pub fn load(path: &Path) -> Result<ResolvedCard, CardError> {
+        ResolvedCard::load_within(path, None)
+    }
+
+    /// As [`ResolvedCard::load`], the card and its model file confined to `serve` (when given):
+    /// either outside is refused before it is read.
+    pub fn load_within(
+        path: &Path,
+        serve: Option<&crate::roots::ServeRoots>,
+    ) -> Result<ResolvedCard, CardError> {
+        let confine = |file: &Path| match serve {
+            Some(serve) => serve
+                .check(file)
+                .map(|_| ())
+                .map_err(|outside| CardError::Outside {
+                    card: path.to_path_buf(),
+                    outside,
+                }),
+            None => Ok(()),
+        };
+        confine(path)?;
         let text = std::fs::read_to_string(path).map_err(|source| CardError::Read {
             path: path.to_path_buf(),
             source,
@@ -291,6 +316,7 @@ impl ResolvedCard {
             let folder = path.parent().unwrap_or(Path::new("."));
             card.model = folder.join(&card.model);
         }
+        confine(&card.model)?;
         let weights = std::fs::read(&card.model).map_err(|source| CardError::Model {
             card: path.to_path_buf(),
             path: card.model.clone(),
@@ -307,6 +333,21 @@ impl ResolvedCard {
     /// The card as TOML with the absolute model path, for shipping to workers.
     pub fn to_toml(&self) -> String {
         toml::to_string(&self.card).unwrap_or_default()
+    }
+}
+
+/// A TOML error as its message and line number, without the line of the file the parser's
+/// own rendering quotes: a card's error may go to a remote client, which must not learn what
+/// the coordinator's files hold.
+fn toml_problem(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim();
+    match error.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|byte| **byte == b'\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message.to_string(),
     }
 }
 

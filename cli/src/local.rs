@@ -2,6 +2,7 @@
 //! over real gRPC — the same code path as a cluster, on one machine.
 
 use anyhow::Context;
+use dfbench_benchmarks::roots::ServeRoots;
 use dfbench_coordinator::{CoordinatorConfig, RunningCoordinator};
 use dfbench_store::Store;
 use dfbench_worker::{WorkerConfig, WorkerError, WorkerStats, run_worker};
@@ -17,19 +18,25 @@ pub struct LocalCluster {
 }
 
 impl LocalCluster {
+    /// A cluster whose coordinator reads anywhere (commands that submit runs they built
+    /// themselves: `verify`, `bench`).
     pub async fn start(store: Arc<dyn Store>, workers: usize) -> anyhow::Result<LocalCluster> {
-        LocalCluster::start_with(store, workers, Duration::ZERO).await
+        LocalCluster::start_with(store, workers, Duration::ZERO, None).await
     }
 
     /// As [`LocalCluster::start`], each worker pausing `chunk_delay` after every chunk it
-    /// delivers (tests that must catch a run half way).
+    /// delivers (tests that must catch a run half way), the coordinator confined to
+    /// `serve_roots` when given.
     pub async fn start_with(
         store: Arc<dyn Store>,
         workers: usize,
         chunk_delay: Duration,
+        serve_roots: Option<ServeRoots>,
     ) -> anyhow::Result<LocalCluster> {
         let listen = "127.0.0.1:0".parse().context("loopback address")?;
-        let coordinator = dfbench_coordinator::spawn(store, CoordinatorConfig::new(listen))
+        let mut config = CoordinatorConfig::new(listen);
+        config.serve_roots = serve_roots;
+        let coordinator = dfbench_coordinator::spawn(store, config)
             .await
             .context("cannot start the local coordinator")?;
         let (stop, stop_receiver) = watch::channel(false);

@@ -38,6 +38,7 @@ pub(super) const DATASET_FIELDS: &[&str] = &[
     "domain",
     "exif_orientation",
     "max_pixels",
+    "follow_symlinks",
 ];
 
 /// Fields of a `[[detectors]]` entry (the fields of [`super::DetectorSpec`]).

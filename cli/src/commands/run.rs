@@ -9,6 +9,7 @@ use crate::output::outln;
 use crate::{progress, reporting};
 use anyhow::Context;
 use dfbench_benchmarks::Suite;
+use dfbench_benchmarks::roots::ServeRoots;
 use dfbench_client::Client;
 use dfbench_proto::v1::SubmitRunRequest;
 use std::path::{Path, PathBuf};
@@ -203,6 +204,7 @@ async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<
         std::sync::Arc::clone(&store),
         args.workers,
         std::time::Duration::from_millis(args.chunk_delay_ms),
+        Some(local_serve_roots(&request)?),
     )
     .await?;
     let mut client = connect(&cluster.coordinator.url(), None).await?;
@@ -225,6 +227,16 @@ async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<
         started.elapsed().as_secs_f64()
     );
     finish(store.as_ref(), &run_id, &last, args).await
+}
+
+/// What a local run may read: the current folder and the `--data-root` folders given.
+fn local_serve_roots(request: &SubmitRunRequest) -> anyhow::Result<ServeRoots> {
+    let mut folders = vec![
+        std::env::current_dir().context("cannot read the current folder")?,
+        PathBuf::from(&request.data_root),
+    ];
+    folders.extend(request.data_roots.values().map(PathBuf::from));
+    ServeRoots::new(&folders).map_err(anyhow::Error::msg)
 }
 
 /// The first Ctrl-C of a local run: stop leasing, keep what the workers stored, mark the run
