@@ -31,6 +31,7 @@
 //! only when `input` is not `image`, so image cards keep the fingerprints they had.
 
 pub mod clip;
+mod lenient;
 
 use crate::resize::Interpolation;
 use clip::{ClipLayout, ClipsPerVideo, Grid, InputKind};
@@ -181,10 +182,10 @@ pub const CLIP_STD: [f32; 3] = [0.268_629_54, 0.261_302_6, 0.275_777_1];
 impl DetectorCard {
     /// Parses and validates card text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<DetectorCard, CardError> {
-        let card: DetectorCard = toml::from_str(text).map_err(|error| CardError::Parse {
-            origin: origin.to_string(),
-            message: toml_problem(text, &error),
-        })?;
+        // A strict parse stops at the first unknown field or bad value; `lenient` then finds
+        // every problem of the card.
+        let card: DetectorCard =
+            toml::from_str(text).map_err(|strict| lenient::every_problem(text, origin, &strict))?;
         let problems = card.problems();
         if problems.is_empty() {
             Ok(card)
@@ -333,21 +334,6 @@ impl ResolvedCard {
     /// The card as TOML with the absolute model path, for shipping to workers.
     pub fn to_toml(&self) -> String {
         toml::to_string(&self.card).unwrap_or_default()
-    }
-}
-
-/// A TOML error as its message and line number, without the line of the file the parser's
-/// own rendering quotes: a card's error may go to a remote client, which must not learn what
-/// the coordinator's files hold.
-fn toml_problem(text: &str, error: &toml::de::Error) -> String {
-    let message = error.message().trim();
-    match error.span() {
-        Some(span) => {
-            let before = &text.as_bytes()[..span.start.min(text.len())];
-            let line = before.iter().filter(|byte| **byte == b'\n').count() + 1;
-            format!("line {line}: {message}")
-        }
-        None => message.to_string(),
     }
 }
 

@@ -30,7 +30,7 @@ pub enum RootError {
         dataset: String,
         field: String,
         value: String,
-        outside: Outside,
+        outside: Box<Outside>,
     },
 }
 
@@ -192,7 +192,7 @@ impl DataRoots {
                 dataset: dataset.to_string(),
                 field: field.to_string(),
                 value: value.to_string(),
-                outside,
+                outside: Box::new(outside),
             }),
             None => Ok(path),
         }

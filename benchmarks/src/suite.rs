@@ -416,7 +416,7 @@ fn push_duplicates<'a>(
 }
 
 mod datasets;
-mod lenient;
+pub(crate) mod lenient;
 pub mod references;
 pub use datasets::AbsentSet;
 pub use references::ReferenceSpec;

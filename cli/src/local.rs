@@ -11,6 +11,18 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+/// How a local cluster runs.
+#[derive(Debug, Clone, Default)]
+pub struct LocalOptions {
+    /// Each worker pauses this long after every chunk it delivers (tests that must catch a run
+    /// half way).
+    pub chunk_delay: Duration,
+    /// What the coordinator may read; `None`: anywhere.
+    pub serve_roots: Option<ServeRoots>,
+    /// Decoded memory each worker may hold for one shard.
+    pub decode_budget: dfbench_worker::budget::DecodeBudget,
+}
+
 pub struct LocalCluster {
     pub coordinator: RunningCoordinator,
     workers: JoinSet<Result<WorkerStats, WorkerError>>,
@@ -19,23 +31,20 @@ pub struct LocalCluster {
 
 impl LocalCluster {
     /// A cluster whose coordinator reads anywhere (commands that submit runs they built
-    /// themselves: `verify`, `bench`).
+    /// themselves: `verify`, `bench`), with the default options.
     pub async fn start(store: Arc<dyn Store>, workers: usize) -> anyhow::Result<LocalCluster> {
-        LocalCluster::start_with(store, workers, Duration::ZERO, None).await
+        LocalCluster::start_with(store, workers, LocalOptions::default()).await
     }
 
-    /// As [`LocalCluster::start`], each worker pausing `chunk_delay` after every chunk it
-    /// delivers (tests that must catch a run half way), the coordinator confined to
-    /// `serve_roots` when given.
+    /// As [`LocalCluster::start`], with `options`.
     pub async fn start_with(
         store: Arc<dyn Store>,
         workers: usize,
-        chunk_delay: Duration,
-        serve_roots: Option<ServeRoots>,
+        options: LocalOptions,
     ) -> anyhow::Result<LocalCluster> {
         let listen = "127.0.0.1:0".parse().context("loopback address")?;
         let mut config = CoordinatorConfig::new(listen);
-        config.serve_roots = serve_roots;
+        config.serve_roots = options.serve_roots;
         let coordinator = dfbench_coordinator::spawn(store, config)
             .await
             .context("cannot start the local coordinator")?;
@@ -49,7 +58,8 @@ impl LocalCluster {
                 connect_timeout: Duration::from_secs(10),
                 chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
                 token: None,
-                chunk_delay,
+                chunk_delay: options.chunk_delay,
+                decode_budget: options.decode_budget,
             };
             set.spawn(run_worker(config, stop_receiver.clone()));
         }

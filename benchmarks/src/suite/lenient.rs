@@ -165,7 +165,9 @@ fn reference_name(entry: &toml::Table, position: usize) -> String {
     )
 }
 
-fn drop_unknown(
+/// Removes the fields of `table` not in `accepted`, with a problem for each naming `place`, the
+/// closest accepted name and all of them (suites and detector cards).
+pub(crate) fn drop_unknown(
     table: &mut toml::Table,
     accepted: &[&str],
     place: &str,

@@ -4,7 +4,7 @@
 //! [`reporting::print_reference_check`] for the exit code).
 
 use crate::args::{CoordinatorArgs, StoreArgs, connect};
-use crate::local::LocalCluster;
+use crate::local::{LocalCluster, LocalOptions};
 use crate::output::outln;
 use crate::{progress, reporting};
 use anyhow::Context;
@@ -69,6 +69,9 @@ pub struct RunArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub references: crate::args::ReferenceCheckArgs,
+    /// Local mode: each local worker's decoded-memory budget.
+    #[command(flatten)]
+    pub decode_budget: crate::args::DecodeBudgetArgs,
 }
 
 pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -200,13 +203,13 @@ pub async fn submit(client: &mut Client, request: SubmitRunRequest) -> anyhow::R
 async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<ExitCode> {
     let store = args.store.open().await?;
     let started = Instant::now();
-    let mut cluster = LocalCluster::start_with(
-        std::sync::Arc::clone(&store),
-        args.workers,
-        std::time::Duration::from_millis(args.chunk_delay_ms),
-        Some(local_serve_roots(&request)?),
-    )
-    .await?;
+    let options = LocalOptions {
+        chunk_delay: std::time::Duration::from_millis(args.chunk_delay_ms),
+        serve_roots: Some(local_serve_roots(&request)?),
+        decode_budget: args.decode_budget.decode_budget,
+    };
+    let mut cluster =
+        LocalCluster::start_with(std::sync::Arc::clone(&store), args.workers, options).await?;
     let mut client = connect(&cluster.coordinator.url(), None).await?;
     let run_id = submit(&mut client, request).await?;
     let outcome = tokio::select! {
