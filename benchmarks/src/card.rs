@@ -31,6 +31,7 @@
 //! only when `input` is not `image`, so image cards keep the fingerprints they had.
 
 pub mod clip;
+mod lenient;
 
 use crate::resize::Interpolation;
 use clip::{ClipLayout, ClipsPerVideo, Grid, InputKind};
@@ -51,6 +52,11 @@ pub enum CardError {
     Invalid {
         origin: String,
         problems: Vec<String>,
+    },
+    #[error("detector card {card}: {outside}")]
+    Outside {
+        card: PathBuf,
+        outside: crate::roots::Outside,
     },
     #[error("model file {path} named by card {card} cannot be read: {source}")]
     Model {
@@ -176,10 +182,10 @@ pub const CLIP_STD: [f32; 3] = [0.268_629_54, 0.261_302_6, 0.275_777_1];
 impl DetectorCard {
     /// Parses and validates card text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<DetectorCard, CardError> {
-        let card: DetectorCard = toml::from_str(text).map_err(|error| CardError::Parse {
-            origin: origin.to_string(),
-            message: error.to_string().trim().to_string(),
-        })?;
+        // A strict parse stops at the first unknown field or bad value; `lenient` then finds
+        // every problem of the card.
+        let card: DetectorCard =
+            toml::from_str(text).map_err(|strict| lenient::every_problem(text, origin, &strict))?;
         let problems = card.problems();
         if problems.is_empty() {
             Ok(card)
@@ -282,6 +288,26 @@ pub struct ResolvedCard {
 impl ResolvedCard {
     /// Reads `path`, resolves `model` against the card's folder, and hashes the weights.
     pub fn load(path: &Path) -> Result<ResolvedCard, CardError> {
+        ResolvedCard::load_within(path, None)
+    }
+
+    /// As [`ResolvedCard::load`], the card and its model file confined to `serve` (when given):
+    /// either outside is refused before it is read.
+    pub fn load_within(
+        path: &Path,
+        serve: Option<&crate::roots::ServeRoots>,
+    ) -> Result<ResolvedCard, CardError> {
+        let confine = |file: &Path| match serve {
+            Some(serve) => serve
+                .check(file)
+                .map(|_| ())
+                .map_err(|outside| CardError::Outside {
+                    card: path.to_path_buf(),
+                    outside,
+                }),
+            None => Ok(()),
+        };
+        confine(path)?;
         let text = std::fs::read_to_string(path).map_err(|source| CardError::Read {
             path: path.to_path_buf(),
             source,
@@ -291,6 +317,7 @@ impl ResolvedCard {
             let folder = path.parent().unwrap_or(Path::new("."));
             card.model = folder.join(&card.model);
         }
+        confine(&card.model)?;
         let weights = std::fs::read(&card.model).map_err(|source| CardError::Model {
             card: path.to_path_buf(),
             path: card.model.clone(),

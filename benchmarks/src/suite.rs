@@ -169,6 +169,10 @@ pub struct DatasetSpec {
     /// larger ones record `image_too_large`. Default [`crate::image_io::DEFAULT_MAX_PIXELS`].
     #[serde(default)]
     pub max_pixels: Option<u64>,
+    /// Read files and folders reached through symlinks that lead out of the dataset's root
+    /// (refused by default; they must still lie inside the coordinator's served folders).
+    #[serde(default)]
+    pub follow_symlinks: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -422,7 +426,7 @@ fn push_duplicates<'a>(
 }
 
 mod datasets;
-mod lenient;
+pub(crate) mod lenient;
 pub mod references;
 pub use datasets::AbsentSet;
 pub use references::ReferenceSpec;

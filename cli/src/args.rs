@@ -97,6 +97,21 @@ pub async fn connect(url: &str, token: Option<&str>) -> anyhow::Result<Client> {
     Ok(dfbench_client::connect(url, token, Duration::from_secs(10)).await?)
 }
 
+/// `--decode-budget`, shared by `worker` and (for its local workers) `run`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DecodeBudgetArgs {
+    /// Decoded image memory a worker may hold for one shard (the chunk being scored and the
+    /// one being decoded), e.g. 2GiB or 512MiB; 64MiB to 1TiB. Chunks are cut by the pixels
+    /// their images' headers declare, so a larger budget lets larger images share a chunk.
+    #[arg(
+        long,
+        env = "DFBENCH_DECODE_BUDGET",
+        default_value = "1GiB",
+        value_name = "SIZE"
+    )]
+    pub decode_budget: dfbench_worker::budget::DecodeBudget,
+}
+
 /// `--video-aggregation`, shared by `report` and `compare`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct VideoAggregationArgs {

@@ -2,6 +2,7 @@
 //! over real gRPC — the same code path as a cluster, on one machine.
 
 use anyhow::Context;
+use dfbench_benchmarks::roots::ServeRoots;
 use dfbench_coordinator::{CoordinatorConfig, RunningCoordinator};
 use dfbench_store::Store;
 use dfbench_worker::{WorkerConfig, WorkerError, WorkerStats, run_worker};
@@ -10,6 +11,18 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+/// How a local cluster runs.
+#[derive(Debug, Clone, Default)]
+pub struct LocalOptions {
+    /// Each worker pauses this long after every chunk it delivers (tests that must catch a run
+    /// half way).
+    pub chunk_delay: Duration,
+    /// What the coordinator may read; `None`: anywhere.
+    pub serve_roots: Option<ServeRoots>,
+    /// Decoded memory each worker may hold for one shard.
+    pub decode_budget: dfbench_worker::budget::DecodeBudget,
+}
+
 pub struct LocalCluster {
     pub coordinator: RunningCoordinator,
     workers: JoinSet<Result<WorkerStats, WorkerError>>,
@@ -17,19 +30,22 @@ pub struct LocalCluster {
 }
 
 impl LocalCluster {
+    /// A cluster whose coordinator reads anywhere (commands that submit runs they built
+    /// themselves: `verify`, `bench`), with the default options.
     pub async fn start(store: Arc<dyn Store>, workers: usize) -> anyhow::Result<LocalCluster> {
-        LocalCluster::start_with(store, workers, Duration::ZERO).await
+        LocalCluster::start_with(store, workers, LocalOptions::default()).await
     }
 
-    /// As [`LocalCluster::start`], each worker pausing `chunk_delay` after every chunk it
-    /// delivers (tests that must catch a run half way).
+    /// As [`LocalCluster::start`], with `options`.
     pub async fn start_with(
         store: Arc<dyn Store>,
         workers: usize,
-        chunk_delay: Duration,
+        options: LocalOptions,
     ) -> anyhow::Result<LocalCluster> {
         let listen = "127.0.0.1:0".parse().context("loopback address")?;
-        let coordinator = dfbench_coordinator::spawn(store, CoordinatorConfig::new(listen))
+        let mut config = CoordinatorConfig::new(listen);
+        config.serve_roots = options.serve_roots;
+        let coordinator = dfbench_coordinator::spawn(store, config)
             .await
             .context("cannot start the local coordinator")?;
         let (stop, stop_receiver) = watch::channel(false);
@@ -42,7 +58,8 @@ impl LocalCluster {
                 connect_timeout: Duration::from_secs(10),
                 chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
                 token: None,
-                chunk_delay,
+                chunk_delay: options.chunk_delay,
+                decode_budget: options.decode_budget,
             };
             set.spawn(run_worker(config, stop_receiver.clone()));
         }

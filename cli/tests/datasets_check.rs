@@ -317,7 +317,23 @@ fn check_names_followed_links_and_lists_files_that_are_not_supported_images() {
         touch(rel);
     }
     std::os::unix::fs::symlink("../store/biggan", work.join("cnn/biggan")).expect("link");
+    // The link leaves the dataset's folder: refused unless followed (issue 20).
     let (ok, stdout, stderr) = output_of(&["datasets", "check", "cnn", "--no-decode"], work);
+    let said = format!("{stdout}{stderr}");
+    assert!(
+        !ok && said.contains("lead out of its root") && said.contains("follow_symlinks = true"),
+        "{said}"
+    );
+    let (ok, stdout, stderr) = output_of(
+        &[
+            "datasets",
+            "check",
+            "cnn",
+            "--no-decode",
+            "--follow-symlinks",
+        ],
+        work,
+    );
     println!("{stdout}");
     assert!(ok, "not a problem, reported:\n{stdout}\n{stderr}");
     assert!(stdout.contains("dataset cnn: 5 samples"), "{stdout}");

@@ -254,11 +254,26 @@ fn a_linked_generator_folder_and_stray_files_are_reported_by_the_check() {
     std::fs::write(domain.join("real/labels.txt"), b"x").expect("write");
     std::fs::write(domain.join("real/.DS_Store"), b"x").expect("write");
     std::fs::write(domain.join("README"), b"x").expect("write");
-    let output = dfbench()
-        .args(["datasets", "check", "suite.toml", "--no-decode"])
-        .current_dir(dir.path())
-        .output()
-        .expect("spawn");
+    let check = || {
+        dfbench()
+            .args(["datasets", "check", "suite.toml", "--no-decode"])
+            .current_dir(dir.path())
+            .output()
+            .expect("spawn")
+    };
+    // The link leaves the dataset's root: refused until the suite follows symlinks (issue 20).
+    let refused = check();
+    let said = String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        !refused.status.success() && said.contains("follow_symlinks = true"),
+        "{said}"
+    );
+    let followed = DIRE_SUITE.replace(
+        "sets = [\"adm\"]",
+        "sets = [\"adm\"]\nfollow_symlinks = true",
+    );
+    std::fs::write(dir.path().join("suite.toml"), followed).expect("suite");
+    let output = check();
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
     assert!(

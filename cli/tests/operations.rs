@@ -65,6 +65,7 @@ fn metrics_status_and_cancel() {
             &database_url,
         ])
         .args(["--heartbeat-secs", "0.3", "--metrics-listen", "127.0.0.1:0"])
+        .current_dir(work)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()

@@ -131,6 +131,7 @@ async fn an_unknown_perturbation_fails_its_shards_with_a_typed_reason() {
         dfbench_version: "test",
         now_ms,
         sampling: Default::default(),
+        serve_roots: None,
     })
     .expect("plan");
     for shard in &mut plan.shards {

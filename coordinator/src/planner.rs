@@ -16,7 +16,7 @@ use dfbench_benchmarks::card::clip::{ClipSpec, InputKind};
 use dfbench_benchmarks::card::{CardError, ResolvedCard};
 use dfbench_benchmarks::check::DatasetCheck;
 use dfbench_benchmarks::fingerprint::sha256_hex;
-use dfbench_benchmarks::roots::DataRoots;
+use dfbench_benchmarks::roots::{DataRoots, ServeRoots};
 use dfbench_benchmarks::{DetectorSpec, Sample, Suite, SuiteError};
 use dfbench_store::{
     DatasetRecord, DetectorRecord, PlannedShard, RunId, RunPlan, RunRecord, RunStatus, StoreError,
@@ -61,6 +61,8 @@ pub struct RunRequest<'a> {
     pub now_ms: i64,
     /// A partial run's sampling; the default covers every sample.
     pub sampling: Sampling,
+    /// The folders the coordinator may read (`--serve-root`); `None`: anywhere.
+    pub serve_roots: Option<&'a ServeRoots>,
 }
 
 pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
@@ -71,10 +73,14 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
         });
     }
     let suite = Suite::parse(request.suite_text, request.suite_origin)?;
+    let outside = named_roots_outside(request);
+    if !outside.is_empty() {
+        return Err(PlanError::DatasetProblems { problems: outside });
+    }
     let planned = suite
         .detectors
         .iter()
-        .map(|detector| plan_detector(detector, request.data_root, request.suite_origin))
+        .map(|detector| plan_detector(detector, request))
         .collect::<Result<Vec<_>, _>>()?;
     let readers: Vec<ClipReader> = planned
         .iter()
@@ -89,7 +95,8 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
     // Which frames the run reads: the union of its image and clip detectors' selections.
     let has_image = detectors.iter().any(|detector| detector.input.is_image());
     let has_clip = !readers.is_empty();
-    let roots = DataRoots::for_suite(request.data_root, &suite.roots, request.data_roots);
+    let roots = DataRoots::for_suite(request.data_root, &suite.roots, request.data_roots)
+        .confined(request.serve_roots.cloned());
     let mut samples: Vec<Sample> = Vec::new();
     let mut datasets = Vec::new();
     let mut shards = Vec::new();
@@ -233,9 +240,9 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
 /// Returns the record and, for a clip or thumbnail detector, how it cuts videos into clips.
 fn plan_detector(
     detector: &DetectorSpec,
-    data_root: &Path,
-    suite_origin: &str,
+    request: &RunRequest<'_>,
 ) -> Result<(DetectorRecord, Option<ClipSpec>), PlanError> {
+    let (data_root, suite_origin) = (request.data_root, request.suite_origin);
     let (card, fingerprint, clip) = match &detector.card {
         Some(card_path) if detector.is_model() => {
             let path = if card_path.is_absolute() {
@@ -243,7 +250,7 @@ fn plan_detector(
             } else {
                 data_root.join(card_path)
             };
-            let resolved = ResolvedCard::load(&path)?;
+            let resolved = ResolvedCard::load_within(&path, request.serve_roots)?;
             if let Some(problem) = detector.model_kind_problem(&path, &resolved.card.model) {
                 return Err(PlanError::ModelKind {
                     suite: suite_origin.to_string(),
@@ -270,6 +277,23 @@ fn plan_detector(
         input: clip.map_or(InputKind::Image, |spec| spec.input),
     };
     Ok((record, clip))
+}
+
+/// `--data-root NAME=PATH` values outside the served folders, one problem each.
+fn named_roots_outside(request: &RunRequest<'_>) -> Vec<String> {
+    let Some(serve) = request.serve_roots else {
+        return Vec::new();
+    };
+    request
+        .data_roots
+        .iter()
+        .filter_map(|(name, path)| {
+            serve
+                .check(path)
+                .err()
+                .map(|outside| format!("--data-root {name}={}: {outside}", path.display()))
+        })
+        .collect()
 }
 
 /// Run ids sort by creation time and stay unique: `r<yyyymmdd-hhmmss>-<8 hex>`.

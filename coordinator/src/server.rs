@@ -33,6 +33,10 @@ pub struct CoordinatorConfig {
     pub metrics_public: bool,
     /// Serve gRPC over TLS with this PEM certificate chain and private key.
     pub tls: Option<TlsFiles>,
+    /// The folders submitted runs may read (`--serve-root`): every dataset root, manifest,
+    /// DFB JSON, card and model path must resolve inside one. `None` reads anywhere (an
+    /// embedded coordinator whose caller confines it; `dfbench coordinator` always sets it).
+    pub serve_roots: Option<dfbench_benchmarks::roots::ServeRoots>,
 }
 
 /// PEM certificate chain and private key for serving TLS.
@@ -65,6 +69,7 @@ impl CoordinatorConfig {
             token: None,
             metrics_listen: None,
             metrics_public: false,
+            serve_roots: None,
             tls: None,
         }
     }
@@ -199,7 +204,8 @@ pub async fn spawn(
             work_ready,
             metrics,
             faults,
-        );
+        )
+        .serving(config.serve_roots.clone());
         let server = CoordinatorServer::new(service)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);

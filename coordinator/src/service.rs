@@ -7,6 +7,7 @@ use crate::faults::StoreFaults;
 use crate::metrics::CoordinatorMetrics;
 use crate::planner::{RunRequest, Sampling, plan_run};
 use dfbench_benchmarks::FailureKind;
+use dfbench_benchmarks::roots::ServeRoots;
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::coordinator_server::Coordinator;
 use dfbench_proto::v1::{
@@ -44,6 +45,8 @@ pub struct CoordinatorService {
     metrics: Arc<CoordinatorMetrics>,
     /// The fatal database fault in force, if any (see `faults`).
     faults: Arc<StoreFaults>,
+    /// The folders submitted runs may read (`--serve-root`); `None`: anywhere.
+    serve_roots: Option<ServeRoots>,
 }
 
 impl CoordinatorService {
@@ -77,6 +80,15 @@ impl CoordinatorService {
             work_ready,
             metrics,
             faults,
+            serve_roots: None,
+        }
+    }
+
+    /// The same service, confining what submitted runs read to `serve_roots` (when given).
+    pub fn serving(self, serve_roots: Option<ServeRoots>) -> Self {
+        CoordinatorService {
+            serve_roots,
+            ..self
         }
     }
 
@@ -565,6 +577,7 @@ impl Coordinator for CoordinatorService {
                 fraction: (request.fraction != 0.0).then_some(request.fraction),
                 seed: request.seed,
             },
+            serve_roots: self.serve_roots.as_ref(),
         };
         let options = PlanOptions {
             reuse_predictions: !request.no_reuse,

@@ -6,6 +6,7 @@
 //! Must not touch the database: a worker speaks only gRPC, so it needs no credentials.
 
 pub mod batching;
+pub mod budget;
 pub mod builtin;
 pub mod clip_tensor;
 pub mod clips;

@@ -32,6 +32,8 @@ pub struct WorkerConfig {
     pub token: Option<String>,
     /// Pause after each chunk: simulates a slow device in failure tests and demos.
     pub chunk_delay: Duration,
+    /// Decoded memory one shard's scoring may hold (`--decode-budget`).
+    pub decode_budget: crate::budget::DecodeBudget,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -397,7 +399,8 @@ async fn run_shard(
         perturbation,
         decode: crate::scoring::lease_decode_options(lease),
     };
-    let mut scoring = ShardScoring::start_shard(shard, detectors, config.chunk_size);
+    let mut scoring =
+        ShardScoring::start_shard_within(shard, detectors, config.chunk_size, config.decode_budget);
     while let Some(scored) = scoring.next_chunk().await {
         if *revoked.borrow_and_update() == Some(lease.shard_id) {
             return Err(ShardError::Revoked);

@@ -7,6 +7,7 @@
 //! queue: the next chunk is decoded on the CPU while the detectors (and the device behind a model
 //! runtime) score the previous one.
 
+use crate::budget::{DEFAULT_DECODE_BUDGET, DecodeBudget};
 use crate::clips::ClipTracker;
 pub use crate::decode::{DecodedSample, decode_chunk, decode_chunk_with};
 use crate::detector::{Detector, DetectorFailure};
@@ -246,24 +247,11 @@ pub struct PipelineStopped {
     pub delivered: usize,
 }
 
-/// Decoded memory a worker may hold for one shard: 1 GiB of 8-bit RGB, across the whole
-/// pipeline (the chunk being scored and the chunk being decoded). Measured with one worker on
-/// 40 images of 7000x7000 (`scripts/memory-budget.py`): a 2 GiB budget peaked at 2.0 GB RSS
-/// (both chunks full while the slower scoring thread works), over the 1.5 GiB the process may
-/// take; 1 GiB keeps it well under. Chunks of ordinary images are cut by `chunk_size` long
-/// before this (32 images of up to 5.5 megapixels each fit in half of it).
-pub const DECODE_BUDGET_BYTES: u64 = 1 << 30;
-
-/// Decoded pixels one chunk may hold (width × height summed over its images): half of
-/// [`DECODE_BUDGET_BYTES`] as RGB (3 bytes a pixel). The decode thread hands a chunk over only
-/// when the scoring thread takes it (a rendezvous, no queued chunk), so at most two chunks are
-/// decoded at once, the one being scored and the one being decoded: together under the budget.
-pub const CHUNK_PIXEL_BUDGET: u64 = DECODE_BUDGET_BYTES / 2 / 3;
-
 /// Scores a whole shard chunk by chunk: a decode thread runs at most one chunk ahead of the
 /// scoring thread (a rendezvous channel, nothing queued), and the caller receives each chunk's predictions and clip
 /// outcomes in order. A chunk holds at most `chunk_size` samples and stops growing before its
-/// images' pixels (read from their headers) pass [`CHUNK_PIXEL_BUDGET`]. Decoded frames are
+/// images' pixels (read from their headers) pass the budget's [`DecodeBudget::chunk_pixels`]
+/// (default [`DEFAULT_DECODE_BUDGET`]). Decoded frames are
 /// kept only while a pending clip still needs them. Dropping it stops both threads after the
 /// chunk they are working on.
 pub struct ShardScoring {
@@ -309,6 +297,17 @@ impl ShardScoring {
         detectors: Arc<Vec<LoadedDetector>>,
         chunk_size: usize,
     ) -> ShardScoring {
+        ShardScoring::start_shard_within(shard, detectors, chunk_size, DEFAULT_DECODE_BUDGET)
+    }
+
+    /// As [`ShardScoring::start_shard`], holding at most `budget` of decoded pixels.
+    pub fn start_shard_within(
+        shard: ShardInput,
+        detectors: Arc<Vec<LoadedDetector>>,
+        chunk_size: usize,
+        budget: DecodeBudget,
+    ) -> ShardScoring {
+        let chunk_pixels = budget.chunk_pixels();
         let ShardInput {
             root,
             samples,
@@ -333,7 +332,7 @@ impl ShardScoring {
                     &samples,
                     start,
                     chunk_size,
-                    CHUNK_PIXEL_BUDGET,
+                    chunk_pixels,
                     decode.max_pixels,
                 );
                 let decoded = decode_chunk_with(&root, &samples[start..end], &perturbation, decode);

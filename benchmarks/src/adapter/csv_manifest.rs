@@ -45,9 +45,17 @@ pub fn enumerate(
     let (Some(path_column), Some(label_column)) = (column("path"), column("label")) else {
         return Err(manifest_error(
             "header row".to_string(),
+            // The columns found are not quoted: this error may go to a remote client, which
+            // must not learn what the coordinator's files hold.
             format!(
-                "needs columns `path` and `label` (optional: video, method, split, subset); found {:?}",
-                headers.iter().collect::<Vec<_>>()
+                "needs columns `path` and `label` (optional: video, method, split, subset); \
+                 the header row ({} column(s)) lacks {}",
+                headers.len(),
+                match (column("path"), column("label")) {
+                    (None, None) => "both",
+                    (None, Some(_)) => "`path`",
+                    _ => "`label`",
+                }
             ),
         ));
     };

@@ -55,7 +55,9 @@ pub(crate) fn describe(value: &Value) -> String {
         Value::Null => "null".to_string(),
         Value::Bool(_) => "a boolean".to_string(),
         Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string \"{s}\""),
+        // Not quoted: this error may go to a remote client, which must not learn what the
+        // coordinator's files hold.
+        Value::String(s) => format!("a string of {} character(s)", s.chars().count()),
         Value::Array(items) => format!("a list of {} item(s)", items.len()),
         Value::Object(map) => format!("an object with keys {}", key_list(map)),
     }

@@ -17,6 +17,7 @@
 pub mod aigibench;
 pub mod cnnspot;
 pub mod community_forensics;
+mod confine;
 pub mod csv_manifest;
 pub mod df40;
 pub mod dfb_json;
@@ -88,6 +89,17 @@ pub enum AdapterError {
     },
     #[error(transparent)]
     Root(#[from] RootError),
+    #[error(
+        "dataset `{dataset}`: {count} listed file(s) lead out of its root {root} through a \
+         symlink (or `..`), e.g. {examples}; {hint}"
+    )]
+    LeavesRoot {
+        dataset: String,
+        root: PathBuf,
+        count: usize,
+        examples: String,
+        hint: String,
+    },
     #[error("dataset `{dataset}`: {file} is not valid JSON: {message}; fix or regenerate the file")]
     JsonSyntax {
         dataset: String,
@@ -279,6 +291,9 @@ pub struct SpecEnumeration {
 /// `absent` are left out (and listed in [`SpecEnumeration::absent`]) before the adapter runs.
 pub fn enumerate(spec: &DatasetSpec, roots: &DataRoots) -> Result<SpecEnumeration, AdapterError> {
     let mut enumeration = enumerate_sets(spec, roots)?;
+    for dataset in &enumeration.datasets {
+        confine::check_samples(spec, dataset, roots.serve.as_ref())?;
+    }
     let decode = spec.decode_options();
     enumeration.datasets = enumeration
         .datasets

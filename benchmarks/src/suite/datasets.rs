@@ -208,6 +208,7 @@ impl DatasetSpec {
             domain: None,
             exif_orientation: None,
             max_pixels: None,
+            follow_symlinks: false,
         }
     }
 

@@ -38,6 +38,7 @@ pub(super) const DATASET_FIELDS: &[&str] = &[
     "domain",
     "exif_orientation",
     "max_pixels",
+    "follow_symlinks",
 ];
 
 /// Fields of a `[[detectors]]` entry (the fields of [`super::DetectorSpec`]).
@@ -164,7 +165,9 @@ fn reference_name(entry: &toml::Table, position: usize) -> String {
     )
 }
 
-fn drop_unknown(
+/// Removes the fields of `table` not in `accepted`, with a problem for each naming `place`, the
+/// closest accepted name and all of them (suites and detector cards).
+pub(crate) fn drop_unknown(
     table: &mut toml::Table,
     accepted: &[&str],
     place: &str,

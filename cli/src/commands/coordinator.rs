@@ -1,6 +1,7 @@
 //! `dfbench coordinator`: serve gRPC over a database until Ctrl-C / SIGTERM.
 
 use crate::args::StoreArgs;
+use dfbench_benchmarks::roots::ServeRoots;
 use dfbench_coordinator::CoordinatorConfig;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -36,6 +37,17 @@ pub struct CoordinatorArgs {
     /// Serve /metrics beyond loopback without the token.
     #[arg(long)]
     pub metrics_public: bool,
+    /// A folder submitted runs may read (repeatable; the env var takes several separated by
+    /// `:`): every dataset root, manifest, DFB JSON, card and model path a client names must
+    /// lie inside one. Required beyond loopback; a loopback coordinator without one serves its
+    /// current folder.
+    #[arg(
+        long = "serve-root",
+        value_name = "PATH",
+        env = "DFBENCH_SERVE_ROOTS",
+        value_delimiter = ':'
+    )]
+    pub serve_roots: Vec<std::path::PathBuf>,
 }
 
 pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
@@ -47,6 +59,7 @@ pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
             args.listen
         );
     }
+    let serve_roots = serve_roots(&args)?;
     let store = args.store.open().await?;
     let mut config = CoordinatorConfig::new(args.listen);
     let heartbeat = std::time::Duration::from_secs_f64(args.heartbeat_secs.max(0.1));
@@ -56,6 +69,8 @@ pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
     config.token = args.token;
     config.metrics_listen = args.metrics_listen;
     config.metrics_public = args.metrics_public;
+    eprintln!("serving files under {}", serve_roots.describe());
+    config.serve_roots = Some(serve_roots);
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         let read = |path: &std::path::Path| {
             std::fs::read(path)
@@ -80,6 +95,25 @@ pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
     eprintln!("coordinator shutting down");
     coordinator.shutdown().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The folders this coordinator serves: those given, or (on loopback only) the current folder.
+fn serve_roots(args: &CoordinatorArgs) -> anyhow::Result<ServeRoots> {
+    if args.serve_roots.is_empty() {
+        if !args.listen.ip().is_loopback() {
+            anyhow::bail!(
+                "the coordinator listens on {} (beyond loopback) but serves no folder: pass \
+                 --serve-root PATH (repeatable) or set DFBENCH_SERVE_ROOTS=PATH[:PATH…] to the \
+                 folders holding the datasets and detector cards clients may name; only a \
+                 loopback coordinator defaults to its current folder",
+                args.listen
+            );
+        }
+        let here = std::env::current_dir()
+            .map_err(|error| anyhow::anyhow!("cannot read the current folder: {error}"))?;
+        return ServeRoots::new(&[here]).map_err(anyhow::Error::msg);
+    }
+    ServeRoots::new(&args.serve_roots).map_err(anyhow::Error::msg)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

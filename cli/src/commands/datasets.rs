@@ -41,6 +41,10 @@ pub struct CheckArgs {
     /// Only check that files exist (what the planner does), without decoding them.
     #[arg(long)]
     pub no_decode: bool,
+    /// Read files and folders of a PATH target reached through symlinks leading out of it
+    /// (refused by default; a suite says `follow_symlinks = true` on the dataset instead).
+    #[arg(long)]
+    pub follow_symlinks: bool,
 }
 
 pub fn execute(command: DatasetsCommand) -> anyhow::Result<ExitCode> {
@@ -211,6 +215,7 @@ fn spec_for_path(args: &CheckArgs, default_root: &Path) -> anyhow::Result<Datase
     };
     let mut spec = DatasetSpec::new(&name, &format, &root);
     spec.sets = args.sets.clone();
+    spec.follow_symlinks = args.follow_symlinks;
     if matches!(format.as_str(), "dfb-json" | "ffpp" | "df40" | "csv") {
         spec.frames = Some(dfbench_benchmarks::adapter::frames::FrameSelection::All);
     }

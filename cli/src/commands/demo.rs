@@ -85,6 +85,7 @@ pub async fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
         seed: 0,
         out: PathBuf::from("reports-out"),
         references: Default::default(),
+        decode_budget: Default::default(),
     })
     .await
 }

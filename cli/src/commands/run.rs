@@ -4,11 +4,12 @@
 //! [`reporting::print_reference_check`] for the exit code).
 
 use crate::args::{CoordinatorArgs, StoreArgs, connect};
-use crate::local::LocalCluster;
+use crate::local::{LocalCluster, LocalOptions};
 use crate::output::outln;
 use crate::{progress, reporting};
 use anyhow::Context;
 use dfbench_benchmarks::Suite;
+use dfbench_benchmarks::roots::ServeRoots;
 use dfbench_client::Client;
 use dfbench_proto::v1::SubmitRunRequest;
 use std::path::{Path, PathBuf};
@@ -68,6 +69,9 @@ pub struct RunArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub references: crate::args::ReferenceCheckArgs,
+    /// Local mode: each local worker's decoded-memory budget.
+    #[command(flatten)]
+    pub decode_budget: crate::args::DecodeBudgetArgs,
 }
 
 pub async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -199,12 +203,13 @@ pub async fn submit(client: &mut Client, request: SubmitRunRequest) -> anyhow::R
 async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<ExitCode> {
     let store = args.store.open().await?;
     let started = Instant::now();
-    let mut cluster = LocalCluster::start_with(
-        std::sync::Arc::clone(&store),
-        args.workers,
-        std::time::Duration::from_millis(args.chunk_delay_ms),
-    )
-    .await?;
+    let options = LocalOptions {
+        chunk_delay: std::time::Duration::from_millis(args.chunk_delay_ms),
+        serve_roots: Some(local_serve_roots(&request)?),
+        decode_budget: args.decode_budget.decode_budget,
+    };
+    let mut cluster =
+        LocalCluster::start_with(std::sync::Arc::clone(&store), args.workers, options).await?;
     let mut client = connect(&cluster.coordinator.url(), None).await?;
     let run_id = submit(&mut client, request).await?;
     let outcome = tokio::select! {
@@ -225,6 +230,16 @@ async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<
         started.elapsed().as_secs_f64()
     );
     finish(store.as_ref(), &run_id, &last, args).await
+}
+
+/// What a local run may read: the current folder and the `--data-root` folders given.
+fn local_serve_roots(request: &SubmitRunRequest) -> anyhow::Result<ServeRoots> {
+    let mut folders = vec![
+        std::env::current_dir().context("cannot read the current folder")?,
+        PathBuf::from(&request.data_root),
+    ];
+    folders.extend(request.data_roots.values().map(PathBuf::from));
+    ServeRoots::new(&folders).map_err(anyhow::Error::msg)
 }
 
 /// The first Ctrl-C of a local run: stop leasing, keep what the workers stored, mark the run

@@ -27,6 +27,8 @@ pub struct WorkerArgs {
     /// Seconds to keep retrying the first connection.
     #[arg(long, default_value_t = 30.0)]
     pub connect_timeout_secs: f64,
+    #[command(flatten)]
+    pub decode_budget: crate::args::DecodeBudgetArgs,
 }
 
 pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
@@ -44,6 +46,7 @@ pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         chunk_size: args.chunk_size.max(1),
         token: args.coordinator.token,
         chunk_delay: Duration::from_millis(args.chunk_delay_ms),
+        decode_budget: args.decode_budget.decode_budget,
     };
     // A runtime this build has but cannot open (e.g. no ONNX Runtime library) stops the worker
     // here, with what to do, rather than failing every detector of that kind later.

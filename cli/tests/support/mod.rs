@@ -13,7 +13,8 @@ pub fn dfbench() -> Command {
     command
         .env("RUST_LOG", "warn")
         .env_remove("DFBENCH_DATABASE_URL")
-        .env_remove("DFBENCH_COORDINATOR");
+        .env_remove("DFBENCH_COORDINATOR")
+        .env_remove("DFBENCH_SERVE_ROOTS");
     command
 }
 
@@ -216,7 +217,9 @@ pub fn reference_metrics(scored: &[(f64, bool)]) -> BTreeMap<&'static str, f64> 
     ])
 }
 
-/// Starts `dfbench coordinator` on a given listen address (for restarts on the same port).
+/// Starts `dfbench coordinator` on a given listen address (for restarts on the same port),
+/// serving the whole file system unless `extra` names its own `--serve-root`s (the tests'
+/// data lives in temporary folders; `confinement.rs` tests the confinement itself).
 pub fn start_coordinator_at(
     listen: &str,
     database_url: &str,
@@ -231,6 +234,11 @@ pub fn start_coordinator_at(
             database_url,
         ])
         .args(extra)
+        .args(if extra.contains(&"--serve-root") {
+            &[][..]
+        } else {
+            &["--serve-root", "/"][..]
+        })
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()

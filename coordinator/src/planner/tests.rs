@@ -119,6 +119,7 @@ fn request<'a>(
         dfbench_version: "test",
         now_ms: 0,
         sampling: Default::default(),
+        serve_roots: None,
     }
 }
 

@@ -162,12 +162,9 @@ fn invalid_clip_fields_name_the_card_file_and_the_field() {
         ),
         (
             "input = \"clip\"\nclips_per_video = \"some\"\n",
-            "clips_per_video = \"some\"",
+            "field `clips_per_video`",
         ),
-        (
-            "input = \"thumbnail\"\ngrid = \"2by2\"\n",
-            "grid = \"2by2\"",
-        ),
+        ("input = \"thumbnail\"\ngrid = \"2by2\"\n", "field `grid`"),
         ("input = \"video\"\n", "input"),
     ];
     for (extra, says) in cases {

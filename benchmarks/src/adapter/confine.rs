@@ -1,0 +1,148 @@
+//! Confinement of an enumerated dataset: every listed file must lie, after its symlinks are
+//! resolved, inside the dataset's root, unless the suite entry says `follow_symlinks = true`;
+//! then it must still lie inside the coordinator's served folders (when it has any). A dataset
+//! with files outside is refused as a whole (a dataset error naming how many, the first few
+//! and their targets), before any worker reads a byte of them.
+
+use super::{AdapterError, Enumerated};
+use crate::roots::{ServeRoots, canonical};
+use crate::suite::DatasetSpec;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Files named in the error, at most.
+const EXAMPLES: usize = 3;
+
+/// Checks every sample of `dataset` (one `lstat` per file, one `realpath` per folder).
+pub(crate) fn check_samples(
+    spec: &DatasetSpec,
+    dataset: &Enumerated,
+    serve: Option<&ServeRoots>,
+) -> Result<(), AdapterError> {
+    let root = canonical(&dataset.root);
+    let inside = |resolved: &Path| {
+        if spec.follow_symlinks {
+            serve.is_none_or(|serve| serve.contains(resolved))
+        } else {
+            resolved.starts_with(&root)
+        }
+    };
+    let mut folders: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let mut outside: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut count = 0;
+    for sample in &dataset.samples {
+        let path = dataset.root.join(&sample.rel_path);
+        let resolved = resolve(&path, &mut folders);
+        if !inside(&resolved) {
+            count += 1;
+            if outside.len() < EXAMPLES {
+                outside.push((path, resolved));
+            }
+        }
+    }
+    if count == 0 {
+        return Ok(());
+    }
+    let hint = match (spec.follow_symlinks, serve) {
+        (true, Some(serve)) => format!(
+            "they are outside the folders this coordinator serves ({}); move the data under \
+             one of them, or ask its operator to add a `--serve-root` for it",
+            serve.describe()
+        ),
+        _ => "replace the links by the files, or set `follow_symlinks = true` on this dataset \
+              in the suite to read them"
+            .to_string(),
+    };
+    Err(AdapterError::LeavesRoot {
+        dataset: dataset.name.clone(),
+        root,
+        count,
+        examples: outside
+            .iter()
+            .map(|(path, target)| format!("{} → {}", path.display(), target.display()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        hint,
+    })
+}
+
+/// Where `path` leads: its folder resolved (cached per folder), then the file itself when it
+/// is a symlink. A file that is not there resolves as its folder's entry (the worker records
+/// it as unreadable).
+fn resolve(path: &Path, folders: &mut HashMap<PathBuf, PathBuf>) -> PathBuf {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+        return canonical(path);
+    };
+    let resolved_folder = folders
+        .entry(folder.to_path_buf())
+        .or_insert_with(|| canonical(folder))
+        .clone();
+    let entry = resolved_folder.join(name);
+    match std::fs::symlink_metadata(&entry) {
+        Ok(metadata) if metadata.file_type().is_symlink() => canonical(&entry),
+        _ => entry,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{FrameReads, Label, Sample};
+    use std::os::unix::fs::symlink;
+
+    fn dataset(root: &Path, files: &[&str]) -> Enumerated {
+        let samples: Vec<Sample> = files
+            .iter()
+            .map(|file| Sample {
+                dataset: "d".to_string(),
+                subset: "d".to_string(),
+                rel_path: file.to_string(),
+                label: Label::Real,
+                label_group: "d/real".to_string(),
+                method: "real".to_string(),
+                split: "test".to_string(),
+                compression: "raw".to_string(),
+                video_key: file.to_string(),
+                frame_index: None,
+                reads: FrameReads::Both,
+            })
+            .collect();
+        let sizes = vec![0; samples.len()];
+        Enumerated::new(
+            "d".to_string(),
+            root.to_path_buf(),
+            samples,
+            sizes,
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_symlinked_file_leaving_the_root_is_refused_unless_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (root, elsewhere) = (dir.path().join("root"), dir.path().join("elsewhere"));
+        std::fs::create_dir_all(&root).expect("root");
+        std::fs::create_dir_all(&elsewhere).expect("elsewhere");
+        std::fs::write(root.join("a.png"), b"x").expect("a");
+        std::fs::write(elsewhere.join("secret.png"), b"x").expect("secret");
+        symlink(elsewhere.join("secret.png"), root.join("b.png")).expect("link");
+        let mut spec = DatasetSpec::new("d", "csv", &root);
+        let listed = dataset(&root, &["a.png", "b.png"]);
+        let message = check_samples(&spec, &listed, None)
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            message.contains("1 listed file(s)")
+                && message.contains("b.png")
+                && message.contains("follow_symlinks = true"),
+            "{message}"
+        );
+        spec.follow_symlinks = true;
+        check_samples(&spec, &listed, None).expect("followed");
+        let served = ServeRoots::new(std::slice::from_ref(&root)).expect("serve");
+        let message = check_samples(&spec, &listed, Some(&served))
+            .expect_err("outside the served folders")
+            .to_string();
+        assert!(message.contains("--serve-root"), "{message}");
+    }
+}
