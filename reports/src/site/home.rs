@@ -8,7 +8,7 @@ use super::{Site, Slugs, auc_text, ci_text, frame};
 use crate::render::escape_html;
 
 /// Sorts on a header click (numbers by `data-v`, else text; a second click reverses) and hides
-/// the rows the three filters leave out.
+/// the rows the three filters leave out. `index.html#sort=AUC` opens sorted by that column.
 const SCRIPT: &str = r#"<script>
 (function(){
 var t=document.getElementById('board'),b=t.tBodies[0];
@@ -21,6 +21,7 @@ rows.forEach(function(r){b.appendChild(r);});});});
 var f=['family','level','perturbation'].map(function(n){return document.getElementById('f-'+n);});
 function apply(){Array.prototype.forEach.call(b.rows,function(r){var ok=f.every(function(s){return s.value===''||r.getAttribute('data-'+s.id.slice(2))===s.value;});r.style.display=ok?'':'none';});}
 f.forEach(function(s){s.addEventListener('change',apply);});
+var m=/sort=([^&]+)/.exec(location.hash);if(m){Array.prototype.forEach.call(t.tHead.rows[0].cells,function(th){if(th.textContent===decodeURIComponent(m[1]))th.click();});}
 })();
 </script>
 "#;
