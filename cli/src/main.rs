@@ -45,6 +45,8 @@ enum Command {
     Compare(commands::compare::CompareArgs),
     /// AUC trends of the done runs with one name (e.g. nightly).
     History(commands::history::HistoryArgs),
+    /// The leaderboard site: static pages of every stored run's numbers.
+    Site(commands::site::SiteArgs),
     /// Export every prediction of a run to CSV.
     Export(commands::export::ExportArgs),
     /// List stored runs.
@@ -108,6 +110,7 @@ fn main() -> ExitCode {
             Command::Report(args) => commands::report::execute(args).await,
             Command::Compare(args) => commands::compare::execute(args).await,
             Command::History(args) => commands::history::execute(args).await,
+            Command::Site(args) => commands::site::execute(args).await,
             Command::Export(args) => commands::export::execute(args).await,
             Command::Runs(args) => commands::runs::execute(args).await,
             Command::Status(args) => commands::status::execute(args).await,

@@ -199,7 +199,7 @@ async fn reference_check(
 }
 
 /// A detector's preprocessing summary and checkpoint hash, from its stored card.
-fn detector_protocol(
+pub(crate) fn detector_protocol(
     detector: &dfbench_store::DetectorRecord,
 ) -> dfbench_reports::DetectorProtocol {
     let Some(text) = &detector.card else {
@@ -336,29 +336,8 @@ pub async fn write_filtered(
     };
     let mut report = dfbench_reports::build_report(&run, &predictions, &options);
     if filter.is_empty() {
-        let record = |row: &MetricRow| MetricRecord {
-            detector: row.detector.clone(),
-            dataset: row.dataset.clone(),
-            perturbation: row.perturbation.clone(),
-            slice: row.slice.clone(),
-            level: row.level.clone(),
-            metric: row.metric.clone(),
-            value: row.value,
-            undefined_reason: row.undefined_reason.clone(),
-            n_real: row.n_real as i64,
-            n_fake: row.n_fake as i64,
-        };
-        let mut records: Vec<MetricRecord> = report.rows.iter().map(record).collect();
-        // Each slice's failure count once (beside its AUC), for `dfbench history`.
-        let failed = report.rows.iter().filter(|row| row.metric == "auc");
-        records.extend(failed.map(|row| MetricRecord {
-            metric: FAILED_METRIC.to_string(),
-            value: Some(row.n_failed as f64),
-            undefined_reason: None,
-            ..record(row)
-        }));
         store
-            .replace_metrics(&RunId(run_id.to_string()), &records)
+            .replace_metrics(&RunId(run_id.to_string()), &metric_records(&report))
             .await
             .context("cannot store the run's metrics")?;
     } else {
@@ -376,4 +355,60 @@ pub async fn write_filtered(
         leaderboard: files.leaderboard_markdown,
         references: report.references,
     })
+}
+
+/// The rows a report stores with its run: every metric row with its 95% interval, plus each
+/// slice's failure count once (beside its AUC), for `dfbench history` and the site.
+fn metric_records(report: &dfbench_reports::Report) -> Vec<MetricRecord> {
+    let record = |row: &MetricRow| MetricRecord {
+        detector: row.detector.clone(),
+        dataset: row.dataset.clone(),
+        perturbation: row.perturbation.clone(),
+        slice: row.slice.clone(),
+        level: row.level.clone(),
+        metric: row.metric.clone(),
+        value: row.value,
+        undefined_reason: row.undefined_reason.clone(),
+        n_real: row.n_real as i64,
+        n_fake: row.n_fake as i64,
+        ci_low: row.ci_low,
+        ci_high: row.ci_high,
+        interval_stored: true,
+    };
+    let mut records: Vec<MetricRecord> = report.rows.iter().map(record).collect();
+    let failed = report.rows.iter().filter(|row| row.metric == "auc");
+    records.extend(failed.map(|row| MetricRecord {
+        metric: FAILED_METRIC.to_string(),
+        value: Some(row.n_failed as f64),
+        undefined_reason: None,
+        ci_low: None,
+        ci_high: None,
+        ..record(row)
+    }));
+    records
+}
+
+/// The run's stored metrics with their 95% intervals. A run whose metrics were never stored,
+/// or were stored before intervals were (schema 0013), has them computed from its predictions
+/// once, with the default report options, and stored; later calls read them as stored.
+pub async fn stored_metrics(
+    store: &dyn Store,
+    run_id: &RunId,
+) -> anyhow::Result<Vec<MetricRecord>> {
+    let stored = store
+        .metrics(run_id)
+        .await
+        .with_context(|| format!("cannot read the metrics of run {run_id}"))?;
+    if !stored.is_empty() && stored.iter().all(|m| m.interval_stored) {
+        return Ok(stored);
+    }
+    tracing::info!(run_id = %run_id, "computing the run's metrics with their intervals once");
+    let (run, predictions) = load(store, &run_id.0).await?;
+    let report = dfbench_reports::build_report(&run, &predictions, &ReportOptions::default());
+    let records = metric_records(&report);
+    store
+        .replace_metrics(run_id, &records)
+        .await
+        .with_context(|| format!("cannot store the metrics of run {run_id}"))?;
+    Ok(store.metrics(run_id).await?)
 }

@@ -7,7 +7,8 @@
 # database, read for reports and comparisons), DFBENCH_TOKEN when the coordinator requires one.
 # Optional: SUITE, NAME (run name; comparisons stay within it), TAG (default: today, UTC),
 # OUT (report folder), DATA_ROOT_ARGS (e.g. "--data-root rgb=/shared/rgb"), COMPARE_ARGS (extra
-# `dfbench compare` flags, e.g. "--max-failure-increase 1 --holm-family all").
+# `dfbench compare` flags, e.g. "--max-failure-increase 1 --holm-family all"), SITE (leaderboard
+# site folder, regenerated after the night), SITE_ARGS (extra `dfbench site` flags).
 #
 # Unchanged detectors and datasets are not recomputed: predictions with the same detector
 # fingerprint, dataset fingerprint, sample path and perturbation are reused from earlier runs,
@@ -69,4 +70,8 @@ case $verdict in
     verdict=2
     ;;
 esac
+# The leaderboard site (SITE, default $OUT/../site) shows the night whatever its verdict.
+# shellcheck disable=SC2086 # SITE_ARGS is a list of flags
+"$DFBENCH" site --out "${SITE:-$(dirname "$OUT")/site}" --reports "$OUT" --reports reports-out ${SITE_ARGS:-} ||
+  echo "nightly: the leaderboard site could not be regenerated" >&2
 exit "$verdict"

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::metrics;
 use crate::model::{PredictionRecord, RunInfo};
 pub use crate::report::{LEVEL_CLIP, LEVEL_FRAME};
+pub use chart::trend_svg;
 pub use write::{HistoryFiles, write_history};
 
 /// The stored "metric" holding a slice's count of failed predictions (its `n_real` / `n_fake`

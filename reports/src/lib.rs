@@ -27,6 +27,7 @@ pub mod references;
 pub mod render;
 pub mod report;
 pub mod robustness;
+pub mod site;
 mod write;
 
 pub use compare::{

@@ -1,2 +1,3 @@
 SELECT detector, dataset, perturbation, slice, level, metric, value,
-  undefined_reason, n_real, n_fake FROM metrics WHERE run_id = $1
+  undefined_reason, n_real, n_fake, ci_low, ci_high, interval_stored
+  FROM metrics WHERE run_id = $1

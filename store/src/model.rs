@@ -422,4 +422,11 @@ pub struct MetricRecord {
     pub undefined_reason: Option<String>,
     pub n_real: i64,
     pub n_fake: i64,
+    /// The 95% interval's bounds; `None` where the metric has none (undefined, or a metric
+    /// without an interval such as the failure count).
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// True when the row was written with its interval (schema 0013 on); rows stored before
+    /// read false, and their run's metrics are computed again once to fill the bounds in.
+    pub interval_stored: bool,
 }

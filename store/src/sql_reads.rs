@@ -70,7 +70,7 @@ where
 }
 
 /// The reads need, of the backend: executors for its connections and pool, and strings,
-/// integers and floats as arguments and columns (from which sqlx derives each row type's
+/// integers, floats and booleans as arguments and columns (from which sqlx derives each row type's
 /// `FromRow`).
 impl<DB: Backend> SqlStore<DB>
 where
@@ -83,6 +83,7 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Decode<'q, DB> + Type<DB>,
     for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
 {
     pub(crate) async fn sql_run_progress(
         &self,
@@ -210,6 +211,9 @@ where
                 .bind(&metric.undefined_reason)
                 .bind(metric.n_real)
                 .bind(metric.n_fake)
+                .bind(metric.ci_low)
+                .bind(metric.ci_high)
+                .bind(metric.interval_stored)
                 .execute(&mut *tx)
                 .await
                 .during("insert metric")?;

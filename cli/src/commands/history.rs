@@ -39,6 +39,25 @@ async fn run_aucs(store: &dyn Store, run: &RunRecord) -> anyhow::Result<Vec<Cell
         .metrics(&run.id)
         .await
         .with_context(|| format!("cannot read the metrics of run {}", run.id))?;
+    let (aucs, failed_known) = cell_aucs(&stored);
+    if !aucs.is_empty() && !failed_known {
+        tracing::info!(
+            run_id = %run.id,
+            "stored metrics predate failure counts; `dfbench report --run {}` stores them",
+            run.id
+        );
+    }
+    if !aucs.is_empty() {
+        return Ok(aucs);
+    }
+    tracing::info!(run_id = %run.id, "no stored metrics, recomputing AUCs from predictions");
+    let (_, predictions) = reporting::load(store, &run.id.0).await?;
+    Ok(aucs_from_predictions(&predictions))
+}
+
+/// The AUC and failure rate of each detector × dataset × perturbation (slice `all`, on the
+/// detector's own unit) among a run's stored metrics, and whether failure counts were stored.
+pub(crate) fn cell_aucs(stored: &[MetricRecord]) -> (Vec<CellAuc>, bool) {
     // Each detector's own unit: image detectors have frame rows, clip detectors clip rows.
     let unit_all =
         |m: &&MetricRecord| m.slice == "all" && (m.level == LEVEL_FRAME || m.level == LEVEL_CLIP);
@@ -71,21 +90,8 @@ async fn run_aucs(store: &dyn Store, run: &RunRecord) -> anyhow::Result<Vec<Cell
             }
         })
         .collect();
-    if !aucs.is_empty() && failed.is_empty() {
-        tracing::info!(
-            run_id = %run.id,
-            "stored metrics predate failure counts; `dfbench report --run {}` stores them",
-            run.id
-        );
-    }
-    if !aucs.is_empty() {
-        return Ok(aucs);
-    }
-    tracing::info!(run_id = %run.id, "no stored metrics, recomputing AUCs from predictions");
-    let (_, predictions) = reporting::load(store, &run.id.0).await?;
-    Ok(aucs_from_predictions(&predictions))
+    (aucs, !failed.is_empty())
 }
-
 pub async fn execute(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     let store = args.store.open_existing().await?;
     let mut runs: Vec<RunRecord> = store

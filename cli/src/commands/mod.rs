@@ -14,6 +14,7 @@ pub mod promote;
 pub mod report;
 pub mod run;
 pub mod runs;
+pub mod site;
 pub mod status;
 pub mod synth;
 pub mod verify;

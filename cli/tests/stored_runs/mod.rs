@@ -125,7 +125,15 @@ pub fn plan(spec: &RunSpec<'_>) -> RunPlan {
 
 /// Plans the run, then leases, scores and completes every shard; the run ends done.
 pub async fn store_run(store: &dyn Store, spec: &RunSpec<'_>) {
-    store.create_run(&plan(spec)).await.expect("create run");
+    store_run_with(store, spec, &PlanOptions::default()).await;
+}
+
+/// As [`store_run`], planned with `options` (tags, partial).
+pub async fn store_run_with(store: &dyn Store, spec: &RunSpec<'_>, options: &PlanOptions) {
+    store
+        .create_run_with(&plan(spec), options)
+        .await
+        .expect("create run");
     let owner = LeaseOwner {
         worker_id: "w1".into(),
         incarnation: 1,

@@ -191,6 +191,9 @@ async fn lease_state_machine(store: &dyn Store) {
         undefined_reason: Some("only fake".into()),
         n_real: 0,
         n_fake: 2,
+        ci_low: None,
+        ci_high: None,
+        interval_stored: true,
     };
     store
         .replace_metrics(&RunId("run-1".into()), std::slice::from_ref(&metric))

@@ -145,7 +145,8 @@ async fn run_details_round_trip(store: &dyn Store) {
 }
 
 /// `replace_metrics` replaces a run's rows, leaves other runs' alone; `metrics` reads them
-/// back sorted by detector, dataset, perturbation, slice, level, metric.
+/// back sorted by detector, dataset, perturbation, slice, level, metric, with their 95%
+/// interval bounds and whether the interval was stored (schema 0013) exactly as written.
 async fn metrics_are_replaced(store: &dyn Store) {
     store.create_run(&plan("m-1", 1)).await.expect("create");
     store.create_run(&plan("m-2", 2)).await.expect("create");
@@ -160,6 +161,9 @@ async fn metrics_are_replaced(store: &dyn Store) {
         undefined_reason: value.is_none().then(|| "only fake".to_string()),
         n_real: 1,
         n_fake: 2,
+        ci_low: value.map(|v| v - 0.0625),
+        ci_high: value.map(|v| v + 0.03125),
+        interval_stored: value.is_some(),
     };
     let (m1, m2) = (RunId("m-1".into()), RunId("m-2".into()));
     assert!(store.metrics(&m1).await.expect("read").is_empty());

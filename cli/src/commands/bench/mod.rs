@@ -8,6 +8,7 @@ pub mod perturb;
 pub mod report;
 mod reuse;
 mod scheduler;
+mod site;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ pub enum BenchCommand {
     Reuse(reuse::ReuseBenchArgs),
     /// Coordinator cycles/s and ingest/s with simulated workers vs the database's own rates.
     Scheduler(scheduler::SchedulerArgs),
+    /// `dfbench site` on a generated 100-run × 20 × 50 store: full build and incremental rebuild.
+    Site(site::SiteBenchArgs),
 }
 
 pub async fn execute(command: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -38,5 +41,6 @@ pub async fn execute(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Perturb(args) => perturb::execute(args).await,
         BenchCommand::Reuse(args) => reuse::execute(args).await,
         BenchCommand::Scheduler(args) => scheduler::execute(args).await,
+        BenchCommand::Site(args) => site::execute(args).await,
     }
 }
