@@ -49,6 +49,13 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
 
+# The cluster path: deploy/k8s validated offline against the API schemas plus what schemas cannot
+# check (probes, requests, grace period, env names), then deploy/slurm's recipes on a throwaway
+# single-node Slurm cluster (slurm-wlm and munge installed by slurm-throwaway.sh when missing):
+# a coordinator job, a two-task worker array on CPU, one task scancelled mid-shard.
+scripts/k8s-check.sh
+DFBENCH_BIN="${CARGO_TARGET_DIR:-target}/debug/dfbench" scripts/slurm-test.sh
+
 # --- Model runtimes: the `torch` and `onnx` features (worker + dfbench binary) -----------------
 # CI builds both ways: the default build above, and ONE extra build with both runtimes in its own
 # target dir (switching features never invalidates the default build; no third build).

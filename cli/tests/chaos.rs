@@ -1,5 +1,6 @@
-//! Failure tests with real processes on PostgreSQL: workers SIGKILLed mid-shard, the
-//! coordinator SIGKILLed and restarted, Postgres stopped and started, a stale-epoch write, all
+//! Failure tests with real processes on PostgreSQL: workers SIGKILLed mid-shard, workers
+//! SIGTERMed or SIGINTed mid-shard (they release the shard, no failure counted), the
+//! coordinator SIGKILLed, SIGTERMed or SIGINTed and restarted, Postgres stopped and started, a stale-epoch write, all
 //! workers lost, a request without the token. Each run's final predictions must equal an
 //! undisturbed run's: every (detector, sample) exactly once, none missing, none duplicated.
 //! Skipped visibly without `DATABASE_URL` (scripts/test.sh provides it), except
@@ -569,10 +570,11 @@ fn database_fills_up_mid_run() {
     );
 }
 
-/// `psql URL -c SQL …`, each `-c` its own transaction; fails the test when psql does.
-fn psql(database_url: &str, statements: &[&str]) {
+/// `psql -tA URL -c SQL …`, each `-c` its own transaction; fails the test when psql does.
+/// Returns what the statements printed (unaligned, no headers), trimmed.
+fn psql(database_url: &str, statements: &[&str]) -> String {
     let mut command = std::process::Command::new("psql");
-    command.args([database_url, "-v", "ON_ERROR_STOP=1", "-q"]);
+    command.args([database_url, "-v", "ON_ERROR_STOP=1", "-q", "-tA"]);
     for statement in statements {
         command.args(["-c", statement]);
     }
@@ -582,6 +584,7 @@ fn psql(database_url: &str, statements: &[&str]) {
         "psql {statements:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 /// The database turns read-only mid-run (SQLSTATE 25006): `dfbench run` exits non-zero within
@@ -673,4 +676,130 @@ async fn postgres_turns_read_only_mid_run() {
         "writable again → run failed after {:.1} s: {error}",
         switched.elapsed().as_secs_f64()
     );
+}
+
+/// Sends `signal` (`TERM`, `INT`) to a child and waits (bounded) for it to exit; returns
+/// whether it exited successfully.
+fn signal_and_wait(process: &mut KillOnDrop, signal: &str, limit: Duration) -> bool {
+    let pid = process.0.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success(), "kill -{signal} {pid}");
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = process.0.try_wait().expect("wait") {
+            return status.success();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "process {pid} still running {limit:?} after SIG{signal}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A worker signalled mid-shard stores what it scored, releases the rest of its shard and
+/// exits 0 at once; another worker finishes that shard long before its lease (90 s) could
+/// expire, every sample is scored exactly once, and no failure or loss is counted.
+async fn signalled_worker_releases_its_shard(test: &str, signal: &str) {
+    let _serial = SERIAL.lock().await;
+    let Some(setup) = setup(test).await else {
+        return;
+    };
+    // Heartbeat 30 s → lease TTL 90 s: only a release can hand the shard on in time.
+    let (_coordinator, url) = start_coordinator(&setup.database_url, &["--heartbeat-secs", "30"]);
+    // The victim scores 3 samples a second; the steady worker is not throttled.
+    let worker = |name: &str, delay_ms: &str, log: &str| {
+        let args = [
+            "worker",
+            "--coordinator",
+            &url,
+            "--worker-id",
+            name,
+            "--threads",
+            "1",
+            "--chunk-size",
+            "3",
+            "--chunk-delay-ms",
+            delay_ms,
+        ];
+        spawn_in_background(&args, &setup.work, log)
+    };
+    let mut victim = worker("victim", "1000", "victim");
+    let run = start_run(&setup, &url, &[]);
+    // One chunk of the victim's first shard (12 samples, 3 per second) is stored: it is
+    // mid-shard for about three more seconds.
+    wait_for_progress(&setup, 6);
+    let started = Instant::now();
+    assert!(
+        signal_and_wait(&mut victim, signal, Duration::from_secs(10)),
+        "the victim exited non-zero after SIG{signal}"
+    );
+    let victim_log = std::fs::read_to_string(setup.work.join("victim.err")).expect("victim log");
+    assert!(
+        victim_log.contains("1 released"),
+        "the victim did not release its shard:\n{victim_log}"
+    );
+    let _steady = worker("steady", "0", "steady");
+    let (ok, _, stderr) = wait_background(run, &setup.work, "run", Duration::from_secs(80));
+    assert!(ok, "run failed:\n{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(85),
+        "the shard waited for its lease to expire"
+    );
+    assert_equals_baseline(&setup, &stderr);
+    let counted = psql(
+        &setup.database_url,
+        &["SELECT COALESCE(SUM(failures), 0) || ' ' || COALESCE(SUM(losses), 0) FROM shards"],
+    );
+    assert_eq!(counted, "0 0", "failures and losses counted");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn worker_sigterm_releases_its_shard() {
+    signalled_worker_releases_its_shard("worker_sigterm_releases_its_shard", "TERM").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn worker_sigint_releases_its_shard() {
+    signalled_worker_releases_its_shard("worker_sigint_releases_its_shard", "INT").await;
+}
+
+/// A coordinator signalled mid-run exits 0; restarted on the same port it resumes the run,
+/// which the workers finish with every sample scored exactly once.
+async fn signalled_coordinator_resumes(test: &str, signal: &str) {
+    let _serial = SERIAL.lock().await;
+    let Some(setup) = setup(test).await else {
+        return;
+    };
+    let (mut coordinator, url) = start_coordinator(&setup.database_url, FAST);
+    let listen = url.trim_start_matches("http://").to_string();
+    let _workers = [
+        start_worker_with(&url, "w1", SLOW_WORKER),
+        start_worker_with(&url, "w2", SLOW_WORKER),
+    ];
+    let run = start_run(&setup, &url, &[]);
+    wait_for_progress(&setup, 60);
+    assert!(
+        signal_and_wait(&mut coordinator, signal, Duration::from_secs(20)),
+        "the coordinator exited non-zero after SIG{signal}"
+    );
+    let (_restarted, _) = start_coordinator_at(&listen, &setup.database_url, FAST);
+    let (ok, _, stderr) = wait_background(run, &setup.work, "run", Duration::from_secs(240));
+    assert!(ok, "run failed:\n{stderr}");
+    assert_equals_baseline(&setup, &stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "known broken (issue 24): with workers connected the coordinator is still running 20 s after the signal (its graceful shutdown waits on open streams), past Slurm's KillWait"]
+async fn coordinator_sigterm_then_restart_resumes() {
+    signalled_coordinator_resumes("coordinator_sigterm_then_restart_resumes", "TERM").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "known broken (issue 24): with workers connected the coordinator is still running 20 s after the signal (its graceful shutdown waits on open streams), past Slurm's KillWait"]
+async fn coordinator_sigint_then_restart_resumes() {
+    signalled_coordinator_resumes("coordinator_sigint_then_restart_resumes", "INT").await;
 }

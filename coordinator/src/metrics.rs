@@ -19,6 +19,7 @@ pub struct CoordinatorMetrics {
     pub clip_predictions_ingested: AtomicU64,
     pub shards_completed: AtomicU64,
     pub shards_given_back: AtomicU64,
+    pub shards_released: AtomicU64,
     pub stale_writes_rejected: AtomicU64,
 }
 
@@ -59,6 +60,11 @@ impl CoordinatorMetrics {
                 "dfbench_shards_given_back_total",
                 "Shards given back by workers",
                 &self.shards_given_back,
+            ),
+            (
+                "dfbench_shards_released_total",
+                "Shards released by stopping workers (re-queued, no failure counted)",
+                &self.shards_released,
             ),
             (
                 "dfbench_stale_writes_rejected_total",

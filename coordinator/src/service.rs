@@ -524,6 +524,28 @@ impl Coordinator for CoordinatorService {
         Ok(Response::new(pb::FailShardResponse {}))
     }
 
+    async fn release_shard(
+        &self,
+        request: Request<pb::ReleaseShardRequest>,
+    ) -> Result<Response<pb::ReleaseShardResponse>, Status> {
+        let request = request.into_inner();
+        let lease = lease_ref(
+            &request.worker_id,
+            request.incarnation,
+            request.shard_id,
+            request.epoch,
+        )?;
+        self.check_fault()?;
+        tracing::info!(shard_id = request.shard_id, worker_id = %request.worker_id, "shard released by a stopping worker");
+        self.store
+            .release_shard(&lease, now_ms())
+            .await
+            .map_err(|error| self.worker_write_status(error))?;
+        CoordinatorMetrics::add(&self.metrics.shards_released, 1);
+        self.work_ready.notify_waiters();
+        Ok(Response::new(pb::ReleaseShardResponse {}))
+    }
+
     async fn deregister_worker(
         &self,
         request: Request<pb::DeregisterWorkerRequest>,

@@ -141,6 +141,12 @@ pub trait Store: HistoryStore + Send + Sync {
         now_ms: i64,
     ) -> Result<(), StoreError>;
 
+    /// Hands a leased shard back because its worker is stopping (preempted, signalled): ready
+    /// again at once for any worker, counting neither a failure nor a loss, since it is not the
+    /// shard's fault. Predictions already stored stay. A lease that is not current is
+    /// `StaleLease`.
+    async fn release_shard(&self, lease: &LeaseRef, now_ms: i64) -> Result<(), StoreError>;
+
     /// Returns expired leases to ready (or fails them at max losses). Returns how many.
     async fn reap_expired_leases(&self, now_ms: i64) -> Result<u64, StoreError>;
 

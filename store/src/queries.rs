@@ -115,6 +115,9 @@ pub(crate) const RECORD_DETECTOR_FINGERPRINT: &str =
 pub(crate) const RECORD_WORKER_CAPABILITY: &str =
     include_str!("../queries/record_worker_capability.sql");
 pub(crate) const REGISTER_WORKER: &str = include_str!("../queries/register_worker.sql");
+/// Hands leased shard `$1` (epoch `$2`, owner `$3`, incarnation `$4`) back to ready at `$5`
+/// without counting a failure or a loss; no row when the lease is not current.
+pub(crate) const RELEASE_SHARD: &str = include_str!("../queries/release_shard.sql");
 /// Copies the indexed facts matching run `$1`'s keys into its shards, marked `reused_from`.
 /// Only reusable predictions are ever indexed, so every match is copied.
 pub(crate) const REUSE_PREDICTIONS: &str = include_str!("../queries/reuse_predictions.sql");

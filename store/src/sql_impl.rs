@@ -471,6 +471,30 @@ where
         Ok(())
     }
 
+    async fn release_shard(
+        &self,
+        lease: &crate::LeaseRef,
+        now_ms: i64,
+    ) -> Result<(), crate::StoreError> {
+        use crate::error::QueryContext;
+        let released = sqlx::query(crate::queries::RELEASE_SHARD)
+            .bind(lease.shard_id.0)
+            .bind(lease.epoch.0)
+            .bind(&lease.owner.worker_id)
+            .bind(lease.owner.incarnation_text())
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .during("release shard")?;
+        if released.rows_affected() == 0 {
+            return Err(crate::StoreError::StaleLease {
+                shard_id: lease.shard_id.clone(),
+                epoch: lease.epoch.clone(),
+            });
+        }
+        Ok(())
+    }
+
     async fn reap_expired_leases(&self, now_ms: i64) -> Result<u64, crate::StoreError> {
         use crate::error::QueryContext;
         let mut tx = self.pool.begin().await.during("begin reaping")?;

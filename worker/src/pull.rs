@@ -2,7 +2,11 @@
 //! task keeps the lease alive, stream predictions back, complete it, repeat until told to stop;
 //! then say it leaves (deregister).
 //! A coordinator that restarts is waited for with backoff; a lease the coordinator revokes
-//! (expired, re-granted, cancelled) is dropped at the next chunk boundary.
+//! (expired, re-granted, cancelled) is dropped at the next chunk boundary. Told to stop
+//! (SIGTERM, SIGINT, a preemption warning) while scoring, the worker stores the chunks it has
+//! scored and releases the rest of the shard at once (`ReleaseShard`: re-queued for another
+//! worker, no failure counted) instead of finishing it, so a scheduler's kill never has to wait
+//! for a lease to expire.
 
 use crate::runtime::load_detector;
 use crate::scoring::{LoadedDetector, ShardInput, ShardScoring};
@@ -52,6 +56,8 @@ pub enum WorkerError {
 pub struct WorkerStats {
     pub shards_completed: u64,
     pub shards_dropped: u64,
+    /// Shards handed back unfinished because the worker was told to stop.
+    pub shards_released: u64,
     pub predictions_sent: u64,
     pub clips_sent: u64,
 }
@@ -177,6 +183,7 @@ pub async fn run_worker(
             &identity,
             &lease,
             revoked_receiver.clone(),
+            stop.clone(),
         )
         .await;
         set_lease(&current_lease, None);
@@ -186,6 +193,11 @@ pub async fn run_worker(
                 stats.predictions_sent += predictions;
                 stats.clips_sent += clips;
                 drops = 0;
+            }
+            Err(ShardError::Released { predictions }) => {
+                stats.shards_released += 1;
+                stats.predictions_sent += predictions;
+                break;
             }
             Err(error) => {
                 stats.shards_dropped += 1;
@@ -335,6 +347,10 @@ enum ShardError {
     Scoring(String),
     #[error(transparent)]
     Perturbation(#[from] PerturbError),
+    /// Not an error: the worker was told to stop and handed the shard back after storing
+    /// `predictions` of it.
+    #[error("released: the worker is stopping")]
+    Released { predictions: u64 },
 }
 
 impl ShardError {
@@ -365,6 +381,7 @@ async fn run_shard(
     identity: &Identity,
     lease: &pb::ShardLease,
     mut revoked: watch::Receiver<Option<i64>>,
+    mut stop: watch::Receiver<bool>,
 ) -> Result<(u64, u64), ShardError> {
     // Parsed once per shard. An id this worker cannot read fails on every worker alike, so the
     // shard is failed for good and each of its predictions records why.
@@ -401,7 +418,25 @@ async fn run_shard(
     };
     let mut scoring =
         ShardScoring::start_shard_within(shard, detectors, config.chunk_size, config.decode_budget);
-    while let Some(scored) = scoring.next_chunk().await {
+    loop {
+        let scored = tokio::select! {
+            scored = scoring.next_chunk() => scored,
+            _ = stopped(&mut stop) => {
+                // What was sent is stored once the stream ends; the rest goes back at once.
+                drop(sender);
+                // Bounded, so a stop always ends within a scheduler's kill wait.
+                match tokio::time::timeout(Duration::from_secs(10), report).await {
+                    Ok(Ok(Ok(_))) => {}
+                    Ok(Ok(Err(status))) => tracing::warn!(shard_id = lease.shard_id, %status, "storing the last chunks failed"),
+                    Ok(Err(join_error)) => tracing::warn!(shard_id = lease.shard_id, %join_error, "storing the last chunks failed"),
+                    Err(_) => tracing::warn!(shard_id = lease.shard_id, "storing the last chunks timed out"),
+                }
+                release_shard(client, identity, lease).await;
+                tracing::info!(shard_id = lease.shard_id, predictions = sent, "stopping: stored what was scored, released the rest of the shard");
+                return Err(ShardError::Released { predictions: sent });
+            }
+        };
+        let Some(scored) = scored else { break };
         if *revoked.borrow_and_update() == Some(lease.shard_id) {
             return Err(ShardError::Revoked);
         }
@@ -484,6 +519,42 @@ async fn run_shard(
         "shard completed"
     );
     Ok((sent, clips_sent))
+}
+
+/// Resolves once the worker is told to stop (at once if it already was).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    while !*stop.borrow_and_update() {
+        if stop.changed().await.is_err() {
+            // The sender is gone: nobody can ask this worker to stop any more.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Hands the shard back unfinished (the worker is stopping): the coordinator re-queues it
+/// without counting a failure. Bounded, best effort: a coordinator that cannot be told lets
+/// the lease expire instead.
+async fn release_shard(client: &mut Client, identity: &Identity, lease: &pb::ShardLease) {
+    let request = pb::ReleaseShardRequest {
+        worker_id: identity.worker_id.clone(),
+        incarnation: identity.incarnation,
+        shard_id: lease.shard_id,
+        epoch: lease.epoch,
+    };
+    let within = Duration::from_secs(5);
+    match tokio::time::timeout(within, client.release_shard(request)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(status)) => {
+            tracing::warn!(shard_id = lease.shard_id, %status, "could not release the shard; its lease will expire")
+        }
+        Err(_) => {
+            tracing::warn!(
+                shard_id = lease.shard_id,
+                ?within,
+                "releasing the shard timed out; its lease will expire"
+            )
+        }
+    }
 }
 
 /// Completes a shard, retrying while the coordinator or its database is briefly away. The

@@ -48,6 +48,11 @@ pub struct CoordinatorArgs {
         value_delimiter = ':'
     )]
     pub serve_roots: Vec<std::path::PathBuf>,
+    /// Once listening, write the URL workers should dial to this file (an unspecified listen
+    /// address such as 0.0.0.0 becomes this machine's host name); removed on exit. Scripts
+    /// wait for it instead of guessing when the coordinator is up.
+    #[arg(long, env = "DFBENCH_URL_FILE")]
+    pub url_file: Option<std::path::PathBuf>,
 }
 
 pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
@@ -91,8 +96,13 @@ pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
     if let Some(metrics) = coordinator.metrics_addr {
         eprintln!("metrics at http://{metrics}/metrics");
     }
+    let url_file = match &args.url_file {
+        Some(path) => Some(UrlFile::write(path, &coordinator.url())?),
+        None => None,
+    };
     shutdown_signal().await;
     eprintln!("coordinator shutting down");
+    drop(url_file);
     coordinator.shutdown().await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -114,6 +124,52 @@ fn serve_roots(args: &CoordinatorArgs) -> anyhow::Result<ServeRoots> {
         return ServeRoots::new(&[here]).map_err(anyhow::Error::msg);
     }
     ServeRoots::new(&args.serve_roots).map_err(anyhow::Error::msg)
+}
+
+/// The `--url-file` of a listening coordinator; removed when dropped (on shutdown or error).
+struct UrlFile(std::path::PathBuf);
+
+impl UrlFile {
+    /// Writes `url` (its unspecified address replaced by this host's name) atomically: a
+    /// reader sees the whole URL or no file.
+    fn write(path: &std::path::Path, url: &str) -> anyhow::Result<UrlFile> {
+        let advertised = advertised_url(url);
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, format!("{advertised}\n"))
+            .and_then(|()| std::fs::rename(&partial, path))
+            .map_err(|error| {
+                anyhow::anyhow!(
+                    "cannot write the coordinator's URL to {} (--url-file): {error}",
+                    path.display()
+                )
+            })?;
+        eprintln!("wrote {advertised} to {}", path.display());
+        Ok(UrlFile(path.to_path_buf()))
+    }
+}
+
+impl Drop for UrlFile {
+    fn drop(&mut self) {
+        if let Err(error) = std::fs::remove_file(&self.0) {
+            tracing::warn!(%error, path = %self.0.display(), "could not remove the URL file");
+        }
+    }
+}
+
+/// `url` with an unspecified host (`0.0.0.0`, `[::]`) replaced by this machine's host name,
+/// which other machines can dial.
+fn advertised_url(url: &str) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty());
+    match host {
+        Some(host) => url
+            .replacen("://0.0.0.0:", &format!("://{host}:"), 1)
+            .replacen("://[::]:", &format!("://{host}:"), 1),
+        None => url.to_string(),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -1,4 +1,5 @@
-//! `dfbench worker`: pull shards from a coordinator until Ctrl-C / SIGTERM.
+//! `dfbench worker`: pull shards from a coordinator until Ctrl-C / SIGTERM (then store what
+//! was scored and release the rest of the shard held).
 
 use crate::args::CoordinatorArgs;
 use dfbench_worker::{WorkerConfig, run_worker};
@@ -19,10 +20,11 @@ pub struct WorkerArgs {
     #[arg(long, env = "DFBENCH_THREADS")]
     pub threads: Option<usize>,
     /// Samples scored per chunk (one prediction batch each).
-    #[arg(long, default_value_t = dfbench_worker::pull::DEFAULT_CHUNK)]
+    #[arg(long, default_value_t = dfbench_worker::pull::DEFAULT_CHUNK, env = "DFBENCH_CHUNK_SIZE")]
     pub chunk_size: usize,
-    /// Pause after each chunk, in milliseconds (simulates a slow device; for tests and demos).
-    #[arg(long, default_value_t = 0, hide = true)]
+    /// Pause after each chunk, in milliseconds (simulates a slow device; for tests and demos,
+    /// e.g. through a scheduler that passes only the environment).
+    #[arg(long, default_value_t = 0, hide = true, env = "DFBENCH_CHUNK_DELAY_MS")]
     pub chunk_delay_ms: u64,
     /// Seconds to keep retrying the first connection.
     #[arg(long, default_value_t = 30.0)]
@@ -66,8 +68,8 @@ pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     });
     let stats = run_worker(config, stop).await?;
     eprintln!(
-        "worker stopped: {} shards completed, {} dropped, {} predictions sent",
-        stats.shards_completed, stats.shards_dropped, stats.predictions_sent
+        "worker stopped: {} shards completed, {} dropped, {} released, {} predictions sent",
+        stats.shards_completed, stats.shards_dropped, stats.shards_released, stats.predictions_sent
     );
     Ok(ExitCode::SUCCESS)
 }

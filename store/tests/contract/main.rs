@@ -31,6 +31,7 @@
 //! - `fail_shard`: `leases::failures_capabilities_and_stalls`,
 //!   `clips::failed_shards_record_their_missing_clips` (missing clips),
 //!   `leases::non_retryable_failure_fails_at_once`
+//! - `release_shard`: `release::released_shards_are_requeued_without_a_failure`
 //! - `reap_expired_leases`: `leases::lease_state_machine`
 //! - `finish_complete_runs`: `runs::sweep_finishes_runs_left_running`
 //! - `index_ended_runs`: `reuse_index::ended_runs_are_indexed_on_demand` (by the last completion:
@@ -69,6 +70,7 @@ mod errors;
 mod frame_reads;
 mod history;
 mod leases;
+mod release;
 mod reuse_index;
 mod runs;
 
