@@ -793,13 +793,11 @@ async fn signalled_coordinator_resumes(test: &str, signal: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "known broken (issue 24): with workers connected the coordinator is still running 20 s after the signal (its graceful shutdown waits on open streams), past Slurm's KillWait"]
 async fn coordinator_sigterm_then_restart_resumes() {
     signalled_coordinator_resumes("coordinator_sigterm_then_restart_resumes", "TERM").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "known broken (issue 24): with workers connected the coordinator is still running 20 s after the signal (its graceful shutdown waits on open streams), past Slurm's KillWait"]
 async fn coordinator_sigint_then_restart_resumes() {
     signalled_coordinator_resumes("coordinator_sigint_then_restart_resumes", "INT").await;
 }

@@ -11,7 +11,7 @@ use dfbench_store::{Store, now_ms};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tonic::service::interceptor::InterceptedService;
 
@@ -98,9 +98,15 @@ pub struct RunningCoordinator {
     tls: bool,
     /// Where Prometheus metrics are served, when enabled.
     pub metrics_addr: Option<SocketAddr>,
-    shutdown: Option<oneshot::Sender<()>>,
+    shutdown: watch::Sender<bool>,
     handle: JoinHandle<Result<(), ServeError>>,
 }
+
+/// How long a stopping coordinator lets open requests (a worker's report stream, a client's
+/// `WatchRun`) finish before it cuts them. Every accepted write is already in the database,
+/// and workers and clients reconnect to the next coordinator, so a stop must fit inside a
+/// scheduler's kill wait (Slurm's KillWait is 30 s by default) rather than wait on streams.
+pub const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl RunningCoordinator {
     /// `http://addr`, for workers and clients.
@@ -109,11 +115,9 @@ impl RunningCoordinator {
         format!("{scheme}://{}", self.addr)
     }
 
-    /// Stops serving and waits for the server to finish.
-    pub async fn shutdown(mut self) -> Result<(), ServeError> {
-        if let Some(sender) = self.shutdown.take() {
-            let _ = sender.send(());
-        }
+    /// Stops serving and waits for the server to finish: open requests get [`DRAIN`] to end.
+    pub async fn shutdown(self) -> Result<(), ServeError> {
+        let _ = self.shutdown.send(true);
         match self.handle.await {
             Ok(result) => result,
             Err(join_error) => {
@@ -184,7 +188,7 @@ pub async fn spawn(
             .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
             .map_err(ServeError::Tls)?;
     }
-    let (sender, receiver) = oneshot::channel::<()>();
+    let (sender, receiver) = watch::channel(false);
     let handle = tokio::spawn(async move {
         let work_ready = Arc::new(Notify::new());
         let faults = Arc::new(StoreFaults::default());
@@ -222,12 +226,22 @@ pub async fn spawn(
                 })
             },
         );
-        let result = builder
+        let stop = |mut receiver: watch::Receiver<bool>| async move {
+            let _ = receiver.wait_for(|stop| *stop).await;
+        };
+        let serve = builder
             .add_service(InterceptedService::new(server, token_check))
-            .serve_with_incoming_shutdown(incoming, async {
-                let _ = receiver.await;
-            })
-            .await;
+            .serve_with_incoming_shutdown(incoming, stop(receiver.clone()));
+        let result = tokio::select! {
+            result = serve => result,
+            () = async {
+                stop(receiver).await;
+                tokio::time::sleep(DRAIN).await;
+            } => {
+                tracing::warn!("requests still open {DRAIN:?} after the stop were cut");
+                Ok(())
+            }
+        };
         supervisor.abort();
         recovery.abort();
         result.map_err(ServeError::from)
@@ -236,7 +250,7 @@ pub async fn spawn(
         addr,
         tls,
         metrics_addr,
-        shutdown: Some(sender),
+        shutdown: sender,
         handle,
     })
 }
