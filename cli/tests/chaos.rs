@@ -572,21 +572,6 @@ fn database_fills_up_mid_run() {
 
 /// `psql -tA URL -c SQL …`, each `-c` its own transaction; fails the test when psql does.
 /// Returns what the statements printed (unaligned, no headers), trimmed.
-fn psql(database_url: &str, statements: &[&str]) -> String {
-    let mut command = std::process::Command::new("psql");
-    command.args([database_url, "-v", "ON_ERROR_STOP=1", "-q", "-tA"]);
-    for statement in statements {
-        command.args(["-c", statement]);
-    }
-    let output = command.output().expect("psql");
-    assert!(
-        output.status.success(),
-        "psql {statements:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
 /// The database turns read-only mid-run (SQLSTATE 25006): `dfbench run` exits non-zero within
 /// seconds naming the cause, and once the database is writable again the coordinator marks the
 /// run `failed` with it.

@@ -416,3 +416,20 @@ pub fn demo_suite(name: &str, shard_size: usize) -> String {
          [[detectors]]\nname = \"npr\"\nkind = \"builtin\"\n"
     )
 }
+
+/// Runs `statements` with `psql` against `database_url` (stopping at the first error);
+/// returns what they printed, trimmed.
+pub fn psql(database_url: &str, statements: &[&str]) -> String {
+    let mut command = std::process::Command::new("psql");
+    command.args([database_url, "-v", "ON_ERROR_STOP=1", "-q", "-tA"]);
+    for statement in statements {
+        command.args(["-c", statement]);
+    }
+    let output = command.output().expect("psql");
+    assert!(
+        output.status.success(),
+        "psql {statements:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
