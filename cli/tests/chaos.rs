@@ -610,25 +610,12 @@ async fn postgres_turns_read_only_mid_run() {
     let switched = Instant::now();
     let (ok, _, stderr) = wait_background(run, &setup.work, "run", Duration::from_secs(60));
     let waited = switched.elapsed();
-    let message = stderr
-        .lines()
-        .find(|line| line.starts_with("run ") && line.contains(" failed: "))
-        .unwrap_or_else(|| panic!("no `run … failed: cause` line:\n{stderr}"));
-    println!(
-        "database read-only → exit {:.2} s after the switch\n{message}",
-        waited.as_secs_f64()
-    );
-    assert!(
-        !ok,
-        "a run stopped by a read-only database must fail:\n{stderr}"
-    );
-    assert!(
-        waited < Duration::from_secs(30),
-        "exit {waited:?} after the switch"
-    );
-    assert!(
-        message.contains("the database is read-only (PostgreSQL 25006"),
-        "{message}"
+    print!("database read-only → ");
+    fault_message(
+        ok,
+        &stderr,
+        waited,
+        "the database is read-only (PostgreSQL 25006",
     );
     // The operator makes it writable again; the coordinator's retry then fails the run.
     psql(
@@ -639,24 +626,8 @@ async fn postgres_turns_read_only_mid_run() {
             end_sessions,
         ],
     );
-    let run_id = dfbench_store::RunId(run_id_from(&stderr));
-    let store = dfbench_store::open_store(&setup.database_url)
-        .await
-        .expect("open");
-    let deadline = Instant::now() + Duration::from_secs(40);
-    let progress = loop {
-        let progress = store.run_progress(&run_id).await.expect("progress");
-        if progress.status != "running" || Instant::now() > deadline {
-            break progress;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    assert_eq!(progress.status, "failed", "{progress:?}");
-    let error = progress.error.unwrap_or_default();
-    assert!(
-        error.starts_with("the database is read-only (PostgreSQL 25006"),
-        "{error}"
-    );
+    let cause = "the database is read-only (PostgreSQL 25006";
+    let error = stored_failure(&setup.database_url, &stderr, cause).await;
     println!(
         "writable again → run failed after {:.1} s: {error}",
         switched.elapsed().as_secs_f64()

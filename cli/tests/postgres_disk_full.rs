@@ -198,48 +198,15 @@ async fn postgres_disk_fills_up_mid_run() {
     ];
     let (ok, _, stderr) = wait_background(run, work, "run", Duration::from_secs(60));
     let waited = full.elapsed();
-    let message = stderr
-        .lines()
-        .find(|line| line.starts_with("run ") && line.contains(" failed: "))
-        .unwrap_or_else(|| panic!("no `run … failed: cause` line:\n{stderr}"));
-    println!(
-        "tmpfs filled ({} MiB of filler) → exit {:.2} s later\n{message}",
-        filled >> 20,
-        waited.as_secs_f64()
-    );
-    assert!(!ok, "a run stopped by a full disk must fail:\n{stderr}");
-    assert!(
-        waited < Duration::from_secs(30),
-        "exit {waited:?} after the fill"
-    );
-    assert!(
-        message.contains("the database is full (PostgreSQL 53100"),
-        "{message}"
-    );
+    print!("tmpfs filled ({} MiB of filler) → ", filled >> 20);
+    let cause = "the database is full (PostgreSQL 53100";
+    fault_message(ok, &stderr, waited, cause);
 
     // Space is back: the coordinator's retry marks the run failed with the cause.
     disk.free();
-    let run_id = dfbench_store::RunId(run_id_from(&stderr));
-    let store = dfbench_store::open_store(&database_url)
-        .await
-        .expect("open");
-    let deadline = Instant::now() + Duration::from_secs(40);
-    let progress = loop {
-        let progress = store.run_progress(&run_id).await.expect("progress");
-        if progress.status != "running" || Instant::now() > deadline {
-            break progress;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    assert_eq!(progress.status, "failed", "{progress:?}");
-    let error = progress.error.unwrap_or_default();
-    assert!(
-        error.starts_with("the database is full (PostgreSQL 53100"),
-        "{error}"
-    );
+    let error = stored_failure(&database_url, &stderr, cause).await;
     println!(
         "space freed → run failed after {:.1} s: {error}",
         full.elapsed().as_secs_f64()
     );
-    drop(store);
 }

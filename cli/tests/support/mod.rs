@@ -433,3 +433,46 @@ pub fn psql(database_url: &str, statements: &[&str]) -> String {
     );
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
+
+/// The `run … failed: CAUSE` line of a run stopped by a database fault, checked: the client
+/// failed, within 30 s of the fault, naming `cause`. Prints it with the delay.
+pub fn fault_message(ok: bool, stderr: &str, waited: Duration, cause: &str) -> String {
+    let message = stderr
+        .lines()
+        .find(|line| line.starts_with("run ") && line.contains(" failed: "))
+        .unwrap_or_else(|| panic!("no `run … failed: cause` line:\n{stderr}"))
+        .to_string();
+    println!(
+        "exit {:.2} s after the fault\n{message}",
+        waited.as_secs_f64()
+    );
+    assert!(
+        !ok,
+        "a run stopped by a database fault must fail:\n{stderr}"
+    );
+    assert!(
+        waited < Duration::from_secs(30),
+        "exit {waited:?} after the fault"
+    );
+    assert!(message.contains(cause), "{message}");
+    message
+}
+
+/// Waits (40 s at most) until the coordinator has marked the run `stderr` names `failed`;
+/// its stored error must start with `cause`, and is returned.
+pub async fn stored_failure(database_url: &str, stderr: &str, cause: &str) -> String {
+    let run_id = dfbench_store::RunId(run_id_from(stderr));
+    let store = dfbench_store::open_store(database_url).await.expect("open");
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    let progress = loop {
+        let progress = store.run_progress(&run_id).await.expect("progress");
+        if progress.status != "running" || std::time::Instant::now() > deadline {
+            break progress;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(progress.status, "failed", "{progress:?}");
+    let error = progress.error.unwrap_or_default();
+    assert!(error.starts_with(cause), "{error}");
+    error
+}
