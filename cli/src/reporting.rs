@@ -336,10 +336,7 @@ pub async fn write_filtered(
     };
     let mut report = dfbench_reports::build_report(&run, &predictions, &options);
     if filter.is_empty() {
-        store
-            .replace_metrics(&RunId(run_id.to_string()), &metric_records(&report))
-            .await
-            .context("cannot store the run's metrics")?;
+        keep_metrics(store, &RunId(run_id.to_string()), &metric_records(&report)).await?;
     } else {
         report.rows.retain(|r| filter.keeps_row(r));
         report
@@ -406,9 +403,32 @@ pub async fn stored_metrics(
     let (run, predictions) = load(store, &run_id.0).await?;
     let report = dfbench_reports::build_report(&run, &predictions, &ReportOptions::default());
     let records = metric_records(&report);
-    store
-        .replace_metrics(run_id, &records)
-        .await
-        .with_context(|| format!("cannot store the metrics of run {run_id}"))?;
-    Ok(store.metrics(run_id).await?)
+    if keep_metrics(store, run_id, &records).await? {
+        Ok(store.metrics(run_id).await?)
+    } else {
+        Ok(records)
+    }
+}
+
+/// Stores a run's metrics as just computed; returns whether they were stored. A database that
+/// takes no writes (read-only: a replica, a `mode=ro` file; or full) does not stop a report:
+/// the numbers are the same, computed from the stored predictions, and a warning says they
+/// were not kept. Any other store error is an error.
+async fn keep_metrics(
+    store: &dyn Store,
+    run_id: &RunId,
+    records: &[MetricRecord],
+) -> anyhow::Result<bool> {
+    match store.replace_metrics(run_id, records).await {
+        Ok(()) => Ok(true),
+        Err(error) if error.is_fatal() => {
+            let cause = error.fatal_cause().unwrap_or_else(|| error.to_string());
+            eprintln!("warning: the metrics of run {run_id} were computed but not stored: {cause}");
+            Ok(false)
+        }
+        Err(error) => {
+            Err(anyhow::Error::new(error)
+                .context(format!("cannot store the metrics of run {run_id}")))
+        }
+    }
 }

@@ -37,20 +37,11 @@ async fn setup(test: &str) -> Option<Setup> {
         .expect("postgres")?;
     let dir = tempfile::tempdir().expect("tempdir");
     let work = dir.path().to_path_buf();
-    run_ok(&["synth", "--out", "data"], &work);
-    std::fs::write(work.join("suite.toml"), demo_suite("chaos", 12)).expect("suite");
-    let output = run_ok(
-        &[
-            "run",
-            "suite.toml",
-            "--database-url",
-            "sqlite:baseline.db",
-            "--out",
-            "baseline",
-        ],
+    let run_id = demo_run(
         &work,
+        "chaos",
+        &["--database-url", "sqlite:baseline.db", "--out", "baseline"],
     );
-    let run_id = run_id_from(&String::from_utf8_lossy(&output.stderr));
     let baseline = export_outcomes(&work, &run_id, "sqlite:baseline.db");
     assert_eq!(
         baseline.len(),

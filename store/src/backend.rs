@@ -66,16 +66,45 @@ where
     DB::Connection: Migrate,
 {
     /// Migrates the database behind `pool` and wraps it: the tail of both backends' `connect`.
+    /// A database whose schema is already current is not written to at all, so a read-only
+    /// one (a replica, a file without write permission, a read-only transaction default)
+    /// still serves `runs`, `report`, `export` and the other reading commands.
     pub(crate) async fn open(pool: sqlx::Pool<DB>) -> Result<SqlStore<DB>, StoreError> {
-        DB::MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { source })?;
+        if !Self::schema_is_current(&pool).await {
+            DB::MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(|source| StoreError::Migrate { source })?;
+        }
         Ok(SqlStore {
             pool,
             dialect: DB::DIALECT,
             cache: StoreCache::default(),
         })
+    }
+
+    /// Whether every migration this build embeds is applied, with the same checksum, and
+    /// none is left half-applied: read only. Any doubt (no migrations table yet, a read
+    /// error) answers no, and the migrator then decides and reports.
+    async fn schema_is_current(pool: &sqlx::Pool<DB>) -> bool {
+        let Ok(mut connection) = pool.acquire().await else {
+            return false;
+        };
+        let table = &DB::MIGRATOR.table_name;
+        if !matches!(connection.dirty_version(table).await, Ok(None)) {
+            return false;
+        }
+        let Ok(applied) = connection.list_applied_migrations(table).await else {
+            return false;
+        };
+        DB::MIGRATOR
+            .iter()
+            .filter(|migration| !migration.migration_type.is_down_migration())
+            .all(|migration| {
+                applied.iter().any(|done| {
+                    done.version == migration.version && done.checksum == migration.checksum
+                })
+            })
     }
 }
 

@@ -476,3 +476,14 @@ pub async fn stored_failure(database_url: &str, stderr: &str, cause: &str) -> St
     assert!(error.starts_with(cause), "{error}");
     error
 }
+
+/// Writes the demo data and a demo suite named `name` (shards of 12) into `work`, then runs
+/// `dfbench run suite.toml ARGS` there; returns the run id.
+pub fn demo_run(work: &Path, name: &str, args: &[&str]) -> String {
+    run_ok(&["synth", "--out", "data"], work);
+    std::fs::write(work.join("suite.toml"), demo_suite(name, 12)).expect("suite");
+    let mut full = vec!["run", "suite.toml"];
+    full.extend_from_slice(args);
+    let output = run_ok(&full, work);
+    run_id_from(&String::from_utf8_lossy(&output.stderr))
+}
