@@ -18,11 +18,11 @@ pub const MAX_DECODE_BUDGET: u64 = KIB * KIB * KIB * KIB;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeBudget(u64);
 
-/// The default: 1 GiB. Measured with one worker on 40 images of 7000x7000
-/// (`scripts/memory-budget.py`): a 2 GiB budget peaked at 2.0 GB RSS (both chunks full while
-/// the slower scoring thread works), over the 1.5 GiB the process may take; 1 GiB keeps it well
-/// under. Chunks of ordinary images are cut by the chunk size long before this (32 images of up
-/// to 5.5 megapixels each fit in half of it).
+/// The default: 1 GiB. Both chunks (the one being scored, the one being decoded) can be full at
+/// once, so a worker's peak is about the budget plus the model and runtime; the default keeps
+/// one worker under 1.5 GiB of RSS (`scripts/memory-budget.py` measures it). Chunks of ordinary
+/// images are cut by the chunk size long before this (32 images of up to 5.5 megapixels each
+/// fit in half of it).
 pub const DEFAULT_DECODE_BUDGET: DecodeBudget = DecodeBudget(KIB * KIB * KIB);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
