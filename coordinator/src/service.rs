@@ -202,12 +202,31 @@ fn required<'a>(value: &'a str, field: &str) -> Result<&'a str, Status> {
     }
 }
 
-fn lease_ref(
-    worker_id: &str,
-    incarnation: u64,
-    shard_id: i64,
-    epoch: i64,
-) -> Result<LeaseRef, Status> {
+/// A worker request that names the lease it writes under: worker, incarnation, shard, epoch.
+trait NamesLease {
+    fn lease_parts(&self) -> (&str, u64, i64, i64);
+}
+
+macro_rules! names_lease {
+    ($($request:ty),*) => {$(
+        impl NamesLease for $request {
+            fn lease_parts(&self) -> (&str, u64, i64, i64) {
+                (&self.worker_id, self.incarnation, self.shard_id, self.epoch)
+            }
+        }
+    )*};
+}
+
+names_lease!(
+    pb::PredictionBatch,
+    pb::CompleteShardRequest,
+    pb::FailShardRequest,
+    pb::ReleaseShardRequest
+);
+
+/// The lease a worker request names; a missing worker id is `InvalidArgument`.
+fn lease_ref(request: &impl NamesLease) -> Result<LeaseRef, Status> {
+    let (worker_id, incarnation, shard_id, epoch) = request.lease_parts();
     Ok(LeaseRef {
         shard_id: ShardId(shard_id),
         epoch: LeaseEpoch(epoch),
@@ -447,12 +466,7 @@ impl Coordinator for CoordinatorService {
         while let Some(batch) = stream.next().await {
             let batch = batch?;
             self.check_fault()?;
-            let lease = lease_ref(
-                &batch.worker_id,
-                batch.incarnation,
-                batch.shard_id,
-                batch.epoch,
-            )?;
+            let lease = lease_ref(&batch)?;
             if !batch.predictions.is_empty() {
                 accepted += self.ingest(&lease, batch.predictions).await?;
             }
@@ -481,12 +495,7 @@ impl Coordinator for CoordinatorService {
         request: Request<pb::CompleteShardRequest>,
     ) -> Result<Response<pb::CompleteShardResponse>, Status> {
         let request = request.into_inner();
-        let lease = lease_ref(
-            &request.worker_id,
-            request.incarnation,
-            request.shard_id,
-            request.epoch,
-        )?;
+        let lease = lease_ref(&request)?;
         self.check_fault()?;
         self.complete(&lease, request.provenance).await?;
         Ok(Response::new(pb::CompleteShardResponse {}))
@@ -497,12 +506,7 @@ impl Coordinator for CoordinatorService {
         request: Request<pb::FailShardRequest>,
     ) -> Result<Response<pb::FailShardResponse>, Status> {
         let request = request.into_inner();
-        let lease = lease_ref(
-            &request.worker_id,
-            request.incarnation,
-            request.shard_id,
-            request.epoch,
-        )?;
+        let lease = lease_ref(&request)?;
         let reason = request.reason.unwrap_or_default();
         let failure = ShardFailure {
             retryable: request.retryable,
@@ -529,12 +533,7 @@ impl Coordinator for CoordinatorService {
         request: Request<pb::ReleaseShardRequest>,
     ) -> Result<Response<pb::ReleaseShardResponse>, Status> {
         let request = request.into_inner();
-        let lease = lease_ref(
-            &request.worker_id,
-            request.incarnation,
-            request.shard_id,
-            request.epoch,
-        )?;
+        let lease = lease_ref(&request)?;
         self.check_fault()?;
         tracing::info!(shard_id = request.shard_id, worker_id = %request.worker_id, "shard released by a stopping worker");
         self.store
