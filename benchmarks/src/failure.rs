@@ -61,13 +61,19 @@ pub enum FailureKind {
     /// A stored prediction with neither a score nor a failure kind (should never be written;
     /// reports count it rather than drop it).
     MissingScore,
+    /// `dfbench prepare`: the face detector found no face in a sampled frame, so no crop was
+    /// written for it (recorded once per frame, never skipped unseen).
+    NoFace,
+    /// The file decodes but its bytes do not match the checksum its dataset release lists (a
+    /// partial or altered download); recorded instead of scoring what may not be the image.
+    ChecksumMismatch,
     /// A stored kind this build does not know (written by a newer dfbench).
     Other(String),
 }
 
 impl FailureKind {
     /// Every kind this build knows, in documentation order.
-    pub const KNOWN: [FailureKind; 22] = [
+    pub const KNOWN: [FailureKind; 24] = [
         FailureKind::DecodeError,
         FailureKind::FileUnreadable,
         FailureKind::UnsupportedFormat,
@@ -90,6 +96,8 @@ impl FailureKind {
         FailureKind::NoWorkers,
         FailureKind::VideoTooShort,
         FailureKind::MissingScore,
+        FailureKind::NoFace,
+        FailureKind::ChecksumMismatch,
     ];
 
     /// The stored spelling.
@@ -125,6 +133,8 @@ impl FailureKind {
             FailureKind::NoWorkers => "no_workers",
             FailureKind::VideoTooShort => "video_too_short",
             FailureKind::MissingScore => "missing_score",
+            FailureKind::NoFace => "no_face",
+            FailureKind::ChecksumMismatch => "checksum_mismatch",
             FailureKind::Other(_) => return None,
         };
         Some(spelling)

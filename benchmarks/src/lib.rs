@@ -10,6 +10,7 @@ pub mod builtin_params;
 pub mod card;
 pub mod check;
 pub mod content;
+pub mod face;
 pub mod failure;
 pub mod fingerprint;
 pub mod image_io;
