@@ -150,6 +150,40 @@ for key, (value, reason, n_real, n_fake) in local.items():
 print(f"metrics: {len(local)} cells equal to the local run's")
 PY
 
+# deploy/nightly/nightly.sh against the same coordinator (the surviving worker task): a first
+# night becomes the baseline, a clean second night passes and is promoted, and a third night
+# whose `npr` detector was swapped for the weaker spectral statistic (same name, spectral's
+# fingerprint, so spectral's stored scores are reused under it) regresses: exit 1, not promoted, a compare page. The site
+# is regenerated every night.
+sed 's/^name = "npr"$/name = "npr"\nbuiltin = "spectral"/' "$suite" >regressed.toml
+grep -q '^builtin = "spectral"' regressed.toml || { echo "could not write regressed.toml" >&2; exit 1; }
+night() { # night TAG SUITE → nightly.sh's exit status
+  local status=0
+  DFBENCH_COORDINATOR="$url" DFBENCH_DATABASE_URL="$database_url" TAG="$1" SUITE="$2" \
+    OUT=nightly-out/runs "$repo/deploy/nightly/nightly.sh" >"night-$1.log" 2>&1 || status=$?
+  echo "$status"
+}
+for spec in "night-1 $suite 0" "night-2 $suite 0" "night-3 regressed.toml 1"; do
+  read -r tag night_suite expected <<<"$spec"
+  status=$(night "$tag" "$night_suite")
+  echo "nightly.sh TAG=$tag SUITE=$(basename "$night_suite"): exit $status ($(grep '^nightly:' "night-$tag.log" | tail -n 1))"
+  if [ "$status" != "$expected" ]; then
+    echo "expected exit $expected from the $tag night:" >&2
+    cat "night-$tag.log" >&2
+    exit 1
+  fi
+  [ -s nightly-out/site/index.html ] || { echo "the $tag night regenerated no site" >&2; exit 1; }
+done
+promoted=$(dfbench runs --database-url "$database_url" --limit 100 \
+  | awk -F'\t' '$2 == "nightly" && /promoted/' | sed -n 's/.*tags \[\([^]]*\)\].*/\1/p' | sort | tr '\n' ' ')
+[ "$promoted" = "night-1 night-2 " ] || { echo "expected night-1 and night-2 promoted, not night-3; got: $promoted" >&2; exit 1; }
+compare_page=$(sed -n 's/^comparison: //p' night-night-3.log)
+[ -s "$compare_page" ] || { echo "the regressed night wrote no compare page" >&2; exit 1; }
+grep -q '| regressed .*| npr |' night-night-3.log || { echo "the regressed night did not name npr:" >&2; cat night-night-3.log >&2; exit 1; }
+compare_dir=$(basename "$(dirname "$compare_page")")
+grep -rqF "$compare_dir" nightly-out/site --include='*.html' || { echo "the site does not link $compare_dir" >&2; exit 1; }
+echo "nightly: promoted tags: $promoted; night-3 not promoted; its compare page $compare_page names npr and the site links it"
+
 # Cancelling the coordinator job stops it cleanly, and its URL file goes with it.
 scancel "$coordinator_job" "$worker_job"
 for _ in $(seq 60); do [ -e "$url_file" ] || break; sleep 0.5; done

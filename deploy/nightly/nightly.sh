@@ -45,14 +45,25 @@ if ! "$DFBENCH" run "$SUITE" --name "$NAME" --tag "$TAG" --out "$OUT" ${DATA_ROO
 fi
 candidate="tag:$TAG"
 
+# The leaderboard site (SITE, default $OUT/../site) shows the night whatever its verdict, the
+# first night included.
+regenerate_site() {
+  # shellcheck disable=SC2086 # SITE_ARGS is a list of flags
+  "$DFBENCH" site --out "${SITE:-$(dirname "$OUT")/site}" --reports "$OUT" --reports reports-out ${SITE_ARGS:-} ||
+    echo "nightly: the leaderboard site could not be regenerated" >&2
+}
+
 # First night of this NAME: nothing to compare with yet, so the run becomes the baseline.
 if ! "$DFBENCH" runs --limit 1000 | awk -F'\t' -v name="$NAME" '$2 == name && /promoted/ { found = 1 } END { exit !found }'; then
   echo "nightly: no promoted $NAME run yet; promoting $candidate as the first baseline"
   "$DFBENCH" promote "$candidate"
+  regenerate_site
   exit 0
 fi
 
 set +e
+# The compare page lands in reports-out/compare-<baseline>-vs-<candidate>/, where the site
+# links it from the candidate's run page.
 # shellcheck disable=SC2086 # COMPARE_ARGS is a list of flags
 "$DFBENCH" compare --baseline "latest-good:$NAME" --candidate "$candidate" ${COMPARE_ARGS:-}
 verdict=$?
@@ -70,8 +81,5 @@ case $verdict in
     verdict=2
     ;;
 esac
-# The leaderboard site (SITE, default $OUT/../site) shows the night whatever its verdict.
-# shellcheck disable=SC2086 # SITE_ARGS is a list of flags
-"$DFBENCH" site --out "${SITE:-$(dirname "$OUT")/site}" --reports "$OUT" --reports reports-out ${SITE_ARGS:-} ||
-  echo "nightly: the leaderboard site could not be regenerated" >&2
+regenerate_site
 exit "$verdict"
