@@ -236,29 +236,41 @@ fn with_interpolation(card: &dfbench_benchmarks::card::DetectorCard) -> String {
 
 /// A clip outcome as a report record: its path names the clip and the frames it read.
 fn clip_record(row: dfbench_store::ClipPredictionRow) -> PredictionRecord {
-    PredictionRecord {
-        rel_path: clip_path(
-            &row.video_key,
-            row.clip_index,
-            row.first_frame,
-            row.last_frame,
-        ),
+    let clip_index = row.clip_index;
+    let as_sample = dfbench_store::PredictionRow {
+        rel_path: clip_path(&row.video_key, clip_index, row.first_frame, row.last_frame),
         detector: row.detector,
+        detector_fingerprint: row.detector_fingerprint,
         dataset: row.dataset,
         subset: row.subset,
         perturbation: row.perturbation,
         video_key: row.video_key,
-        label: row.label,
-        method: row.method,
-        label_group: row.label_group,
-        split: row.split,
+        labels: row.labels,
+        outcome: row.outcome,
+    };
+    record(as_sample, Some(clip_index))
+}
+
+/// A stored prediction (or a clip outcome named as one) as a report record.
+fn record(row: dfbench_store::PredictionRow, clip_index: Option<i64>) -> PredictionRecord {
+    PredictionRecord {
+        detector: row.detector,
+        dataset: row.dataset,
+        subset: row.subset,
+        perturbation: row.perturbation,
+        rel_path: row.rel_path,
+        video_key: row.video_key,
+        label: row.labels.label,
+        method: row.labels.method,
+        label_group: row.labels.label_group,
+        split: row.labels.split,
         category: String::new(),
-        worker_id: row.worker_id,
-        score: row.score,
-        failure_kind: row.failure_kind,
-        failure_message: row.failure_message,
-        clip_index: Some(row.clip_index),
-        reused_from: row.reused_from,
+        worker_id: row.outcome.worker_id,
+        score: row.outcome.score,
+        failure_kind: row.outcome.failure_kind,
+        failure_message: row.outcome.failure_message,
+        clip_index,
+        reused_from: row.outcome.reused_from,
     }
 }
 
@@ -278,25 +290,7 @@ pub async fn load(
     let run = run_info(&details);
     let predictions: Vec<PredictionRecord> = predictions
         .into_iter()
-        .map(|row| PredictionRecord {
-            detector: row.detector,
-            dataset: row.dataset,
-            subset: row.subset,
-            perturbation: row.perturbation,
-            rel_path: row.rel_path,
-            video_key: row.video_key,
-            label: row.label,
-            method: row.method,
-            label_group: row.label_group,
-            split: row.split,
-            category: String::new(),
-            worker_id: row.worker_id,
-            score: row.score,
-            failure_kind: row.failure_kind,
-            failure_message: row.failure_message,
-            clip_index: None,
-            reused_from: row.reused_from,
-        })
+        .map(|row| record(row, None))
         .chain(clips.into_iter().map(clip_record))
         .collect();
     let workers = store

@@ -50,7 +50,7 @@ fn run_suite(work: &Path, database_url: &str, suite: &str, extra: &[&str]) -> (R
 async fn scores(store: &dyn Store, run_id: &RunId) -> BTreeMap<(String, String), Option<f64>> {
     let rows: Vec<PredictionRow> = store.predictions(run_id).await.expect("predictions");
     rows.into_iter()
-        .map(|row| ((row.detector, row.rel_path), row.score))
+        .map(|row| ((row.detector, row.rel_path), row.outcome.score))
         .collect()
 }
 
@@ -184,11 +184,14 @@ async fn reruns_reuse_unchanged_predictions_and_recompute_changed_detectors(data
     let history = store.run_history(&partial).await.expect("history");
     assert!(history.partial && history.sampling.as_deref() == Some("limit=20 seed=0"));
     let partial_rows = store.predictions(&partial).await.expect("predictions");
-    let fakes = partial_rows.iter().filter(|row| row.label == 1).count();
+    let fakes = partial_rows
+        .iter()
+        .filter(|row| row.labels.label == 1)
+        .count();
     assert_eq!(partial_rows.len(), 40, "20 samples × 2 detectors");
     let all_rows = store.predictions(&first).await.expect("predictions");
     let fake_share =
-        all_rows.iter().filter(|row| row.label == 1).count() as f64 / all_rows.len() as f64;
+        all_rows.iter().filter(|row| row.labels.label == 1).count() as f64 / all_rows.len() as f64;
     assert!(
         (fakes as f64 / 40.0 - fake_share).abs() <= 0.05 + 1e-9,
         "stratified: {fakes}/40 fake vs {fake_share} in the dataset"

@@ -164,10 +164,14 @@ async fn an_unknown_perturbation_fails_its_shards_with_a_typed_reason() {
     assert_eq!(predictions.len(), plan.samples.len());
     for prediction in &predictions {
         assert_eq!(
-            prediction.failure_kind,
+            prediction.outcome.failure_kind,
             Some(FailureKind::PerturbationError)
         );
-        let message = prediction.failure_message.as_deref().unwrap_or_default();
+        let message = prediction
+            .outcome
+            .failure_message
+            .as_deref()
+            .unwrap_or_default();
         assert!(message.contains("`sharpen:1`"), "{message}");
     }
 }

@@ -252,19 +252,12 @@ pub struct ClipPredictionRow {
     pub clip_index: i64,
     pub first_frame: i64,
     pub last_frame: i64,
-    pub label: i64,
-    pub method: String,
-    pub label_group: String,
-    pub split: String,
-    pub compression: String,
-    pub score: Option<f64>,
-    #[sqlx(skip)]
-    pub failure_kind: Option<FailureKind>,
-    pub failure_message: Option<String>,
-    pub worker_id: String,
-    /// The earlier run that computed the outcome, when it was copied from there (same clip
-    /// identity); `None` when this run computed it.
-    pub reused_from: Option<String>,
+    /// The video's labels.
+    #[sqlx(flatten)]
+    pub labels: OutcomeLabels,
+    /// Its score or failure; reused from an earlier run only for the same clip identity.
+    #[sqlx(flatten)]
+    pub outcome: StoredOutcome,
 }
 
 /// What a worker needs to run a leased shard.
@@ -395,18 +388,36 @@ pub struct PredictionRow {
     pub perturbation: String,
     pub rel_path: String,
     pub video_key: String,
+    /// The sample's labels.
+    #[sqlx(flatten)]
+    pub labels: OutcomeLabels,
+    /// Its score or failure; reused from an earlier run only for the same content (hash).
+    #[sqlx(flatten)]
+    pub outcome: StoredOutcome,
+}
+
+/// The labels of the sample (or video) a stored outcome belongs to.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OutcomeLabels {
     pub label: i64,
     pub method: String,
     pub label_group: String,
     pub split: String,
     pub compression: String,
+}
+
+/// What a detector left for one sample or clip: a score or a typed failure, the worker that
+/// produced it, and where it was reused from.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StoredOutcome {
     pub score: Option<f64>,
+    /// Read from its stored spelling by the store's row types (`rows.rs`).
     #[sqlx(skip)]
     pub failure_kind: Option<FailureKind>,
     pub failure_message: Option<String>,
     pub worker_id: String,
-    /// The earlier run that computed the prediction, when it was copied from there (content-
-    /// keyed reuse); `None` when this run computed it.
+    /// The earlier run that computed it, when it was copied from there; `None` when this run
+    /// computed it.
     pub reused_from: Option<String>,
 }
 

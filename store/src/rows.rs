@@ -85,10 +85,9 @@ pub(crate) struct PredictionRead {
 
 impl From<PredictionRead> for PredictionRow {
     fn from(row: PredictionRead) -> PredictionRow {
-        PredictionRow {
-            failure_kind: row.failure_kind.map(FailureKind::from),
-            ..row.prediction
-        }
+        let mut prediction = row.prediction;
+        prediction.outcome.failure_kind = row.failure_kind.map(FailureKind::from);
+        prediction
     }
 }
 
@@ -102,10 +101,9 @@ pub(crate) struct ClipPredictionRead {
 
 impl From<ClipPredictionRead> for ClipPredictionRow {
     fn from(row: ClipPredictionRead) -> ClipPredictionRow {
-        ClipPredictionRow {
-            failure_kind: row.failure_kind.map(FailureKind::from),
-            ..row.clip
-        }
+        let mut clip = row.clip;
+        clip.outcome.failure_kind = row.failure_kind.map(FailureKind::from);
+        clip
     }
 }
 

@@ -170,7 +170,7 @@ async fn clip_outcomes_are_stored_checked_and_complete_the_shard() {
         .expect("rows");
     assert_eq!(rows.len(), 1);
     assert_eq!(
-        rows[0].failure_message.as_deref(),
+        rows[0].outcome.failure_message.as_deref(),
         Some("a/1.png: truncated")
     );
     assert_eq!(rows[0].detector_fingerprint, "fp");

@@ -120,12 +120,15 @@ async fn bulk_ingest(store: &dyn Store) {
             .remove(&format!("{index:04}.png"))
             .expect("every sample stored once");
         let (score, kind, message) = prediction.outcome.columns();
-        assert_eq!(row.score.map(f64::to_bits), score.map(f64::to_bits));
-        assert_eq!(row.failure_kind.as_ref().map(FailureKind::as_str), kind);
-        assert_eq!(row.failure_message.as_deref(), message);
+        assert_eq!(row.outcome.score.map(f64::to_bits), score.map(f64::to_bits));
+        assert_eq!(
+            row.outcome.failure_kind.as_ref().map(FailureKind::as_str),
+            kind
+        );
+        assert_eq!(row.outcome.failure_message.as_deref(), message);
         assert_eq!(row.detector_fingerprint, "builtin:x\\v1");
         assert_eq!(row.perturbation, "jpeg:q=75");
-        assert_eq!(row.worker_id, "alice\tw");
+        assert_eq!(row.outcome.worker_id, "alice\tw");
     }
     let progress = store
         .run_progress(&RunId("bulk".into()))

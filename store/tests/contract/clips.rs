@@ -111,17 +111,22 @@ fn image_scores(assignment: &ShardAssignment) -> Vec<NewPrediction> {
 
 /// `video#clip frames first-last label L: outcome by worker`.
 fn describe(row: &ClipPredictionRow) -> String {
-    let outcome = match (&row.score, &row.failure_kind) {
+    let outcome = match (&row.outcome.score, &row.outcome.failure_kind) {
         (Some(score), _) => format!("score {score}"),
         (None, Some(kind)) => format!(
             "{kind} ({})",
-            row.failure_message.as_deref().unwrap_or_default()
+            row.outcome.failure_message.as_deref().unwrap_or_default()
         ),
         (None, None) => "nothing".into(),
     };
     format!(
         "{}#{} frames {}-{} label {}: {outcome} by {}",
-        row.video_key, row.clip_index, row.first_frame, row.last_frame, row.label, row.worker_id
+        row.video_key,
+        row.clip_index,
+        row.first_frame,
+        row.last_frame,
+        row.labels.label,
+        row.outcome.worker_id
     )
 }
 
@@ -350,9 +355,9 @@ async fn clips_are_leased_ingested_and_completed(store: &dyn Store) {
             first_row.detector_fingerprint.as_str(),
             first_row.dataset.as_str(),
             first_row.perturbation.as_str(),
-            first_row.method.as_str(),
-            first_row.split.as_str(),
-            first_row.reused_from.as_deref()
+            first_row.labels.method.as_str(),
+            first_row.labels.split.as_str(),
+            first_row.outcome.reused_from.as_deref()
         ),
         ("clip", "f-clip", "vid", "none", "m", "test", None)
     );
@@ -493,7 +498,13 @@ async fn reruns_reuse_clips_by_content(store: &dyn Store) {
     let reused: Vec<(i64, Option<&str>, Option<f64>)> = rows
         .iter()
         .filter(|row| row.video_key == "vid/a")
-        .map(|row| (row.clip_index, row.reused_from.as_deref(), row.score))
+        .map(|row| {
+            (
+                row.clip_index,
+                row.outcome.reused_from.as_deref(),
+                row.outcome.score,
+            )
+        })
         .collect();
     assert_eq!(
         reused,

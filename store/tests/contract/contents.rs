@@ -194,7 +194,7 @@ async fn reuse_keys_on_the_content_hash(store: &dyn Store) {
         .await
         .expect("predictions")
         .into_iter()
-        .map(|row| (row.rel_path, row.score))
+        .map(|row| (row.rel_path, row.outcome.score))
         .collect();
     let expected = |path: &str| {
         let score = if path == PATHS[2] { 0.75 } else { 0.5 };

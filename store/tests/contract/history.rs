@@ -84,7 +84,7 @@ async fn run_history(store: &dyn Store) {
         .expect("predictions")
         .into_iter()
         .filter(|row| row.detector == "b")
-        .map(|row| (row.rel_path, row.score))
+        .map(|row| (row.rel_path, row.outcome.score))
         .collect();
     assert_eq!(
         b_scores[2..],

@@ -167,15 +167,13 @@ async fn lease_state_machine(store: &dyn Store) {
         .expect("predictions");
     let failed: Vec<_> = rows
         .iter()
-        .filter(|row| row.failure_kind.is_some())
+        .filter(|row| row.outcome.failure_kind.is_some())
         .collect();
     assert_eq!(failed.len(), 2);
-    assert!(
-        failed
-            .iter()
-            .all(|row| row.failure_kind == Some(FailureKind::LeaseExpired)
-                && row.rel_path == "1_fake/z.png")
-    );
+    assert!(failed.iter().all(
+        |row| row.outcome.failure_kind == Some(FailureKind::LeaseExpired)
+            && row.rel_path == "1_fake/z.png"
+    ));
     let details = store.run(&RunId("run-1".into())).await.expect("run");
     assert_eq!(details.detectors[0].fingerprint.as_deref(), Some("fp-a"));
 
@@ -298,7 +296,7 @@ async fn failures_capabilities_and_stalls(store: &dyn Store) {
         .expect("predictions");
     assert_eq!(
         rows.iter()
-            .filter(|row| row.failure_kind == Some(FailureKind::Other("oom".into())))
+            .filter(|row| row.outcome.failure_kind == Some(FailureKind::Other("oom".into())))
             .count(),
         4
     );
@@ -440,7 +438,7 @@ async fn non_retryable_failure_fails_at_once(store: &dyn Store) {
         .await
         .expect("predictions")
         .into_iter()
-        .filter_map(|row| row.failure_kind.zip(row.failure_message))
+        .filter_map(|row| row.outcome.failure_kind.zip(row.outcome.failure_message))
         .collect();
     assert_eq!(
         failed,

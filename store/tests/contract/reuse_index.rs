@@ -39,7 +39,14 @@ async fn facts(store: &dyn Store, run_id: &str) -> Vec<(String, String, String, 
         .await
         .expect("predictions");
     rows.into_iter()
-        .map(|row| (row.detector, row.rel_path, row.worker_id, row.score))
+        .map(|row| {
+            (
+                row.detector,
+                row.rel_path,
+                row.outcome.worker_id,
+                row.outcome.score,
+            )
+        })
         .collect()
 }
 
@@ -108,7 +115,9 @@ async fn first_facts_survive_many_runs(store: &dyn Store) {
     // Each copy names the run that computed it (not the rerun it was last copied into); the
     // first run computed its own.
     let sources = |rows: Vec<PredictionRow>| -> Vec<Option<String>> {
-        rows.into_iter().map(|row| row.reused_from).collect()
+        rows.into_iter()
+            .map(|row| row.outcome.reused_from)
+            .collect()
     };
     let last = store
         .predictions(&RunId("last".into()))
