@@ -37,6 +37,36 @@ pub fn content_hash(path: &Path) -> io::Result<String> {
     Ok(hasher.finalize().to_hex().to_string())
 }
 
+/// BLAKE3 of the file's bytes (as [`content_hash`]) and their lowercase hex MD5, from one read:
+/// for a file whose release publishes an MD5, verified while its content is identified.
+pub fn content_hash_and_md5(path: &Path) -> io::Result<(String, String)> {
+    use md5::Digest;
+    let mut blake = blake3::Hasher::new();
+    let mut md5 = md5::Md5::new();
+    read_blocks(path, |block| {
+        blake.update(block);
+        md5.update(block);
+    })?;
+    Ok((
+        blake.finalize().to_hex().to_string(),
+        hex::encode(md5.finalize()),
+    ))
+}
+
+/// Feeds the file's bytes to `consume`, 64 KiB at a time.
+pub(crate) fn read_blocks(path: &Path, mut consume: impl FnMut(&[u8])) -> io::Result<()> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(());
+        }
+        consume(&buffer[..read]);
+    }
+}
+
 /// The content identity of a clip: BLAKE3 over its frames' content hashes, in frame order.
 /// None when a frame's hash is unknown (empty): such a clip is never reused.
 pub fn clip_key<'a>(frame_hashes: impl IntoIterator<Item = &'a str>) -> Option<String> {
@@ -56,6 +86,20 @@ pub fn clip_key<'a>(frame_hashes: impl IntoIterator<Item = &'a str>) -> Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_read_gives_the_content_hash_and_the_md5() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let (hash, md5) = content_hash_and_md5(&path).unwrap();
+        assert_eq!(hash, content_hash(&path).unwrap());
+        assert_eq!(md5, crate::adapter::integrity::md5_of(&path).unwrap());
+        std::fs::write(&path, b"").unwrap();
+        let (_, empty) = content_hash_and_md5(&path).unwrap();
+        assert_eq!(empty, "d41d8cd98f00b204e9800998ecf8427e");
+    }
 
     #[test]
     fn the_hash_follows_the_bytes_not_the_stamp() {

@@ -61,6 +61,11 @@ pub struct Sample {
     /// existed, which every detector read.
     #[serde(default, skip_serializing_if = "FrameReads::is_both")]
     pub reads: FrameReads,
+    /// The MD5 its release publishes for this file (GenImage's `checksums.csv`), when it
+    /// publishes one: planning verifies it whenever it reads the file, and a file that does not
+    /// match is a recorded `checksum_mismatch`, never scored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_md5: Option<String>,
 }
 
 /// Which kinds of detector read a sample: both (every still, and every frame under `all` and

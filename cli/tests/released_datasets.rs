@@ -1,7 +1,8 @@
 //! GenImage and Community Forensics releases from `dfbench synth`, broken the ways releases
 //! break (GenImage's own listed broken files, a download cut short so its checksum mismatches, a
-//! corrupted Community Forensics image): `dfbench datasets check` reports each, and a real
-//! `dfbench run` scores each as a recorded, typed failure, the rest as scores.
+//! file that still decodes but is not the published one, a corrupted Community Forensics image):
+//! `dfbench datasets check` reports each, and a real `dfbench run` records each as a typed
+//! failure (the two checksum mismatches as `checksum_mismatch`, never scored), the rest as scores.
 
 mod support;
 
@@ -26,6 +27,8 @@ kind = "builtin"
 "#;
 
 const CUT: &str = "data/GenImage/VQDM/imagenet_ai_0419_vqdm/val/nature/n01440764_00001.JPEG";
+/// Still decodes (bytes appended after the JPEG's end), but its MD5 is not the published one.
+const ALTERED: &str = "data/GenImage/ADM/imagenet_ai_0508_adm/val/nature/n01440764_00000.JPEG";
 const CORRUPT: &str = "data/CommunityForensics/pixart_alpha/fake/00001.png";
 
 fn check(work: &Path) -> (bool, String) {
@@ -58,9 +61,12 @@ fn check_reports_and_a_run_records_listed_cut_and_corrupted_files() {
         "{stdout}"
     );
 
-    // A download cut short (checksum mismatch) and a corrupted image.
+    // A download cut short and an altered file (checksum mismatches), and a corrupted image.
     let bytes = std::fs::read(work.join(CUT)).expect("read");
     std::fs::write(work.join(CUT), &bytes[..bytes.len() / 2]).expect("cut");
+    let mut altered = std::fs::read(work.join(ALTERED)).expect("read");
+    altered.extend_from_slice(b"appended after the end of the image");
+    std::fs::write(work.join(ALTERED), &altered).expect("alter");
     std::fs::write(work.join(CORRUPT), b"\x89PNG\r\n\x1a\nnot a png").expect("corrupt");
     let (ok, stdout) = check(work);
     println!("{stdout}");
@@ -69,8 +75,9 @@ fn check_reports_and_a_run_records_listed_cut_and_corrupted_files() {
         "a mismatch and a corrupted file exit non-zero:\n{stdout}"
     );
     assert!(
-        stdout.contains("checksum mismatches: 1")
-            && stdout.contains("VQDM/imagenet_ai_0419_vqdm/val/nature/n01440764_00001.JPEG: MD5"),
+        stdout.matches("checksum mismatches: 1").count() == 2
+            && stdout.contains("VQDM/imagenet_ai_0419_vqdm/val/nature/n01440764_00001.JPEG: MD5")
+            && stdout.contains("ADM/imagenet_ai_0508_adm/val/nature/n01440764_00000.JPEG: MD5"),
         "{stdout}"
     );
     assert!(
@@ -89,7 +96,7 @@ fn check_reports_and_a_run_records_listed_cut_and_corrupted_files() {
     ];
     let output = run_ok(&run, work);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("4 failed"), "{stdout}");
+    assert!(stdout.contains("5 failed"), "{stdout}");
     let folder = single_run_folder(&work.join("reports"));
     let outcomes = export_outcomes(work, &run_id_of(&folder), "sqlite:r.db");
     let failures: Vec<(&str, &str)> = outcomes
@@ -108,14 +115,26 @@ fn check_reports_and_a_run_records_listed_cut_and_corrupted_files() {
             .map(|(_, kind)| *kind)
             .unwrap_or_else(|| panic!("{suffix} is not a recorded failure: {failures:?}"))
     };
-    assert_eq!(failures.len(), 4, "{failures:?}");
+    assert_eq!(failures.len(), 5, "{failures:?}");
     assert_eq!(kind_of("115_adm_002.PNG"), "decode_error");
     assert_eq!(kind_of("glide_00002.png"), "truncated_image");
-    assert_eq!(kind_of("n01440764_00001.JPEG"), "truncated_image");
+    assert_eq!(
+        kind_of("vqdm/val/nature/n01440764_00001.JPEG"),
+        "checksum_mismatch"
+    );
+    assert_eq!(
+        kind_of("adm/val/nature/n01440764_00000.JPEG"),
+        "checksum_mismatch"
+    );
     assert_eq!(kind_of("pixart_alpha/fake/00001.png"), "decode_error");
     assert_eq!(outcomes.len(), 3 * 6 + 3 * 6, "every sample has an outcome");
     let metrics = std::fs::read_to_string(folder.join("metrics.csv")).expect("metrics.csv");
     for subset in ["ADM", "GLIDE", "VQDM", "pixart_alpha"] {
         assert!(metrics.contains(&format!(",subset={subset},")), "{metrics}");
     }
+    // A rerun reads the mismatched files again (their content was not stored) and records them
+    // again: still never scored.
+    let output = run_ok(&run, work);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("5 failed"), "{stdout}");
 }

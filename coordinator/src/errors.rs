@@ -12,7 +12,9 @@ pub(crate) fn store_status(error: StoreError) -> Status {
         StoreError::RunNotFound(_) => Status::not_found(error.to_string()),
         StoreError::BadUrl { .. } => Status::invalid_argument(error.to_string()),
         StoreError::NotPromotable { .. } => Status::failed_precondition(error.to_string()),
-        StoreError::Corrupt { .. } => Status::internal(error.to_string()),
+        StoreError::Corrupt { .. } | StoreError::InvalidPlan(_) => {
+            Status::internal(error.to_string())
+        }
         StoreError::Connect { .. }
         | StoreError::Unreachable { .. }
         | StoreError::MissingFolder { .. }

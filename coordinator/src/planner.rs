@@ -229,6 +229,7 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
         samples,
         contents: Vec::new(),
         shards,
+        sample_failures: Vec::new(),
         max_attempts: DEFAULT_MAX_ATTEMPTS,
         max_losses: DEFAULT_MAX_LOSSES,
     })

@@ -53,6 +53,9 @@ pub enum StoreError {
     NotPromotable { run_id: RunId, reason: String },
     #[error("invalid prediction for shard {shard_id}: {message}")]
     InvalidPrediction { shard_id: ShardId, message: String },
+    /// A plan that contradicts itself (a bug in the planner, never the data's fault).
+    #[error("invalid run plan: {0}")]
+    InvalidPlan(String),
 }
 
 impl StoreError {
@@ -77,7 +80,8 @@ impl StoreError {
             | StoreError::IncompleteShard { .. }
             | StoreError::Corrupt { .. }
             | StoreError::NotPromotable { .. }
-            | StoreError::InvalidPrediction { .. } => ErrorClass::NotRetried,
+            | StoreError::InvalidPrediction { .. }
+            | StoreError::InvalidPlan(_) => ErrorClass::NotRetried,
         }
     }
 }

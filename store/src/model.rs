@@ -92,10 +92,23 @@ pub struct RunPlan {
     /// missing file); empty when planning did not look (then every hash is stored as '').
     pub contents: Vec<Option<FileContent>>,
     pub shards: Vec<PlannedShard>,
+    /// Samples known at planning to fail for every image detector, stored as that failure
+    /// when the run is created and never leased for model work.
+    pub sample_failures: Vec<PlannedSampleFailure>,
     /// Worker-reported failures before a shard fails for good.
     pub max_attempts: i64,
     /// Lost leases (dead or silent workers) before a shard fails for good.
     pub max_losses: i64,
+}
+
+/// A sample whose outcome planning already knows, e.g. `checksum_mismatch` (its bytes are not
+/// the ones its release publishes a checksum for).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedSampleFailure {
+    /// An index into [`RunPlan::samples`].
+    pub sample: usize,
+    pub kind: FailureKind,
+    pub message: String,
 }
 
 /// A file's content identity at planning time (see `dfbench_benchmarks::content`).

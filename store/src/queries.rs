@@ -77,6 +77,9 @@ pub(crate) const INSERT_EXCLUDED_WORKER: &str =
 pub(crate) const INSERT_FENCED_POSTGRES: &str =
     include_str!("../queries/insert_fenced.postgres.sql");
 pub(crate) const INSERT_METRIC: &str = include_str!("../queries/insert_metric.sql");
+/// A planned sample failure (`$3` kind, `$4` message) of sample `$2` for every image detector
+/// of run `$1`, in every shard (perturbation) that holds the sample.
+pub(crate) const INSERT_SAMPLE_FAILURE: &str = include_str!("../queries/insert_sample_failure.sql");
 pub(crate) const INSERT_RUN: &str = include_str!("../queries/insert_run.sql");
 pub(crate) const INSERT_RUN_DATASET: &str = include_str!("../queries/insert_run_dataset.sql");
 pub(crate) const INSERT_RUN_DETECTOR: &str = include_str!("../queries/insert_run_detector.sql");

@@ -45,12 +45,12 @@ pub(crate) fn shard_detectors(
 }
 
 /// After a run's rows are inserted (same transaction; its clips and their `$planned_failures`
-/// too): stores its history columns and tags, copies reusable predictions and clip outcomes
+/// too, and its `$sample_failures` prediction rows): stores its history columns and tags, copies reusable predictions and clip outcomes
 /// (`clips::REUSE_CLIPS`), marks shards that owe nothing more done, narrows the others to
 /// their missing detectors and samples, and finishes the run when nothing is left. Evaluates
 /// to ([`crate::CreatedRun`], whether some samples were left out of their shards' leases).
 macro_rules! plan_history {
-    ($executor:expr, $backend:expr, $plan:expr, $options:expr, $planned_failures:expr) => {{
+    ($executor:expr, $backend:expr, $plan:expr, $options:expr, $planned_failures:expr, $sample_failures:expr) => {{
         use sqlx::Row;
         use $crate::error::QueryContext;
         let run_id = &$plan.run.id.0;
@@ -96,7 +96,11 @@ macro_rules! plan_history {
             }
         }
         let mut samples_narrowed = false;
-        if created.reused > 0 || created.clips_reused > 0 || $planned_failures > 0 {
+        if created.reused > 0
+            || created.clips_reused > 0
+            || $planned_failures > 0
+            || $sample_failures > 0
+        {
             // Each (shard sample, image detector) pair has at most one prediction and each
             // planned clip one outcome (primary keys), so when as many are stored as are owed,
             // none is missing: skip the search.
@@ -111,7 +115,7 @@ macro_rules! plan_history {
                 .map(|shard| shard.sample_indices.len() * image_detectors)
                 .sum();
             let clips: usize = $plan.shards.iter().map(|shard| shard.clips.len()).sum();
-            let rows = if created.reused == pairs as i64
+            let rows = if created.reused + $sample_failures == pairs as i64
                 && created.clips_reused + $planned_failures == clips as i64
             {
                 Vec::new()
@@ -162,9 +166,13 @@ macro_rules! plan_history {
                     shard_ids
                 );
             }
-            // Only where something was reused, or no image detector needs every sample.
+            // Only where something was reused or planned failed, or no image detector needs
+            // every sample.
             samples_narrowed = !rows.is_empty()
-                && (created.reused > 0 || created.clips_reused > 0 || image_detectors == 0);
+                && (created.reused > 0
+                    || created.clips_reused > 0
+                    || $sample_failures > 0
+                    || image_detectors == 0);
             if samples_narrowed {
                 sqlx::query($crate::queries::MARK_REUSED_SAMPLES)
                     .bind(run_id)

@@ -112,8 +112,33 @@ where
         crate::bulk::insert_shard_samples!(&mut *tx, DB::BACKEND, memberships);
         let planned_failures =
             crate::clips::insert_clips!(&mut *tx, DB::BACKEND, plan, &shard_ids, &sample_ids);
-        let (created, samples_narrowed) =
-            crate::reuse::plan_history!(&mut *tx, DB::BACKEND, plan, options, planned_failures);
+        let mut sample_failures: i64 = 0;
+        for failure in &plan.sample_failures {
+            let sample_id = sample_ids.get(failure.sample).copied().ok_or_else(|| {
+                crate::StoreError::InvalidPlan(format!(
+                    "planned sample failure names sample index {}, beyond the plan's {} samples",
+                    failure.sample,
+                    sample_ids.len()
+                ))
+            })?;
+            sample_failures += sqlx::query(crate::queries::INSERT_SAMPLE_FAILURE)
+                .bind(&run.id.0)
+                .bind(sample_id)
+                .bind(failure.kind.as_str())
+                .bind(&failure.message)
+                .execute(&mut *tx)
+                .await
+                .during("store a planned sample failure")?
+                .rows_affected() as i64;
+        }
+        let (created, samples_narrowed) = crate::reuse::plan_history!(
+            &mut *tx,
+            DB::BACKEND,
+            plan,
+            options,
+            planned_failures,
+            sample_failures
+        );
         tx.commit().await.during("commit run creation")?;
         if created.shards_done == 0 && !samples_narrowed {
             // Every shard is to be leased with all its samples: the first ones need no

@@ -48,6 +48,7 @@ pub fn enumerate(dataset: &str, root: &Path) -> Result<Enumerated, AdapterError>
             compression: "raw".to_string(),
             frame_index: None,
             reads: FrameReads::Both,
+            published_md5: None,
         });
         sizes.push(file.size);
     }

@@ -105,6 +105,7 @@ mod tests {
                 video_key: file.to_string(),
                 frame_index: None,
                 reads: FrameReads::Both,
+                published_md5: None,
             })
             .collect();
         let sizes = vec![0; samples.len()];

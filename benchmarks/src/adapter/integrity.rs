@@ -94,16 +94,7 @@ impl ChecksumMismatch {
 /// Lower-case hex MD5 of a file, read in blocks.
 pub fn md5_of(path: &std::path::Path) -> std::io::Result<String> {
     use md5::Digest;
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
     let mut hasher = md5::Md5::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
+    crate::content::read_blocks(path, |block| hasher.update(block))?;
     Ok(hex::encode(hasher.finalize()))
 }

@@ -215,8 +215,20 @@ impl Enumerated {
         }
     }
 
-    /// The same dataset with its release's integrity data.
-    pub fn with_integrity(self, integrity: integrity::Integrity) -> Enumerated {
+    /// The same dataset with its release's integrity data; each sample the release publishes a
+    /// checksum for carries it (`Sample::published_md5`), for planning to verify.
+    pub fn with_integrity(mut self, integrity: integrity::Integrity) -> Enumerated {
+        let published: std::collections::HashMap<&Path, &str> = integrity
+            .checksums
+            .iter()
+            .map(|checksum| (checksum.path.as_path(), checksum.md5.as_str()))
+            .collect();
+        if !published.is_empty() {
+            for sample in &mut self.samples {
+                let path = self.root.join(&sample.rel_path);
+                sample.published_md5 = published.get(path.as_path()).map(|md5| md5.to_string());
+            }
+        }
         Enumerated { integrity, ..self }
     }
 

@@ -80,6 +80,7 @@ impl DatasetBuilder {
                 )
             };
             self.samples.push(Sample {
+                published_md5: None,
                 dataset: self.name.clone(),
                 subset: video.subset.clone(),
                 frame_index: video

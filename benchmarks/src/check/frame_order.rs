@@ -119,6 +119,7 @@ mod tests {
             video_key: video.into(),
             frame_index: None,
             reads: crate::sample::FrameReads::Both,
+            published_md5: None,
         }
     }
 

@@ -25,6 +25,7 @@ pub fn samples() -> Vec<Sample> {
             compression: "raw".into(),
             frame_index: None,
             reads: dfbench_benchmarks::FrameReads::Both,
+            published_md5: None,
         })
     };
     for i in 0..200 {
@@ -118,6 +119,7 @@ pub fn plan(spec: &RunSpec<'_>) -> RunPlan {
         samples,
         contents: Vec::new(),
         shards,
+        sample_failures: Vec::new(),
         max_attempts: 2,
         max_losses: 2,
     }

@@ -181,6 +181,7 @@ mod tests {
                 video_key: format!("v{index}"),
                 frame_index: None,
                 reads: dfbench_benchmarks::FrameReads::Both,
+                published_md5: None,
             })
             .collect()
     }

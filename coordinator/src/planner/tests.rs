@@ -15,6 +15,7 @@ fn sample(path: &str, video: &str) -> Sample {
         video_key: video.into(),
         frame_index: None,
         reads: dfbench_benchmarks::FrameReads::Both,
+        published_md5: None,
     }
 }
 

@@ -24,6 +24,7 @@ fn frame(index: u32) -> Sample {
         video_key: "vid/a".into(),
         frame_index: Some(index),
         reads: dfbench_benchmarks::FrameReads::Both,
+        published_md5: None,
     }
 }
 
@@ -75,6 +76,7 @@ fn plan() -> RunPlan {
                 planned_failure: None,
             }],
         }],
+        sample_failures: Vec::new(),
         max_attempts: 2,
         max_losses: 2,
     }

@@ -32,6 +32,7 @@ fn bulk_plan(run_id: &str) -> RunPlan {
             .collect(),
         contents: Vec::new(),
         shards: vec![shard("d", "jpeg:q=75", (0..SAMPLES).collect())],
+        sample_failures: Vec::new(),
         max_attempts: 3,
         max_losses: 3,
     }

@@ -11,7 +11,8 @@
 //!   `errors::constraint_violation_is_not_retried`, `errors::sqlite_full_is_fatal` (SQLite only),
 //!   `bulk::many_shards`
 //! - `create_run_with`: `history::run_history`, every `reuse_index` test, `contents::*`,
-//!   `clips::reruns_reuse_clips_by_content` (clip reuse), `clips::*` (planned clip failures)
+//!   `clips::reruns_reuse_clips_by_content` (clip reuse), `clips::*` (planned clip failures),
+//!   `planned::*` (planned sample failures)
 //! - `register_worker`: `capabilities::requirements_match_exactly`, `leases::failures_capabilities_and_stalls`,
 //!   `runs::workers_most_recently_seen_first`, `runs::workers_that_leave_are_not_alive`
 //! - `deregister_worker`: `runs::workers_that_leave_are_not_alive`
@@ -70,6 +71,7 @@ mod errors;
 mod frame_reads;
 mod history;
 mod leases;
+mod planned;
 mod release;
 mod reuse_index;
 mod runs;

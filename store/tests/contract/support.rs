@@ -132,6 +132,7 @@ pub fn sample(dataset: &str, path: &str, label: Label) -> Sample {
         video_key: format!("{dataset}/{path}"),
         frame_index: None,
         reads: dfbench_benchmarks::FrameReads::Both,
+        published_md5: None,
     }
 }
 
@@ -183,6 +184,7 @@ pub fn plan(run_id: &str, now: i64) -> RunPlan {
             shard("demo", "none", vec![0, 1]),
             shard("demo", "none", vec![2]),
         ],
+        sample_failures: Vec::new(),
         max_attempts: 2,
         max_losses: 2,
     }
@@ -338,6 +340,7 @@ pub fn history_plan(
             shard("set", "jpeg:75", vec![0, 1]),
             shard("set", "jpeg:75", vec![2, 3]),
         ],
+        sample_failures: Vec::new(),
         max_attempts: 2,
         max_losses: 2,
     }
@@ -429,6 +432,7 @@ pub fn video_plan(
         samples,
         contents: Vec::new(),
         shards,
+        sample_failures: Vec::new(),
         max_attempts: attempts,
         max_losses: attempts,
     }

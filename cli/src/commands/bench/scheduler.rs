@@ -297,6 +297,7 @@ fn plan(run_id: &str, shards: usize, samples_per_shard: usize) -> RunPlan {
             video_key: format!("bench/{index:08}"),
             frame_index: None,
             reads: dfbench_benchmarks::FrameReads::Both,
+            published_md5: None,
         })
         .collect();
     RunPlan {
@@ -335,6 +336,7 @@ fn plan(run_id: &str, shards: usize, samples_per_shard: usize) -> RunPlan {
                 clips: Vec::new(),
             })
             .collect(),
+        sample_failures: Vec::new(),
         max_attempts: 3,
         max_losses: 10,
     }

@@ -67,6 +67,7 @@ fn plan(index: usize, args: &SiteBenchArgs) -> RunPlan {
         samples: Vec::new(),
         contents: Vec::new(),
         shards: Vec::new(),
+        sample_failures: Vec::new(),
         max_attempts: 2,
         max_losses: 2,
     }
