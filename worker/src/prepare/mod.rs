@@ -5,4 +5,8 @@
 //! Must not touch: the database or the network (a worker speaks only gRPC, through `pull`),
 //! and no file outside the output root it is given.
 
+pub mod dataset_json;
+pub mod job;
+pub mod output;
+pub mod pool;
 pub mod video;
