@@ -8,14 +8,15 @@ cd "$(dirname "$0")/.."
 cache=${DFBENCH_CACHE:-$HOME/.cache/dfbench}
 mkdir -p "$cache"
 
-# Python reference tools (scikit-learn, Pillow, OpenCV for the resize parity test), cached
-# outside the clone.
+# Python reference tools (scikit-learn, Pillow, OpenCV for the resize parity test; scikit-image
+# for the aligned-crop reference and its `astronaut` photograph, which the prepare tests turn
+# into videos), cached outside the clone.
 venv="$cache/venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c 'import sklearn, PIL, cv2' 2>/dev/null; then
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'scikit-learn==1.9.*' 'numpy<3' 'pillow>=10' opencv-python-headless
+if ! "$venv/bin/python" -c 'import sklearn, PIL, cv2, skimage' 2>/dev/null; then
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'scikit-learn==1.9.*' 'numpy<3' 'pillow>=10' opencv-python-headless 'scikit-image==0.26.*'
 fi
 export DFBENCH_PYTHON="$venv/bin/python"
 export DFBENCH_REQUIRE_PYTHON_REFS=1
@@ -29,6 +30,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium
 fi
 export DFBENCH_REQUIRE_CHROMIUM=1
+
+# FFmpeg for `dfbench prepare` and its tests (worker/tests/prepare_video.rs, cli/tests/prepare.rs):
+# Debian's package, installed when missing; without it those tests fail instead of skipping.
+scripts/setup-ffmpeg.sh
+export DFBENCH_REQUIRE_FFMPEG=1
 
 # The torch venv (scripts/setup-torch.sh, cached outside the clone): libtorch for the model
 # builds below, and the python that `dfbench import` runs its exporter with. The default build's

@@ -6,6 +6,7 @@
 //! and file reading, so every other crate can depend on it.
 
 pub mod adapter;
+pub mod align;
 pub mod builtin_params;
 pub mod card;
 pub mod check;

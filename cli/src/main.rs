@@ -69,6 +69,9 @@ enum Command {
     /// Detector cards: `check` loads one, prints what it declares and runs a synthetic batch.
     #[command(subcommand)]
     Cards(commands::cards::CardsCommand),
+    /// Videos to benchmark frames: sampled, cropped, written in DeepfakeBench's layout with a
+    /// dataset JSON and a per-frame provenance manifest.
+    Prepare(commands::prepare::PrepareArgs),
     /// Throughput benchmarks with same-run baselines.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
@@ -120,6 +123,7 @@ fn main() -> ExitCode {
             Command::Synth(args) => commands::synth::execute(args),
             Command::Import(args) => commands::import::execute(args).await,
             Command::Cards(command) => commands::cards::execute(command).await,
+            Command::Prepare(args) => commands::prepare::execute(args),
             Command::Bench(command) => commands::bench::execute(command).await,
             Command::Datasets(command) => commands::datasets::execute(command),
         }

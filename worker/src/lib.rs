@@ -15,6 +15,7 @@ pub mod detector;
 pub mod model_file;
 #[cfg(feature = "onnx")]
 pub mod onnx;
+pub mod prepare;
 pub mod preprocess;
 pub mod pull;
 pub mod runtime;

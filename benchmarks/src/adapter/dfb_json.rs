@@ -31,6 +31,12 @@ const FF_FAMILY: &[&str] = &[
 ];
 const COMPRESSIONS: &[&str] = &["raw", "c23", "c40"];
 
+/// Whether DeepfakeBench's JSON of dataset `name` has a compression level under the split (the
+/// FF++ family); `dfbench prepare` writes its JSONs by the same rule.
+pub fn has_compression_level(name: &str) -> bool {
+    FF_FAMILY.contains(&name)
+}
+
 pub fn enumerate(
     spec: &DatasetSpec,
     root: &Path,
@@ -140,7 +146,7 @@ fn read_json(
         let split_path = format!("{group_path}[\"{split}\"]");
         let split_value = at.key(splits, split, &group_path, "the split the suite selects")?;
         let split_object = at.object(split_value, &split_path, "an object of videos")?;
-        let has_compression = FF_FAMILY.contains(&context.base)
+        let has_compression = has_compression_level(context.base)
             || (!split_object.is_empty()
                 && split_object
                     .iter()

@@ -50,8 +50,9 @@ impl FrameSelection {
 /// DeepfakeBench's preprocessing picks frames (REFERENCE §1.2): position i is
 /// ⌊i · ((count − 1) / (wanted − 1))⌋ in f64 arithmetic and the last is count − 1. The float
 /// step matters: for 31 frames and 23 wanted, position 11 is ⌊14.999…⌋ = 14, not the exact 15.
-/// A video of `wanted` frames or fewer is read whole.
-fn linspace_indices(count: usize, wanted: usize) -> Vec<usize> {
+/// A video of `wanted` frames or fewer is read whole. `dfbench prepare` samples videos with it
+/// too (after refusing a video shorter than `wanted`).
+pub fn linspace_indices(count: usize, wanted: usize) -> Vec<usize> {
     if wanted >= count {
         return (0..count).collect();
     }

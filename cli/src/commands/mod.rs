@@ -10,6 +10,7 @@ pub mod demo;
 pub mod export;
 pub mod history;
 pub mod import;
+pub mod prepare;
 pub mod promote;
 pub mod report;
 pub mod run;

@@ -1,0 +1,111 @@
+//! `dfbench prepare`'s frame sampling and FFmpeg decoding on generated videos (see
+//! `prepare_support`): the sampled original indices are DeepfakeBench's linspace / stride, each
+//! decoded frame is the picture FFmpeg's own full decode has at that index, and an undecodable
+//! or too-short video is a typed failure.
+
+mod prepare_support;
+
+use dfbench_benchmarks::FailureKind;
+use dfbench_worker::prepare::video::{self, Sampling, VideoError};
+
+#[test]
+fn sampling_is_dfb_linspace_or_stride_and_refuses_short_videos() {
+    // np.linspace(0, 99, 32, dtype=int)[:6] and the last; np.arange(0, 25, 10).
+    let evenly = Sampling::Evenly(32).indices(100).unwrap();
+    assert_eq!(&evenly[..6], &[0, 3, 6, 9, 12, 15]);
+    assert_eq!((evenly.len(), evenly[31]), (32, 99));
+    assert_eq!(Sampling::Evenly(4).indices(4).unwrap(), vec![0, 1, 2, 3]);
+    assert_eq!(Sampling::Every(10).indices(25).unwrap(), vec![0, 10, 20]);
+    assert_eq!(Sampling::Evenly(32).indices(31), Err(32));
+    assert_eq!(Sampling::Every(10).indices(0), Err(1));
+}
+
+#[test]
+fn sampled_frames_are_the_pictures_at_their_original_indices() {
+    let Some(photo) = prepare_support::astronaut() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (name, frames) in [("moving.mp4", 40), ("moving.mkv", 23)] {
+        let path = dir.path().join(name);
+        prepare_support::video(&photo, &path, frames, 160);
+        let (info, indices) = video::plan(&path, Sampling::Evenly(8)).unwrap();
+        assert_eq!((info.width, info.height, info.frames), (160, 160, frames));
+        let reference = prepare_support::all_frames(&path, &dir.path().join(format!("{name}-all")));
+        assert_eq!(reference.len(), frames);
+        let mut seen = Vec::new();
+        let visited: Result<(), ()> =
+            video::decode_frames(&path, &info, &indices, |index, frame| {
+                let expected = image::open(&reference[index]).unwrap().to_rgb8();
+                assert!(
+                    frame == expected,
+                    "{name}: frame {index} differs from FFmpeg's own decode"
+                );
+                seen.push(index);
+                Ok(())
+            })
+            .unwrap();
+        visited.unwrap();
+        assert_eq!(seen, indices, "{name}");
+        assert_eq!(indices, Sampling::Evenly(8).indices(frames).unwrap());
+        // Consecutive frames differ (the video moves), so an off-by-one index would fail above.
+        let first = image::open(&reference[0]).unwrap().to_rgb8();
+        let second = image::open(&reference[1]).unwrap().to_rgb8();
+        assert!(first != second, "{name}: the generated video does not move");
+    }
+}
+
+#[test]
+fn undecodable_and_short_videos_are_typed_failures() {
+    let Some(photo) = prepare_support::astronaut() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.mp4");
+    std::fs::write(
+        &broken,
+        b"\x00\x00\x00\x18ftypmp42 this is not a video at all",
+    )
+    .unwrap();
+    let error = video::plan(&broken, Sampling::Evenly(32)).unwrap_err();
+    assert_eq!(error.kind(), Some(FailureKind::DecodeError), "{error}");
+    assert!(error.to_string().contains("broken.mp4"), "{error}");
+    // No memory addresses from FFmpeg's log prefixes: a redo writes the same message.
+    assert!(!error.to_string().contains(" @ 0x"), "{error}");
+
+    let short = dir.path().join("short.mp4");
+    prepare_support::video(&photo, &short, 10, 96);
+    let error = video::plan(&short, Sampling::Evenly(32)).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            VideoError::TooShort {
+                frames: 10,
+                wanted: 32,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(error.kind(), Some(FailureKind::VideoTooShort));
+
+    let missing = video::plan(&dir.path().join("absent.mp4"), Sampling::Every(5)).unwrap_err();
+    assert_eq!(
+        missing.kind(),
+        Some(FailureKind::FileUnreadable),
+        "{missing}"
+    );
+
+    // A file whose header declares more frames than its data holds: the decode comes up short.
+    let bytes = std::fs::read(&short).unwrap();
+    let truncated = dir.path().join("truncated.mp4");
+    std::fs::write(&truncated, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    match video::plan(&truncated, Sampling::Evenly(10)) {
+        Err(error) => assert_eq!(error.kind(), Some(FailureKind::DecodeError), "{error}"),
+        Ok((info, indices)) => {
+            let error = video::decode_frames(&truncated, &info, &indices, |_, _| Ok::<(), ()>(()))
+                .unwrap_err();
+            assert_eq!(error.kind(), Some(FailureKind::DecodeError), "{error}");
+        }
+    }
+}
