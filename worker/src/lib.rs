@@ -12,6 +12,7 @@ pub mod clip_tensor;
 pub mod clips;
 pub mod decode;
 pub mod detector;
+pub mod faces;
 pub mod model_file;
 #[cfg(feature = "onnx")]
 pub mod onnx;
