@@ -95,6 +95,15 @@ pub fn is_face_detector_card(text: &str) -> bool {
 impl FaceDetectorCard {
     /// Parses and validates card text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<FaceDetectorCard, CardError> {
+        if !is_face_detector_card(text) {
+            return Err(CardError::Invalid {
+                origin: origin.to_string(),
+                problems: vec![format!(
+                    "it has no `kind = \"{FACE_DETECTOR_KIND}\"`: it is not a face-detector card \
+                     (write one with `dfbench import --family mtcnn`)"
+                )],
+            });
+        }
         let card: FaceDetectorCard = toml::from_str(text).map_err(|error| CardError::Parse {
             origin: origin.to_string(),
             message: error.message().trim().to_string(),

@@ -82,6 +82,11 @@ fn reports_every_problem_and_a_missing_net_by_path() {
         .expect_err("missing net")
         .to_string();
     assert!(message.contains("r.pt"), "{message}");
+    let scoring = "model = \"m.pt\"\ninput_size = 224\nresize = \"resize\"\noutput = \"logit\"\n";
+    let message = FaceDetectorCard::parse(scoring, "s.toml")
+        .expect_err("not a face card")
+        .to_string();
+    assert!(message.contains("not a face-detector card"), "{message}");
 }
 
 #[test]
