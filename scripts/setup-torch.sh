@@ -26,6 +26,14 @@ open_clip_version=3.3.0
 opencv_version=5.1.0.95
 # Pillow (torchvision's dependency) pinned for the same test: its resize pass order changed in 13.0.
 pillow_version=13.0.0
+# MTCNN's released nets for `dfbench import --family mtcnn` and the reference detector of the
+# face-detector test (cli/tests/faces.rs). Installed with --no-deps: its pins are for torch 2.2,
+# numpy 1 and Pillow 10.2; it runs on the versions above. It imports `requests` at import time.
+facenet_pytorch_version=2.6.0
+requests_version=2.32.5
+# Only for its data files (skimage/data/astronaut.png, the face photograph of the face-detector
+# test), so --no-deps: the test reads the PNG, never imports skimage.
+scikit_image_version=0.26.0
 venv=${DFBENCH_TORCH_VENV:-${DFBENCH_CACHE:-$HOME/.cache/dfbench}/torch-venv}
 marker="$venv/.dfbench-torch-$torch_version-torchvision-$torchvision_version"
 
@@ -57,6 +65,21 @@ if ! "$venv/bin/python" -c "import onnx, efficientnet_pytorch, transformers, ope
     "transformers==$transformers_version" "open-clip-torch==$open_clip_version" \
     "opencv-python-headless==$opencv_version" "pillow==$pillow_version" >&2
   "$venv/bin/python" -c "import torch; assert torch.__version__.startswith('$torch_version'), torch.__version__" >&2
+fi
+
+# facenet-pytorch and scikit-image beside the project's torch (see their versions above).
+if ! "$venv/bin/python" - <<EOF 2>/dev/null
+import importlib.metadata as m
+assert m.version("facenet-pytorch") == "$facenet_pytorch_version"
+assert m.version("scikit-image") == "$scikit_image_version"
+import requests
+EOF
+then
+  echo "setup-torch: installing facenet-pytorch $facenet_pytorch_version and scikit-image $scikit_image_version (--no-deps)" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "requests==$requests_version" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps \
+    "facenet-pytorch==$facenet_pytorch_version" "scikit-image==$scikit_image_version" >&2
+  "$venv/bin/python" -c "import torch, facenet_pytorch; assert torch.__version__.startswith('$torch_version'), torch.__version__" >&2
 fi
 
 # The library folder is found from the install, without importing torch (which takes seconds).

@@ -29,8 +29,13 @@
 //! Video detectors add `input = "clip" | "thumbnail"` and their clip fields (`clip_size`,
 //! `clip_stride`, `clips_per_video`, `layout`, `grid`): see [`clip`]. They enter the fingerprint
 //! only when `input` is not `image`, so image cards keep the fingerprints they had.
+//!
+//! A second kind of card, `kind = "face-detector"` ([`face`]), describes a face detector for
+//! `dfbench prepare` (boxes and five landmarks, not a score); [`DetectorCard::parse`] refuses it
+//! by name, so `dfbench run` never tries to score with one.
 
 pub mod clip;
+pub mod face;
 mod lenient;
 
 use crate::resize::Interpolation;
@@ -48,6 +53,12 @@ pub enum CardError {
     },
     #[error("detector card {origin} is not valid: {message}")]
     Parse { origin: String, message: String },
+    #[error(
+        "detector card {origin} is a face-detector card (kind = \"face-detector\"): it finds faces \
+         and landmarks for `dfbench prepare` and cannot score samples; name a scoring card \
+         (model, input_size, output, ...) here, and use this one with `dfbench faces --card`"
+    )]
+    FaceDetector { origin: String },
     #[error("detector card {origin} has {} problem(s):\n  - {}", problems.len(), problems.join("\n  - "))]
     Invalid {
         origin: String,
@@ -182,19 +193,17 @@ pub const CLIP_STD: [f32; 3] = [0.268_629_54, 0.261_302_6, 0.275_777_1];
 impl DetectorCard {
     /// Parses and validates card text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<DetectorCard, CardError> {
+        if face::is_face_detector_card(text) {
+            return Err(CardError::FaceDetector {
+                origin: origin.to_string(),
+            });
+        }
         // A strict parse stops at the first unknown field or bad value; `lenient` then finds
         // every problem of the card.
         let card: DetectorCard =
             toml::from_str(text).map_err(|strict| lenient::every_problem(text, origin, &strict))?;
         let problems = card.problems();
-        if problems.is_empty() {
-            Ok(card)
-        } else {
-            Err(CardError::Invalid {
-                origin: origin.to_string(),
-                problems,
-            })
-        }
+        valid(card, problems, origin)
     }
 
     fn problems(&self) -> Vec<String> {
@@ -274,6 +283,18 @@ impl DetectorCard {
             self.channel_order,
             self.output
         )
+    }
+}
+
+/// `card` when `problems` is empty, else every problem as [`CardError::Invalid`].
+fn valid<T>(card: T, problems: Vec<String>, origin: &str) -> Result<T, CardError> {
+    if problems.is_empty() {
+        Ok(card)
+    } else {
+        Err(CardError::Invalid {
+            origin: origin.to_string(),
+            problems,
+        })
     }
 }
 

@@ -8,7 +8,9 @@ Commands (the `dfbench` binary writes these files to a temporary folder and runs
       as two files, such as UnivFD's probe plus its CLIP encoder, also ENCODER), traces it to
       OUT/model.pt (eval, frozen), optionally OUT/model.onnx, checks the saved model's outputs
       against the eager module's, and writes RESULT (JSON): the card fields, checkpoint sha256,
-      parity figures, or {"error": ...} for a checkpoint that does not fit.
+      parity figures, or {"error": ...} for a checkpoint that does not fit. For a family
+      released as several nets (MTCNN), WEIGHTS is the folder of their files and RESULT lists
+      each net's files instead (export_nets.py).
 Python is an offline tool here: the card's model is scored by dfbench's own runtime.
 """
 
@@ -20,6 +22,7 @@ import torch
 
 import archive
 import checkpoint
+import export_nets
 import families
 
 # Outputs of the saved model must equal the eager module's to this (P(fake) and raw outputs).
@@ -37,7 +40,8 @@ def command_list():
                           "card": family.card,
                           "reduced": family.reduced is not None,
                           "encoder": family.encoder is not None,
-                          "onnx": family.onnx_refusal is None}))
+                          "onnx": family.onnx_refusal is None,
+                          "nets": [name for name, _, _ in family.nets or ()]}))
 
 
 def command_keys(name):
@@ -98,6 +102,17 @@ def command_export(name, weights, out, device, onnx, result_path, encoder=None):
         raise checkpoint.ImportProblem(
             f"--onnx is not available for `{name}`: {family.onnx_refusal}; import it without "
             "--onnx (the TorchScript model.pt is unaffected); no model was written")
+    if family.nets is not None:
+        if encoder is not None:
+            raise checkpoint.ImportProblem(
+                f"--encoder is not used by family `{name}`; drop --encoder")
+        write_json(result_path, export_nets.export(family, weights, out, device, onnx,
+                                                   export_onnx))
+        return
+    if os.path.isdir(weights):
+        raise checkpoint.ImportProblem(
+            f"--weights {weights} is a folder; family `{name}` is released as one checkpoint "
+            "file: give its path")
     module = family.module()
     notes = load_weights(family, module, weights, encoder)
     try:
@@ -139,8 +154,9 @@ def command_export(name, weights, out, device, onnx, result_path, encoder=None):
     })
 
 
-def export_onnx(module, example, path):
-    """TorchScript-based ONNX export (opset 17, dynamic batch), checked by onnx's checker."""
+def export_onnx(module, example, path, output_names=("output",), dynamic_axes=None):
+    """TorchScript-based ONNX export (opset 17, dynamic batch unless `dynamic_axes` says more),
+    checked by onnx's checker."""
     try:
         import onnx
     except ImportError as error:
@@ -153,9 +169,9 @@ def export_onnx(module, example, path):
     torch.backends.mha.set_fastpath_enabled(False)
     try:
         with torch.no_grad():
+            axes = dynamic_axes or {"input": {0: "batch"}, "output": {0: "batch"}}
             torch.onnx.export(module, example, path, input_names=["input"],
-                              output_names=["output"],
-                              dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+                              output_names=list(output_names), dynamic_axes=axes,
                               opset_version=17, dynamo=False)
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)

@@ -17,6 +17,7 @@ import nets_dfb
 import nets_dfb_detectors
 import nets_video
 import nets_npr
+import nets_mtcnn
 
 # Set by tests only: families too large to trace and run quickly on a CPU (ViT-L/14, the 3D
 # ResNet-50s) build a reduced width/depth of the same code instead. Golden manifests are always
@@ -117,6 +118,10 @@ LOADERS = {
     # WisconsinAIVision/UniversalFakeDetect validate.py RealFakeDataset: Image.open().convert("RGB")
     # → CenterCrop(224) (zero padding when smaller) → ToTensor → Normalize(CLIP).
     "univfd": "UniversalFakeDetect validate.py: CenterCrop(224), no resize",
+    # timesler/facenet-pytorch models/utils/detect_face.py detect_face: the uint8 frame, an
+    # image pyramid by interpolate(mode="area"), (x − 127.5) × 0.0078125; the 24×24 and 48×48
+    # crops the same way. dfbench reproduces it in worker/src/faces.
+    "facenet-pytorch": "facenet-pytorch detect_face: area pyramid and crops, (x - 127.5) / 128",
 }
 
 
@@ -127,7 +132,7 @@ class Family:
     upstream test loader (a LOADERS key) whose tensors the card reproduces."""
 
     def __init__(self, name, build, card, prefixes, summary, upstream, loader, reduced=None,
-                 onnx_refusal=None, encoder=None, derived=()):
+                 onnx_refusal=None, encoder=None, derived=(), nets=None):
         if loader not in LOADERS:
             raise ValueError(f"{name}: unknown loader {loader!r}")
         self.name = name
@@ -145,6 +150,10 @@ class Family:
         # Buffers older library versions saved in checkpoints that the module now recomputes
         # (non-persistent): accepted and dropped when they equal the module's (checkpoint.py).
         self.derived = derived
+        # For a detector released as several nets, one file each (a face detector, whose card
+        # is `kind = "face-detector"`): (attribute of the module = file stem, example input
+        # side, output names) per net; `--weights` names the folder holding them. None: one net.
+        self.nets = nets
 
     def module(self):
         """The module `keys` lists and `export` loads into: full size unless a test asked for
@@ -275,6 +284,15 @@ FAMILIES += [
     }, ("module.",), "UnivFD (Ojha et al. 2023): linear probe on frozen CLIP ViT-L/14 (needs --encoder)",
         "WisconsinAIVision/UniversalFakeDetect models/clip_models.py", "univfd",
         reduced=nets_clip.univfd_reduced, encoder=nets_clip.load_univfd),
+]
+
+# Face detectors: a card of `kind = "face-detector"` (boxes and five landmarks, not a score), for
+# `dfbench prepare`; never scored by `dfbench run`.
+FAMILIES += [
+    Family("mtcnn", nets_mtcnn.Mtcnn, nets_mtcnn.CARD, ("module.",),
+           "MTCNN face detector (facenet-pytorch): PNet, RNet, ONet; boxes and five landmarks "
+           "(--weights: the folder of pnet.pt, rnet.pt, onet.pt)",
+           "timesler/facenet-pytorch models/mtcnn.py", "facenet-pytorch", nets=nets_mtcnn.NETS),
 ]
 
 BY_NAME = {family.name: family for family in FAMILIES}

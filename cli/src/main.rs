@@ -66,6 +66,8 @@ enum Command {
     Datasets(commands::datasets::DatasetsCommand),
     /// Turn a released `.pth` checkpoint into a TorchScript model and a detector card.
     Import(commands::import::ImportArgs),
+    /// Find faces (boxes, five landmarks) in images with a face-detector card; JSON lines.
+    Faces(commands::faces::FacesArgs),
     /// Detector cards: `check` loads one, prints what it declares and runs a synthetic batch.
     #[command(subcommand)]
     Cards(commands::cards::CardsCommand),
@@ -122,6 +124,7 @@ fn main() -> ExitCode {
             Command::Cancel(args) => commands::cancel::execute(args).await,
             Command::Synth(args) => commands::synth::execute(args),
             Command::Import(args) => commands::import::execute(args).await,
+            Command::Faces(args) => commands::faces::execute(args).await,
             Command::Cards(command) => commands::cards::execute(command).await,
             Command::Prepare(args) => commands::prepare::execute(args),
             Command::Bench(command) => commands::bench::execute(command).await,

@@ -1,7 +1,8 @@
 //! dfbench-worker: the pull loop that leases shards from the coordinator, decodes each sample
 //! once (and perturbs it, when the shard says so) on CPU threads, runs every detector of the run on it, and streams the scores back.
 //! Also owns the detector runtimes (built-in weight-free detectors; TorchScript behind `torch`;
-//! ONNX Runtime behind `onnx`).
+//! ONNX Runtime behind `onnx`), and the face detector `dfbench prepare` crops through (`faces`:
+//! MTCNN's cascade in Rust around nets on those runtimes).
 //!
 //! Must not touch the database: a worker speaks only gRPC, so it needs no credentials.
 
@@ -12,6 +13,7 @@ pub mod clip_tensor;
 pub mod clips;
 pub mod decode;
 pub mod detector;
+pub mod faces;
 pub mod model_file;
 #[cfg(feature = "onnx")]
 pub mod onnx;

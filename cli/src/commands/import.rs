@@ -7,7 +7,10 @@
 //! folder at run time) run by the torch venv's python: building the family's module, strict
 //! loading and tracing need PyTorch. Python stays an offline tool: the card is scored by dfbench's
 //! own runtime. This module owns finding that python, running the exporter, turning its result
-//! into a card, and checking the card loads.
+//! into a card, and checking the card loads. A face detector released as several nets (`mtcnn`)
+//! takes `--weights FOLDER` and gets a face-detector card ([`faces`]).
+
+mod faces;
 
 use crate::commands::cards::describe_card;
 use crate::output::outln;
@@ -17,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 
 /// The exporter's files, written next to each other so `dfbench_import.py` imports the rest.
-const EXPORTER: [(&str, &str); 9] = [
+const EXPORTER: [(&str, &str); 11] = [
     (
         "dfbench_import.py",
         include_str!("../../import/dfbench_import.py"),
@@ -33,6 +36,11 @@ const EXPORTER: [(&str, &str); 9] = [
     ("nets_video.py", include_str!("../../import/nets_video.py")),
     ("nets_npr.py", include_str!("../../import/nets_npr.py")),
     ("nets_clip.py", include_str!("../../import/nets_clip.py")),
+    ("nets_mtcnn.py", include_str!("../../import/nets_mtcnn.py")),
+    (
+        "export_nets.py",
+        include_str!("../../import/export_nets.py"),
+    ),
 ];
 
 /// Exit status of the exporter for a checkpoint that does not fit (its result file says why).
@@ -44,8 +52,10 @@ pub struct ImportArgs {
     #[arg(long, required_unless_present = "list")]
     pub family: Option<String>,
     /// Released checkpoint: a `.pth` state dict (wrappers such as `state_dict`/`model` and the
-    /// prefixes `module.`/`backbone.` are handled).
-    #[arg(long, value_name = "FILE.pth", required_unless_present_any = ["list", "keys"])]
+    /// prefixes `module.`/`backbone.` are handled). For a family released as several nets
+    /// (mtcnn), the folder holding them: facenet-pytorch's facenet_pytorch/data, with pnet.pt,
+    /// rnet.pt and onet.pt.
+    #[arg(long, value_name = "FILE.pth|DIR", required_unless_present_any = ["list", "keys"])]
     pub weights: Option<PathBuf>,
     /// The separately released encoder checkpoint, for families released as two files (univfd:
     /// --weights fc_weights.pth --encoder ViT-L-14.pt, OpenAI's TorchScript archive or a state
@@ -108,7 +118,7 @@ fn list(exporter: &Exporter) -> anyhow::Result<ExitCode> {
             family.name,
             family.card.input_size,
             family.card.interpolation,
-            family.card.output,
+            family.card.kind.as_deref().unwrap_or(&family.card.output),
             family.loader,
             family.summary
         );
@@ -123,8 +133,8 @@ fn import(
     out: &Path,
     args: &ImportArgs,
 ) -> anyhow::Result<ExitCode> {
-    if !weights.is_file() {
-        bail!("--weights {} is not a file", weights.display());
+    if !weights.exists() {
+        bail!("--weights {} does not exist", weights.display());
     }
     if let Some(encoder) = &args.encoder
         && !encoder.is_file()
@@ -156,6 +166,11 @@ fn import(
         .with_context(|| format!("the exporter's result is unreadable: {text}"))?;
     if let Some(error) = result.error {
         bail!("cannot import {}: {error}", weights.display());
+    }
+    if let Some(nets) = result.nets {
+        let card = result.card.context("the exporter's result has no card")?;
+        faces::NetsResult { card, nets }.write_cards(family, weights, out)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let source = CardSource {
         family: family.to_string(),
@@ -340,11 +355,18 @@ struct FamilyLine {
     card: FamilyCard,
 }
 
+/// What `--list` shows of a family's card; a face detector's card has no input size,
+/// interpolation or output (its kind is shown instead).
 #[derive(Debug, serde::Deserialize)]
 struct FamilyCard {
+    #[serde(default)]
     input_size: u32,
+    #[serde(default)]
     interpolation: String,
+    #[serde(default)]
     output: String,
+    #[serde(default)]
+    kind: Option<String>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -355,6 +377,8 @@ struct ExportResult {
     encoder_sha256: Option<String>,
     parity: Option<Parity>,
     load: Option<LoadNotes>,
+    /// Present for a family released as several nets (a face detector).
+    nets: Option<std::collections::BTreeMap<String, faces::NetFiles>>,
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -8,6 +8,7 @@ pub mod coordinator;
 pub mod datasets;
 pub mod demo;
 pub mod export;
+pub mod faces;
 pub mod history;
 pub mod import;
 pub mod prepare;

@@ -37,43 +37,7 @@ impl OnnxModel {
         cuda: Option<i32>,
     ) -> Result<OnnxModel, LoadError> {
         let (card, bytes) = read_checked(card_toml, fingerprint)?;
-        let device = cuda.map_or_else(|| "cpu".to_string(), |index| format!("cuda:{index}"));
-        let options = |error: String| {
-            LoadError::Runtime(format!(
-                "ONNX Runtime session options were refused: {error}"
-            ))
-        };
-        let threads = rayon::current_num_threads().max(1);
-        let mut builder = Session::builder(&runtime.environment)
-            .map_err(|error| options(error.to_string()))?
-            .with_optimization_level(GraphOptimizationLevel::All)
-            .map_err(|error| options(error.to_string()))?
-            .with_intra_threads(threads)
-            .map_err(|error| options(error.to_string()))?;
-        if let Some(index) = cuda {
-            let cuda_ep = ort::ep::CUDA::default()
-                .with_device_id(index)
-                .build()
-                .error_on_failure();
-            builder = builder
-                .with_execution_providers([cuda_ep])
-                .map_err(|error| LoadError::Device {
-                    device: device.clone(),
-                    reason: format!(
-                        "the CUDA execution provider cannot be used ({}); install onnxruntime-gpu 1.31 (DFBENCH_ONNX_PACKAGE=onnxruntime-gpu scripts/setup-onnx.sh)",
-                        first_line(&error.to_string())
-                    ),
-                })?;
-        }
-        let session = builder
-            .commit_from_memory(&bytes)
-            .map_err(|error| LoadError::NotAModel {
-                path: card.model.clone(),
-                format: "an ONNX",
-                device: device.clone(),
-                message: first_line(&error.to_string()),
-                hint: "export it with torch.onnx.export (or any ONNX exporter) and check it with onnx.checker",
-            })?;
+        let session = build_session(runtime, &bytes, &card.model, cuda)?;
         let declared_inputs = describe_inputs(&session);
         let fixed_batch = session
             .inputs()
@@ -178,6 +142,53 @@ impl ResidentModel for OnnxModel {
     fn run(model: &Arc<Self>, input: Vec<f32>, batch: usize) -> Result<BatchScores, ForwardError> {
         model.score_prepared(input, batch)
     }
+}
+
+/// A session of the ONNX model in `bytes` (read from `path`, named in errors): graph
+/// optimisation level all, intra-op threads = the worker's threads, the CUDA EP for `cuda`.
+pub(crate) fn build_session(
+    runtime: &super::OnnxRuntime,
+    bytes: &[u8],
+    path: &std::path::Path,
+    cuda: Option<i32>,
+) -> Result<Session, LoadError> {
+    let device = cuda.map_or_else(|| "cpu".to_string(), |index| format!("cuda:{index}"));
+    let options = |error: String| {
+        LoadError::Runtime(format!(
+            "ONNX Runtime session options were refused: {error}"
+        ))
+    };
+    let threads = rayon::current_num_threads().max(1);
+    let mut builder = Session::builder(&runtime.environment)
+        .map_err(|error| options(error.to_string()))?
+        .with_optimization_level(GraphOptimizationLevel::All)
+        .map_err(|error| options(error.to_string()))?
+        .with_intra_threads(threads)
+        .map_err(|error| options(error.to_string()))?;
+    if let Some(index) = cuda {
+        let cuda_ep = ort::ep::CUDA::default()
+            .with_device_id(index)
+            .build()
+            .error_on_failure();
+        builder = builder
+            .with_execution_providers([cuda_ep])
+            .map_err(|error| LoadError::Device {
+                device: device.clone(),
+                reason: format!(
+                    "the CUDA execution provider cannot be used ({}); install onnxruntime-gpu 1.31 (DFBENCH_ONNX_PACKAGE=onnxruntime-gpu scripts/setup-onnx.sh)",
+                    first_line(&error.to_string())
+                ),
+            })?;
+    }
+    builder
+        .commit_from_memory(bytes)
+        .map_err(|error| LoadError::NotAModel {
+            path: path.to_path_buf(),
+            format: "an ONNX",
+            device: device.clone(),
+            message: first_line(&error.to_string()),
+            hint: "export it with torch.onnx.export (or any ONNX exporter) and check it with onnx.checker",
+        })
 }
 
 /// `name: float32[batch, 3, 64, 64], …` with `?` for a dynamic axis without a symbol.
