@@ -53,6 +53,23 @@ pub enum StoreError {
     NotPromotable { run_id: RunId, reason: String },
     #[error("invalid prediction for shard {shard_id}: {message}")]
     InvalidPrediction { shard_id: ShardId, message: String },
+    #[error(
+        "the {what} `{name}` has fingerprint {bundled} in the bundle, but this store knows \
+         `{name}` only with fingerprint {stored}: they are different {what}s under one name. \
+         Nothing was imported; rename one of them in its suite and run it again, or import \
+         into another store"
+    )]
+    FingerprintConflict {
+        what: &'static str,
+        name: String,
+        bundled: String,
+        stored: String,
+    },
+    #[error(
+        "run {run_id} is already stored here with other content (differs in: {differs}); \
+         nothing was imported: this is not the run the store holds under that id"
+    )]
+    RunConflict { run_id: RunId, differs: String },
 }
 
 impl StoreError {
@@ -77,7 +94,9 @@ impl StoreError {
             | StoreError::IncompleteShard { .. }
             | StoreError::Corrupt { .. }
             | StoreError::NotPromotable { .. }
-            | StoreError::InvalidPrediction { .. } => ErrorClass::NotRetried,
+            | StoreError::InvalidPrediction { .. }
+            | StoreError::FingerprintConflict { .. }
+            | StoreError::RunConflict { .. } => ErrorClass::NotRetried,
         }
     }
 }

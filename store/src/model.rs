@@ -132,7 +132,7 @@ pub struct RunRecord {
     pub requires: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct DatasetRecord {
     pub name: String,
     pub format: String,
@@ -410,7 +410,7 @@ pub struct PredictionRow {
     pub reused_from: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct MetricRecord {
     pub detector: String,
     pub dataset: String,
