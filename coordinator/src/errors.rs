@@ -13,6 +13,10 @@ pub(crate) fn store_status(error: StoreError) -> Status {
         StoreError::BadUrl { .. } => Status::invalid_argument(error.to_string()),
         StoreError::NotPromotable { .. } => Status::failed_precondition(error.to_string()),
         StoreError::Corrupt { .. } => Status::internal(error.to_string()),
+        // Bundle imports (the CLI's, not served over gRPC): a conflict is the caller's to fix.
+        StoreError::FingerprintConflict { .. } | StoreError::RunConflict { .. } => {
+            Status::already_exists(error.to_string())
+        }
         StoreError::Connect { .. }
         | StoreError::Unreachable { .. }
         | StoreError::MissingFolder { .. }
