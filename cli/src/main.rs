@@ -47,6 +47,9 @@ enum Command {
     History(commands::history::HistoryArgs),
     /// The leaderboard site: static pages of every stored run's numbers.
     Site(commands::site::SiteArgs),
+    /// Move a run between stores: `export` writes a bundle, `import` stores one.
+    #[command(subcommand)]
+    Bundle(commands::bundle::BundleCommand),
     /// Export every prediction of a run to CSV.
     Export(commands::export::ExportArgs),
     /// List stored runs.
@@ -116,6 +119,7 @@ fn main() -> ExitCode {
             Command::Compare(args) => commands::compare::execute(args).await,
             Command::History(args) => commands::history::execute(args).await,
             Command::Site(args) => commands::site::execute(args).await,
+            Command::Bundle(command) => commands::bundle::execute(command).await,
             Command::Export(args) => commands::export::execute(args).await,
             Command::Runs(args) => commands::runs::execute(args).await,
             Command::Status(args) => commands::status::execute(args).await,

@@ -13,23 +13,8 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 use support::*;
 
-const SUITE: &str = r#"
-name = "clips"
-shard_size = 64
-[[datasets]]
-name = "clips"
-format = "dfb-json"
-root = "data/rgb"
-json_dir = "data/dataset_json"
-sets = ["DemoClips"]
-frames = "FRAMES"
-[[detectors]]
-name = "spectral"
-kind = "builtin"
-[[detectors]]
-name = "temporal"
-kind = "builtin"
-"#;
+/// The clip suite ([`CLIP_SUITE`]) with `frames = "FRAMES"`, FRAMES replaced by the caller.
+const SUITE: &str = CLIP_SUITE;
 
 /// 18 videos of 16 frames; `temporal` cuts each into 4 clips of 4 frames.
 const VIDEOS: usize = 18;

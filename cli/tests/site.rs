@@ -1,7 +1,10 @@
 //! `dfbench site` on a store of real stored runs (planned, leased, scored and completed through
 //! the `Store` API, see `stored_runs`): two suite names, a promoted run followed by a
-//! regression, and a newer partial run. The leaderboard reads the promoted run of each name
-//! and never the partial one; every internal link resolves; no page refers outside the site;
+//! regression, and a newer partial run; plus two real `dfbench run`s over the synthetic demo
+//! data: a perturbation grid (JPEG) and a clip detector beside an image detector on videos. The
+//! leaderboard reads the promoted run of each name and never the partial one; the detector page
+//! of the perturbed detector has its robustness table, and the home page its clip-level cells
+//! with `clip` in the level filter; every internal link resolves; no page refers outside the site;
 //! in headless Chromium the home table sorts, a detector page shows its history chart, and no
 //! request leaves the machine. A second build writes nothing.
 
@@ -16,7 +19,27 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use stored_runs::{RunSpec, d1_worse_on_b, no_shift, scored, store_run_with};
-use support::dfbench;
+use support::{CLIP_SUITE, demo_suite, dfbench, run_id_from, run_ok};
+
+/// Runs a perturbation grid (the demo suite, clean and JPEG 50) and [`CLIP_SUITE`] with
+/// `dfbench run` into the store at `url`, working in `work`; returns their run ids.
+fn real_runs(work: &Path, url: &str) -> [String; 2] {
+    run_ok(&["synth", "--out", "data"], work);
+    let robust = format!(
+        "perturbations = [\"none\", \"jpeg:q=50\"]\n{}",
+        demo_suite("robust", 64)
+    );
+    [
+        ("robust.toml", robust),
+        ("clips.toml", CLIP_SUITE.replace("FRAMES", "all")),
+    ]
+    .map(|(file, suite)| {
+        std::fs::write(work.join(file), suite).expect("suite");
+        let args = ["run", file, "--database-url", url, "--out", "reports"];
+        let output = run_ok(&args, work);
+        run_id_from(&String::from_utf8_lossy(&output.stderr))
+    })
+}
 
 /// A run's logit shift of (detector, rel_path), as `stored_runs` takes it.
 type Shift = fn(&str, &str) -> f64;
@@ -90,6 +113,7 @@ fn site_from_stored_runs() {
     tokio::runtime::Runtime::new()
         .expect("runtime")
         .block_on(build_database(&url));
+    let [robust, clips] = real_runs(tmp.path(), &url);
     let site = tmp.path().join("site");
     let build = || {
         let out = dfbench()
@@ -120,18 +144,45 @@ fn site_from_stored_runs() {
         .iter()
         .filter_map(|e| e["run_id"].as_str())
         .collect();
-    assert_eq!(runs, BTreeSet::from(["good-0002", "adhoc-0005"]));
-    assert_eq!(entries.len(), 4, "2 names × 2 detectors × 1 dataset");
+    assert_eq!(
+        runs,
+        BTreeSet::from(["good-0002", "adhoc-0005", robust.as_str(), clips.as_str()])
+    );
+    let cells = |run: &str| -> BTreeSet<String> {
+        (entries.iter())
+            .filter(|e| e["run_id"] == run)
+            .map(|e| format!("{} {} {}", e["detector"], e["perturbation"], e["level"]))
+            .collect()
+    };
+    assert_eq!(cells("good-0002").len(), 2, "2 detectors × 1 dataset");
+    let robust_cells = cells(&robust);
+    assert_eq!(
+        robust_cells.len(),
+        4,
+        "2 detectors × 2 perturbations: {robust_cells:?}"
+    );
+    assert!(
+        robust_cells.iter().any(|c| c.contains("jpeg")),
+        "{robust_cells:?}"
+    );
+    let clip_cells = cells(&clips);
+    assert!(
+        clip_cells.contains("\"temporal\" \"none\" \"clip\""),
+        "{clip_cells:?}"
+    );
     for e in entries {
         let (low, auc, high) = (
             e["ci_low"].as_f64().expect("ci_low"),
             e["auc"].as_f64().expect("auc"),
             e["ci_high"].as_f64().expect("ci_high"),
         );
-        assert!(low <= auc && auc <= high && low < high, "{e}");
+        // The demo's clip detector separates its videos perfectly: AUC 1 with the interval
+        // [1, 1]; the stored runs' scores overlap, so theirs is never a point.
+        let point = e["suite_name"] == "clips" && auc == 1.0;
+        assert!(low <= auc && auc <= high && (low < high || point), "{e}");
     }
     let csv = std::fs::read_to_string(site.join("leaderboard.csv")).expect("csv");
-    assert_eq!(csv.lines().count(), 5, "{csv}");
+    assert_eq!(csv.lines().count(), entries.len() + 1, "{csv}");
     assert!(!csv.contains("part-0004") && !csv.contains("bad-0003"));
 
     // Every internal link resolves; nothing points outside the site.
@@ -139,8 +190,8 @@ fn site_from_stored_runs() {
     html_files(&site, &mut pages);
     assert_eq!(
         pages.len(),
-        9,
-        "home, 2 detectors, 1 dataset, 5 runs: {pages:?}"
+        16,
+        "home, 5 detectors, 3 datasets, 7 runs: {pages:?}"
     );
     for page in &pages {
         let html = std::fs::read_to_string(page).expect("page");
@@ -161,15 +212,34 @@ fn site_from_stored_runs() {
     }
     let partial_page = std::fs::read_to_string(site.join("runs/part-0004.html")).expect("run");
     assert!(partial_page.contains("partial (never on the leaderboard)"));
+    // The perturbed detector's page has its robustness table (a column per perturbation); the
+    // home page lists the clip detector's clip-level cells and offers `clip` in its level filter.
+    let spectral = std::fs::read_to_string(site.join("detectors/spectral.html")).expect("page");
+    let robustness = spectral
+        .split("<h2>Robustness</h2>")
+        .nth(1)
+        .expect("no robustness table on the spectral page");
+    let header = &robustness[..robustness.find("</tr>").expect("header row")];
+    assert!(
+        header.contains("<th>none</th>") && header.contains("<th>jpeg"),
+        "{header}"
+    );
+    let home = std::fs::read_to_string(site.join("index.html")).expect("home");
+    assert!(
+        home.contains("<option value=\"clip\">"),
+        "no clip level filter"
+    );
+    assert!(home.contains("data-level=\"clip\""), "no clip-level cell");
 
     // A second build over the same store writes nothing.
     let second = build();
     assert!(second.contains(" 0 written,"), "{second}");
 
-    in_chromium(&site, tmp.path());
+    in_chromium(&site, tmp.path(), entries.len());
 }
 
-fn in_chromium(site: &Path, tmp: &Path) {
+/// `rows`: the home table's rows (every leaderboard cell).
+fn in_chromium(site: &Path, tmp: &Path, rows: usize) {
     let Some(bin) = chromium::chromium() else {
         let required = std::env::var("DFBENCH_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
         assert!(
@@ -203,7 +273,7 @@ fn in_chromium(site: &Path, tmp: &Path) {
                 .expect("AUC")
         })
         .collect();
-    assert_eq!(aucs.len(), 4, "{dom}");
+    assert_eq!(aucs.len(), rows, "{dom}");
     assert!(
         aucs.windows(2).all(|w| w[0] <= w[1]),
         "not ascending: {aucs:?}"
@@ -212,6 +282,12 @@ fn in_chromium(site: &Path, tmp: &Path) {
     let plain =
         chromium::run_chromium(&bin, port, &["--dump-dom".into()], &site.join("index.html"));
     assert!(!plain.contains("data-dir=\"asc\""));
+    // The clip detector's clip-level rows are in the rendered table, and the level filter
+    // offers their level.
+    assert!(
+        plain.contains("data-level=\"clip\"") && plain.contains("<option value=\"clip\">"),
+        "no clip-level rows or filter in the rendered page"
+    );
 
     let detector = chromium::run_chromium(
         &bin,

@@ -15,6 +15,10 @@ pub(crate) fn store_status(error: StoreError) -> Status {
         StoreError::Corrupt { .. } | StoreError::InvalidPlan(_) => {
             Status::internal(error.to_string())
         }
+        // Bundle imports (the CLI's, not served over gRPC): a conflict is the caller's to fix.
+        StoreError::FingerprintConflict { .. } | StoreError::RunConflict { .. } => {
+            Status::already_exists(error.to_string())
+        }
         StoreError::Connect { .. }
         | StoreError::Unreachable { .. }
         | StoreError::MissingFolder { .. }

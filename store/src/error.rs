@@ -56,6 +56,23 @@ pub enum StoreError {
     /// A plan that contradicts itself (a bug in the planner, never the data's fault).
     #[error("invalid run plan: {0}")]
     InvalidPlan(String),
+    #[error(
+        "the {what} `{name}` has fingerprint {bundled} in the bundle, but this store knows \
+         `{name}` only with fingerprint {stored}: they are different {what}s under one name. \
+         Nothing was imported; rename one of them in its suite and run it again, or import \
+         into another store"
+    )]
+    FingerprintConflict {
+        what: &'static str,
+        name: String,
+        bundled: String,
+        stored: String,
+    },
+    #[error(
+        "run {run_id} is already stored here with other content (differs in: {differs}); \
+         nothing was imported: this is not the run the store holds under that id"
+    )]
+    RunConflict { run_id: RunId, differs: String },
 }
 
 impl StoreError {
@@ -81,7 +98,9 @@ impl StoreError {
             | StoreError::Corrupt { .. }
             | StoreError::NotPromotable { .. }
             | StoreError::InvalidPrediction { .. }
-            | StoreError::InvalidPlan(_) => ErrorClass::NotRetried,
+            | StoreError::InvalidPlan(_)
+            | StoreError::FingerprintConflict { .. }
+            | StoreError::RunConflict { .. } => ErrorClass::NotRetried,
         }
     }
 }

@@ -17,6 +17,10 @@
 pub mod backend;
 pub mod baseline;
 mod bulk;
+mod bundle_insert;
+mod bundle_model;
+mod bundle_order;
+mod bundle_sql;
 mod cache;
 mod clips;
 mod error;
@@ -37,6 +41,7 @@ mod sqlite;
 pub mod testing;
 
 pub use backend::{Backend, SqlStore};
+pub use bundle_model::*;
 pub use error::StoreError;
 pub use error_class::ErrorClass;
 pub use history_model::*;
@@ -217,6 +222,17 @@ pub trait Store: HistoryStore + Send + Sync {
         &self,
         paths: &[String],
     ) -> Result<std::collections::HashMap<String, FileContent>, StoreError>;
+
+    /// Every row of a run, store ids replaced by positions, in a fixed order: the same run
+    /// gives equal [`RunRows`] from any store (`bundle_model`). `RunNotFound` without it.
+    async fn export_run(&self, run_id: &RunId) -> Result<RunRows, StoreError>;
+
+    /// Stores an exported run, with its metrics as they are, in one transaction.
+    /// `AlreadyImported`, writing nothing, when the store holds this run id with the same
+    /// content ([`RunRows::differences`]); `RunConflict` when it holds it with other content;
+    /// `FingerprintConflict` when a detector or dataset name of the run is known here only
+    /// under other fingerprints. Workers the store does not know are added, as left.
+    async fn import_run(&self, rows: &RunRows) -> Result<ImportOutcome, StoreError>;
 }
 
 /// Run history (issue 7): a supertrait of [`Store`], so `&dyn Store` has these methods once

@@ -145,7 +145,7 @@ pub struct RunRecord {
     pub requires: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct DatasetRecord {
     pub name: String,
     pub format: String,
@@ -434,7 +434,7 @@ pub struct StoredOutcome {
     pub reused_from: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct MetricRecord {
     pub detector: String,
     pub dataset: String,

@@ -180,6 +180,32 @@ pub(crate) const KNOWN_CONTENTS_IN: &str = include_str!("../queries/known_conten
 pub(crate) const INSERT_PREDICTIONS_ROWS_SQLITE: &str =
     include_str!("../queries/insert_predictions_rows.sqlite.sql");
 
+// A run's rows as `dfbench bundle` exports and imports them (`bundle_sql`): every column of
+// each table, store-local ids included (the bundle renumbers them).
+pub(crate) const BUNDLE_RUN: &str = include_str!("../queries/bundle_run.sql");
+pub(crate) const BUNDLE_REQUIREMENTS: &str = include_str!("../queries/bundle_requirements.sql");
+pub(crate) const BUNDLE_SHARDS: &str = include_str!("../queries/bundle_shards.sql");
+pub(crate) const BUNDLE_SAMPLES: &str = include_str!("../queries/bundle_samples.sql");
+pub(crate) const BUNDLE_SHARD_SAMPLES: &str = include_str!("../queries/bundle_shard_samples.sql");
+pub(crate) const BUNDLE_SHARD_CLIPS: &str = include_str!("../queries/bundle_shard_clips.sql");
+pub(crate) const BUNDLE_PREDICTIONS: &str = include_str!("../queries/bundle_predictions.sql");
+pub(crate) const BUNDLE_CLIP_PREDICTIONS: &str =
+    include_str!("../queries/bundle_clip_predictions.sql");
+pub(crate) const BUNDLE_WORKERS: &str = include_str!("../queries/bundle_workers.sql");
+pub(crate) const BUNDLE_DETECTOR_FINGERPRINTS: &str =
+    include_str!("../queries/bundle_detector_fingerprints.sql");
+pub(crate) const BUNDLE_DATASET_FINGERPRINTS: &str =
+    include_str!("../queries/bundle_dataset_fingerprints.sql");
+pub(crate) const BUNDLE_INSERT_RUN: &str = include_str!("../queries/bundle_insert_run.sql");
+pub(crate) const BUNDLE_INSERT_SHARD: &str = include_str!("../queries/bundle_insert_shard.sql");
+pub(crate) const BUNDLE_INSERT_SHARD_SAMPLES_ROWS: &str =
+    include_str!("../queries/bundle_insert_shard_samples_rows.sql");
+pub(crate) const BUNDLE_INSERT_PREDICTIONS_ROWS: &str =
+    include_str!("../queries/bundle_insert_predictions_rows.sql");
+pub(crate) const BUNDLE_INSERT_CLIP_PREDICTIONS_ROWS: &str =
+    include_str!("../queries/bundle_insert_clip_predictions_rows.sql");
+pub(crate) const BUNDLE_INSERT_WORKER: &str = include_str!("../queries/bundle_insert_worker.sql");
+
 /// `template` with its `{}` markers replaced, in order, by `parts`: the pieces of a statement
 /// known only at run time (rows of a multi-row insert, a lock clause, an `IN` list).
 pub(crate) fn fill(template: &str, parts: &[&str]) -> String {

@@ -69,31 +69,10 @@ where
                 .during("insert run requirement")?;
         }
         for dataset in &plan.datasets {
-            sqlx::query(crate::queries::INSERT_RUN_DATASET)
-                .bind(&run.id.0)
-                .bind(&dataset.name)
-                .bind(&dataset.format)
-                .bind(&dataset.root)
-                .bind(&dataset.fingerprint)
-                .bind(dataset.samples)
-                .bind(&dataset.exif_orientation)
-                .bind(dataset.max_pixels)
-                .execute(&mut *tx)
-                .await
-                .during("insert run dataset")?;
+            Self::insert_run_dataset(&mut *tx, &run.id.0, dataset).await?;
         }
         for detector in &plan.detectors {
-            sqlx::query(crate::queries::INSERT_RUN_DETECTOR)
-                .bind(&run.id.0)
-                .bind(&detector.name)
-                .bind(&detector.kind)
-                .bind(&detector.builtin)
-                .bind(&detector.card)
-                .bind(&detector.fingerprint)
-                .bind(detector.input.as_str())
-                .execute(&mut *tx)
-                .await
-                .during("insert run detector")?;
+            Self::insert_run_detector(&mut *tx, &run.id.0, detector).await?;
         }
         let sample_ids = crate::bulk::insert_samples!(&mut *tx, DB::BACKEND, plan);
         let shard_ids = crate::bulk::insert_shards!(&mut *tx, DB::BACKEND, plan);
@@ -718,5 +697,16 @@ where
         paths: &[String],
     ) -> Result<std::collections::HashMap<String, crate::FileContent>, crate::StoreError> {
         self.sql_known_contents(paths).await
+    }
+
+    async fn export_run(&self, run_id: &crate::RunId) -> Result<crate::RunRows, crate::StoreError> {
+        self.sql_export_run(run_id).await
+    }
+
+    async fn import_run(
+        &self,
+        rows: &crate::RunRows,
+    ) -> Result<crate::ImportOutcome, crate::StoreError> {
+        self.sql_import_run(rows).await
     }
 }

@@ -198,6 +198,18 @@ where
             .execute(&mut *tx)
             .await
             .during("delete old metrics")?;
+        Self::insert_metric_rows(&mut *tx, run_id, rows).await?;
+        tx.commit().await.during("commit metrics")?;
+        Ok(())
+    }
+
+    /// Inserts `rows` as metrics of run `run_id` (`replace_metrics`, bundle import).
+    pub(crate) async fn insert_metric_rows(
+        tx: &mut DB::Connection,
+        run_id: &crate::RunId,
+        rows: &[crate::MetricRecord],
+    ) -> Result<(), crate::StoreError> {
+        use crate::error::QueryContext;
         for metric in rows {
             sqlx::query(crate::queries::INSERT_METRIC)
                 .bind(&run_id.0)
@@ -218,7 +230,6 @@ where
                 .await
                 .during("insert metric")?;
         }
-        tx.commit().await.during("commit metrics")?;
         Ok(())
     }
 

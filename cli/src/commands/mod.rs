@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod bundle;
+pub mod bundle_format;
 pub mod cancel;
 pub mod cards;
 pub mod compare;

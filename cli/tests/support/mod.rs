@@ -406,6 +406,27 @@ macro_rules! on_both_backends {
     };
 }
 
+/// A clip detector (`temporal`) beside an image detector (`spectral`) on the videos of the demo
+/// data's `DemoClips` set (`dfbench synth --out data`), reading `frames = "FRAMES"` (replace
+/// FRAMES, e.g. by `all`).
+pub const CLIP_SUITE: &str = r#"
+name = "clips"
+shard_size = 64
+[[datasets]]
+name = "clips"
+format = "dfb-json"
+root = "data/rgb"
+json_dir = "data/dataset_json"
+sets = ["DemoClips"]
+frames = "FRAMES"
+[[detectors]]
+name = "spectral"
+kind = "builtin"
+[[detectors]]
+name = "temporal"
+kind = "builtin"
+"#;
+
 /// A suite of the two image built-ins over the demo's CNNSpot images at `data/cnnspot`
 /// (`dfbench synth --out data`).
 pub fn demo_suite(name: &str, shard_size: usize) -> String {

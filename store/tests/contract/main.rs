@@ -57,6 +57,7 @@
 //! - `run_history`: `history::run_history`, `history::promotion_is_recorded`
 //! - `promote_run`, `find_runs`: `history::run_history`, `history::promotion_is_recorded`
 //! - `shard_provenance`: `history::run_history`, `history::promotion_is_recorded`
+//! - `export_run`, `import_run`: `bundles::bundles_round_trip_and_refuse_conflicts`
 //!
 //! A new `Store` method gets a test here, listed in `store_contract!` of its topic and in this
 //! list (`every_method_is_listed` checks the list against `store/src/lib.rs`).
@@ -64,6 +65,7 @@
 mod support;
 
 mod bulk;
+mod bundles;
 mod capabilities;
 mod clips;
 mod contents;

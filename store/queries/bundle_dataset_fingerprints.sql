@@ -1,0 +1,1 @@
+SELECT DISTINCT name, fingerprint FROM run_datasets

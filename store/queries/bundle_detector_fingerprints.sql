@@ -1,0 +1,1 @@
+SELECT DISTINCT name, COALESCE(fingerprint, '') AS fingerprint FROM run_detectors

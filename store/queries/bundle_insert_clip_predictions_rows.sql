@@ -1,0 +1,3 @@
+INSERT INTO clip_predictions (run_id, shard_id, detector, video_key, clip_index, perturbation,
+  first_frame, last_frame, score, failure_kind, failure_message, detector_fingerprint,
+  content_key, worker_id, epoch, latency_us, reused_from) VALUES {}

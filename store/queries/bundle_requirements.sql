@@ -1,0 +1,1 @@
+SELECT capability FROM run_requirements WHERE run_id = $1
