@@ -11,6 +11,8 @@
 #![cfg(all(feature = "torch", feature = "onnx"))]
 
 mod import_support;
+#[path = "../../worker/tests/prepare_support/mod.rs"]
+mod prepare_support;
 mod support;
 
 use import_support::{FIXTURES, import, text, torch_python};
@@ -153,6 +155,88 @@ fn mtcnn_card_finds_the_faces_facenet_pytorch_finds() {
         assert!(pixels <= PIXELS, "{runtime}: {pixels} px");
         assert!(probability <= PROBABILITY, "{runtime}: {probability}");
     }
+    prepare_crops_faces_with_the_card(&card.join("card.toml"), dir.path());
+}
+
+/// `dfbench prepare --faces CARD` on two generated videos: the astronaut zooming and panning
+/// (every sampled frame an aligned 256² face crop with its box and landmarks in the manifest)
+/// and a plain grey one (every frame a recorded `no_face`, no image written).
+fn prepare_crops_faces_with_the_card(card: &Path, dir: &Path) {
+    let Some(photo) = prepare_support::astronaut() else {
+        return;
+    };
+    let videos = dir.join("videos/FF-real");
+    std::fs::create_dir_all(&videos).expect("mkdir");
+    prepare_support::video(&photo, &videos.join("000.mp4"), 24, 160);
+    let grey = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=gray:s=160x160:r=25",
+        ])
+        .args(["-frames:v", "24", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        .arg(videos.join("001.mp4"))
+        .status()
+        .expect("spawn ffmpeg");
+    assert!(grey.success());
+    let output = dfbench()
+        .current_dir(dir)
+        .args([
+            "prepare",
+            "videos",
+            "--dataset",
+            "FaceForensics++",
+            "--out",
+            "prepared",
+        ])
+        .args(["--frames", "6", "--faces"])
+        .arg(card)
+        .output()
+        .expect("spawn dfbench");
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    println!("{stdout}");
+    assert!(
+        stdout.contains("prepared 2 videos (0 already done)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("6 frames written"), "{stdout}");
+    assert!(stdout.contains("6 frames failed: no_face"), "{stdout}");
+    let manifest = std::fs::read_to_string(dir.join("prepared/manifest.jsonl")).expect("manifest");
+    let records: Vec<serde_json::Value> = manifest
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("json"))
+        .collect();
+    let frames = |video: &str| -> Vec<serde_json::Value> {
+        let record = records
+            .iter()
+            .find(|record| record["video"].as_str().is_some_and(|v| v.ends_with(video)))
+            .unwrap_or_else(|| panic!("no record of {video}: {manifest}"));
+        record["frames"].as_array().expect("frames").clone()
+    };
+    for frame in frames("000.mp4") {
+        let path = frame["path"].as_str().unwrap_or_else(|| panic!("{frame}"));
+        assert!(
+            frame["box"].is_array() && frame["landmarks"].is_array(),
+            "{frame}"
+        );
+        let crop = image::open(dir.join("prepared").join(path)).expect("crop");
+        assert_eq!((crop.width(), crop.height()), (256, 256));
+    }
+    for frame in frames("001.mp4") {
+        assert_eq!(frame["failure"], "no_face", "{frame}");
+        assert!(frame["path"].is_null(), "{frame}");
+    }
+    let provenance =
+        std::fs::read_to_string(dir.join("prepared/prepare.json")).expect("prepare.json");
+    assert!(
+        provenance.contains("MTCNN landmarks in place of dlib"),
+        "{provenance}"
+    );
 }
 
 /// A face-detector card cannot be scored with: a suite naming one is refused by name.

@@ -1,12 +1,14 @@
-//! `dfbench prepare VIDEOS --dataset NAME --out DIR`: videos → DeepfakeBench-layout frames,
+//! `dfbench prepare VIDEOS --dataset NAME --out DIR [--faces CARD]`: videos → DeepfakeBench-layout frames
+//! (whole frames, or face crops from a face-detector card),
 //! `dataset_json/<NAME>.json` and a per-frame provenance manifest (the work itself is in
 //! `dfbench_worker::prepare`). Resumable: a rerun redoes only videos without a finished record.
 
 use crate::output::outln;
 use anyhow::Context;
+use dfbench_benchmarks::card::face::ResolvedFaceCard;
 use dfbench_benchmarks::roots::canonical;
 use dfbench_worker::prepare::dataset_json::Splits;
-use dfbench_worker::prepare::job::{Crop, Cropper, PREPARE_VERSION, Recipe};
+use dfbench_worker::prepare::job::{Crop, Cropper, FaceAlign, PREPARE_VERSION, Recipe};
 use dfbench_worker::prepare::output::Layout;
 use dfbench_worker::prepare::pool::{self, Job};
 use dfbench_worker::prepare::video::Sampling;
@@ -37,10 +39,20 @@ pub struct PrepareArgs {
     /// Output side in pixels.
     #[arg(long, default_value_t = 256)]
     pub size: u32,
-    /// Face detector: `none` writes whole frames (centred square, resized); face-detector cards
-    /// plug in through `FaceDetector` once the MTCNN card is merged.
-    #[arg(long, default_value = "none", value_parser = ["none"])]
+    /// Face detector: a face-detector card (`dfbench import --family mtcnn`; its card.toml or
+    /// folder), or `none` to write whole frames (centred square, resized; not DeepfakeBench's
+    /// faces). With a card, the largest face of each frame is cropped as --align says and a
+    /// frame without a face is recorded as `no_face`. Needs a build with the card's runtime.
+    #[arg(long, default_value = "none", value_name = "CARD|DIR|none")]
     pub faces: String,
+    /// With --faces: `dfb` (the five landmarks onto the ArcFace template, +8 x, margin 1.3:
+    /// DeepfakeBench's geometry, MTCNN in place of dlib) or `box` (the largest box ×1.3,
+    /// squared, resized; not DeepfakeBench's).
+    #[arg(long, default_value = "dfb", value_parser = ["dfb", "box"])]
+    pub align: String,
+    /// Device the face detector runs on: cpu or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
     /// Folder with FF++'s official train.json, val.json, test.json (else every video is `test`).
     #[arg(long)]
     pub splits: Option<PathBuf>,
@@ -89,6 +101,12 @@ pub fn execute(args: PrepareArgs) -> anyhow::Result<ExitCode> {
             args.videos.display()
         );
     }
+    let faces = face_card(&args.faces)?;
+    let (crop, align) = match (&faces, args.align.as_str()) {
+        (None, _) => (Crop::WholeFrame, FaceAlign::Dfb),
+        (Some(_), "box") => (Crop::Box, FaceAlign::Box),
+        (Some(_), _) => (Crop::Dfb, FaceAlign::Dfb),
+    };
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let job = Job {
         input: args.videos.clone(),
@@ -99,8 +117,8 @@ pub fn execute(args: PrepareArgs) -> anyhow::Result<ExitCode> {
         recipe: Recipe {
             sampling,
             size: args.size,
-            crop: Crop::WholeFrame,
-            detector: None,
+            crop,
+            detector: faces.as_ref().map(|card| card.fingerprint.clone()),
             version: PREPARE_VERSION,
         },
         splits,
@@ -108,7 +126,18 @@ pub fn execute(args: PrepareArgs) -> anyhow::Result<ExitCode> {
         threads: args.workers,
         pause_after_video: Duration::from_millis(args.video_delay_ms),
     };
-    let cropper = || Ok(Cropper::WholeFrame);
+    // Each worker thread loads its own detector (the nets are not shared across threads).
+    let cropper = || match &faces {
+        None => Ok(Cropper::WholeFrame),
+        Some(card) => dfbench_worker::faces::load_detector(card, &args.device)
+            .map(|detector| Cropper::Faces(detector, align))
+            .map_err(|error| {
+                format!(
+                    "cannot load the face detector of --faces {}: {error}",
+                    args.faces
+                )
+            }),
+    };
     let done = |record: &dfbench_worker::prepare::job::VideoRecord, reused: bool| {
         let what = match (&record.failure, reused) {
             (Some(kind), _) => format!("failed: {kind}"),
@@ -135,4 +164,21 @@ pub fn execute(args: PrepareArgs) -> anyhow::Result<ExitCode> {
         outln!("  {video}: in no split file, left out of the dataset JSON");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The face-detector card `--faces` names (a card.toml or the folder holding one); `None` for
+/// `none`.
+fn face_card(faces: &str) -> anyhow::Result<Option<ResolvedFaceCard>> {
+    if faces == "none" {
+        return Ok(None);
+    }
+    let given = PathBuf::from(faces);
+    let path = if given.is_dir() {
+        given.join("card.toml")
+    } else {
+        given
+    };
+    ResolvedFaceCard::load(&path)
+        .map(Some)
+        .with_context(|| format!("--faces {faces}: not a face-detector card (use `none` for whole frames, or a card from `dfbench import --family mtcnn`)"))
 }
