@@ -15,7 +15,12 @@ fn main() {
         return;
     };
     let lib_dir = Path::new(&lib_dir);
-    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib_dir.display());
+    // DFBENCH_TORCH_NO_RPATH: a binary for another machine's libtorch, found through
+    // LD_LIBRARY_PATH there (scripts/gpu-check.sh), gets no path into this one.
+    println!("cargo:rerun-if-env-changed=DFBENCH_TORCH_NO_RPATH");
+    if std::env::var_os("DFBENCH_TORCH_NO_RPATH").is_none() {
+        println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib_dir.display());
+    }
     if lib_dir.join("libtorch_cuda.so").exists() {
         println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");
     }

@@ -73,14 +73,17 @@ DFBENCH_BIN="${CARGO_TARGET_DIR:-target}/debug/dfbench" scripts/slurm-test.sh
 eval "$(scripts/setup-onnx.sh)"
 export DFBENCH_REQUIRE_ONNX=1
 models_target="${CARGO_TARGET_DIR:-target}-torch"
-CARGO_TARGET_DIR="$models_target" cargo clippy -p dfbench-worker -p dfbench --features torch,onnx --all-targets -- -D warnings
+CARGO_TARGET_DIR="$models_target" cargo clippy -p dfbench-worker -p dfbench -p dfbench-gpu-bench --features torch,onnx --all-targets -- -D warnings
 # The feature-independent tests already ran above; here the worker's own tests (reference
 # scores, typed model failures for both runtimes), the local runs with model cards, and
 # import_parity: every imported image family scores as PyTorch (its TorchScript card) and as
 # onnxruntime-Python (its ONNX card) to 1e-5; faces: the imported MTCNN face-detector card
 # (TorchScript and ONNX) finds the faces facenet-pytorch's MTCNN finds, within 4 px.
 CARGO_TARGET_DIR="$models_target" cargo test -p dfbench-worker --features torch,onnx
-CARGO_TARGET_DIR="$models_target" cargo test -p dfbench --features torch,onnx --test torch_run --test onnx_run --test bench_detector --test import_parity --test faces
+# With them, gpu_check: scripts/gpu-check.sh's run step as a smoke check on CPU, with the
+# dfbench-gpu-bench binary of this build (same features, so nothing else is rebuilt) and the
+# torch venv's python and libtorch.
+CARGO_TARGET_DIR="$models_target" cargo test -p dfbench -p dfbench-gpu-bench --features torch,onnx --test torch_run --test onnx_run --test bench_detector --test import_parity --test faces --test gpu_check
 # `dfbench cards check` scoring a synthetic batch of an imported card through the torch runtime
 # (the other import tests ran in the default build above).
 CARGO_TARGET_DIR="$models_target" cargo test -p dfbench --features torch,onnx --test import module_prefix_is_accepted

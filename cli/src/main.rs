@@ -10,6 +10,7 @@ mod output;
 mod progress;
 mod refs;
 mod reporting;
+mod runtime;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -99,17 +100,7 @@ fn init_logging(format: &str, colour: bool) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log_format, output::colours(&cli.color));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = runtime.block_on(async move {
+    runtime::run(async move {
         match cli.command {
             Command::Demo(args) => commands::demo::execute(args).await,
             Command::Run(args) => commands::run::execute(args).await,
@@ -134,12 +125,5 @@ fn main() -> ExitCode {
             Command::Bench(command) => commands::bench::execute(command).await,
             Command::Datasets(command) => commands::datasets::execute(command),
         }
-    });
-    match result {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(2)
-        }
-    }
+    })
 }

@@ -14,23 +14,8 @@ mod support;
 mod torch_support;
 
 use std::path::Path;
+use support::figures::figure;
 use support::run_ok;
-
-/// The first number after `label` on the line that starts with it (after indentation).
-fn figure(stdout: &str, label: &str) -> f64 {
-    let line = stdout
-        .lines()
-        .find(|line| line.trim_start().starts_with(label))
-        .unwrap_or_else(|| panic!("no `{label}` line in:\n{stdout}"));
-    let rest = &line.trim_start()[label.len()..];
-    let value: f64 = rest
-        .split_whitespace()
-        .next()
-        .and_then(|word| word.parse().ok())
-        .unwrap_or_else(|| panic!("no number after `{label}` in `{line}`"));
-    assert!(value.is_finite() && value > 0.0, "`{line}`");
-    value
-}
 
 fn bench(card: &Path, extra: &[&str], work: &Path) -> String {
     let card = card.display().to_string();

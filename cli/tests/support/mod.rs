@@ -1,6 +1,8 @@
 //! Helpers for tests that drive the real `dfbench` binary as separate processes.
 #![allow(dead_code)]
 
+pub mod figures;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
