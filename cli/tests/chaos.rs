@@ -657,7 +657,7 @@ async fn signalled_worker_releases_its_shard(test: &str, signal: &str) {
     };
     // Heartbeat 30 s → lease TTL 90 s: only a release can hand the shard on in time.
     let (_coordinator, url) = start_coordinator(&setup.database_url, &["--heartbeat-secs", "30"]);
-    // The victim scores 3 samples a second; the steady worker is not throttled.
+    // The victim scores 3 samples every 3 s; the steady worker is not throttled.
     let worker = |name: &str, delay_ms: &str, log: &str| {
         let args = [
             "worker",
@@ -674,10 +674,11 @@ async fn signalled_worker_releases_its_shard(test: &str, signal: &str) {
         ];
         spawn_in_background(&args, &setup.work, log)
     };
-    let mut victim = worker("victim", "1000", "victim");
+    let mut victim = worker("victim", "3000", "victim");
     let run = start_run(&setup, &url, &[]);
-    // One chunk of the victim's first shard (12 samples, 3 per second) is stored: it is
-    // mid-shard for about three more seconds.
+    // One chunk of the victim's first shard (12 samples, 3 every 3 s) is stored: it is
+    // mid-shard for about nine more seconds, time enough for the signal on a loaded machine
+    // (at 1 s a chunk, a CI run once saw the victim finish its shard before the signal came).
     wait_for_progress(&setup, 6);
     let started = Instant::now();
     assert!(
