@@ -264,7 +264,7 @@ fn imported_families_score_as_pytorch_and_onnxruntime() {
     // Face detectors (MTCNN) score nothing: cli/tests/faces.rs compares them with their upstream.
     let families: Vec<FamilyLine> = exporter_families(&torch)
         .into_iter()
-        .filter(|family| family.card.get("kind").is_none())
+        .filter(FamilyLine::scores)
         .filter(|family| {
             chosen
                 .as_ref()

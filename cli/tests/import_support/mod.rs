@@ -141,6 +141,14 @@ pub struct FamilyLine {
     pub onnx: bool,
 }
 
+impl FamilyLine {
+    /// Whether its card scores images (a face detector's card, `kind = "face-detector"`, finds
+    /// faces instead: cli/tests/faces.rs compares it with its upstream).
+    pub fn scores(&self) -> bool {
+        self.card.get("kind").is_none()
+    }
+}
+
 /// Every family the exporter knows, read from `dfbench_import.py list` with `python`.
 pub fn exporter_families(python: &Path) -> Vec<FamilyLine> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("import/dfbench_import.py");
