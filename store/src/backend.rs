@@ -61,6 +61,9 @@ pub struct SqlStore<DB: Backend> {
     pub(crate) cache: StoreCache,
 }
 
+/// Tries at migrating before a failure is reported (see [`SqlStore::open`]).
+const MIGRATE_ATTEMPTS: u64 = 4;
+
 impl<DB: Backend> SqlStore<DB>
 where
     DB::Connection: Migrate,
@@ -70,11 +73,20 @@ where
     /// one (a replica, a file without write permission, a read-only transaction default)
     /// still serves `runs`, `report`, `export` and the other reading commands.
     pub(crate) async fn open(pool: sqlx::Pool<DB>) -> Result<SqlStore<DB>, StoreError> {
-        if !Self::schema_is_current(&pool).await {
-            DB::MIGRATOR
-                .run(&pool)
-                .await
-                .map_err(|source| StoreError::Migrate { source })?;
+        let mut attempt: u64 = 0;
+        while !Self::schema_is_current(&pool).await {
+            let Err(source) = DB::MIGRATOR.run(&pool).await else {
+                break;
+            };
+            // Two processes opening a new database at once (`dfbench runs` polling beside the
+            // `dfbench run` that creates it) both migrate it, and SQLite's migrator takes no
+            // lock: the slower one fails on what the other created. Once the other has
+            // committed, the schema is current; any other failure stays after a few tries.
+            attempt += 1;
+            if attempt >= MIGRATE_ATTEMPTS && !Self::schema_is_current(&pool).await {
+                return Err(StoreError::Migrate { source });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
         }
         Ok(SqlStore {
             pool,
