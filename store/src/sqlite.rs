@@ -4,6 +4,7 @@
 use crate::StoreError;
 use crate::backend::{Backend, BulkIngest, Dialect, FencedBatch, Ingested, SqlStore};
 use crate::error::QueryContext;
+use crate::error_class::ErrorClass;
 use crate::model::{LeaseRef, NewPrediction};
 use crate::sql_impl::IngestContext;
 use sqlx::Sqlite;
@@ -63,16 +64,36 @@ impl SqliteStore {
             Some(pages) => options.pragma("max_page_count", pages.to_string()),
             None => options,
         };
-        // No ping before each use (sqlx's default): a local file cannot hang up.
-        let pool = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(|cause| StoreError::Connect { cause })?;
+        let mut attempt: u64 = 0;
+        let pool = loop {
+            // No ping before each use (sqlx's default): a local file cannot hang up.
+            let connected = SqlitePoolOptions::new()
+                .test_before_acquire(false)
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await;
+            match connected {
+                Ok(pool) => break pool,
+                // Switching a new file to WAL while another process does the same can answer
+                // "database is locked" at once: SQLite skips the busy timeout where waiting
+                // could deadlock. The other process finishes in milliseconds; try again.
+                Err(cause)
+                    if attempt + 1 < CONNECT_ATTEMPTS
+                        && crate::error_class::classify(&cause) == ErrorClass::Retry =>
+                {
+                    attempt += 1;
+                    tracing::debug!(attempt, %cause, "SQLite database busy at connect; retrying");
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                Err(cause) => return Err(StoreError::Connect { cause }),
+            }
+        };
         SqliteStore::open(pool).await
     }
 }
+
+/// Tries at connecting to a busy SQLite file before the failure is reported.
+const CONNECT_ATTEMPTS: u64 = 8;
 
 /// Test-only hook: `DFBENCH_SQLITE_MAX_PAGE_COUNT=N` caps every connection this process opens
 /// at N pages (`PRAGMA max_page_count`), so a chaos test can fill the database mid-run

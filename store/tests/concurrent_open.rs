@@ -5,7 +5,7 @@
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_opens_of_a_new_sqlite_database_all_succeed() {
-    for round in 0..8 {
+    for round in 0..rounds() {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite:{}", dir.path().join("new.db").display());
         let opens: Vec<_> = (0..4)
@@ -21,4 +21,12 @@ async fn concurrent_opens_of_a_new_sqlite_database_all_succeed() {
             }
         }
     }
+}
+
+/// Rounds of concurrent opens: 8, or `DFBENCH_CONCURRENT_OPEN_ROUNDS` to hunt a rare race.
+fn rounds() -> usize {
+    std::env::var("DFBENCH_CONCURRENT_OPEN_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(8)
 }
