@@ -13,6 +13,7 @@
 //! adding `scale` (src/dst as a double) once per output pixel, as Pillow accumulates it.
 
 use super::{CN, Plane};
+use std::borrow::Cow;
 
 const PRECISION_BITS: u32 = 32 - 8 - 2;
 
@@ -127,7 +128,8 @@ pub(crate) fn vertical_first(src: (usize, usize), dst: (usize, usize)) -> bool {
     height_shrink > 0 && height_shrink > width_shrink * 2
 }
 
-/// One horizontal pass: `height` rows of `in_width` pixels to `out_width`.
+/// One horizontal pass: `height` rows of `in_width` pixels to `out_width`. The three channels
+/// of a pixel are summed together, tap by tap (the same integer sums as channel by channel).
 fn horizontal_pass(
     data: &[u8],
     in_width: usize,
@@ -135,31 +137,32 @@ fn horizontal_pass(
     out_width: usize,
     filter: Filter,
 ) -> Vec<u8> {
-    let src = Plane {
-        data,
-        width: in_width,
-        height,
-    };
     let xw = windows(in_width, out_width, filter);
-    let mut out = Vec::with_capacity(out_width * height * CN);
-    for y in 0..height {
-        let row = src.row(y);
-        for d in 0..out_width {
+    let mut out = vec![0u8; out_width * height * CN];
+    let in_row = in_width * CN;
+    for (row, out_row) in data
+        .chunks_exact(in_row)
+        .zip(out.chunks_exact_mut(out_width * CN))
+    {
+        for (d, pixel) in out_row.chunks_exact_mut(CN).enumerate() {
             let taps = &xw.coef[d * xw.ksize..d * xw.ksize + xw.len[d]];
-            let base = xw.first[d] * CN;
-            for c in 0..CN {
-                let mut sum = HALF;
-                for (k, &w) in taps.iter().enumerate() {
-                    sum = sum.wrapping_add(i32::from(row[base + k * CN + c]) * w);
+            let window = &row[xw.first[d] * CN..(xw.first[d] + taps.len()) * CN];
+            let mut sum = [HALF; CN];
+            for (source, &w) in window.chunks_exact(CN).zip(taps) {
+                for c in 0..CN {
+                    sum[c] = sum[c].wrapping_add(i32::from(source[c]) * w);
                 }
-                out.push(clip8(sum));
+            }
+            for c in 0..CN {
+                pixel[c] = clip8(sum[c]);
             }
         }
     }
     out
 }
 
-/// One vertical pass: `width` columns of `in_height` pixels to `out_height`.
+/// One vertical pass: `width` columns of `in_height` pixels to `out_height`. Each output row
+/// accumulates whole source rows, tap by tap (the same integer sums as column by column).
 fn vertical_pass(
     data: &[u8],
     width: usize,
@@ -170,15 +173,18 @@ fn vertical_pass(
     let row_len = width * CN;
     let yw = windows(in_height, out_height, filter);
     let mut out = vec![0u8; row_len * out_height];
-    for d in 0..out_height {
+    let mut sums = vec![HALF; row_len];
+    for (d, dst) in out.chunks_exact_mut(row_len).enumerate() {
         let taps = &yw.coef[d * yw.ksize..d * yw.ksize + yw.len[d]];
-        let dst = &mut out[d * row_len..(d + 1) * row_len];
-        for (x, value) in dst.iter_mut().enumerate() {
-            let mut sum = HALF;
-            for (k, &w) in taps.iter().enumerate() {
-                let y = yw.first[d] + k;
-                sum = sum.wrapping_add(i32::from(data[y * row_len + x]) * w);
+        sums.fill(HALF);
+        for (k, &w) in taps.iter().enumerate() {
+            let y = yw.first[d] + k;
+            let source = &data[y * row_len..(y + 1) * row_len];
+            for (sum, &value) in sums.iter_mut().zip(source) {
+                *sum = sum.wrapping_add(i32::from(value) * w);
             }
+        }
+        for (value, &sum) in dst.iter_mut().zip(&sums) {
             *value = clip8(sum);
         }
     }
@@ -187,25 +193,23 @@ fn vertical_pass(
 
 pub(crate) fn resample(src: &Plane, width: usize, height: usize, filter: Filter) -> Vec<u8> {
     // Pillow skips a pass whose axis keeps its size.
-    let need_horizontal = width != src.width;
-    let need_vertical = height != src.height;
-    let mut data = src.data.to_vec();
-    if vertical_first((src.width, src.height), (width, height)) {
-        if need_vertical {
-            data = vertical_pass(&data, src.width, src.height, height, filter);
-        }
-        if need_horizontal {
-            data = horizontal_pass(&data, src.width, height, width, filter);
-        }
+    let (keep_width, keep_height) = (width == src.width, height == src.height);
+    let horizontal = |data: &[u8], rows| horizontal_pass(data, src.width, rows, width, filter);
+    let vertical = |data: &[u8], columns| vertical_pass(data, columns, src.height, height, filter);
+    let source = Cow::Borrowed(src.data);
+    let resized = if vertical_first((src.width, src.height), (width, height)) {
+        let data = pass(source, keep_height, |data| vertical(data, src.width));
+        pass(data, keep_width, |data| horizontal(data, height))
     } else {
-        if need_horizontal {
-            data = horizontal_pass(&data, src.width, src.height, width, filter);
-        }
-        if need_vertical {
-            data = vertical_pass(&data, width, src.height, height, filter);
-        }
-    }
-    data
+        let data = pass(source, keep_width, |data| horizontal(data, src.height));
+        pass(data, keep_height, |data| vertical(data, width))
+    };
+    resized.into_owned()
+}
+
+/// `data` through `run`, or as it is when the pass is skipped.
+fn pass<'a>(data: Cow<'a, [u8]>, skip: bool, run: impl FnOnce(&[u8]) -> Vec<u8>) -> Cow<'a, [u8]> {
+    if skip { data } else { Cow::Owned(run(&data)) }
 }
 
 pub(crate) fn nearest(src: &Plane, width: usize, height: usize) -> Vec<u8> {
