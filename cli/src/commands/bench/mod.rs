@@ -5,6 +5,7 @@ mod decode;
 pub mod detector;
 mod frames;
 pub mod perturb;
+mod prepare;
 pub mod report;
 mod reuse;
 mod scheduler;
@@ -24,6 +25,8 @@ pub enum BenchCommand {
     Report(report::ReportBenchArgs),
     /// Cost of each perturbation per image vs PNG decode + detector preprocessing.
     Perturb(perturb::PerturbBenchArgs),
+    /// `dfbench prepare` (frames, face crops) vs OpenCV + facenet-pytorch, videos per CPU-second.
+    Prepare(prepare::PrepareBenchArgs),
     /// An unchanged suite run twice: first-run vs rerun wall time (target ≤ 2%).
     Reuse(reuse::ReuseBenchArgs),
     /// Coordinator cycles/s and ingest/s with simulated workers vs the database's own rates.
@@ -39,6 +42,7 @@ pub async fn execute(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Frames(args) => frames::execute(args).await,
         BenchCommand::Report(args) => report::execute(args).await,
         BenchCommand::Perturb(args) => perturb::execute(args).await,
+        BenchCommand::Prepare(args) => prepare::execute(args).await,
         BenchCommand::Reuse(args) => reuse::execute(args).await,
         BenchCommand::Scheduler(args) => scheduler::execute(args).await,
         BenchCommand::Site(args) => site::execute(args).await,

@@ -30,6 +30,9 @@ pub struct SiteBenchArgs {
     pub datasets: usize,
 }
 
+/// The datasets' layouts, in turn (the site's family filter).
+const FORMATS: [&str; 3] = ["cnnspot", "ffpp", "dire"];
+
 /// A done run with no samples: what the site reads of it is its record and metrics.
 fn plan(index: usize, args: &SiteBenchArgs) -> RunPlan {
     RunPlan {
@@ -37,7 +40,7 @@ fn plan(index: usize, args: &SiteBenchArgs) -> RunPlan {
             id: RunId(format!("r{index:05}")),
             name: "nightly".into(),
             suite_name: "bench".into(),
-            suite_toml: "name = 'bench'".into(),
+            suite_toml: suite_toml(args),
             suite_hash: "bench".into(),
             data_root: "/data".into(),
             dfbench_version: env!("CARGO_PKG_VERSION").into(),
@@ -50,7 +53,7 @@ fn plan(index: usize, args: &SiteBenchArgs) -> RunPlan {
         datasets: (0..args.datasets)
             .map(|s| DatasetRecord {
                 name: format!("set{s:02}"),
-                format: ["cnnspot", "ffpp", "df40"][s % 3].into(),
+                format: FORMATS[s % FORMATS.len()].into(),
                 root: format!("/data/set{s:02}"),
                 fingerprint: format!("fp-set{s:02}"),
                 samples: 2_000,
@@ -71,6 +74,29 @@ fn plan(index: usize, args: &SiteBenchArgs) -> RunPlan {
         max_attempts: 2,
         max_losses: 2,
     }
+}
+
+/// The runs' stored suite: valid, as a real run's is (the site parses it for absent sets), its
+/// detectors built-in spectral under their own names.
+fn suite_toml(args: &SiteBenchArgs) -> String {
+    let mut toml = String::from("name = \"bench\"\n");
+    for s in 0..args.datasets {
+        let format = FORMATS[s % FORMATS.len()];
+        let frames = if format == "ffpp" {
+            "frames = \"all\"\n"
+        } else {
+            ""
+        };
+        toml += &format!(
+            "\n[[datasets]]\nname = \"set{s:02}\"\nformat = \"{format}\"\nroot = \"/data/set{s:02}\"\n{frames}"
+        );
+    }
+    for d in 0..args.detectors {
+        toml += &format!(
+            "\n[[detectors]]\nname = \"det{d:02}\"\nkind = \"builtin\"\nbuiltin = \"spectral\"\n"
+        );
+    }
+    toml
 }
 
 /// AUC, AP, EER (with intervals) and the failure count of every detector × dataset.
@@ -159,4 +185,30 @@ pub async fn execute(args: SiteBenchArgs) -> anyhow::Result<ExitCode> {
         again.files
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_runs_store_a_valid_suite_naming_their_datasets_and_detectors() {
+        let args = SiteBenchArgs {
+            runs: 1,
+            detectors: 3,
+            datasets: 4,
+        };
+        let suite = dfbench_benchmarks::Suite::parse(&suite_toml(&args), "bench suite")
+            .unwrap_or_else(|error| panic!("{error}"));
+        let plan = plan(0, &args);
+        let names = |list: Vec<&str>| list.join(",");
+        assert_eq!(
+            names(suite.datasets.iter().map(|d| d.name.as_str()).collect()),
+            names(plan.datasets.iter().map(|d| d.name.as_str()).collect())
+        );
+        assert_eq!(
+            names(suite.detectors.iter().map(|d| d.name.as_str()).collect()),
+            names(plan.detectors.iter().map(|d| d.name.as_str()).collect())
+        );
+    }
 }
