@@ -9,6 +9,7 @@
 pub mod batching;
 pub mod budget;
 pub mod builtin;
+pub mod chunks;
 pub mod clip_tensor;
 pub mod clips;
 pub mod decode;
