@@ -376,6 +376,14 @@ impl Suite {
             }
         }
         for detector in &self.detectors {
+            let prepare_fields =
+                detector.recipe.is_some() || detector.out.is_some() || detector.faces.is_some();
+            if prepare_fields && !detector.is_prepare() {
+                problems.push(format!(
+                    "detector `{}` sets `recipe`, `out` or `faces`, which only a `prepare` detector takes; remove them",
+                    detector.name
+                ));
+            }
             if !valid_name(&detector.name) {
                 problems.push(format!(
                     "detector name `{}` must be non-empty and use only letters, digits, '-', '_', '.', '+'",

@@ -59,3 +59,73 @@ pub(super) fn plan_prepare_detector(
         input: InputKind::Image,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::plan_run;
+    use super::*;
+
+    fn suite(out: &str) -> String {
+        format!(
+            "name = \"prepare o\"\nshard_size = 2\n[[datasets]]\nname = \"v\"\nformat = \"videos\"\n\
+             root = \"videos\"\n[[detectors]]\nname = \"prepare\"\nkind = \"prepare\"\n\
+             recipe = '{{\"size\":64}}'\nout = \"{out}\"\n"
+        )
+    }
+
+    fn plan(
+        dir: &std::path::Path,
+        text: &str,
+        output_root: Option<&std::path::Path>,
+    ) -> Result<dfbench_store::RunPlan, PlanError> {
+        let roots = std::collections::BTreeMap::new();
+        plan_run(&RunRequest {
+            suite_text: text,
+            suite_origin: "p.toml",
+            data_root: dir,
+            data_roots: &roots,
+            allow_missing: false,
+            name: "",
+            dfbench_version: "test",
+            now_ms: 0,
+            sampling: Default::default(),
+            serve_roots: None,
+            output_root,
+        })
+    }
+
+    #[test]
+    fn a_prepare_run_leases_its_recipe_and_folder_only_under_an_output_root() {
+        let dir = tempfile::tempdir().expect("tmp");
+        for video in ["FF-real/000.mp4", "FF-DF/000_003.mp4", "FF-DF/001_002.mp4"] {
+            let path = dir.path().join("videos").join(video);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, b"not read at plan time").expect("write");
+        }
+        let refusal =
+            |out: &str, root: Option<&std::path::Path>| match plan(dir.path(), &suite(out), root) {
+                Ok(_) => panic!("a prepare run into {out} was planned"),
+                Err(error) => error.to_string(),
+            };
+        let refused = refusal("o", None);
+        assert!(refused.contains("--output-root"), "{refused}");
+        let climbing = refusal("../o", Some(dir.path()));
+        assert!(climbing.contains("`..`"), "{climbing}");
+
+        let planned = plan(dir.path(), &suite("o"), Some(dir.path())).expect("plan");
+        let detector = &planned.detectors[0];
+        assert_eq!(
+            detector.fingerprint.as_deref(),
+            Some(sha256_hex(b"{\"size\":64}").as_str())
+        );
+        let lease = PrepareLease::from_json(detector.card.as_deref().unwrap_or_default());
+        assert_eq!(lease.map(|lease| lease.out), Ok("o".to_string()));
+        assert_eq!(planned.samples.len(), 3);
+        let shard_sizes: Vec<usize> = planned
+            .shards
+            .iter()
+            .map(|shard| shard.sample_indices.len())
+            .collect();
+        assert_eq!(shard_sizes, [2, 1]);
+    }
+}
