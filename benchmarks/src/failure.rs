@@ -67,13 +67,16 @@ pub enum FailureKind {
     /// The file decodes but its bytes do not match the checksum its dataset release lists (a
     /// partial or altered download); recorded instead of scoring what may not be the image.
     ChecksumMismatch,
+    /// A prepare run's output folder lies outside the worker's `--output-root` (or the worker
+    /// has none): the worker refused to write there.
+    OutputRefused,
     /// A stored kind this build does not know (written by a newer dfbench).
     Other(String),
 }
 
 impl FailureKind {
     /// Every kind this build knows, in documentation order.
-    pub const KNOWN: [FailureKind; 24] = [
+    pub const KNOWN: [FailureKind; 25] = [
         FailureKind::DecodeError,
         FailureKind::FileUnreadable,
         FailureKind::UnsupportedFormat,
@@ -98,6 +101,7 @@ impl FailureKind {
         FailureKind::MissingScore,
         FailureKind::NoFace,
         FailureKind::ChecksumMismatch,
+        FailureKind::OutputRefused,
     ];
 
     /// The stored spelling.
@@ -135,6 +139,7 @@ impl FailureKind {
             FailureKind::MissingScore => "missing_score",
             FailureKind::NoFace => "no_face",
             FailureKind::ChecksumMismatch => "checksum_mismatch",
+            FailureKind::OutputRefused => "output_refused",
             FailureKind::Other(_) => return None,
         };
         Some(spelling)

@@ -16,6 +16,7 @@ pub mod failure;
 pub mod fingerprint;
 pub mod image_io;
 pub mod perturb;
+pub mod prepare_lease;
 pub mod resize;
 mod rng;
 pub mod roots;

@@ -59,6 +59,10 @@ use std::path::{Path, PathBuf};
 /// Built-in, weight-free detectors the worker implements (see `dfbench-worker::builtin`).
 pub const BUILTIN_DETECTORS: &[&str] = &["spectral", "npr", "temporal"];
 
+/// The detector kind of a prepare run: the "detector" is the prepare recipe, and its one
+/// outcome per video is the number of frames written or the video's typed failure.
+pub const PREPARE_KIND: &str = "prepare";
+
 /// Dataset layouts an adapter exists for.
 pub const DATASET_FORMATS: &[&str] = &[
     "cnnspot",
@@ -70,6 +74,7 @@ pub const DATASET_FORMATS: &[&str] = &[
     "genimage",
     "community-forensics",
     "aigibench",
+    "videos",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -189,6 +194,18 @@ pub struct DetectorSpec {
     /// data root, like dataset roots.
     #[serde(default)]
     pub card: Option<PathBuf>,
+    /// `prepare`: the recipe (JSON, as `dfbench prepare` writes it; its sha256 is the
+    /// detector's fingerprint), handed to workers as it is.
+    #[serde(default)]
+    pub recipe: Option<String>,
+    /// `prepare`: the output folder, relative to the coordinator's `--output-root` (and to
+    /// each worker's).
+    #[serde(default)]
+    pub out: Option<String>,
+    /// `prepare`: the face-detector card (absolute path, read by the workers), when the recipe
+    /// crops faces.
+    #[serde(default)]
+    pub faces: Option<PathBuf>,
 }
 
 impl DetectorSpec {
@@ -205,6 +222,11 @@ impl DetectorSpec {
             "onnx" => Some("onnx"),
             _ => None,
         }
+    }
+
+    /// Whether this detector is a prepare recipe (videos → frames), not a scorer.
+    pub fn is_prepare(&self) -> bool {
+        self.kind == PREPARE_KIND
     }
 
     /// Whether this detector runs a model named by a detector card.
@@ -354,6 +376,14 @@ impl Suite {
             }
         }
         for detector in &self.detectors {
+            let prepare_fields =
+                detector.recipe.is_some() || detector.out.is_some() || detector.faces.is_some();
+            if prepare_fields && !detector.is_prepare() {
+                problems.push(format!(
+                    "detector `{}` sets `recipe`, `out` or `faces`, which only a `prepare` detector takes; remove them",
+                    detector.name
+                ));
+            }
             if !valid_name(&detector.name) {
                 problems.push(format!(
                     "detector name `{}` must be non-empty and use only letters, digits, '-', '_', '.', '+'",
@@ -367,9 +397,11 @@ impl Suite {
                         detector.name, detector.kind
                     ));
                 }
+            } else if detector.is_prepare() {
+                push_prepare_problems(&mut problems, self, detector);
             } else if detector.kind != "builtin" {
                 problems.push(format!(
-                    "detector `{}` has unknown kind `{}`: use `builtin`, `torchscript` or `onnx`",
+                    "detector `{}` has unknown kind `{}`: use `builtin`, `torchscript`, `onnx` or `prepare`",
                     detector.name, detector.kind
                 ));
             } else if !BUILTIN_DETECTORS.contains(&detector.builtin_name()) {
@@ -400,6 +432,28 @@ impl Suite {
         } else {
             data_root.join(&dataset.root)
         }
+    }
+}
+
+/// A prepare detector needs its recipe and output folder, and is the suite's only detector,
+/// over `videos` datasets only (its outcomes are frame counts, not scores to compare).
+fn push_prepare_problems(problems: &mut Vec<String>, suite: &Suite, detector: &DetectorSpec) {
+    let name = &detector.name;
+    if detector.recipe.is_none() || detector.out.is_none() {
+        problems.push(format!(
+            "detector `{name}` of kind `prepare` needs `recipe` and `out`; `dfbench prepare` writes them"
+        ));
+    }
+    if suite.detectors.len() > 1 {
+        problems.push(format!(
+            "detector `{name}` of kind `prepare` must be the suite's only detector: a prepare run writes frames, it does not score"
+        ));
+    }
+    for dataset in suite.datasets.iter().filter(|d| d.format != "videos") {
+        problems.push(format!(
+            "dataset `{}` has format `{}`, but a prepare run reads `videos` datasets only",
+            dataset.name, dataset.format
+        ));
     }
 }
 

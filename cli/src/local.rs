@@ -21,6 +21,11 @@ pub struct LocalOptions {
     pub serve_roots: Option<ServeRoots>,
     /// Decoded memory each worker may hold for one shard.
     pub decode_budget: dfbench_worker::budget::DecodeBudget,
+    /// Where prepare runs write (the coordinator's and every local worker's output root);
+    /// `None`: prepare runs are refused.
+    pub output_root: Option<std::path::PathBuf>,
+    /// The workers' device (`cpu` when `None`).
+    pub device: Option<String>,
 }
 
 pub struct LocalCluster {
@@ -45,6 +50,7 @@ impl LocalCluster {
         let listen = "127.0.0.1:0".parse().context("loopback address")?;
         let mut config = CoordinatorConfig::new(listen);
         config.serve_roots = options.serve_roots;
+        config.output_root = options.output_root.clone();
         let coordinator = dfbench_coordinator::spawn(store, config)
             .await
             .context("cannot start the local coordinator")?;
@@ -54,12 +60,13 @@ impl LocalCluster {
             let config = WorkerConfig {
                 coordinator_url: coordinator.url(),
                 worker_id: format!("local-{}-{index}", std::process::id()),
-                device: "cpu".to_string(),
+                device: options.device.clone().unwrap_or_else(|| "cpu".to_string()),
                 connect_timeout: Duration::from_secs(10),
                 chunk_size: dfbench_worker::pull::DEFAULT_CHUNK,
                 token: None,
                 chunk_delay: options.chunk_delay,
                 decode_budget: options.decode_budget,
+                output_root: options.output_root.clone(),
             };
             set.spawn(run_worker(config, stop_receiver.clone()));
         }

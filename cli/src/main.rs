@@ -121,7 +121,7 @@ fn main() -> ExitCode {
             Command::Import(args) => commands::import::execute(args).await,
             Command::Faces(args) => commands::faces::execute(args).await,
             Command::Cards(command) => commands::cards::execute(command).await,
-            Command::Prepare(args) => commands::prepare::execute(args),
+            Command::Prepare(args) => commands::prepare::execute(args).await,
             Command::Bench(command) => commands::bench::execute(command).await,
             Command::Datasets(command) => commands::datasets::execute(command),
         }

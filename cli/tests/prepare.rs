@@ -1,8 +1,9 @@
 //! `dfbench prepare` end to end on videos generated from scikit-image's astronaut photograph
 //! (`prepare_support`): the DeepfakeBench layout, the dataset JSON with official splits, the
 //! manifest's typed failures (an undecodable and a too-short video), `dfbench run` scoring the
-//! result through the `dfb-json` adapter, the output-root refusal, and a killed job redone with
-//! identical bytes.
+//! result through the `dfb-json` adapter, the output-root refusals (of the command, and of a
+//! worker whose own root the folder leads out of), and a killed job (the whole command, or one
+//! worker process mid-shard, its shard re-leased to another) redone with identical bytes.
 
 #[path = "../../worker/tests/prepare_support/mod.rs"]
 mod prepare_support;
@@ -11,7 +12,10 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::{dfbench, export_outcomes, run_id_from, run_ok};
+use support::{
+    dfbench, export_outcomes, run_id_from, run_ok, spawn_in_background, start_coordinator,
+    start_worker_with, wait_background,
+};
 
 const DATASET: &str = "FaceForensics++";
 
@@ -82,6 +86,37 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
         }
     }
     files
+}
+
+/// Every file under `root` (none when it does not exist).
+fn tree_or_empty(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    match root.exists() {
+        true => tree(root),
+        false => BTreeMap::new(),
+    }
+}
+
+/// The same files with the same bytes under both folders.
+fn assert_same_tree(clean: &Path, redone: &Path) {
+    let (clean, redone) = (tree(clean), tree(redone));
+    assert_eq!(
+        clean.keys().collect::<Vec<_>>(),
+        redone.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &clean {
+        let at = bytes.iter().zip(&redone[path]).position(|(a, b)| a != b);
+        let around = |text: &[u8]| {
+            let start = at.unwrap_or(0).saturating_sub(200);
+            String::from_utf8_lossy(&text[start.min(text.len())..text.len().min(start + 400)])
+                .into_owned()
+        };
+        assert!(
+            redone[path] == *bytes,
+            "{path} differs after the redo at byte {at:?}:\n{}\n---\n{}",
+            around(bytes),
+            around(&redone[path])
+        );
+    }
 }
 
 #[test]
@@ -238,23 +273,99 @@ fn a_killed_prepare_is_redone_with_identical_bytes() {
         stdout.contains("prepared 4 videos (1 already done)"),
         "{stdout}"
     );
-    let (clean, redone) = (tree(&work.join("clean")), tree(&work.join("killed")));
-    assert_eq!(
-        clean.keys().collect::<Vec<_>>(),
-        redone.keys().collect::<Vec<_>>()
+    assert_same_tree(&work.join("clean"), &work.join("killed"));
+}
+
+/// A coordinator (SQLite, lease TTL 0.9 s) whose output root is `work/root`.
+fn prepare_coordinator(work: &Path) -> (support::KillOnDrop, String, String) {
+    let root = work.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let database = format!("sqlite:{}", work.join("coordinator.db").display());
+    let root_flag = root.display().to_string();
+    let (coordinator, url) = start_coordinator(
+        &database,
+        &["--heartbeat-secs", "0.3", "--output-root", &root_flag],
     );
-    for (path, bytes) in &clean {
-        let at = bytes.iter().zip(&redone[path]).position(|(a, b)| a != b);
-        let around = |text: &[u8]| {
-            let start = at.unwrap_or(0).saturating_sub(200);
-            String::from_utf8_lossy(&text[start.min(text.len())..text.len().min(start + 400)])
-                .into_owned()
-        };
-        assert!(
-            redone[path] == *bytes,
-            "{path} differs after the redo at byte {at:?}:\n{}\n---\n{}",
-            around(bytes),
-            around(&redone[path])
-        );
+    (coordinator, url, database)
+}
+
+fn remote_prepare(work: &Path, url: &str, out: &str) -> support::KillOnDrop {
+    let mut args = prepare_args(out, "1");
+    args.extend(["--coordinator", url, "--output-root", "root"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    spawn_in_background(&args, work, "prepare")
+}
+
+#[test]
+fn a_worker_process_killed_mid_shard_is_redone_by_another_with_identical_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    if !write_inputs(work) {
+        return;
     }
+    prepare(work, "clean");
+    let (_coordinator, url, _) = prepare_coordinator(work);
+    let root = work.join("root").display().to_string();
+    // One shard of four videos; the victim pauses 3 s after each, so it is killed mid-shard.
+    let victim = start_worker_with(
+        &url,
+        "victim",
+        &["--output-root", &root, "--chunk-delay-ms", "3000"],
+    );
+    let job = remote_prepare(work, &url, "root/killed");
+    let records = work.join("root/killed/manifest");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while tree_or_empty(&records).is_empty() {
+        assert!(Instant::now() < deadline, "no video finished within 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(victim); // SIGKILL
+    assert_eq!(
+        tree_or_empty(&records).len(),
+        1,
+        "the victim was not mid-shard"
+    );
+    let _steady = start_worker_with(&url, "steady", &["--output-root", &root]);
+    let (ok, stdout, stderr) = wait_background(job, work, "prepare", Duration::from_secs(120));
+    assert!(ok, "prepare failed:\n{stderr}");
+    assert!(
+        stdout.contains("prepared 4 videos (0 already done)"),
+        "{stdout}"
+    );
+    assert_same_tree(&work.join("clean"), &work.join("root/killed"));
+}
+
+#[test]
+fn a_worker_refuses_an_output_folder_outside_its_output_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    if !write_inputs(work) {
+        return;
+    }
+    let (_coordinator, url, database) = prepare_coordinator(work);
+    // The worker's own root holds `out` as a link to a folder outside it.
+    let (worker_root, elsewhere) = (work.join("worker-root"), work.join("elsewhere"));
+    std::fs::create_dir_all(&worker_root).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, worker_root.join("out")).unwrap();
+    let worker_root = worker_root.display().to_string();
+    let _worker = start_worker_with(&url, "misplaced", &["--output-root", &worker_root]);
+    let job = remote_prepare(work, &url, "root/out");
+    let (ok, _, stderr) = wait_background(job, work, "prepare", Duration::from_secs(120));
+    assert!(!ok, "prepare succeeded:\n{stderr}");
+    assert!(
+        stderr.contains("4 of 4 videos have no finished record"),
+        "{stderr}"
+    );
+    let outcomes = export_outcomes(work, &run_id_from(&stderr), &database);
+    assert_eq!(outcomes.len(), 4, "{outcomes:?}");
+    assert!(
+        outcomes.values().all(|o| o.contains("output_refused")),
+        "{outcomes:?}"
+    );
+    assert!(tree_or_empty(&work.join("root/out")).is_empty());
+    assert!(
+        tree_or_empty(&elsewhere).is_empty(),
+        "written outside the worker's root"
+    );
 }

@@ -132,6 +132,7 @@ async fn an_unknown_perturbation_fails_its_shards_with_a_typed_reason() {
         now_ms,
         sampling: Default::default(),
         serve_roots: None,
+        output_root: None,
     })
     .expect("plan");
     for shard in &mut plan.shards {

@@ -45,6 +45,8 @@ pub enum PlanError {
     Sampling { problems: Vec<String> },
     #[error("the run was not started: suite {suite}: {problem}")]
     ModelKind { suite: String, problem: String },
+    #[error("the run was not started: prepare detector `{detector}`: {problem}")]
+    Prepare { detector: String, problem: String },
 }
 
 /// Everything a submitted run needs, before it is stored.
@@ -63,6 +65,8 @@ pub struct RunRequest<'a> {
     pub sampling: Sampling,
     /// The folders the coordinator may read (`--serve-root`); `None`: anywhere.
     pub serve_roots: Option<&'a ServeRoots>,
+    /// The folder workers may write under (`--output-root`); `None`: no prepare run.
+    pub output_root: Option<&'a Path>,
 }
 
 pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
@@ -243,6 +247,9 @@ fn plan_detector(
     detector: &DetectorSpec,
     request: &RunRequest<'_>,
 ) -> Result<(DetectorRecord, Option<ClipSpec>), PlanError> {
+    if detector.is_prepare() {
+        return prepare::plan_prepare_detector(detector, request).map(|record| (record, None));
+    }
     let (data_root, suite_origin) = (request.data_root, request.suite_origin);
     let (card, fingerprint, clip) = match &detector.card {
         Some(card_path) if detector.is_model() => {
@@ -384,6 +391,7 @@ fn video_groups(samples: &[Sample], shard_size: usize) -> Vec<Vec<usize>> {
 }
 
 pub mod clips;
+mod prepare;
 mod sampling;
 use clips::ClipReader;
 pub use sampling::Sampling;

@@ -37,6 +37,10 @@ pub struct CoordinatorConfig {
     /// DFB JSON, card and model path must resolve inside one. `None` reads anywhere (an
     /// embedded coordinator whose caller confines it; `dfbench coordinator` always sets it).
     pub serve_roots: Option<dfbench_benchmarks::roots::ServeRoots>,
+    /// The folder prepare runs write under (`--output-root`): a prepare run's output folder is
+    /// leased relative to it, and each worker checks it against its own. `None`: prepare runs
+    /// are refused.
+    pub output_root: Option<std::path::PathBuf>,
 }
 
 /// PEM certificate chain and private key for serving TLS.
@@ -70,6 +74,7 @@ impl CoordinatorConfig {
             metrics_listen: None,
             metrics_public: false,
             serve_roots: None,
+            output_root: None,
             tls: None,
         }
     }
@@ -209,7 +214,8 @@ pub async fn spawn(
             metrics,
             faults,
         )
-        .serving(config.serve_roots.clone());
+        .serving(config.serve_roots.clone())
+        .writing(config.output_root.clone());
         let server = CoordinatorServer::new(service)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);

@@ -8,6 +8,7 @@ use crate::metrics::CoordinatorMetrics;
 use crate::planner::{RunRequest, Sampling, plan_run};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::roots::ServeRoots;
+use dfbench_benchmarks::suite::PREPARE_KIND;
 use dfbench_proto::PROTOCOL_VERSION;
 use dfbench_proto::v1::coordinator_server::Coordinator;
 use dfbench_proto::v1::{
@@ -47,6 +48,8 @@ pub struct CoordinatorService {
     faults: Arc<StoreFaults>,
     /// The folders submitted runs may read (`--serve-root`); `None`: anywhere.
     serve_roots: Option<ServeRoots>,
+    /// The folder prepare runs' workers write under (`--output-root`); `None`: no prepare run.
+    output_root: Option<std::path::PathBuf>,
 }
 
 impl CoordinatorService {
@@ -81,6 +84,7 @@ impl CoordinatorService {
             metrics,
             faults,
             serve_roots: None,
+            output_root: None,
         }
     }
 
@@ -88,6 +92,14 @@ impl CoordinatorService {
     pub fn serving(self, serve_roots: Option<ServeRoots>) -> Self {
         CoordinatorService {
             serve_roots,
+            ..self
+        }
+    }
+
+    /// The same service, leasing prepare runs that write under `output_root` (when given).
+    pub fn writing(self, output_root: Option<std::path::PathBuf>) -> Self {
+        CoordinatorService {
+            output_root,
             ..self
         }
     }
@@ -599,8 +611,9 @@ impl Coordinator for CoordinatorService {
                 seed: request.seed,
             },
             serve_roots: self.serve_roots.as_ref(),
+            output_root: self.output_root.as_deref(),
         };
-        let options = PlanOptions {
+        let mut options = PlanOptions {
             reuse_predictions: !request.no_reuse,
             tags: request.tags.clone(),
             partial: run_request.sampling.describe(),
@@ -609,6 +622,16 @@ impl Coordinator for CoordinatorService {
         // Enumerating datasets reads the file system: keep it off the async threads.
         let mut plan =
             tokio::task::block_in_place(|| plan_run(&run_request)).map_err(plan_status)?;
+        // A prepare run's outcomes say what was written under one output folder: whether a
+        // video is done is for its record on disk to say (the worker checks it), never an
+        // earlier run's row.
+        if plan
+            .detectors
+            .iter()
+            .any(|detector| detector.kind == PREPARE_KIND)
+        {
+            options.reuse_predictions = false;
+        }
         let files_hashed = identify_contents(self.store.as_ref(), &mut plan, request.hash_contents)
             .await
             .map_err(|error| self.store_error(error))?;

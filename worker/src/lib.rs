@@ -1,14 +1,16 @@
 //! dfbench-worker: the pull loop that leases shards from the coordinator, decodes each sample
 //! once (and perturbs it, when the shard says so) on CPU threads, runs every detector of the run on it, and streams the scores back.
 //! Also owns the detector runtimes (built-in weight-free detectors; TorchScript behind `torch`;
-//! ONNX Runtime behind `onnx`), and the face detector `dfbench prepare` crops through (`faces`:
-//! MTCNN's cascade in Rust around nets on those runtimes).
+//! ONNX Runtime behind `onnx`), the face detector `dfbench prepare` crops through (`faces`:
+//! MTCNN's cascade in Rust around nets on those runtimes), and prepare runs' shards (`prepare`:
+//! videos → frames, written only under the worker's own `--output-root`).
 //!
 //! Must not touch the database: a worker speaks only gRPC, so it needs no credentials.
 
 pub mod batching;
 pub mod budget;
 pub mod builtin;
+pub mod chunks;
 pub mod clip_tensor;
 pub mod clips;
 pub mod decode;

@@ -8,6 +8,8 @@
 //! worker, no failure counted) instead of finishing it, so a scheduler's kill never has to wait
 //! for a lease to expire.
 
+use crate::chunks::ShardChunks;
+use crate::prepare::leased::{PrepareShard, Refusal, is_prepare_lease};
 use crate::runtime::load_detector;
 use crate::scoring::{LoadedDetector, ShardInput, ShardScoring};
 use dfbench_benchmarks::FailureKind;
@@ -38,6 +40,9 @@ pub struct WorkerConfig {
     pub chunk_delay: Duration,
     /// Decoded memory one shard's scoring may hold (`--decode-budget`).
     pub decode_budget: crate::budget::DecodeBudget,
+    /// The only folder prepare runs may write under (`--output-root`); `None`: this worker
+    /// refuses prepare shards (`output_refused`).
+    pub output_root: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -347,6 +352,10 @@ enum ShardError {
     Scoring(String),
     #[error(transparent)]
     Perturbation(#[from] PerturbError),
+    /// A prepare lease this worker will not take (its output folder lies outside this
+    /// worker's output root, its recipe or face card does not match).
+    #[error("prepare shard refused: {0}")]
+    Refused(Refusal),
     /// Not an error: the worker was told to stop and handed the shard back after storing
     /// `predictions` of it.
     #[error("released: the worker is stopping")]
@@ -393,14 +402,21 @@ async fn run_shard(
             return Err(error.into());
         }
     };
-    let detectors: Arc<Vec<LoadedDetector>> = Arc::new(
-        lease
-            .detectors
-            .iter()
-            .map(|spec| load_detector(spec, &config.device))
-            .collect(),
-    );
-    let root = PathBuf::from(&lease.dataset_root);
+    let mut chunks = match start_chunks(config, lease, perturbation) {
+        Ok(chunks) => chunks,
+        Err(refusal) => {
+            fail_shard(
+                client,
+                identity,
+                lease,
+                false,
+                &refusal.kind,
+                &refusal.message,
+            )
+            .await;
+            return Err(ShardError::Refused(refusal));
+        }
+    };
     let (sender, receiver) = tokio::sync::mpsc::channel::<pb::PredictionBatch>(2);
     let mut report_client = client.clone();
     let report = tokio::spawn(async move {
@@ -409,18 +425,9 @@ async fn run_shard(
             .await
     });
     let (mut sent, mut clips_sent) = (0u64, 0u64);
-    let shard = ShardInput {
-        root,
-        samples: lease.samples.clone(),
-        clips: lease.clips.clone(),
-        perturbation,
-        decode: crate::scoring::lease_decode_options(lease),
-    };
-    let mut scoring =
-        ShardScoring::start_shard_within(shard, detectors, config.chunk_size, config.decode_budget);
     loop {
         let scored = tokio::select! {
-            scored = scoring.next_chunk() => scored,
+            scored = chunks.next_chunk() => scored,
             _ = stopped(&mut stop) => {
                 // What was sent is stored once the stream ends; the rest goes back at once.
                 drop(sender);
@@ -442,9 +449,7 @@ async fn run_shard(
         }
         let scored = match scored {
             Ok(scored) => scored,
-            Err(error) => {
-                let message = error.to_string();
-                let kind = FailureKind::WorkerCrash;
+            Err((kind, message)) => {
                 fail_shard(client, identity, lease, true, &kind, &message).await;
                 return Err(ShardError::Scoring(message));
             }
@@ -519,6 +524,36 @@ async fn run_shard(
         "shard completed"
     );
     Ok((sent, clips_sent))
+}
+
+/// The lease's chunks: its videos prepared (a prepare run), or its samples decoded and scored
+/// by every detector of the run; a prepare lease this worker will not take is refused.
+fn start_chunks(
+    config: &WorkerConfig,
+    lease: &pb::ShardLease,
+    perturbation: dfbench_benchmarks::perturb::Perturbation,
+) -> Result<ShardChunks, Refusal> {
+    if is_prepare_lease(lease) {
+        let output_root = config.output_root.as_deref();
+        return PrepareShard::start(lease, output_root, &config.device).map(ShardChunks::Prepare);
+    }
+    let detectors: Arc<Vec<LoadedDetector>> = Arc::new(
+        lease
+            .detectors
+            .iter()
+            .map(|spec| load_detector(spec, &config.device))
+            .collect(),
+    );
+    let shard = ShardInput {
+        root: PathBuf::from(&lease.dataset_root),
+        samples: lease.samples.clone(),
+        clips: lease.clips.clone(),
+        perturbation,
+        decode: crate::scoring::lease_decode_options(lease),
+    };
+    let scoring =
+        ShardScoring::start_shard_within(shard, detectors, config.chunk_size, config.decode_budget);
+    Ok(ShardChunks::Scoring(scoring))
 }
 
 /// Resolves once the worker is told to stop (at once if it already was).

@@ -1,6 +1,7 @@
 //! The per-frame face step of `dfbench prepare` through the `FaceDetector` trait, with a
 //! scripted detector (the MTCNN card is built elsewhere): a frame without a face is a `no_face`
-//! frame record and no file; a frame with faces is cropped from the largest one with DFB's
+//! frame record and no file, a frame the detector fails on a `forward_error` frame record (the
+//! video goes on); a frame with faces is cropped from the largest one with DFB's
 //! aligned geometry, and its record carries the box, the landmarks and the crop matrix; the
 //! written PNG is exactly the crop of FFmpeg's own decode of that frame.
 
@@ -15,7 +16,8 @@ use dfbench_worker::prepare::job::{
 use dfbench_worker::prepare::output::Layout;
 use dfbench_worker::prepare::video::Sampling;
 
-/// No face on its first call; then a small face and a large one (the large one must be used).
+/// No face on its first call, a forward failure on its third; otherwise a small face and a
+/// large one (the large one must be used).
 struct Scripted {
     calls: usize,
 }
@@ -33,6 +35,9 @@ impl FaceDetector for Scripted {
         self.calls += 1;
         if self.calls == 1 {
             return Ok(Vec::new());
+        }
+        if self.calls == 3 {
+            return Err(FaceDetectError::Forward("scripted failure".to_string()));
         }
         let small = Face {
             bbox: [0.0, 0.0, 10.0, 10.0],
@@ -53,7 +58,7 @@ impl FaceDetector for Scripted {
 }
 
 #[test]
-fn faceless_frames_are_no_face_and_faces_are_cropped_from_the_largest() {
+fn faceless_and_failed_frames_are_recorded_and_faces_are_cropped_from_the_largest() {
     let Some(photo) = prepare_support::astronaut() else {
         return;
     };
@@ -83,9 +88,20 @@ fn faceless_frames_are_no_face_and_faces_are_cropped_from_the_largest() {
     assert!(first.path.is_none());
     assert!(!layout.out.join("rgb/Test/real/frames/a/000.png").exists());
 
+    let failed = &record.frames[2];
+    assert_eq!(failed.failure, Some(FailureKind::ForwardError));
+    assert!(
+        failed
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("scripted failure")
+    );
+    assert!(!layout.out.join("rgb/Test/real/frames/a/007.png").exists());
+
     let reference = prepare_support::all_frames(&input.join("real/a.mp4"), &dir.path().join("all"));
     let transform = align::dfb_transform(&LANDMARKS, 64).unwrap();
-    for frame in &record.frames[1..] {
+    for frame in [&record.frames[1], &record.frames[3]] {
         assert_eq!(frame.failure, None);
         assert_eq!(frame.landmarks, Some(LANDMARKS));
         assert_eq!(frame.bbox, Some([40.0, 40.0, 115.0, 130.0]));

@@ -11,6 +11,7 @@
 //! | `genimage` | GenImage `<generator>/{train,val}/{ai,nature}` + its checksum and broken-file lists | [`genimage`] |
 //! | `community-forensics` | Community Forensics `<generator>/{real,fake}` | [`community_forensics`] |
 //! | `aigibench` | AIGIBench `{train,val,test}/<subset>/{0_real,1_fake}` | [`aigibench`] |
+//! | `videos` | raw video files `<label group>/…/<video>.mp4`, one sample per video (a prepare run's input) | [`video_files`] |
 //!
 //! Formats whose test sets share a real side expand into one dataset per set (`<name>/<set>`).
 
@@ -30,6 +31,7 @@ pub mod inventory;
 mod json_shape;
 mod label_folders;
 pub mod labels;
+pub mod video_files;
 mod videos;
 mod walk;
 
@@ -360,6 +362,7 @@ fn enumerate_present(
         "genimage" => genimage::enumerate(spec, &root).map(no_problems),
         "community-forensics" => community_forensics::enumerate(spec, &root).map(no_problems),
         "aigibench" => aigibench::enumerate(spec, &root).map(no_problems),
+        "videos" => video_files::enumerate(spec, &root),
         other => Err(AdapterError::UnknownFormat {
             dataset: spec.name.clone(),
             format: other.to_string(),

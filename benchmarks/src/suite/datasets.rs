@@ -34,6 +34,7 @@ fn accepted_options(format: &str) -> &'static [&'static str] {
         "dire" => &["sets", "absent", "split", "tree", "domain"],
         "csv" => &["frames", "legacy_video_key", "label_map", "manifest"],
         "genimage" | "community-forensics" | "aigibench" => &["sets", "absent", "split"],
+        "videos" => &["label_map", "split"],
         _ => &[],
     }
 }

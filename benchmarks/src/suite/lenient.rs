@@ -42,7 +42,8 @@ pub(super) const DATASET_FIELDS: &[&str] = &[
 ];
 
 /// Fields of a `[[detectors]]` entry (the fields of [`super::DetectorSpec`]).
-pub(super) const DETECTOR_FIELDS: &[&str] = &["name", "kind", "builtin", "card"];
+pub(super) const DETECTOR_FIELDS: &[&str] =
+    &["name", "kind", "builtin", "card", "recipe", "out", "faces"];
 
 /// Fields of a `[[reference]]` entry (the fields of [`super::ReferenceSpec`]).
 pub(super) const REFERENCE_FIELDS: &[&str] = &[

@@ -340,3 +340,31 @@ fn decode_options_default_by_layout_and_the_fields_override_them() {
     let message = Suite::parse(&huge, "s").expect_err("huge").to_string();
     assert!(message.contains("max_pixels = 5000000000"), "{message}");
 }
+
+#[test]
+fn a_prepare_detector_is_alone_over_videos_with_its_recipe_and_folder() {
+    let good = "name = \"p\"\n[[datasets]]\nname = \"v\"\nformat = \"videos\"\nroot = \"videos\"\n\
+                [[detectors]]\nname = \"prepare\"\nkind = \"prepare\"\nrecipe = \"{}\"\nout = \"o\"\n";
+    let suite = Suite::parse(good, "p").expect("valid prepare suite");
+    assert!(suite.detectors[0].is_prepare());
+    let bad = format!(
+        "{}{}",
+        good.replace("format = \"videos\"", "format = \"cnnspot\"")
+            .replace("out = \"o\"\n", ""),
+        "[[detectors]]\nname = \"spectral\"\nkind = \"builtin\"\nout = \"o\"\n"
+    );
+    match Suite::parse(&bad, "p").expect_err("four problems") {
+        SuiteError::Invalid { problems, .. } => {
+            let text = problems.join("\n");
+            for expected in [
+                "needs `recipe` and `out`",
+                "only detector",
+                "`videos` datasets only",
+                "only a `prepare` detector",
+            ] {
+                assert!(text.contains(expected), "{expected}: {text}");
+            }
+        }
+        other => panic!("{other}"),
+    }
+}

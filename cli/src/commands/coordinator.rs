@@ -48,6 +48,11 @@ pub struct CoordinatorArgs {
         value_delimiter = ':'
     )]
     pub serve_roots: Vec<std::path::PathBuf>,
+    /// The folder prepare runs (`dfbench prepare --coordinator`) write under: a run's output
+    /// folder is leased relative to it, and each worker checks it against its own
+    /// `--output-root`. Without it, prepare runs are refused.
+    #[arg(long, value_name = "PATH", env = "DFBENCH_OUTPUT_ROOT")]
+    pub output_root: Option<std::path::PathBuf>,
     /// Once listening, write the URL workers should dial to this file (an unspecified listen
     /// address such as 0.0.0.0 becomes this machine's host name); removed on exit. Scripts
     /// wait for it instead of guessing when the coordinator is up.
@@ -76,6 +81,10 @@ pub async fn execute(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
     config.metrics_public = args.metrics_public;
     eprintln!("serving files under {}", serve_roots.describe());
     config.serve_roots = Some(serve_roots);
+    if let Some(root) = &args.output_root {
+        eprintln!("prepare runs write under {}", root.display());
+        config.output_root = Some(root.clone());
+    }
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         let read = |path: &std::path::Path| {
             std::fs::read(path)

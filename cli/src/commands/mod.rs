@@ -14,6 +14,7 @@ pub mod faces;
 pub mod history;
 pub mod import;
 pub mod prepare;
+pub mod prepare_run;
 pub mod promote;
 pub mod report;
 pub mod run;

@@ -207,6 +207,8 @@ async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<
         chunk_delay: std::time::Duration::from_millis(args.chunk_delay_ms),
         serve_roots: Some(local_serve_roots(&request)?),
         decode_budget: args.decode_budget.decode_budget,
+        output_root: None,
+        device: None,
     };
     let mut cluster =
         LocalCluster::start_with(std::sync::Arc::clone(&store), args.workers, options).await?;

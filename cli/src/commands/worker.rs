@@ -31,6 +31,11 @@ pub struct WorkerArgs {
     pub connect_timeout_secs: f64,
     #[command(flatten)]
     pub decode_budget: crate::args::DecodeBudgetArgs,
+    /// The only folder prepare runs may write under (the coordinator's `--output-root` as
+    /// this machine sees it); a prepare shard whose output folder lies outside it is refused.
+    /// Without it, prepare shards are refused.
+    #[arg(long, value_name = "PATH", env = "DFBENCH_OUTPUT_ROOT")]
+    pub output_root: Option<std::path::PathBuf>,
 }
 
 pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
@@ -49,6 +54,7 @@ pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         token: args.coordinator.token,
         chunk_delay: Duration::from_millis(args.chunk_delay_ms),
         decode_budget: args.decode_budget.decode_budget,
+        output_root: args.output_root,
     };
     // A runtime this build has but cannot open (e.g. no ONNX Runtime library) stops the worker
     // here, with what to do, rather than failing every detector of that kind later.

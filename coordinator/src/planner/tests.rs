@@ -121,6 +121,7 @@ fn request<'a>(
         now_ms: 0,
         sampling: Default::default(),
         serve_roots: None,
+        output_root: None,
     }
 }
 

@@ -2,7 +2,8 @@
 //! write it, then the video's record (its provenance, written last: the video's "done" mark).
 //!
 //! Per-video outcomes are data, never errors: an undecodable or too-short video is a record with
-//! a typed failure, a frame without a face is a frame record with [`FailureKind::NoFace`]. Only
+//! a typed failure, a frame without a face is a frame record with [`FailureKind::NoFace`], one
+//! the face detector fails on a frame record with [`FailureKind::ForwardError`]. Only
 //! what stops every video (no FFmpeg, an unwritable output folder) is a [`PrepareError`].
 //! Everything written is a pure function of the video's bytes and the [`Recipe`], so a video
 //! redone after a killed worker gets identical bytes.
@@ -112,12 +113,6 @@ pub enum PrepareError {
     /// A worker thread could not start (its face detector did not load) or died.
     #[error("prepare worker: {0}")]
     Setup(String),
-    #[error("face detector on frame {index} of {video}: {message}")]
-    Detector {
-        video: String,
-        index: usize,
-        message: String,
-    },
 }
 
 fn frame_failure(index: usize, kind: FailureKind, message: String) -> FrameRecord {
@@ -133,23 +128,36 @@ fn frame_failure(index: usize, kind: FailureKind, message: String) -> FrameRecor
     }
 }
 
-/// Crops one frame: the image and its record (without path and hash), or a failed record.
-fn crop_frame(
-    cropper: &mut Cropper,
-    frame: &RgbImage,
-    index: usize,
-    size: u32,
-) -> Result<Result<(RgbImage, FrameRecord), FrameRecord>, String> {
+/// What became of one sampled frame.
+enum Cropped {
+    /// The crop and its record (without path and hash yet).
+    Image(RgbImage, FrameRecord),
+    Failed(FrameRecord),
+}
+
+/// Crops one frame: the image and its record (without path and hash), or a failed record (no
+/// face, a degenerate crop, or the face detector failing on this frame: `forward_error`).
+fn crop_frame(cropper: &mut Cropper, frame: &RgbImage, index: usize, size: u32) -> Cropped {
     let (transform, face): (Option<Similarity>, _) = match cropper {
         Cropper::WholeFrame => (
             align::whole_frame_transform(frame.width(), frame.height(), size),
             None,
         ),
         Cropper::Faces(detector, crop) => {
-            let faces = detector.detect(frame).map_err(|error| error.to_string())?;
+            let faces = match detector.detect(frame) {
+                Ok(faces) => faces,
+                Err(error) => {
+                    let message = format!("face detector {}: {error}", detector.fingerprint());
+                    return Cropped::Failed(frame_failure(
+                        index,
+                        FailureKind::ForwardError,
+                        message,
+                    ));
+                }
+            };
             let Some(face) = largest(&faces).copied() else {
                 let message = format!("no face found by {}", detector.fingerprint());
-                return Ok(Err(frame_failure(index, FailureKind::NoFace, message)));
+                return Cropped::Failed(frame_failure(index, FailureKind::NoFace, message));
             };
             let transform = match crop {
                 FaceAlign::Box => align::box_transform(&face, size, DFB_MARGIN),
@@ -161,7 +169,7 @@ fn crop_frame(
     let crop = transform.and_then(|t| Some((align::warp(frame, &t, size)?, t)));
     let Some((image, transform)) = crop else {
         let message = "degenerate crop (zero-size box or coinciding landmarks)".to_string();
-        return Ok(Err(frame_failure(index, FailureKind::NoFace, message)));
+        return Cropped::Failed(frame_failure(index, FailureKind::NoFace, message));
     };
     let record = FrameRecord {
         index,
@@ -173,7 +181,7 @@ fn crop_frame(
         failure: None,
         message: None,
     };
-    Ok(Ok((image, record)))
+    Cropped::Image(image, record)
 }
 
 /// Prepares the video at `input_root/video` under `layout` and writes its record.
@@ -207,21 +215,14 @@ pub fn prepare_video(
     let decoded = planned.and_then(|(info, indices)| {
         record.frames_in_video = Some(info.frames);
         video::decode_frames(&path, &info, &indices, |index, frame| {
-            let outcome = crop_frame(cropper, &frame, index, recipe.size).map_err(|message| {
-                PrepareError::Detector {
-                    video: video.to_string(),
-                    index,
-                    message,
-                }
-            })?;
-            let frame_record = match outcome {
-                Ok((image, mut frame_record)) => {
+            let frame_record = match crop_frame(cropper, &frame, index, recipe.size) {
+                Cropped::Image(image, mut frame_record) => {
                     let (rel, sha256) = layout.write_frame(video, index, &image)?;
                     frame_record.path = Some(rel);
                     frame_record.sha256 = Some(sha256);
                     frame_record
                 }
-                Err(failed) => failed,
+                Cropped::Failed(failed) => failed,
             };
             record.frames.push(frame_record);
             Ok::<(), PrepareError>(())

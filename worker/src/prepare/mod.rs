@@ -1,12 +1,15 @@
 //! `dfbench prepare`: turning videos into benchmark frames — sampling and decoding (`video`,
 //! FFmpeg as a child process), cropping (the geometry in `dfbench_benchmarks::align`) and writing
-//! DeepfakeBench's layout with a per-frame provenance manifest.
+//! DeepfakeBench's layout with a per-frame provenance manifest. A prepare job is a run: workers
+//! lease its videos (`leased`), and the client assembles the manifest and JSON when it is over
+//! (`finish`).
 //!
 //! Must not touch: the database or the network (a worker speaks only gRPC, through `pull`),
 //! and no file outside the output root it is given.
 
 pub mod dataset_json;
+pub mod finish;
 pub mod job;
+pub mod leased;
 pub mod output;
-pub mod pool;
 pub mod video;
