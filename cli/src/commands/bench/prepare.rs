@@ -121,7 +121,7 @@ fn astronaut(python: &Path) -> anyhow::Result<PathBuf> {
 /// `args.videos` x264 videos of the photograph zooming in and panning, each from its own start.
 fn generate_videos(args: &PrepareBenchArgs, scratch: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let photo = astronaut(&args.python)?;
-    let folder = scratch.join("videos/bench");
+    let folder = scratch.join("videos/bench_real");
     std::fs::create_dir_all(&folder).context("cannot create the videos folder")?;
     let mut videos = Vec::with_capacity(args.videos);
     for number in 0..args.videos {
