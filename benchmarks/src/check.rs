@@ -178,12 +178,17 @@ impl DatasetCheck {
     /// Human-readable report.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        // Each image is its own one-frame "video"; count videos only where frames share one.
+        let videos = if self.videos == self.samples {
+            String::new()
+        } else {
+            format!(", {} videos", self.videos)
+        };
         let _ = writeln!(
             out,
-            "dataset {}: {} samples, {} videos, root {}\n  fingerprint {}",
+            "dataset {}: {} samples{videos}, root {}\n  fingerprint {}",
             self.dataset,
             self.samples,
-            self.videos,
             self.root.display(),
             self.fingerprint
         );

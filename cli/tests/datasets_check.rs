@@ -63,6 +63,13 @@ fn check_reports_counts_missing_and_unreadable_files() {
         stdout.contains("frame order: integer file stem (2.png before 10.png) in all"),
         "{stdout}"
     );
+    // Frames of videos: the videos are counted beside the samples.
+    assert!(
+        stdout.lines().any(|line| line.starts_with("dataset ")
+            && line.contains(" samples, ")
+            && line.contains(" videos, root ")),
+        "{stdout}"
+    );
 
     let frame =
         "data/rgb/FaceForensics++/manipulated_sequences/Deepfakes/c23/frames/000_003/015.png";

@@ -54,6 +54,11 @@ fn check_reports_and_a_run_records_listed_cut_and_corrupted_files() {
     let (ok, stdout) = check(work);
     println!("{stdout}");
     assert!(ok, "{stdout}");
+    // Images: each is its own sample, no video count beside it.
+    assert!(
+        stdout.contains("dataset genimage/ADM: 6 samples, root "),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("improper_png_header/imagenet_ai_0508_adm.txt line 1")
             && stdout.contains("corrupted_files/imagenet_glide.txt line 1")
