@@ -1,8 +1,9 @@
 //! What differs between the two backends, behind one trait: [`Backend`] is implemented for
 //! sqlx's `Sqlite` and `Postgres` (in `sqlite.rs` and `postgres.rs`, with their pool setup and
 //! bulk prediction ingest). [`SqlStore`] is the one store type both share; `SqliteStore` and
-//! `PostgresStore` name it per backend. The generic read code (`sql_reads`, `history`) carries
-//! the sqlx bounds in the `where` clause of its impl blocks; its SQL is in `queries`.
+//! `PostgresStore` name it per backend. Every generic impl over the backend (`sql_impl`, `sql_reads`,
+//! `history`, `bundle_sql`, `bundle_insert`) gets the sqlx bounds it needs from one place, the
+//! `#[sql_backend]` attribute (`dfbench-store-macros`); the SQL is in `queries`.
 
 use crate::StoreError;
 use crate::cache::StoreCache;
@@ -20,9 +21,9 @@ pub struct Dialect {
     pub after_plan: Option<&'static str>,
     /// A shard's samples (`id`, `rel_path`, `clip_only`) by id, for shard `$1`.
     pub shard_refs: &'static str,
-    /// The completion statement sees every other shard's committed state, so it can say
-    /// whether the run still has open shards (`queries::COMPLETE_SHARD_PROBING_SQLITE`).
-    pub completion_sees_all: bool,
+    /// The completion statement, with its `open_left` probe (`queries::COMPLETE_SHARD_SQLITE`
+    /// or `COMPLETE_SHARD_POSTGRES`).
+    pub complete_shard: &'static str,
 }
 
 /// Rows a statement changed: an inherent method of each driver's `QueryResult`, as a trait so

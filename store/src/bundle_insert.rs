@@ -11,7 +11,7 @@ use crate::bundle_order::{map_id_list, stored_id};
 use crate::error::QueryContext;
 use crate::model::{DatasetRecord, DetectorRecord};
 use crate::queries;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use dfbench_store_macros::sql_backend;
 use std::collections::HashMap;
 
 /// Rows per multi-row insert: the widest (clip predictions, 17 columns) stays well below
@@ -41,20 +41,8 @@ macro_rules! insert_rows {
     };
 }
 
-impl<DB: Backend> SqlStore<DB>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-{
+#[sql_backend]
+impl<DB: Backend> SqlStore<DB> {
     /// Inserts every row of `rows` through `tx`, mapping positions to the ids this store
     /// gives: shards one by one (few), the rest in multi-row statements.
     pub(crate) async fn insert_run_rows(
@@ -63,27 +51,8 @@ where
     ) -> Result<(), StoreError> {
         use sqlx::Row;
         let run = &rows.run;
-        sqlx::query(queries::BUNDLE_INSERT_RUN)
-            .bind(&run.id)
-            .bind(&run.name)
-            .bind(&run.suite_name)
-            .bind(&run.suite_toml)
-            .bind(&run.suite_hash)
-            .bind(&run.data_root)
-            .bind(&run.dfbench_version)
-            .bind(&run.status)
-            .bind(&run.error)
-            .bind(run.created_at_ms)
-            .bind(run.finished_at_ms)
-            .bind(run.partial)
-            .bind(&run.sampling)
-            .bind(run.promoted_at_ms)
-            .bind(run.requirement_count)
-            .execute(&mut *tx)
-            .await
-            .during("insert the run")?;
+        Self::insert_run_row(&mut *tx, run, &rows.requirements).await?;
         let names = [
-            (queries::INSERT_RUN_REQUIREMENT, &rows.requirements),
             (queries::INSERT_RUN_TAG, &rows.tags),
             (queries::INSERT_EXCLUDED_WORKER, &rows.excluded_workers),
         ];
@@ -91,7 +60,7 @@ where
             for value in values {
                 (sqlx::query(sql).bind(&run.id).bind(value).execute(&mut *tx))
                     .await
-                    .during("insert the run's requirements, tags and exclusions")?;
+                    .during("insert the run's tags and exclusions")?;
             }
         }
         for dataset in &rows.datasets {
@@ -283,6 +252,43 @@ where
                 .await
                 .during("insert a worker capability")?;
             }
+        }
+        Ok(())
+    }
+
+    /// Inserts the `runs` row `run` and its `requirements` (the capabilities a worker needs):
+    /// a planned run's (`create_run`) and an imported one's.
+    pub(crate) async fn insert_run_row(
+        tx: &mut DB::Connection,
+        run: &crate::bundle_model::BundleRun,
+        requirements: &[String],
+    ) -> Result<(), StoreError> {
+        sqlx::query(queries::INSERT_RUN)
+            .bind(&run.id)
+            .bind(&run.name)
+            .bind(&run.suite_name)
+            .bind(&run.suite_toml)
+            .bind(&run.suite_hash)
+            .bind(&run.data_root)
+            .bind(&run.dfbench_version)
+            .bind(&run.status)
+            .bind(&run.error)
+            .bind(run.created_at_ms)
+            .bind(run.finished_at_ms)
+            .bind(run.partial)
+            .bind(&run.sampling)
+            .bind(run.promoted_at_ms)
+            .bind(run.requirement_count)
+            .execute(&mut *tx)
+            .await
+            .during("insert the run")?;
+        for capability in requirements {
+            (sqlx::query(queries::INSERT_RUN_REQUIREMENT)
+                .bind(&run.id)
+                .bind(capability))
+            .execute(&mut *tx)
+            .await
+            .during("insert the run's requirements")?;
         }
         Ok(())
     }

@@ -36,6 +36,29 @@ pub struct BundleRun {
     pub requirement_count: i64,
 }
 
+impl BundleRun {
+    /// The `runs` row of a run being planned: not partial, unsampled, not promoted.
+    pub(crate) fn planned(run: &crate::model::RunRecord) -> BundleRun {
+        BundleRun {
+            id: run.id.0.clone(),
+            name: run.name.clone(),
+            suite_name: run.suite_name.clone(),
+            suite_toml: run.suite_toml.clone(),
+            suite_hash: run.suite_hash.clone(),
+            data_root: run.data_root.clone(),
+            dfbench_version: run.dfbench_version.clone(),
+            status: run.status.as_str().to_string(),
+            error: run.error.clone(),
+            created_at_ms: run.created_at_ms,
+            finished_at_ms: run.finished_at_ms,
+            partial: false,
+            sampling: None,
+            promoted_at_ms: None,
+            requirement_count: run.requires.len() as i64,
+        }
+    }
+}
+
 /// A `run_detectors` row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct BundleDetector {

@@ -12,7 +12,7 @@ use crate::bundle_model::*;
 use crate::error::QueryContext;
 use crate::model::RunId;
 use crate::queries;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use dfbench_store_macros::sql_backend;
 
 /// The names of `bundled` (name, fingerprint) pairs this store knows, from `stored` pairs,
 /// only under other fingerprints: the first such, as a conflict error.
@@ -38,20 +38,8 @@ fn first_conflict<'a>(
     Ok(())
 }
 
-impl<DB: Backend> SqlStore<DB>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-{
+#[sql_backend]
+impl<DB: Backend> SqlStore<DB> {
     /// Every row of run `run_id`, in bundle order; `RunNotFound` when there is no such run.
     pub(crate) async fn sql_export_run(&self, run_id: &RunId) -> Result<RunRows, StoreError> {
         let run: BundleRun = self

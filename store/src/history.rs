@@ -3,23 +3,12 @@
 //! backends, generic over the [`Backend`].
 
 use crate::backend::{Backend, SqlStore};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use dfbench_store_macros::sql_backend;
 
-/// History needs, of the backend: flags (promotion, partial runs), strings and integers as
-/// arguments and columns, and executors for its pool.
+/// History on either backend; `#[sql_backend]` adds what it needs of the backend.
+#[sql_backend]
 #[async_trait::async_trait]
-impl<DB: Backend> crate::HistoryStore for SqlStore<DB>
-where
-    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Decode<'q, DB> + Type<DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-{
+impl<DB: Backend> crate::HistoryStore for SqlStore<DB> {
     async fn run_history(
         &self,
         run_id: &crate::RunId,

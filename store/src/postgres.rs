@@ -30,7 +30,7 @@ impl Backend for Postgres {
         // Costed as a join, Postgres hashes the whole samples table to read one shard's
         // samples; by id list it probes the primary key.
         shard_refs: crate::queries::SHARD_REFS_POSTGRES,
-        completion_sees_all: false,
+        complete_shard: crate::queries::COMPLETE_SHARD_POSTGRES,
     };
 }
 

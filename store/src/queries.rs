@@ -9,27 +9,38 @@ pub(crate) const CANCEL_RUN: &str = include_str!("../queries/cancel_run.sql");
 pub(crate) const CANCEL_SHARDS: &str = include_str!("../queries/cancel_shards.sql");
 /// Claims run `$1` for indexing; affects no row when another planning already did.
 pub(crate) const CLAIM_RUN: &str = include_str!("../queries/claim_run.sql");
-/// Marks a shard done in one statement if its lease (`$1` shard, `$2` epoch, `$3` owner, `$4`
-/// incarnation) is current, every (image-read sample, image detector) pair has a prediction
-/// (clip-only samples, `n_clip_only` of them, owe none) and every
-/// clip it owes an outcome (`n_clips`, counted only when it owes any), recording its
-/// provenance when given (`$5` worker, `$6` device, `$7` libtorch, `$8` CUDA, `$9` batch size;
-/// NULL keeps what is there); returns its run. Every prediction of the shard's (sample, perturbation) pairs carries its shard id
-/// (ingest checks membership; failures and reused rows are written with it), so the
-/// `predictions_shard` index counts them without a scan of the run. (No `run_id` filter on the
-/// count: shard ids are global, and with one Postgres chose the primary key's run prefix and
-/// filtered the run's rows.) One statement instead of a transaction
-/// of four: a completion is one round trip.
-pub(crate) const COMPLETE_SHARD: &str = include_str!("../queries/complete_shard.sql");
-/// [`COMPLETE_SHARD`] that also returns `open_left`: another ready or leased shard of the run,
-/// or NULL. Only where the statement sees every other completion (SQLite: one writer, one
-/// connection); there, a non-NULL `open_left` means the run cannot be finished yet and
-/// `FINISH_RUN_IF_COMPLETE` is skipped. On Postgres two concurrent last completions would
-/// each see the other's shard still leased, so it always runs the finish check after commit.
-/// Its extra column is `complete_shard_open_left.sqlite.sql`.
-pub(crate) const COMPLETE_SHARD_PROBING_SQLITE: &str = concat!(
+// `complete_shard.sql` marks a shard done in one statement if its lease (`$1` shard, `$2`
+// epoch, `$3` owner, `$4` incarnation) is current, every (image-read sample, image detector)
+// pair has a prediction (clip-only samples, `n_clip_only` of them, owe none) and every clip it
+// owes an outcome (`n_clips`, counted only when it owes any), recording its provenance when
+// given (`$5` worker, `$6` device, `$7` libtorch, `$8` CUDA, `$9` batch size; NULL keeps what
+// is there); returns its run. Every prediction of the shard's (sample, perturbation) pairs
+// carries its shard id (ingest checks membership; failures and reused rows are written with
+// it), so the `predictions_shard` index counts them without a scan of the run. (No `run_id`
+// filter on the count: shard ids are global, and with one Postgres chose the primary key's run
+// prefix and filtered the run's rows.) One statement instead of a transaction of four: a
+// completion is one round trip.
+//
+// `COMPLETE_SHARD_SQLITE` and `COMPLETE_SHARD_POSTGRES` are that statement with one more
+// column, `open_left`: a shard of the run that keeps it open, or NULL. A non-NULL `open_left`
+// means this completion cannot be the run's last, and `FINISH_RUN_IF_COMPLETE` is skipped; a
+// NULL one, that it may be, and the finish check runs after the commit.
+/// SQLite: another ready or leased shard of the run. The statement sees every other
+/// completion (one writer, one connection), so this is exact.
+pub(crate) const COMPLETE_SHARD_SQLITE: &str = concat!(
     include_str!("../queries/complete_shard.sql"),
     include_str!("../queries/complete_shard_open_left.sqlite.sql")
+);
+/// PostgreSQL: a *ready* shard of the run. Leased ones do not count: two concurrent last
+/// completions would each see the other's shard still leased, and neither would finish the
+/// run. A ready shard must still be leased and end (done, or failed for good), and each of
+/// those runs the finish check itself. Only if it were leased and completed within this one
+/// statement would no check see the run complete; the coordinator's sweep
+/// (`finish_complete_runs`, every reap interval) finishes it then. While a run has a queue,
+/// its completions skip the check: one statement of four fewer per shard.
+pub(crate) const COMPLETE_SHARD_POSTGRES: &str = concat!(
+    include_str!("../queries/complete_shard.sql"),
+    include_str!("../queries/complete_shard_ready_left.postgres.sql")
 );
 pub(crate) const COPY_PREDICTIONS_POSTGRES: &str =
     include_str!("../queries/copy_predictions.postgres.sql");
@@ -80,6 +91,7 @@ pub(crate) const INSERT_METRIC: &str = include_str!("../queries/insert_metric.sq
 /// A planned sample failure (`$3` kind, `$4` message) of sample `$2` for every image detector
 /// of run `$1`, in every shard (perturbation) that holds the sample.
 pub(crate) const INSERT_SAMPLE_FAILURE: &str = include_str!("../queries/insert_sample_failure.sql");
+/// A `runs` row, every column but `reuse_indexed` (a planned or an imported run).
 pub(crate) const INSERT_RUN: &str = include_str!("../queries/insert_run.sql");
 pub(crate) const INSERT_RUN_DATASET: &str = include_str!("../queries/insert_run_dataset.sql");
 pub(crate) const INSERT_RUN_DETECTOR: &str = include_str!("../queries/insert_run_detector.sql");
@@ -196,7 +208,6 @@ pub(crate) const BUNDLE_DETECTOR_FINGERPRINTS: &str =
     include_str!("../queries/bundle_detector_fingerprints.sql");
 pub(crate) const BUNDLE_DATASET_FINGERPRINTS: &str =
     include_str!("../queries/bundle_dataset_fingerprints.sql");
-pub(crate) const BUNDLE_INSERT_RUN: &str = include_str!("../queries/bundle_insert_run.sql");
 pub(crate) const BUNDLE_INSERT_SHARD: &str = include_str!("../queries/bundle_insert_shard.sql");
 pub(crate) const BUNDLE_INSERT_SHARD_SAMPLES_ROWS: &str =
     include_str!("../queries/bundle_insert_shard_samples_rows.sql");

@@ -1,8 +1,8 @@
 //! `Store` for [`SqlStore`] on either backend, as generic code: the write side (planning,
 //! leases, ingest, completion, failure, reaping) here, the reads forwarded to `sql_reads`. The
 //! statement-level helpers it uses are still macros (`sql_parts`, `bulk`, `clips`, `reuse`,
-//! `reuse_index`): they expand inside this impl, so its `where` clause covers them, where as
-//! functions each would repeat it. The SQL is the same text for SQLite and PostgreSQL (both accept `$N`
+//! `reuse_index`): they expand inside this impl, so the bounds that `#[sql_backend]` adds to it
+//! cover them. The SQL is the same text for SQLite and PostgreSQL (both accept `$N`
 //! placeholders through sqlx); what differs is the backend's [`Dialect`](crate::backend::Dialect):
 //! row-locking clauses that only PostgreSQL has. SQLite needs none of them because the
 //! coordinator is its only writer and its pool has a single connection.
@@ -10,28 +10,15 @@
 pub(crate) use crate::sql_parts::*;
 
 use crate::backend::{Backend, BulkIngest, FencedBatch, RowsAffected, SqlStore};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use crate::bundle_model::BundleRun;
+use dfbench_store_macros::sql_backend;
 
-/// The write paths need, of the backend: executors for its connections and pool, the stored
-/// types as arguments and columns (from which sqlx derives each row type's `FromRow`), and its
-/// bulk ingest. (`BulkIngest` is crate-private, like the `IngestContext` it takes.)
+/// The write paths need, of the backend, its bulk ingest beside what `#[sql_backend]` adds.
+/// (`BulkIngest` is crate-private, like the `IngestContext` it takes.)
+#[sql_backend]
 #[allow(private_bounds)]
 #[async_trait::async_trait]
-impl<DB: Backend + BulkIngest> crate::Store for SqlStore<DB>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-{
+impl<DB: Backend + BulkIngest> crate::Store for SqlStore<DB> {
     fn backend(&self) -> &'static str {
         DB::BACKEND
     }
@@ -44,30 +31,7 @@ where
         use crate::error::QueryContext;
         let mut tx = self.pool.begin().await.during("begin run creation")?;
         let run = &plan.run;
-        sqlx::query(crate::queries::INSERT_RUN)
-            .bind(&run.id.0)
-            .bind(&run.name)
-            .bind(&run.suite_name)
-            .bind(&run.suite_toml)
-            .bind(&run.suite_hash)
-            .bind(&run.data_root)
-            .bind(&run.dfbench_version)
-            .bind(run.status.as_str())
-            .bind(&run.error)
-            .bind(run.created_at_ms)
-            .bind(run.finished_at_ms)
-            .bind(run.requires.len() as i64)
-            .execute(&mut *tx)
-            .await
-            .during("insert run")?;
-        for capability in &run.requires {
-            sqlx::query(crate::queries::INSERT_RUN_REQUIREMENT)
-                .bind(&run.id.0)
-                .bind(capability)
-                .execute(&mut *tx)
-                .await
-                .during("insert run requirement")?;
-        }
+        Self::insert_run_row(&mut *tx, &BundleRun::planned(run), &run.requires).await?;
         for dataset in &plan.datasets {
             Self::insert_run_dataset(&mut *tx, &run.id.0, dataset).await?;
         }
@@ -380,12 +344,7 @@ where
     ) -> Result<(), crate::StoreError> {
         use crate::error::QueryContext;
         use sqlx::Row;
-        let statement = if self.dialect.completion_sees_all {
-            crate::queries::COMPLETE_SHARD_PROBING_SQLITE
-        } else {
-            crate::queries::COMPLETE_SHARD
-        };
-        let completed = sqlx::query(statement)
+        let completed = sqlx::query(self.dialect.complete_shard)
             .bind(lease.shard_id.0)
             .bind(lease.epoch.0)
             .bind(&lease.owner.worker_id)
@@ -416,11 +375,10 @@ where
         };
         self.cache.forget_shard(lease.shard_id.0);
         let run_id: String = completed.try_get("run_id").during("complete shard")?;
-        if self.dialect.completion_sees_all {
-            let open_left: Option<i64> = completed.try_get("open_left").during("complete shard")?;
-            if open_left.is_some() {
-                return Ok(());
-            }
+        // A shard that keeps the run open: this completion is not its last.
+        let open_left: Option<i64> = completed.try_get("open_left").during("complete shard")?;
+        if open_left.is_some() {
+            return Ok(());
         }
         let finished = crate::sql_impl::finish_run_if_complete!(&self.pool, &run_id, now_ms);
         if finished.rows_affected() > 0 {

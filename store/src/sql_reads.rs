@@ -5,16 +5,11 @@
 //! path and these reads can each be read in one sitting.
 
 use crate::backend::{Backend, RowsAffected, SqlStore};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use dfbench_store_macros::sql_backend;
 
-/// The reads of one run's rows, shared by the read side and history: what they need of the
-/// backend is an executor for its pool and a run id as an argument.
-impl<DB: Backend> SqlStore<DB>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-{
+/// The reads of one run's rows, shared by the read side and history.
+#[sql_backend]
+impl<DB: Backend> SqlStore<DB> {
     /// Every row `sql` gives for run `$1`.
     pub(crate) async fn run_rows<T>(
         &self,
@@ -69,22 +64,9 @@ where
     }
 }
 
-/// The reads need, of the backend: executors for its connections and pool, and strings,
-/// integers, floats and booleans as arguments and columns (from which sqlx derives each row type's
-/// `FromRow`).
-impl<DB: Backend> SqlStore<DB>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-    usize: ColumnIndex<DB::Row>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Decode<'q, DB> + Type<DB>,
-    for<'q> Option<f64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-{
+/// The reads; `#[sql_backend]` adds what they need of the backend.
+#[sql_backend]
+impl<DB: Backend> SqlStore<DB> {
     pub(crate) async fn sql_run_progress(
         &self,
         run_id: &crate::RunId,

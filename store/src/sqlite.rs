@@ -26,7 +26,7 @@ impl Backend for Sqlite {
         lease_check_lock: "",
         shard_refs: crate::queries::SHARD_REFS_SQLITE,
         // One pooled connection: every completion sees all earlier ones.
-        completion_sees_all: true,
+        complete_shard: crate::queries::COMPLETE_SHARD_SQLITE,
     };
 }
 
