@@ -6,7 +6,14 @@
 mod prepare_support;
 
 use dfbench_benchmarks::FailureKind;
-use dfbench_worker::prepare::video::{self, Sampling, VideoError};
+use dfbench_worker::prepare::mp4;
+use dfbench_worker::prepare::video::{self, Sampling, VideoError, VideoInfo};
+use std::path::Path;
+
+/// Reads and samples `path`, as a prepare job does.
+fn plan(path: &Path, sampling: Sampling) -> Result<(VideoInfo, Vec<usize>), VideoError> {
+    video::plan(path, &video::read(path)?, sampling)
+}
 
 #[test]
 fn sampling_is_dfb_linspace_or_stride_and_refuses_short_videos() {
@@ -29,14 +36,21 @@ fn sampled_frames_are_the_pictures_at_their_original_indices() {
     for (name, frames) in [("moving.mp4", 40), ("moving.mkv", 23)] {
         let path = dir.path().join(name);
         prepare_support::video(&photo, &path, frames, 160);
-        let (info, indices) = video::plan(&path, Sampling::Evenly(8)).unwrap();
-        assert_eq!((info.width, info.height, info.frames), (160, 160, frames));
+        let (info, indices) = plan(&path, Sampling::Evenly(8)).unwrap();
+        assert_eq!(info.frames, frames);
+        // The MP4's count comes from its sample tables and equals ffprobe's `nb_frames`; the
+        // Matroska file's comes from ffprobe.
+        let from_tables = mp4::frame_count(&std::fs::read(&path).unwrap());
+        let expected = name.ends_with(".mp4").then_some(frames);
+        assert_eq!(from_tables, expected, "{name}");
+        assert_eq!(video::probe(&path).unwrap(), info, "{name}");
         let reference = prepare_support::all_frames(&path, &dir.path().join(format!("{name}-all")));
         assert_eq!(reference.len(), frames);
         let mut seen = Vec::new();
         let visited: Result<(), ()> =
             video::decode_frames(&path, &info, &indices, |index, frame| {
                 let expected = image::open(&reference[index]).unwrap().to_rgb8();
+                assert_eq!(frame.dimensions(), (160, 160), "{name}");
                 assert!(
                     frame == expected,
                     "{name}: frame {index} differs from FFmpeg's own decode"
@@ -67,7 +81,7 @@ fn undecodable_and_short_videos_are_typed_failures() {
         b"\x00\x00\x00\x18ftypmp42 this is not a video at all",
     )
     .unwrap();
-    let error = video::plan(&broken, Sampling::Evenly(32)).unwrap_err();
+    let error = plan(&broken, Sampling::Evenly(32)).unwrap_err();
     assert_eq!(error.kind(), Some(FailureKind::DecodeError), "{error}");
     assert!(error.to_string().contains("broken.mp4"), "{error}");
     // No memory addresses from FFmpeg's log prefixes: a redo writes the same message.
@@ -75,7 +89,7 @@ fn undecodable_and_short_videos_are_typed_failures() {
 
     let short = dir.path().join("short.mp4");
     prepare_support::video(&photo, &short, 10, 96);
-    let error = video::plan(&short, Sampling::Evenly(32)).unwrap_err();
+    let error = plan(&short, Sampling::Evenly(32)).unwrap_err();
     assert!(
         matches!(
             error,
@@ -89,7 +103,7 @@ fn undecodable_and_short_videos_are_typed_failures() {
     );
     assert_eq!(error.kind(), Some(FailureKind::VideoTooShort));
 
-    let missing = video::plan(&dir.path().join("absent.mp4"), Sampling::Every(5)).unwrap_err();
+    let missing = plan(&dir.path().join("absent.mp4"), Sampling::Every(5)).unwrap_err();
     assert_eq!(
         missing.kind(),
         Some(FailureKind::FileUnreadable),
@@ -100,7 +114,7 @@ fn undecodable_and_short_videos_are_typed_failures() {
     let bytes = std::fs::read(&short).unwrap();
     let truncated = dir.path().join("truncated.mp4");
     std::fs::write(&truncated, &bytes[..bytes.len() * 2 / 3]).unwrap();
-    match video::plan(&truncated, Sampling::Evenly(10)) {
+    match plan(&truncated, Sampling::Evenly(10)) {
         Err(error) => assert_eq!(error.kind(), Some(FailureKind::DecodeError), "{error}"),
         Ok((info, indices)) => {
             let error = video::decode_frames(&truncated, &info, &indices, |_, _| Ok::<(), ()>(()))

@@ -203,15 +203,10 @@ pub fn prepare_video(
         frames: Vec::new(),
     };
     layout.clear_video(video)?;
-    let planned = std::fs::read(&path)
-        .map_err(|source| VideoError::Unreadable {
-            path: path.clone(),
-            source,
-        })
-        .and_then(|bytes| {
-            record.sha256 = sha256_hex(&bytes);
-            video::plan(&path, recipe.sampling)
-        });
+    let planned = video::read(&path).and_then(|bytes| {
+        record.sha256 = sha256_hex(&bytes);
+        video::plan(&path, &bytes, recipe.sampling)
+    });
     let decoded = planned.and_then(|(info, indices)| {
         record.frames_in_video = Some(info.frames);
         video::decode_frames(&path, &info, &indices, |index, frame| {

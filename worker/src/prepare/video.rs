@@ -1,10 +1,11 @@
 //! Video frames for `dfbench prepare`: which frames of a video are sampled (DeepfakeBench's
 //! `fixed_num_frames` and `fixed_stride` modes, REFERENCE §1.2) and decoding exactly those
-//! through FFmpeg's CLI as a child process (`ffprobe` for the size and frame count, then one
-//! `ffmpeg` pass whose `select` filter keeps only the sampled frames, streamed as raw RGB).
+//! through FFmpeg's CLI as a child process: one `ffmpeg` pass whose `select` filter keeps only
+//! the sampled frames, streamed as PPM images (each says its own size).
 //!
 //! - Frame count: the container's `nb_frames`, what OpenCV's `CAP_PROP_FRAME_COUNT` (and so
-//!   DeepfakeBench) reads; a container without one is counted by decoding (`-count_frames`).
+//!   DeepfakeBench) reads. An MP4 / MOV's is read from its sample tables (`mp4`); any other
+//!   container's from `ffprobe`, and one without any is counted by decoding (`-count_frames`).
 //! - Frames are the stored pictures: display rotation metadata is not applied (`-noautorotate`).
 //! - A video that cannot be probed or decoded, or that yields fewer frames than its container
 //!   declares, is [`FailureKind::DecodeError`]; one with fewer frames than asked is
@@ -81,11 +82,10 @@ impl VideoError {
     }
 }
 
-/// What `ffprobe` says about a video's first video stream.
+/// What sampling needs to know of a video's first video stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VideoInfo {
-    pub width: u32,
-    pub height: u32,
+    /// The container's frame count (`nb_frames`).
     pub frames: usize,
 }
 
@@ -123,7 +123,24 @@ fn without_addresses(message: &str) -> String {
     out
 }
 
-/// Size and frame count of `path`'s first video stream.
+/// The bytes of video `path`; `Unreadable` when it cannot be read.
+pub fn read(path: &Path) -> Result<Vec<u8>, VideoError> {
+    std::fs::read(path).map_err(|source| VideoError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The frame count of video `path` whose bytes are `bytes`: from an MP4's sample tables
+/// ([`super::mp4::frame_count`]) when they answer, else from `ffprobe` ([`probe`]).
+pub fn info(path: &Path, bytes: &[u8]) -> Result<VideoInfo, VideoError> {
+    match super::mp4::frame_count(bytes) {
+        Some(frames) => Ok(VideoInfo { frames }),
+        None => probe(path),
+    }
+}
+
+/// The frame count of `path`'s first video stream, as `ffprobe` reports it.
 pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
     if let Err(source) = std::fs::File::open(path) {
         return Err(VideoError::Unreadable {
@@ -137,7 +154,7 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
         "-select_streams",
         "v:0",
         "-show_entries",
-        "stream=width,height,nb_frames,nb_read_frames",
+        "stream=width,nb_frames,nb_read_frames",
         "-of",
         "default=noprint_wrappers=1",
     ];
@@ -152,16 +169,12 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
                 .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
                 .and_then(|value| value.trim().parse::<usize>().ok())
         };
-        let (Some(width), Some(height)) = (field("width"), field("height")) else {
+        if field("width").is_none() {
             return Err(undecodable(path, "no video stream"));
-        };
+        }
         let frames = field("nb_frames").filter(|n| *n > 0 || pass == 1);
         if let Some(frames) = frames.or_else(|| field("nb_read_frames").filter(|_| pass == 1)) {
-            return Ok(VideoInfo {
-                width: u32::try_from(width).map_err(|_| undecodable(path, "width"))?,
-                height: u32::try_from(height).map_err(|_| undecodable(path, "height"))?,
-                frames,
-            });
+            return Ok(VideoInfo { frames });
         }
         args.insert(0, "-count_frames");
     }
@@ -188,7 +201,7 @@ pub fn decode_frames<E>(
         .args(["-v", "error", "-nostdin", "-noautorotate", "-i"])
         .arg(path)
         .args(["-map", "0:v:0", "-vf", &filter, "-fps_mode", "passthrough"])
-        .args(["-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
+        .args(["-pix_fmt", "rgb24", "-c:v", "ppm", "-f", "image2pipe", "-"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -205,16 +218,12 @@ pub fn decode_frames<E>(
         }
         text
     });
-    let frame_bytes = info.width as usize * info.height as usize * 3;
     let mut produced = 0;
     let mut visited = Ok(());
-    if let Some(mut stdout) = child.stdout.take() {
+    if let Some(stdout) = child.stdout.take() {
+        let mut stdout = std::io::BufReader::new(stdout);
         for &index in indices {
-            let mut buffer = vec![0u8; frame_bytes];
-            if stdout.read_exact(&mut buffer).is_err() {
-                break;
-            }
-            let Some(frame) = RgbImage::from_raw(info.width, info.height, buffer) else {
+            let Some(frame) = read_ppm(&mut stdout) else {
                 break;
             };
             produced += 1;
@@ -248,9 +257,59 @@ pub fn decode_frames<E>(
     Ok(Ok(()))
 }
 
-/// Probes `path` and samples it: the video's info and the original indices to decode.
-pub fn plan(path: &Path, sampling: Sampling) -> Result<(VideoInfo, Vec<usize>), VideoError> {
-    let info = probe(path)?;
+/// One binary PPM (`P6`, maxval 255) image from `input`, as FFmpeg's `ppm` encoder writes it;
+/// `None` at the end of the stream or on anything else.
+fn read_ppm(input: &mut impl std::io::BufRead) -> Option<RgbImage> {
+    let mut fields = [0u32; 3];
+    let mut magic = [0u8; 2];
+    input.read_exact(&mut magic).ok()?;
+    if &magic != b"P6" {
+        return None;
+    }
+    for field in &mut fields {
+        let mut byte = [0u8; 1];
+        loop {
+            input.read_exact(&mut byte).ok()?;
+            if !byte[0].is_ascii_whitespace() {
+                break;
+            }
+        }
+        let mut value = u32::from(byte[0].checked_sub(b'0').filter(|d| *d < 10)?);
+        loop {
+            input.read_exact(&mut byte).ok()?;
+            match byte[0] {
+                digit @ b'0'..=b'9' => {
+                    value = value
+                        .checked_mul(10)?
+                        .checked_add(u32::from(digit - b'0'))?;
+                }
+                // One white-space byte ends each field; after the last, the pixels begin.
+                other if other.is_ascii_whitespace() => break,
+                _ => return None,
+            }
+        }
+        *field = value;
+    }
+    let [width, height, maxval] = fields;
+    if maxval != 255 {
+        return None;
+    }
+    let size = (width as usize)
+        .checked_mul(height as usize)?
+        .checked_mul(3)?;
+    let mut pixels = vec![0u8; size];
+    input.read_exact(&mut pixels).ok()?;
+    RgbImage::from_raw(width, height, pixels)
+}
+
+/// Samples video `path` (its `bytes`, from [`read`]): the video's info and the original
+/// indices to decode.
+pub fn plan(
+    path: &Path,
+    bytes: &[u8],
+    sampling: Sampling,
+) -> Result<(VideoInfo, Vec<usize>), VideoError> {
+    let info = info(path, bytes)?;
     let indices = sampling
         .indices(info.frames)
         .map_err(|wanted| VideoError::TooShort {
