@@ -4,7 +4,7 @@
 //! regression, "Min" NMS 0.7; then the largest face first, as `MTCNN.detect` orders them.
 //! The nets run through [`MtcnnNets`] (a model runtime); everything else is here.
 
-use super::area::{Rect, area_resample};
+use super::area::{AreaSampler, Rect};
 use super::boxes::{Candidate, generate, nms_iou, nms_min};
 use super::{MtcnnNets, Net, NetOutput};
 use dfbench_benchmarks::card::face::FaceDetectorCard;
@@ -53,7 +53,11 @@ impl<N: MtcnnNets> Mtcnn<N> {
     }
 
     /// PNet over the pyramid: candidates after per-level and overall NMS, regressed, squared.
-    fn proposals(&mut self, frame: &RgbImage) -> Result<Vec<Candidate>, FaceDetectError> {
+    fn proposals(
+        &mut self,
+        frame: &RgbImage,
+        sampler: &AreaSampler,
+    ) -> Result<Vec<Candidate>, FaceDetectError> {
         let (height, width) = (f64::from(frame.height()), f64::from(frame.width()));
         let mut candidates = Vec::new();
         for scale in self.scales(frame) {
@@ -62,7 +66,7 @@ impl<N: MtcnnNets> Mtcnn<N> {
                 (width * scale + 1.0) as usize,
             );
             let mut input = Vec::new();
-            area_resample(frame, Rect::of(frame), size.0, size.1, &mut input);
+            sampler.resample(Rect::of(frame), size.0, size.1, &mut input);
             let outputs = self.nets.run(Net::P, input, [1, 3, size.0, size.1])?;
             let [offsets, probabilities] = expect_outputs(Net::P, outputs, 1)?;
             let map = (offsets.shape[2], offsets.shape[3]);
@@ -81,6 +85,7 @@ impl<N: MtcnnNets> Mtcnn<N> {
     fn crops(
         &mut self,
         frame: &RgbImage,
+        sampler: &AreaSampler,
         boxes: &[Candidate],
         net: Net,
         side: usize,
@@ -93,7 +98,7 @@ impl<N: MtcnnNets> Mtcnn<N> {
         for chunk in inside.chunks(CROP_BATCH) {
             let mut input = Vec::with_capacity(chunk.len() * 3 * side * side);
             for (_, rect) in chunk {
-                area_resample(frame, *rect, side, side, &mut input);
+                sampler.resample(*rect, side, side, &mut input);
             }
             let outputs = self.nets.run(net, input, [chunk.len(), 3, side, side])?;
             let outputs = expect_rows(net, outputs, chunk.len())?;
@@ -109,10 +114,11 @@ impl<N: MtcnnNets> Mtcnn<N> {
     fn refine(
         &mut self,
         frame: &RgbImage,
+        sampler: &AreaSampler,
         boxes: &[Candidate],
     ) -> Result<Vec<Candidate>, FaceDetectError> {
         let kept: Vec<Candidate> = self
-            .crops(frame, boxes, Net::R, 24)?
+            .crops(frame, sampler, boxes, Net::R, 24)?
             .into_iter()
             .filter_map(|(candidate, outputs)| {
                 let (offsets, probabilities) = (&outputs[0], &outputs[1]);
@@ -133,10 +139,11 @@ impl<N: MtcnnNets> Mtcnn<N> {
     fn output(
         &mut self,
         frame: &RgbImage,
+        sampler: &AreaSampler,
         boxes: &[Candidate],
     ) -> Result<Vec<Face>, FaceDetectError> {
         let mut kept = Vec::new();
-        for (candidate, outputs) in self.crops(frame, boxes, Net::O, 48)? {
+        for (candidate, outputs) in self.crops(frame, sampler, boxes, Net::O, 48)? {
             let (offsets, points, probabilities) = (&outputs[0], &outputs[1], &outputs[2]);
             let score = probabilities[1];
             if score <= self.thresholds[2] {
@@ -186,9 +193,11 @@ fn largest_first(faces: Vec<Face>) -> Vec<Face> {
 
 impl<N: MtcnnNets> FaceDetector for Mtcnn<N> {
     fn detect(&mut self, frame: &RgbImage) -> Result<Vec<Face>, FaceDetectError> {
-        let proposals = self.proposals(frame)?;
-        let refined = self.refine(frame, &proposals)?;
-        Ok(largest_first(self.output(frame, &refined)?))
+        // One summed-area table serves every pyramid level and crop of the frame.
+        let sampler = AreaSampler::new(frame);
+        let proposals = self.proposals(frame, &sampler)?;
+        let refined = self.refine(frame, &sampler, &proposals)?;
+        Ok(largest_first(self.output(frame, &sampler, &refined)?))
     }
 
     fn fingerprint(&self) -> String {
