@@ -38,23 +38,29 @@ if [ -z "$suite" ]; then
     '[[detectors]]' 'name = "npr"' 'kind = "builtin"' >"$suite"
 fi
 
+# Pairs alternate their order (A B, B A, …), so that neither side always runs second, in the
+# wake of the other's work.
+order() { if [ $(($1 % 2)) = 1 ]; then echo before after; else echo after before; fi; }
 for i in $(seq "$pairs"); do
-  for side in before after; do
+  for side in $(order "$i"); do
     bin=${!side}
     db="ab_${side}_$i"
     "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "$db"
     "$bin" bench scheduler --postgres-url "postgres://postgres@127.0.0.1:$port/$db" --no-sqlite "${scheduler_args[@]}" 2>&1 |
       grep -E '^postgres: (cycles|ingest)' | sed "s/^/$side $i /"
+    # A run leaves a million rows behind: dropped at once, autovacuum cannot analyse them
+    # during the next run's timed window.
+    "$pg_bin/dropdb" -h 127.0.0.1 -p "$port" -U postgres "$db"
   done
 done
 for i in $(seq "$pairs"); do
-  for side in before after; do
+  for side in $(order "$i"); do
     bin=${!side}
     "$bin" bench scheduler "${scheduler_args[@]}" 2>&1 | grep -E '^sqlite: (cycles|ingest)' | sed "s/^/$side $i /"
   done
 done
 for i in $(seq "$pairs"); do
-  for side in before after; do
+  for side in $(order "$i"); do
     bin=${!side}
     "$bin" bench reuse --suite "$suite" --data-root "$work" 2>&1 | grep -E '^(rerun|ratio):' |
       sed "s/^/$side $i reuse /"
