@@ -426,22 +426,14 @@ async fn run_shard(
     });
     let (mut sent, mut clips_sent) = (0u64, 0u64);
     loop {
+        // A stop wins over a chunk that is ready too: otherwise a pipelined shard could run to
+        // its end while the worker is asked to stop.
         let scored = tokio::select! {
-            scored = chunks.next_chunk() => scored,
+            biased;
             _ = stopped(&mut stop) => {
-                // What was sent is stored once the stream ends; the rest goes back at once.
-                drop(sender);
-                // Bounded, so a stop always ends within a scheduler's kill wait.
-                match tokio::time::timeout(Duration::from_secs(10), report).await {
-                    Ok(Ok(Ok(_))) => {}
-                    Ok(Ok(Err(status))) => tracing::warn!(shard_id = lease.shard_id, %status, "storing the last chunks failed"),
-                    Ok(Err(join_error)) => tracing::warn!(shard_id = lease.shard_id, %join_error, "storing the last chunks failed"),
-                    Err(_) => tracing::warn!(shard_id = lease.shard_id, "storing the last chunks timed out"),
-                }
-                release_shard(client, identity, lease).await;
-                tracing::info!(shard_id = lease.shard_id, predictions = sent, "stopping: stored what was scored, released the rest of the shard");
-                return Err(ShardError::Released { predictions: sent });
+                return Err(release_rest(client, identity, lease, sender, report, sent).await);
             }
+            scored = chunks.next_chunk() => scored,
         };
         let Some(scored) = scored else { break };
         if *revoked.borrow_and_update() == Some(lease.shard_id) {
@@ -457,7 +449,13 @@ async fn run_shard(
         sent += scored.predictions.len() as u64;
         clips_sent += scored.clips.len() as u64;
         if !config.chunk_delay.is_zero() {
-            tokio::time::sleep(config.chunk_delay).await;
+            // A throttled worker still hears a stop while it waits; the scored chunk is sent
+            // first, and the loop's next turn releases the rest.
+            tokio::select! {
+                biased;
+                _ = stopped(&mut stop) => {}
+                _ = tokio::time::sleep(config.chunk_delay) => {}
+            }
         }
         let batch = pb::PredictionBatch {
             worker_id: identity.worker_id.clone(),
@@ -524,6 +522,42 @@ async fn run_shard(
         "shard completed"
     );
     Ok((sent, clips_sent))
+}
+
+/// Stops mid-shard: what was sent is stored once the stream ends, and the rest of the shard
+/// goes back to the coordinator at once.
+async fn release_rest(
+    client: &mut Client,
+    identity: &Identity,
+    lease: &pb::ShardLease,
+    sender: tokio::sync::mpsc::Sender<pb::PredictionBatch>,
+    report: tokio::task::JoinHandle<
+        Result<tonic::Response<pb::ReportPredictionsResponse>, tonic::Status>,
+    >,
+    sent: u64,
+) -> ShardError {
+    drop(sender);
+    // Bounded, so a stop always ends within a scheduler's kill wait.
+    match tokio::time::timeout(Duration::from_secs(10), report).await {
+        Ok(Ok(Ok(_))) => {}
+        Ok(Ok(Err(status))) => {
+            tracing::warn!(shard_id = lease.shard_id, %status, "storing the last chunks failed")
+        }
+        Ok(Err(join_error)) => {
+            tracing::warn!(shard_id = lease.shard_id, %join_error, "storing the last chunks failed")
+        }
+        Err(_) => tracing::warn!(
+            shard_id = lease.shard_id,
+            "storing the last chunks timed out"
+        ),
+    }
+    release_shard(client, identity, lease).await;
+    tracing::info!(
+        shard_id = lease.shard_id,
+        predictions = sent,
+        "stopping: stored what was scored, released the rest of the shard"
+    );
+    ShardError::Released { predictions: sent }
 }
 
 /// The lease's chunks: its videos prepared (a prepare run), or its samples decoded and scored
