@@ -62,9 +62,9 @@ cargo test --workspace
 scripts/k8s-check.sh
 DFBENCH_BIN="${CARGO_TARGET_DIR:-target}/debug/dfbench" scripts/slurm-test.sh
 
-# --- Model runtimes: the `torch` and `onnx` features (worker + dfbench binary) -----------------
-# CI builds both ways: the default build above, and ONE extra build with both runtimes in its own
-# target dir (switching features never invalidates the default build; no third build).
+# --- Optional features: `torch`, `onnx` and `libav` (worker + dfbench binary) -------------------
+# CI builds both ways: the default build above, and ONE extra build with every optional feature in
+# its own target dir (switching features never invalidates the default build; no third build).
 # libtorch 2.13.0 comes from the PyPI torch wheel in a venv cached outside the clone
 # (scripts/setup-torch.sh, about 4.7 GB once); ONNX Runtime 1.31 from the onnxruntime wheel
 # (scripts/setup-onnx.sh), opened at run time through ORT_DYLIB_PATH. The tests build reference
@@ -72,18 +72,23 @@ DFBENCH_BIN="${CARGO_TARGET_DIR:-target}/debug/dfbench" scripts/slurm-test.sh
 # onnxruntime-Python's; DFBENCH_REQUIRE_ONNX=1 turns a skipped onnx test into a failure.
 eval "$(scripts/setup-onnx.sh)"
 export DFBENCH_REQUIRE_ONNX=1
+# The third optional feature, `libav` (prepare's in-process video decoder), builds against
+# FFmpeg's -dev packages and libclang (bindgen); its tests compare it with the CLI decoder.
+scripts/setup-ffmpeg.sh --dev
 models_target="${CARGO_TARGET_DIR:-target}-torch"
-CARGO_TARGET_DIR="$models_target" cargo clippy -p dfbench-worker -p dfbench -p dfbench-gpu-bench --features torch,onnx --all-targets -- -D warnings
+CARGO_TARGET_DIR="$models_target" cargo clippy -p dfbench-worker -p dfbench -p dfbench-gpu-bench --features torch,onnx,libav --all-targets -- -D warnings
 # The feature-independent tests already ran above; here the worker's own tests (reference
 # scores, typed model failures for both runtimes), the local runs with model cards, and
 # import_parity: every imported image family scores as PyTorch (its TorchScript card) and as
 # onnxruntime-Python (its ONNX card) to 1e-5; faces: the imported MTCNN face-detector card
-# (TorchScript and ONNX) finds the faces facenet-pytorch's MTCNN finds, within 4 px.
-CARGO_TARGET_DIR="$models_target" cargo test -p dfbench-worker --features torch,onnx
+# (TorchScript and ONNX) finds the faces facenet-pytorch's MTCNN finds, within 4 px; prepare_video:
+# the libav decoder gives FFmpeg's own decode byte for byte, as the CLI decoder does.
+CARGO_TARGET_DIR="$models_target" cargo test -p dfbench-worker --features torch,onnx,libav
 # With them, gpu_check: scripts/gpu-check.sh's run step as a smoke check on CPU, with the
 # dfbench-gpu-bench binary of this build (same features, so nothing else is rebuilt) and the
-# torch venv's python and libtorch.
-CARGO_TARGET_DIR="$models_target" cargo test -p dfbench -p dfbench-gpu-bench --features torch,onnx --test torch_run --test onnx_run --test bench_detector --test import_parity --test faces --test gpu_check
+# torch venv's python and libtorch; prepare: `dfbench prepare` end to end with the libav decoder
+# (a SIGKILLed worker's shard redone with identical bytes).
+CARGO_TARGET_DIR="$models_target" cargo test -p dfbench -p dfbench-gpu-bench --features torch,onnx,libav --test torch_run --test onnx_run --test bench_detector --test import_parity --test faces --test gpu_check --test prepare
 # `dfbench cards check` scoring a synthetic batch of an imported card through the torch runtime
 # (the other import tests ran in the default build above).
-CARGO_TARGET_DIR="$models_target" cargo test -p dfbench --features torch,onnx --test import module_prefix_is_accepted
+CARGO_TARGET_DIR="$models_target" cargo test -p dfbench --features torch,onnx,libav --test import module_prefix_is_accepted

@@ -112,6 +112,21 @@ pub struct DecodeBudgetArgs {
     pub decode_budget: dfbench_worker::budget::DecodeBudget,
 }
 
+/// `--video-decoder`, shared by `worker` and (for its local workers) `prepare`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct VideoDecoderArgs {
+    /// How prepare runs decode videos: `libav` (FFmpeg's libraries in this process; builds
+    /// with the `libav` feature, where it is the default) or `ffmpeg-cli` (FFmpeg's CLI as a
+    /// child process). Both give the same pixels; each video's record names its decoder.
+    #[arg(
+        long,
+        env = "DFBENCH_VIDEO_DECODER",
+        value_name = "libav|ffmpeg-cli",
+        default_value_t = dfbench_worker::prepare::video::VideoDecoder::default()
+    )]
+    pub video_decoder: dfbench_worker::prepare::video::VideoDecoder,
+}
+
 /// `--video-aggregation`, shared by `report` and `compare`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct VideoAggregationArgs {

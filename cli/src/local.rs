@@ -26,6 +26,8 @@ pub struct LocalOptions {
     pub output_root: Option<std::path::PathBuf>,
     /// The workers' device (`cpu` when `None`).
     pub device: Option<String>,
+    /// How the workers decode prepare runs' videos.
+    pub video_decoder: dfbench_worker::prepare::video::VideoDecoder,
 }
 
 pub struct LocalCluster {
@@ -67,6 +69,7 @@ impl LocalCluster {
                 chunk_delay: options.chunk_delay,
                 decode_budget: options.decode_budget,
                 output_root: options.output_root.clone(),
+                video_decoder: options.video_decoder,
             };
             set.spawn(run_worker(config, stop_receiver.clone()));
         }

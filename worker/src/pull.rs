@@ -43,6 +43,8 @@ pub struct WorkerConfig {
     /// The only folder prepare runs may write under (`--output-root`); `None`: this worker
     /// refuses prepare shards (`output_refused`).
     pub output_root: Option<PathBuf>,
+    /// How prepare runs' videos are decoded (`--video-decoder`).
+    pub video_decoder: crate::prepare::video::VideoDecoder,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -569,7 +571,8 @@ fn start_chunks(
 ) -> Result<ShardChunks, Refusal> {
     if is_prepare_lease(lease) {
         let output_root = config.output_root.as_deref();
-        return PrepareShard::start(lease, output_root, &config.device).map(ShardChunks::Prepare);
+        return PrepareShard::start(lease, output_root, &config.device, config.video_decoder)
+            .map(ShardChunks::Prepare);
     }
     let detectors: Arc<Vec<LoadedDetector>> = Arc::new(
         lease

@@ -14,7 +14,7 @@ use dfbench_worker::prepare::job::{
     Crop, Cropper, FaceAlign, PREPARE_VERSION, Recipe, prepare_video,
 };
 use dfbench_worker::prepare::output::Layout;
-use dfbench_worker::prepare::video::Sampling;
+use dfbench_worker::prepare::video::{Sampling, VideoDecoder};
 
 /// No face on its first call, a forward failure on its third; otherwise a small face and a
 /// large one (the large one must be used).
@@ -78,7 +78,15 @@ fn faceless_and_failed_frames_are_recorded_and_faces_are_cropped_from_the_larges
         version: PREPARE_VERSION,
     };
     let mut cropper = Cropper::Faces(Box::new(Scripted { calls: 0 }), FaceAlign::Dfb);
-    let record = prepare_video(&input, "real/a.mp4", &recipe, &mut cropper, &layout).unwrap();
+    let record = prepare_video(
+        &input,
+        "real/a.mp4",
+        &recipe,
+        &mut cropper,
+        &layout,
+        VideoDecoder::default(),
+    )
+    .unwrap();
     assert_eq!(record.failure, None);
     let indices: Vec<usize> = record.frames.iter().map(|f| f.index).collect();
     assert_eq!(indices, vec![0, 3, 7, 11]);

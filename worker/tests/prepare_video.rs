@@ -7,7 +7,7 @@ mod prepare_support;
 
 use dfbench_benchmarks::FailureKind;
 use dfbench_worker::prepare::mp4;
-use dfbench_worker::prepare::video::{self, Sampling, VideoError, VideoInfo};
+use dfbench_worker::prepare::video::{self, Sampling, VideoDecoder, VideoError, VideoInfo};
 use std::path::Path;
 
 /// Reads and samples `path`, as a prepare job does.
@@ -33,9 +33,15 @@ fn sampled_frames_are_the_pictures_at_their_original_indices() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    for (name, frames) in [("moving.mp4", 40), ("moving.mkv", 23)] {
+    // x264 untagged; FFV1; x264 tagged BT.709 full range (another YCbCr matrix and range).
+    let tagged: &[&str] = &["-colorspace", "bt709", "-color_range", "pc"];
+    for (name, frames, extra) in [
+        ("moving.mp4", 40, &[][..]),
+        ("moving.mkv", 23, &[][..]),
+        ("tagged.mp4", 20, tagged),
+    ] {
         let path = dir.path().join(name);
-        prepare_support::video(&photo, &path, frames, 160);
+        prepare_support::video_with(&photo, &path, frames, 160, extra);
         let (info, indices) = plan(&path, Sampling::Evenly(8)).unwrap();
         assert_eq!(info.frames, frames);
         // The MP4's count comes from its sample tables and equals ffprobe's `nb_frames`; the
@@ -46,21 +52,24 @@ fn sampled_frames_are_the_pictures_at_their_original_indices() {
         assert_eq!(video::probe(&path).unwrap(), info, "{name}");
         let reference = prepare_support::all_frames(&path, &dir.path().join(format!("{name}-all")));
         assert_eq!(reference.len(), frames);
-        let mut seen = Vec::new();
-        let visited: Result<(), ()> =
-            video::decode_frames(&path, &info, &indices, |index, frame| {
-                let expected = image::open(&reference[index]).unwrap().to_rgb8();
-                assert_eq!(frame.dimensions(), (160, 160), "{name}");
-                assert!(
-                    frame == expected,
-                    "{name}: frame {index} differs from FFmpeg's own decode"
-                );
-                seen.push(index);
-                Ok(())
-            })
-            .unwrap();
-        visited.unwrap();
-        assert_eq!(seen, indices, "{name}");
+        // Every decoder of this build gives FFmpeg's own full decode, byte for byte.
+        for decoder in VideoDecoder::available() {
+            let mut seen = Vec::new();
+            let visited: Result<(), ()> =
+                video::decode_frames(decoder, &path, &info, &indices, |index, frame| {
+                    let expected = image::open(&reference[index]).unwrap().to_rgb8();
+                    assert_eq!(frame.dimensions(), (160, 160), "{name} {decoder}");
+                    assert!(
+                        frame == expected,
+                        "{name}: frame {index} by {decoder} differs from FFmpeg's own decode"
+                    );
+                    seen.push(index);
+                    Ok(())
+                })
+                .unwrap();
+            visited.unwrap();
+            assert_eq!(seen, indices, "{name} {decoder}");
+        }
         assert_eq!(indices, Sampling::Evenly(8).indices(frames).unwrap());
         // Consecutive frames differ (the video moves), so an off-by-one index would fail above.
         let first = image::open(&reference[0]).unwrap().to_rgb8();
@@ -117,9 +126,34 @@ fn undecodable_and_short_videos_are_typed_failures() {
     match plan(&truncated, Sampling::Evenly(10)) {
         Err(error) => assert_eq!(error.kind(), Some(FailureKind::DecodeError), "{error}"),
         Ok((info, indices)) => {
-            let error = video::decode_frames(&truncated, &info, &indices, |_, _| Ok::<(), ()>(()))
+            for decoder in VideoDecoder::available() {
+                let error = video::decode_frames(decoder, &truncated, &info, &indices, |_, _| {
+                    Ok::<(), ()>(())
+                })
                 .unwrap_err();
-            assert_eq!(error.kind(), Some(FailureKind::DecodeError), "{error}");
+                assert_eq!(
+                    error.kind(),
+                    Some(FailureKind::DecodeError),
+                    "{decoder}: {error}"
+                );
+            }
         }
+    }
+    // Bytes that are no video at all, handed straight to each decoder: typed, named, and
+    // without FFmpeg's memory addresses.
+    let info = VideoInfo { frames: 10 };
+    for decoder in VideoDecoder::available() {
+        let error = video::decode_frames(decoder, &broken, &info, &[0, 5], |_, _| Ok::<(), ()>(()))
+            .unwrap_err();
+        assert_eq!(
+            error.kind(),
+            Some(FailureKind::DecodeError),
+            "{decoder}: {error}"
+        );
+        assert!(
+            error.to_string().contains("broken.mp4"),
+            "{decoder}: {error}"
+        );
+        assert!(!error.to_string().contains(" @ 0x"), "{decoder}: {error}");
     }
 }

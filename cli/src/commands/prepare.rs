@@ -67,6 +67,8 @@ pub struct PrepareArgs {
     /// Local workers (without --coordinator), each preparing one video at a time.
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
+    #[command(flatten)]
+    pub video_decoder: crate::args::VideoDecoderArgs,
     /// Videos per shard (one lease).
     #[arg(long, default_value_t = 4)]
     pub shard_videos: usize,

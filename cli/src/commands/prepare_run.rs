@@ -119,6 +119,7 @@ async fn run_local(
         serve_roots: Some(ServeRoots::new(&readable).map_err(anyhow::Error::msg)?),
         output_root: Some(job.output_root.to_path_buf()),
         device: Some(args.device.clone()),
+        video_decoder: args.video_decoder.video_decoder,
         ..LocalOptions::default()
     };
     let mut cluster =

@@ -209,6 +209,7 @@ async fn run_local(args: &RunArgs, request: SubmitRunRequest) -> anyhow::Result<
         decode_budget: args.decode_budget.decode_budget,
         output_root: None,
         device: None,
+        video_decoder: Default::default(),
     };
     let mut cluster =
         LocalCluster::start_with(std::sync::Arc::clone(&store), args.workers, options).await?;

@@ -36,6 +36,8 @@ pub struct WorkerArgs {
     /// Without it, prepare shards are refused.
     #[arg(long, value_name = "PATH", env = "DFBENCH_OUTPUT_ROOT")]
     pub output_root: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub video_decoder: crate::args::VideoDecoderArgs,
 }
 
 pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
@@ -55,6 +57,7 @@ pub async fn execute(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         chunk_delay: Duration::from_millis(args.chunk_delay_ms),
         decode_budget: args.decode_budget.decode_budget,
         output_root: args.output_root,
+        video_decoder: args.video_decoder.video_decoder,
     };
     // A runtime this build has but cannot open (e.g. no ONNX Runtime library) stops the worker
     // here, with what to do, rather than failing every detector of that kind later.

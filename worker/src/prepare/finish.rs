@@ -57,6 +57,16 @@ pub fn finished_record(
     Ok(same_bytes.then_some((record, text)))
 }
 
+/// What decoded the videos, each decoder once (a fleet's workers may differ).
+fn decoders(records: &[VideoRecord]) -> String {
+    let named: std::collections::BTreeSet<&str> = records
+        .iter()
+        .map(|record| record.decoder.as_str())
+        .filter(|decoder| !decoder.is_empty())
+        .collect();
+    named.into_iter().collect::<Vec<_>>().join("; ")
+}
+
 /// The videos of `videos` without a finished record.
 pub fn unfinished(job: &Job, videos: &[String]) -> Result<Vec<String>, OutputError> {
     let mut missing = Vec::new();
@@ -102,7 +112,7 @@ pub fn finish(job: &Job, videos: &[String]) -> Result<Summary, PrepareError> {
         "recipe": job.recipe,
         "recipe_fingerprint": job.recipe.fingerprint(),
         "geometry": job.recipe.geometry(),
-        "decoder": "ffmpeg CLI (child process), rgb24, display rotation not applied",
+        "decoder": decoders(&records),
     });
     let about = serde_json::to_string_pretty(&about).unwrap_or_default();
     write_atomic(&out.join("prepare.json"), about.as_bytes())?;

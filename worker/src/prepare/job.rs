@@ -9,7 +9,7 @@
 //! redone after a killed worker gets identical bytes.
 
 use super::output::{Layout, OutputError, sha256_hex};
-use super::video::{self, Sampling, VideoError};
+use super::video::{self, Sampling, VideoDecoder, VideoError};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::align::{self, DFB_MARGIN, Similarity};
 use dfbench_benchmarks::face::{FaceDetector, largest};
@@ -97,6 +97,10 @@ pub struct VideoRecord {
     pub video: String,
     pub sha256: String,
     pub recipe: String,
+    /// What decoded its frames ([`VideoDecoder::provenance`]); empty in records written
+    /// before it was recorded.
+    #[serde(default)]
+    pub decoder: String,
     pub frames_in_video: Option<usize>,
     pub failure: Option<FailureKind>,
     pub message: Option<String>,
@@ -191,12 +195,14 @@ pub fn prepare_video(
     recipe: &Recipe,
     cropper: &mut Cropper,
     layout: &Layout,
+    decoder: VideoDecoder,
 ) -> Result<VideoRecord, PrepareError> {
     let path = input_root.join(video);
     let mut record = VideoRecord {
         video: video.to_string(),
         sha256: String::new(),
         recipe: recipe.fingerprint(),
+        decoder: decoder.provenance(),
         frames_in_video: None,
         failure: None,
         message: None,
@@ -209,7 +215,7 @@ pub fn prepare_video(
     });
     let decoded = planned.and_then(|(info, indices)| {
         record.frames_in_video = Some(info.frames);
-        video::decode_frames(&path, &info, &indices, |index, frame| {
+        video::decode_frames(decoder, &path, &info, &indices, |index, frame| {
             let frame_record = match crop_frame(cropper, &frame, index, recipe.size) {
                 Cropped::Image(image, mut frame_record) => {
                     let (rel, sha256) = layout.write_frame(video, index, &image)?;

@@ -15,6 +15,7 @@
 use super::finish::finished_record;
 use super::job::{Crop, Cropper, FaceAlign, FrameRecord, Recipe, prepare_video};
 use super::output::Layout;
+use super::video::VideoDecoder;
 use crate::scoring::{PipelineStopped, ScoredChunk};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::card::face::ResolvedFaceCard;
@@ -87,6 +88,7 @@ struct Setup {
     recipe: Recipe,
     cropper: Cropper,
     spec: pb::DetectorSpec,
+    decoder: VideoDecoder,
 }
 
 fn setup(
@@ -123,6 +125,7 @@ fn setup(
         recipe,
         cropper,
         spec,
+        decoder: VideoDecoder::default(),
     })
 }
 
@@ -177,8 +180,10 @@ impl PrepareShard {
         lease: &pb::ShardLease,
         output_root: Option<&Path>,
         device: &str,
+        decoder: VideoDecoder,
     ) -> Result<PrepareShard, Refusal> {
         let mut setup = setup(lease, output_root, device)?;
+        setup.decoder = decoder;
         let samples = lease.samples.clone();
         let (sender, receiver) = tokio::sync::mpsc::channel(1);
         let remaining = samples.len();
@@ -254,6 +259,7 @@ fn prepare_one(setup: &mut Setup, sample: &pb::SampleRef) -> Result<ScoredChunk,
             &setup.recipe,
             &mut setup.cropper,
             &setup.layout,
+            setup.decoder,
         )
         .map_err(|error| error.to_string())?,
     };

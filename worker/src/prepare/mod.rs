@@ -1,5 +1,6 @@
-//! `dfbench prepare`: turning videos into benchmark frames — sampling and decoding (`video`,
-//! FFmpeg as a child process; `mp4` counts an MP4's frames without it), cropping (the geometry in `dfbench_benchmarks::align`) and writing
+//! `dfbench prepare`: turning videos into benchmark frames — sampling and decoding (`video`:
+//! FFmpeg's libraries in-process, `libav`, or its CLI as a child process; `mp4` counts an
+//! MP4's frames without either), cropping (the geometry in `dfbench_benchmarks::align`) and writing
 //! DeepfakeBench's layout with a per-frame provenance manifest. A prepare job is a run: workers
 //! lease its videos (`leased`), and the client assembles the manifest and JSON when it is over
 //! (`finish`).
@@ -11,6 +12,8 @@ pub mod dataset_json;
 pub mod finish;
 pub mod job;
 pub mod leased;
+#[cfg(feature = "libav")]
+pub mod libav;
 pub mod mp4;
 pub mod output;
 pub mod video;

@@ -1,7 +1,10 @@
 //! Video frames for `dfbench prepare`: which frames of a video are sampled (DeepfakeBench's
-//! `fixed_num_frames` and `fixed_stride` modes, REFERENCE §1.2) and decoding exactly those
-//! through FFmpeg's CLI as a child process: one `ffmpeg` pass whose `select` filter keeps only
-//! the sampled frames, streamed as PPM images (each says its own size).
+//! `fixed_num_frames` and `fixed_stride` modes, REFERENCE §1.2) and decoding exactly those, by
+//! one of two [`VideoDecoder`]s that give the same bytes:
+//! - `libav`: FFmpeg's libraries in this process ([`super::libav`], builds with the `libav`
+//!   feature, where it is the default);
+//! - `ffmpeg-cli`: FFmpeg's CLI as a child process, one `ffmpeg` pass whose `select` filter
+//!   keeps only the sampled frames, streamed as PPM images (each says its own size).
 //!
 //! - Frame count: the container's `nb_frames`, what OpenCV's `CAP_PROP_FRAME_COUNT` (and so
 //!   DeepfakeBench) reads. An MP4 / MOV's is read from its sample tables (`mp4`); any other
@@ -103,7 +106,7 @@ fn run(program: &str, args: &[&str], path: &Path) -> Result<(bool, Vec<u8>, Stri
     Ok((output.status.success(), output.stdout, stderr))
 }
 
-fn undecodable(path: &Path, detail: impl Into<String>) -> VideoError {
+pub(super) fn undecodable(path: &Path, detail: impl Into<String>) -> VideoError {
     VideoError::Undecodable {
         path: path.to_path_buf(),
         detail: without_addresses(&detail.into()),
@@ -187,10 +190,109 @@ fn select_filter(indices: &[usize]) -> String {
     format!("select='{}'", terms.join("+"))
 }
 
-/// Decodes the frames of `path` at `indices` (ascending, from [`Sampling::indices`]) and hands
-/// each to `visit` with its original index, one frame in memory at a time. `visit`'s error
-/// stops the decode and is returned as `Ok(Err(..))`.
+/// How a worker decodes videos (`--video-decoder`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoDecoder {
+    /// FFmpeg's libraries in-process (builds with the `libav` feature).
+    Libav,
+    /// The `ffmpeg` CLI as a child process.
+    FfmpegCli,
+}
+
+impl Default for VideoDecoder {
+    /// `libav` where this build has it, else `ffmpeg-cli`.
+    fn default() -> VideoDecoder {
+        if cfg!(feature = "libav") {
+            VideoDecoder::Libav
+        } else {
+            VideoDecoder::FfmpegCli
+        }
+    }
+}
+
+impl VideoDecoder {
+    /// The decoders this build has.
+    pub fn available() -> Vec<VideoDecoder> {
+        let mut decoders = vec![VideoDecoder::FfmpegCli];
+        if cfg!(feature = "libav") {
+            decoders.insert(0, VideoDecoder::Libav);
+        }
+        decoders
+    }
+
+    /// The name `--video-decoder` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            VideoDecoder::Libav => "libav",
+            VideoDecoder::FfmpegCli => "ffmpeg-cli",
+        }
+    }
+
+    /// What a prepared video's record says decoded it.
+    pub fn provenance(self) -> String {
+        match self {
+            #[cfg(feature = "libav")]
+            VideoDecoder::Libav => format!(
+                "{} in-process, rgb24 (swscale, bicubic flags), display rotation not applied",
+                super::libav::version()
+            ),
+            #[cfg(not(feature = "libav"))]
+            VideoDecoder::Libav => "libav (not in this build)".to_string(),
+            VideoDecoder::FfmpegCli => {
+                "ffmpeg CLI (child process), rgb24, display rotation not applied".to_string()
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for VideoDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for VideoDecoder {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<VideoDecoder, String> {
+        match name {
+            "libav" if cfg!(feature = "libav") => Ok(VideoDecoder::Libav),
+            "libav" => Err("this build has no in-process decoder: build dfbench with \
+                 `--features libav` (FFmpeg's -dev packages: scripts/setup-ffmpeg.sh --dev), or use \
+                 ffmpeg-cli"
+                .to_string()),
+            "ffmpeg-cli" => Ok(VideoDecoder::FfmpegCli),
+            other => Err(format!(
+                "unknown video decoder `{other}`: libav or ffmpeg-cli"
+            )),
+        }
+    }
+}
+
+/// Decodes the frames of `path` at `indices` (ascending, from [`Sampling::indices`]) with
+/// `decoder` and hands each to `visit` with its original index, one frame in memory at a time.
+/// `visit`'s error stops the decode and is returned as `Ok(Err(..))`.
 pub fn decode_frames<E>(
+    decoder: VideoDecoder,
+    path: &Path,
+    info: &VideoInfo,
+    indices: &[usize],
+    visit: impl FnMut(usize, RgbImage) -> Result<(), E>,
+) -> Result<Result<(), E>, VideoError> {
+    match decoder {
+        #[cfg(feature = "libav")]
+        VideoDecoder::Libav => super::libav::decode_frames(path, info, indices, visit),
+        #[cfg(not(feature = "libav"))]
+        VideoDecoder::Libav => Err(VideoError::NoFfmpeg {
+            program: "libav".to_string(),
+            source: std::io::Error::other("this build has no in-process decoder"),
+        }),
+        VideoDecoder::FfmpegCli => decode_frames_cli(path, info, indices, visit),
+    }
+}
+
+/// [`decode_frames`] through the `ffmpeg` CLI.
+fn decode_frames_cli<E>(
     path: &Path,
     info: &VideoInfo,
     indices: &[usize],

@@ -45,6 +45,11 @@ pub fn astronaut() -> Option<PathBuf> {
 /// frames of `size`×`size` pixels from `photo`, zooming in from 1× by 1.5 % a frame while
 /// panning right.
 pub fn video(photo: &Path, out: &Path, frames: usize, size: u32) {
+    video_with(photo, out, frames, size, &[]);
+}
+
+/// As [`video`], with `extra` output options (e.g. colour tags) after the codec's.
+pub fn video_with(photo: &Path, out: &Path, frames: usize, size: u32, extra: &[&str]) {
     let zoom = format!(
         "zoompan=z='1+0.015*on':x='iw/2-iw/zoom/2+on*2':y='ih/2-ih/zoom/2':d={frames}:s={size}x{size}:fps=25"
     );
@@ -58,6 +63,7 @@ pub fn video(photo: &Path, out: &Path, frames: usize, size: u32) {
         .arg(photo)
         .args(["-vf", &zoom, "-frames:v", &frames.to_string()])
         .args(codec)
+        .args(extra)
         .arg(out)
         .status()
         .unwrap();
