@@ -193,7 +193,8 @@ fn select_filter(indices: &[usize]) -> String {
 /// How a worker decodes videos (`--video-decoder`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VideoDecoder {
-    /// FFmpeg's libraries in-process (builds with the `libav` feature).
+    /// FFmpeg's libraries in-process (only in builds with the `libav` feature).
+    #[cfg(feature = "libav")]
     Libav,
     /// The `ffmpeg` CLI as a child process.
     FfmpegCli,
@@ -202,27 +203,27 @@ pub enum VideoDecoder {
 impl Default for VideoDecoder {
     /// `libav` where this build has it, else `ffmpeg-cli`.
     fn default() -> VideoDecoder {
-        if cfg!(feature = "libav") {
-            VideoDecoder::Libav
-        } else {
-            VideoDecoder::FfmpegCli
-        }
+        #[cfg(feature = "libav")]
+        return VideoDecoder::Libav;
+        #[cfg(not(feature = "libav"))]
+        return VideoDecoder::FfmpegCli;
     }
 }
 
 impl VideoDecoder {
     /// The decoders this build has.
     pub fn available() -> Vec<VideoDecoder> {
-        let mut decoders = vec![VideoDecoder::FfmpegCli];
-        if cfg!(feature = "libav") {
-            decoders.insert(0, VideoDecoder::Libav);
-        }
-        decoders
+        vec![
+            #[cfg(feature = "libav")]
+            VideoDecoder::Libav,
+            VideoDecoder::FfmpegCli,
+        ]
     }
 
     /// The name `--video-decoder` takes.
     pub fn name(self) -> &'static str {
         match self {
+            #[cfg(feature = "libav")]
             VideoDecoder::Libav => "libav",
             VideoDecoder::FfmpegCli => "ffmpeg-cli",
         }
@@ -236,8 +237,6 @@ impl VideoDecoder {
                 "{} in-process, rgb24 (swscale, bicubic flags), display rotation not applied",
                 super::libav::version()
             ),
-            #[cfg(not(feature = "libav"))]
-            VideoDecoder::Libav => "libav (not in this build)".to_string(),
             VideoDecoder::FfmpegCli => {
                 "ffmpeg CLI (child process), rgb24, display rotation not applied".to_string()
             }
@@ -256,7 +255,9 @@ impl std::str::FromStr for VideoDecoder {
 
     fn from_str(name: &str) -> Result<VideoDecoder, String> {
         match name {
-            "libav" if cfg!(feature = "libav") => Ok(VideoDecoder::Libav),
+            #[cfg(feature = "libav")]
+            "libav" => Ok(VideoDecoder::Libav),
+            #[cfg(not(feature = "libav"))]
             "libav" => Err("this build has no in-process decoder: build dfbench with \
                  `--features libav` (FFmpeg's -dev packages: scripts/setup-ffmpeg.sh --dev), or use \
                  ffmpeg-cli"
@@ -282,11 +283,6 @@ pub fn decode_frames<E>(
     match decoder {
         #[cfg(feature = "libav")]
         VideoDecoder::Libav => super::libav::decode_frames(path, info, indices, visit),
-        #[cfg(not(feature = "libav"))]
-        VideoDecoder::Libav => Err(VideoError::NoFfmpeg {
-            program: "libav".to_string(),
-            source: std::io::Error::other("this build has no in-process decoder"),
-        }),
         VideoDecoder::FfmpegCli => decode_frames_cli(path, info, indices, visit),
     }
 }
