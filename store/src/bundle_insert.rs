@@ -51,6 +51,7 @@ impl<DB: Backend> SqlStore<DB> {
     ) -> Result<(), StoreError> {
         use sqlx::Row;
         let run = &rows.run;
+        let run_id = &run.record.id;
         Self::insert_run_row(&mut *tx, run, &rows.requirements).await?;
         let names = [
             (queries::INSERT_RUN_TAG, &rows.tags),
@@ -58,22 +59,25 @@ impl<DB: Backend> SqlStore<DB> {
         ];
         for (sql, values) in names {
             for value in values {
-                (sqlx::query(sql).bind(&run.id).bind(value).execute(&mut *tx))
-                    .await
-                    .during("insert the run's tags and exclusions")?;
+                (sqlx::query(sql)
+                    .bind(&run_id.0)
+                    .bind(value)
+                    .execute(&mut *tx))
+                .await
+                .during("insert the run's tags and exclusions")?;
             }
         }
         for dataset in &rows.datasets {
-            Self::insert_run_dataset(&mut *tx, &run.id, dataset).await?;
+            Self::insert_run_dataset(&mut *tx, &run_id.0, dataset).await?;
         }
         for detector in &rows.detectors {
-            Self::insert_run_detector(&mut *tx, &run.id, &DetectorRecord::try_from(detector)?)
+            Self::insert_run_detector(&mut *tx, &run_id.0, &DetectorRecord::try_from(detector)?)
                 .await?;
         }
         let mut shard_ids = Vec::with_capacity(rows.shards.len());
         for s in &rows.shards {
             let row = sqlx::query(queries::BUNDLE_INSERT_SHARD)
-                .bind(&run.id)
+                .bind(&run_id.0)
                 .bind(&s.dataset)
                 .bind(&s.perturbation)
                 .bind(&s.state)
@@ -107,7 +111,7 @@ impl<DB: Backend> SqlStore<DB> {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for s in chunk {
                 query = query
-                    .bind(&run.id)
+                    .bind(&run_id.0)
                     .bind(&s.dataset)
                     .bind(&s.subset)
                     .bind(&s.rel_path)
@@ -183,7 +187,7 @@ impl<DB: Backend> SqlStore<DB> {
             "insert predictions",
             |query, p| {
                 query
-                    .bind(&run.id)
+                    .bind(&run_id.0)
                     .bind(&p.detector)
                     .bind(sample(p.sample_id, "a prediction")?)
                     .bind(&p.perturbation)
@@ -206,7 +210,7 @@ impl<DB: Backend> SqlStore<DB> {
             "insert clip predictions",
             |query, c| {
                 query
-                    .bind(&run.id)
+                    .bind(&run_id.0)
                     .bind(shard(c.shard_id, "a clip prediction")?)
                     .bind(&c.detector)
                     .bind(&c.video_key)
@@ -225,8 +229,7 @@ impl<DB: Backend> SqlStore<DB> {
                     .bind(&c.reused_from)
             }
         );
-        let run_id = crate::RunId(run.id.clone());
-        Self::insert_metric_rows(&mut *tx, &run_id, &rows.metrics).await?;
+        Self::insert_metric_rows(&mut *tx, run_id, &rows.metrics).await?;
         for w in &rows.workers {
             let inserted = sqlx::query(queries::BUNDLE_INSERT_WORKER)
                 .bind(&w.id)
@@ -263,18 +266,19 @@ impl<DB: Backend> SqlStore<DB> {
         run: &crate::bundle_model::BundleRun,
         requirements: &[String],
     ) -> Result<(), StoreError> {
+        let record = &run.record;
         sqlx::query(queries::INSERT_RUN)
-            .bind(&run.id)
-            .bind(&run.name)
-            .bind(&run.suite_name)
-            .bind(&run.suite_toml)
-            .bind(&run.suite_hash)
-            .bind(&run.data_root)
-            .bind(&run.dfbench_version)
-            .bind(&run.status)
-            .bind(&run.error)
-            .bind(run.created_at_ms)
-            .bind(run.finished_at_ms)
+            .bind(&record.id.0)
+            .bind(&record.name)
+            .bind(&record.suite_name)
+            .bind(&record.suite_toml)
+            .bind(&record.suite_hash)
+            .bind(&record.data_root)
+            .bind(&record.dfbench_version)
+            .bind(record.status.as_str())
+            .bind(&record.error)
+            .bind(record.created_at_ms)
+            .bind(record.finished_at_ms)
             .bind(run.partial)
             .bind(&run.sampling)
             .bind(run.promoted_at_ms)
@@ -284,7 +288,7 @@ impl<DB: Backend> SqlStore<DB> {
             .during("insert the run")?;
         for capability in requirements {
             (sqlx::query(queries::INSERT_RUN_REQUIREMENT)
-                .bind(&run.id)
+                .bind(&record.id.0)
                 .bind(capability))
             .execute(&mut *tx)
             .await

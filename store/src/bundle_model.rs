@@ -12,24 +12,18 @@
 //! run with the same id". Owns the value types; the SQL that fills and stores them is
 //! `bundle_sql`. Must not know about files, archives or formats.
 
-use crate::model::{DatasetRecord, DetectorRecord, MetricRecord};
+use crate::model::{DatasetRecord, DetectorRecord, MetricRecord, RunRecord};
 use serde::{Deserialize, Serialize};
 
 /// The `runs` row, every column but `reuse_indexed` (store-local: an imported run is indexed
 /// by the store it lands in).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct BundleRun {
-    pub id: String,
-    pub name: String,
-    pub suite_name: String,
-    pub suite_toml: String,
-    pub suite_hash: String,
-    pub data_root: String,
-    pub dfbench_version: String,
-    pub status: String,
-    pub error: Option<String>,
-    pub created_at_ms: i64,
-    pub finished_at_ms: Option<i64>,
+    /// The columns every reader of a run shares. Its `requires` is empty here: a bundle carries
+    /// the requirements as their own rows ([`RunRows::requirements`]).
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub record: RunRecord,
     pub partial: bool,
     pub sampling: Option<String>,
     pub promoted_at_ms: Option<i64>,
@@ -38,19 +32,12 @@ pub struct BundleRun {
 
 impl BundleRun {
     /// The `runs` row of a run being planned: not partial, unsampled, not promoted.
-    pub(crate) fn planned(run: &crate::model::RunRecord) -> BundleRun {
+    pub(crate) fn planned(run: &RunRecord) -> BundleRun {
         BundleRun {
-            id: run.id.0.clone(),
-            name: run.name.clone(),
-            suite_name: run.suite_name.clone(),
-            suite_toml: run.suite_toml.clone(),
-            suite_hash: run.suite_hash.clone(),
-            data_root: run.data_root.clone(),
-            dfbench_version: run.dfbench_version.clone(),
-            status: run.status.as_str().to_string(),
-            error: run.error.clone(),
-            created_at_ms: run.created_at_ms,
-            finished_at_ms: run.finished_at_ms,
+            record: RunRecord {
+                requires: Vec::new(),
+                ..run.clone()
+            },
             partial: false,
             sampling: None,
             promoted_at_ms: None,

@@ -91,7 +91,7 @@ impl<DB: Backend> SqlStore<DB> {
 
     /// Stores `rows` as a new run in one transaction (see the module doc for what is refused).
     pub(crate) async fn sql_import_run(&self, rows: &RunRows) -> Result<ImportOutcome, StoreError> {
-        let run_id = RunId(rows.run.id.clone());
+        let run_id = rows.run.record.id.clone();
         match self.sql_export_run(&run_id).await {
             Ok(stored) => {
                 let differs = stored.differences(rows);

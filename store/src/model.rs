@@ -6,8 +6,20 @@ use std::fmt;
 
 macro_rules! id_newtype {
     ($name:ident, $inner:ty) => {
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::Type)]
+        #[derive(
+            Debug,
+            Clone,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            sqlx::Type,
+            serde::Serialize,
+            serde::Deserialize,
+        )]
         #[sqlx(transparent)]
+        #[serde(transparent)]
         pub struct $name(pub $inner);
 
         impl fmt::Display for $name {
@@ -44,7 +56,9 @@ pub struct LeaseRef {
     pub owner: LeaseOwner,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Stored as its [`RunStatus::as_str`] text; serialised the same way (a bundle's `run.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     Running,
     Done,
@@ -77,6 +91,31 @@ impl RunStatus {
 
     pub fn is_finished(self) -> bool {
         self != RunStatus::Running
+    }
+}
+
+/// A `status` column reads as the text it is stored as, on either backend.
+impl<DB: sqlx::Database> sqlx::Type<DB> for RunStatus
+where
+    String: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <String as sqlx::Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <String as sqlx::Type<DB>>::compatible(ty)
+    }
+}
+
+/// An unknown stored status is a decode error ([`RunStatus::parse`]), never read as running.
+impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for RunStatus
+where
+    String: sqlx::Decode<'r, DB>,
+{
+    fn decode(value: DB::ValueRef<'r>) -> Result<RunStatus, sqlx::error::BoxDynError> {
+        let text = <String as sqlx::Decode<'r, DB>>::decode(value)?;
+        Ok(RunStatus::parse(&text)?)
     }
 }
 
@@ -127,7 +166,9 @@ pub struct FileContent {
     pub stored: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// A run: the columns of its `runs` row that every reader shares (the model here, the run read
+/// in `rows::RunRow`, a bundle's [`crate::BundleRun`]), and the capabilities it requires.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct RunRecord {
     pub id: RunId,
     pub name: String,
@@ -141,7 +182,10 @@ pub struct RunRecord {
     pub created_at_ms: i64,
     pub finished_at_ms: Option<i64>,
     /// Capabilities a worker must have, every one, to lease this run's shards: the runtimes
-    /// its detectors need beyond the built-ins (e.g. `torch`), sorted.
+    /// its detectors need beyond the built-ins (e.g. `torch`), sorted. Not a `runs` column
+    /// (`run_requirements` rows): the run read fills it, a bundle carries the rows apart.
+    #[sqlx(skip)]
+    #[serde(skip)]
     pub requires: Vec<String>,
 }
 

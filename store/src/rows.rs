@@ -5,26 +5,15 @@
 //! each, into their model type. So a column is named once: in its query and in one field.
 
 use crate::StoreError;
-use crate::model::{
-    ClipPredictionRow, DetectorRecord, PredictionRow, RunId, RunRecord, RunStatus, WorkerRecord,
-};
+use crate::model::{ClipPredictionRow, DetectorRecord, PredictionRow, RunRecord, WorkerRecord};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::card::clip::InputKind;
 
-/// `queries::SELECT_RUN`.
+/// `queries::SELECT_RUN`: the run's columns and its requirements.
 #[derive(sqlx::FromRow)]
 pub(crate) struct RunRow {
-    id: RunId,
-    name: String,
-    suite_name: String,
-    suite_toml: String,
-    suite_hash: String,
-    data_root: String,
-    dfbench_version: String,
-    status: String,
-    error: Option<String>,
-    created_at_ms: i64,
-    finished_at_ms: Option<i64>,
+    #[sqlx(flatten)]
+    run: RunRecord,
     /// Sorted, comma-joined (`string_agg`); NULL without any.
     requires: Option<String>,
 }
@@ -34,18 +23,8 @@ impl TryFrom<RunRow> for RunRecord {
 
     fn try_from(row: RunRow) -> Result<RunRecord, StoreError> {
         Ok(RunRecord {
-            id: row.id,
-            name: row.name,
-            suite_name: row.suite_name,
-            suite_toml: row.suite_toml,
-            suite_hash: row.suite_hash,
-            data_root: row.data_root,
-            dfbench_version: row.dfbench_version,
-            status: RunStatus::parse(&row.status)?,
-            error: row.error,
-            created_at_ms: row.created_at_ms,
-            finished_at_ms: row.finished_at_ms,
             requires: split_set(row.requires),
+            ..row.run
         })
     }
 }

@@ -68,7 +68,7 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         "bundle {}: run {} ({}), {} predictions, {} clip outcomes, {} metric rows",
         args.out.display(),
         run_id,
-        rows.run.name,
+        rows.run.record.name,
         header.counts.predictions,
         header.counts.clip_predictions,
         header.counts.metrics
@@ -89,15 +89,15 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     match outcome {
         ImportOutcome::Imported => outln!(
             "imported run {} ({}): {} predictions, {} clip outcomes",
-            rows.run.id,
-            rows.run.name,
+            rows.run.record.id,
+            rows.run.record.name,
             rows.predictions.len(),
             rows.clip_predictions.len()
         ),
         ImportOutcome::AlreadyImported => outln!(
             "run {} ({}) already imported: this store holds the same run; nothing changed",
-            rows.run.id,
-            rows.run.name
+            rows.run.record.id,
+            rows.run.record.name
         ),
     }
     Ok(ExitCode::SUCCESS)

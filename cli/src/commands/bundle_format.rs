@@ -155,10 +155,10 @@ pub fn write(rows: &RunRows, path: &Path) -> anyhow::Result<Header> {
     let header = Header {
         format: FORMAT.to_string(),
         dfbench_version: env!("CARGO_PKG_VERSION").to_string(),
-        run_id: rows.run.id.clone(),
-        run_name: rows.run.name.clone(),
-        suite_name: rows.run.suite_name.clone(),
-        suite_toml: rows.run.suite_toml.clone(),
+        run_id: rows.run.record.id.0.clone(),
+        run_name: rows.run.record.name.clone(),
+        suite_name: rows.run.record.suite_name.clone(),
+        suite_toml: rows.run.record.suite_toml.clone(),
         datasets,
         detectors,
         counts: Counts::of(rows),
@@ -292,7 +292,7 @@ pub fn read(path: &Path) -> anyhow::Result<RunRows> {
         );
     }
     if fingerprints(&rows) != (header.datasets.clone(), header.detectors.clone())
-        || rows.run.id != header.run_id
+        || rows.run.record.id.0 != header.run_id
     {
         bail!("{shown}: {HEADER}'s run id or fingerprints are not those of its rows: refusing it");
     }

@@ -206,7 +206,7 @@ async fn bundles_round_trip_and_refuse_conflicts(db: &TestDb) {
     );
 
     let mut renamed = rows.clone();
-    renamed.run.id = "b-2".into();
+    renamed.run.record.id = dfbench_store::RunId("b-2".into());
     renamed.detectors[1].fingerprint = Some("f-img-retrained".into());
     let error = target.import_run(&renamed).await.expect_err("conflict");
     let message = error.to_string();

@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 store_contract! {
     constraint_violation_is_not_retried,
+    unknown_run_status_is_refused,
 }
 
 /// A constraint violation (the same run id twice) is not retried.
@@ -21,6 +22,40 @@ async fn constraint_violation_is_not_retried(store: &dyn Store) {
         .expect_err("the same run id twice violates the runs' primary key");
     assert!(matches!(error, StoreError::Query { .. }), "{error:?}");
     assert_eq!(error.class(), ErrorClass::NotRetried, "{error}");
+}
+
+/// A status dfbench does not know (written behind the store's back) is refused wherever a run
+/// is read, never taken for `running`; it is bad data, not retried.
+async fn unknown_run_status_is_refused(db: &TestDb) {
+    let store = db.store();
+    store
+        .create_run(&history_plan("odd", 1_000, "fb", "v1"))
+        .await
+        .expect("run");
+    // As a later dfbench with a new status could leave it: past the schema's own CHECK.
+    if db.kind == "sqlite" {
+        db.execute(
+            "PRAGMA ignore_check_constraints = ON; \
+             UPDATE runs SET status = 'paused' WHERE id = 'odd'",
+        )
+        .await;
+    } else {
+        db.execute("ALTER TABLE runs DROP CONSTRAINT runs_status_check")
+            .await;
+        db.execute("UPDATE runs SET status = 'paused' WHERE id = 'odd'")
+            .await;
+    }
+    let run = store.run(&RunId("odd".into())).await.expect_err("run");
+    let listed = store.list_runs(10).await.expect_err("list_runs");
+    let exported = store
+        .export_run(&RunId("odd".into()))
+        .await
+        .expect_err("export_run");
+    for error in [run, listed, exported] {
+        let message = error.to_string();
+        assert!(message.contains("run status `paused`"), "{message}");
+        assert_eq!(error.class(), ErrorClass::NotRetried, "{message}");
+    }
 }
 
 /// A run of 4 + `extra` samples, the extra ones with long paths in a third shard.

@@ -41,9 +41,10 @@
 //! - `run_progress`: `leases::lease_state_machine`, `history::run_history`, `clips::*` (clip counts),
 //!   `reuse_index::only_reusable_failures_are_reused`
 //! - `cancel_run`: `leases::cancel_stops_leasing`, `runs::list_runs_newest_first`
-//! - `list_runs`: `runs::list_runs_newest_first`
+//! - `list_runs`: `runs::list_runs_newest_first`, `errors::unknown_run_status_is_refused`
 //! - `fail_run`: `runs::fail_run_fails_only_running_runs`
-//! - `run`: `runs::run_details_round_trip`, `runs::sweep_finishes_runs_left_running`
+//! - `run`: `runs::run_details_round_trip`, `runs::sweep_finishes_runs_left_running`,
+//!   `errors::unknown_run_status_is_refused` (an unknown stored status)
 //! - `predictions`: `bulk::bulk_ingest`, `leases::lease_state_machine`,
 //!   `reuse_index::cancelled_runs_count_running_runs_wait`,
 //!   `contents::reuse_keys_on_the_content_hash`
