@@ -9,7 +9,9 @@
 #   scripts/bench-ab.sh BEFORE_BIN AFTER_BIN [PAIRS] [SUITE]
 #
 # Prints every figure line, labelled; compare medians. SCHEDULER_ARGS (e.g. "--shards 2000
-# --predictions 20000") is passed to both scheduler benches, for a quick smoke run. Run it on a quiet machine (no builds):
+# --predictions 20000") is passed to both scheduler benches, for a quick smoke run; REUSE_ARGS
+# (e.g. "--reruns 30") to both reuse benches. FIGURES (default "postgres sqlite reuse") picks
+# which of the three to run. Run it on a quiet machine (no builds):
 # on 2 shared cores one niced build spreads the PostgreSQL cycle figure by ±25 %.
 set -euo pipefail
 before=${1:?usage: bench-ab.sh BEFORE_BIN AFTER_BIN [PAIRS] [SUITE]}
@@ -21,6 +23,9 @@ pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 work=$(mktemp -d /tmp/dfbench-ab.XXXXXX)
 chmod 755 "$work" # the cluster runs as the postgres user, in a folder below it
 read -r -a scheduler_args <<<"${SCHEDULER_ARGS:-}"
+read -r -a reuse_args <<<"${REUSE_ARGS:-}"
+figures=" ${FIGURES:-postgres sqlite reuse} "
+wanted() { [[ $figures == *" $1 "* ]]; }
 cleanup() { "$here/scripts/pg-throwaway.sh" stop "$work/pg"; rm -rf "$work"; }
 trap cleanup EXIT
 eval "$("$here/scripts/pg-throwaway.sh" start "$work/pg")"
@@ -42,6 +47,7 @@ fi
 # wake of the other's work.
 order() { if [ $(($1 % 2)) = 1 ]; then echo before after; else echo after before; fi; }
 for i in $(seq "$pairs"); do
+  wanted postgres || break
   for side in $(order "$i"); do
     bin=${!side}
     db="ab_${side}_$i"
@@ -54,15 +60,17 @@ for i in $(seq "$pairs"); do
   done
 done
 for i in $(seq "$pairs"); do
+  wanted sqlite || break
   for side in $(order "$i"); do
     bin=${!side}
     "$bin" bench scheduler "${scheduler_args[@]}" 2>&1 | grep -E '^sqlite: (cycles|ingest)' | sed "s/^/$side $i /"
   done
 done
 for i in $(seq "$pairs"); do
+  wanted reuse || break
   for side in $(order "$i"); do
     bin=${!side}
-    "$bin" bench reuse --suite "$suite" --data-root "$work" 2>&1 | grep -E '^(rerun|ratio):' |
+    "$bin" bench reuse --suite "$suite" --data-root "$work" "${reuse_args[@]}" 2>&1 | grep -E '^(rerun|ratio):' |
       sed "s/^/$side $i reuse /"
   done
 done

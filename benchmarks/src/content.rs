@@ -15,18 +15,24 @@ pub struct FileStamp {
     pub mtime_ns: i64,
 }
 
+impl FileStamp {
+    /// The stamp a `stat` (or, for a file that is not a link, an `lstat`) read.
+    pub fn of(metadata: &std::fs::Metadata) -> io::Result<FileStamp> {
+        let modified = metadata.modified()?;
+        let mtime_ns = match modified.duration_since(UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_nanos()).unwrap_or(i64::MAX),
+            Err(before) => -i64::try_from(before.duration().as_nanos()).unwrap_or(i64::MAX),
+        };
+        Ok(FileStamp {
+            size: metadata.len(),
+            mtime_ns,
+        })
+    }
+}
+
 /// Stats `path` (following links).
 pub fn stamp(path: &Path) -> io::Result<FileStamp> {
-    let metadata = std::fs::metadata(path)?;
-    let modified = metadata.modified()?;
-    let mtime_ns = match modified.duration_since(UNIX_EPOCH) {
-        Ok(after) => i64::try_from(after.as_nanos()).unwrap_or(i64::MAX),
-        Err(before) => -i64::try_from(before.duration().as_nanos()).unwrap_or(i64::MAX),
-    };
-    Ok(FileStamp {
-        size: metadata.len(),
-        mtime_ns,
-    })
+    FileStamp::of(&std::fs::metadata(path)?)
 }
 
 /// BLAKE3 of the file's bytes, lowercase hex.

@@ -17,10 +17,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Fills `plan.contents` (one entry per sample; `None` for a file that cannot be read).
-/// Returns how many files were read to hash them.
+/// `stamps` are what planning already read of each sample's file (in the order of
+/// `plan.samples`; `None`, or a shorter list, where it read nothing): only the others are
+/// stat'ed here. Returns how many files were read to hash them.
 pub async fn identify_contents(
     store: &dyn Store,
     plan: &mut RunPlan,
+    stamps: &[Option<FileStamp>],
     hash_all: bool,
 ) -> Result<u64, StoreError> {
     let roots: HashMap<&str, PathBuf> = plan
@@ -36,8 +39,17 @@ pub async fn identify_contents(
             None => PathBuf::from(&sample.rel_path),
         })
         .collect();
+    // Planning read most stamps already; a link or a file it did not see is stat'ed here.
+    let restat = |(index, path): (usize, &PathBuf)| match stamps.get(index) {
+        Some(Some(read)) => Some(*read),
+        _ => stamp(path).ok(),
+    };
     let stamps: Vec<Option<FileStamp>> =
-        tokio::task::block_in_place(|| paths.par_iter().map(|path| stamp(path).ok()).collect());
+        if stamps.len() == paths.len() && stamps.iter().all(Option::is_some) {
+            paths.iter().enumerate().map(restat).collect()
+        } else {
+            tokio::task::block_in_place(|| paths.par_iter().enumerate().map(restat).collect())
+        };
     let keys: Vec<String> = paths
         .iter()
         .map(|path| path.display().to_string())
@@ -47,59 +59,65 @@ pub async fn identify_contents(
     } else {
         store.known_contents(&keys).await?
     };
-    let published: Vec<Option<&str>> = plan
-        .samples
-        .iter()
-        .map(|sample| sample.published_md5.as_deref())
-        .collect();
-    let identified: Vec<Identified> = tokio::task::block_in_place(|| {
-        keys.into_par_iter()
-            .zip(paths.par_iter())
-            .zip(stamps.par_iter())
-            .zip(published.par_iter())
-            .map(|(((key, path), stamp), published)| {
-                let Some(stamp) = stamp else {
-                    return Identified::default();
-                };
-                let size = i64::try_from(stamp.size).unwrap_or(i64::MAX);
-                let unchanged = known
-                    .get(&key)
-                    .filter(|content| content.size == size && content.mtime_ns == stamp.mtime_ns);
-                let hash = match unchanged {
-                    Some(content) => content.hash.clone(),
-                    None => match read_and_verify(path, *published) {
-                        Ok(Verified::Hash(hash)) => hash,
-                        Ok(Verified::Mismatch(message)) => {
-                            return Identified {
-                                read: true,
-                                mismatch: Some(message),
-                                ..Identified::default()
-                            };
-                        }
-                        Err(error) => {
-                            tracing::warn!(path = %path.display(), %error, "cannot hash a file; the worker will record why it cannot read it");
-                            return Identified {
-                                read: true,
-                                ..Identified::default()
-                            };
-                        }
-                    },
-                };
-                let content = FileContent {
-                    stored: unchanged.is_some(),
-                    path: key,
-                    size,
-                    mtime_ns: stamp.mtime_ns,
-                    hash,
-                };
-                Identified {
-                    read: unchanged.is_none(),
-                    content: Some(content),
-                    mismatch: None,
+    // A file whose size and mtime are the stored ones keeps its stored hash; the others are read.
+    let mut identified: Vec<Identified> = Vec::with_capacity(keys.len());
+    let mut to_read: Vec<usize> = Vec::new();
+    for (index, (key, stamp)) in keys.into_iter().zip(&stamps).enumerate() {
+        let Some(stamp) = stamp else {
+            identified.push(Identified::default());
+            continue;
+        };
+        let size = i64::try_from(stamp.size).unwrap_or(i64::MAX);
+        let stored = known
+            .get(&key)
+            .filter(|content| content.size == size && content.mtime_ns == stamp.mtime_ns)
+            .map(|content| content.hash.clone());
+        if stored.is_none() {
+            to_read.push(index);
+        }
+        identified.push(Identified {
+            read: stored.is_none(),
+            content: Some(FileContent {
+                stored: stored.is_some(),
+                path: key,
+                size,
+                mtime_ns: stamp.mtime_ns,
+                hash: stored.unwrap_or_default(),
+            }),
+            mismatch: None,
+        });
+    }
+    // Reading is the slow part: in parallel, and only for the files that need it.
+    if !to_read.is_empty() {
+        let samples = &plan.samples;
+        let verified: Vec<(usize, std::io::Result<Verified>)> = tokio::task::block_in_place(|| {
+            to_read
+                .par_iter()
+                .map(|&index| {
+                    let published = samples[index].published_md5.as_deref();
+                    (index, read_and_verify(&paths[index], published))
+                })
+                .collect()
+        });
+        for (index, outcome) in verified {
+            let one = &mut identified[index];
+            match outcome {
+                Ok(Verified::Hash(hash)) => {
+                    if let Some(content) = &mut one.content {
+                        content.hash = hash;
+                    }
                 }
-            })
-            .collect()
-    });
+                Ok(Verified::Mismatch(message)) => {
+                    one.content = None;
+                    one.mismatch = Some(message);
+                }
+                Err(error) => {
+                    tracing::warn!(path = %paths[index].display(), %error, "cannot hash a file; the worker will record why it cannot read it");
+                    one.content = None;
+                }
+            }
+        }
+    }
     let hashed = identified.iter().filter(|one| one.read).count() as u64;
     plan.sample_failures = identified
         .iter()

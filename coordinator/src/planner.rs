@@ -15,6 +15,7 @@ use dfbench_benchmarks::builtin_params::{builtin_clip_spec, builtin_fingerprint}
 use dfbench_benchmarks::card::clip::{ClipSpec, InputKind};
 use dfbench_benchmarks::card::{CardError, ResolvedCard};
 use dfbench_benchmarks::check::DatasetCheck;
+use dfbench_benchmarks::content::FileStamp;
 use dfbench_benchmarks::fingerprint::sha256_hex;
 use dfbench_benchmarks::roots::{DataRoots, ServeRoots};
 use dfbench_benchmarks::{DetectorSpec, Sample, Suite, SuiteError};
@@ -70,6 +71,20 @@ pub struct RunRequest<'a> {
 }
 
 pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
+    plan_run_stamped(request).map(|planned| planned.plan)
+}
+
+/// A plan and what planning read of each sample's file on the way.
+pub struct Planned {
+    pub plan: RunPlan,
+    /// Each sample's size and mtime as the dataset's confinement check read them, in the order
+    /// of `plan.samples`; `None` where it read none (a link, a missing file): content
+    /// identification stats those itself.
+    pub stamps: Vec<Option<FileStamp>>,
+}
+
+/// [`plan_run`], keeping the stamps the file checks read.
+pub fn plan_run_stamped(request: &RunRequest<'_>) -> Result<Planned, PlanError> {
     let sampling_problems = request.sampling.problems();
     if !sampling_problems.is_empty() {
         return Err(PlanError::Sampling {
@@ -102,6 +117,7 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
     let roots = DataRoots::for_suite(request.data_root, &suite.roots, request.data_roots)
         .confined(request.serve_roots.cloned());
     let mut samples: Vec<Sample> = Vec::new();
+    let mut stamps: Vec<Option<FileStamp>> = Vec::new();
     let mut datasets = Vec::new();
     let mut shards = Vec::new();
     let mut problems = Vec::new();
@@ -174,6 +190,11 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
             });
             let first = samples.len();
             let groups = append_in_shard_order(kept, suite.shard_size, &mut samples);
+            stamps.extend(
+                samples[first..]
+                    .iter()
+                    .map(|sample| enumerated.stamps.get(&sample.rel_path).copied()),
+            );
             let stills = clips::stills(&samples[first..]);
             // A dataset of stills alone is expected beside video datasets (image detectors
             // score it); stills mixed into a video dataset are worth a warning.
@@ -206,7 +227,7 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
     } else {
         request.name.to_string()
     };
-    Ok(RunPlan {
+    let plan = RunPlan {
         run: RunRecord {
             id: RunId(new_run_id(request.now_ms)),
             name,
@@ -236,7 +257,8 @@ pub fn plan_run(request: &RunRequest<'_>) -> Result<RunPlan, PlanError> {
         sample_failures: Vec::new(),
         max_attempts: DEFAULT_MAX_ATTEMPTS,
         max_losses: DEFAULT_MAX_LOSSES,
-    })
+    };
+    Ok(Planned { plan, stamps })
 }
 
 /// A model detector's card (torchscript, onnx) is read now: its weights are hashed into the
@@ -367,10 +389,10 @@ fn append_in_shard_order(
 /// order (integer stem, `2.png` before `10.png`; see `frames::frame_order_key`).
 fn video_groups(samples: &[Sample], shard_size: usize) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..samples.len()).collect();
-    order.sort_by(|a, b| {
-        let (a, b) = (&samples[*a], &samples[*b]);
-        (&a.video_key, frame_order_key(&a.rel_path))
-            .cmp(&(&b.video_key, frame_order_key(&b.rel_path)))
+    // Each key once (parsing a frame number per comparison was most of a rerun's sort).
+    order.sort_by_cached_key(|index| {
+        let sample = &samples[*index];
+        (sample.video_key.as_str(), frame_order_key(&sample.rel_path))
     });
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut current: Vec<usize> = Vec::new();

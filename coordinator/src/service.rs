@@ -5,7 +5,7 @@ use crate::contents::identify_contents;
 use crate::errors::{plan_status, store_status};
 use crate::faults::StoreFaults;
 use crate::metrics::CoordinatorMetrics;
-use crate::planner::{RunRequest, Sampling, plan_run};
+use crate::planner::{Planned, RunRequest, Sampling, plan_run_stamped};
 use dfbench_benchmarks::FailureKind;
 use dfbench_benchmarks::roots::ServeRoots;
 use dfbench_benchmarks::suite::PREPARE_KIND;
@@ -620,8 +620,10 @@ impl Coordinator for CoordinatorService {
             excluded_workers: request.excluded_workers.clone(),
         };
         // Enumerating datasets reads the file system: keep it off the async threads.
-        let mut plan =
-            tokio::task::block_in_place(|| plan_run(&run_request)).map_err(plan_status)?;
+        let started = std::time::Instant::now();
+        let Planned { mut plan, stamps } =
+            tokio::task::block_in_place(|| plan_run_stamped(&run_request)).map_err(plan_status)?;
+        let planned = started.elapsed();
         // A prepare run's outcomes say what was written under one output folder: whether a
         // video is done is for its record on disk to say (the worker checks it), never an
         // earlier run's row.
@@ -632,14 +634,21 @@ impl Coordinator for CoordinatorService {
         {
             options.reuse_predictions = false;
         }
-        let files_hashed = identify_contents(self.store.as_ref(), &mut plan, request.hash_contents)
-            .await
-            .map_err(|error| self.store_error(error))?;
+        let files_hashed = identify_contents(
+            self.store.as_ref(),
+            &mut plan,
+            &stamps,
+            request.hash_contents,
+        )
+        .await
+        .map_err(|error| self.store_error(error))?;
+        let identified = started.elapsed();
         let created = self
             .store
             .create_run_with(&plan, &options)
             .await
             .map_err(|error| self.store_error(error))?;
+        let stored = started.elapsed();
         tracing::info!(
             run_id = %plan.run.id,
             samples = plan.samples.len(),
@@ -649,6 +658,9 @@ impl Coordinator for CoordinatorService {
             shards_reused = created.shards_done,
             files_hashed,
             finished = created.finished,
+            plan_ms = planned.as_secs_f64() * 1e3,
+            contents_ms = (identified - planned).as_secs_f64() * 1e3,
+            store_ms = (stored - identified).as_secs_f64() * 1e3,
             "run submitted"
         );
         self.work_ready.notify_waiters();
@@ -682,13 +694,6 @@ impl Coordinator for CoordinatorService {
                 .await
                 .map_err(|error| self.store_error(error))?,
         );
-        let requires = self
-            .store
-            .run(&run_id)
-            .await
-            .map_err(|error| self.store_error(error))?
-            .run
-            .requires;
         let store = Arc::clone(&self.store);
         let faults = Arc::clone(&self.faults);
         let interval = self.timings.watch_interval;
@@ -697,6 +702,10 @@ impl Coordinator for CoordinatorService {
             let mut last: Option<pb::RunProgress> = None;
             let mut fault_changes = faults.subscribe();
             let mut throttle = crate::faults::Throttle::default();
+            // What the run requires of a worker, read when a waiting reason is first needed: a
+            // run that is finished at its first message (a rerun that reused everything)
+            // never reads it.
+            let mut requires: Option<Vec<String>> = None;
             loop {
                 // A fatal database fault ends a running run's stream at once, naming the cause.
                 if let Some(cause) = faults.cause_for(&run_id)
@@ -757,13 +766,20 @@ impl Coordinator for CoordinatorService {
                 if message.status == "failed" && faults.cause_for(&run_id).is_some() {
                     message.store_fault = true;
                 }
-                if !finished && let Ok(workers) = store.workers().await {
-                    message.waiting = crate::waiting::waiting_reason(
-                        &requires,
-                        &workers,
-                        dfbench_store::now_ms(),
-                    )
-                    .unwrap_or_default();
+                if !finished && requires.is_none() {
+                    requires = store
+                        .run(&run_id)
+                        .await
+                        .ok()
+                        .map(|details| details.run.requires);
+                }
+                if !finished
+                    && let Some(requires) = &requires
+                    && let Ok(workers) = store.workers().await
+                {
+                    message.waiting =
+                        crate::waiting::waiting_reason(requires, &workers, dfbench_store::now_ms())
+                            .unwrap_or_default();
                 }
                 if last.as_ref() != Some(&message) {
                     if sender.send(Ok(message.clone())).await.is_err() {

@@ -3,6 +3,7 @@
 
 use super::walk::{Entry, Kind, entries_sorted, followed, skipped_file};
 use super::{AdapterError, Enumerated, WalkInventory, is_image};
+use crate::content::FileStamp;
 use crate::sample::{FrameReads, Label, Sample};
 use std::path::Path;
 
@@ -23,7 +24,11 @@ pub fn enumerate(dataset: &str, root: &Path) -> Result<Enumerated, AdapterError>
     }
     let mut samples = Vec::with_capacity(files.len());
     let mut sizes = Vec::with_capacity(files.len());
+    let mut stamps = std::collections::HashMap::with_capacity(files.len());
     for file in files {
+        if let Some(stamp) = file.stamp {
+            stamps.insert(file.rel_path.clone(), stamp);
+        }
         let subset = file
             .rel_path
             .split('/')
@@ -59,13 +64,17 @@ pub fn enumerate(dataset: &str, root: &Path) -> Result<Enumerated, AdapterError>
         sizes,
         Vec::new(),
     )
-    .with_inventory(inventory))
+    .with_inventory(inventory)
+    .with_stamps(stamps))
 }
 
 struct FoundFile {
     rel_path: String,
     label: Label,
     size: u64,
+    /// A file that is not a link: its `stat` is its `lstat`, kept for the confinement check
+    /// and content identification ([`Enumerated::stamps`]).
+    stamp: Option<FileStamp>,
 }
 
 /// Walks at most three levels (subset, class, label dir) looking for `0_real` / `1_fake`. Files
@@ -114,7 +123,7 @@ fn collect_images(
     out: &mut Vec<FoundFile>,
     inventory: &mut WalkInventory,
 ) -> Result<(), AdapterError> {
-    for Entry { path, kind, .. } in entries_sorted(dataset, dir)? {
+    for Entry { path, kind, link } in entries_sorted(dataset, dir)? {
         match kind {
             Kind::File if is_image(&path) => {}
             Kind::Dir => {
@@ -143,6 +152,11 @@ fn collect_images(
             rel_path,
             label,
             size: metadata.len(),
+            stamp: if link {
+                None
+            } else {
+                FileStamp::of(&metadata).ok()
+            },
         });
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! and their targets), before any worker reads a byte of them.
 
 use super::{AdapterError, Enumerated};
+use crate::content::FileStamp;
 use crate::roots::{ServeRoots, canonical};
 use crate::suite::DatasetSpec;
 use std::collections::HashMap;
@@ -13,12 +14,15 @@ use std::path::{Path, PathBuf};
 /// Files named in the error, at most.
 const EXAMPLES: usize = 3;
 
-/// Checks every sample of `dataset` (one `lstat` per file, one `realpath` per folder).
+/// Checks every sample of `dataset` (one `realpath` per folder, one `lstat` per file the walk
+/// did not already see as a file of its own, i.e. not in [`Enumerated::stamps`]). Returns the
+/// stamp each such `lstat` read of a file that is not a link, by `rel_path`: what planning
+/// identifies its content from without a second `stat`.
 pub(crate) fn check_samples(
     spec: &DatasetSpec,
     dataset: &Enumerated,
     serve: Option<&ServeRoots>,
-) -> Result<(), AdapterError> {
+) -> Result<HashMap<String, FileStamp>, AdapterError> {
     let root = canonical(&dataset.root);
     let inside = |resolved: &Path| {
         if spec.follow_symlinks {
@@ -30,9 +34,14 @@ pub(crate) fn check_samples(
     let mut folders: HashMap<PathBuf, PathBuf> = HashMap::new();
     let mut outside: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut count = 0;
+    let mut stamps = HashMap::with_capacity(dataset.samples.len());
     for sample in &dataset.samples {
         let path = dataset.root.join(&sample.rel_path);
-        let resolved = resolve(&path, &mut folders);
+        let known_file = dataset.stamps.contains_key(&sample.rel_path);
+        let (resolved, stamp) = resolve(&path, known_file, &mut folders);
+        if let Some(stamp) = stamp {
+            stamps.insert(sample.rel_path.clone(), stamp);
+        }
         if !inside(&resolved) {
             count += 1;
             if outside.len() < EXAMPLES {
@@ -41,7 +50,7 @@ pub(crate) fn check_samples(
         }
     }
     if count == 0 {
-        return Ok(());
+        return Ok(stamps);
     }
     let hint = match (spec.follow_symlinks, serve) {
         (true, Some(serve)) => format!(
@@ -68,19 +77,30 @@ pub(crate) fn check_samples(
 
 /// Where `path` leads: its folder resolved (cached per folder), then the file itself when it
 /// is a symlink. A file that is not there resolves as its folder's entry (the worker records
-/// it as unreadable).
-fn resolve(path: &Path, folders: &mut HashMap<PathBuf, PathBuf>) -> PathBuf {
+/// it as unreadable). With it, the stamp of a file that is not a link (its `lstat` is its
+/// `stat`). A `known_file` (one the walk listed as a file, not a link) is not `lstat`ed again.
+fn resolve(
+    path: &Path,
+    known_file: bool,
+    folders: &mut HashMap<PathBuf, PathBuf>,
+) -> (PathBuf, Option<FileStamp>) {
     let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
-        return canonical(path);
+        return (canonical(path), None);
     };
-    let resolved_folder = folders
-        .entry(folder.to_path_buf())
-        .or_insert_with(|| canonical(folder))
-        .clone();
-    let entry = resolved_folder.join(name);
+    if !folders.contains_key(folder) {
+        folders.insert(folder.to_path_buf(), canonical(folder));
+    }
+    let entry = match folders.get(folder) {
+        Some(resolved_folder) => resolved_folder.join(name),
+        None => canonical(folder).join(name),
+    };
+    if known_file {
+        return (entry, None);
+    }
     match std::fs::symlink_metadata(&entry) {
-        Ok(metadata) if metadata.file_type().is_symlink() => canonical(&entry),
-        _ => entry,
+        Ok(metadata) if metadata.file_type().is_symlink() => (canonical(&entry), None),
+        Ok(metadata) if metadata.is_file() => (entry, FileStamp::of(&metadata).ok()),
+        _ => (entry, None),
     }
 }
 
@@ -139,7 +159,11 @@ mod tests {
             "{message}"
         );
         spec.follow_symlinks = true;
-        check_samples(&spec, &listed, None).expect("followed");
+        let stamps = check_samples(&spec, &listed, None).expect("followed");
+        // The plain file's stamp is its stat's; the link's is left for a stat that follows it.
+        let a = crate::content::stamp(&root.join("a.png")).expect("stat a");
+        assert_eq!(stamps.get("a.png"), Some(&a));
+        assert!(!stamps.contains_key("b.png"), "{stamps:?}");
         let served = ServeRoots::new(std::slice::from_ref(&root)).expect("serve");
         let message = check_samples(&spec, &listed, Some(&served))
             .expect_err("outside the served folders")

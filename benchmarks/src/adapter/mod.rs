@@ -183,6 +183,10 @@ pub struct Enumerated {
     /// What the release publishes about its files: samples it lists as broken (kept, scored,
     /// listed by `datasets check`) and checksums `datasets check` verifies.
     pub integrity: integrity::Integrity,
+    /// Each sample file's size and mtime as the folder walk or the confinement check read
+    /// them, by `rel_path` (files that are links or missing are absent): planning identifies
+    /// contents from these instead of reading every file's metadata again.
+    pub stamps: std::collections::HashMap<String, crate::content::FileStamp>,
     /// The dataset's identity, computed once over its image-read samples (see
     /// [`Enumerated::fingerprint`]).
     fingerprint: String,
@@ -213,6 +217,7 @@ impl Enumerated {
             inventory: WalkInventory::default(),
             decode: DecodeOptions::default(),
             integrity: integrity::Integrity::default(),
+            stamps: std::collections::HashMap::new(),
             fingerprint,
         }
     }
@@ -237,6 +242,15 @@ impl Enumerated {
     /// The same dataset with what its folder walk saw.
     pub fn with_inventory(self, inventory: WalkInventory) -> Enumerated {
         Enumerated { inventory, ..self }
+    }
+
+    /// The same dataset with the stamps its walk read of files that are not links (the
+    /// confinement check then reads only the others).
+    pub(crate) fn with_stamps(
+        self,
+        stamps: std::collections::HashMap<String, crate::content::FileStamp>,
+    ) -> Enumerated {
+        Enumerated { stamps, ..self }
     }
 
     /// The dataset fingerprint over the samples image detectors read (exactly the samples a
@@ -305,8 +319,9 @@ pub struct SpecEnumeration {
 /// `absent` are left out (and listed in [`SpecEnumeration::absent`]) before the adapter runs.
 pub fn enumerate(spec: &DatasetSpec, roots: &DataRoots) -> Result<SpecEnumeration, AdapterError> {
     let mut enumeration = enumerate_sets(spec, roots)?;
-    for dataset in &enumeration.datasets {
-        confine::check_samples(spec, dataset, roots.serve.as_ref())?;
+    for dataset in &mut enumeration.datasets {
+        let read = confine::check_samples(spec, dataset, roots.serve.as_ref())?;
+        dataset.stamps.extend(read);
     }
     let decode = spec.decode_options();
     enumeration.datasets = enumeration

@@ -89,7 +89,7 @@ pub async fn execute(args: ReuseBenchArgs) -> anyhow::Result<ExitCode> {
     let leases = rerun_leases(store.as_ref(), rerun_id).await?;
     report(*first_seconds, first, *rerun_seconds, rerun, leases);
     outln!(
-        "first rerun: {first_rerun_seconds:.3} s  ({:.2}% of the first run)",
+        "first rerun: {first_rerun_seconds:.4} s  ({:.2}% of the first run)",
         first_rerun_seconds / first_seconds * 100.0
     );
     let _ = std::fs::remove_dir_all(&scratch);
@@ -116,7 +116,7 @@ fn report(
         first.status
     );
     outln!(
-        "rerun:       {rerun_seconds:.3} s  (median; {} of {} predictions reused, {leases} shard leases, status {})",
+        "rerun:       {rerun_seconds:.4} s  (median; {} of {} predictions reused, {leases} shard leases, status {})",
         rerun.predictions_reused,
         rerun.predictions,
         rerun.status
