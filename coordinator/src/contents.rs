@@ -39,7 +39,8 @@ pub async fn identify_contents(
             None => PathBuf::from(&sample.rel_path),
         })
         .collect();
-    // Planning read most stamps already; a link or a file it did not see is stat'ed here.
+    // Planning read most stamps already; a link or a file it did not see is stat'ed here, on
+    // the thread pool only when there is any (waking it costs more than an unchanged rerun).
     let restat = |(index, path): (usize, &PathBuf)| match stamps.get(index) {
         Some(Some(read)) => Some(*read),
         _ => stamp(path).ok(),

@@ -87,13 +87,10 @@ fn resolve(
     let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
         return (canonical(path), None);
     };
-    if !folders.contains_key(folder) {
-        folders.insert(folder.to_path_buf(), canonical(folder));
-    }
-    let entry = match folders.get(folder) {
-        Some(resolved_folder) => resolved_folder.join(name),
-        None => canonical(folder).join(name),
-    };
+    let entry = folders
+        .entry(folder.to_path_buf())
+        .or_insert_with(|| canonical(folder))
+        .join(name);
     if known_file {
         return (entry, None);
     }
