@@ -21,6 +21,9 @@ pub struct Dialect {
     pub after_plan: Option<&'static str>,
     /// A shard's samples (`id`, `rel_path`, `clip_only`) by id, for shard `$1`.
     pub shard_refs: &'static str,
+    /// The stored contents of the paths in `$1` (a JSON array), as one JSON array of
+    /// `[position, size, mtime_ns, content_hash]` (`queries::KNOWN_CONTENTS_SQLITE`).
+    pub known_contents: &'static str,
     /// The completion statement, with its `open_left` probe (`queries::COMPLETE_SHARD_SQLITE`
     /// or `COMPLETE_SHARD_POSTGRES`).
     pub complete_shard: &'static str,

@@ -151,18 +151,16 @@ pub struct PlannedSampleFailure {
 }
 
 /// A file's content identity at planning time (see `dfbench_benchmarks::content`).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileContent {
     /// Absolute path, the key of the store's `file_contents` table.
     pub path: String,
     pub size: i64,
     pub mtime_ns: i64,
-    /// BLAKE3 of the bytes, lowercase hex.
-    #[sqlx(rename = "content_hash")]
+    /// BLAKE3 of the bytes, lowercase hex (the `content_hash` column).
     pub hash: String,
     /// The store already holds exactly this (size, mtime, hash) for the path, so planning has
     /// nothing to write for it (an unchanged rerun writes no `file_contents` rows).
-    #[sqlx(skip)]
     pub stored: bool,
 }
 

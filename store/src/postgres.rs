@@ -30,6 +30,7 @@ impl Backend for Postgres {
         // Costed as a join, Postgres hashes the whole samples table to read one shard's
         // samples; by id list it probes the primary key.
         shard_refs: crate::queries::SHARD_REFS_POSTGRES,
+        known_contents: crate::queries::KNOWN_CONTENTS_POSTGRES,
         complete_shard: crate::queries::COMPLETE_SHARD_POSTGRES,
     };
 }

@@ -151,12 +151,12 @@ pub(crate) const SELECT_RUN_DETECTORS: &str = include_str!("../queries/select_ru
 pub(crate) const SELECT_RUN_SHARD_IDS: &str = include_str!("../queries/select_run_shard_ids.sql");
 pub(crate) const SELECT_WORKERS: &str = include_str!("../queries/select_workers.sql");
 pub(crate) const SET_RUN_HISTORY: &str = include_str!("../queries/set_run_history.sql");
-/// Every clip shard `$1` owes, outcome or not (ingest checks reported clips against it).
 /// A shard's samples (`id`, `rel_path`, `clip_only`) by id, for shard `$1`: a join.
 pub(crate) const SHARD_REFS_SQLITE: &str = include_str!("../queries/shard_refs.sqlite.sql");
 /// [`SHARD_REFS_SQLITE`] by id list: costed as a join, Postgres hashes the whole samples table to
 /// read one shard's samples; by id list it probes the primary key.
 pub(crate) const SHARD_REFS_POSTGRES: &str = include_str!("../queries/shard_refs.postgres.sql");
+/// Every clip shard `$1` owes, outcome or not (ingest checks reported clips against it).
 pub(crate) const SHARD_CLIP_KEYS: &str = include_str!("../queries/shard_clip_keys.sql");
 pub(crate) const TOUCH_WORKER: &str = include_str!("../queries/touch_worker.sql");
 
@@ -186,8 +186,11 @@ pub(crate) const INDEX_RUN: &str = include_str!("../queries/index_run.sql");
 pub(crate) const ACQUIRE_SHARD: &str = include_str!("../queries/acquire_shard.sql");
 /// A template: `fill` puts in each `{}`.
 pub(crate) const EXTEND_LEASES_ROWS: &str = include_str!("../queries/extend_leases_rows.sql");
-/// A template: `fill` puts in each `{}`.
-pub(crate) const KNOWN_CONTENTS_IN: &str = include_str!("../queries/known_contents_in.sql");
+/// The stored contents of a JSON array of paths, as one JSON array (SQLite).
+pub(crate) const KNOWN_CONTENTS_SQLITE: &str = include_str!("../queries/known_contents.sqlite.sql");
+/// [`KNOWN_CONTENTS_SQLITE`] for Postgres.
+pub(crate) const KNOWN_CONTENTS_POSTGRES: &str =
+    include_str!("../queries/known_contents.postgres.sql");
 /// A template: `fill` puts in each `{}`.
 pub(crate) const INSERT_PREDICTIONS_ROWS_SQLITE: &str =
     include_str!("../queries/insert_predictions_rows.sqlite.sql");

@@ -25,6 +25,7 @@ impl Backend for Sqlite {
         acquire_lock: "",
         lease_check_lock: "",
         shard_refs: crate::queries::SHARD_REFS_SQLITE,
+        known_contents: crate::queries::KNOWN_CONTENTS_SQLITE,
         // One pooled connection: every completion sees all earlier ones.
         complete_shard: crate::queries::COMPLETE_SHARD_SQLITE,
     };

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 store_contract! {
     known_contents_are_the_last_planned,
     known_contents_in_chunks,
+    known_contents_of_any_path,
     reuse_keys_on_the_content_hash,
 }
 
@@ -116,7 +117,8 @@ async fn known_contents_are_the_last_planned(store: &dyn Store) {
     );
 }
 
-/// More paths than one statement binds, on both the write and the read.
+/// More paths than one statement carries, on both the write (500 rows) and the read (1,000
+/// paths).
 async fn known_contents_in_chunks(store: &dyn Store) {
     const FILES: usize = 1_201;
     let paths: Vec<String> = (0..FILES)
@@ -143,6 +145,40 @@ async fn known_contents_in_chunks(store: &dyn Store) {
             found[path],
             content(path, &format!("{index:x}"), index as i64)
         );
+    }
+}
+
+/// Paths travel to the database as JSON text: quotes, backslashes, non-ASCII letters,
+/// spaces and control characters come back as they went in, and a path asked twice is found.
+async fn known_contents_of_any_path(store: &dyn Store) {
+    let paths: Vec<String> = [
+        "/odd/a \"quoted\" name.png",
+        "/odd/back\\slash.png",
+        "/odd/été 写真.jpg",
+        "/odd/tab\there\nnewline.png",
+        "/odd/[1],{2}.png",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut planned = history_plan("odd", 1, "fb", "v1");
+    planned.samples = (0..paths.len())
+        .map(|index| sample("set", &format!("{index}.png"), Label::Fake))
+        .collect();
+    planned.datasets[0].samples = paths.len() as i64;
+    planned.contents = paths
+        .iter()
+        .enumerate()
+        .map(|(index, path)| Some(hashed(path, &format!("odd{index}"), 7)))
+        .collect();
+    planned.shards = vec![shard("set", "none", (0..paths.len()).collect())];
+    store.create_run(&planned).await.expect("create");
+    let mut asked = paths.clone();
+    asked.push(paths[2].clone());
+    asked.push("/odd/a \"quoted\" name.png.missing".into());
+    let found = known(store, &asked).await;
+    assert_eq!(found.len(), paths.len());
+    for (index, path) in paths.iter().enumerate() {
+        assert_eq!(found[path], content(path, &format!("odd{index}"), 7));
     }
 }
 

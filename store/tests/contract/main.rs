@@ -54,7 +54,7 @@
 //!   `leases::failures_capabilities_and_stalls`, `runs::workers_that_leave_are_not_alive`
 //! - `workers`: `runs::workers_most_recently_seen_first`, `runs::workers_that_leave_are_not_alive`
 //! - `known_contents`: `contents::known_contents_are_the_last_planned`,
-//!   `contents::known_contents_in_chunks`
+//!   `contents::known_contents_in_chunks`, `contents::known_contents_of_any_path`
 //! - `run_history`: `history::run_history`, `history::promotion_is_recorded`
 //! - `promote_run`, `find_runs`: `history::run_history`, `history::promotion_is_recorded`
 //! - `shard_provenance`: `history::run_history`, `history::promotion_is_recorded`
