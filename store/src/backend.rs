@@ -19,7 +19,8 @@ pub struct Dialect {
     pub lease_check_lock: &'static str,
     /// Run after a run's rows are committed.
     pub after_plan: Option<&'static str>,
-    /// A shard's samples (`id`, `rel_path`, `clip_only`) by id, for shard `$1`.
+    /// A shard's samples, for shard `$1`, as one JSON array of `[id, rel_path, clip_only]`
+    /// (`clip_only` 0 or 1) by id.
     pub shard_refs: &'static str,
     /// The stored contents of the paths in `$1` (a JSON array), as one JSON array of
     /// `[position, size, mtime_ns, content_hash]` (`queries::KNOWN_CONTENTS_SQLITE`).

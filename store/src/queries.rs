@@ -151,7 +151,8 @@ pub(crate) const SELECT_RUN_DETECTORS: &str = include_str!("../queries/select_ru
 pub(crate) const SELECT_RUN_SHARD_IDS: &str = include_str!("../queries/select_run_shard_ids.sql");
 pub(crate) const SELECT_WORKERS: &str = include_str!("../queries/select_workers.sql");
 pub(crate) const SET_RUN_HISTORY: &str = include_str!("../queries/set_run_history.sql");
-/// A shard's samples (`id`, `rel_path`, `clip_only`) by id, for shard `$1`: a join.
+/// A shard's samples (`id`, `rel_path`, `clip_only`) by id, for shard `$1`, as one JSON array:
+/// a join.
 pub(crate) const SHARD_REFS_SQLITE: &str = include_str!("../queries/shard_refs.sqlite.sql");
 /// [`SHARD_REFS_SQLITE`] by id list: costed as a join, Postgres hashes the whole samples table to
 /// read one shard's samples; by id list it probes the primary key.

@@ -103,15 +103,19 @@ pub(crate) use run_meta;
 /// A shard's samples as (id, relative path), by id, and the ids of its clip-only samples.
 macro_rules! read_shard_refs {
     ($self:ident, $executor:expr, $shard_id:expr) => {{
-        let rows: Vec<(i64, String, bool)> = sqlx::query_as($self.dialect.shard_refs)
+        let (json,): (String,) = sqlx::query_as($self.dialect.shard_refs)
             .bind($shard_id)
-            .fetch_all(&mut *$executor)
+            .fetch_one(&mut *$executor)
             .await
             .during("read the shard's samples")?;
+        let rows: Vec<(i64, String, u8)> =
+            serde_json::from_str(&json).map_err(|error| $crate::StoreError::Corrupt {
+                what: format!("the samples of shard {} as JSON: {error}", $shard_id),
+            })?;
         let mut refs = Vec::with_capacity(rows.len());
         let mut clip_only = std::collections::HashSet::new();
         for (id, path, only_clips) in rows {
-            if only_clips {
+            if only_clips != 0 {
                 clip_only.insert(id);
             }
             refs.push(($crate::SampleId(id), path));
