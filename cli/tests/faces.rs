@@ -15,6 +15,7 @@ mod import_support;
 mod prepare_support;
 mod support;
 
+use dfbench_benchmarks::FailureKind;
 use import_support::{FIXTURES, import, text, torch_python};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -228,7 +229,7 @@ fn prepare_crops_faces_with_the_card(card: &Path, dir: &Path) {
         assert_eq!((crop.width(), crop.height()), (256, 256));
     }
     for frame in frames("001.mp4") {
-        assert_eq!(frame["failure"], "no_face", "{frame}");
+        assert_eq!(frame["failure"], FailureKind::NoFace.as_str(), "{frame}");
         assert!(frame["path"].is_null(), "{frame}");
     }
     let provenance =

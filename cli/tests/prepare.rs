@@ -9,6 +9,7 @@
 mod prepare_support;
 mod support;
 
+use dfbench_benchmarks::FailureKind;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -185,8 +186,14 @@ fn prepare_writes_dfb_frames_json_and_manifest_that_dfbench_run_scores() {
         .collect();
     let failure_of =
         |video: &str| records.iter().find(|r| r["video"] == video).unwrap()["failure"].clone();
-    assert_eq!(failure_of("FF-DF/001_002.mp4"), "decode_error");
-    assert_eq!(failure_of("FF-real/001.mp4"), "video_too_short");
+    assert_eq!(
+        failure_of("FF-DF/001_002.mp4"),
+        FailureKind::DecodeError.as_str()
+    );
+    assert_eq!(
+        failure_of("FF-real/001.mp4"),
+        FailureKind::VideoTooShort.as_str()
+    );
     assert_eq!(failure_of("FF-real/000.mp4"), serde_json::Value::Null);
     let frame = &records
         .iter()
@@ -360,7 +367,9 @@ fn a_worker_refuses_an_output_folder_outside_its_output_root() {
     let outcomes = export_outcomes(work, &run_id_from(&stderr), &database);
     assert_eq!(outcomes.len(), 4, "{outcomes:?}");
     assert!(
-        outcomes.values().all(|o| o.contains("output_refused")),
+        outcomes
+            .values()
+            .all(|o| o.contains(FailureKind::OutputRefused.as_str())),
         "{outcomes:?}"
     );
     assert!(tree_or_empty(&work.join("root/out")).is_empty());

@@ -6,6 +6,7 @@
 
 mod support;
 
+use dfbench_benchmarks::FailureKind;
 use std::path::Path;
 use support::*;
 
@@ -121,17 +122,26 @@ fn check_reports_and_a_run_records_listed_cut_and_corrupted_files() {
             .unwrap_or_else(|| panic!("{suffix} is not a recorded failure: {failures:?}"))
     };
     assert_eq!(failures.len(), 5, "{failures:?}");
-    assert_eq!(kind_of("115_adm_002.PNG"), "decode_error");
-    assert_eq!(kind_of("glide_00002.png"), "truncated_image");
+    assert_eq!(
+        kind_of("115_adm_002.PNG"),
+        FailureKind::DecodeError.as_str()
+    );
+    assert_eq!(
+        kind_of("glide_00002.png"),
+        FailureKind::TruncatedImage.as_str()
+    );
     assert_eq!(
         kind_of("vqdm/val/nature/n01440764_00001.JPEG"),
-        "checksum_mismatch"
+        FailureKind::ChecksumMismatch.as_str()
     );
     assert_eq!(
         kind_of("adm/val/nature/n01440764_00000.JPEG"),
-        "checksum_mismatch"
+        FailureKind::ChecksumMismatch.as_str()
     );
-    assert_eq!(kind_of("pixart_alpha/fake/00001.png"), "decode_error");
+    assert_eq!(
+        kind_of("pixart_alpha/fake/00001.png"),
+        FailureKind::DecodeError.as_str()
+    );
     assert_eq!(outcomes.len(), 3 * 6 + 3 * 6, "every sample has an outcome");
     let metrics = std::fs::read_to_string(folder.join("metrics.csv")).expect("metrics.csv");
     for subset in ["ADM", "GLIDE", "VQDM", "pixart_alpha"] {

@@ -193,6 +193,9 @@ async fn a_shard_without_samples_still_answers_its_clips() {
         .expect("one delivery")
         .expect("ok");
     assert_eq!(chunk.clips.len(), 1);
-    assert_eq!(outcome_of(&chunk.clips[0]).0, "worker_error");
+    assert_eq!(
+        outcome_of(&chunk.clips[0]).0,
+        FailureKind::WorkerError.as_str()
+    );
     assert!(scoring.next_chunk().await.is_none());
 }

@@ -151,7 +151,7 @@ async fn clip_outcomes_are_stored_checked_and_complete_the_shard() {
     assert!(early.message().contains("1 clip outcomes"), "{early:?}");
 
     let failure = pb::Failure {
-        kind: "decode_error".into(),
+        kind: FailureKind::DecodeError.to_string(),
         message: "a/1.png: truncated".into(),
     };
     let stored = service

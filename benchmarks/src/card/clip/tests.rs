@@ -82,7 +82,7 @@ fn a_video_shorter_than_a_clip_is_video_too_short() {
             clip_size: 16
         }
     );
-    assert_eq!(error.failure_kind().as_str(), "video_too_short");
+    assert_eq!(error.failure_kind(), FailureKind::VideoTooShort);
     assert!(
         error.to_string().contains("15 selected frame(s)"),
         "{error}"
