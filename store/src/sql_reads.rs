@@ -288,10 +288,9 @@ impl<DB: Backend> SqlStore<DB> {
         use crate::error::QueryContext;
         let mut known = std::collections::HashMap::with_capacity(paths.len());
         for chunk in paths.chunks(KNOWN_CONTENTS_PER_STATEMENT) {
-            let list =
-                serde_json::to_string(chunk).map_err(|error| crate::StoreError::Corrupt {
-                    what: format!("a file path that is not valid UTF-8 text: {error}"),
-                })?;
+            let list = serde_json::to_string(chunk).map_err(|error| {
+                crate::StoreError::InvalidPlan(format!("file paths as JSON: {error}"))
+            })?;
             let (found,): (String,) = sqlx::query_as(self.dialect.known_contents)
                 .bind(list)
                 .fetch_one(&self.pool)
