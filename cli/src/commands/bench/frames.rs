@@ -60,7 +60,8 @@ fn union_per_video(frames: usize, with_image_detector: bool) -> usize {
 }
 
 pub async fn execute(args: FramesBenchArgs) -> anyhow::Result<ExitCode> {
-    let scratch = tempfile_dir()?.join("frames");
+    let dir = tempfile_dir()?;
+    let scratch = dir.join("frames");
     std::fs::create_dir_all(&scratch)
         .with_context(|| format!("cannot create {}", scratch.display()))?;
     let summary = dfbench_benchmarks::synth::write_demo_dataset(&scratch.join("demo-data"))?;
@@ -119,6 +120,7 @@ pub async fn execute(args: FramesBenchArgs) -> anyhow::Result<ExitCode> {
         "  time with the image detector / clip detector alone: {:.3}",
         seconds[1] / seconds[0]
     );
-    let _ = std::fs::remove_dir_all(&scratch);
+    // The whole per-process folder, not only this bench's part of it.
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(ExitCode::SUCCESS)
 }

@@ -44,7 +44,8 @@ pub struct ReuseBenchArgs {
 }
 
 pub async fn execute(args: ReuseBenchArgs) -> anyhow::Result<ExitCode> {
-    let scratch = tempfile_dir()?.join("reuse");
+    let dir = tempfile_dir()?;
+    let scratch = dir.join("reuse");
     std::fs::create_dir_all(&scratch)
         .with_context(|| format!("cannot create {}", scratch.display()))?;
     let (suite_toml, data_root) = match (&args.suite, &args.data_root) {
@@ -92,7 +93,8 @@ pub async fn execute(args: ReuseBenchArgs) -> anyhow::Result<ExitCode> {
         "first rerun: {first_rerun_seconds:.4} s  ({:.2}% of the first run)",
         first_rerun_seconds / first_seconds * 100.0
     );
-    let _ = std::fs::remove_dir_all(&scratch);
+    // The whole per-process folder, not only this bench's part of it.
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(ExitCode::SUCCESS)
 }
 
