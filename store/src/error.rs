@@ -150,6 +150,17 @@ impl StoreError {
 
 /// The deepest message of an error's chain: sqlx wraps the driver's (or the OS's) error and
 /// repeats it in its own text, so only the innermost is worth saying.
+/// Parses a JSON value the database returned (`what` names it in the error): text the store
+/// cannot read is `Corrupt`.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: impl std::fmt::Display,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|error| StoreError::Corrupt {
+        what: format!("{what}: {error}"),
+    })
+}
+
 pub(crate) fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     let mut deepest = error;
     while let Some(source) = deepest.source() {

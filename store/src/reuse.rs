@@ -34,9 +34,8 @@ pub(crate) fn shard_detectors(
     let Some(subset) = subset else {
         return Ok(all.to_vec());
     };
-    let names: Vec<String> = serde_json::from_str(subset).map_err(|error| StoreError::Corrupt {
-        what: format!("shards.detectors `{subset}`: {error}"),
-    })?;
+    let names: Vec<String> =
+        crate::error::stored_json(subset, format_args!("shards.detectors `{subset}`"))?;
     Ok(all
         .iter()
         .filter(|detector| names.contains(&detector.name))

@@ -108,10 +108,10 @@ macro_rules! read_shard_refs {
             .fetch_one(&mut *$executor)
             .await
             .during("read the shard's samples")?;
-        let rows: Vec<(i64, String, u8)> =
-            serde_json::from_str(&json).map_err(|error| $crate::StoreError::Corrupt {
-                what: format!("the samples of shard {} as JSON: {error}", $shard_id),
-            })?;
+        let rows: Vec<(i64, String, u8)> = $crate::error::stored_json(
+            &json,
+            format_args!("the samples of shard {} as JSON", $shard_id),
+        )?;
         let mut refs = Vec::with_capacity(rows.len());
         let mut clip_only = std::collections::HashSet::new();
         for (id, path, only_clips) in rows {

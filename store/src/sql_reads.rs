@@ -297,9 +297,7 @@ impl<DB: Backend> SqlStore<DB> {
                 .await
                 .during("read known file contents")?;
             let rows: Vec<(usize, i64, i64, String)> =
-                serde_json::from_str(&found).map_err(|error| crate::StoreError::Corrupt {
-                    what: format!("file_contents rows as JSON: {error}"),
-                })?;
+                crate::error::stored_json(&found, "file_contents rows as JSON")?;
             for (position, size, mtime_ns, hash) in rows {
                 let Some(path) = chunk.get(position) else {
                     return Err(crate::StoreError::Corrupt {
@@ -316,7 +314,7 @@ impl<DB: Backend> SqlStore<DB> {
                     hash,
                     stored: true,
                 };
-                known.insert(content.path.clone(), content);
+                known.insert(path.clone(), content);
             }
         }
         Ok(known)
